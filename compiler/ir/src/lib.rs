@@ -1,0 +1,749 @@
+//! The IR: the checked, resolved model of one API and its version history.
+//!
+//! Every target generates from this and nothing else: targets never see the
+//! AST. The IR is plain ordered data (vectors in declaration order, no hash
+//! maps), so everything generated from it is deterministic, and it serializes
+//! to stable JSON (the form `gatic release` freezes and snapshots show).
+
+pub mod ident;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole compiled spec: the head API plus its history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    /// The spec's file name as given to the compiler, relative (for headers of generated files).
+    pub source: String,
+    /// The service's identity and service-wide settings.
+    pub service: Service,
+    /// The API as it is now (the newest version).
+    pub head: Api,
+    /// Every declared version, oldest first; the last one is the head's date.
+    /// Empty when the spec has no `versions` block.
+    pub versions: Vec<Version>,
+}
+
+/// The service block, with defaults filled in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    /// The name as written (`users`); crate and SDK names derive from it.
+    pub name: String,
+    /// A human title (`Users`); the name when not given.
+    pub title: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Service-wide limits; routes override them field by field.
+    pub limits: Limits,
+    /// Service-wide authentication; routes override it.
+    pub auth: Auth,
+    /// Settings for other targets (port, replicas, environments…), by key, in source order.
+    pub settings: Vec<(String, Value)>,
+}
+
+/// Admission and resource limits. `None` means "the runtime's default".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Requests handled at once.
+    pub concurrency: Option<u32>,
+    /// Requests waiting for a slot before 503.
+    pub queue: Option<u32>,
+    /// Largest request body, in bytes.
+    pub body: Option<u64>,
+    /// Deadline for the handler, in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+/// How a route's caller is authenticated.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Auth {
+    /// Anyone may call.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// An API key in a header.
+    ApiKey {
+        /// The header's name.
+        header: String,
+    },
+}
+
+/// The API at one point in time: its types, errors and routes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Api {
+    /// Named types, in declaration order (files in `use` order, `use`d files first).
+    pub types: Vec<TypeDef>,
+    /// Declared errors, in declaration order.
+    pub errors: Vec<ErrorDef>,
+    /// Routes, in declaration order.
+    pub routes: Vec<Route>,
+}
+
+impl Api {
+    /// The type named `name`.
+    pub fn ty(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+
+    /// The error named `name`.
+    pub fn error(&self, name: &str) -> Option<&ErrorDef> {
+        self.errors.iter().find(|e| e.name == name)
+    }
+
+    /// The route named `name`.
+    pub fn route(&self, name: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.name == name)
+    }
+}
+
+/// A named type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TypeDef {
+    /// The name as written (PascalCase by convention, not by force).
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Marked `@deprecated`.
+    pub deprecated: bool,
+    /// What it is.
+    pub kind: TypeDefKind,
+}
+
+/// The shape of a [`TypeDef`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TypeDefKind {
+    /// A record; derived records (`without`, spreads) are already expanded.
+    Record {
+        /// The fields, in order.
+        fields: Vec<Field>,
+    },
+    /// A closed set of string values.
+    Enum {
+        /// The values, in order.
+        values: Vec<EnumValue>,
+    },
+    /// A union of variants.
+    Union {
+        /// The discriminator field for a tagged union; `None` for untagged.
+        tag: Option<String>,
+        /// The variants, in order.
+        variants: Vec<Variant>,
+    },
+    /// Another name for a type, with its refinements.
+    Alias {
+        /// The aliased type.
+        target: Ty,
+    },
+}
+
+/// A record field (also used for error payloads and parameters).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// The name as written and as sent on the wire.
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// The field's type, refinements included.
+    pub ty: Ty,
+    /// May be absent (`name?:`).
+    pub optional: bool,
+    /// The value a request that leaves the field out gets (checked against `ty`).
+    pub default: Option<Value>,
+    /// Server-set: never accepted in requests.
+    pub readonly: bool,
+    /// Accepted in requests, never returned.
+    pub write_only: bool,
+    /// Marked `@deprecated`.
+    pub deprecated: bool,
+}
+
+/// One value of an enum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnumValue {
+    /// The value as sent on the wire.
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Marked `@deprecated`.
+    pub deprecated: bool,
+}
+
+/// One variant of a union.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    /// The variant's name; the tag value of a tagged union.
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// The payload (a record reference for tagged unions).
+    pub ty: Ty,
+}
+
+/// A type use: what a field, parameter or body holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ty {
+    /// The shape.
+    pub kind: TyKind,
+    /// May be `null`.
+    pub nullable: bool,
+    /// Constraints checked at run time.
+    #[serde(default, skip_serializing_if = "Refinements::is_empty")]
+    pub refinements: Refinements,
+}
+
+/// The shape of a [`Ty`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "of", rename_all = "snake_case")]
+pub enum TyKind {
+    /// A built-in type.
+    Primitive(Primitive),
+    /// A named type from [`Api::types`].
+    Named(String),
+    /// A list.
+    List(Box<Ty>),
+    /// A map from strings to values.
+    Map(Box<Ty>),
+}
+
+/// The built-in types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Primitive {
+    /// UTF-8 text.
+    String,
+    /// `true` or `false`.
+    Bool,
+    /// 32-bit signed integer.
+    Int32,
+    /// 64-bit signed integer.
+    Int64,
+    /// IEEE 754 double.
+    Float64,
+    /// An exact decimal number, sent as a string.
+    Decimal,
+    /// A UUID, sent as a hyphenated string.
+    Uuid,
+    /// An email address (a string with `@format(email)`).
+    Email,
+    /// An absolute URL (a string with `@format(url)`).
+    Url,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// An RFC 3339 timestamp.
+    Datetime,
+    /// An ISO 8601 duration, `PT1H30M`.
+    Duration,
+    /// Binary data, sent as base64.
+    Bytes,
+    /// Any JSON value.
+    Any,
+}
+
+impl Primitive {
+    /// Every primitive with its name in the language.
+    pub const ALL: [(&'static str, Primitive); 14] = [
+        ("string", Primitive::String),
+        ("bool", Primitive::Bool),
+        ("int32", Primitive::Int32),
+        ("int64", Primitive::Int64),
+        ("float64", Primitive::Float64),
+        ("decimal", Primitive::Decimal),
+        ("uuid", Primitive::Uuid),
+        ("email", Primitive::Email),
+        ("url", Primitive::Url),
+        ("date", Primitive::Date),
+        ("datetime", Primitive::Datetime),
+        ("duration", Primitive::Duration),
+        ("bytes", Primitive::Bytes),
+        ("any", Primitive::Any),
+    ];
+
+    /// The primitive called `name` in the language.
+    pub fn from_name(name: &str) -> Option<Primitive> {
+        Primitive::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| *p)
+    }
+
+    /// The name of this primitive in the language.
+    pub fn name(self) -> &'static str {
+        Primitive::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("any", |(n, _)| n)
+    }
+
+    /// Whether values of this type are JSON strings.
+    pub fn is_string_like(self) -> bool {
+        !matches!(
+            self,
+            Primitive::Bool
+                | Primitive::Int32
+                | Primitive::Int64
+                | Primitive::Float64
+                | Primitive::Any
+        )
+    }
+
+    /// Whether values of this type are JSON numbers.
+    pub fn is_number(self) -> bool {
+        matches!(
+            self,
+            Primitive::Int32 | Primitive::Int64 | Primitive::Float64
+        )
+    }
+}
+
+/// Run-time constraints on a value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Refinements {
+    /// Length in characters (strings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub len: Option<Bounds>,
+    /// Numeric range (numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<Bounds>,
+    /// Number of items (lists and maps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Bounds>,
+    /// A regular expression the whole string must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// A well-known string format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+}
+
+impl Refinements {
+    /// Whether no constraint is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Refinements::default()
+    }
+}
+
+/// Bounds of a range; each end may be open, inclusive or exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bounds {
+    /// Lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Number>,
+    /// Whether `min` itself is excluded.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub min_exclusive: bool,
+    /// Upper bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Number>,
+    /// Whether `max` itself is excluded.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub max_exclusive: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Bounds {
+    /// Whether `x` lies within the bounds.
+    pub fn contains(&self, x: f64) -> bool {
+        let above = match self.min {
+            None => true,
+            Some(m) if self.min_exclusive => x > m.as_f64(),
+            Some(m) => x >= m.as_f64(),
+        };
+        let below = match self.max {
+            None => true,
+            Some(m) if self.max_exclusive => x < m.as_f64(),
+            Some(m) => x <= m.as_f64(),
+        };
+        above && below
+    }
+}
+
+/// A number in a bound or a default.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    /// An integer.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+}
+
+impl Number {
+    /// The number as a float (exact for integers up to 2^53).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// String formats that `@format` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// An email address.
+    Email,
+    /// A UUID.
+    Uuid,
+    /// An absolute URL.
+    Url,
+    /// A DNS host name.
+    Hostname,
+    /// An IPv4 or IPv6 address.
+    Ip,
+}
+
+impl Format {
+    /// Every format with its name in the language.
+    pub const ALL: [(&'static str, Format); 5] = [
+        ("email", Format::Email),
+        ("uuid", Format::Uuid),
+        ("url", Format::Url),
+        ("hostname", Format::Hostname),
+        ("ip", Format::Ip),
+    ];
+}
+
+/// A constant value: defaults and settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// A string (also dates, UUIDs and other string-like primitives).
+    String(String),
+    /// An enum value, by its wire name.
+    Enum(String),
+    /// A list.
+    List(Vec<Value>),
+    /// An object, fields in source order.
+    Object(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The value as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::String(s) | Value::Enum(s) => s.clone().into(),
+            Value::List(items) => items.iter().map(Value::to_json).collect(),
+            Value::Object(fields) => fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+}
+
+/// A declared error: reported as RFC 9457 problem+json with its status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDef {
+    /// The error's name (the problem's `title`).
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// The HTTP status.
+    pub status: u16,
+    /// The payload's fields, sent as problem extension members.
+    pub fields: Vec<Field>,
+}
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET.
+    Get,
+    /// HEAD.
+    Head,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+    /// OPTIONS.
+    Options,
+}
+
+impl Method {
+    /// Every method with its name.
+    pub const ALL: [(&'static str, Method); 7] = [
+        ("GET", Method::Get),
+        ("HEAD", Method::Head),
+        ("POST", Method::Post),
+        ("PUT", Method::Put),
+        ("PATCH", Method::Patch),
+        ("DELETE", Method::Delete),
+        ("OPTIONS", Method::Options),
+    ];
+
+    /// The method's name, upper case.
+    pub fn as_str(self) -> &'static str {
+        Method::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("GET", |(n, _)| n)
+    }
+
+    /// Whether repeating the request has no further effect (RFC 9110 §9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+/// A route: one operation of the API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// The route's name: handler method and SDK method.
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Marked `@deprecated`.
+    pub deprecated: bool,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path's segments.
+    pub path: Vec<PathSegment>,
+    /// Path, query, header and cookie parameters, in declaration order
+    /// (path parameters first, in path order).
+    pub params: Vec<Param>,
+    /// The JSON request body's type, if the route takes one.
+    pub body: Option<Ty>,
+    /// The success status.
+    pub status: u16,
+    /// The success body's type; `None` for an empty body.
+    pub returns: Option<Ty>,
+    /// The names of the errors the handler may return, in declaration order.
+    pub errors: Vec<String>,
+    /// The route's limits, service-wide ones already merged in.
+    pub limits: Limits,
+    /// The route's authentication, the service-wide one already merged in.
+    pub auth: Auth,
+}
+
+impl Route {
+    /// The path as an OpenAPI-style template: `/users/{id}`.
+    pub fn path_template(&self) -> String {
+        if self.path.is_empty() {
+            return "/".to_string();
+        }
+        self.path
+            .iter()
+            .map(|s| match s {
+                PathSegment::Literal(l) => format!("/{l}"),
+                PathSegment::Param(p) => format!("/{{{p}}}"),
+            })
+            .collect()
+    }
+}
+
+/// One segment of a route's path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum PathSegment {
+    /// A fixed segment.
+    Literal(String),
+    /// A parameter, by name (see [`Route::params`]).
+    Param(String),
+}
+
+/// Where a parameter comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamLocation {
+    /// A path segment.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+    /// A cookie.
+    Cookie,
+}
+
+/// A path, query, header or cookie parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    /// The name in code (handler request field, SDK argument).
+    pub name: String,
+    /// The name on the wire: the header name, cookie name or query key.
+    pub wire_name: String,
+    /// Where it comes from.
+    pub location: ParamLocation,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Its type (scalars, or lists of scalars for query parameters).
+    pub ty: Ty,
+    /// May be absent (never for path parameters).
+    pub optional: bool,
+    /// The value used when absent.
+    pub default: Option<Value>,
+    /// Marked `@deprecated`.
+    pub deprecated: bool,
+}
+
+/// One released version: its metadata, its changes and the API as it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    /// The version's date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The one-line description.
+    pub title: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// Clients on this version get a `Deprecation` header.
+    pub deprecated: bool,
+    /// The date after which this version stops being served (`Sunset` header).
+    pub sunset: Option<String>,
+    /// How this version differs from the previous one.
+    pub changes: Vec<Change>,
+    /// The API as it looked at this version, rebuilt from the head by
+    /// undoing the changes of every later version.
+    pub api: Api,
+}
+
+/// One change between a version and the one before it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A record field was added; old requests get `default`.
+    FieldAdded {
+        /// The record.
+        owner: String,
+        /// The field.
+        field: String,
+        /// What old clients' requests get.
+        default: Option<Value>,
+    },
+    /// A record field was removed; old responses get `default`.
+    FieldRemoved {
+        /// The record.
+        owner: String,
+        /// The field as it was.
+        field: Field,
+    },
+    /// A record field was renamed.
+    FieldRenamed {
+        /// The record.
+        owner: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A field became optional; old responses get `default` when it is absent.
+    FieldMadeOptional {
+        /// The record.
+        owner: String,
+        /// The field.
+        field: String,
+        /// What old clients' responses get when it is absent.
+        default: Option<Value>,
+    },
+    /// A field became required; old requests get `default` when they leave it out.
+    FieldMadeRequired {
+        /// The record.
+        owner: String,
+        /// The field.
+        field: String,
+        /// What old clients' requests get.
+        default: Option<Value>,
+    },
+    /// A field's refinements changed; `from` is what they were.
+    FieldRefined {
+        /// The record.
+        owner: String,
+        /// The field.
+        field: String,
+        /// The old refinements.
+        from: Refinements,
+    },
+    /// A field's type changed; a hand-written converter translates.
+    FieldRetyped {
+        /// The record.
+        owner: String,
+        /// The field.
+        field: String,
+        /// The old type.
+        from: Ty,
+        /// The converter's name.
+        via: String,
+    },
+    /// An enum value was added; old clients see `fallback` instead.
+    EnumValueAdded {
+        /// The enum.
+        owner: String,
+        /// The new value.
+        value: String,
+        /// What old clients see instead.
+        fallback: Option<String>,
+    },
+    /// An enum value was removed; old requests carrying it get `map`.
+    EnumValueRemoved {
+        /// The enum.
+        owner: String,
+        /// The removed value.
+        value: String,
+        /// What old requests carrying it become.
+        map: Option<String>,
+    },
+    /// A named type was added.
+    TypeAdded {
+        /// The type.
+        name: String,
+    },
+    /// A route was added.
+    RouteAdded {
+        /// The route.
+        name: String,
+    },
+    /// A route was removed.
+    RouteRemoved {
+        /// The route's name.
+        name: String,
+    },
+    /// A route was renamed.
+    RouteRenamed {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A route moved to another method or path.
+    RouteMoved {
+        /// The route.
+        name: String,
+        /// The old method.
+        method: Method,
+        /// The old path.
+        path: Vec<PathSegment>,
+    },
+}
+
+/// A file a target generates: a path relative to the output folder, and its text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutputFile {
+    /// Relative path with `/` separators, such as `server/src/types.rs`.
+    pub path: String,
+    /// The file's complete contents.
+    pub contents: String,
+}

@@ -1,0 +1,13 @@
+//! The `.gati` source model: files and spans, diagnostics as data and their
+//! renderings, the AST, and the parser that produces it.
+
+pub mod ast;
+pub mod codes;
+pub mod diagnostic;
+pub mod parser;
+pub mod render;
+pub mod source;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use parser::{Parsed, parse};
+pub use source::{FileId, SourceFile, SourceMap, Span};
