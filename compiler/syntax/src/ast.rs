@@ -87,7 +87,7 @@ pub struct Setting {
 pub enum SettingValue {
     /// A single literal, identifier, size or duration.
     Literal(Literal),
-    /// Several words, as in `auth api_key header "X-Api-Key"`.
+    /// Several words, as in `auth api_key "X-Api-Key"`.
     Words(Vec<Literal>),
     /// A nested block of settings.
     Block(Vec<Setting>),
@@ -419,7 +419,7 @@ pub enum RouteClause {
     Errors(Vec<Ident>, Span),
     /// `limits { concurrency 64, body 64KiB, timeout 2s }`.
     Limits(Vec<Setting>, Span),
-    /// `auth bearer`, `auth api_key header "X-Key"`, `auth none`.
+    /// `auth bearer`, `auth api_key "X-Key"`, `auth none`.
     Auth(Vec<Literal>, Span),
 }
 

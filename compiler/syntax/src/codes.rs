@@ -177,6 +177,13 @@ with a default is simply a field with a default: write one or the other.";
 parameters take scalars (strings, numbers, booleans, UUIDs, dates, enums),
 and query parameters also lists of scalars; errors cannot be used as types.";
 
+    EMPTY_ENUM = "E0211", "enum without values",
+"An enum is a closed set of values, so it needs at least one. An empty enum
+has no value a field of its type could hold.
+
+    enum Role { }                 // error
+    enum Role { admin, member }   // fine";
+
     BAD_PATH = "E0301", "invalid path",
 "The route's path is malformed: a parameter in the path without a type and no
 `path { … }` clause declaring it, a parameter declared twice, or a `path`
@@ -225,6 +232,11 @@ old clients' responses get), a field made required.
     DUPLICATE_CHANGE = "E0404", "the same thing changes twice in one version",
 "One version changes the same field, value or route twice. Merge the changes
 into one, or spread them over two versions.";
+
+    DUPLICATE_VERSIONS = "E0405", "more than one `versions` block",
+"A spec's history is one list: write every version in a single `versions`
+block, oldest first. A second block (in the same file or in a `use`d one) is
+reported and ignored.";
 
     MISSING_SERVICE = "E0501", "no service block",
 "Every spec declares exactly one `service name { … }` block, in the root file;

@@ -71,6 +71,20 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             }
             Err(error) => {
                 let d = parser.syntax_error(&error, chunk_text, false);
+                // An item that ends inside an open bracket is best explained
+                // by pointing at that bracket.
+                let at_end = d.span.start as usize
+                    >= chunk.start + chunk_text.trim_end().len();
+                let d = match unclosed_bracket(chunk_text) {
+                    Some(open) if at_end => Diagnostic::error(
+                        codes::SYNTAX,
+                        Span::new(file, chunk.start + open, chunk.start + open + 1),
+                        format!("this `{}` is never closed", &chunk_text[open..=open]),
+                    )
+                    .with_label("unclosed")
+                    .with_secondary(d.span, "the item ends here"),
+                    _ => d,
+                };
                 parser.diagnostics.push(d);
             }
         }

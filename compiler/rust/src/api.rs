@@ -1,0 +1,165 @@
+//! `api.rs`: the `Api` trait handlers implement, with each route's request
+//! struct and error enum.
+
+use gatic_ir::{Auth, ParamLocation, Route, ident};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::context::{Context, Scope, docs, type_ident, value_ident};
+
+/// `<Route>Request`.
+pub(crate) fn request_ident(route: &Route) -> Ident {
+    format_ident!("{}Request", ident::rust_type(&route.name))
+}
+
+/// `<Route>Error`.
+pub(crate) fn error_ident(route: &Route) -> Ident {
+    format_ident!("{}Error", ident::rust_type(&route.name))
+}
+
+/// Whether any route checks credentials (so the trait has `authenticate`).
+pub(crate) fn has_auth(cx: &Context) -> bool {
+    cx.api.routes.iter().any(|r| r.auth != Auth::None)
+}
+
+/// The Rust type of a parameter's field in the request struct.
+pub(crate) fn param_ty(cx: &Context, param: &gatic_ir::Param) -> TokenStream {
+    // Parameters are never `null`; only absence is expressible.
+    let mut ty = param.ty.clone();
+    ty.nullable = false;
+    let rust = cx.ty(&ty, Scope::Crate);
+    let list = matches!(cx.resolve(&ty).kind, gatic_ir::TyKind::List(_));
+    if param.optional && param.default.is_none() && !list {
+        quote!(::std::option::Option<#rust>)
+    } else {
+        rust
+    }
+}
+
+/// The Rust type a route's handler returns on success.
+pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
+    match &route.returns {
+        Some(ty) => cx.ty(ty, Scope::Crate),
+        None => quote!(()),
+    }
+}
+
+/// The items of `api.rs`.
+pub(crate) fn generate(cx: &Context) -> TokenStream {
+    let methods = cx.api.routes.iter().map(|route| {
+        let method = value_ident(&route.name);
+        let request = request_ident(route);
+        let error = error_ident(route);
+        let success = success_ty(cx, route);
+        let doc = docs(route.doc.as_deref(), route.deprecated, || {
+            format!("Handles `{} {}`.", route.method.as_str(), route.path_template())
+        });
+        quote! {
+            #doc
+            fn #method(
+                &self,
+                ctx: &crate::runtime::Ctx,
+                request: #request,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#success, #error>> + Send;
+        }
+    });
+    let authenticate = has_auth(cx).then(|| {
+        quote! {
+            /// Decides whether `credential` may call the route in `ctx`; runs
+            /// before the handler of every route that declares authentication.
+            fn authenticate(
+                &self,
+                ctx: &crate::runtime::Ctx,
+                credential: crate::runtime::Credential<'_>,
+            ) -> impl ::std::future::Future<Output = bool> + Send;
+        }
+    });
+    let routes = cx.api.routes.iter().map(|route| route_items(cx, route));
+    let doc = format!(
+        " The handlers of the {} API: implement it and pass it to `serve`.",
+        cx.spec.service.title
+    );
+    quote! {
+        //! The `Api` trait that handlers implement, and each route's request and error types.
+
+        #[doc = #doc]
+        pub trait Api: Send + Sync + 'static {
+            #(#methods)*
+            #authenticate
+        }
+
+        #(#routes)*
+    }
+}
+
+fn route_items(cx: &Context, route: &Route) -> TokenStream {
+    let request = request_ident(route);
+    let error = error_ident(route);
+    let mut fields = Vec::new();
+    for param in &route.params {
+        let id = value_ident(&param.name);
+        let ty = param_ty(cx, param);
+        let location = match param.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        };
+        let doc = docs(param.doc.as_deref(), param.deprecated, || {
+            format!("The `{}` {location} parameter.", param.wire_name)
+        });
+        fields.push(quote!(#doc pub #id: #ty,));
+    }
+    if let Some(body) = &route.body {
+        let ty = cx.ty(body, Scope::Crate);
+        fields.push(quote! {
+            /// The request body.
+            pub body: #ty,
+        });
+    }
+    let request_doc = format!(" The input of `{}`.", route.name);
+    let error_doc = format!(" The errors `{}` may return.", route.name);
+    let mut variants = Vec::new();
+    let mut froms = Vec::new();
+    for name in &route.errors {
+        let variant = type_ident(name);
+        let payload = cx.named(name, Scope::Crate);
+        let def = cx.api.error(name);
+        let doc = docs(def.and_then(|e| e.doc.as_deref()), false, || match def {
+            Some(e) => format!("The `{}` error ({}).", e.name, e.status),
+            None => format!("The `{name}` error."),
+        });
+        variants.push(quote!(#doc #variant(#payload),));
+        froms.push(quote! {
+            impl ::std::convert::From<#payload> for #error {
+                fn from(error: #payload) -> Self {
+                    #error::#variant(error)
+                }
+            }
+        });
+    }
+    let allow = (route.errors.len() > 1).then(|| {
+        quote! {
+            #[allow(
+                clippy::large_enum_variant,
+                reason = "variants are the spec's error payloads; boxing them would change the API"
+            )]
+        }
+    });
+    quote! {
+        #[doc = #request_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #request {
+            #(#fields)*
+        }
+
+        #[doc = #error_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #allow
+        pub enum #error {
+            #(#variants)*
+        }
+
+        #(#froms)*
+    }
+}

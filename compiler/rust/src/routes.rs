@@ -1,0 +1,518 @@
+//! `routes.rs`: the generated router. `resolve` is a `match` on the method
+//! and the path's segments (no regex, no allocation); `call` runs one route:
+//! authentication, parameters, body, validation, handler, response.
+
+use gatic_ir::{Auth, Method, ParamLocation, PathSegment, Route, TyKind, Value, ident};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::api::{error_ident, request_ident};
+use crate::context::{Context, Scope, lit_u64, type_ident, value_ident};
+use crate::types::default_value;
+use crate::validate::{Checks, Expr};
+
+/// The items of `routes.rs`.
+pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
+    let routes = &cx.api.routes;
+    let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
+    let infos = routes.iter().map(route_info);
+    let resolve = resolve(routes);
+    let arms = routes.iter().enumerate().map(|(i, route)| {
+        let handler = handler_ident(route);
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote!(#i => self.#handler(request, ctx).await,)
+    });
+    let call_body = if routes.is_empty() {
+        quote! {
+            let _ = (route, request, ctx);
+            runtime::Problem::new(404, "no such route").into_response()
+        }
+    } else {
+        quote! {
+            match route {
+                #(#arms)*
+                _ => runtime::Problem::new(404, "no such route").into_response(),
+            }
+        }
+    };
+    let handlers = routes.iter().map(|route| handler(cx, checks, route));
+    quote! {
+        //! The router: matches requests to routes and runs their handlers.
+
+        use crate::runtime;
+
+        /// Every route, indexed by `runtime::Resolution::Route`.
+        static ROUTES: [runtime::RouteInfo; #count] = [#(#infos),*];
+
+        /// Serves an [`Api`](crate::api::Api) implementation: the
+        /// [`runtime::Service`] that `runtime::run` drives.
+        pub struct Router<A> {
+            api: A,
+        }
+
+        impl<A: crate::api::Api> Router<A> {
+            /// A router that hands requests to `api`.
+            pub fn new(api: A) -> Self {
+                Router { api }
+            }
+
+            #(#handlers)*
+        }
+
+        impl<A: crate::api::Api> runtime::Service for Router<A> {
+            fn routes(&self) -> &'static [runtime::RouteInfo] {
+                &ROUTES
+            }
+
+            fn resolve(&self, method: &::hyper::Method, path: &str) -> runtime::Resolution {
+                #resolve
+            }
+
+            async fn call(
+                &self,
+                route: usize,
+                request: runtime::Request,
+                ctx: runtime::Ctx,
+            ) -> runtime::Response {
+                #call_body
+            }
+        }
+    }
+}
+
+fn handler_ident(route: &Route) -> proc_macro2::Ident {
+    format_ident!("handle_{}", ident::snake(&route.name))
+}
+
+fn route_info(route: &Route) -> TokenStream {
+    let name = &route.name;
+    let method = route.method.as_str();
+    let path = route.path_template();
+    let opt32 = |v: Option<u32>| match v {
+        Some(n) => {
+            let n = lit_u64(u64::from(n));
+            quote!(::std::option::Option::Some(#n))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let opt64 = |v: Option<u64>| match v {
+        Some(n) => {
+            let n = lit_u64(n);
+            quote!(::std::option::Option::Some(#n))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    if route.limits == gatic_ir::Limits::default() {
+        return quote! {
+            runtime::RouteInfo {
+                name: #name,
+                method: #method,
+                path: #path,
+                limits: runtime::RouteLimits::NONE,
+            }
+        };
+    }
+    let concurrency = opt32(route.limits.concurrency);
+    let queue = opt32(route.limits.queue);
+    let body = opt64(route.limits.body);
+    let timeout = opt64(route.limits.timeout_ms);
+    quote! {
+        runtime::RouteInfo {
+            name: #name,
+            method: #method,
+            path: #path,
+            limits: runtime::RouteLimits {
+                concurrency: #concurrency,
+                queue: #queue,
+                body: #body,
+                timeout_ms: #timeout,
+            },
+        }
+    }
+}
+
+/// The body of `resolve`: split the path into a fixed array of segments,
+/// then one `match` arm per path shape, most specific (literal) first.
+fn resolve(routes: &[Route]) -> TokenStream {
+    if routes.is_empty() {
+        return quote! {
+            let _ = (method, path);
+            runtime::Resolution::NotFound
+        };
+    }
+    // Routes sharing a shape differ only by method.
+    let mut shapes: Vec<(Vec<Option<&str>>, Vec<usize>)> = Vec::new();
+    for (i, route) in routes.iter().enumerate() {
+        let shape = shape_of(route);
+        match shapes.iter_mut().find(|(s, _)| *s == shape) {
+            Some((_, members)) => members.push(i),
+            None => shapes.push((shape, vec![i])),
+        }
+    }
+    shapes.sort_by_key(|(shape, _)| shape.iter().map(Option::is_none).collect::<Vec<_>>());
+
+    let depth = proc_macro2::Literal::usize_unsuffixed(
+        shapes.iter().map(|(s, _)| s.len()).max().unwrap_or(1),
+    );
+    let any_params = routes
+        .iter()
+        .any(|r| r.path.iter().any(|s| matches!(s, PathSegment::Param(_))));
+
+    let arms = shapes.iter().map(|(shape, members)| {
+        let pattern = shape.iter().map(|s| match s {
+            Some(l) => quote!(#l),
+            None => quote!(_),
+        });
+        let params: Vec<usize> = shape
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_none())
+            .map(|(k, _)| k)
+            .collect();
+        let resolution = |i: usize| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            if params.is_empty() {
+                quote!(runtime::Resolution::Route(#i, runtime::PathParams::new()))
+            } else {
+                let pushes = params.iter().map(|&k| {
+                    let k = proc_macro2::Literal::usize_unsuffixed(k);
+                    quote! {
+                        if !params.push(starts[#k], starts[#k] + segments[#k].len()) {
+                            return runtime::Resolution::NotFound;
+                        }
+                    }
+                });
+                quote! {{
+                    let mut params = runtime::PathParams::new();
+                    #(#pushes)*
+                    runtime::Resolution::Route(#i, params)
+                }}
+            }
+        };
+        let method_arms = members.iter().map(|&i| {
+            let method = method_const(routes[i].method);
+            let resolution = resolution(i);
+            quote!(::hyper::Method::#method => #resolution,)
+        });
+        let allow = members
+            .iter()
+            .map(|&i| routes[i].method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        quote! {
+            [#(#pattern),*] => match *method {
+                #(#method_arms)*
+                _ => runtime::Resolution::MethodNotAllowed(#allow),
+            },
+        }
+    });
+
+    let (starts_decl, starts_record) = if any_params {
+        (
+            quote! {
+                let mut starts = [0; #depth];
+                let mut start = 1;
+            },
+            quote! {
+                starts[index] = start;
+                start += segment.len() + 1;
+            },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    quote! {
+        let ::std::option::Option::Some(rest) = path.strip_prefix('/') else {
+            return runtime::Resolution::NotFound;
+        };
+        let mut segments = [""; #depth];
+        #starts_decl
+        let mut count = 0;
+        for (index, segment) in rest.split('/').enumerate() {
+            if index == #depth {
+                return runtime::Resolution::NotFound;
+            }
+            segments[index] = segment;
+            #starts_record
+            count = index + 1;
+        }
+        match &segments[..count] {
+            #(#arms)*
+            _ => runtime::Resolution::NotFound,
+        }
+    }
+}
+
+/// The path with parameters blanked out; the root path is one empty segment.
+fn shape_of(route: &Route) -> Vec<Option<&str>> {
+    if route.path.is_empty() {
+        return vec![Some("")];
+    }
+    route
+        .path
+        .iter()
+        .map(|s| match s {
+            PathSegment::Literal(l) => Some(l.as_str()),
+            PathSegment::Param(_) => None,
+        })
+        .collect()
+}
+
+fn method_const(method: Method) -> proc_macro2::Ident {
+    format_ident!("{}", method.as_str())
+}
+
+/// `Router::handle_<route>`: everything between admission and the response.
+fn handler(cx: &Context, checks: &Checks, route: &Route) -> TokenStream {
+    let name = handler_ident(route);
+    let mut body = TokenStream::new();
+    let mut uses_request = false;
+
+    // Authentication, before anything else is looked at.
+    let credential = match &route.auth {
+        Auth::None => None,
+        Auth::Bearer => Some(quote!(runtime::bearer(&request))),
+        Auth::ApiKey { header } => Some(quote!(runtime::api_key(&request, #header))),
+    };
+    if let Some(credential) = credential {
+        uses_request = true;
+        body.extend(quote! {
+            let credential = match #credential {
+                ::std::result::Result::Ok(credential) => credential,
+                ::std::result::Result::Err(problem) => return problem.into_response(),
+            };
+            if !self.api.authenticate(&ctx, credential).await {
+                return runtime::Problem::new(401, "the credential was not accepted").into_response();
+            }
+        });
+    }
+
+    // Parameters: parse all of them, then answer 400 with every failure.
+    let mut refinement_checks = TokenStream::new();
+    let needs_violations_for_params = !route.params.is_empty();
+    if route
+        .params
+        .iter()
+        .any(|p| p.location == ParamLocation::Query)
+    {
+        body.extend(quote!(let query = runtime::Query::parse(&request);));
+    }
+    let mut required = Vec::new();
+    let mut path_index = 0usize;
+    for param in &route.params {
+        uses_request = true;
+        let local = format_ident!("param_{}", ident::snake(&param.name));
+        let wire = &param.wire_name;
+        let mut ty = param.ty.clone();
+        ty.nullable = false;
+        let resolved = cx.resolve(&ty);
+        let (location, text) = match param.location {
+            ParamLocation::Path => {
+                let i = proc_macro2::Literal::usize_unsuffixed(path_index);
+                path_index += 1;
+                (
+                    quote!(runtime::Location::Path),
+                    quote!(::std::option::Option::Some(&*runtime::path_param(&request, #i))),
+                )
+            }
+            ParamLocation::Query => (quote!(runtime::Location::Query), quote!(query.get(#wire))),
+            ParamLocation::Header => (
+                quote!(runtime::Location::Header),
+                quote!(runtime::header(&request, #wire)),
+            ),
+            ParamLocation::Cookie => (
+                quote!(runtime::Location::Cookie),
+                quote!(runtime::cookie(&request, #wire)),
+            ),
+        };
+        let has_default = param.default.is_some();
+        let default = param
+            .default
+            .as_ref()
+            .map(|v| (default_value(cx, v, &ty, false, Scope::Crate), is_cheap(v)));
+        if let (TyKind::List(item), ParamLocation::Query) = (resolved.kind, param.location) {
+            let item_ty = cx.ty(item, Scope::Crate);
+            body.extend(quote! {
+                let mut #local: ::std::vec::Vec<#item_ty> = ::std::vec::Vec::new();
+                for text in query.get_all(#wire) {
+                    if let ::std::option::Option::Some(item) = runtime::param(
+                        ::std::option::Option::Some(text),
+                        #location,
+                        #wire,
+                        true,
+                        &mut violations,
+                    ) {
+                        #local.push(item);
+                    }
+                }
+            });
+            if let Some((default, _)) = default {
+                body.extend(quote! {
+                    if #local.is_empty() {
+                        #local = #default;
+                    }
+                });
+            } else if !param.optional {
+                // The runtime's own `required` violation, for the same pointer and message.
+                body.extend(quote! {
+                    if #local.is_empty() {
+                        let _: ::std::option::Option<#item_ty> =
+                            runtime::param(::std::option::Option::None, #location, #wire, true, &mut violations);
+                    }
+                });
+            }
+        } else {
+            let rust = cx.ty(&ty, Scope::Crate);
+            let is_required = !param.optional && !has_default;
+            let parse = quote! {
+                runtime::param(#text, #location, #wire, #is_required, &mut violations)
+            };
+            let (parse, local_ty) = match default {
+                Some((default, true)) => (quote!(#parse.unwrap_or(#default)), rust),
+                Some((default, false)) => (quote!(#parse.unwrap_or_else(|| #default)), rust),
+                None => (parse, quote!(::std::option::Option<#rust>)),
+            };
+            body.extend(quote!(let #local: #local_ty = #parse;));
+            if is_required {
+                required.push(local.clone());
+            }
+        }
+        // Refinements, checked later together with the body's.
+        let wrapped = param.optional && !has_default && !matches!(resolved.kind, TyKind::List(_));
+        let inner = checks.value(
+            Expr::Place(quote!(#local)),
+            &ty,
+            false,
+            1,
+            usize::from(wrapped),
+        );
+        if !inner.is_empty() {
+            refinement_checks.extend(quote! {
+                let start = out.len();
+                let mark = at.push_field(#wire);
+                #inner
+                at.truncate(mark);
+                for violation in &mut out[start..] {
+                    violation.location = #location;
+                }
+            });
+        }
+    }
+    let invalid_400 = quote!(return runtime::Problem::invalid(400, violations).into_response(););
+    match required.len() {
+        0 => {}
+        1 => {
+            let local = &required[0];
+            body.extend(quote! {
+                let ::std::option::Option::Some(#local) = #local else { #invalid_400 };
+            });
+        }
+        _ => {
+            let patterns = required
+                .iter()
+                .map(|l| quote!(::std::option::Option::Some(#l)));
+            body.extend(quote! {
+                let (#(#patterns),*) = (#(#required),*) else { #invalid_400 };
+            });
+        }
+    }
+    if needs_violations_for_params {
+        body.extend(quote! {
+            if !violations.is_empty() {
+                #invalid_400
+            }
+        });
+    }
+
+    // The body: decoded by the runtime (415, 400 or 422 on failure).
+    let mut body_checks = TokenStream::new();
+    if let Some(ty) = &route.body {
+        uses_request = true;
+        let rust = cx.ty(ty, Scope::Crate);
+        body.extend(quote! {
+            let body: #rust = match runtime::decode_json(&request) {
+                ::std::result::Result::Ok(body) => body,
+                ::std::result::Result::Err(problem) => return problem.into_response(),
+            };
+        });
+        body_checks = checks.value(Expr::Place(quote!(body)), ty, false, 1, 0);
+    }
+
+    // Refinements of the body and the parameters: 422 with every violation.
+    let needs_validation = !body_checks.is_empty() || !refinement_checks.is_empty();
+    if needs_validation {
+        body.extend(quote! {
+            {
+                let at = &mut runtime::Pointer::root();
+                let out = &mut violations;
+                #body_checks
+                #refinement_checks
+            }
+            if !violations.is_empty() {
+                return runtime::Problem::invalid(422, violations).into_response();
+            }
+        });
+    }
+    let violations_decl = (needs_violations_for_params || needs_validation)
+        .then(|| quote!(let mut violations = ::std::vec::Vec::new();));
+
+    // The handler, and its answer.
+    let request_ty = request_ident(route);
+    let fields = route.params.iter().map(|param| {
+        let id = value_ident(&param.name);
+        let local = format_ident!("param_{}", ident::snake(&param.name));
+        quote!(#id: #local)
+    });
+    let body_field = route.body.as_ref().map(|_| quote!(body));
+    let all_fields = fields.chain(body_field);
+    let method = value_ident(&route.name);
+    let status = lit_u64(u64::from(route.status));
+    let ok = match &route.returns {
+        Some(_) => {
+            quote!(::std::result::Result::Ok(value) => runtime::json_response(#status, &value),)
+        }
+        None => quote!(::std::result::Result::Ok(()) => runtime::empty_response(#status),),
+    };
+    let error_ty = error_ident(route);
+    let error_arms = route.errors.iter().map(|name| {
+        let variant = type_ident(name);
+        let status = lit_u64(u64::from(cx.api.error(name).map_or(500, |e| e.status)));
+        let uri = format!(
+            "urn:problem:{}:{}",
+            ident::kebab(&cx.spec.service.name),
+            ident::kebab(name)
+        );
+        quote! {
+            crate::api::#error_ty::#variant(payload) => {
+                runtime::declared_problem(#status, #uri, #name, &payload)
+            }
+        }
+    });
+    let request_param = if uses_request {
+        quote!(request)
+    } else {
+        quote!(_request)
+    };
+    quote! {
+        async fn #name(&self, #request_param: runtime::Request, ctx: runtime::Ctx) -> runtime::Response {
+            #violations_decl
+            #body
+            let input = crate::api::#request_ty { #(#all_fields),* };
+            match self.api.#method(&ctx, input).await {
+                #ok
+                ::std::result::Result::Err(error) => match error {
+                    #(#error_arms)*
+                },
+            }
+        }
+    }
+}
+
+/// Whether a default is cheap enough for `unwrap_or` (clippy prefers it
+/// there) rather than `unwrap_or_else`.
+fn is_cheap(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Enum(_) | Value::Null
+    )
+}

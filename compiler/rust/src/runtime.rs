@@ -1,0 +1,70 @@
+//! The runtime's source, embedded from `runtime-template/src` and copied into
+//! every generated crate as `src/runtime/` (`lib.rs` becomes `mod.rs`).
+
+/// Every file of `runtime-template/src`, by name. A unit test keeps this list
+/// equal to the folder's `.rs` files.
+pub(crate) const FILES: &[(&str, &str)] = &[
+    (
+        "admission.rs",
+        include_str!("../../../runtime-template/src/admission.rs"),
+    ),
+    (
+        "codec.rs",
+        include_str!("../../../runtime-template/src/codec.rs"),
+    ),
+    (
+        "config.rs",
+        include_str!("../../../runtime-template/src/config.rs"),
+    ),
+    (
+        "lib.rs",
+        include_str!("../../../runtime-template/src/lib.rs"),
+    ),
+    (
+        "metrics.rs",
+        include_str!("../../../runtime-template/src/metrics.rs"),
+    ),
+    (
+        "problem.rs",
+        include_str!("../../../runtime-template/src/problem.rs"),
+    ),
+    (
+        "scalar.rs",
+        include_str!("../../../runtime-template/src/scalar.rs"),
+    ),
+    (
+        "server.rs",
+        include_str!("../../../runtime-template/src/server.rs"),
+    ),
+    (
+        "validate.rs",
+        include_str!("../../../runtime-template/src/validate.rs"),
+    ),
+];
+
+/// The path of a runtime file inside the generated crate.
+pub(crate) fn output_path(name: &str) -> String {
+    match name {
+        "lib.rs" => "server/src/runtime/mod.rs".to_string(),
+        other => format!("server/src/runtime/{other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    #[test]
+    fn embedded_files_are_the_runtime_folder() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../runtime-template/src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
+            .expect("runtime-template/src is readable")
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".rs"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = FILES.iter().map(|(name, _)| name.to_string()).collect();
+        assert_eq!(embedded, on_disk, "update runtime::FILES in compiler/rust");
+    }
+}

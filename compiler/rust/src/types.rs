@@ -1,0 +1,402 @@
+//! `types.rs`: records, enums, unions, aliases and error payloads with serde.
+
+use gatic_ir::{Field, Primitive, Ty, TyKind, TypeDef, TypeDefKind, Value};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::context::{
+    Context, Scope, docs, float_expr, int_expr, needs_rename, type_ident, value_ident,
+};
+
+/// The items of `types.rs`, without the file's header.
+pub(crate) fn generate(cx: &Context) -> TokenStream {
+    let mut helpers = Helpers::default();
+    let mut items = Vec::new();
+    for def in &cx.api.types {
+        items.push(type_def(cx, def, &mut helpers));
+    }
+    for error in &cx.api.errors {
+        let name = type_ident(&error.name);
+        let doc = docs(error.doc.as_deref(), false, || {
+            format!(
+                "The payload of the `{}` error ({}).",
+                error.name, error.status
+            )
+        });
+        items.push(record(
+            cx,
+            &error.name,
+            &name,
+            doc,
+            &error.fields,
+            &mut helpers,
+        ));
+    }
+    let helpers = helpers.items();
+    quote! {
+        //! The API's types: records, enums, unions, aliases and error payloads.
+        #(#items)*
+        #helpers
+    }
+}
+
+/// Which deserialization helpers the fields use.
+#[derive(Default)]
+struct Helpers {
+    nullable: bool,
+    double_option: bool,
+}
+
+impl Helpers {
+    fn items(&self) -> TokenStream {
+        let mut items = TokenStream::new();
+        if self.nullable {
+            items.extend(quote! {
+                /// Deserializes a field that must be present but may be `null`
+                /// (serde would otherwise take a missing `Option` for `None`).
+                fn nullable<'de, D, T>(
+                    deserializer: D,
+                ) -> ::std::result::Result<::std::option::Option<T>, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                    T: ::serde::Deserialize<'de>,
+                {
+                    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                }
+            });
+        }
+        if self.double_option {
+            items.extend(quote! {
+                /// Deserializes a field that may be absent (outer `None`) or `null`
+                /// (`Some(None)`).
+                fn double_option<'de, D, T>(
+                    deserializer: D,
+                ) -> ::std::result::Result<
+                    ::std::option::Option<::std::option::Option<T>>,
+                    D::Error,
+                >
+                where
+                    D: ::serde::Deserializer<'de>,
+                    T: ::serde::Deserialize<'de>,
+                {
+                    <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                        .map(::std::option::Option::Some)
+                }
+            });
+        }
+        items
+    }
+}
+
+fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
+    let name = type_ident(&def.name);
+    match &def.kind {
+        TypeDefKind::Record { fields } => {
+            let doc = docs(def.doc.as_deref(), def.deprecated, || {
+                format!("The `{}` record.", def.name)
+            });
+            record(cx, &def.name, &name, doc, fields, helpers)
+        }
+        TypeDefKind::Enum { values } => {
+            let doc = docs(def.doc.as_deref(), def.deprecated, || {
+                format!("The `{}` enum.", def.name)
+            });
+            let variants = values.iter().map(|v| {
+                let variant = type_ident(&v.name);
+                let doc = docs(v.doc.as_deref(), v.deprecated, || {
+                    format!("The `{}` value.", v.name)
+                });
+                let wire = &v.name;
+                let rename = needs_rename(&variant, wire).then(|| quote!(#[serde(rename = #wire)]));
+                quote!(#doc #rename #variant,)
+            });
+            let arms = values.iter().map(|v| {
+                let variant = type_ident(&v.name);
+                let wire = &v.name;
+                quote!(#wire => ::std::result::Result::Ok(#name::#variant),)
+            });
+            let expected = format!(
+                "expected one of: {}",
+                values
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            quote! {
+                #doc
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+                pub enum #name {
+                    #(#variants)*
+                }
+
+                impl crate::runtime::FromParam for #name {
+                    fn from_param(text: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                        match text {
+                            #(#arms)*
+                            _ => ::std::result::Result::Err(::std::string::String::from(#expected)),
+                        }
+                    }
+                }
+            }
+        }
+        TypeDefKind::Union { tag, variants } => {
+            let doc = docs(def.doc.as_deref(), def.deprecated, || {
+                format!("The `{}` union.", def.name)
+            });
+            // The lint only compares variants, so one variant needs no allowance.
+            let allow = (variants.len() > 1).then(|| {
+                quote! {
+                    #[allow(
+                        clippy::large_enum_variant,
+                        reason = "variants mirror the spec; boxing them would change the API"
+                    )]
+                }
+            });
+            let serde = match tag {
+                Some(tag) => quote!(#[serde(tag = #tag)]),
+                None => quote!(#[serde(untagged)]),
+            };
+            let variants = variants.iter().map(|v| {
+                let variant = type_ident(&v.name);
+                let doc = docs(v.doc.as_deref(), false, || {
+                    format!("The `{}` variant.", v.name)
+                });
+                let wire = &v.name;
+                // Untagged variants are told apart by shape, so their names never reach the wire.
+                let rename = (tag.is_some() && needs_rename(&variant, wire))
+                    .then(|| quote!(#[serde(rename = #wire)]));
+                let ty = cx.member_ty(&def.name, &v.ty, Scope::Types);
+                quote!(#doc #rename #variant(#ty),)
+            });
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #serde
+                #allow
+                pub enum #name {
+                    #(#variants)*
+                }
+            }
+        }
+        TypeDefKind::Alias { target } => {
+            let doc = docs(def.doc.as_deref(), def.deprecated, || {
+                format!("The `{}` type.", def.name)
+            });
+            let ty = cx.ty(target, Scope::Types);
+            quote! {
+                #doc
+                pub type #name = #ty;
+            }
+        }
+    }
+}
+
+/// A struct for a record or an error payload, with its default functions.
+fn record(
+    cx: &Context,
+    owner: &str,
+    name: &proc_macro2::Ident,
+    doc: TokenStream,
+    fields: &[Field],
+    helpers: &mut Helpers,
+) -> TokenStream {
+    let mut members = Vec::new();
+    let mut defaults = Vec::new();
+    for field in fields {
+        let id = value_ident(&field.name);
+        let mut doc = docs(field.doc.as_deref(), field.deprecated, || {
+            format!("The `{}` field.", field.name)
+        });
+        if field.readonly {
+            doc.extend(quote!(#[doc = ""] #[doc = " Read-only: set by the server."]));
+        }
+        if field.write_only {
+            doc.extend(
+                quote!(#[doc = ""] #[doc = " Write-only: accepted in requests, never sent back."]),
+            );
+        }
+        let mut serde = Vec::new();
+        let wire = &field.name;
+        if needs_rename(&id, wire) {
+            serde.push(quote!(rename = #wire));
+        }
+        let mut ty = cx.member_ty(owner, &field.ty, Scope::Types);
+        if let Some(value) = &field.default {
+            let function = default_fn(&field.name);
+            let path = format!("{name}::{function}");
+            serde.push(quote!(default = #path));
+            let value = default_value(
+                cx,
+                value,
+                &field.ty,
+                cx.boxed(owner, &field.ty),
+                Scope::Types,
+            );
+            let fn_doc = format!(" The default of `{}`.", field.name);
+            defaults.push(quote! {
+                #[doc = #fn_doc]
+                fn #function() -> #ty {
+                    #value
+                }
+            });
+        } else if field.optional {
+            serde.push(quote!(default));
+            serde.push(quote!(
+                skip_serializing_if = "::std::option::Option::is_none"
+            ));
+            if field.ty.nullable {
+                serde.push(quote!(deserialize_with = "double_option"));
+                helpers.double_option = true;
+            }
+            ty = quote!(::std::option::Option<#ty>);
+        } else if field.ty.nullable {
+            serde.push(quote!(deserialize_with = "nullable"));
+            helpers.nullable = true;
+        }
+        if field.write_only {
+            serde.push(quote!(skip_serializing));
+        }
+        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+        members.push(quote! {
+            #doc
+            #serde
+            pub #id: #ty,
+        });
+    }
+    let defaults = (!defaults.is_empty()).then(|| {
+        quote! {
+            impl #name {
+                #(#defaults)*
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#members)*
+        }
+        #defaults
+    }
+}
+
+/// An expression of `ty`'s Rust type holding `value` (checked against the
+/// type by the compiler before generation).
+pub(crate) fn default_value(
+    cx: &Context,
+    value: &Value,
+    ty: &Ty,
+    boxed: bool,
+    scope: Scope,
+) -> TokenStream {
+    let resolved = cx.resolve(ty);
+    if resolved.options > 0 && *value == Value::Null {
+        return quote!(::std::option::Option::None);
+    }
+    let mut expr = kind_value(cx, value, resolved.kind, ty, scope);
+    if boxed {
+        expr = quote!(::std::boxed::Box::new(#expr));
+    }
+    for _ in 0..resolved.options {
+        expr = quote!(::std::option::Option::Some(#expr));
+    }
+    expr
+}
+
+fn kind_value(cx: &Context, value: &Value, kind: &TyKind, ty: &Ty, scope: Scope) -> TokenStream {
+    let json = || json_value(cx, value, ty);
+    match (kind, value) {
+        (TyKind::Primitive(p), value) => match (p, value) {
+            (Primitive::String | Primitive::Email | Primitive::Url, Value::String(s)) => {
+                quote!(::std::string::String::from(#s))
+            }
+            (Primitive::Bool, Value::Bool(b)) => quote!(#b),
+            (Primitive::Int32 | Primitive::Int64, Value::Int(i)) => int_expr(*i),
+            (Primitive::Float64, Value::Int(i)) => float_expr(*i as f64),
+            (Primitive::Float64, Value::Float(f)) => float_expr(*f),
+            (Primitive::Any, value) => {
+                let text = value.to_json().to_string();
+                match text.parse::<TokenStream>() {
+                    Ok(tokens) => quote!(::serde_json::json!(#tokens)),
+                    Err(_) => json(),
+                }
+            }
+            (p, Value::String(s)) if p.is_string_like() => {
+                let rust = crate::context::primitive(*p);
+                quote!(<#rust as ::std::str::FromStr>::from_str(#s).unwrap_or_default())
+            }
+            _ => json(),
+        },
+        (TyKind::List(item), Value::List(values)) => {
+            if values.is_empty() {
+                quote!(::std::vec::Vec::new())
+            } else {
+                let values = values
+                    .iter()
+                    .map(|v| default_value(cx, v, item, false, scope));
+                quote!(::std::vec![#(#values),*])
+            }
+        }
+        (TyKind::Map(item), Value::Object(entries)) => {
+            if entries.is_empty() {
+                quote!(::std::collections::BTreeMap::new())
+            } else {
+                let entries = entries.iter().map(|(k, v)| {
+                    let v = default_value(cx, v, item, false, scope);
+                    quote!((::std::string::String::from(#k), #v))
+                });
+                quote!(::std::collections::BTreeMap::from([#(#entries),*]))
+            }
+        }
+        (TyKind::Named(name), Value::Enum(v) | Value::String(v))
+            if matches!(cx.def_kind(name), Some(TypeDefKind::Enum { .. })) =>
+        {
+            let path = cx.named(name, scope);
+            let variant = type_ident(v);
+            quote!(#path::#variant)
+        }
+        (TyKind::Named(name), Value::Object(entries)) => match cx.def_kind(name) {
+            Some(TypeDefKind::Record { fields }) => {
+                let path = cx.named(name, scope);
+                let members = fields.iter().map(|field| {
+                    let id = value_ident(&field.name);
+                    let given = entries.iter().find(|(k, _)| *k == field.name);
+                    let boxed = cx.boxed(name, &field.ty);
+                    let expr = match (given, &field.default) {
+                        (Some((_, v)), _) => {
+                            let v = default_value(cx, v, &field.ty, boxed, scope);
+                            if field.optional && field.default.is_none() {
+                                quote!(::std::option::Option::Some(#v))
+                            } else {
+                                v
+                            }
+                        }
+                        (None, Some(_)) => {
+                            let function = default_fn(&field.name);
+                            quote!(#path::#function())
+                        }
+                        (None, None) => quote!(::std::option::Option::None),
+                    };
+                    quote!(#id: #expr)
+                });
+                quote!(#path { #(#members),* })
+            }
+            _ => json(),
+        },
+        _ => json(),
+    }
+}
+
+/// The fallback for defaults no direct expression covers: the value's JSON,
+/// deserialized when the default is first needed.
+fn json_value(cx: &Context, value: &Value, ty: &Ty) -> TokenStream {
+    let rust = cx.ty(ty, Scope::Crate);
+    let text = value.to_json().to_string();
+    quote!(::serde_json::from_str::<#rust>(#text).expect("gatic checked this default against its type"))
+}
+
+/// The associated function that returns a field's default.
+fn default_fn(field: &str) -> proc_macro2::Ident {
+    value_ident(&format!("default_{field}"))
+}

@@ -1,0 +1,302 @@
+//! Behaviour of the crate generated from the kitchen-sink fixture. The test
+//! harness copies this file into the generated crate as `tests/behaviour.rs`.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use kitchen_sink_api::runtime::{self, Credential, Resolution, Service};
+// Not a glob: the fixture names types `Result`, `Option`, `Box`, `String`, `Vec`.
+use kitchen_sink_api::{
+    Api, Comment, CreateUserError, CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest,
+    GetMeError, GetMeRequest, GetUserError, GetUserRequest, ListCommentsError, ListCommentsRequest,
+    NotFound, PayError, PayRequest, Payment, PingError, PingRequest, PutTagsError, PutTagsRequest,
+    Role, Tree, User, routes,
+};
+
+struct App;
+
+fn user() -> User {
+    serde_json::from_value(serde_json::json!({
+        "id": "5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        "email": "a@example.com",
+        "name": "Ada",
+        "nickname": null,
+        "code": "ABC-1",
+        "weight": 1.0,
+        "count": 1,
+        "password": "secret",
+        "legacy": false,
+        "type": "person",
+        "createdAt": "2025-01-01T00:00:00Z",
+    }))
+    .expect("a valid user")
+}
+
+impl Api for App {
+    async fn get_user(&self, _: &Ctx, _: GetUserRequest) -> Result<User, GetUserError> {
+        Err(NotFound {
+            message: "no such user".into(),
+        }
+        .into())
+    }
+    async fn get_me(&self, _: &Ctx, _: GetMeRequest) -> Result<User, GetMeError> {
+        Ok(user())
+    }
+    async fn delete_user(&self, _: &Ctx, _: DeleteUserRequest) -> Result<(), DeleteUserError> {
+        Ok(())
+    }
+    async fn create_user(
+        &self,
+        _: &Ctx,
+        request: CreateUserRequest,
+    ) -> Result<User, CreateUserError> {
+        assert_eq!(request.role, Role::Member, "the parameter's default");
+        Ok(request.body)
+    }
+    async fn list_comments(
+        &self,
+        _: &Ctx,
+        request: ListCommentsRequest,
+    ) -> Result<std::vec::Vec<Comment>, ListCommentsError> {
+        assert_eq!((request.post, request.page), (7, 2));
+        Ok(std::vec::Vec::new())
+    }
+    async fn pay(&self, _: &Ctx, request: PayRequest) -> Result<Payment, PayError> {
+        Ok(request.body)
+    }
+    async fn put_tags(&self, _: &Ctx, _: PutTagsRequest) -> Result<(), PutTagsError> {
+        Ok(())
+    }
+    async fn ping(&self, _: &Ctx, _: PingRequest) -> Result<(), PingError> {
+        Ok(())
+    }
+    async fn authenticate(&self, _: &Ctx, credential: Credential<'_>) -> bool {
+        matches!(
+            credential,
+            Credential::Bearer("good") | Credential::ApiKey("key")
+        )
+    }
+}
+
+/// Resolves and runs one request: the status and the body as JSON (or null).
+fn send(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
+    let router = routes::Router::new(App);
+    let mut builder = hyper::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let (parts, ()) = builder.body(()).expect("a request").into_parts();
+    let (route, params) = match router.resolve(&parts.method, parts.uri.path()) {
+        Resolution::Route(route, params) => (route, params),
+        other => panic!("{method} {uri} did not resolve: {other:?}"),
+    };
+    let request = runtime::Request {
+        parts,
+        body: Bytes::from(body.to_string()),
+        params,
+    };
+    let ctx = Ctx::new(
+        "test",
+        router.routes()[route].name,
+        Instant::now() + Duration::from_secs(5),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let response = router.call(route, request, ctx).await;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, json)
+    })
+}
+
+/// A user as a client sends it: with its write-only `password`.
+fn request_json(user: &User) -> String {
+    let mut value = serde_json::to_value(user).expect("json");
+    value["password"] = user.password.clone().into();
+    value.to_string()
+}
+
+fn pointers(problem: &serde_json::Value) -> Vec<String> {
+    problem["violations"]
+        .as_array()
+        .map(|vs| {
+            vs.iter()
+                .map(|v| v["pointer"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn resolves_by_method_and_segments() {
+    let router = routes::Router::new(App);
+    let resolve = |method: hyper::Method, path: &str| router.resolve(&method, path);
+    assert!(matches!(
+        resolve(hyper::Method::GET, "/users/me"),
+        Resolution::Route(1, _)
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::GET, "/users/42"),
+        Resolution::Route(0, _)
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::DELETE, "/users/42"),
+        Resolution::Route(2, _)
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::GET, "/"),
+        Resolution::Route(7, _)
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::PUT, "/users/42"),
+        Resolution::MethodNotAllowed("GET, DELETE")
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::GET, "/nope"),
+        Resolution::NotFound
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::GET, "/a/b/c/d/e/f"),
+        Resolution::NotFound
+    ));
+    match resolve(hyper::Method::GET, "/posts/7/comments/2") {
+        Resolution::Route(4, params) => {
+            assert_eq!(params.raw(0, "/posts/7/comments/2"), "7");
+            assert_eq!(params.raw(1, "/posts/7/comments/2"), "2");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn runs_routes_end_to_end() {
+    let json = [("content-type", "application/json")];
+    let body = request_json(&user());
+
+    let (status, echoed) = send("POST", "/users?tags=a&limit=5", &json, &body);
+    assert_eq!(status, 201, "{echoed}");
+    assert_eq!(echoed["role"], "member", "the field's default");
+    assert!(
+        echoed.get("password").is_none(),
+        "write-only fields are never sent"
+    );
+
+    let (status, problem) = send("POST", "/users?limit=abc", &json, &body);
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(pointers(&problem), ["/limit", "/tags"]);
+
+    let mut bad = user();
+    bad.name = String::new();
+    bad.code = "nope".into();
+    bad.tags = vec![String::new()];
+    let bad = request_json(&bad);
+    let (status, problem) = send("POST", "/users?tags=a&limit=500", &json, &bad);
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(pointers(&problem), ["/name", "/tags/0", "/code", "/limit"]);
+
+    let (status, problem) = send("GET", "/users/not-a-uuid", &[], "");
+    assert_eq!((status, pointers(&problem)), (400, vec!["/id".to_string()]));
+
+    let (status, problem) = send(
+        "GET",
+        "/users/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        &[],
+        "",
+    );
+    assert_eq!(status, 404);
+    assert_eq!(problem["type"], "urn:problem:kitchen-sink:not-found");
+    assert_eq!(problem["message"], "no such user");
+
+    assert_eq!(send("GET", "/users/me", &[], "").0, 401);
+    assert_eq!(
+        send("GET", "/users/me", &[("authorization", "Bearer bad")], "").0,
+        401
+    );
+    assert_eq!(
+        send("GET", "/users/me", &[("authorization", "Bearer good")], "").0,
+        200
+    );
+    let key = [("x-api-key", "key")];
+    assert_eq!(
+        send(
+            "DELETE",
+            "/users/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+            &key,
+            ""
+        )
+        .0,
+        204
+    );
+
+    assert_eq!(send("GET", "/posts/7/comments/2", &[], "").0, 200);
+    let (status, paid) = send(
+        "PUT",
+        "/payments/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        &json,
+        r#"{"kind":"card","number":"1234567812345678"}"#,
+    );
+    assert_eq!((status, paid["kind"].as_str()), (200, Some("card")));
+    let (status, problem) = send(
+        "PUT",
+        "/payments/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        &json,
+        r#"{"kind":"card","number":"12"}"#,
+    );
+    assert_eq!(
+        (status, pointers(&problem)),
+        (422, vec!["/number".to_string()])
+    );
+
+    let (status, problem) = send("PUT", "/tags", &json, r#"["not an email"]"#);
+    assert_eq!((status, pointers(&problem)), (422, vec!["/0".to_string()]));
+    assert_eq!(send("PUT", "/tags", &json, r#"["a@example.com"]"#).0, 204);
+}
+
+#[test]
+fn optional_and_nullable_fields_differ() {
+    let mut value: serde_json::Value = serde_json::from_str(&request_json(&user())).expect("json");
+    assert_eq!(
+        value["nickname"],
+        serde_json::Value::Null,
+        "nullable fields are always sent"
+    );
+    assert!(
+        value.get("avatar").is_none(),
+        "absent optional fields are not sent"
+    );
+
+    value["avatar"] = serde_json::Value::Null;
+    let parsed: User = serde_json::from_value(value.clone()).expect("avatar may be null");
+    assert_eq!(parsed.avatar, Some(None));
+
+    value.as_object_mut().expect("an object").remove("nickname");
+    assert!(
+        serde_json::from_value::<User>(value).is_err(),
+        "nullable fields are required"
+    );
+}
+
+#[test]
+fn recursive_types_round_trip() {
+    let tree = serde_json::json!({
+        "root": {"kind": "branch", "root": {"kind": "leaf", "value": 1}, "size": 1},
+        "size": 2,
+    });
+    let parsed: Tree = serde_json::from_value(tree.clone()).expect("a tree");
+    assert_eq!(serde_json::to_value(&parsed).expect("json"), tree);
+
+    let comment: Comment = serde_json::from_value(serde_json::json!({
+        "text": "hi", "parent": {"text": "first", "replies": []}, "replies": [],
+    }))
+    .expect("a comment");
+    assert_eq!(comment.parent.map(|p| p.text), Some("first".to_string()));
+}
