@@ -1,1 +1,46 @@
-//! x
+//! The gati runtime: the HTTP server, admission control, problem responses,
+//! request decoding, scalar types and validation that every generated service
+//! crate uses.
+//!
+//! `gatic build` copies these files into each generated crate as
+//! `src/runtime/` (this file becomes `runtime/mod.rs`), so files refer to each
+//! other through `super::` only, and everything is re-exported here.
+
+// A generated crate uses only the parts of the runtime its spec needs (a spec
+// without date fields never touches `Date`), and the crate is built with
+// warnings denied, so unused items must not warn.
+#![allow(dead_code)]
+
+mod admission;
+mod codec;
+mod config;
+mod metrics;
+mod problem;
+mod scalar;
+mod server;
+mod validate;
+
+// The re-exports are the runtime's interface; each generated crate uses a
+// subset, and a private `mod runtime` would otherwise warn about the rest.
+#[allow(unused_imports)]
+pub use codec::{
+    Credential, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key, bearer, cookie,
+    decode_json, header, param, path_param, percent_decode,
+};
+#[allow(unused_imports)]
+pub use config::{Config, ConfigError};
+#[allow(unused_imports)]
+pub use problem::{
+    Location, PROBLEM_JSON, Problem, Violation, declared_problem, empty_response, json_response,
+};
+#[allow(unused_imports)]
+pub use scalar::{Base64, Date, DateTime, Decimal, Duration, ScalarError, Uuid};
+#[allow(unused_imports)]
+pub use server::{
+    Ctx, Resolution, Response, RouteInfo, RouteLimits, Service, X_REQUEST_ID, run, serve,
+};
+#[allow(unused_imports)]
+pub use validate::{
+    Format, Pointer, Validate, check_format, check_items, check_len, check_range_f64,
+    check_range_i64, violation,
+};

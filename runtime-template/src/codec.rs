@@ -1,0 +1,699 @@
+//! The request as handlers see it, and reading it: JSON bodies, path and query
+//! parameters, headers, cookies and credentials.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHENTICATE};
+use serde::de::DeserializeOwned;
+
+use super::problem::{Location, Problem, Violation};
+use super::validate::{Pointer, escape_into};
+
+/// The most path parameters a route can have.
+pub const MAX_PATH_PARAMS: usize = 16;
+
+/// Byte ranges of path parameters within the path, in path order; no
+/// allocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PathParams {
+    ranges: [(u32, u32); MAX_PATH_PARAMS],
+    len: u8,
+}
+
+impl PathParams {
+    /// No parameters.
+    pub fn new() -> PathParams {
+        PathParams::default()
+    }
+
+    /// Records the next parameter at `path[start..end]`; false when full (or
+    /// the range is not a range).
+    pub fn push(&mut self, start: usize, end: usize) -> bool {
+        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
+            return false;
+        };
+        let i = usize::from(self.len);
+        if i >= MAX_PATH_PARAMS || start > end {
+            return false;
+        }
+        self.ranges[i] = (start, end);
+        self.len += 1;
+        true
+    }
+
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The raw (still percent-encoded) text of parameter `i`; empty when there
+    /// is no such parameter.
+    pub fn raw<'a>(&self, i: usize, path: &'a str) -> &'a str {
+        match self.ranges[..self.len()].get(i) {
+            Some(&(start, end)) => path.get(start as usize..end as usize).unwrap_or(""),
+            None => "",
+        }
+    }
+}
+
+/// A request whose body has been read.
+#[derive(Debug)]
+pub struct Request {
+    /// Method, URI, version and headers.
+    pub parts: hyper::http::request::Parts,
+    /// The whole body.
+    pub body: Bytes,
+    /// Where the path parameters are in `parts.uri.path()`.
+    pub params: PathParams,
+}
+
+impl Request {
+    /// The percent-encoded path, without the query.
+    pub fn path(&self) -> &str {
+        self.parts.uri.path()
+    }
+}
+
+/// Decodes the JSON body.
+///
+/// 415 unless Content-Type is `application/json` (or `application/*+json`);
+/// 400 on malformed JSON; 422 with the JSON pointer of the offending value on
+/// a type mismatch or a missing field.
+pub fn decode_json<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
+    if !is_json(request.parts.headers.get(CONTENT_TYPE)) {
+        return Err(Problem::new(415, "expected Content-Type: application/json"));
+    }
+    serde_json::from_slice(&request.body).map_err(|e| json_problem::<T>(&request.body, &e))
+}
+
+/// Whether a Content-Type header names JSON.
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(value) = content_type else {
+        return false;
+    };
+    let bytes = value.as_bytes();
+    let essence = bytes
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or(bytes)
+        .trim_ascii();
+    let prefix = b"application/";
+    essence.eq_ignore_ascii_case(b"application/json")
+        || (essence.len() > prefix.len() + 5
+            && essence[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && essence[essence.len() - 5..].eq_ignore_ascii_case(b"+json"))
+}
+
+/// The problem for a body that did not decode. Only this (cold) path pays
+/// for tracking where in the document decoding was.
+#[cold]
+fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> Problem {
+    use serde_json::error::Category;
+    if !matches!(error.classify(), Category::Data) {
+        return Problem::new(400, format!("malformed JSON: {error}"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().clone();
+            (Some(path), e.into_inner())
+        }
+        // Decoding failed once, so it fails again; this is only a fallback.
+        Ok(_) => (
+            None,
+            serde_json::Error::io(std::io::Error::other("decoding failed")),
+        ),
+    };
+    let mut pointer = Pointer::root();
+    for segment in path.iter().flat_map(|p| p.iter()) {
+        use serde_path_to_error::Segment;
+        match segment {
+            Segment::Seq { index } => pointer.push_index(*index),
+            Segment::Map { key } => pointer.push_key(key),
+            Segment::Enum { variant } => pointer.push_key(variant),
+            Segment::Unknown => break,
+        };
+    }
+    let text = inner.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) if inner.line() != 0 => &text[..i],
+        _ => text.as_str(),
+    };
+    let violation = match message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        Some(field) => {
+            pointer.push_field(field);
+            super::validate::violation(&pointer, "required", "is required".to_owned())
+        }
+        None => super::validate::violation(&pointer, "type", message.to_owned()),
+    };
+    Problem::invalid(422, vec![violation])
+}
+
+/// Percent-decodes `text` (and turns `+` into a space when `plus_is_space`).
+/// Invalid escapes stay as written; invalid UTF-8 becomes U+FFFD.
+pub fn percent_decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if !bytes
+        .iter()
+        .any(|&b| b == b'%' || (plus_is_space && b == b'+'))
+    {
+        return Cow::Borrowed(text);
+    }
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => match (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    // Two hex digits make one byte value.
+                    out.push((hi * 16 + lo) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(s) => Cow::Owned(s),
+        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
+}
+
+/// The query string's pairs, percent-decoded (`+` is a space).
+#[derive(Clone, Debug, Default)]
+pub struct Query<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Query<'a> {
+    /// Splits and decodes the request's query string; a key without `=` has
+    /// an empty value.
+    pub fn parse(request: &'a Request) -> Query<'a> {
+        Query::from_query(request.parts.uri.query().unwrap_or(""))
+    }
+
+    /// Splits and decodes a query string (without the `?`).
+    pub fn from_query(query: &'a str) -> Query<'a> {
+        let pairs = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(key, true), percent_decode(value, true))
+            })
+            .collect();
+        Query { pairs }
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Every value of `key`, in order. (The explicit `use<..>` keeps the
+    /// signature the same under editions 2021 and 2024.)
+    pub fn get_all<'s, 'k>(
+        &'s self,
+        key: &'k str,
+    ) -> impl Iterator<Item = &'s str> + use<'a, 's, 'k> {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Every pair, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
+    }
+}
+
+/// A header's value, when present and visible ASCII.
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.parts.headers.get(name)?.to_str().ok()
+}
+
+/// A cookie's value (surrounding double quotes removed), from any `Cookie`
+/// header.
+pub fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| key.trim() == name)
+        .map(|(_, value)| {
+            let value = value.trim();
+            value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value)
+        })
+}
+
+/// Percent-decodes path parameter `i`.
+pub fn path_param(request: &Request, i: usize) -> Cow<'_, str> {
+    percent_decode(request.params.raw(i, request.parts.uri.path()), false)
+}
+
+/// Parsing a parameter's text into its type.
+pub trait FromParam: Sized {
+    /// The value, or why the text is not one.
+    fn from_param(text: &str) -> Result<Self, String>;
+}
+
+impl FromParam for String {
+    fn from_param(text: &str) -> Result<String, String> {
+        Ok(text.to_owned())
+    }
+}
+
+impl FromParam for bool {
+    fn from_param(text: &str) -> Result<bool, String> {
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err("expected true or false".to_owned()),
+        }
+    }
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl FromParam for $t {
+            fn from_param(text: &str) -> Result<$t, String> {
+                text.parse().map_err(|_| format!("expected an integer from {} to {}", <$t>::MIN, <$t>::MAX))
+            }
+        }
+    )*};
+}
+
+int_param!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! float_param {
+    ($($t:ty),*) => {$(
+        impl FromParam for $t {
+            fn from_param(text: &str) -> Result<$t, String> {
+                // Rust also accepts "inf" and "NaN"; JSON numbers do not.
+                match text.parse::<$t>() {
+                    Ok(x) if x.is_finite() && !text.starts_with('+') => Ok(x),
+                    _ => Err("expected a number".to_owned()),
+                }
+            }
+        }
+    )*};
+}
+
+float_param!(f32, f64);
+
+/// The pointer `/name` for a parameter.
+fn param_pointer(name: &str) -> String {
+    let mut pointer = String::with_capacity(name.len() + 1);
+    pointer.push('/');
+    escape_into(&mut pointer, name);
+    pointer
+}
+
+/// Parses one parameter; on failure pushes a `type` violation and returns
+/// `None`; when absent and `required`, pushes a `required` violation.
+pub fn param<T: FromParam>(
+    text: Option<&str>,
+    location: Location,
+    name: &str,
+    required: bool,
+    out: &mut Vec<Violation>,
+) -> Option<T> {
+    let (rule, message) = match text.map(T::from_param) {
+        Some(Ok(value)) => return Some(value),
+        Some(Err(message)) => ("type", message),
+        None if required => ("required", "is required".to_owned()),
+        None => return None,
+    };
+    out.push(Violation {
+        location,
+        pointer: param_pointer(name),
+        rule,
+        message,
+    });
+    None
+}
+
+/// A credential presented by the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// A bearer token from `Authorization: Bearer …`.
+    Bearer(&'a str),
+    /// An API key from a header.
+    ApiKey(&'a str),
+}
+
+impl<'a> Credential<'a> {
+    /// The token or key itself.
+    pub fn secret(&self) -> &'a str {
+        match self {
+            Credential::Bearer(s) | Credential::ApiKey(s) => s,
+        }
+    }
+}
+
+/// The bearer token, or a 401 problem with `WWW-Authenticate: Bearer`.
+pub fn bearer(request: &Request) -> Result<Credential<'_>, Problem> {
+    let token = header(request, AUTHORIZATION.as_str())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty() && !token.contains(' '));
+    match token {
+        Some(token) => Ok(Credential::Bearer(token)),
+        None => Err(Problem::new(401, "a bearer token is required")
+            .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))),
+    }
+}
+
+/// The API key from header `name`, or a 401 problem.
+pub fn api_key<'a>(request: &'a Request, name: &str) -> Result<Credential<'a>, Problem> {
+    match header(request, name)
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+    {
+        Some(key) => Ok(Credential::ApiKey(key)),
+        None => Err(Problem::new(
+            401,
+            format!("an API key is required in the {name} header"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(uri: &str, headers: &[(&str, &str)], body: &str) -> Request {
+        let mut builder = hyper::Request::builder().uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let (parts, ()) = match builder.body(()) {
+            Ok(r) => r.into_parts(),
+            Err(e) => panic!("bad test request: {e}"),
+        };
+        Request {
+            parts,
+            body: Bytes::copy_from_slice(body.as_bytes()),
+            params: PathParams::new(),
+        }
+    }
+
+    #[test]
+    fn path_params() {
+        let mut p = PathParams::new();
+        assert!(p.is_empty());
+        let path = "/users/a%20b/posts/7";
+        assert!(p.push(7, 12));
+        assert!(p.push(19, 20));
+        assert!(!p.push(5, 4));
+        assert_eq!(
+            (p.len(), p.raw(0, path), p.raw(1, path), p.raw(2, path)),
+            (2, "a%20b", "7", "")
+        );
+        assert_eq!(p.raw(1, "/short"), "");
+        for _ in 2..MAX_PATH_PARAMS {
+            assert!(p.push(0, 0));
+        }
+        assert!(!p.push(0, 0));
+        assert!(!PathParams::new().push(usize::MAX, usize::MAX));
+        let mut r = request(path, &[], "");
+        r.params = p;
+        assert_eq!(path_param(&r, 0), "a b");
+        assert!(matches!(path_param(&r, 1), Cow::Borrowed("7")));
+    }
+
+    #[test]
+    fn percent_decoding() {
+        let cases: &[(&str, bool, &str)] = &[
+            ("plain", true, "plain"),
+            ("a+b", true, "a b"),
+            ("a+b", false, "a+b"),
+            ("%41%2b%2F", true, "A+/"),
+            ("100%", true, "100%"),
+            ("%zz%4", true, "%zz%4"),
+            ("%C3%A9t%C3%A9", false, "été"),
+            ("%FF", false, "\u{fffd}"),
+            ("%E2%82", false, "\u{fffd}"),
+            ("%00", false, "\0"),
+        ];
+        for (text, plus, want) in cases {
+            assert_eq!(percent_decode(text, *plus), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn query() {
+        let r = request("/x?a=1&b=two+words&a=%33&&flag&e=&c%5B%5D=x=y", &[], "");
+        let q = Query::parse(&r);
+        let cases: &[(&str, Option<&str>, &[&str])] = &[
+            ("a", Some("1"), &["1", "3"]),
+            ("b", Some("two words"), &["two words"]),
+            ("flag", Some(""), &[""]),
+            ("e", Some(""), &[""]),
+            ("c[]", Some("x=y"), &["x=y"]),
+            ("missing", None, &[]),
+        ];
+        for (key, first, all) in cases {
+            assert_eq!(q.get(key), *first, "{key}");
+            assert_eq!(q.get_all(key).collect::<Vec<_>>(), *all, "{key}");
+        }
+        assert_eq!(q.pairs().count(), 6);
+        assert_eq!(Query::parse(&request("/x", &[], "")).pairs().count(), 0);
+    }
+
+    #[test]
+    fn headers_cookies_credentials() {
+        let r = request(
+            "/",
+            &[
+                ("X-Trace", "abc"),
+                ("Cookie", "a=1; session=\"s3\""),
+                ("cookie", "b = 2;c=x=y"),
+                ("authorization", "bearer tok.en"),
+                ("x-api-key", " key "),
+                ("x-bin", "caf\u{e9}"),
+            ],
+            "",
+        );
+        assert_eq!(header(&r, "x-trace"), Some("abc"));
+        assert_eq!(header(&r, "X-TRACE"), Some("abc"));
+        assert_eq!(header(&r, "not a header name"), None);
+        assert_eq!(header(&r, "x-bin"), None);
+        let cookies: &[(&str, Option<&str>)] = &[
+            ("a", Some("1")),
+            ("session", Some("s3")),
+            ("b", Some("2")),
+            ("c", Some("x=y")),
+            ("d", None),
+        ];
+        for (name, want) in cookies {
+            assert_eq!(cookie(&r, name), *want, "{name}");
+        }
+        assert_eq!(bearer(&r).ok(), Some(Credential::Bearer("tok.en")));
+        assert_eq!(
+            api_key(&r, "x-api-key").map(|c| c.secret()).ok(),
+            Some("key")
+        );
+        assert_eq!(
+            api_key(&r, "x-other").map_err(|p| p.status).err(),
+            Some(401)
+        );
+        let bad: &[&str] = &[
+            "",
+            "Bearer",
+            "Bearer ",
+            "Basic abc",
+            "Bearer a b",
+            "Bearertoken",
+        ];
+        for value in bad {
+            let problem = bearer(&request("/", &[("authorization", value)], "")).err();
+            assert_eq!(problem.as_ref().map(|p| p.status), Some(401), "{value:?}");
+            let www = problem
+                .as_ref()
+                .and_then(|p| p.headers.iter().find(|(n, _)| n == WWW_AUTHENTICATE))
+                .map(|(_, v)| v);
+            assert_eq!(www.map(|v| v.as_bytes()), Some(&b"Bearer"[..]));
+        }
+        assert!(bearer(&request("/", &[], "")).is_err());
+    }
+
+    #[test]
+    fn params() {
+        let mut out = Vec::new();
+        assert_eq!(
+            param::<i32>(Some("42"), Location::Query, "n", true, &mut out),
+            Some(42)
+        );
+        assert_eq!(
+            param::<i32>(None, Location::Query, "n", false, &mut out),
+            None
+        );
+        assert!(out.is_empty());
+        assert_eq!(
+            param::<i32>(Some("4x"), Location::Query, "n", true, &mut out),
+            None
+        );
+        assert_eq!(
+            param::<bool>(None, Location::Header, "a/b", true, &mut out),
+            None
+        );
+        let got: Vec<_> = out
+            .iter()
+            .map(|v| (v.location, v.pointer.as_str(), v.rule))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Location::Query, "/n", "type"),
+                (Location::Header, "/a~1b", "required")
+            ]
+        );
+        let floats: &[(&str, bool)] = &[
+            ("1.5", true),
+            ("-2", true),
+            ("1e3", true),
+            ("inf", false),
+            ("NaN", false),
+            ("+1", false),
+            ("", false),
+        ];
+        for (text, ok) in floats {
+            assert_eq!(f64::from_param(text).is_ok(), *ok, "{text}");
+        }
+        let ints: &[(&str, bool)] = &[
+            ("0", true),
+            ("-1", true),
+            ("2147483648", false),
+            (" 1", false),
+            ("1.0", false),
+        ];
+        for (text, ok) in ints {
+            assert_eq!(i32::from_param(text).is_ok(), *ok, "{text}");
+        }
+        assert_eq!(
+            bool::from_param("True"),
+            Err("expected true or false".to_owned())
+        );
+        assert_eq!(String::from_param("x y"), Ok("x y".to_owned()));
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Order {
+        id: u32,
+        items: Vec<Item>,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Item {
+        sku: String,
+        tags: std::collections::BTreeMap<String, u8>,
+    }
+
+    #[test]
+    fn json_decoding() {
+        let ok = r#"{"id": 1, "items": [{"sku": "a", "tags": {}}]}"#;
+        // (content type, body, status, pointer, rule)
+        let cases: &[(&str, &str, u16, &str, &str)] = &[
+            ("application/json", ok, 200, "", ""),
+            ("Application/JSON; charset=utf-8", ok, 200, "", ""),
+            ("application/vnd.api+json", ok, 200, "", ""),
+            ("", ok, 415, "", ""),
+            ("text/plain", ok, 415, "", ""),
+            ("application/+json", ok, 415, "", ""),
+            ("application/jsonx", ok, 415, "", ""),
+            ("application/json", "", 400, "", ""),
+            ("application/json", "{\"id\": 1,", 400, "", ""),
+            ("application/json", &format!("{ok} x"), 400, "", ""),
+            ("application/json", "\u{feff}{}", 400, "", ""),
+            (
+                "application/json",
+                r#"{"id": "1", "items": []}"#,
+                422,
+                "/id",
+                "type",
+            ),
+            (
+                "application/json",
+                r#"{"id": 1}"#,
+                422,
+                "/items",
+                "required",
+            ),
+            (
+                "application/json",
+                r#"{"id": 1, "items": [{"sku": "a", "tags": {}}, {"tags": {}}]}"#,
+                422,
+                "/items/1/sku",
+                "required",
+            ),
+            (
+                "application/json",
+                r#"{"id": 1, "items": [{"sku": "a", "tags": {"x/y~": 300}}]}"#,
+                422,
+                "/items/0/tags/x~1y~0",
+                "type",
+            ),
+            (
+                "application/json",
+                r#"{"id": 1, "items": [], "extra": 0}"#,
+                422,
+                "/extra",
+                "type",
+            ),
+            ("application/json", "[]", 422, "", "type"),
+        ];
+        for &(ct, body, status, pointer, rule) in cases {
+            let headers: &[(&str, &str)] = if ct.is_empty() {
+                &[]
+            } else {
+                &[("content-type", ct)]
+            };
+            match decode_json::<Order>(&request("/", headers, body)) {
+                Ok(order) => assert_eq!((status, order.id), (200, 1), "{ct} {body}"),
+                Err(problem) => {
+                    assert_eq!(problem.status, status, "{ct} {body}: {problem:?}");
+                    if status == 422 {
+                        assert_eq!(problem.violations.len(), 1);
+                        let v = &problem.violations[0];
+                        assert_eq!(
+                            (v.location, v.pointer.as_str(), v.rule),
+                            (Location::Body, pointer, rule),
+                            "{body}"
+                        );
+                        assert!(!v.message.contains(" at line "), "{}", v.message);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Request counters and latency histograms, rendered as Prometheus text.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in microseconds, and as written in
+/// the `le` label.
+const BUCKETS: [(u64, &str); 14] = [
+    (500, "0.0005"),
+    (1_000, "0.001"),
+    (2_500, "0.0025"),
+    (5_000, "0.005"),
+    (10_000, "0.01"),
+    (25_000, "0.025"),
+    (50_000, "0.05"),
+    (100_000, "0.1"),
+    (250_000, "0.25"),
+    (500_000, "0.5"),
+    (1_000_000, "1"),
+    (2_500_000, "2.5"),
+    (5_000_000, "5"),
+    (10_000_000, "10"),
+];
+
+/// Counters for one route (or for requests that matched no route).
+#[derive(Debug, Default)]
+pub(super) struct RouteMetrics {
+    /// Responses by status class: 1xx to 5xx.
+    classes: [AtomicU64; 5],
+    /// Non-cumulative bucket counts; the last is +Inf.
+    buckets: [AtomicU64; BUCKETS.len() + 1],
+    /// Total latency in nanoseconds.
+    sum_nanos: AtomicU64,
+    /// Requests turned away by admission control.
+    shed: AtomicU64,
+}
+
+impl RouteMetrics {
+    /// Records one response.
+    pub(super) fn observe(&self, status: u16, elapsed: Duration) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.classes[class].fetch_add(1, Relaxed);
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let bucket = BUCKETS
+            .iter()
+            .position(|&(le, _)| micros <= le)
+            .unwrap_or(BUCKETS.len());
+        self.buckets[bucket].fetch_add(1, Relaxed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_nanos.fetch_add(nanos, Relaxed);
+    }
+
+    /// Records a request turned away by admission control.
+    pub(super) fn shed(&self) {
+        self.shed.fetch_add(1, Relaxed);
+    }
+}
+
+/// Gauges of one admission gate.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct GateGauges {
+    /// Requests holding a slot.
+    pub(super) in_flight: u64,
+    /// Requests waiting for a slot.
+    pub(super) queued: u64,
+    /// Requests turned away so far.
+    pub(super) shed: u64,
+}
+
+/// Everything `/metrics` shows, gathered by the server.
+pub(super) struct Snapshot<'a> {
+    /// Per route: name, counters, and the route's own gate if it has one.
+    pub(super) routes: Vec<(&'a str, &'a RouteMetrics, Option<GateGauges>)>,
+    /// The service-wide gate.
+    pub(super) service: GateGauges,
+    /// Whether the server is draining.
+    pub(super) draining: bool,
+}
+
+/// Escapes a label value.
+fn label(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Renders the Prometheus text exposition format (version 0.0.4).
+pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
+    let mut out = String::with_capacity(1024 + snapshot.routes.len() * 2048);
+    // Writing to a String cannot fail, so the results of write! are ignored.
+    let w = &mut out;
+    let head = |w: &mut String, name: &str, kind: &str, help: &str| {
+        let _ = writeln!(w, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    };
+    let series =
+        |w: &mut String, name: &str, route: &str, extra: &str, value: &dyn std::fmt::Display| {
+            let _ = write!(w, "{name}{{route=\"");
+            label(w, route);
+            let _ = writeln!(w, "\"{extra}}} {value}");
+        };
+
+    head(
+        w,
+        "gati_requests_total",
+        "counter",
+        "Responses by route and status class.",
+    );
+    for (route, m, _) in &snapshot.routes {
+        for (i, class) in m.classes.iter().enumerate() {
+            let n = class.load(Relaxed);
+            if n != 0 {
+                series(
+                    w,
+                    "gati_requests_total",
+                    route,
+                    &format!(",class=\"{}xx\"", i + 1),
+                    &n,
+                );
+            }
+        }
+    }
+
+    head(
+        w,
+        "gati_request_duration_seconds",
+        "histogram",
+        "Time from request head to response, by route.",
+    );
+    for (route, m, _) in &snapshot.routes {
+        let mut cumulative = 0;
+        for (i, bucket) in m.buckets.iter().enumerate() {
+            cumulative += bucket.load(Relaxed);
+            let le = BUCKETS.get(i).map_or("+Inf", |&(_, le)| le);
+            series(
+                w,
+                "gati_request_duration_seconds_bucket",
+                route,
+                &format!(",le=\"{le}\""),
+                &cumulative,
+            );
+        }
+        let sum = m.sum_nanos.load(Relaxed) as f64 / 1e9;
+        series(w, "gati_request_duration_seconds_sum", route, "", &sum);
+        series(
+            w,
+            "gati_request_duration_seconds_count",
+            route,
+            "",
+            &cumulative,
+        );
+    }
+
+    head(
+        w,
+        "gati_shed_total",
+        "counter",
+        "Requests answered 503 by admission control, by route.",
+    );
+    for (route, m, _) in &snapshot.routes {
+        series(w, "gati_shed_total", route, "", &m.shed.load(Relaxed));
+    }
+
+    let gated = || {
+        snapshot
+            .routes
+            .iter()
+            .filter_map(|(r, _, g)| g.map(|g| (*r, g)))
+    };
+    head(
+        w,
+        "gati_route_in_flight",
+        "gauge",
+        "Requests in a handler, for routes with their own limit.",
+    );
+    for (route, g) in gated() {
+        series(w, "gati_route_in_flight", route, "", &g.in_flight);
+    }
+    head(
+        w,
+        "gati_route_queue_depth",
+        "gauge",
+        "Requests waiting for a slot, for routes with their own limit.",
+    );
+    for (route, g) in gated() {
+        series(w, "gati_route_queue_depth", route, "", &g.queued);
+    }
+
+    let s = snapshot.service;
+    let singles: [(&str, &str, &str, u64); 4] = [
+        (
+            "gati_in_flight",
+            "gauge",
+            "Requests holding a service-wide slot.",
+            s.in_flight,
+        ),
+        (
+            "gati_queue_depth",
+            "gauge",
+            "Requests waiting for a service-wide slot.",
+            s.queued,
+        ),
+        (
+            "gati_service_shed_total",
+            "counter",
+            "Requests shed by the service-wide limit.",
+            s.shed,
+        ),
+        (
+            "gati_draining",
+            "gauge",
+            "1 while shutting down.",
+            u64::from(snapshot.draining),
+        ),
+    ];
+    for (name, kind, help, value) in singles {
+        head(w, name, kind, help);
+        let _ = writeln!(w, "{name} {value}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let a = RouteMetrics::default();
+        let cases: &[(u16, u64)] = &[
+            (200, 100),
+            (201, 3_000),
+            (404, 700_000),
+            (503, 20_000_000),
+            (99, 1),
+        ];
+        for &(status, micros) in cases {
+            a.observe(status, Duration::from_micros(micros));
+        }
+        a.shed();
+        let b = RouteMetrics::default();
+        let gauges = GateGauges {
+            in_flight: 2,
+            queued: 1,
+            shed: 4,
+        };
+        let snapshot = Snapshot {
+            routes: vec![("get_user", &a, None), ("odd\"name", &b, Some(gauges))],
+            service: GateGauges {
+                in_flight: 3,
+                queued: 0,
+                shed: 5,
+            },
+            draining: true,
+        };
+        let text = render(&snapshot);
+        let expected = [
+            "# TYPE gati_requests_total counter",
+            "gati_requests_total{route=\"get_user\",class=\"1xx\"} 1",
+            "gati_requests_total{route=\"get_user\",class=\"2xx\"} 2",
+            "gati_requests_total{route=\"get_user\",class=\"4xx\"} 1",
+            "gati_requests_total{route=\"get_user\",class=\"5xx\"} 1",
+            "# TYPE gati_request_duration_seconds histogram",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"0.0005\"} 2",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"0.005\"} 3",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"1\"} 4",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"10\"} 4",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"+Inf\"} 5",
+            "gati_request_duration_seconds_count{route=\"get_user\"} 5",
+            "gati_request_duration_seconds_sum{route=\"get_user\"} 20.703101",
+            "gati_request_duration_seconds_count{route=\"odd\\\"name\"} 0",
+            "gati_shed_total{route=\"get_user\"} 1",
+            "gati_route_in_flight{route=\"odd\\\"name\"} 2",
+            "gati_route_queue_depth{route=\"odd\\\"name\"} 1",
+            "gati_in_flight 3",
+            "gati_queue_depth 0",
+            "gati_service_shed_total 5",
+            "gati_draining 1",
+        ];
+        let lines: Vec<&str> = text.lines().collect();
+        for line in expected {
+            assert!(lines.contains(&line), "missing {line:?} in\n{text}");
+        }
+        assert!(!text.contains("gati_route_in_flight{route=\"get_user\"}"));
+        assert!(!text.contains("class=\"3xx\""));
+        // Every sample line is `name{labels} value` or `name value`.
+        for line in lines.iter().filter(|l| !l.starts_with('#')) {
+            let value = line.rsplit(' ').next().unwrap_or("");
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+    }
+}

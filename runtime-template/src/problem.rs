@@ -1,0 +1,333 @@
+//! Error responses as RFC 9457 problem details, and the JSON response builders.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::StatusCode;
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use serde::Serialize;
+
+use super::server::Response;
+
+/// The media type of every error response.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem: the body of every error response the runtime writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub type_uri: &'static str,
+    /// A short summary; the status code's reason phrase for `about:blank`.
+    pub title: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A human-readable explanation of this occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Every invalid value found in the request (400 and 422 only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+    /// Extra response headers, such as `Allow`, `Retry-After` or `WWW-Authenticate`.
+    #[serde(skip)]
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// Where in the request an invalid value was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    /// The JSON body.
+    Body,
+    /// A path parameter.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A request header.
+    Header,
+    /// A cookie.
+    Cookie,
+}
+
+/// One invalid value in a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The part of the request holding the value.
+    pub location: Location,
+    /// An RFC 6901 JSON pointer into the body, or `/name` for a parameter.
+    pub pointer: String,
+    /// The rule broken: `len`, `range`, `items`, `pattern`, `format`, `type`
+    /// or `required`.
+    pub rule: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of type `about:blank` titled with the status's reason phrase
+    /// (a status outside 100 to 999 becomes 500).
+    pub fn new(status: u16, detail: impl Into<String>) -> Problem {
+        let status = status_code(status).as_u16();
+        let detail = detail.into();
+        Problem {
+            type_uri: "about:blank",
+            title: reason(status),
+            status,
+            detail: (!detail.is_empty()).then_some(detail),
+            violations: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 400 or 422 listing every violation found.
+    pub fn invalid(status: u16, violations: Vec<Violation>) -> Problem {
+        let detail = match violations.len() {
+            1 => "the request has 1 invalid value".to_owned(),
+            n => format!("the request has {n} invalid values"),
+        };
+        Problem {
+            violations,
+            ..Problem::new(status, detail)
+        }
+    }
+
+    /// Adds a header to the response this problem becomes.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Problem {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The `application/problem+json` response.
+    pub fn into_response(self) -> Response {
+        let mut buf = Vec::with_capacity(160 + 96 * self.violations.len());
+        // Serializing this struct cannot fail: every field is a string,
+        // a number or a list of those.
+        let _ = serde_json::to_writer(&mut buf, &self);
+        let mut response = with_body(self.status, PROBLEM_JSON, buf);
+        for (name, value) in self.headers {
+            response.headers_mut().append(name, value);
+        }
+        response
+    }
+}
+
+impl From<Problem> for Response {
+    fn from(problem: Problem) -> Response {
+        problem.into_response()
+    }
+}
+
+/// A declared error: `{"type": type_uri, "title": title, "status": status,
+/// ...payload's fields as extension members}` as `application/problem+json`.
+///
+/// A payload that does not serialize to a JSON object adds no members.
+pub fn declared_problem<T: Serialize>(
+    status: u16,
+    type_uri: &'static str,
+    title: &'static str,
+    payload: &T,
+) -> Response {
+    #[derive(Serialize)]
+    struct Head {
+        #[serde(rename = "type")]
+        type_uri: &'static str,
+        title: &'static str,
+        status: u16,
+    }
+    let mut buf = Vec::with_capacity(256);
+    if serde_json::to_writer(
+        &mut buf,
+        &Head {
+            type_uri,
+            title,
+            status,
+        },
+    )
+    .is_err()
+    {
+        return Problem::new(500, "").into_response();
+    }
+    // Reopen the head object and splice the payload's members into it, all in
+    // the one buffer.
+    buf.pop();
+    let start = buf.len();
+    if serde_json::to_writer(&mut buf, payload).is_err() {
+        return Problem::new(500, "the error payload could not be serialized").into_response();
+    }
+    match buf[start..].first() {
+        Some(b'{') if buf.len() - start > 2 => buf[start] = b',',
+        _ => {
+            buf.truncate(start);
+            buf.push(b'}');
+        }
+    }
+    with_body(status, PROBLEM_JSON, buf)
+}
+
+/// `value` as an `application/json` response (a 500 problem if it cannot be
+/// serialized).
+pub fn json_response<T: Serialize>(status: u16, value: &T) -> Response {
+    let mut buf = Vec::with_capacity(256);
+    match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => with_body(status, "application/json", buf),
+        Err(_) => Problem::new(500, "the response could not be serialized").into_response(),
+    }
+}
+
+/// A response with no body.
+pub fn empty_response(status: u16) -> Response {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status_code(status);
+    response
+}
+
+/// A response with `body` of type `content_type`.
+pub(super) fn with_body(status: u16, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status_code(status);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The status code, or 500 for a number that is not one.
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The reason phrase of a status code, for problem titles.
+pub(super) fn reason(status: u16) -> &'static str {
+    StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use hyper::header::ALLOW;
+
+    async fn body(response: Response) -> (u16, String, serde_json::Value) {
+        let status = response.status().as_u16();
+        let ct = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, ct, json)
+    }
+
+    #[tokio::test]
+    async fn problems() {
+        use serde_json::json;
+        let v = Violation {
+            location: Location::Query,
+            pointer: "/limit".into(),
+            rule: "range",
+            message: "must be at most 100".into(),
+        };
+        let allow = HeaderValue::from_static("GET, POST");
+        let with_allow = Problem::new(405, "")
+            .with_header(ALLOW, allow.clone())
+            .into_response();
+        assert_eq!(with_allow.headers().get(ALLOW), Some(&allow));
+        let cases = vec![
+            (
+                Problem::new(404, "no route for /x").into_response(),
+                404,
+                json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no route for /x"}),
+            ),
+            (
+                with_allow,
+                405,
+                json!({"type": "about:blank", "title": "Method Not Allowed", "status": 405}),
+            ),
+            (
+                Problem::invalid(422, vec![v]).into_response(),
+                422,
+                json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                    "detail": "the request has 1 invalid value",
+                    "violations": [{"location": "query", "pointer": "/limit", "rule": "range", "message": "must be at most 100"}]}),
+            ),
+            (
+                Problem::new(799, "odd").into_response(),
+                799,
+                json!({"type": "about:blank", "title": "Error", "status": 799, "detail": "odd"}),
+            ),
+            (
+                Problem::new(1000, "").into_response(),
+                500,
+                json!({"type": "about:blank", "title": "Internal Server Error", "status": 500}),
+            ),
+        ];
+        for (response, status, want) in cases {
+            assert_eq!(
+                body(response).await,
+                (status, PROBLEM_JSON.to_owned(), want)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn declared() {
+        use serde_json::json;
+        #[derive(Serialize)]
+        struct NotFound {
+            id: u32,
+            hint: &'static str,
+        }
+        #[derive(Serialize)]
+        struct Empty {}
+        let t = "https://example.com/errors/not-found";
+        let cases = vec![
+            (
+                declared_problem(404, t, "User not found", &NotFound { id: 7, hint: "}{" }),
+                json!({"type": t, "title": "User not found", "status": 404, "id": 7, "hint": "}{"}),
+            ),
+            (
+                declared_problem(409, t, "Conflict", &Empty {}),
+                json!({"type": t, "title": "Conflict", "status": 409}),
+            ),
+            (
+                declared_problem(409, t, "Conflict", &()),
+                json!({"type": t, "title": "Conflict", "status": 409}),
+            ),
+            (
+                declared_problem(409, t, "Conflict", &[1, 2]),
+                json!({"type": t, "title": "Conflict", "status": 409}),
+            ),
+        ];
+        for (response, want) in cases {
+            let (status, ct, json) = body(response).await;
+            assert_eq!((ct.as_str(), &json), (PROBLEM_JSON, &want));
+            assert_eq!(json["status"], status);
+        }
+    }
+
+    #[tokio::test]
+    async fn json_and_empty() {
+        let (status, ct, json) =
+            body(json_response(201, &serde_json::json!({"a": [1, "b"]}))).await;
+        assert_eq!(
+            (status, ct.as_str(), json),
+            (201, "application/json", serde_json::json!({"a": [1, "b"]}))
+        );
+        let mut bad = std::collections::BTreeMap::new();
+        bad.insert(vec![1u8], 1);
+        let (status, ct, _) = body(json_response(200, &bad)).await;
+        assert_eq!((status, ct.as_str()), (500, PROBLEM_JSON));
+        let empty = empty_response(204);
+        assert_eq!(empty.status(), 204);
+        assert!(empty.headers().get(CONTENT_TYPE).is_none());
+    }
+}
