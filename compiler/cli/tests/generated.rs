@@ -37,7 +37,7 @@ fn every_valid_spec_generates_a_crate_that_passes_clippy() {
     );
     write_if_changed(&out.join("Cargo.toml"), &manifest);
     let target = std::env::var("GATIC_GENERATED_TARGET_DIR")
-        .unwrap_or_else(|_| root.join("target/gatic-generated").to_string_lossy().into_owned());
+        .unwrap_or_else(|_| root.join("target/gatic-generated-target").to_string_lossy().into_owned());
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"])
         .current_dir(&out)

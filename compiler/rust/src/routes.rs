@@ -132,7 +132,12 @@ fn route_info(route: &Route) -> TokenStream {
 }
 
 /// The body of `resolve`: split the path into a fixed array of segments,
-/// then one `match` arm per path shape, most specific (literal) first.
+/// then one `match` arm per route, most specific path first (fewest
+/// parameters, then literals leftmost), guarded by the method. A path that no
+/// route takes with this method falls to a second `match` that finds the
+/// `Allow` set: one arm per intersection of path shapes, so a path matching
+/// several shapes (`/users/me` and `/users/{id}`) is allowed every method of
+/// each of them.
 fn resolve(routes: &[Route]) -> TokenStream {
     if routes.is_empty() {
         return quote! {
@@ -140,71 +145,86 @@ fn resolve(routes: &[Route]) -> TokenStream {
             runtime::Resolution::NotFound
         };
     }
-    // Routes sharing a shape differ only by method.
-    let mut shapes: Vec<(Vec<Option<&str>>, Vec<usize>)> = Vec::new();
-    for (i, route) in routes.iter().enumerate() {
-        let shape = shape_of(route);
-        match shapes.iter_mut().find(|(s, _)| *s == shape) {
-            Some((_, members)) => members.push(i),
-            None => shapes.push((shape, vec![i])),
-        }
-    }
-    shapes.sort_by_key(|(shape, _)| shape.iter().map(Option::is_none).collect::<Vec<_>>());
-
     let depth = proc_macro2::Literal::usize_unsuffixed(
-        shapes.iter().map(|(s, _)| s.len()).max().unwrap_or(1),
+        routes.iter().map(|r| shape_of(r).len()).max().unwrap_or(1),
     );
     let any_params = routes
         .iter()
         .any(|r| r.path.iter().any(|s| matches!(s, PathSegment::Param(_))));
 
-    let arms = shapes.iter().map(|(shape, members)| {
-        let pattern = shape.iter().map(|s| match s {
-            Some(l) => quote!(#l),
-            None => quote!(_),
-        });
+    let mut order: Vec<usize> = (0..routes.len()).collect();
+    order.sort_by_key(|&i| specificity(&shape_of(&routes[i])));
+    let route_arms = order.iter().map(|&i| {
+        let shape = shape_of(&routes[i]);
+        let pattern = pattern_of(&shape);
+        let method = method_const(routes[i].method);
         let params: Vec<usize> = shape
             .iter()
             .enumerate()
             .filter(|(_, s)| s.is_none())
             .map(|(k, _)| k)
             .collect();
-        let resolution = |i: usize| {
-            let i = proc_macro2::Literal::usize_unsuffixed(i);
-            if params.is_empty() {
-                quote!(runtime::Resolution::Route(#i, runtime::PathParams::new()))
-            } else {
-                let pushes = params.iter().map(|&k| {
-                    let k = proc_macro2::Literal::usize_unsuffixed(k);
-                    quote! {
-                        if !params.push(starts[#k], starts[#k] + segments[#k].len()) {
-                            return runtime::Resolution::NotFound;
-                        }
+        let index = proc_macro2::Literal::usize_unsuffixed(i);
+        let resolution = if params.is_empty() {
+            quote!(runtime::Resolution::Route(#index, runtime::PathParams::new()))
+        } else {
+            let pushes = params.iter().map(|&k| {
+                let k = proc_macro2::Literal::usize_unsuffixed(k);
+                quote! {
+                    if !params.push(starts[#k], starts[#k] + segments[#k].len()) {
+                        return runtime::Resolution::NotFound;
                     }
-                });
-                quote! {{
-                    let mut params = runtime::PathParams::new();
-                    #(#pushes)*
-                    runtime::Resolution::Route(#i, params)
-                }}
-            }
+                }
+            });
+            quote! {{
+                let mut params = runtime::PathParams::new();
+                #(#pushes)*
+                runtime::Resolution::Route(#index, params)
+            }}
         };
-        let method_arms = members.iter().map(|&i| {
-            let method = method_const(routes[i].method);
-            let resolution = resolution(i);
-            quote!(::hyper::Method::#method => #resolution,)
-        });
-        let allow = members
+        quote!([#(#pattern),*] if *method == ::hyper::Method::#method => #resolution,)
+    });
+
+    // Every shape, and every non-empty intersection of shapes, with the
+    // methods of all routes whose shape covers it.
+    let mut closure: Vec<Vec<Option<&str>>> = Vec::new();
+    for route in routes {
+        let shape = shape_of(route);
+        if !closure.contains(&shape) {
+            closure.push(shape);
+        }
+    }
+    let mut grew = true;
+    while grew {
+        grew = false;
+        let current = closure.clone();
+        for a in &current {
+            for b in &current {
+                if let Some(c) = intersect(a, b) {
+                    if !closure.contains(&c) {
+                        closure.push(c);
+                        grew = true;
+                    }
+                }
+            }
+        }
+    }
+    closure.sort_by_key(|shape| specificity(shape));
+    let allow_arms = closure.iter().map(|shape| {
+        let pattern = pattern_of(shape);
+        let mut methods: Vec<Method> = routes
             .iter()
-            .map(|&i| routes[i].method.as_str())
+            .filter(|r| covers(&shape_of(r), shape))
+            .map(|r| r.method)
+            .collect();
+        methods.sort();
+        methods.dedup();
+        let allow = methods
+            .iter()
+            .map(|m| m.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        quote! {
-            [#(#pattern),*] => match *method {
-                #(#method_arms)*
-                _ => runtime::Resolution::MethodNotAllowed(#allow),
-            },
-        }
+        quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
     });
 
     let (starts_decl, starts_record) = if any_params {
@@ -236,11 +256,59 @@ fn resolve(routes: &[Route]) -> TokenStream {
             #starts_record
             count = index + 1;
         }
-        match &segments[..count] {
-            #(#arms)*
-            _ => runtime::Resolution::NotFound,
+        let segments = &segments[..count];
+        match segments {
+            #(#route_arms)*
+            _ => match segments {
+                #(#allow_arms)*
+                _ => runtime::Resolution::NotFound,
+            },
         }
     }
+}
+
+/// Sort key for path shapes: fewer parameters first, then literals leftmost.
+fn specificity(shape: &[Option<&str>]) -> (usize, Vec<bool>) {
+    (
+        shape.iter().filter(|s| s.is_none()).count(),
+        shape.iter().map(Option::is_none).collect(),
+    )
+}
+
+/// A slice pattern for a shape: literals as string patterns, parameters as `_`.
+fn pattern_of(shape: &[Option<&str>]) -> Vec<TokenStream> {
+    shape
+        .iter()
+        .map(|s| match s {
+            Some(l) => quote!(#l),
+            None => quote!(_),
+        })
+        .collect()
+}
+
+/// The shape of the paths both `a` and `b` match, if any.
+fn intersect<'a>(a: &[Option<&'a str>], b: &[Option<&'a str>]) -> Option<Vec<Option<&'a str>>> {
+    if a.len() != b.len() {
+        return None;
+    }
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| match (x, y) {
+            (Some(l), Some(m)) if l == m => Some(Some(*l)),
+            (Some(_), Some(_)) => None,
+            (Some(l), None) | (None, Some(l)) => Some(Some(*l)),
+            (None, None) => Some(None),
+        })
+        .collect()
+}
+
+/// Whether every path `inner` matches is also matched by `outer`.
+fn covers(outer: &[Option<&str>], inner: &[Option<&str>]) -> bool {
+    outer.len() == inner.len()
+        && outer
+            .iter()
+            .zip(inner)
+            .all(|(o, i)| o.is_none() || o == i)
 }
 
 /// The path with parameters blanked out; the root path is one empty segment.

@@ -123,7 +123,8 @@ fn check_compiles(spec: &Spec, behaviour: Option<&str>) {
             .current_dir(&dir)
             .env(
                 "CARGO_TARGET_DIR",
-                workspace.join("target/gatic-generated-target"),
+                std::env::var_os("GATIC_GENERATED_TARGET_DIR")
+                    .map_or_else(|| workspace.join("target/gatic-generated-target"), PathBuf::from),
             )
             .output()
             .expect("cargo runs");

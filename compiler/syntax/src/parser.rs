@@ -73,8 +73,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 let d = parser.syntax_error(&error, chunk_text, false);
                 // An item that ends inside an open bracket is best explained
                 // by pointing at that bracket.
-                let at_end = d.span.start as usize
-                    >= chunk.start + chunk_text.trim_end().len();
+                let at_end = d.span.start as usize >= chunk.start + chunk_text.trim_end().len();
                 let d = match unclosed_bracket(chunk_text) {
                     Some(open) if at_end => Diagnostic::error(
                         codes::SYNTAX,
@@ -1122,20 +1121,20 @@ impl Builder<'_> {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((s, _)) => s,
         };
-        if let pest::error::ErrorVariant::CustomError { message } = &error.variant {
-            if message.contains("limit") {
-                let span = Span::new(self.file, self.offset + pos, self.offset + pos + 1);
-                return Diagnostic::error(codes::SYNTAX, span, "this item is too complex to parse")
-                    .with_note("simplify the item; the parser stops after a fixed amount of work");
-            }
+        if let pest::error::ErrorVariant::CustomError { message } = &error.variant
+            && message.contains("limit")
+        {
+            let span = Span::new(self.file, self.offset + pos, self.offset + pos + 1);
+            return Diagnostic::error(codes::SYNTAX, span, "this item is too complex to parse")
+                .with_note("simplify the item; the parser stops after a fixed amount of work");
         }
         let mut rules: Vec<&'static str> = Vec::new();
         if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
             for rule in positives {
-                if let Some(name) = describe(*rule) {
-                    if !rules.contains(&name) {
-                        rules.push(name);
-                    }
+                if let Some(name) = describe(*rule)
+                    && !rules.contains(&name)
+                {
+                    rules.push(name);
                 }
             }
         }

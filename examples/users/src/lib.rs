@@ -1,0 +1,167 @@
+//! Handlers for the users example: the whole API over an in-memory store.
+//!
+//! Everything else — routing, parameter parsing, validation, problem
+//! responses, limits, health and metrics — is generated from `users.gati`.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use users_api::runtime::{Credential, DateTime, Uuid};
+use users_api::{
+    Api, CreatePostError, CreatePostRequest, CreateUserError, CreateUserRequest, Ctx,
+    DeleteUserError, DeleteUserRequest, GetUserError, GetUserRequest, ListPostsError,
+    ListPostsRequest, NotFound, Post, PostPage, Rejected, Role, Taken, UpdateUserError,
+    UpdateUserRequest, User,
+};
+
+/// The bearer token the example accepts unless `USERS_API_TOKEN` says otherwise.
+pub const DEFAULT_TOKEN: &str = "example-token";
+
+/// The example's state: users, their posts, and answered idempotency keys.
+pub struct App {
+    token: String,
+    store: Mutex<Store>,
+}
+
+#[derive(Default)]
+struct Store {
+    users: BTreeMap<Uuid, User>,
+    /// Every post, oldest first.
+    posts: Vec<Post>,
+    /// The user each `Idempotency-Key` created.
+    idempotency: BTreeMap<String, User>,
+}
+
+impl App {
+    /// An empty store that accepts `token` as its bearer token.
+    pub fn new(token: impl Into<String>) -> App {
+        App {
+            token: token.into(),
+            store: Mutex::new(Store::default()),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A handler that panicked while holding the lock left consistent data
+        // behind (every update is a single insert or remove), so keep going.
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Api for App {
+    async fn create_user(&self, _ctx: &Ctx, request: CreateUserRequest) -> Result<User, CreateUserError> {
+        let mut store = self.store();
+        if let Some(key) = &request.idempotency_key {
+            if let Some(user) = store.idempotency.get(key) {
+                return Ok(user.clone());
+            }
+        }
+        let new = request.body;
+        for user in store.users.values() {
+            if user.handle == new.handle {
+                return Err(Taken { field: "handle".into() }.into());
+            }
+            if user.email.eq_ignore_ascii_case(&new.email) {
+                return Err(Taken { field: "email".into() }.into());
+            }
+        }
+        let role = if store.users.is_empty() { Role::Admin } else { Role::Reader };
+        let user = User {
+            id: Uuid::new_v4(),
+            handle: new.handle,
+            email: new.email,
+            display_name: new.display_name,
+            bio: new.bio,
+            role,
+            website: new.website,
+            created_at: DateTime::now(),
+        };
+        store.users.insert(user.id, user.clone());
+        if let Some(key) = request.idempotency_key {
+            store.idempotency.insert(key, user.clone());
+        }
+        Ok(user)
+    }
+
+    async fn get_user(&self, _ctx: &Ctx, request: GetUserRequest) -> Result<User, GetUserError> {
+        self.store()
+            .users
+            .get(&request.id)
+            .cloned()
+            .ok_or_else(|| NotFound { id: request.id }.into())
+    }
+
+    async fn update_user(&self, _ctx: &Ctx, request: UpdateUserRequest) -> Result<User, UpdateUserError> {
+        let mut store = self.store();
+        let user = store
+            .users
+            .get_mut(&request.id)
+            .ok_or(NotFound { id: request.id })?;
+        if let Some(name) = request.body.display_name {
+            user.display_name = name;
+        }
+        if let Some(bio) = request.body.bio {
+            user.bio = bio;
+        }
+        Ok(user.clone())
+    }
+
+    async fn delete_user(&self, _ctx: &Ctx, request: DeleteUserRequest) -> Result<(), DeleteUserError> {
+        let mut store = self.store();
+        let user = store.users.get(&request.id).ok_or(NotFound { id: request.id })?;
+        let admins = store.users.values().filter(|u| u.role == Role::Admin).count();
+        if user.role == Role::Admin && admins == 1 {
+            return Err(Rejected {
+                reason: "the last admin cannot be deleted".into(),
+            }
+            .into());
+        }
+        store.users.remove(&request.id);
+        store.posts.retain(|p| p.author_id != request.id);
+        Ok(())
+    }
+
+    async fn list_posts(&self, _ctx: &Ctx, request: ListPostsRequest) -> Result<PostPage, ListPostsError> {
+        let store = self.store();
+        if !store.users.contains_key(&request.id) {
+            return Err(NotFound { id: request.id }.into());
+        }
+        // The cursor is the number of matching posts already seen.
+        let skip: usize = request
+            .cursor
+            .as_deref()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let limit = usize::try_from(request.limit).unwrap_or(20);
+        let mut matching = store
+            .posts
+            .iter()
+            .rev()
+            .filter(|p| p.author_id == request.id)
+            .filter(|p| request.tag.as_ref().is_none_or(|t| p.tags.contains(t)))
+            .skip(skip);
+        let items: Vec<Post> = matching.by_ref().take(limit).cloned().collect();
+        let next_cursor = matching.next().map(|_| (skip + items.len()).to_string());
+        Ok(PostPage { items, next_cursor })
+    }
+
+    async fn create_post(&self, _ctx: &Ctx, request: CreatePostRequest) -> Result<Post, CreatePostError> {
+        let mut store = self.store();
+        if !store.users.contains_key(&request.id) {
+            return Err(NotFound { id: request.id }.into());
+        }
+        let post = Post {
+            id: Uuid::new_v4(),
+            author_id: request.id,
+            title: request.body.title,
+            body: request.body.body,
+            tags: request.body.tags,
+            published_at: DateTime::now(),
+        };
+        store.posts.push(post.clone());
+        Ok(post)
+    }
+
+    async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> bool {
+        matches!(credential, Credential::Bearer(token) if token == self.token)
+    }
+}
