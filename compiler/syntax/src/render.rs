@@ -127,7 +127,7 @@ pub fn human(sources: &SourceMap, d: &Diagnostic) -> String {
         );
     }
     if let Some(s) = &d.suggestion {
-        if s.replacement.is_empty() {
+        if s.replacement.is_empty() || s.message.contains(&format!("`{}`", s.replacement)) {
             let _ = writeln!(out, "{pad} = help: {}", s.message);
         } else {
             let _ = writeln!(out, "{pad} = help: {}: `{}`", s.message, s.replacement);

@@ -1,0 +1,934 @@
+//! The service block and routes: methods, paths and parameters, success and
+//! errors, limits and auth.
+
+use std::collections::BTreeMap;
+
+use crate::suggest as did_you_mean;
+use gatic_ir::{
+    self as ir, Auth, Limits, Method, ParamLocation, PathSegment, Primitive, Ty, ident,
+};
+use gatic_syntax::ast::{self, LiteralKind, RouteClause, Segment, SettingValue};
+use gatic_syntax::{Diagnostic, FileId, Span, codes};
+
+use crate::attrs::Place;
+use crate::check::{Base, Ctx, DeclKind, LField, RESERVED_ROUTES, any, article, show_ty};
+use crate::values::setting_value;
+
+const LIMIT_KEYS: &[&str] = &["concurrency", "queue", "body", "timeout"];
+
+impl<'a> Ctx<'a> {
+    // ---- Service ------------------------------------------------------------
+
+    pub(crate) fn service(
+        &mut self,
+        root_name: &str,
+        root: FileId,
+        services: &[(FileId, &ast::ServiceDecl)],
+    ) -> ir::Service {
+        let mut chosen: Option<&ast::ServiceDecl> = None;
+        for (file, s) in services {
+            if *file != root {
+                self.push(
+                    Diagnostic::error(
+                        codes::MISSING_SERVICE,
+                        s.name.span,
+                        "the `service` block belongs in the root file",
+                    )
+                    .with_label("in a file that is `use`d")
+                    .with_note(format!("move it to `{root_name}`")),
+                );
+                continue;
+            }
+            match chosen {
+                Some(first) => {
+                    self.push(
+                        Diagnostic::error(
+                            codes::MISSING_SERVICE,
+                            s.name.span,
+                            "a spec declares exactly one `service` block",
+                        )
+                        .with_label("second service block")
+                        .with_secondary(first.name.span, "first declared here"),
+                    );
+                }
+                None => chosen = Some(s),
+            }
+        }
+        let Some(s) = chosen else {
+            let stem = root_name
+                .rsplit('/')
+                .next()
+                .unwrap_or(root_name)
+                .trim_end_matches(".gati")
+                .to_string();
+            self.push(
+                Diagnostic::error(
+                    codes::MISSING_SERVICE,
+                    Span::new(root, 0, 0),
+                    format!("`{root_name}` has no `service` block"),
+                )
+                .with_label("expected `service name { … }` in this file")
+                .with_note("every spec declares `service name { title \"…\" }`; crate, image and SDK names derive from it"),
+            );
+            return ir::Service {
+                name: stem.clone(),
+                title: stem,
+                doc: None,
+                limits: Limits::default(),
+                auth: Auth::None,
+                settings: Vec::new(),
+            };
+        };
+        let mut service = ir::Service {
+            name: s.name.name.clone(),
+            title: s.name.name.clone(),
+            doc: s.doc.clone(),
+            limits: Limits::default(),
+            auth: Auth::None,
+            settings: Vec::new(),
+        };
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for setting in &s.settings {
+            let key = setting.key.name.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                let first = *first;
+                self.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_SETTING,
+                        setting.key.span,
+                        format!("`{key}` is set twice"),
+                    )
+                    .with_label("second time")
+                    .with_secondary(first, "first set here"),
+                );
+                continue;
+            }
+            seen.push((key, setting.key.span));
+            match (key, &setting.value) {
+                (
+                    "title",
+                    SettingValue::Literal(ast::Literal {
+                        kind: LiteralKind::String(t),
+                        ..
+                    }),
+                ) => {
+                    service.title = t.clone();
+                }
+                ("title", _) => {
+                    self.error(
+                        codes::UNKNOWN_SETTING,
+                        setting.span,
+                        "`title` takes a string, such as `title \"Users\"`",
+                    );
+                }
+                ("limits", SettingValue::Block(items)) => service.limits = self.limits(items),
+                ("limits", _) => {
+                    self.error(
+                        codes::UNKNOWN_SETTING,
+                        setting.span,
+                        "`limits` takes a block, such as `limits { timeout 2s }`",
+                    );
+                }
+                ("auth", SettingValue::Words(words)) => {
+                    if let Some(a) = self.auth(words, setting.span) {
+                        service.auth = a;
+                    }
+                }
+                _ => service
+                    .settings
+                    .push((key.to_string(), setting_value(&setting.value))),
+            }
+        }
+        service
+    }
+
+    /// `limits { … }` settings.
+    fn limits(&mut self, settings: &[ast::Setting]) -> Limits {
+        let mut limits = Limits::default();
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for s in settings {
+            let key = s.key.name.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            if !LIMIT_KEYS.contains(&key) {
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_SETTING,
+                    s.key.span,
+                    format!("unknown limit `{key}`"),
+                )
+                .with_label("not a limit")
+                .with_note(
+                    "limits are `concurrency N`, `queue N`, `body SIZE`, `timeout DURATION`",
+                );
+                if let Some(best) = did_you_mean(key, LIMIT_KEYS.iter().copied()) {
+                    d = d.with_suggestion(format!("did you mean `{best}`?"), s.key.span, best);
+                }
+                self.push(d);
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                let first = *first;
+                self.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_SETTING,
+                        s.key.span,
+                        format!("limit `{key}` is set twice"),
+                    )
+                    .with_label("second time")
+                    .with_secondary(first, "first set here"),
+                );
+                continue;
+            }
+            seen.push((key, s.key.span));
+            let lit = match &s.value {
+                SettingValue::Literal(l) => Some(&l.kind),
+                _ => None,
+            };
+            let count = |lit: Option<&LiteralKind>| match lit {
+                Some(LiteralKind::Number(ast::Number::Int(n))) => u32::try_from(*n).ok(),
+                _ => None,
+            };
+            let ok = match key {
+                "concurrency" => {
+                    limits.concurrency = count(lit);
+                    limits.concurrency.is_some()
+                }
+                "queue" => {
+                    limits.queue = count(lit);
+                    limits.queue.is_some()
+                }
+                "body" => {
+                    limits.body = match lit {
+                        Some(LiteralKind::Size(n)) => Some(*n),
+                        Some(LiteralKind::Number(ast::Number::Int(n))) => u64::try_from(*n).ok(),
+                        _ => None,
+                    };
+                    limits.body.is_some()
+                }
+                _ => {
+                    limits.timeout_ms = match lit {
+                        Some(LiteralKind::Duration(ms)) => Some(*ms),
+                        _ => None,
+                    };
+                    limits.timeout_ms.is_some()
+                }
+            };
+            if !ok {
+                let expected = match key {
+                    "concurrency" | "queue" => "a whole number, such as `64`",
+                    "body" => "a size, such as `64KiB`",
+                    _ => "a duration, such as `2s` or `500ms`",
+                };
+                self.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_SETTING,
+                        s.span,
+                        format!("`{key}` takes {expected}"),
+                    )
+                    .with_label("wrong kind of value"),
+                );
+            }
+        }
+        limits
+    }
+
+    /// `auth none | bearer | api_key "Header"`.
+    fn auth(&mut self, words: &[ast::Literal], span: Span) -> Option<Auth> {
+        let word = |l: &ast::Literal| match &l.kind {
+            LiteralKind::Word(w) => Some(w.clone()),
+            _ => None,
+        };
+        let scheme = words.first().and_then(word);
+        let result = match (
+            scheme.as_deref(),
+            words.get(1).map(|l| &l.kind),
+            words.len(),
+        ) {
+            (Some("none"), _, 1) => Some(Auth::None),
+            (Some("bearer"), _, 1) => Some(Auth::Bearer),
+            (Some("api_key"), Some(LiteralKind::String(h)), 2)
+                if crate::attrs::valid_header_name(h) =>
+            {
+                Some(Auth::ApiKey { header: h.clone() })
+            }
+            _ => None,
+        };
+        if result.is_none() {
+            let schemes = ["none", "bearer", "api_key"];
+            let mut d = Diagnostic::error(
+                codes::BAD_AUTH,
+                span,
+                match scheme.as_deref() {
+                    Some("api_key") => "`auth api_key` needs the header's name, such as `auth api_key \"X-Api-Key\"`".to_string(),
+                    Some(s @ ("none" | "bearer")) => format!("`auth {s}` takes no further arguments"),
+                    Some(s) => format!("unknown auth scheme `{s}`"),
+                    None => "`auth` takes `none`, `bearer` or `api_key \"Header\"`".to_string(),
+                },
+            )
+            .with_label("invalid auth");
+            if let (Some(s), Some(first)) = (scheme.as_deref(), words.first())
+                && !schemes.contains(&s)
+                && let Some(best) = did_you_mean(s, schemes)
+            {
+                d = d.with_suggestion(format!("did you mean `{best}`?"), first.span, best);
+            }
+            self.push(d);
+        }
+        result
+    }
+
+    // ---- Routes -------------------------------------------------------------
+
+    pub(crate) fn routes(
+        &mut self,
+        decls: &[&'a ast::RouteDecl],
+        service: &ir::Service,
+    ) -> Vec<ir::Route> {
+        let mut out: Vec<(ir::Route, Span)> = Vec::new();
+        let mut by_name: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut by_path: BTreeMap<(Method, String), (String, Span)> = BTreeMap::new();
+        // Generated type names, for collisions with declared types.
+        let mut type_names: BTreeMap<String, Span> = BTreeMap::new();
+        for idx in self.names.values() {
+            let d = self.decls[*idx];
+            type_names.insert(ident::pascal(&d.name.name), d.name.span);
+        }
+        for r in decls {
+            let name = r.name.name.as_str();
+            if name.is_empty() {
+                continue;
+            }
+            if let Some(first) = by_name.get(name) {
+                let first = *first;
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        r.name.span,
+                        format!("route `{name}` is declared twice"),
+                    )
+                    .with_label("second declaration")
+                    .with_secondary(first, "first declared here"),
+                );
+                continue;
+            }
+            if RESERVED_ROUTES.contains(&ident::snake(name).as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        codes::RESERVED_NAME,
+                        r.name.span,
+                        format!(
+                            "`{name}` is reserved: the generated code has a function of that name"
+                        ),
+                    )
+                    .with_label("reserved route name")
+                    .with_note(format!(
+                        "reserved route names: {}",
+                        RESERVED_ROUTES.join(", ")
+                    )),
+                );
+            }
+            let earlier: Vec<(String, Span)> =
+                by_name.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+            self.casing(
+                earlier.iter().map(|(n, s)| (n.as_str(), *s)),
+                name,
+                r.name.span,
+                &[("snake_case", ident::snake), ("camelCase", ident::camel)],
+            );
+            by_name.insert(name, r.name.span);
+            for suffix in ["Request", "Error"] {
+                let generated = format!("{}{suffix}", ident::pascal(name));
+                if let Some(span) = type_names.get(&generated) {
+                    self.push(
+                        Diagnostic::error(
+                            codes::CASE_COLLISION,
+                            r.name.span,
+                            format!("route `{name}` generates the type `{generated}`, which is already declared"),
+                        )
+                        .with_label(format!("generates `{generated}`"))
+                        .with_secondary(*span, "declared here"),
+                    );
+                }
+            }
+            let Some(route) = self.route(r, service) else {
+                continue;
+            };
+            let key = (route.method, normalized_path(&route.path));
+            match by_path.get(&key) {
+                Some((other, span)) => {
+                    self.push(
+                        Diagnostic::error(
+                            codes::ROUTE_CONFLICT,
+                            r.path.span,
+                            format!(
+                                "`{name}` and `{other}` both match {} {}",
+                                route.method.as_str(),
+                                route.path_template()
+                            ),
+                        )
+                        .with_label("same method and path shape")
+                        .with_secondary(*span, format!("`{other}` is declared here")),
+                    );
+                }
+                None => {
+                    by_path.insert(key, (name.to_string(), r.path.span));
+                }
+            }
+            out.push((route, r.name.span));
+        }
+        out.into_iter().map(|(r, _)| r).collect()
+    }
+
+    fn route(&mut self, r: &'a ast::RouteDecl, service: &ir::Service) -> Option<ir::Route> {
+        let flags = self.attrs(&r.attrs, Place::Route, None);
+        let method = match Method::ALL.iter().find(|(n, _)| *n == r.method.name) {
+            Some((_, m)) => *m,
+            None => {
+                if !r.method.name.is_empty() {
+                    let upper = r.method.name.to_uppercase();
+                    let names: Vec<&str> = Method::ALL.iter().map(|(n, _)| *n).collect();
+                    let mut d = Diagnostic::error(
+                        codes::BAD_METHOD,
+                        r.method.span,
+                        format!("unknown HTTP method `{}`", r.method.name),
+                    )
+                    .with_label("not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+                    if names.contains(&upper.as_str()) {
+                        d = d.with_suggestion(
+                            format!("methods are upper case: `{upper}`"),
+                            r.method.span,
+                            upper,
+                        );
+                    } else if let Some(best) = did_you_mean(&upper, names) {
+                        d = d.with_suggestion(
+                            format!("did you mean `{best}`?"),
+                            r.method.span,
+                            best,
+                        );
+                    }
+                    self.push(d);
+                }
+                Method::Get
+            }
+        };
+
+        // Clauses, with repeats of single clauses reported.
+        let mut body: Option<(&ast::TypeExpr, Span)> = None;
+        let mut returns: Option<(&Option<ast::Literal>, &Option<ast::TypeExpr>, Span)> = None;
+        let mut limits: Option<(&[ast::Setting], Span)> = None;
+        let mut auth: Option<(&[ast::Literal], Span)> = None;
+        let mut path_fields: Vec<&ast::Field> = Vec::new();
+        let mut path_span: Option<Span> = None;
+        let mut query: Vec<&ast::Field> = Vec::new();
+        let mut headers: Vec<&ast::Field> = Vec::new();
+        let mut cookies: Vec<&ast::Field> = Vec::new();
+        let mut error_names: Vec<&ast::Ident> = Vec::new();
+        if let Some(a) = &r.arrow {
+            error_names.extend(a.errors.iter());
+        }
+        for clause in &r.clauses {
+            let (kind, span, first) = match clause {
+                RouteClause::Body(t, span) => ("body", *span, set_once(&mut body, (t, *span))),
+                RouteClause::Returns { status, ty, span } => (
+                    "returns",
+                    *span,
+                    set_once(&mut returns, (status, ty, *span)),
+                ),
+                RouteClause::Limits(s, span) => (
+                    "limits",
+                    *span,
+                    set_once(&mut limits, (s.as_slice(), *span)),
+                ),
+                RouteClause::Auth(w, span) => {
+                    ("auth", *span, set_once(&mut auth, (w.as_slice(), *span)))
+                }
+                RouteClause::Path(fields, span) => {
+                    path_fields.extend(fields.iter());
+                    ("path", *span, set_once(&mut path_span, *span))
+                }
+                RouteClause::Query(fields, _) => {
+                    query.extend(fields.iter());
+                    continue;
+                }
+                RouteClause::Header(fields, _) => {
+                    headers.extend(fields.iter());
+                    continue;
+                }
+                RouteClause::Cookie(fields, _) => {
+                    cookies.extend(fields.iter());
+                    continue;
+                }
+                RouteClause::Errors(names, _) => {
+                    error_names.extend(names.iter());
+                    continue;
+                }
+            };
+            if let Some(first) = first {
+                self.push(
+                    Diagnostic::error(codes::BAD_CLAUSE, span, format!("`{kind}` is given twice"))
+                        .with_label("second clause")
+                        .with_secondary(first, "first given here"),
+                );
+            }
+        }
+
+        // Path and parameters.
+        let mut params: Vec<(ir::Param, Span)> = Vec::new();
+        let mut segments = Vec::new();
+        for seg in &r.path.segments {
+            match seg {
+                Segment::Literal(id) => segments.push(PathSegment::Literal(id.name.clone())),
+                Segment::Param {
+                    name,
+                    ty,
+                    attrs,
+                    span,
+                } => {
+                    let ty_expr = ty.as_ref();
+                    if name.name.is_empty() {
+                        continue;
+                    }
+                    segments.push(PathSegment::Param(name.name.clone()));
+                    if let Some((_, first)) = params.iter().find(|(p, _)| p.name == name.name) {
+                        let first = *first;
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_PATH,
+                                *span,
+                                format!("path parameter `{}` appears twice", name.name),
+                            )
+                            .with_label("second time")
+                            .with_secondary(first, "first here"),
+                        );
+                        continue;
+                    }
+                    let declared = path_fields
+                        .iter()
+                        .find(|f| f.name.name == name.name)
+                        .copied();
+                    let (ty, doc, deprecated) = match (ty, declared) {
+                        (Some(t), decl) => {
+                            if let Some(f) = decl {
+                                self.push(
+                                    Diagnostic::error(
+                                        codes::BAD_PATH,
+                                        f.name.span,
+                                        format!("path parameter `{}` is typed twice", name.name),
+                                    )
+                                    .with_label("declared in the `path` clause")
+                                    .with_secondary(*span, "and typed in the path"),
+                                );
+                            }
+                            let mut ty = self.resolve_ty(t);
+                            let fl = self.attrs(attrs, Place::PathParam, ty.as_mut());
+                            (ty, None, fl.deprecated)
+                        }
+                        (None, Some(f)) => {
+                            if f.optional {
+                                self.push(
+                                    Diagnostic::error(
+                                        codes::BAD_PATH,
+                                        f.name.span,
+                                        format!(
+                                            "path parameter `{}` cannot be optional",
+                                            name.name
+                                        ),
+                                    )
+                                    .with_label("path parameters are always present"),
+                                );
+                            }
+                            self.attrs(attrs, Place::PathParam, None);
+                            let lf = self.field(f, Place::PathParam);
+                            match lf {
+                                Some(lf) => (Some(lf.field.ty), lf.field.doc, lf.field.deprecated),
+                                None => (None, None, false),
+                            }
+                        }
+                        (None, None) => {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::BAD_PATH,
+                                    *span,
+                                    format!("path parameter `{}` has no type", name.name),
+                                )
+                                .with_label("write its type here or in a `path { … }` clause")
+                                .with_suggestion(
+                                    "give it a type",
+                                    *span,
+                                    format!("{{{}: string}}", name.name),
+                                ),
+                            );
+                            (None, None, false)
+                        }
+                    };
+                    if let Some(t) = &ty {
+                        let at = match (ty_expr, declared) {
+                            (Some(e), _) => e.span,
+                            (None, Some(f)) => f.ty.span,
+                            (None, None) => *span,
+                        };
+                        self.check_param_type(t, ParamLocation::Path, at);
+                    }
+                    params.push((
+                        ir::Param {
+                            name: name.name.clone(),
+                            wire_name: name.name.clone(),
+                            location: ParamLocation::Path,
+                            doc,
+                            ty: ty.unwrap_or_else(any),
+                            optional: false,
+                            default: None,
+                            deprecated,
+                        },
+                        name.span,
+                    ));
+                }
+            }
+        }
+        for f in &path_fields {
+            if !f.name.name.is_empty()
+                && !r
+                    .path
+                    .segments
+                    .iter()
+                    .any(|s| matches!(s, Segment::Param { name, .. } if name.name == f.name.name))
+            {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PATH,
+                        f.name.span,
+                        format!(
+                            "`{}` is declared in `path {{ … }}` but the path has no `{{{}}}`",
+                            f.name.name, f.name.name
+                        ),
+                    )
+                    .with_label("not in the path")
+                    .with_secondary(r.path.span, "the path"),
+                );
+            }
+        }
+        for (fields, location) in [
+            (&query, ParamLocation::Query),
+            (&headers, ParamLocation::Header),
+            (&cookies, ParamLocation::Cookie),
+        ] {
+            for f in fields.iter() {
+                let place = if location == ParamLocation::Query {
+                    Place::Query
+                } else {
+                    Place::Wire
+                };
+                let Some(lf) = self.field(f, place) else {
+                    continue;
+                };
+                let explicit = f
+                    .attrs
+                    .iter()
+                    .find(|a| a.name.name == "name")
+                    .and_then(|a| match a.args.as_slice() {
+                        [
+                            ast::AttrArg::Literal(ast::Literal {
+                                kind: LiteralKind::String(s),
+                                ..
+                            }),
+                        ] => Some(s.clone()),
+                        _ => None,
+                    });
+                let wire_name = match (location, explicit) {
+                    (ParamLocation::Header | ParamLocation::Cookie, Some(w)) => w,
+                    (ParamLocation::Header, None) => f.name.name.replace('_', "-"),
+                    _ => f.name.name.clone(),
+                };
+                self.check_param_type(&lf.field.ty, location, f.ty.span);
+                let LField { field, .. } = lf;
+                params.push((
+                    ir::Param {
+                        name: field.name,
+                        wire_name,
+                        location,
+                        doc: field.doc,
+                        ty: field.ty,
+                        optional: field.optional,
+                        default: field.default,
+                        deprecated: field.deprecated,
+                    },
+                    f.name.span,
+                ));
+            }
+        }
+        // Names are unique across locations: they are fields of one request type.
+        let mut unique: Vec<(ir::Param, Span)> = Vec::new();
+        for (p, span) in params {
+            if let Some((first, first_span)) = unique.iter().find(|(q, _)| q.name == p.name) {
+                let what = |l: ParamLocation| match l {
+                    ParamLocation::Path => "path",
+                    ParamLocation::Query => "query",
+                    ParamLocation::Header => "header",
+                    ParamLocation::Cookie => "cookie",
+                };
+                let d = Diagnostic::error(
+                    codes::DUPLICATE_NAME,
+                    span,
+                    format!("parameter `{}` is declared twice", p.name),
+                )
+                .with_label(format!("as a {} parameter", what(p.location)))
+                .with_secondary(
+                    *first_span,
+                    format!("first as a {} parameter", what(first.location)),
+                );
+                self.push(d);
+                continue;
+            }
+            let earlier: Vec<(String, Span)> =
+                unique.iter().map(|(q, s)| (q.name.clone(), *s)).collect();
+            self.casing(
+                earlier.iter().map(|(n, s)| (n.as_str(), *s)),
+                &p.name,
+                span,
+                &[("snake_case", ident::snake), ("camelCase", ident::camel)],
+            );
+            unique.push((p, span));
+        }
+        let params = unique.into_iter().map(|(p, _)| p).collect();
+
+        // Body.
+        let body_ty = body.and_then(|(t, span)| {
+            if matches!(
+                method,
+                Method::Get | Method::Head | Method::Delete | Method::Options
+            ) && !r.method.name.is_empty()
+            {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        span,
+                        format!("{} routes take no body", method.as_str()),
+                    )
+                    .with_label("not allowed here")
+                    .with_note("send the data as query parameters, or use POST, PUT or PATCH"),
+                );
+            }
+            self.resolve_ty(t)
+        });
+
+        // Success.
+        let (status_lit, success) = match (&r.arrow, returns) {
+            (Some(a), Some((_, _, span))) => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        span,
+                        "the success response is given twice",
+                    )
+                    .with_label("`returns` clause")
+                    .with_secondary(a.success.span, "and `->` here")
+                    .with_note("use either `-> T | Errors` or a `returns [STATUS] [T]` clause"),
+                );
+                (None, Some(&a.success))
+            }
+            (Some(a), None) => (None, Some(&a.success)),
+            (None, Some((status, ty, _))) => (status.as_ref(), ty.as_ref()),
+            (None, None) => (None, None),
+        };
+        let returns_ty = success.and_then(|t| self.resolve_ty(t));
+        let status = match status_lit {
+            None => {
+                if success.is_some() {
+                    200
+                } else {
+                    204
+                }
+            }
+            Some(lit) => match &lit.kind {
+                LiteralKind::Number(ast::Number::Int(n)) if (200..=299).contains(n) => {
+                    let n = *n as u16;
+                    if n == 204
+                        && let Some(t) = success
+                    {
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_STATUS,
+                                lit.span,
+                                "204 responses have no body",
+                            )
+                            .with_label("status 204")
+                            .with_secondary(t.span, "but a body type is given"),
+                        );
+                    }
+                    n
+                }
+                _ => {
+                    self.push(
+                        Diagnostic::error(codes::BAD_STATUS, lit.span, "a route's success status must be 2xx")
+                            .with_label("not a 2xx status")
+                            .with_note("declare failures as `error Name STATUS { … }` and list them in `errors`"),
+                    );
+                    200
+                }
+            },
+        };
+
+        // Errors.
+        let mut errors: Vec<(String, Span)> = Vec::new();
+        for e in error_names {
+            if e.name.is_empty() {
+                continue;
+            }
+            match self.lookup(&e.name) {
+                None => {
+                    let names = self.error_names();
+                    self.unknown("error", e, &names);
+                    continue;
+                }
+                Some(idx) => {
+                    let d = self.decls[idx];
+                    if !matches!(d.kind, DeclKind::Error(_)) {
+                        self.push(
+                            Diagnostic::error(
+                                codes::NOT_AN_ERROR,
+                                e.span,
+                                format!("`{}` is {}, not an error", e.name, article(d.what())),
+                            )
+                            .with_label("errors are declared with `error Name STATUS { … }`")
+                            .with_secondary(d.name.span, "declared here"),
+                        );
+                        continue;
+                    }
+                }
+            }
+            if let Some((_, first)) = errors.iter().find(|(n, _)| *n == e.name) {
+                let first = *first;
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        e.span,
+                        format!("error `{}` is listed twice", e.name),
+                    )
+                    .with_label("second time")
+                    .with_secondary(first, "first listed here"),
+                );
+                continue;
+            }
+            errors.push((e.name.clone(), e.span));
+        }
+
+        let route_limits = limits.map(|(s, _)| self.limits(s)).unwrap_or_default();
+        let auth = match auth {
+            Some((words, span)) => self
+                .auth(words, span)
+                .unwrap_or_else(|| service.auth.clone()),
+            None => service.auth.clone(),
+        };
+        Some(ir::Route {
+            name: r.name.name.clone(),
+            doc: r.doc.clone(),
+            deprecated: flags.deprecated,
+            method,
+            path: segments,
+            params,
+            body: body_ty,
+            status,
+            returns: returns_ty,
+            errors: errors.into_iter().map(|(n, _)| n).collect(),
+            limits: Limits {
+                concurrency: route_limits.concurrency.or(service.limits.concurrency),
+                queue: route_limits.queue.or(service.limits.queue),
+                body: route_limits.body.or(service.limits.body),
+                timeout_ms: route_limits.timeout_ms.or(service.limits.timeout_ms),
+            },
+            auth,
+        })
+    }
+
+    /// Parameters are scalars or enums; query parameters also lists of them.
+    fn check_param_type(&mut self, ty: &Ty, location: ParamLocation, span: Span) {
+        let eff = self.effective(ty);
+        let scalar = |cx: &mut Ctx<'_>, base: &Base| match base {
+            Base::Prim(p) => *p != Primitive::Any,
+            Base::Enum(_) | Base::Unknown => true,
+            _ => {
+                let _ = cx;
+                false
+            }
+        };
+        let ok = match &eff.base {
+            Base::List(elem) if location == ParamLocation::Query => {
+                let e = self.effective(elem);
+                scalar(self, &e.base)
+            }
+            b => scalar(self, b),
+        };
+        if !ok {
+            let what = self.describe(&eff.base);
+            let allowed = if location == ParamLocation::Query {
+                "scalars (strings, numbers, booleans, UUIDs, dates, enums) or lists of them"
+            } else {
+                "scalars (strings, numbers, booleans, UUIDs, dates, enums)"
+            };
+            self.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_TYPE_USE,
+                    span,
+                    format!("`{}` is {what}, which cannot be a parameter", show_ty(ty)),
+                )
+                .with_label("not a scalar")
+                .with_note(format!(
+                    "parameters take {allowed}; send structured data in the body"
+                )),
+            );
+        }
+    }
+}
+
+/// Stores `value` unless something is there; returns the earlier span if so.
+fn set_once<T: Copy + HasSpan>(slot: &mut Option<T>, value: T) -> Option<Span> {
+    match slot {
+        Some(first) => Some(first.span()),
+        None => {
+            *slot = Some(value);
+            None
+        }
+    }
+}
+
+trait HasSpan {
+    fn span(&self) -> Span;
+}
+
+impl HasSpan for Span {
+    fn span(&self) -> Span {
+        *self
+    }
+}
+
+impl<A> HasSpan for (A, Span) {
+    fn span(&self) -> Span {
+        self.1
+    }
+}
+
+impl<A, B> HasSpan for (A, B, Span) {
+    fn span(&self) -> Span {
+        self.2
+    }
+}
+
+/// The path with every parameter replaced by `{}`: equal for conflicting routes.
+pub(crate) fn normalized_path(path: &[PathSegment]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        s.push('/');
+        match seg {
+            PathSegment::Literal(l) => s.push_str(l),
+            PathSegment::Param(_) => s.push_str("{}"),
+        }
+    }
+    if s.is_empty() {
+        s.push('/');
+    }
+    s
+}

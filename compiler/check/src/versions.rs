@@ -1,0 +1,860 @@
+//! The version history: each version's changes are checked against the API
+//! as it was at that version, then undone to rebuild the version before it.
+
+use std::collections::BTreeSet;
+
+use crate::suggest as did_you_mean;
+use gatic_ir::{self as ir, Method, PathSegment, Ty, TyKind, TypeDefKind};
+use gatic_syntax::ast::{self, ChangeKind, ChangeTarget, LiteralKind, Segment};
+use gatic_syntax::{Diagnostic, FileId, Span, codes};
+
+use crate::attrs::Place;
+use crate::check::{Ctx, prim};
+
+impl Ctx<'_> {
+    /// `owner` and every record derived from it (by spread or `without`),
+    /// transitively: a change to `owner`'s fields happened to them too.
+    fn family(&self, owner: &str) -> Vec<String> {
+        let mut out = vec![owner.to_string()];
+        let mut i = 0;
+        while let Some(t) = out.get(i) {
+            for d in self.derived.get(t.as_str()).into_iter().flatten() {
+                if !out.iter().any(|x| x == d) {
+                    out.push(d.clone());
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    pub(crate) fn versions(
+        &mut self,
+        _root: FileId,
+        blocks: &[(FileId, &ast::VersionsDecl)],
+        head: &ir::Api,
+    ) -> Vec<ir::Version> {
+        let Some((_, block)) = blocks.first() else {
+            return Vec::new();
+        };
+        for (_, extra) in blocks.iter().skip(1) {
+            self.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_VERSIONS,
+                    extra.span,
+                    "a spec has one `versions` block",
+                )
+                .with_label("second `versions` block")
+                .with_secondary(block.span, "first block here")
+                .with_note("list every version in one block, oldest first"),
+            );
+        }
+        // Dates, strictly increasing.
+        let mut entries: Vec<(&ast::VersionEntry, ast::Date)> = Vec::new();
+        for e in &block.entries {
+            let LiteralKind::Date(d) = e.date.kind else {
+                continue;
+            };
+            if let Some((prev, pd)) = entries.last()
+                && d <= *pd
+            {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_VERSION_DATE,
+                        e.date.span,
+                        if d == *pd {
+                            format!("version {d} is listed twice")
+                        } else {
+                            format!("version {d} is listed after the later version {pd}")
+                        },
+                    )
+                    .with_label("not later than the version before it")
+                    .with_secondary(prev.date.span, "the version before")
+                    .with_note("list versions oldest first, each date later than the one before"),
+                );
+                continue;
+            }
+            entries.push((e, d));
+        }
+        let mut cur = head.clone();
+        let mut out: Vec<ir::Version> = Vec::new();
+        for (e, date) in entries.iter().rev() {
+            let api = cur.clone();
+            let changes = self.undo_version(e, &date.to_string(), &mut cur);
+            let mut deprecated = false;
+            let mut sunset = None;
+            for m in &e.modifiers {
+                match (m.key.name.as_str(), &m.value) {
+                    ("deprecated", _) => deprecated = true,
+                    (
+                        "sunset",
+                        ast::SettingValue::Literal(ast::Literal {
+                            kind: LiteralKind::Date(d),
+                            ..
+                        }),
+                    ) => {
+                        if d <= date {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::BAD_VERSION_DATE,
+                                    m.span,
+                                    format!("version {date} cannot be sunset on {d}, before it was released"),
+                                )
+                                .with_label("sunset before the version's own date"),
+                            );
+                        }
+                        sunset = Some(d.to_string());
+                    }
+                    _ => {}
+                }
+            }
+            out.push(ir::Version {
+                date: date.to_string(),
+                title: e.title.clone().unwrap_or_default(),
+                doc: e.doc.clone(),
+                deprecated,
+                sunset,
+                changes,
+                api,
+            });
+        }
+        out.reverse();
+        out
+    }
+
+    /// Checks version `date`'s changes against `api` (the API at `date`), then
+    /// undoes them, leaving the API of the version before.
+    fn undo_version(
+        &mut self,
+        e: &ast::VersionEntry,
+        date: &str,
+        api: &mut ir::Api,
+    ) -> Vec<ir::Change> {
+        let mut seen: Vec<(String, Span)> = Vec::new();
+        for c in &e.changes {
+            let key = match &c.target {
+                ChangeTarget::Member { owner, member, .. } => {
+                    format!("{}.{}", owner.name, member.name)
+                }
+                ChangeTarget::Type(t) => format!("type {}", t.name),
+                ChangeTarget::Route(r) => format!("route {}", r.name),
+            };
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                let first = *first;
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_CHANGE,
+                        c.span,
+                        format!("`{key}` changes twice in version {date}"),
+                    )
+                    .with_label("second change")
+                    .with_secondary(first, "first change")
+                    .with_note("merge them into one change, or spread them over two versions"),
+                );
+            } else {
+                seen.push((key, c.span));
+            }
+        }
+        let requests = request_types(api);
+        let mut changes = Vec::new();
+        for c in e.changes.iter().rev() {
+            if let Some(change) = self.undo_change(c, date, api, &requests) {
+                changes.push(change);
+            }
+        }
+        changes.reverse();
+        changes
+    }
+
+    fn bad_change(&mut self, span: Span, msg: String, label: &str) -> Option<ir::Change> {
+        self.push(Diagnostic::error(codes::BAD_CHANGE, span, msg).with_label(label));
+        None
+    }
+
+    fn undo_change(
+        &mut self,
+        c: &ast::Change,
+        date: &str,
+        api: &mut ir::Api,
+        requests: &BTreeSet<String>,
+    ) -> Option<ir::Change> {
+        match &c.target {
+            ChangeTarget::Member { owner, member, ty } => {
+                if owner.name.is_empty() || member.name.is_empty() {
+                    return None;
+                }
+                let is_enum = match api.types.iter().find(|t| t.name == owner.name) {
+                    Some(t) => match &t.kind {
+                        TypeDefKind::Enum { .. } => true,
+                        TypeDefKind::Record { .. } => false,
+                        _ => {
+                            return self.bad_change(
+                                owner.span,
+                                format!("`{}` is not a record or an enum, so it has no members to change", owner.name),
+                                "only record fields and enum values change",
+                            );
+                        }
+                    },
+                    None if api.error(&owner.name).is_some() => false,
+                    None => {
+                        let names: Vec<&str> = api.types.iter().map(|t| t.name.as_str()).collect();
+                        let mut d = Diagnostic::error(
+                            codes::BAD_CHANGE,
+                            owner.span,
+                            format!("there is no type `{}` at version {date}", owner.name),
+                        )
+                        .with_label("unknown at this version");
+                        if let Some(best) = did_you_mean(&owner.name, names) {
+                            d = d.with_suggestion(
+                                format!("did you mean `{best}`?"),
+                                owner.span,
+                                best,
+                            );
+                        }
+                        self.push(d);
+                        return None;
+                    }
+                };
+                if is_enum {
+                    self.undo_enum_change(c, owner, member, date, api)
+                } else {
+                    self.undo_field_change(c, owner, member, ty.as_ref(), date, api, requests)
+                }
+            }
+            ChangeTarget::Type(name) => {
+                if name.name.is_empty() {
+                    return None;
+                }
+                match &c.kind {
+                    ChangeKind::Added {
+                        default: None,
+                        fallback: None,
+                    } => {
+                        if let Some(i) = api.types.iter().position(|t| t.name == name.name) {
+                            api.types.remove(i);
+                        } else if let Some(i) = api.errors.iter().position(|t| t.name == name.name)
+                        {
+                            api.errors.remove(i);
+                        } else {
+                            return self.bad_change(
+                                name.span,
+                                format!("type `{}` was added in {date} but does not exist at that version", name.name),
+                                "not declared at this version",
+                            );
+                        }
+                        Some(ir::Change::TypeAdded {
+                            name: name.name.clone(),
+                        })
+                    }
+                    ChangeKind::Added { .. } => self.bad_change(
+                        c.span,
+                        "`type X added` takes no `default` or `fallback`".to_string(),
+                        "remove this",
+                    ),
+                    _ => self.bad_change(
+                        c.span,
+                        format!(
+                            "only `type {} added` can be recorded for a whole type",
+                            name.name
+                        ),
+                        "unsupported change for a type",
+                    ),
+                }
+            }
+            ChangeTarget::Route(name) => {
+                if name.name.is_empty() {
+                    return None;
+                }
+                self.undo_route_change(c, name, date, api)
+            }
+        }
+    }
+
+    fn undo_enum_change(
+        &mut self,
+        c: &ast::Change,
+        owner: &ast::Ident,
+        member: &ast::Ident,
+        date: &str,
+        api: &mut ir::Api,
+    ) -> Option<ir::Change> {
+        let values: Vec<String> = match api.ty(&owner.name).map(|t| &t.kind) {
+            Some(TypeDefKind::Enum { values }) => values.iter().map(|v| v.name.clone()).collect(),
+            _ => return None,
+        };
+        let exists = values.contains(&member.name);
+        let check_value = |cx: &mut Self, v: &ast::Ident, what: &str| -> bool {
+            if values.contains(&v.name) && v.name != member.name {
+                return true;
+            }
+            let mut d = Diagnostic::error(
+                codes::BAD_CHANGE,
+                v.span,
+                format!(
+                    "the {what} `{}` is not another value of `{}` at version {date}",
+                    v.name, owner.name
+                ),
+            )
+            .with_label(format!("the {what} must be another existing value"));
+            if let Some(best) = did_you_mean(
+                &v.name,
+                values
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|x| *x != member.name),
+            ) {
+                d = d.with_suggestion(format!("did you mean `{best}`?"), v.span, best);
+            }
+            cx.push(d);
+            false
+        };
+        match &c.kind {
+            ChangeKind::Added { default, fallback } => {
+                if !exists {
+                    return self.missing_member(member, owner, date, &values, "value");
+                }
+                if let Some(d) = default {
+                    self.bad_change(
+                        d.span,
+                        "enum values take `fallback`, not `default`".to_string(),
+                        "use `fallback VALUE`",
+                    );
+                }
+                if let Some(f) = fallback {
+                    check_value(self, f, "fallback");
+                }
+                if let Some(TypeDefKind::Enum { values }) = api
+                    .types
+                    .iter_mut()
+                    .find(|t| t.name == owner.name)
+                    .map(|t| &mut t.kind)
+                {
+                    values.retain(|v| v.name != member.name);
+                }
+                Some(ir::Change::EnumValueAdded {
+                    owner: owner.name.clone(),
+                    value: member.name.clone(),
+                    fallback: fallback.as_ref().map(|f| f.name.clone()),
+                })
+            }
+            ChangeKind::Removed { default, map } => {
+                if exists {
+                    return self.bad_change(
+                        member.span,
+                        format!(
+                            "`{}.{}` was removed in {date} but is still a value at that version",
+                            owner.name, member.name
+                        ),
+                        "still declared",
+                    );
+                }
+                if let Some(d) = default {
+                    self.bad_change(
+                        d.span,
+                        "enum values take `map`, not `default`".to_string(),
+                        "use `map VALUE`",
+                    );
+                }
+                if let Some(m) = map {
+                    check_value(self, m, "mapping");
+                }
+                if let Some(TypeDefKind::Enum { values }) = api
+                    .types
+                    .iter_mut()
+                    .find(|t| t.name == owner.name)
+                    .map(|t| &mut t.kind)
+                {
+                    values.push(ir::EnumValue {
+                        name: member.name.clone(),
+                        doc: None,
+                        deprecated: false,
+                    });
+                }
+                Some(ir::Change::EnumValueRemoved {
+                    owner: owner.name.clone(),
+                    value: member.name.clone(),
+                    map: map.as_ref().map(|m| m.name.clone()),
+                })
+            }
+            _ => self.bad_change(
+                c.span,
+                "enum values can only be `added` or `removed`".to_string(),
+                "unsupported change for an enum value",
+            ),
+        }
+    }
+
+    fn missing_member(
+        &mut self,
+        member: &ast::Ident,
+        owner: &ast::Ident,
+        date: &str,
+        names: &[String],
+        what: &str,
+    ) -> Option<ir::Change> {
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_FIELD,
+            member.span,
+            format!(
+                "`{}` has no {what} `{}` at version {date}",
+                owner.name, member.name
+            ),
+        )
+        .with_label(format!("not a {what} at this version"));
+        if let Some(best) = did_you_mean(&member.name, names.iter().map(String::as_str)) {
+            d = d.with_suggestion(format!("did you mean `{best}`?"), member.span, best);
+        }
+        self.push(d);
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)] // One change's pieces; a struct would only rename them.
+    fn undo_field_change(
+        &mut self,
+        c: &ast::Change,
+        owner: &ast::Ident,
+        member: &ast::Ident,
+        ty: Option<&ast::TypeExpr>,
+        date: &str,
+        api: &mut ir::Api,
+        requests: &BTreeSet<String>,
+    ) -> Option<ir::Change> {
+        let fields = fields_of(api, &owner.name)?.clone();
+        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        let current = fields.iter().find(|f| f.name == member.name).cloned();
+        let o = owner.name.clone();
+        let m = member.name.clone();
+        if let (Some(t), false) = (ty, matches!(c.kind, ChangeKind::Removed { .. })) {
+            self.bad_change(
+                t.span,
+                "the field's type is written only for `removed` fields".to_string(),
+                "remove the type",
+            );
+        }
+        match &c.kind {
+            ChangeKind::Removed { default, map } => {
+                if current.is_some() {
+                    return self.bad_change(
+                        member.span,
+                        format!(
+                            "`{o}.{m}` was removed in {date} but is still a field at that version"
+                        ),
+                        "still declared",
+                    );
+                }
+                if let Some(mp) = map {
+                    self.bad_change(
+                        mp.span,
+                        "`map` applies to enum values; fields take `default`".to_string(),
+                        "use `default VALUE`",
+                    );
+                }
+                let Some(texpr) = ty else {
+                    return self.bad_change(
+                        member.span,
+                        format!("write the removed field's type, as in `{o}.{m}: string removed`"),
+                        "the old type is needed to rebuild the old version",
+                    );
+                };
+                let old_ty = self.resolve_ty(texpr)?;
+                let value = default
+                    .as_ref()
+                    .and_then(|d| self.default_value(d, &old_ty));
+                if default.is_none() && !self.effective(&old_ty).nullable {
+                    self.push(
+                        Diagnostic::error(
+                            codes::MISSING_DEFAULT,
+                            c.span,
+                            format!("removing `{o}.{m}` needs a default: old clients' responses still carry it"),
+                        )
+                        .with_label("add `default VALUE`"),
+                    );
+                }
+                let field = ir::Field {
+                    name: m.clone(),
+                    doc: None,
+                    ty: old_ty,
+                    optional: false,
+                    default: value,
+                    readonly: false,
+                    write_only: false,
+                    deprecated: false,
+                };
+                for t in self.family(&o) {
+                    if let Some(fs) = fields_of(api, &t)
+                        && !fs.iter().any(|f| f.name == m)
+                    {
+                        fs.push(field.clone());
+                    }
+                }
+                Some(ir::Change::FieldRemoved { owner: o, field })
+            }
+            ChangeKind::Renamed { from } => {
+                let Some(_) = current else {
+                    return self.missing_member(member, owner, date, &names, "field");
+                };
+                if from.name.is_empty() {
+                    return None;
+                }
+                if names.contains(&from.name) {
+                    return self.bad_change(
+                        from.span,
+                        format!("`{o}` still has a field `{}` at version {date}, so `{m}` cannot be renamed from it", from.name),
+                        "still in use",
+                    );
+                }
+                let family = self.family(&o);
+                each_field(api, &family, &m, |f| f.name.clone_from(&from.name));
+                Some(ir::Change::FieldRenamed {
+                    owner: o,
+                    from: from.name.clone(),
+                    to: m,
+                })
+            }
+            _ => {
+                let Some(field) = current else {
+                    return self.missing_member(member, owner, date, &names, "field");
+                };
+                self.undo_field_kind(c, &o, &m, field, date, api, requests)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // One change's pieces; a struct would only rename them.
+    fn undo_field_kind(
+        &mut self,
+        c: &ast::Change,
+        o: &str,
+        m: &str,
+        field: ir::Field,
+        date: &str,
+        api: &mut ir::Api,
+        requests: &BTreeSet<String>,
+    ) -> Option<ir::Change> {
+        let (owner, name) = (o.to_string(), m.to_string());
+        match &c.kind {
+            ChangeKind::Added { default, fallback } => {
+                if let Some(f) = fallback {
+                    self.bad_change(f.span, "`fallback` applies to enum values; fields take `default`".to_string(), "use `default VALUE`");
+                }
+                let value = default.as_ref().and_then(|d| self.default_value(d, &field.ty));
+                let required = !field.optional && field.default.is_none();
+                let family = self.family(o);
+                let in_requests = family.iter().any(|t| {
+                    requests.contains(t) && fields_of(api, t).is_some_and(|fs| fs.iter().any(|f| f.name == m))
+                });
+                if required && default.is_none() && in_requests {
+                    self.push(
+                        Diagnostic::error(
+                            codes::MISSING_DEFAULT,
+                            c.span,
+                            format!("`{o}.{m}` is required and `{o}` is sent in requests, so old clients' requests need a default"),
+                        )
+                        .with_label("add `default VALUE`")
+                        .with_note(format!("for example `{o}.{m} added default …`; or make the field optional or give it a default")),
+                    );
+                }
+                for t in &family {
+                    if let Some(fs) = fields_of(api, t) {
+                        fs.retain(|f| f.name != m);
+                    }
+                }
+                Some(ir::Change::FieldAdded {
+                    owner,
+                    field: name,
+                    default: value.or(field.default),
+                })
+            }
+            ChangeKind::MadeOptional { default } => {
+                if !field.optional {
+                    return self.bad_change(
+                        c.span,
+                        format!("`{o}.{m}` is not optional at version {date}"),
+                        "the field is required at this version",
+                    );
+                }
+                let value = default.as_ref().and_then(|d| self.default_value(d, &field.ty));
+                each_field(api, &self.family(o), m, |f| f.optional = false);
+                Some(ir::Change::FieldMadeOptional {
+                    owner,
+                    field: name,
+                    default: value,
+                })
+            }
+            ChangeKind::MadeRequired { default } => {
+                if field.optional {
+                    return self.bad_change(
+                        c.span,
+                        format!("`{o}.{m}` is still optional at version {date}"),
+                        "the field is optional at this version",
+                    );
+                }
+                let value = match default {
+                    Some(d) => self.default_value(d, &field.ty),
+                    None => {
+                        self.push(
+                            Diagnostic::error(
+                                codes::MISSING_DEFAULT,
+                                c.span,
+                                format!("making `{o}.{m}` required needs a default for old clients' requests that leave it out"),
+                            )
+                            .with_label("add `default VALUE`"),
+                        );
+                        None
+                    }
+                };
+                each_field(api, &self.family(o), m, |f| f.optional = true);
+                Some(ir::Change::FieldMadeRequired {
+                    owner,
+                    field: name,
+                    default: value,
+                })
+            }
+            ChangeKind::Refined { from } => {
+                let mut old = field.ty.clone();
+                old.refinements = match &old.kind {
+                    TyKind::Primitive(p) => prim(*p).refinements,
+                    _ => ir::Refinements::default(),
+                };
+                self.attrs(from, Place::Refined, Some(&mut old));
+                let refs = old.refinements.clone();
+                each_field(api, &self.family(o), m, |f| f.ty.refinements = refs.clone());
+                Some(ir::Change::FieldRefined {
+                    owner,
+                    field: name,
+                    from: refs,
+                })
+            }
+            ChangeKind::Retyped { from, via } => {
+                let old: Ty = self.resolve_ty(from)?;
+                each_field(api, &self.family(o), m, |f| f.ty = old.clone());
+                Some(ir::Change::FieldRetyped {
+                    owner,
+                    field: name,
+                    from: old,
+                    via: via.name.clone(),
+                })
+            }
+            _ => self.bad_change(
+                c.span,
+                "fields can be added, removed, renamed, made optional or required, refined or retyped; not moved".to_string(),
+                "unsupported change for a field",
+            ),
+        }
+    }
+
+    fn undo_route_change(
+        &mut self,
+        c: &ast::Change,
+        name: &ast::Ident,
+        date: &str,
+        api: &mut ir::Api,
+    ) -> Option<ir::Change> {
+        let exists = api.route(&name.name).is_some();
+        let names: Vec<String> = api.routes.iter().map(|r| r.name.clone()).collect();
+        let missing = |cx: &mut Self| {
+            let mut d = Diagnostic::error(
+                codes::BAD_CHANGE,
+                name.span,
+                format!("there is no route `{}` at version {date}", name.name),
+            )
+            .with_label("unknown at this version");
+            if let Some(best) = did_you_mean(&name.name, names.iter().map(String::as_str)) {
+                d = d.with_suggestion(format!("did you mean `{best}`?"), name.span, best);
+            }
+            cx.push(d);
+            None
+        };
+        match &c.kind {
+            ChangeKind::Added {
+                default: None,
+                fallback: None,
+            } => {
+                if !exists {
+                    return missing(self);
+                }
+                api.routes.retain(|r| r.name != name.name);
+                Some(ir::Change::RouteAdded {
+                    name: name.name.clone(),
+                })
+            }
+            ChangeKind::Removed {
+                default: None,
+                map: None,
+            } => {
+                if exists {
+                    return self.bad_change(
+                        name.span,
+                        format!(
+                            "route `{}` was removed in {date} but still exists at that version",
+                            name.name
+                        ),
+                        "still declared",
+                    );
+                }
+                Some(ir::Change::RouteRemoved {
+                    name: name.name.clone(),
+                })
+            }
+            ChangeKind::Renamed { from } => {
+                if !exists {
+                    return missing(self);
+                }
+                if from.name.is_empty() {
+                    return None;
+                }
+                if names.contains(&from.name) {
+                    return self.bad_change(
+                        from.span,
+                        format!("route `{}` still exists at version {date}", from.name),
+                        "still in use",
+                    );
+                }
+                if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
+                    r.name.clone_from(&from.name);
+                }
+                Some(ir::Change::RouteRenamed {
+                    from: from.name.clone(),
+                    to: name.name.clone(),
+                })
+            }
+            ChangeKind::Moved { method, path } => {
+                if !exists {
+                    return missing(self);
+                }
+                let Some(&(_, m)) = Method::ALL.iter().find(|(n, _)| *n == method.name) else {
+                    if !method.name.is_empty() {
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_METHOD,
+                                method.span,
+                                format!("unknown HTTP method `{}`", method.name),
+                            )
+                            .with_label("not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+                        );
+                    }
+                    return None;
+                };
+                let route = api.route(&name.name)?;
+                let now: BTreeSet<&str> = route
+                    .params
+                    .iter()
+                    .filter(|p| p.location == ir::ParamLocation::Path)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                let mut old = Vec::new();
+                let mut ok = true;
+                for seg in &path.segments {
+                    match seg {
+                        Segment::Literal(l) => old.push(PathSegment::Literal(l.name.clone())),
+                        Segment::Param { name: p, span, .. } => {
+                            if !now.contains(p.name.as_str()) {
+                                ok = false;
+                                self.push(
+                                    Diagnostic::error(
+                                        codes::BAD_CHANGE,
+                                        *span,
+                                        format!("route `{}` has no path parameter `{}` at version {date}", name.name, p.name),
+                                    )
+                                    .with_label("the old path must use the route's current path parameters"),
+                                );
+                            }
+                            old.push(PathSegment::Param(p.name.clone()));
+                        }
+                    }
+                }
+                let old_params: BTreeSet<&str> = old
+                    .iter()
+                    .filter_map(|s| match s {
+                        PathSegment::Param(p) => Some(p.as_str()),
+                        PathSegment::Literal(_) => None,
+                    })
+                    .collect();
+                if let Some(lost) = now.iter().find(|p| !old_params.contains(*p)) {
+                    ok = false;
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_CHANGE,
+                            path.span,
+                            format!("the old path lacks the path parameter `{lost}`"),
+                        )
+                        .with_label("every current path parameter must appear in the old path"),
+                    );
+                }
+                if !ok {
+                    return None;
+                }
+                if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
+                    r.method = m;
+                    r.path.clone_from(&old);
+                }
+                Some(ir::Change::RouteMoved {
+                    name: name.name.clone(),
+                    method: m,
+                    path: old,
+                })
+            }
+            _ => self.bad_change(
+                c.span,
+                "routes can be `added`, `removed`, `renamed from` or `moved from`".to_string(),
+                "unsupported change for a route",
+            ),
+        }
+    }
+}
+
+/// Applies `change` to field `name` of every record in `family` that has it.
+fn each_field(
+    api: &mut ir::Api,
+    family: &[String],
+    name: &str,
+    mut change: impl FnMut(&mut ir::Field),
+) {
+    for t in family {
+        if let Some(f) = fields_of(api, t).and_then(|fs| fs.iter_mut().find(|f| f.name == name)) {
+            change(f);
+        }
+    }
+}
+
+/// The fields of record or error `owner`.
+fn fields_of<'x>(api: &'x mut ir::Api, owner: &str) -> Option<&'x mut Vec<ir::Field>> {
+    if let Some(t) = api.types.iter_mut().find(|t| t.name == owner) {
+        return match &mut t.kind {
+            TypeDefKind::Record { fields } => Some(fields),
+            _ => None,
+        };
+    }
+    api.errors
+        .iter_mut()
+        .find(|e| e.name == owner)
+        .map(|e| &mut e.fields)
+}
+
+/// The names of the types that request bodies reach.
+pub(crate) fn request_types(api: &ir::Api) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<&Ty> = api.routes.iter().filter_map(|r| r.body.as_ref()).collect();
+    while let Some(ty) = stack.pop() {
+        match &ty.kind {
+            TyKind::Primitive(_) => {}
+            TyKind::List(t) | TyKind::Map(t) => stack.push(t),
+            TyKind::Named(n) => {
+                if !out.insert(n.clone()) {
+                    continue;
+                }
+                match api.ty(n).map(|t| &t.kind) {
+                    Some(TypeDefKind::Record { fields }) => {
+                        stack.extend(fields.iter().map(|f| &f.ty))
+                    }
+                    Some(TypeDefKind::Union { variants, .. }) => {
+                        stack.extend(variants.iter().map(|v| &v.ty))
+                    }
+                    Some(TypeDefKind::Alias { target }) => stack.push(target),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
