@@ -6,6 +6,7 @@
 
 use gatic_check::{Compiled, Loader};
 use gatic_ir::{OutputFile, Spec};
+use gatic_syntax::{Diagnostic, FileId, SourceMap, Span, codes};
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,9 @@ impl Loader for FsLoader {
     }
 }
 
-/// Compiles the spec at `path` and every file it uses.
+/// Compiles the spec at `path` and every file it uses, and checks the
+/// settings later targets read (the `deploy` block), so `gatic check` reports
+/// everything `gatic build` would refuse.
 ///
 /// Diagnostics name files as they were given (relative paths stay relative),
 /// and the IR records only the root's file name, so output never depends on
@@ -31,8 +34,35 @@ pub fn compile_path(path: &Path) -> Compiled {
         spec.source = path
             .file_name()
             .map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
+        if let Err(errors) = gatic_deploy::config(spec, None) {
+            let span = setting_span(&compiled.sources, "deploy");
+            for error in errors {
+                compiled.diagnostics.push(
+                    Diagnostic::error(codes::UNKNOWN_SETTING, span, error)
+                        .with_label("in this setting"),
+                );
+            }
+            compiled.spec = None;
+        }
     }
     compiled
+}
+
+/// The span of the `key` setting in the root file's service block (the key
+/// itself), or the file's first byte when it cannot be found.
+fn setting_span(sources: &SourceMap, key: &str) -> Span {
+    let file = FileId(0);
+    let text = &sources.get(file).text;
+    let found = text.match_indices(key).find(|(at, _)| {
+        let before = text[..*at].chars().next_back();
+        let after = text[at + key.len()..].trim_start_matches([' ', '\t']);
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            && after.starts_with('{')
+    });
+    match found {
+        Some((at, _)) => Span::new(file, at, at + key.len()),
+        None => Span::new(file, 0, 0),
+    }
 }
 
 /// Settings for a build that are not part of the spec.
@@ -40,18 +70,30 @@ pub fn compile_path(path: &Path) -> Compiled {
 pub struct BuildConfig {
     /// The generated crate's package name; `<service>-api` when `None`.
     pub crate_name: Option<String>,
+    /// The environments to render deploy overlays for, replacing the spec's list.
+    pub environments: Option<Vec<String>>,
+    /// The output folder as the user named it, shown in the Dockerfile's usage notes.
+    pub out_dir: Option<String>,
 }
 
 /// Runs every target on `spec`; paths are relative to the output folder.
-pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Vec<OutputFile> {
+/// Fails only on settings a target rejects, which [`compile_path`] reports
+/// as diagnostics first.
+pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Result<Vec<OutputFile>, Vec<String>> {
     let mut files = gatic_rust::generate(
         spec,
         &gatic_rust::Config {
             crate_name: config.crate_name.clone(),
         },
     );
+    files.extend(gatic_openapi::generate(spec));
+    let mut deploy = gatic_deploy::config(spec, config.environments.clone())?;
+    if let Some(out) = &config.out_dir {
+        deploy.out_dir = out.clone();
+    }
+    files.extend(gatic_deploy::generate(spec, &deploy));
     files.sort();
-    files
+    Ok(files)
 }
 
 /// What [`write_outputs`] did.
@@ -68,7 +110,7 @@ pub struct WriteStats {
 /// The folders whose every file gatic generates, so files it no longer
 /// produces there are stale and removed. Other folders (such as `server/`
 /// itself, which may hold a `Cargo.lock` or `target/`) are never pruned.
-const OWNED_DIRS: &[&str] = &["server/src"];
+const OWNED_DIRS: &[&str] = &["server/src", "openapi", "deploy/k8s"];
 
 /// Writes `files` under `out`, rewriting a file only when its content
 /// changed (so cargo's incremental builds and editors' watchers are not

@@ -34,9 +34,27 @@ enum Command {
         /// The generated crate's package name; `<service>-api` by default.
         #[arg(long)]
         crate_name: Option<String>,
+        /// Render deploy overlays for these environments instead of the spec's
+        /// (repeat the flag for several).
+        #[arg(long = "env", value_name = "ENV")]
+        environments: Vec<String>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+    },
+    /// Render a deploy overlay and apply it with kubectl (after `gatic build`).
+    Deploy {
+        /// The environment: one of the overlays under `deploy/k8s/overlays/`.
+        env: String,
+        /// Print the rendered manifests instead of applying them.
+        #[arg(long)]
+        dry_run: bool,
+        /// The image to run: a tag (`1.2.3`) or a full reference.
+        #[arg(long)]
+        image: Option<String>,
+        /// The folder `gatic build` wrote.
+        #[arg(long, default_value = "gen")]
+        out: PathBuf,
     },
     /// Print the long explanation of a diagnostic code, such as E0101.
     Explain {
@@ -82,6 +100,7 @@ fn main() -> ExitCode {
             spec,
             out,
             crate_name,
+            environments,
             format,
         } => {
             let compiled = gatic::compile_path(&spec);
@@ -89,8 +108,22 @@ fn main() -> ExitCode {
             let Some(ir) = &compiled.spec else {
                 return ExitCode::from(1);
             };
+            let out_named = out.is_some();
             let out = out.unwrap_or_else(|| default_out_dir(&spec));
-            let files = gatic::generate_all(ir, &gatic::BuildConfig { crate_name });
+            let config = gatic::BuildConfig {
+                crate_name,
+                environments: (!environments.is_empty()).then_some(environments),
+                out_dir: out_named.then(|| out.to_string_lossy().replace('\\', "/")),
+            };
+            let files = match gatic::generate_all(ir, &config) {
+                Ok(files) => files,
+                Err(errors) => {
+                    for e in errors {
+                        eprintln!("error: {e}");
+                    }
+                    return ExitCode::from(1);
+                }
+            };
             match write_outputs(&out, &files) {
                 Ok(stats) => {
                     eprintln!(
@@ -108,6 +141,21 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Deploy {
+            env,
+            dry_run,
+            image,
+            out,
+        } => match gatic_deploy::deploy(&out, &env, dry_run, image.as_deref()) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Explain { code } => explain(code.as_deref()),
         Command::Ir { spec } => {
             let compiled = gatic::compile_path(&spec);
@@ -137,7 +185,11 @@ fn report(compiled: &gatic_check::Compiled, format: Format) {
 }
 
 fn exit(ok: bool) -> ExitCode {
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn explain(code: Option<&str>) -> ExitCode {

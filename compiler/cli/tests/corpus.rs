@@ -26,7 +26,11 @@ fn valid_specs_compile_and_their_ir_is_stable() {
             insta::assert_json_snapshot!(case.name.clone(), spec);
         });
     }
-    assert!(failures.is_empty(), "valid specs failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "valid specs failed:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -41,10 +45,18 @@ fn invalid_specs_report_their_expected_codes() {
             .lines()
             .next()
             .and_then(|l| l.strip_prefix("// expect:"))
-            .map(|l| l.split(',').map(str::trim).filter(|c| !c.is_empty()).collect())
+            .map(|l| {
+                l.split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         if expected.is_empty() {
-            failures.push(format!("{}: first line must be `// expect: CODE`", case.path));
+            failures.push(format!(
+                "{}: first line must be `// expect: CODE`",
+                case.path
+            ));
         }
         let found: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code).collect();
         for code in &expected {
@@ -108,7 +120,12 @@ fn reference_examples_compile() {
         let mut files = std::collections::BTreeMap::new();
         files.insert(name.clone(), body.clone().into_bytes());
         let compiled = gatic_check::compile(&name, &gatic_check::MemoryLoader(files));
-        let codes: Vec<&str> = compiled.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+        let codes: Vec<&str> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code)
+            .collect();
         match tag.strip_prefix(",invalid=") {
             Some(code) if !codes.contains(&code) => {
                 failures.push(format!("{name}: expected {code}, found {codes:?}"))

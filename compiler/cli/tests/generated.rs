@@ -20,15 +20,25 @@ fn every_valid_spec_generates_a_crate_that_passes_clippy() {
             .unwrap_or_else(|| panic!("{} must compile", case.path));
         let config = gatic::BuildConfig {
             crate_name: Some(format!("corpus-{}", case.name.replace('_', "-"))),
+            ..gatic::BuildConfig::default()
         };
-        let files = gatic::generate_all(&spec, &config);
+        let files = gatic::generate_all(&spec, &config).expect("every target accepts the spec");
         // Generation is deterministic.
-        assert_eq!(files, gatic::generate_all(&spec, &config), "{}", case.path);
+        assert_eq!(
+            files,
+            gatic::generate_all(&spec, &config).expect("again"),
+            "{}",
+            case.path
+        );
         let dir = out.join(&case.name);
         gatic::write_outputs(&dir, &files).expect("write the generated crate");
         // Writing the same output again touches nothing.
         let again = gatic::write_outputs(&dir, &files).expect("rewrite");
-        assert_eq!(again.written, 0, "{}: unchanged files were rewritten", case.path);
+        assert_eq!(
+            again.written, 0,
+            "{}: unchanged files were rewritten",
+            case.path
+        );
         members.push(format!("    \"{}/server\",", case.name));
     }
     let manifest = format!(
@@ -36,10 +46,21 @@ fn every_valid_spec_generates_a_crate_that_passes_clippy() {
         members.join("\n")
     );
     write_if_changed(&out.join("Cargo.toml"), &manifest);
-    let target = std::env::var("GATIC_GENERATED_TARGET_DIR")
-        .unwrap_or_else(|_| root.join("target/gatic-generated-target").to_string_lossy().into_owned());
+    let target = std::env::var("GATIC_GENERATED_TARGET_DIR").unwrap_or_else(|_| {
+        root.join("target/gatic-generated-target")
+            .to_string_lossy()
+            .into_owned()
+    });
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .args([
+            "clippy",
+            "--quiet",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
         .current_dir(&out)
         .env("CARGO_TARGET_DIR", target)
         .env_remove("RUSTFLAGS")

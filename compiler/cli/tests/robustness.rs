@@ -111,7 +111,8 @@ fn codes(compiled: &gatic_check::Compiled) -> Vec<&'static str> {
 
 #[test]
 fn invalid_utf8_is_reported_at_the_first_bad_byte() {
-    let mut bytes = b"service s { title \"S\" }\ntype A { name: string }\n// \xff\xfe oops\n".to_vec();
+    let mut bytes =
+        b"service s { title \"S\" }\ntype A { name: string }\n// \xff\xfe oops\n".to_vec();
     bytes.extend_from_slice(b"type B { x: int32 }\n");
     let compiled = must_not_panic(&bytes, "invalid UTF-8");
     let d = compiled
@@ -119,7 +120,10 @@ fn invalid_utf8_is_reported_at_the_first_bad_byte() {
         .iter()
         .find(|d| d.code == "E0002")
         .expect("E0002 reported");
-    assert_eq!(d.span.start as usize, bytes.iter().position(|&b| b == 0xff).unwrap_or(0));
+    assert_eq!(
+        d.span.start as usize,
+        bytes.iter().position(|&b| b == 0xff).unwrap_or(0)
+    );
 }
 
 #[test]
@@ -128,13 +132,24 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let ty = format!("{}int32{}", "[".repeat(depth), "]".repeat(depth));
         let text = format!("service s {{ title \"S\" }}\ntype A {{ x: {ty} }}\n");
         let compiled = must_not_panic(text.as_bytes(), "deep type nesting");
-        assert!(codes(&compiled).contains(&"E0003"), "depth {depth}: {:?}", codes(&compiled));
-        let lit = format!("service s {{ title \"S\" }}\ntype A {{ x: any = {}{} }}\n", "[".repeat(depth), "]".repeat(depth));
+        assert!(
+            codes(&compiled).contains(&"E0003"),
+            "depth {depth}: {:?}",
+            codes(&compiled)
+        );
+        let lit = format!(
+            "service s {{ title \"S\" }}\ntype A {{ x: any = {}{} }}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
         let compiled = must_not_panic(lit.as_bytes(), "deep literal nesting");
         assert!(codes(&compiled).contains(&"E0003"));
     }
     // Unbalanced: only openers.
-    let text = format!("service s {{ title \"S\" }}\ntype A {{ x: {} }}\n", "[".repeat(10_000));
+    let text = format!(
+        "service s {{ title \"S\" }}\ntype A {{ x: {} }}\n",
+        "[".repeat(10_000)
+    );
     let compiled = must_not_panic(text.as_bytes(), "unbalanced nesting");
     assert!(compiled.spec.is_none());
 }
@@ -167,9 +182,21 @@ fn use_cycles_terminate() {
         "main.gati".to_string(),
         b"use \"a.gati\"\nservice s { title \"S\" }\n".to_vec(),
     );
-    files.insert("a.gati".to_string(), b"use \"b.gati\"\ntype A { x: int32 }\n".to_vec());
-    files.insert("b.gati".to_string(), b"use \"a.gati\"\nuse \"main.gati\"\ntype B { y: A }\n".to_vec());
-    let compiled = catch_unwind(AssertUnwindSafe(|| compile("main.gati", &MemoryLoader(files))))
-        .expect("no panic on use cycles");
-    assert!(codes(&compiled).contains(&"E0108"), "{:?}", codes(&compiled));
+    files.insert(
+        "a.gati".to_string(),
+        b"use \"b.gati\"\ntype A { x: int32 }\n".to_vec(),
+    );
+    files.insert(
+        "b.gati".to_string(),
+        b"use \"a.gati\"\nuse \"main.gati\"\ntype B { y: A }\n".to_vec(),
+    );
+    let compiled = catch_unwind(AssertUnwindSafe(|| {
+        compile("main.gati", &MemoryLoader(files))
+    }))
+    .expect("no panic on use cycles");
+    assert!(
+        codes(&compiled).contains(&"E0108"),
+        "{:?}",
+        codes(&compiled)
+    );
 }

@@ -79,10 +79,26 @@ pub(crate) fn generate(cx: &Context) -> TokenStream {
         " The handlers of the {} API: implement it and pass it to `serve`.",
         cx.spec.service.title
     );
+    // Clippy expects `new`, `to_*`, `as_*`, `into_*`, `is_*` and `from_*`
+    // methods to take `self` in particular ways; handler methods are named
+    // after the spec's routes and always take `&self`.
+    let conventional = cx.api.routes.iter().any(|r| {
+        let name = ident::snake(&r.name);
+        name == "new"
+            || ["to_", "as_", "into_", "is_", "from_"]
+                .iter()
+                .any(|p| name.starts_with(p))
+    });
+    let allow = if conventional {
+        quote!(#[allow(clippy::wrong_self_convention, reason = "handler methods are named after the spec's routes")])
+    } else {
+        TokenStream::new()
+    };
     quote! {
         //! The `Api` trait that handlers implement, and each route's request and error types.
 
         #[doc = #doc]
+        #allow
         pub trait Api: Send + Sync + 'static {
             #(#methods)*
             #authenticate

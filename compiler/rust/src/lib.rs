@@ -66,6 +66,11 @@ pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
         rust_file(&cx, "server/src/validate.rs", validate),
         rust_file(&cx, "server/src/api.rs", api),
         rust_file(&cx, "server/src/routes.rs", routes),
+        // The head's OpenAPI document, served at `/openapi.json`.
+        OutputFile {
+            path: "server/src/openapi.json".to_string(),
+            contents: gatic_openapi::document_text(spec, &spec.head, None),
+        },
     ];
     for (name, contents) in runtime::FILES {
         files.push(OutputFile {

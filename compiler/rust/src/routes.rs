@@ -76,6 +76,10 @@ pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
             ) -> runtime::Response {
                 #call_body
             }
+
+            fn openapi(&self) -> ::std::option::Option<&'static str> {
+                ::std::option::Option::Some(include_str!("openapi.json"))
+            }
         }
     }
 }
@@ -304,11 +308,7 @@ fn intersect<'a>(a: &[Option<&'a str>], b: &[Option<&'a str>]) -> Option<Vec<Opt
 
 /// Whether every path `inner` matches is also matched by `outer`.
 fn covers(outer: &[Option<&str>], inner: &[Option<&str>]) -> bool {
-    outer.len() == inner.len()
-        && outer
-            .iter()
-            .zip(inner)
-            .all(|(o, i)| o.is_none() || o == i)
+    outer.len() == inner.len() && outer.iter().zip(inner).all(|(o, i)| o.is_none() || o == i)
 }
 
 /// The path with parameters blanked out; the root path is one empty segment.

@@ -123,8 +123,10 @@ fn check_compiles(spec: &Spec, behaviour: Option<&str>) {
             .current_dir(&dir)
             .env(
                 "CARGO_TARGET_DIR",
-                std::env::var_os("GATIC_GENERATED_TARGET_DIR")
-                    .map_or_else(|| workspace.join("target/gatic-generated-target"), PathBuf::from),
+                std::env::var_os("GATIC_GENERATED_TARGET_DIR").map_or_else(
+                    || workspace.join("target/gatic-generated-target"),
+                    PathBuf::from,
+                ),
             )
             .output()
             .expect("cargo runs");

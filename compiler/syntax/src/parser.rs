@@ -218,9 +218,12 @@ struct Builder<'t> {
 }
 
 impl Builder<'_> {
+    /// The pair's span without the whitespace pest's implicit skipping
+    /// leaves at its end.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let start = pair.as_span().start();
+        let end = start + pair.as_str().trim_end().len();
+        Span::new(self.file, self.offset + start, self.offset + end)
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -1090,7 +1093,15 @@ impl Builder<'_> {
         let start = self.offset + pair.as_span().start();
         let saved = self.offset;
         self.offset = start;
-        let diagnostic = if let Some(open) = unclosed_bracket(text) {
+        let trimmed = text.trim_end();
+        let diagnostic = if let Some(eq) = trimmed.strip_suffix('=').map(str::len) {
+            Diagnostic::error(
+                codes::SYNTAX,
+                Span::new(self.file, start + eq, start + eq + 1),
+                "expected a default value after `=`",
+            )
+            .with_label("nothing follows")
+        } else if let Some(open) = unclosed_bracket(text) {
             Diagnostic::error(
                 codes::SYNTAX,
                 Span::new(self.file, start + open, start + open + 1),
@@ -1175,6 +1186,19 @@ impl Builder<'_> {
         }
         if rules.iter().any(|r| r.starts_with("an item")) {
             rules.retain(|r| *r != "the end of the item");
+        }
+        // Tokens that only start a literal read better as "a value".
+        const LITERAL_STARTS: [&str; 6] = ["`\"`", "`[`", "`-`", "`true`", "`false`", "`null`"];
+        if LITERAL_STARTS.iter().all(|t| tokens.iter().any(|x| x == t)) {
+            tokens.retain(|t| !LITERAL_STARTS.contains(&t.as_str()) && t != "`{`");
+            rules.insert(0, "a value");
+        }
+        // `_` is one way a name starts; say "a name" instead.
+        if tokens.iter().any(|t| t == "`_`") {
+            tokens.retain(|t| t != "`_`");
+            if rules.is_empty() && tokens.is_empty() {
+                rules.push("a name");
+            }
         }
         let expected: Vec<String> = rules.iter().map(|r| r.to_string()).chain(tokens).collect();
         let found = found_at(text, pos);

@@ -12,7 +12,11 @@ pub fn root() -> PathBuf {
 
 /// The folder snapshots of `kind` live in.
 pub fn snapshots(kind: &str) -> String {
-    root().join("snapshots").join(kind).to_string_lossy().into_owned()
+    root()
+        .join("snapshots")
+        .join(kind)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// One spec of the corpus: a root file and the name its snapshots use.
