@@ -92,6 +92,8 @@ pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Result<Vec<OutputFile>
         deploy.out_dir = out.clone();
     }
     files.extend(gatic_deploy::generate(spec, &deploy));
+    files.extend(gatic_sdk_typescript::generate(spec));
+    files.extend(gatic_sdk_go::generate(spec));
     files.sort();
     Ok(files)
 }
@@ -110,7 +112,14 @@ pub struct WriteStats {
 /// The folders whose every file gatic generates, so files it no longer
 /// produces there are stale and removed. Other folders (such as `server/`
 /// itself, which may hold a `Cargo.lock` or `target/`) are never pruned.
-const OWNED_DIRS: &[&str] = &["server/src", "openapi", "deploy/k8s"];
+const OWNED_DIRS: &[&str] = &[
+    "server/src",
+    "openapi",
+    "deploy/k8s",
+    "sdk/typescript/src",
+    "sdk/python",
+    "sdk/go",
+];
 
 /// Writes `files` under `out`, rewriting a file only when its content
 /// changed (so cargo's incremental builds and editors' watchers are not

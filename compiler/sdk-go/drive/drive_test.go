@@ -1,0 +1,329 @@
+// The drive: every route of the users example (examples/users/users.gati)
+// called through the generated Go SDK against a running server whose base
+// URL is in GATI_TEST_BASE_URL, checking typed results and typed errors.
+// Written by hand; run by gatic's drive test (compiler/sdk-go/tests/drive.rs).
+
+package drive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/usersclient"
+)
+
+// recorder remembers the Gati-Version header of every request and response.
+type recorder struct {
+	mu     sync.Mutex
+	sent   []string
+	echoed []string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, req.Header.Get("Gati-Version"))
+	if resp != nil {
+		r.echoed = append(r.echoed, resp.Header.Get("Gati-Version"))
+	}
+	return resp, err
+}
+
+// expect fails the test unless err is (or wraps) a T, which it returns.
+func expect[T error](t *testing.T, what string, err error) T {
+	t.Helper()
+	var target T
+	if !errors.As(err, &target) {
+		t.Fatalf("%s: want %T, got %v", what, target, err)
+	}
+	return target
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func TestDriveUsersExample(t *testing.T) {
+	base := os.Getenv("GATI_TEST_BASE_URL")
+	if base == "" {
+		t.Skip("GATI_TEST_BASE_URL is not set: start the users example and point it there")
+	}
+	rec := &recorder{}
+	httpClient := &http.Client{Transport: rec}
+	options := []usersclient.ClientOption{
+		usersclient.WithHTTPClient(httpClient),
+		usersclient.WithTimeout(10 * time.Second),
+	}
+	anonymous := usersclient.NewUsersClient(base, options...)
+	client := usersclient.NewUsersClient(base, append(options, usersclient.WithBearerToken("example-token"))...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Unique handles, so the drive also runs against a server that has seen it before.
+	run := fmt.Sprintf("%x", time.Now().UnixNano()%0xfffffff)
+	handle := func(name string) string { return name + "_" + run }
+	email := func(name string) string { return name + "." + run + "@example.com" }
+
+	// create_user: 401 without a token.
+	ana := usersclient.NewUser{
+		Handle:      handle("ana"),
+		Email:       email("ana"),
+		DisplayName: "Ana",
+		Website:     usersclient.Ptr("https://ana.example.com"),
+	}
+	_, err := anonymous.CreateUser(ctx, ana, nil)
+	if apiErr := expect[*usersclient.APIError](t, "create_user without a token", err); apiErr.StatusCode != 401 {
+		t.Fatalf("create_user without a token: status %d, want 401", apiErr.StatusCode)
+	}
+
+	// create_user: 201 User; the first user of a fresh server is an admin.
+	key := &usersclient.CreateUserParams{IdempotencyKey: usersclient.Ptr("drive-" + run)}
+	first, err := client.CreateUser(ctx, ana, key)
+	must(t, "create_user", err)
+	if first.ID == "" || first.Handle != ana.Handle || first.Email != ana.Email || first.DisplayName != "Ana" {
+		t.Fatalf("create_user returned %+v", first)
+	}
+	if first.Bio != nil || first.Website == nil || *first.Website != "https://ana.example.com" {
+		t.Fatalf("create_user: bio %v, website %v", first.Bio, first.Website)
+	}
+	if first.CreatedAt.IsZero() || time.Since(first.CreatedAt) > time.Hour {
+		t.Fatalf("create_user: created_at %v", first.CreatedAt)
+	}
+	fresh := first.Role == usersclient.RoleAdmin
+	if !fresh {
+		if first.Role != usersclient.RoleReader {
+			t.Fatalf("create_user: role %q, want admin (fresh server) or reader", first.Role)
+		}
+		t.Logf("the server already had users: the first user is a reader, the last-admin check is skipped")
+	}
+
+	// A repeated Idempotency-Key returns the first response.
+	again, err := client.CreateUser(ctx, ana, key)
+	must(t, "create_user with a repeated Idempotency-Key", err)
+	if again.ID != first.ID || again.Role != first.Role {
+		t.Fatalf("a repeated Idempotency-Key created another user: %+v vs %+v", again, first)
+	}
+
+	// Later users are readers.
+	bob := usersclient.NewUser{Handle: handle("bob"), Email: email("bob"), DisplayName: "Bob", Bio: usersclient.Ptr("Hi, I'm Bob.")}
+	second, err := client.CreateUser(ctx, bob, nil)
+	must(t, "create_user bob", err)
+	if second.Role != usersclient.RoleReader || second.Bio == nil || *second.Bio != "Hi, I'm Bob." || second.Website != nil {
+		t.Fatalf("create_user bob returned %+v", second)
+	}
+
+	// 409 Taken, by handle and by email.
+	clash := usersclient.NewUser{Handle: ana.Handle, Email: email("carol"), DisplayName: "Carol"}
+	_, err = client.CreateUser(ctx, clash, nil)
+	taken := expect[*usersclient.TakenError](t, "create_user with a taken handle", err)
+	if taken.Field != "handle" || taken.StatusCode != 409 || taken.Problem.Status != 409 {
+		t.Fatalf("taken handle: %+v, problem %+v", taken, taken.Problem)
+	}
+	if taken.Problem.Type != "urn:problem:users:taken" || taken.Problem.Title != "Taken" {
+		t.Fatalf("taken handle: problem %+v", taken.Problem)
+	}
+	if apiErr := expect[*usersclient.APIError](t, "a declared error", err); apiErr.StatusCode != 409 {
+		t.Fatalf("taken handle as *APIError: %d", apiErr.StatusCode)
+	}
+	clash = usersclient.NewUser{Handle: handle("carol"), Email: bob.Email, DisplayName: "Carol"}
+	_, err = client.CreateUser(ctx, clash, nil)
+	if taken := expect[*usersclient.TakenError](t, "create_user with a taken email", err); taken.Field != "email" {
+		t.Fatalf("taken email: field %q", taken.Field)
+	}
+
+	// 422 with violations for a request that fails validation.
+	_, err = client.CreateUser(ctx, usersclient.NewUser{Handle: "A!", Email: email("dave"), DisplayName: "Dave"}, nil)
+	invalid := expect[*usersclient.APIError](t, "create_user with handle A!", err)
+	if invalid.StatusCode != 422 || len(invalid.Problem.Violations) == 0 {
+		t.Fatalf("handle A!: status %d, problem %+v", invalid.StatusCode, invalid.Problem)
+	}
+	var pointers []string
+	for _, v := range invalid.Problem.Violations {
+		pointers = append(pointers, v.Pointer)
+	}
+	if !contains(pointers, "/handle") {
+		t.Fatalf("handle A!: violations %+v do not point at /handle", invalid.Problem.Violations)
+	}
+	var rejected *usersclient.RejectedError
+	if errors.As(err, &rejected) {
+		t.Fatalf("a validation failure decoded as the declared Rejected error")
+	}
+
+	// get_user: the user, or 404 NotFound{id}.
+	got, err := client.GetUser(ctx, first.ID)
+	must(t, "get_user", err)
+	if got.ID != first.ID || got.Handle != first.Handle || !got.CreatedAt.Equal(first.CreatedAt) || got.Role != first.Role {
+		t.Fatalf("get_user returned %+v, want %+v", got, first)
+	}
+	const missing = "00000000-0000-4000-8000-000000000000"
+	_, err = client.GetUser(ctx, missing)
+	notFound := expect[*usersclient.NotFoundError](t, "get_user of an unknown id", err)
+	if notFound.ID != missing || notFound.StatusCode != 404 || notFound.Problem.Type != "urn:problem:users:not-found" {
+		t.Fatalf("get_user of an unknown id: %+v, problem %+v", notFound, notFound.Problem)
+	}
+
+	// update_user: absent fields stay, a null bio removes it.
+	updated, err := client.UpdateUser(ctx, second.ID, usersclient.UserPatch{DisplayName: usersclient.Ptr("Robert")})
+	must(t, "update_user display_name", err)
+	if updated.DisplayName != "Robert" || updated.Bio == nil || *updated.Bio != "Hi, I'm Bob." || updated.Handle != bob.Handle {
+		t.Fatalf("update_user display_name returned %+v", updated)
+	}
+	updated, err = client.UpdateUser(ctx, second.ID, usersclient.UserPatch{Bio: usersclient.NullValue[string]()})
+	must(t, "update_user bio null", err)
+	if updated.Bio != nil || updated.DisplayName != "Robert" {
+		t.Fatalf("update_user bio null returned %+v", updated)
+	}
+	updated, err = client.UpdateUser(ctx, second.ID, usersclient.UserPatch{Bio: usersclient.NullableValue("Back.")})
+	must(t, "update_user bio", err)
+	if updated.Bio == nil || *updated.Bio != "Back." {
+		t.Fatalf("update_user bio returned %+v", updated)
+	}
+	_, err = client.UpdateUser(ctx, missing, usersclient.UserPatch{})
+	if nf := expect[*usersclient.NotFoundError](t, "update_user of an unknown id", err); nf.ID != missing {
+		t.Fatalf("update_user of an unknown id: id %q", nf.ID)
+	}
+	_, err = anonymous.UpdateUser(ctx, second.ID, usersclient.UserPatch{})
+	if apiErr := expect[*usersclient.APIError](t, "update_user without a token", err); apiErr.StatusCode != 401 {
+		t.Fatalf("update_user without a token: status %d", apiErr.StatusCode)
+	}
+
+	// create_post: 201 Post, tags default to [].
+	text, err := client.CreatePost(ctx, first.ID, usersclient.NewPost{
+		Title: "Hello",
+		Body:  usersclient.PostBody{Text: &usersclient.TextBody{Markdown: "# Hello\n\nFirst post."}},
+	})
+	must(t, "create_post text", err)
+	if text.ID == "" || text.AuthorID != first.ID || text.Title != "Hello" || text.Tags == nil || len(text.Tags) != 0 {
+		t.Fatalf("create_post text returned %+v", text)
+	}
+	if text.Body.Tag() != "text" || text.Body.Text == nil || text.Body.Text.Markdown != "# Hello\n\nFirst post." || text.PublishedAt.IsZero() {
+		t.Fatalf("create_post text body %+v", text.Body)
+	}
+	image, err := client.CreatePost(ctx, first.ID, usersclient.NewPost{
+		Title: "A picture",
+		Body: usersclient.PostBody{Image: &usersclient.ImageBody{
+			ImageURL: "https://img.example.com/1.png", Caption: usersclient.Ptr("Sunset"), Width: 640,
+		}},
+		Tags: []string{"go", "photos"},
+	})
+	must(t, "create_post image", err)
+	if image.Body.Image == nil || image.Body.Image.Width != 640 || image.Body.Image.Caption == nil ||
+		*image.Body.Image.Caption != "Sunset" || image.Body.Text != nil || len(image.Tags) != 2 || image.Tags[0] != "go" {
+		t.Fatalf("create_post image returned %+v (body %+v)", image, image.Body)
+	}
+	third, err := client.CreatePost(ctx, first.ID, usersclient.NewPost{
+		Title: "Third", Body: usersclient.PostBody{Text: &usersclient.TextBody{Markdown: "3"}}, Tags: []string{"go"},
+	})
+	must(t, "create_post third", err)
+	_, err = client.CreatePost(ctx, missing, usersclient.NewPost{Title: "x", Body: usersclient.PostBody{Text: &usersclient.TextBody{Markdown: "x"}}})
+	if nf := expect[*usersclient.NotFoundError](t, "create_post for an unknown user", err); nf.ID != missing {
+		t.Fatalf("create_post for an unknown user: id %q", nf.ID)
+	}
+	_, err = anonymous.CreatePost(ctx, first.ID, usersclient.NewPost{Title: "x", Body: usersclient.PostBody{Text: &usersclient.TextBody{Markdown: "x"}}})
+	if apiErr := expect[*usersclient.APIError](t, "create_post without a token", err); apiErr.StatusCode != 401 {
+		t.Fatalf("create_post without a token: status %d", apiErr.StatusCode)
+	}
+
+	// list_posts: newest first, paged by an opaque cursor, filtered by tag.
+	page, err := anonymous.ListPosts(ctx, first.ID, nil)
+	must(t, "list_posts", err)
+	if ids(page.Items) != ids([]usersclient.Post{*third, *image, *text}) || page.NextCursor != nil {
+		t.Fatalf("list_posts returned %s (next %v), want %s", ids(page.Items), page.NextCursor,
+			ids([]usersclient.Post{*third, *image, *text}))
+	}
+	page, err = anonymous.ListPosts(ctx, first.ID, &usersclient.ListPostsParams{Limit: usersclient.Ptr(int32(2))})
+	must(t, "list_posts limit 2", err)
+	if ids(page.Items) != ids([]usersclient.Post{*third, *image}) || page.NextCursor == nil {
+		t.Fatalf("list_posts limit 2 returned %s (next %v)", ids(page.Items), page.NextCursor)
+	}
+	page, err = anonymous.ListPosts(ctx, first.ID, &usersclient.ListPostsParams{Limit: usersclient.Ptr(int32(2)), Cursor: page.NextCursor})
+	must(t, "list_posts next page", err)
+	if ids(page.Items) != ids([]usersclient.Post{*text}) || page.NextCursor != nil {
+		t.Fatalf("list_posts next page returned %s (next %v)", ids(page.Items), page.NextCursor)
+	}
+	page, err = anonymous.ListPosts(ctx, first.ID, &usersclient.ListPostsParams{Tag: usersclient.Ptr("go")})
+	must(t, "list_posts tag go", err)
+	if ids(page.Items) != ids([]usersclient.Post{*third, *image}) {
+		t.Fatalf("list_posts tag go returned %s", ids(page.Items))
+	}
+	_, err = anonymous.ListPosts(ctx, first.ID, &usersclient.ListPostsParams{Limit: usersclient.Ptr(int32(0))})
+	if apiErr := expect[*usersclient.APIError](t, "list_posts limit 0", err); apiErr.StatusCode != 400 && apiErr.StatusCode != 422 {
+		t.Fatalf("list_posts limit 0: status %d", apiErr.StatusCode)
+	}
+	_, err = anonymous.ListPosts(ctx, missing, nil)
+	if nf := expect[*usersclient.NotFoundError](t, "list_posts of an unknown user", err); nf.ID != missing {
+		t.Fatalf("list_posts of an unknown user: id %q", nf.ID)
+	}
+
+	// delete_user: 204; then 404; 401 without a token; 422 for the last admin.
+	err = anonymous.DeleteUser(ctx, second.ID)
+	if apiErr := expect[*usersclient.APIError](t, "delete_user without a token", err); apiErr.StatusCode != 401 {
+		t.Fatalf("delete_user without a token: status %d", apiErr.StatusCode)
+	}
+	must(t, "delete_user", client.DeleteUser(ctx, second.ID))
+	_, err = client.GetUser(ctx, second.ID)
+	expect[*usersclient.NotFoundError](t, "get_user of a deleted user", err)
+	err = client.DeleteUser(ctx, second.ID)
+	if nf := expect[*usersclient.NotFoundError](t, "delete_user of a deleted user", err); nf.ID != second.ID {
+		t.Fatalf("delete_user of a deleted user: id %q", nf.ID)
+	}
+	if fresh {
+		err = client.DeleteUser(ctx, first.ID)
+		rejected := expect[*usersclient.RejectedError](t, "delete_user of the last admin", err)
+		if rejected.Reason == "" || rejected.StatusCode != 422 || rejected.Problem.Type != "urn:problem:users:rejected" {
+			t.Fatalf("delete_user of the last admin: %+v, problem %+v", rejected, rejected.Problem)
+		}
+	}
+
+	// Every request carried the SDK's version; the server answers in it.
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	echoed := 0
+	if usersclient.APIVersion != "2025-06-01" {
+		t.Fatalf("the SDK's APIVersion is %q, want the spec's last version 2025-06-01", usersclient.APIVersion)
+	}
+	for i, v := range rec.sent {
+		if v != "2025-06-01" {
+			t.Fatalf("request %d sent Gati-Version %q, want %q", i, v, usersclient.APIVersion)
+		}
+	}
+	for i, v := range rec.echoed {
+		if v == "" {
+			continue
+		}
+		echoed++
+		if v != usersclient.APIVersion {
+			t.Fatalf("response %d was rendered at Gati-Version %q, want %q", i, v, usersclient.APIVersion)
+		}
+	}
+	if echoed == 0 {
+		t.Logf("the server does not echo Gati-Version yet; only the requests were checked")
+	}
+	t.Logf("drove %d requests", len(rec.sent))
+}
+
+func ids(posts []usersclient.Post) string {
+	out := ""
+	for _, p := range posts {
+		out += p.ID + " "
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,845 @@
+//! The template context: every Go name, type and statement the templates
+//! print, computed from the IR here so the templates only lay text out.
+
+use crate::names::{Scope, exported, package, parameter};
+use gatic_ir::{
+    Auth, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Route, Spec, Ty, TyKind,
+    TypeDefKind, Value,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Exported names the SDK itself defines, besides the client's; spec names
+/// that collide with them get a suffix.
+const RUNTIME_NAMES: &[&str] = &[
+    "APIVersion",
+    "APIError",
+    "Problem",
+    "Violation",
+    "ClientOption",
+    "WithHTTPClient",
+    "WithBearerToken",
+    "WithAPIKey",
+    "WithTimeout",
+    "WithRetries",
+    "WithHeader",
+    "Nullable",
+    "NullableValue",
+    "NullValue",
+    "Ptr",
+];
+
+/// Everything the templates need.
+#[derive(Debug, Serialize)]
+pub struct Context {
+    /// The spec's file name, for the header line.
+    pub source: String,
+    /// The Go package name (`usersclient`).
+    pub package: String,
+    /// The module path in `go.mod`.
+    pub module: String,
+    /// The client type (`UsersClient`).
+    pub client: String,
+    /// Its constructor (`NewUsersClient`).
+    pub constructor: String,
+    /// The service's title.
+    pub title: String,
+    /// The service's doc as a Go comment (no trailing newline), or empty.
+    pub service_doc: String,
+    /// The service's doc as plain text for the README.
+    pub service_doc_text: String,
+    /// The API version the SDK sends; empty when the spec is unversioned.
+    pub version: String,
+    /// Whether `models.go` needs the `time` package.
+    pub models_time: bool,
+    /// Whether `errors.go` needs the `time` package.
+    pub errors_time: bool,
+    /// Named types, in declaration order.
+    pub types: Vec<TypeItem>,
+    /// Declared errors, in declaration order.
+    pub errors: Vec<ErrorItem>,
+    /// Routes, in declaration order.
+    pub routes: Vec<RouteItem>,
+    /// The service's kebab-case name, as used in problem type URNs.
+    pub service_kebab: String,
+}
+
+/// A named type.
+#[derive(Debug, Serialize)]
+pub struct TypeItem {
+    /// `record`, `enum`, `tagged`, `untagged` or `alias`.
+    pub kind: &'static str,
+    /// The Go name.
+    pub name: String,
+    /// The name in the spec.
+    pub spec_name: String,
+    /// The doc comment, each line ending in a newline; may be empty.
+    pub doc: String,
+    /// Struct members, laid out as gofmt does (records and unions).
+    pub members: String,
+    /// The aliased Go type (aliases).
+    pub target: String,
+    /// The enum's constants.
+    pub constants: Vec<Constant>,
+    /// The union's variants.
+    pub variants: Vec<VariantItem>,
+    /// The tag member's name as a Go string literal (tagged unions).
+    pub tag: String,
+}
+
+/// One enum constant.
+#[derive(Debug, Serialize)]
+pub struct Constant {
+    /// Its doc comment (indented one tab), each line ending in a newline.
+    pub doc: String,
+    /// The Go name (`RoleAdmin`).
+    pub name: String,
+    /// The value as a Go string literal.
+    pub value: String,
+}
+
+/// One union variant.
+#[derive(Debug, Serialize)]
+pub struct VariantItem {
+    /// The struct field holding it.
+    pub field: String,
+    /// Its Go type (the field is a pointer to it).
+    pub ty: String,
+    /// The variant's name (the tag value) as a Go string literal.
+    pub value: String,
+    /// The JSON shape that selects it in an untagged union: `"` string,
+    /// `0` number, `t` boolean, `[` array, `{` object, `*` anything.
+    pub shape: String,
+}
+
+/// A declared error.
+#[derive(Debug, Serialize)]
+pub struct ErrorItem {
+    /// The Go type (`NotFoundError`).
+    pub name: String,
+    /// The error's name in the spec, as a Go string literal (the problem's title).
+    pub title: String,
+    /// The spec name, plain.
+    pub spec_name: String,
+    /// The problem type URN as a Go string literal.
+    pub urn: String,
+    /// The problem type URN, plain.
+    pub urn_text: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The doc comment.
+    pub doc: String,
+    /// Struct members (the payload), laid out as gofmt does.
+    pub members: String,
+}
+
+/// A route: one client method.
+#[derive(Debug, Serialize)]
+pub struct RouteItem {
+    /// The method's Go name.
+    pub name: String,
+    /// The route's name in the spec.
+    pub spec_name: String,
+    /// The doc comment.
+    pub doc: String,
+    /// The parameter list after `ctx context.Context`.
+    pub args: String,
+    /// The result list: `error`, `(*User, error)` or `(out []Post, err error)`.
+    pub results: String,
+    /// `none`, `pointer` or `value`.
+    pub returns: &'static str,
+    /// The success type's Go name.
+    pub out_ty: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The path template, for docs.
+    pub path_template: String,
+    /// A Go expression for the request path.
+    pub path: String,
+    /// Whether the method is idempotent (retried after failures): `true` or `false`.
+    pub idempotent: &'static str,
+    /// `authNone`, `authBearer` or `authAPIKey`.
+    pub auth: &'static str,
+    /// The API key header as a Go string literal (empty string otherwise).
+    pub api_key_header: String,
+    /// Statements adding required parameters.
+    pub required: Vec<String>,
+    /// Statements adding optional parameters (inside `if params != nil`).
+    pub optional: Vec<String>,
+    /// The request body argument: `body` or `nil`.
+    pub body: &'static str,
+    /// The options struct, when the route has optional parameters.
+    pub params: Option<ParamsItem>,
+    /// The call as a README line: `GetUser(ctx, id)`.
+    pub usage: String,
+    /// The route's declared errors, as Go type names.
+    pub errors: Vec<String>,
+}
+
+/// The options struct of a route's optional parameters.
+#[derive(Debug, Serialize)]
+pub struct ParamsItem {
+    /// The Go type (`ListPostsParams`).
+    pub name: String,
+    /// Struct members, laid out as gofmt does.
+    pub members: String,
+}
+
+/// One struct member before layout.
+struct Member {
+    doc: String,
+    name: String,
+    ty: String,
+    tag: String,
+}
+
+/// Lays members out as gofmt does: a doc comment ends an alignment block,
+/// and within a block names and types are padded to a common width.
+fn layout(members: &[Member]) -> String {
+    let mut out = String::new();
+    let mut start = 0;
+    while start < members.len() {
+        let mut end = start + 1;
+        while end < members.len() && members[end].doc.is_empty() {
+            end += 1;
+        }
+        let block = &members[start..end];
+        let name_width = block
+            .iter()
+            .map(|m| m.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let all_tagged = block.iter().all(|m| !m.tag.is_empty());
+        let ty_width = block
+            .iter()
+            .map(|m| m.ty.chars().count())
+            .max()
+            .unwrap_or(0);
+        for m in block {
+            out.push_str(&m.doc);
+            out.push('\t');
+            out.push_str(&m.name);
+            if !m.name.is_empty() {
+                out.push_str(&" ".repeat(name_width - m.name.chars().count() + 1));
+            }
+            out.push_str(&m.ty);
+            if !m.tag.is_empty() {
+                let pad = if all_tagged {
+                    ty_width - m.ty.chars().count() + 1
+                } else {
+                    1
+                };
+                out.push_str(&" ".repeat(pad));
+                out.push_str(&m.tag);
+            }
+            out.push('\n');
+        }
+        start = end;
+    }
+    out
+}
+
+/// A Go comment from paragraphs of text, each line prefixed with `indent// `.
+fn comment(paragraphs: &[String], indent: &str) -> String {
+    let mut out = String::new();
+    let mut first = true;
+    for paragraph in paragraphs.iter().filter(|p| !p.trim().is_empty()) {
+        if !first {
+            out.push_str(indent);
+            out.push_str("//\n");
+        }
+        first = false;
+        for line in paragraph.trim().lines() {
+            let line = line.trim_end();
+            out.push_str(indent);
+            if line.is_empty() {
+                out.push_str("//\n");
+            } else {
+                out.push_str("// ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A Go string literal (JSON's escapes are a subset of Go's).
+pub fn go_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+fn deprecated(flag: bool) -> Option<String> {
+    flag.then(|| "Deprecated: marked deprecated in the spec.".to_string())
+}
+
+/// Builds the context.
+pub struct Builder<'a> {
+    spec: &'a Spec,
+    /// Spec type name → Go type name.
+    types: BTreeMap<String, String>,
+}
+
+impl<'a> Builder<'a> {
+    fn kind_of(&self, name: &str) -> Option<&'a TypeDefKind> {
+        self.spec.head.ty(name).map(|t| &t.kind)
+    }
+
+    /// Follows aliases to the type a name stands for.
+    fn resolve(&self, ty: &'a Ty) -> &'a Ty {
+        let mut ty = ty;
+        for _ in 0..64 {
+            match &ty.kind {
+                TyKind::Named(n) => match self.kind_of(n) {
+                    Some(TypeDefKind::Alias { target }) => ty = target,
+                    _ => return ty,
+                },
+                _ => return ty,
+            }
+        }
+        ty
+    }
+
+    /// Whether Go's zero value of the type already is JSON `null`
+    /// (slices, maps and raw JSON), so it needs no pointer to be nullable.
+    fn nilable(&self, ty: &'a Ty) -> bool {
+        matches!(
+            self.resolve(ty).kind,
+            TyKind::List(_) | TyKind::Map(_) | TyKind::Primitive(Primitive::Bytes | Primitive::Any)
+        )
+    }
+
+    /// Whether the type is a Go struct (a record or a union).
+    fn is_struct(&self, ty: &'a Ty) -> bool {
+        match &self.resolve(ty).kind {
+            TyKind::Named(n) => matches!(
+                self.kind_of(n),
+                Some(TypeDefKind::Record { .. } | TypeDefKind::Union { .. })
+            ),
+            _ => false,
+        }
+    }
+
+    /// The Go type of a type use, ignoring its nullability.
+    fn base(&self, ty: &Ty) -> String {
+        match &ty.kind {
+            TyKind::Primitive(p) => match p {
+                Primitive::String
+                | Primitive::Decimal
+                | Primitive::Uuid
+                | Primitive::Email
+                | Primitive::Url
+                | Primitive::Date
+                | Primitive::Duration => "string".into(),
+                Primitive::Bool => "bool".into(),
+                Primitive::Int32 => "int32".into(),
+                Primitive::Int64 => "int64".into(),
+                Primitive::Float64 => "float64".into(),
+                Primitive::Datetime => "time.Time".into(),
+                Primitive::Bytes => "[]byte".into(),
+                Primitive::Any => "json.RawMessage".into(),
+            },
+            TyKind::Named(n) => self
+                .types
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| "json.RawMessage".into()),
+            TyKind::List(item) => format!("[]{}", self.nested(item)),
+            TyKind::Map(value) => format!("map[string]{}", self.nested(value)),
+        }
+    }
+
+    /// The Go type of a list item or map value: a pointer when nullable.
+    fn nested(&self, ty: &'a Ty) -> String {
+        if ty.nullable && !self.nilable(ty) {
+            format!("*{}", self.base(ty))
+        } else {
+            self.base(ty)
+        }
+    }
+
+    /// A record field or error payload member.
+    fn member(&self, field: &'a Field, scope: &mut Scope) -> Member {
+        let base = self.base(&field.ty);
+        let nilable = self.nilable(&field.ty);
+        let may_be_absent = field.optional || field.default.is_some();
+        let nullable =
+            field.ty.nullable && !matches!(field.ty.kind, TyKind::Primitive(Primitive::Any));
+        let absent_is_null = matches!(field.default, Some(Value::Null));
+        let (ty, omit) = if nullable && may_be_absent && !absent_is_null {
+            (format!("Nullable[{base}]"), true)
+        } else if nullable || may_be_absent {
+            (
+                if nilable { base } else { format!("*{base}") },
+                may_be_absent,
+            )
+        } else {
+            (base, false)
+        };
+        let mut notes = Vec::new();
+        if let Some(d) = &field.doc {
+            notes.push(d.clone());
+        }
+        let mut flags = Vec::new();
+        if field.readonly {
+            flags.push("Read-only: set by the server.".to_string());
+        }
+        if field.write_only {
+            flags.push("Write-only: sent in requests, never returned.".to_string());
+        }
+        if let Some(v) = &field.default {
+            flags.push(format!("Default: {}.", v.to_json()));
+        }
+        if !flags.is_empty() {
+            notes.push(flags.join(" "));
+        }
+        notes.extend(deprecated(field.deprecated));
+        let tag = if omit {
+            format!("`json:\"{},omitempty\"`", field.name)
+        } else {
+            format!("`json:\"{}\"`", field.name)
+        };
+        Member {
+            doc: comment(&notes, "\t"),
+            name: scope.claim(&exported(&field.name)),
+            ty,
+            tag,
+        }
+    }
+
+    /// The JSON shape of a type, for untagged union matching.
+    fn shape(&self, ty: &'a Ty) -> &'static str {
+        let ty = self.resolve(ty);
+        match &ty.kind {
+            TyKind::Primitive(Primitive::Any) => "*",
+            TyKind::Primitive(Primitive::Bool) => "t",
+            TyKind::Primitive(p) if p.is_number() => "0",
+            TyKind::Primitive(_) => "\"",
+            TyKind::List(_) => "[",
+            TyKind::Map(_) => "{",
+            TyKind::Named(n) => match self.kind_of(n) {
+                Some(TypeDefKind::Enum { .. }) => "\"",
+                Some(TypeDefKind::Union { tag: None, .. }) => "*",
+                _ => "{",
+            },
+        }
+    }
+}
+
+/// Computes the whole context for `spec`.
+pub fn context(spec: &Spec) -> Context {
+    let package = package(&spec.service.name);
+    let client = format!("{}Client", exported(&spec.service.name));
+    let constructor = format!("New{client}");
+    let mut global = Scope::with(RUNTIME_NAMES);
+    global.reserve(&client);
+    global.reserve(&constructor);
+
+    let mut types = BTreeMap::new();
+    for t in &spec.head.types {
+        types.insert(t.name.clone(), global.claim(&exported(&t.name)));
+    }
+    let b = Builder { spec, types };
+    let mut error_names = BTreeMap::new();
+    for e in &spec.head.errors {
+        let base = exported(&e.name);
+        let want = if base.ends_with("Error") && base != "Error" {
+            base
+        } else {
+            format!("{base}Error")
+        };
+        error_names.insert(e.name.clone(), global.claim(&want));
+    }
+    let mut params_names = BTreeMap::new();
+    for r in &spec.head.routes {
+        if r.params.iter().any(is_optional_param) {
+            params_names.insert(
+                r.name.clone(),
+                global.claim(&format!("{}Params", exported(&r.name))),
+            );
+        }
+    }
+
+    let mut items = Vec::new();
+    for t in &spec.head.types {
+        let name = b.types[&t.name].clone();
+        let mut paragraphs: Vec<String> = t.doc.iter().cloned().collect();
+        paragraphs.extend(deprecated(t.deprecated));
+        let mut item = TypeItem {
+            kind: "record",
+            name: name.clone(),
+            spec_name: t.name.clone(),
+            doc: comment(&paragraphs, ""),
+            members: String::new(),
+            target: String::new(),
+            constants: Vec::new(),
+            variants: Vec::new(),
+            tag: String::new(),
+        };
+        match &t.kind {
+            TypeDefKind::Record { fields } => {
+                let mut scope = Scope::default();
+                let members: Vec<Member> = fields.iter().map(|f| b.member(f, &mut scope)).collect();
+                item.members = layout(&members);
+            }
+            TypeDefKind::Enum { values } => {
+                item.kind = "enum";
+                for v in values {
+                    let const_name = global.claim(&format!("{name}{}", exported(&v.name)));
+                    let mut paragraphs = vec![match &v.doc {
+                        Some(d) => format!("{const_name}: {d}"),
+                        None => format!("{const_name} is {}.", go_string(&v.name)),
+                    }];
+                    paragraphs.extend(deprecated(v.deprecated));
+                    item.constants.push(Constant {
+                        doc: comment(&paragraphs, "\t"),
+                        name: const_name,
+                        value: go_string(&v.name),
+                    });
+                }
+            }
+            TypeDefKind::Union { tag, variants } => {
+                item.kind = if tag.is_some() { "tagged" } else { "untagged" };
+                item.tag = go_string(tag.as_deref().unwrap_or(""));
+                let mut scope = Scope::with(&["Unknown", "Tag", "MarshalJSON", "UnmarshalJSON"]);
+                let mut members = Vec::new();
+                for v in variants {
+                    let field = scope.claim(&exported(&v.name));
+                    let ty = b.base(&v.ty);
+                    let doc = match &v.doc {
+                        Some(d) => d.clone(),
+                        None => format!("The {} variant.", go_string(&v.name)),
+                    };
+                    members.push(Member {
+                        doc: comment(&[doc], "\t"),
+                        name: field.clone(),
+                        ty: format!("*{ty}"),
+                        tag: String::new(),
+                    });
+                    item.variants.push(VariantItem {
+                        field,
+                        ty,
+                        value: go_string(&v.name),
+                        shape: b.shape(&v.ty).to_string(),
+                    });
+                }
+                members.push(Member {
+                    doc: comment(
+                        &["Unknown holds the JSON of a variant this SDK does not know (sent by a\nnewer server), so it survives a round trip.".to_string()],
+                        "\t",
+                    ),
+                    name: "Unknown".into(),
+                    ty: "json.RawMessage".into(),
+                    tag: String::new(),
+                });
+                item.members = layout(&members);
+            }
+            TypeDefKind::Alias { target } => {
+                item.kind = "alias";
+                item.target = b.nested(target);
+            }
+        }
+        items.push(item);
+    }
+
+    let service_kebab = gatic_ir::ident::kebab(&spec.service.name);
+    let errors: Vec<ErrorItem> = spec
+        .head
+        .errors
+        .iter()
+        .map(|e| error_item(&b, e, &error_names[&e.name], &service_kebab))
+        .collect();
+
+    // Route names colliding after casing get distinct method names.
+    let mut methods = Scope::default();
+    let routes = spec
+        .head
+        .routes
+        .iter()
+        .map(|r| {
+            let name = methods.claim(&exported(&r.name));
+            route_item(
+                &b,
+                r,
+                name,
+                params_names.get(&r.name).cloned(),
+                &error_names,
+            )
+        })
+        .collect::<Vec<_>>();
+
+    let uses_time = |s: &str| s.contains("time.Time");
+    let models_time = items.iter().any(|t| {
+        uses_time(&t.members) || uses_time(&t.target) || t.variants.iter().any(|v| uses_time(&v.ty))
+    });
+    let errors_time = errors.iter().any(|e| uses_time(&e.members));
+
+    Context {
+        source: spec.source.clone(),
+        module: format!("example.com/{package}"),
+        package,
+        client,
+        constructor,
+        title: spec.service.title.clone(),
+        service_doc: spec
+            .service
+            .doc
+            .as_deref()
+            .map(|d| comment(&[d.to_string()], ""))
+            .unwrap_or_default()
+            .trim_end()
+            .to_string(),
+        service_doc_text: spec.service.doc.clone().unwrap_or_default(),
+        version: spec
+            .versions
+            .last()
+            .map(|v| v.date.clone())
+            .unwrap_or_default(),
+        models_time,
+        errors_time,
+        types: items,
+        errors,
+        routes,
+        service_kebab,
+    }
+}
+
+/// Whether a non-path parameter goes into the options struct.
+fn is_optional_param(p: &Param) -> bool {
+    p.location != ParamLocation::Path && (p.optional || p.default.is_some())
+}
+
+fn error_item(b: &Builder<'_>, e: &ErrorDef, name: &str, service_kebab: &str) -> ErrorItem {
+    let mut scope = Scope::with(&["APIError", "Error", "Unwrap"]);
+    let mut members: Vec<Member> = e.fields.iter().map(|f| b.member(f, &mut scope)).collect();
+    members.push(Member {
+        doc: comment(
+            &[
+                "APIError is the response: its status, problem document, headers and body."
+                    .to_string(),
+            ],
+            "\t",
+        ),
+        name: String::new(),
+        ty: "*APIError".into(),
+        tag: "`json:\"-\"`".into(),
+    });
+    let mut paragraphs = vec![format!(
+        "{name} is the {} error (HTTP {}).",
+        e.name, e.status
+    )];
+    paragraphs.extend(e.doc.iter().cloned());
+    let urn = format!(
+        "urn:problem:{service_kebab}:{}",
+        gatic_ir::ident::kebab(&e.name)
+    );
+    ErrorItem {
+        name: name.to_string(),
+        title: go_string(&e.name),
+        spec_name: e.name.clone(),
+        urn: go_string(&urn),
+        urn_text: urn,
+        status: e.status,
+        doc: comment(&paragraphs, ""),
+        members: layout(&members),
+    }
+}
+
+fn route_item(
+    b: &Builder<'_>,
+    r: &Route,
+    name: String,
+    params_name: Option<String>,
+    error_names: &BTreeMap<String, String>,
+) -> RouteItem {
+    let mut scope = Scope::default();
+    let mut args = vec!["ctx context.Context".to_string()];
+    let mut usage_args = vec!["ctx".to_string()];
+    let mut vars = BTreeMap::new();
+    let mut param_docs = Vec::new();
+    // Path parameters, then required others, in declaration order.
+    let positional = r
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+        .chain(
+            r.params
+                .iter()
+                .filter(|p| p.location != ParamLocation::Path && !is_optional_param(p)),
+        );
+    for p in positional {
+        let var = scope.claim(&parameter(&p.name));
+        args.push(format!("{var} {}", b.base(&p.ty)));
+        usage_args.push(var.clone());
+        if let Some(d) = &p.doc {
+            param_docs.push(format!("{var}: {}", d.trim()));
+        }
+        vars.insert(p.name.clone(), var);
+    }
+    let body = if let Some(ty) = &r.body {
+        let var = scope.claim("body");
+        args.push(format!("{var} {}", b.base(ty)));
+        usage_args.push(var);
+        "body"
+    } else {
+        "nil"
+    };
+    if let Some(name) = &params_name {
+        args.push(format!("params *{name}"));
+        usage_args.push("nil".into());
+    }
+
+    let mut path = String::new();
+    let mut literal = String::new();
+    for seg in &r.path {
+        match seg {
+            PathSegment::Literal(l) => {
+                literal.push('/');
+                literal.push_str(l);
+            }
+            PathSegment::Param(p) => {
+                literal.push('/');
+                if !path.is_empty() {
+                    path.push('+');
+                }
+                path.push_str(&go_string(&literal));
+                literal.clear();
+                let var = vars.get(p).cloned().unwrap_or_else(|| parameter(p));
+                path.push_str(&format!("+pathParam({var})"));
+            }
+        }
+    }
+    if !literal.is_empty() || path.is_empty() {
+        if !path.is_empty() {
+            path.push('+');
+        }
+        path.push_str(&go_string(if literal.is_empty() { "/" } else { &literal }));
+    }
+
+    let adder = |p: &Param| match p.location {
+        ParamLocation::Query => "addQuery",
+        ParamLocation::Header => "addHeader",
+        ParamLocation::Cookie => "addCookie",
+        ParamLocation::Path => "addQuery",
+    };
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
+    let mut members = Vec::new();
+    let mut field_scope = Scope::default();
+    for p in &r.params {
+        if p.location == ParamLocation::Path {
+            continue;
+        }
+        if is_optional_param(p) {
+            let field = field_scope.claim(&exported(&p.name));
+            let base = b.base(&p.ty);
+            let ty = if b.nilable(&p.ty) {
+                base
+            } else {
+                format!("*{base}")
+            };
+            let mut notes: Vec<String> = p.doc.iter().cloned().collect();
+            let mut where_ = format!(
+                "Sent as {} {}.",
+                location_name(p.location),
+                go_string(&p.wire_name)
+            );
+            if let Some(v) = &p.default {
+                where_.push_str(&format!(" The server's default: {}.", v.to_json()));
+            }
+            notes.push(where_);
+            notes.extend(deprecated(p.deprecated));
+            members.push(Member {
+                doc: comment(&notes, "\t"),
+                name: field.clone(),
+                ty,
+                tag: String::new(),
+            });
+            optional.push(format!(
+                "req.{}({}, params.{field})",
+                adder(p),
+                go_string(&p.wire_name)
+            ));
+        } else {
+            required.push(format!(
+                "req.{}({}, {})",
+                adder(p),
+                go_string(&p.wire_name),
+                vars[&p.name]
+            ));
+        }
+    }
+
+    let (returns, out_ty, results) = match &r.returns {
+        None => ("none", String::new(), "error".to_string()),
+        Some(ty) if b.is_struct(ty) && !ty.nullable => {
+            let t = b.base(ty);
+            ("pointer", t.clone(), format!("(*{t}, error)"))
+        }
+        Some(ty) => {
+            let t = b.nested(ty);
+            ("value", t.clone(), format!("(out {t}, err error)"))
+        }
+    };
+
+    let errors: Vec<String> = r
+        .errors
+        .iter()
+        .filter_map(|e| error_names.get(e).cloned())
+        .collect();
+    let mut paragraphs: Vec<String> = r.doc.iter().cloned().collect();
+    paragraphs.push(format!("{} {}", r.method.as_str(), r.path_template()));
+    if !param_docs.is_empty() {
+        paragraphs.push(param_docs.join("\n"));
+    }
+    if !errors.is_empty() {
+        let list: Vec<String> = errors.iter().map(|e| format!("*{e}")).collect();
+        paragraphs.push(format!(
+            "Declared errors: {}; every error response is also an *APIError.",
+            list.join(", ")
+        ));
+    }
+    paragraphs.extend(deprecated(r.deprecated));
+    let (auth, api_key_header) = match &r.auth {
+        Auth::None => ("authNone", go_string("")),
+        Auth::Bearer => ("authBearer", go_string("")),
+        Auth::ApiKey { header } => ("authAPIKey", go_string(header)),
+    };
+    RouteItem {
+        usage: format!("{name}({})", usage_args.join(", ")),
+        name,
+        spec_name: r.name.clone(),
+        doc: comment(&paragraphs, ""),
+        args: args.join(", "),
+        results,
+        returns,
+        out_ty,
+        method: r.method.as_str().to_string(),
+        path_template: r.path_template(),
+        path,
+        idempotent: if r.method.is_idempotent() {
+            "true"
+        } else {
+            "false"
+        },
+        auth,
+        api_key_header,
+        required,
+        optional,
+        body,
+        params: params_name.map(|name| ParamsItem {
+            name,
+            members: layout(&members),
+        }),
+        errors,
+    }
+}
+
+fn location_name(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path segment",
+        ParamLocation::Query => "query parameter",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
+}

@@ -1,0 +1,283 @@
+// The drive: every route of the users example, called through the SDK
+// generated from examples/users/users.gati, against a running server whose
+// base URL is in GATI_TEST_BASE_URL. It checks typed results, typed errors
+// with their problem payloads, and the Gati-Version header on every request.
+//
+// The server may already hold data (other SDKs' drives share it), so every
+// handle and email is unique to this run, and the one check that depends on
+// being first (deleting the only admin) runs only when this run's first user
+// became the admin.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import {
+  API_VERSION,
+  ApiError,
+  NotFoundError,
+  RejectedError,
+  TakenError,
+  UsersClient,
+  type NewUser,
+  type Post,
+  type User,
+} from "../src/index.js";
+
+const baseUrl = process.env["GATI_TEST_BASE_URL"];
+const run = randomUUID().slice(0, 8);
+
+/** Every request's `Gati-Version` header and every response's. */
+const sent: (string | null)[] = [];
+const echoed: (string | null)[] = [];
+
+async function recordingFetch(input: string, init: RequestInit): Promise<Response> {
+  sent.push(new Headers(init.headers).get("gati-version"));
+  const response = await fetch(input, init);
+  echoed.push(response.headers.get("gati-version"));
+  return response;
+}
+
+function client(token?: string): UsersClient {
+  assert.ok(baseUrl, "set GATI_TEST_BASE_URL to the users example server's base URL");
+  return new UsersClient({
+    baseUrl,
+    ...(token === undefined ? {} : { token }),
+    fetch: recordingFetch,
+    timeoutMs: 10_000,
+  });
+}
+
+const api = client("example-token");
+const anonymous = client();
+
+function newUser(name: string): NewUser {
+  return {
+    handle: `${name}_${run}`,
+    email: `${name}.${run}@example.com`,
+    display_name: `${name} ${run}`,
+  };
+}
+
+/** The error a call rejects with. */
+async function failure(call: Promise<unknown>): Promise<unknown> {
+  try {
+    await call;
+  } catch (error) {
+    return error;
+  }
+  assert.fail("the call succeeded but should have failed");
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+let first: User;
+let second: User;
+const posts: Post[] = [];
+
+test("create_user: 201 User, roles, defaults and idempotent replays", async () => {
+  const key = `key-${run}`;
+  first = await api.createUser(newUser("ada"), { idempotency_key: key });
+  assert.match(first.id, UUID);
+  assert.equal(first.handle, `ada_${run}`);
+  assert.equal(first.email, `ada.${run}@example.com`);
+  assert.equal(first.display_name, `ada ${run}`);
+  assert.equal(first.bio, null, "bio defaults to null");
+  assert.equal(first.website, undefined);
+  assert.ok(first.role === "admin" || first.role === "reader", `role ${first.role}`);
+  assert.ok(!Number.isNaN(Date.parse(first.created_at)), first.created_at);
+
+  const replay = await api.createUser(newUser("ada"), { idempotency_key: key });
+  assert.deepEqual(replay, first, "a repeated Idempotency-Key returns the first response");
+
+  second = await api.createUser({
+    ...newUser("grace"),
+    bio: "Compilers.",
+    website: "https://example.com/grace",
+  });
+  assert.equal(second.role, "reader", "only the first user is an admin");
+  assert.equal(second.bio, "Compilers.");
+  assert.equal(second.website, "https://example.com/grace");
+  assert.notEqual(second.id, first.id);
+});
+
+test("create_user: 409 Taken names the field", async () => {
+  const handle = await failure(api.createUser({ ...newUser("other"), handle: first.handle }));
+  assert.ok(handle instanceof TakenError, String(handle));
+  assert.equal(handle.status, 409);
+  assert.equal(handle.problem.type, "urn:problem:users:taken");
+  assert.equal(handle.problem.title, "Taken");
+  assert.equal(handle.problem.field, "handle");
+
+  const email = await failure(api.createUser({ ...newUser("other"), email: first.email }));
+  assert.ok(email instanceof TakenError, String(email));
+  assert.equal(email.problem.field, "email");
+});
+
+test("create_user: 422 with violations for an invalid body", async () => {
+  const error = await failure(api.createUser({ ...newUser("bad"), handle: "A!" }));
+  assert.ok(error instanceof ApiError, String(error));
+  assert.ok(!(error instanceof RejectedError), "a validation failure is not the declared Rejected");
+  assert.equal(error.status, 422);
+  assert.ok(error.violations.length > 0, "lists the violations");
+  const handle = error.violations.find((v) => v.pointer === "/handle");
+  assert.ok(handle, JSON.stringify(error.problem));
+  assert.equal(handle.location, "body");
+  assert.equal(typeof handle.rule, "string");
+  assert.equal(typeof handle.message, "string");
+});
+
+test("writes without a token answer 401", async () => {
+  const error = await failure(anonymous.createUser(newUser("nobody")));
+  assert.ok(error instanceof ApiError, String(error));
+  assert.equal(error.status, 401);
+  assert.equal(typeof error.problem.title, "string");
+
+  const patch = await failure(anonymous.updateUser(first.id, { display_name: "x" }));
+  assert.ok(patch instanceof ApiError);
+  assert.equal(patch.status, 401);
+});
+
+test("get_user: User, or 404 NotFound with the id", async () => {
+  assert.deepEqual(await anonymous.getUser(first.id), first, "get_user needs no token");
+  const missing = randomUUID();
+  const error = await failure(api.getUser(missing));
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.equal(error.status, 404);
+  assert.equal(error.problem.type, "urn:problem:users:not-found");
+  assert.equal(error.problem.title, "NotFound");
+  assert.equal(error.problem.status, 404);
+  assert.equal(error.problem.id, missing);
+});
+
+test("update_user: absent fields stay, a null bio is removed", async () => {
+  const renamed = await api.updateUser(second.id, { display_name: "Grace H." });
+  assert.equal(renamed.display_name, "Grace H.");
+  assert.equal(renamed.bio, "Compilers.", "an absent bio is unchanged");
+  assert.equal(renamed.handle, second.handle);
+
+  const unchanged = await api.updateUser(second.id, {});
+  assert.deepEqual(unchanged, renamed);
+
+  const cleared = await api.updateUser(second.id, { bio: null });
+  assert.equal(cleared.bio, null);
+  assert.equal(cleared.display_name, "Grace H.");
+  assert.deepEqual(await api.getUser(second.id), cleared);
+
+  const missing = randomUUID();
+  const error = await failure(api.updateUser(missing, { bio: "x" }));
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.equal(error.problem.id, missing);
+});
+
+test("create_post: 201 Post with default tags, and 404 for an unknown user", async () => {
+  const text = await api.createPost(second.id, {
+    title: "Hello",
+    body: { kind: "text", markdown: "# Hi" },
+  });
+  assert.match(text.id, UUID);
+  assert.equal(text.author_id, second.id);
+  assert.deepEqual(text.tags, [], "tags default to []");
+  assert.ok(!Number.isNaN(Date.parse(text.published_at)));
+  assert.equal(text.body.kind, "text");
+  if (text.body.kind === "text") {
+    assert.equal(text.body.markdown, "# Hi");
+  }
+  posts.push(text);
+
+  const image = await api.createPost(second.id, {
+    title: "A picture",
+    body: { kind: "image", image_url: "https://example.com/a.png", width: 640, caption: "A" },
+    tags: ["photo"],
+  });
+  assert.equal(image.body.kind, "image");
+  if (image.body.kind === "image") {
+    assert.equal(image.body.width, 640);
+    assert.equal(image.body.caption, "A");
+  }
+  assert.deepEqual(image.tags, ["photo"]);
+  posts.push(image);
+
+  posts.push(
+    await api.createPost(second.id, {
+      title: "Third",
+      body: { kind: "text", markdown: "3" },
+      tags: ["photo", "late"],
+    }),
+  );
+
+  const missing = randomUUID();
+  const error = await failure(
+    api.createPost(missing, { title: "x", body: { kind: "text", markdown: "x" } }),
+  );
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.equal(error.problem.id, missing);
+});
+
+test("list_posts: newest first, limit, cursor, tag, and 404", async () => {
+  const newestFirst = [...posts].reverse().map((p) => p.id);
+  const all = await anonymous.listPosts(second.id);
+  assert.deepEqual(all.items.map((p) => p.id), newestFirst, "default limit 20 fits all");
+  assert.equal(all.next_cursor, undefined);
+  assert.deepEqual(all.items[0], posts[2]);
+
+  const page1 = await api.listPosts(second.id, { limit: 2 });
+  assert.deepEqual(page1.items.map((p) => p.id), newestFirst.slice(0, 2));
+  assert.equal(typeof page1.next_cursor, "string");
+  const page2 = await api.listPosts(second.id, { limit: 2, cursor: page1.next_cursor });
+  assert.deepEqual(page2.items.map((p) => p.id), newestFirst.slice(2));
+  assert.equal(page2.next_cursor, undefined);
+
+  const tagged = await api.listPosts(second.id, { tag: "photo" });
+  assert.deepEqual(tagged.items.map((p) => p.id), [posts[2]?.id, posts[1]?.id]);
+
+  const empty = await api.listPosts(first.id);
+  assert.deepEqual(empty.items, []);
+
+  const invalid = await failure(api.listPosts(second.id, { limit: 0 }));
+  assert.ok(invalid instanceof ApiError);
+  assert.ok(invalid.status === 400 || invalid.status === 422, `status ${invalid.status}`);
+
+  const missing = randomUUID();
+  const error = await failure(api.listPosts(missing));
+  assert.ok(error instanceof NotFoundError, String(error));
+  assert.equal(error.problem.id, missing);
+});
+
+test("delete_user: 204, then 404; the last admin is 422 Rejected", async () => {
+  assert.equal(await api.deleteUser(second.id), undefined);
+  const gone = await failure(api.getUser(second.id));
+  assert.ok(gone instanceof NotFoundError);
+  const again = await failure(api.deleteUser(second.id));
+  assert.ok(again instanceof NotFoundError, String(again));
+  assert.equal(again.problem.id, second.id);
+  const postsGone = await failure(api.listPosts(second.id));
+  assert.ok(postsGone instanceof NotFoundError);
+
+  if (first.role === "admin") {
+    const rejected = await failure(api.deleteUser(first.id));
+    assert.ok(rejected instanceof RejectedError, String(rejected));
+    assert.equal(rejected.status, 422);
+    assert.equal(rejected.problem.type, "urn:problem:users:rejected");
+    assert.equal(typeof rejected.problem.reason, "string");
+    assert.ok(rejected.problem.reason.length > 0);
+  } else {
+    // Another client created the admin before this run; its id is unknown here.
+    const deleted = await api.deleteUser(first.id);
+    assert.equal(deleted, undefined);
+  }
+});
+
+test("every request sent the SDK's Gati-Version", () => {
+  assert.equal(API_VERSION, "2025-06-01");
+  assert.ok(sent.length > 20, `${sent.length} requests`);
+  for (const version of sent) {
+    assert.equal(version, API_VERSION);
+  }
+  if (echoed.some((v) => v !== null)) {
+    for (const version of echoed) {
+      assert.equal(version, API_VERSION, "the server answers at the SDK's version");
+    }
+  } else {
+    console.log("# the server does not echo Gati-Version; not checked");
+  }
+});

@@ -1,0 +1,780 @@
+//! The template context: every name, type and doc comment of the SDK,
+//! computed from the IR as plain data so the templates only lay text out.
+
+use crate::names::{self, Namer};
+use crate::shapes::{Shapes, Side, field_on, field_optional};
+use gatic_ir::{
+    Auth, Bounds, ErrorDef, Field, Number, ParamLocation, PathSegment, Primitive, Refinements,
+    Route, Spec, Ty, TyKind, TypeDefKind, ident,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Everything the templates need.
+#[derive(Debug, Serialize)]
+pub struct Context {
+    /// The "generated, do not edit" sentence.
+    pub banner: String,
+    /// The spec's file name.
+    pub source: String,
+    /// The service's name as written.
+    pub service: String,
+    /// The service's title.
+    pub title: String,
+    /// The service's doc, as plain text (README).
+    pub service_doc: Option<String>,
+    /// The client class's doc comment, rendered.
+    pub client_doc: String,
+    /// The npm package name, as a JSON string.
+    pub package_name: String,
+    /// The npm package name, bare (README).
+    pub package_name_bare: String,
+    /// The npm package version, as a JSON string.
+    pub package_version: String,
+    /// The package description, as a JSON string.
+    pub package_description: String,
+    /// The banner as a JSON string (package.json's `"//"` member).
+    pub banner_json: String,
+    /// The client class's name.
+    pub client: String,
+    /// The API version this SDK sends, as a TypeScript literal (`null` when unversioned).
+    pub api_version_literal: String,
+    /// The API version, bare.
+    pub api_version: Option<String>,
+    /// Some route uses bearer auth.
+    pub bearer: bool,
+    /// Some route uses an API key.
+    pub api_key: bool,
+    /// The model declarations, in spec order.
+    pub models: Vec<Decl>,
+    /// The declared errors.
+    pub errors: Vec<ErrorCtx>,
+    /// The routes.
+    pub routes: Vec<RouteCtx>,
+    /// Whether `models.ts` must be imported by `client.ts`.
+    pub client_uses_models: bool,
+    /// Whether `models.ts` must be imported by `errors.ts`.
+    pub errors_use_models: bool,
+    /// Whether some route has a path parameter.
+    pub uses_encode_path: bool,
+    /// Whether some route has a cookie parameter.
+    pub uses_cookies: bool,
+}
+
+/// One declaration of `models.ts`.
+#[derive(Debug, Serialize)]
+pub struct Decl {
+    /// `record`, `enum`, `union` or `alias`.
+    pub kind: &'static str,
+    /// The TypeScript name.
+    pub name: String,
+    /// The rendered doc comment (may be empty).
+    pub doc: String,
+    /// Record fields.
+    pub fields: Vec<FieldCtx>,
+    /// Enum values and union variants.
+    pub members: Vec<MemberCtx>,
+    /// The name of the enum's list of known values.
+    pub values_name: String,
+    /// The union's tag member, as a property key.
+    pub tag: Option<String>,
+    /// The aliased type.
+    pub target: String,
+}
+
+/// A record field or an error payload member.
+#[derive(Debug, Serialize)]
+pub struct FieldCtx {
+    /// The rendered doc comment, indented by two spaces.
+    pub doc: String,
+    /// The property key.
+    pub key: String,
+    /// May be left out.
+    pub optional: bool,
+    /// The TypeScript type.
+    pub ty: String,
+}
+
+/// An enum value or a union variant.
+#[derive(Debug, Serialize)]
+pub struct MemberCtx {
+    /// The rendered doc comment, indented by two spaces.
+    pub doc: String,
+    /// The value or tag as a string literal.
+    pub literal: String,
+    /// The variant's TypeScript type.
+    pub ty: String,
+}
+
+/// A declared error.
+#[derive(Debug, Serialize)]
+pub struct ErrorCtx {
+    /// The spec's name (the problem's `title`).
+    pub name: String,
+    /// The error class.
+    pub class: String,
+    /// The problem interface.
+    pub problem: String,
+    /// The problem `type` URI, as a string literal.
+    pub urn: String,
+    /// The problem `type` URI, bare.
+    pub urn_bare: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// Rendered doc comment for the class.
+    pub doc: String,
+    /// Rendered doc comment for the problem interface.
+    pub problem_doc: String,
+    /// The payload members.
+    pub fields: Vec<FieldCtx>,
+}
+
+/// A route: one client method.
+#[derive(Debug, Serialize)]
+pub struct RouteCtx {
+    /// The spec's name.
+    pub name: String,
+    /// The method's name.
+    pub method_name: String,
+    /// The rendered doc comment, indented by two spaces.
+    pub doc: String,
+    /// The parameter list, as written in the signature.
+    pub args: String,
+    /// The TypeScript type of the result.
+    pub returns: String,
+    /// The result's type for a Markdown table: unqualified, `|` escaped.
+    pub returns_md: String,
+    /// The HTTP method, as a string literal.
+    pub http_method: String,
+    /// The HTTP method, bare.
+    pub http_method_bare: &'static str,
+    /// The path template (`/users/{id}`), for the README.
+    pub path_template: String,
+    /// The path as a template literal.
+    pub path: String,
+    /// Query entries: `[wire, expression]`.
+    pub query: Vec<(String, String)>,
+    /// Header entries.
+    pub headers: Vec<(String, String)>,
+    /// Cookie entries.
+    pub cookies: Vec<(String, String)>,
+    /// The body expression, when the route takes one.
+    pub body: Option<String>,
+    /// The auth expression: `"none"`, `"bearer"` or `{ header: "…" }`.
+    pub auth: String,
+    /// Safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS).
+    pub idempotent: bool,
+    /// The success body is JSON to decode.
+    pub decodes: bool,
+    /// The success status.
+    pub status: u16,
+    /// The params interface, when the route has query, header or cookie parameters.
+    pub params: Option<ParamsCtx>,
+    /// The declared errors' classes, for the doc comment and README.
+    pub errors: Vec<String>,
+}
+
+/// The interface holding a route's query, header and cookie parameters.
+#[derive(Debug, Serialize)]
+pub struct ParamsCtx {
+    /// The interface's name.
+    pub name: String,
+    /// Its rendered doc comment.
+    pub doc: String,
+    /// Its members.
+    pub fields: Vec<FieldCtx>,
+    /// Whether the argument may be left out (every member is optional).
+    pub optional: bool,
+}
+
+/// Names of the spec's types: the main declaration and the request shape.
+struct TypeNames {
+    main: BTreeMap<String, String>,
+    input: BTreeMap<String, String>,
+}
+
+/// Builds the context for `spec`.
+pub fn build(spec: &Spec) -> Context {
+    let api = &spec.head;
+    let shapes = Shapes::of(api);
+    let client = format!("{}Client", names::pascal(&spec.service.name));
+    let mut namer = Namer::with_reserved(names::SDK_EXPORTS.iter().copied());
+    let client = namer.take(&client);
+
+    // The spec's own names first, then the derived ones.
+    let mut main = BTreeMap::new();
+    for t in &api.types {
+        main.insert(t.name.clone(), namer.take(&names::pascal(&t.name)));
+    }
+    let mut input = BTreeMap::new();
+    for t in &api.types {
+        if shapes.has_input(&t.name) {
+            input.insert(
+                t.name.clone(),
+                namer.take(&format!("{}Input", names::pascal(&t.name))),
+            );
+        }
+    }
+    let tn = TypeNames { main, input };
+
+    let mut models = Vec::new();
+    for t in &api.types {
+        let name = tn.main[&t.name].clone();
+        let side = shapes.main_side(&t.name);
+        let mut doc_lines = doc_lines(t.doc.as_deref());
+        if t.deprecated {
+            doc_lines.push("@deprecated".into());
+        }
+        models.push(decl(&tn, &mut namer, &t.kind, name, &doc_lines, side));
+        if let Some(input_name) = tn.input.get(&t.name) {
+            let mut lines = doc_lines.clone();
+            if !lines.is_empty() {
+                lines.push(String::new());
+            }
+            lines.push(format!(
+                "The request shape of {{@link {}}}: what clients send.",
+                tn.main[&t.name]
+            ));
+            models.push(decl(
+                &tn,
+                &mut namer,
+                &t.kind,
+                input_name.clone(),
+                &lines,
+                Side::Request,
+            ));
+        }
+    }
+
+    let errors: Vec<ErrorCtx> = api
+        .errors
+        .iter()
+        .map(|e| error_ctx(spec, &tn, &mut namer, e))
+        .collect();
+    let error_class: BTreeMap<&str, &str> = errors
+        .iter()
+        .map(|e| (e.name.as_str(), e.class.as_str()))
+        .collect();
+
+    let mut methods = Namer::with_reserved(["constructor"]);
+    let routes: Vec<RouteCtx> = api
+        .routes
+        .iter()
+        .map(|r| route_ctx(&client, &tn, &mut namer, &mut methods, &error_class, r))
+        .collect();
+
+    let all_routes_auth = api.routes.iter().map(|r| &r.auth);
+    let bearer = all_routes_auth.clone().any(|a| *a == Auth::Bearer);
+    let api_key = all_routes_auth
+        .clone()
+        .any(|a| matches!(a, Auth::ApiKey { .. }));
+
+    let api_version = spec.versions.last().map(|v| v.date.clone());
+    let banner = format!("Generated by gatic from {}. Do not edit.", spec.source);
+    let package = format!("{}-client", ident::kebab(&spec.service.name));
+    let version = api_version.as_deref().map_or_else(
+        || "0.0.0".to_string(),
+        |d| {
+            d.split('-')
+                .map(|p| p.trim_start_matches('0'))
+                .map(|p| if p.is_empty() { "0" } else { p })
+                .collect::<Vec<_>>()
+                .join(".")
+        },
+    );
+    let mut client_doc = doc_lines(spec.service.doc.as_deref());
+    if !client_doc.is_empty() {
+        client_doc.push(String::new());
+    }
+    client_doc.push(format!(
+        "The {} API client: one method per route.",
+        spec.service.title
+    ));
+    let client_uses_models = routes.iter().any(|r| {
+        r.returns.contains("models.")
+            || r.args.contains("models.")
+            || r.params
+                .as_ref()
+                .is_some_and(|p| p.fields.iter().any(|f| f.ty.contains("models.")))
+    });
+    let errors_use_models = errors
+        .iter()
+        .any(|e| e.fields.iter().any(|f| f.ty.contains("models.")));
+    Context {
+        banner: banner.clone(),
+        source: spec.source.clone(),
+        service: spec.service.name.clone(),
+        title: spec.service.title.clone(),
+        service_doc: spec.service.doc.clone(),
+        client_doc: jsdoc(&client_doc, ""),
+        package_name: names::string(&package),
+        package_name_bare: package,
+        package_version: names::string(&version),
+        package_description: names::string(&format!(
+            "TypeScript client for the {} API.",
+            spec.service.title
+        )),
+        banner_json: names::string(&banner),
+        client,
+        api_version_literal: api_version
+            .as_deref()
+            .map_or_else(|| "null".to_string(), names::string),
+        api_version,
+        bearer,
+        api_key,
+        models,
+        errors,
+        client_uses_models,
+        errors_use_models,
+        uses_cookies: routes.iter().any(|r| !r.cookies.is_empty()),
+        uses_encode_path: api
+            .routes
+            .iter()
+            .any(|r| r.path.iter().any(|s| matches!(s, PathSegment::Param(_)))),
+        routes,
+    }
+}
+
+fn decl(
+    tn: &TypeNames,
+    namer: &mut Namer,
+    kind: &TypeDefKind,
+    name: String,
+    doc: &[String],
+    side: Side,
+) -> Decl {
+    let mut d = Decl {
+        kind: "alias",
+        doc: jsdoc(doc, ""),
+        name,
+        fields: Vec::new(),
+        members: Vec::new(),
+        values_name: String::new(),
+        tag: None,
+        target: String::new(),
+    };
+    match kind {
+        TypeDefKind::Record { fields } => {
+            d.kind = "record";
+            d.fields = fields
+                .iter()
+                .filter(|f| field_on(f, side))
+                .map(|f| field_ctx(tn, f, side, ""))
+                .collect();
+        }
+        TypeDefKind::Enum { values } => {
+            d.kind = "enum";
+            d.values_name = namer.take(&format!("{}_VALUES", ident::screaming(&d.name)));
+            d.members = values
+                .iter()
+                .map(|v| {
+                    let mut lines = doc_lines(v.doc.as_deref());
+                    if v.deprecated {
+                        lines.push("@deprecated".into());
+                    }
+                    MemberCtx {
+                        doc: jsdoc(&lines, "  "),
+                        literal: names::string(&v.name),
+                        ty: String::new(),
+                    }
+                })
+                .collect();
+        }
+        TypeDefKind::Union { tag, variants } => {
+            d.kind = "union";
+            d.tag = tag.as_deref().map(names::property);
+            d.members = variants
+                .iter()
+                .map(|v| {
+                    let literal = names::string(&v.name);
+                    let payload = ts_ty(tn, &v.ty, side, "");
+                    let ty = match &d.tag {
+                        Some(tag) => format!("({{ {tag}: {literal} }} & {payload})"),
+                        None => payload,
+                    };
+                    MemberCtx {
+                        doc: jsdoc(&doc_lines(v.doc.as_deref()), "  "),
+                        literal,
+                        ty,
+                    }
+                })
+                .collect();
+        }
+        TypeDefKind::Alias { target } => {
+            d.target = ts_ty(tn, target, side, "");
+            if let Some(note) = refinement_note(&target.refinements) {
+                let mut lines = doc.to_vec();
+                lines.push(note);
+                d.doc = jsdoc(&lines, "");
+            }
+        }
+    }
+    d
+}
+
+fn field_ctx(tn: &TypeNames, f: &Field, side: Side, prefix: &str) -> FieldCtx {
+    let mut lines = doc_lines(f.doc.as_deref());
+    if let Some(note) = refinement_note(&f.ty.refinements) {
+        lines.push(note);
+    }
+    if side == Side::Request
+        && let Some(v) = &f.default
+    {
+        lines.push(format!("@defaultValue `{}`", v.to_json()));
+    }
+    if f.deprecated {
+        lines.push("@deprecated".into());
+    }
+    FieldCtx {
+        doc: jsdoc(&lines, "  "),
+        key: names::property(&f.name),
+        optional: field_optional(f, side),
+        ty: ts_ty(tn, &f.ty, side, prefix),
+    }
+}
+
+fn error_ctx(spec: &Spec, tn: &TypeNames, namer: &mut Namer, e: &ErrorDef) -> ErrorCtx {
+    let base = names::pascal(&e.name);
+    // `NotFound` → `NotFoundError`, `ValidationError` stays, `Error` → `ErrorError`.
+    let class = if base.ends_with("Error") && base != "Error" {
+        base.clone()
+    } else {
+        format!("{base}Error")
+    };
+    let class = namer.take(&class);
+    let problem = namer.take(&format!("{base}Problem"));
+    let urn = format!(
+        "urn:problem:{}:{}",
+        ident::kebab(&spec.service.name),
+        ident::kebab(&e.name)
+    );
+    let mut lines = doc_lines(e.doc.as_deref());
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "Thrown for a `{}` problem (`{urn}`): the declared error `{}`.",
+        e.status, e.name
+    ));
+    ErrorCtx {
+        name: e.name.clone(),
+        class,
+        doc: jsdoc(&lines, ""),
+        problem_doc: jsdoc(
+            &[format!(
+                "The problem+json body of `{}`: the standard members plus the error's payload.",
+                e.name
+            )],
+            "",
+        ),
+        problem,
+        urn: names::string(&urn),
+        urn_bare: urn,
+        status: e.status,
+        fields: e
+            .fields
+            .iter()
+            .map(|f| field_ctx(tn, f, Side::Response, "models."))
+            .collect(),
+    }
+}
+
+fn route_ctx(
+    client: &str,
+    tn: &TypeNames,
+    namer: &mut Namer,
+    methods: &mut Namer,
+    error_class: &BTreeMap<&str, &str>,
+    r: &Route,
+) -> RouteCtx {
+    let method_name = methods.take_member(&names::camel(&r.name));
+    // Argument names: reserved ones are the method's own locals and imports.
+    let mut args_namer = Namer::with_reserved([
+        "options",
+        "params",
+        "body",
+        "models",
+        "encodePath",
+        "arguments",
+        "eval",
+    ]);
+    let mut args = Vec::new();
+    let mut arg_of = BTreeMap::new();
+    for p in r
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+    {
+        let arg = args_namer.take(&names::camel(&p.name));
+        args.push(format!(
+            "{arg}: {}",
+            ts_ty(tn, &p.ty, Side::Request, "models.")
+        ));
+        arg_of.insert(p.name.clone(), arg);
+    }
+    let path = if r.path.is_empty() {
+        "`/`".to_string()
+    } else {
+        let mut s = String::from("`");
+        for seg in &r.path {
+            s.push('/');
+            match seg {
+                PathSegment::Literal(l) => s.push_str(&template_escape(l)),
+                PathSegment::Param(p) => {
+                    let arg = arg_of.get(p).cloned().unwrap_or_else(|| names::camel(p));
+                    s.push_str(&format!("${{encodePath({arg})}}"));
+                }
+            }
+        }
+        s.push('`');
+        s
+    };
+    let body = r.body.as_ref().map(|b| {
+        args.push(format!("body: {}", ts_ty(tn, b, Side::Request, "models.")));
+        "body".to_string()
+    });
+
+    let others: Vec<_> = r
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .collect();
+    let params = if others.is_empty() {
+        None
+    } else {
+        let name = namer.take(&format!("{}Params", names::pascal(&r.name)));
+        let fields: Vec<FieldCtx> = others
+            .iter()
+            .map(|p| {
+                let mut lines = doc_lines(p.doc.as_deref());
+                let place = match p.location {
+                    ParamLocation::Query => "query parameter",
+                    ParamLocation::Header => "header",
+                    ParamLocation::Cookie => "cookie",
+                    ParamLocation::Path => "path parameter",
+                };
+                lines.push(format!("Sent as the `{}` {place}.", p.wire_name));
+                if let Some(note) = refinement_note(&p.ty.refinements) {
+                    lines.push(note);
+                }
+                if let Some(v) = &p.default {
+                    lines.push(format!("@defaultValue `{}`", v.to_json()));
+                }
+                if p.deprecated {
+                    lines.push("@deprecated".into());
+                }
+                FieldCtx {
+                    doc: jsdoc(&lines, "  "),
+                    key: names::property(&p.name),
+                    optional: p.optional || p.default.is_some(),
+                    ty: ts_ty(tn, &p.ty, Side::Request, "models."),
+                }
+            })
+            .collect();
+        let optional = fields.iter().all(|f| f.optional);
+        args.push(format!("params{}: {name}", if optional { "?" } else { "" }));
+        Some(ParamsCtx {
+            doc: jsdoc(
+                &[format!(
+                    "The query, header and cookie parameters of {{@link {client}.{method_name}}}."
+                )],
+                "",
+            ),
+            name,
+            fields,
+            optional,
+        })
+    };
+    let entries = |loc: ParamLocation| -> Vec<(String, String)> {
+        let optional = params.as_ref().is_some_and(|p| p.optional);
+        let object = if optional { "params?" } else { "params" };
+        others
+            .iter()
+            .filter(|p| p.location == loc)
+            .map(|p| (names::string(&p.wire_name), names::access(object, &p.name)))
+            .collect()
+    };
+    let query = entries(ParamLocation::Query);
+    let headers = entries(ParamLocation::Header);
+    let cookies = entries(ParamLocation::Cookie);
+    args.push("options?: RequestOptions".to_string());
+
+    let errors: Vec<String> = r
+        .errors
+        .iter()
+        .filter_map(|e| error_class.get(e.as_str()).map(|c| c.to_string()))
+        .collect();
+    let mut lines = doc_lines(r.doc.as_deref());
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "`{} {}`{}",
+        r.method.as_str(),
+        r.path_template(),
+        match (&r.returns, r.status) {
+            (Some(_), s) => format!(": `{s}` with the result."),
+            (None, s) => format!(": `{s}`, no content."),
+        }
+    ));
+    for e in &errors {
+        lines.push(format!("@throws {{@link {e}}}"));
+    }
+    lines.push("@throws {@link ApiError} for any other error response.".to_string());
+    if r.deprecated {
+        lines.push("@deprecated".into());
+    }
+    let returns = r.returns.as_ref().map_or_else(
+        || "void".to_string(),
+        |t| ts_ty(tn, t, Side::Response, "models."),
+    );
+    RouteCtx {
+        returns_md: returns.replace("models.", "").replace('|', "\\|"),
+        name: r.name.clone(),
+        method_name,
+        doc: jsdoc(&lines, "  "),
+        args: args.join(", "),
+        decodes: r.returns.is_some() && r.method != gatic_ir::Method::Head,
+        returns,
+        http_method: names::string(r.method.as_str()),
+        http_method_bare: r.method.as_str(),
+        path_template: r.path_template(),
+        path,
+        query,
+        headers,
+        cookies,
+        body,
+        auth: match &r.auth {
+            Auth::None => "\"none\"".to_string(),
+            Auth::Bearer => "\"bearer\"".to_string(),
+            Auth::ApiKey { header } => format!("{{ header: {} }}", names::string(header)),
+        },
+        idempotent: r.method.is_idempotent(),
+        status: r.status,
+        params,
+        errors,
+    }
+}
+
+/// The TypeScript type of `ty` on `side`; `prefix` qualifies model names
+/// (`models.` outside `models.ts`).
+fn ts_ty(tn: &TypeNames, ty: &Ty, side: Side, prefix: &str) -> String {
+    let base = match &ty.kind {
+        TyKind::Primitive(p) => match p {
+            Primitive::Bool => "boolean".to_string(),
+            Primitive::Int32 | Primitive::Float64 => "number".to_string(),
+            Primitive::Int64 => format!("{prefix}Int64"),
+            Primitive::Decimal => format!("{prefix}Decimal"),
+            Primitive::Any => "unknown".to_string(),
+            _ => "string".to_string(),
+        },
+        TyKind::Named(n) => {
+            let name = match side {
+                Side::Request => tn.input.get(n).or_else(|| tn.main.get(n)),
+                Side::Response => tn.main.get(n),
+            };
+            format!(
+                "{prefix}{}",
+                name.cloned().unwrap_or_else(|| "unknown".into())
+            )
+        }
+        TyKind::List(item) => {
+            let inner = ts_ty(tn, item, side, prefix);
+            if inner.contains(' ') {
+                format!("({inner})[]")
+            } else {
+                format!("{inner}[]")
+            }
+        }
+        TyKind::Map(value) => format!("{{ [key: string]: {} }}", ts_ty(tn, value, side, prefix)),
+    };
+    if ty.nullable && base != "unknown" {
+        format!("{base} | null")
+    } else {
+        base
+    }
+}
+
+/// Escapes text for a template literal.
+fn template_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('`', "\\`")
+        .replace("${", "\\${")
+}
+
+/// The lines of a doc comment, trailing blank lines dropped.
+fn doc_lines(doc: Option<&str>) -> Vec<String> {
+    let mut lines: Vec<String> = doc
+        .unwrap_or("")
+        .lines()
+        .map(|l| l.trim_end().replace("*/", "*\\/"))
+        .collect();
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    while lines.first().is_some_and(String::is_empty) {
+        lines.remove(0);
+    }
+    lines
+}
+
+/// Renders a JSDoc comment at `indent`, ending in a newline; empty for no lines.
+pub fn jsdoc(lines: &[String], indent: &str) -> String {
+    match lines {
+        [] => String::new(),
+        [one] => format!("{indent}/** {one} */\n"),
+        _ => {
+            let mut s = format!("{indent}/**\n");
+            for l in lines {
+                if l.is_empty() {
+                    s.push_str(&format!("{indent} *\n"));
+                } else {
+                    s.push_str(&format!("{indent} * {l}\n"));
+                }
+            }
+            s.push_str(&format!("{indent} */\n"));
+            s
+        }
+    }
+}
+
+/// A one-line summary of the server-side checks on a value.
+fn refinement_note(r: &Refinements) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(b) = &r.len {
+        parts.push(format!("length {}", bounds(b)));
+    }
+    if let Some(b) = &r.range {
+        parts.push(format!("range {}", bounds(b)));
+    }
+    if let Some(b) = &r.items {
+        parts.push(format!("items {}", bounds(b)));
+    }
+    if let Some(p) = &r.pattern {
+        parts.push(format!("pattern `{}`", p.replace('`', "'")));
+    }
+    if let Some(f) = &r.format {
+        let name = gatic_ir::Format::ALL
+            .iter()
+            .find(|(_, x)| x == f)
+            .map_or("?", |(n, _)| n);
+        parts.push(format!("format {name}"));
+    }
+    (!parts.is_empty()).then(|| format!("Checked by the server: {}.", parts.join(", ")))
+}
+
+fn bounds(b: &Bounds) -> String {
+    let num = |n: Number| match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => f.to_string(),
+    };
+    let min = b.min.map(num).unwrap_or_default();
+    let max = b.max.map(num).unwrap_or_default();
+    let lo = if b.min_exclusive { "<" } else { "" };
+    let hi = if b.max.is_some() && !b.max_exclusive {
+        "="
+    } else {
+        ""
+    };
+    format!("{min}{lo}..{hi}{max}")
+}

@@ -1,0 +1,163 @@
+//! Helpers shared by the tests: the spec corpus, writing an SDK to disk and
+//! finding the TypeScript toolchain.
+
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+#[path = "../../../rust/tests/fixture/mod.rs"]
+#[allow(dead_code, reason = "shared with other crates' tests")]
+pub mod fixture;
+
+use gatic_ir::{OutputFile, Spec};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Reads spec files from disk.
+struct FsLoader;
+
+impl gatic_check::Loader for FsLoader {
+    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| e.to_string())
+    }
+}
+
+/// Compiles the spec at `path` (relative to the workspace root) and panics
+/// with the diagnostics when it does not compile.
+pub fn compile(path: &str) -> Spec {
+    let full = root().join(path);
+    let full = full.to_string_lossy().replace('\\', "/");
+    let compiled = gatic_check::compile(&full, &FsLoader);
+    let Some(mut spec) = compiled.spec else {
+        panic!("{path} does not compile: {:#?}", compiled.diagnostics);
+    };
+    spec.source = Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+    spec
+}
+
+/// The corpus: a snapshot name and a spec, for the fixtures and every valid spec
+/// (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
+pub fn corpus() -> Vec<(String, Spec)> {
+    let mut out = vec![
+        ("kitchen_sink".to_string(), fixture::kitchen_sink()),
+        ("minimal".to_string(), fixture::minimal()),
+    ];
+    let dir = root().join("specs/valid");
+    let mut paths: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("specs/valid exists") {
+        let entry = entry.expect("readable entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() && path.join("main.gati").is_file() {
+            paths.push((
+                format!("valid_{name}"),
+                format!("specs/valid/{name}/main.gati"),
+            ));
+        } else if let Some(stem) = name.strip_suffix(".gati") {
+            paths.push((format!("valid_{stem}"), format!("specs/valid/{name}")));
+        }
+    }
+    paths.sort();
+    for (name, path) in paths {
+        out.push((name, compile(&path)));
+    }
+    out.push((
+        "example_users".to_string(),
+        compile("examples/users/users.gati"),
+    ));
+    out
+}
+
+/// Writes `files` (paths under `sdk/typescript/`) into `dir`, replacing what was there.
+pub fn write_sdk(dir: &Path, files: &[OutputFile]) {
+    let _ = std::fs::remove_dir_all(dir.join("src"));
+    for f in files {
+        let rel = f
+            .path
+            .strip_prefix(gatic_sdk_typescript::PREFIX)
+            .unwrap_or(&f.path);
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create folder");
+        std::fs::write(&path, &f.contents).expect("write file");
+    }
+}
+
+/// Where the SDKs are written and the TypeScript toolchain is installed.
+pub fn work_dir() -> PathBuf {
+    root().join("target/gatic-sdk/typescript")
+}
+
+/// The command that installs the toolchain the tests need.
+pub const INSTALL: &str = "npm install --no-save --no-package-lock --prefix target/gatic-sdk/typescript typescript@5 @types/node@20";
+
+/// The TypeScript compiler: `$GATIC_TSC`, else the one installed under
+/// `target/gatic-sdk/typescript`; fails with the install command otherwise.
+pub fn tsc() -> PathBuf {
+    if let Some(p) = std::env::var_os("GATIC_TSC") {
+        return PathBuf::from(p);
+    }
+    let local = work_dir().join("node_modules/.bin/tsc");
+    assert!(
+        local.is_file() && work_dir().join("node_modules/@types/node").is_dir(),
+        "TypeScript is not installed: run `{INSTALL}` in the workspace root (needs Node 18+ and npm)"
+    );
+    local
+}
+
+/// Node, which must be 18 or newer.
+pub fn node() -> &'static str {
+    let out = Command::new("node").arg("--version").output();
+    let version = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        _ => panic!(
+            "node is not installed: install Node 18+ (apt-get install nodejs npm), then run `{INSTALL}`"
+        ),
+    };
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        major >= 18,
+        "node {version} is too old: the SDK needs Node 18+"
+    );
+    "node"
+}
+
+/// Runs `cmd`, panicking with its output when it fails.
+pub fn run(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies hand-written tests from `drive/` into `dir/test/`, with a tsconfig
+/// that compiles them together with the SDK into `dir/out/`.
+pub fn prepare_tests(dir: &Path, tests: &[&str]) {
+    let drive = Path::new(env!("CARGO_MANIFEST_DIR")).join("drive");
+    let _ = std::fs::remove_dir_all(dir.join("test"));
+    let _ = std::fs::remove_dir_all(dir.join("out"));
+    std::fs::create_dir_all(dir.join("test")).expect("create test folder");
+    for t in tests {
+        std::fs::copy(drive.join(t), dir.join("test").join(t)).expect("copy test");
+    }
+    std::fs::copy(
+        drive.join("tsconfig.test.json"),
+        dir.join("tsconfig.test.json"),
+    )
+    .expect("copy tsconfig");
+}
