@@ -712,59 +712,43 @@ impl Builder<'_> {
     }
 
     fn size(&mut self, text: &str, span: Span) -> u64 {
-        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-        let unit = &text[digits.len()..];
-        let factor: u64 = match unit {
-            "KiB" => 1 << 10,
-            "MiB" => 1 << 20,
-            "GiB" => 1 << 30,
-            "KB" => 1_000,
-            "MB" => 1_000_000,
-            "GB" => 1_000_000_000,
-            _ => 1,
-        };
-        match digits
-            .parse::<u64>()
-            .ok()
-            .and_then(|n| n.checked_mul(factor))
-        {
-            Some(n) => n,
-            None => {
-                self.diagnostics.push(Diagnostic::error(
-                    codes::BAD_LITERAL,
-                    span,
-                    format!("the size `{text}` is out of range"),
-                ));
-                0
-            }
-        }
+        const UNITS: &[(&str, u64)] = &[
+            ("KiB", 1 << 10),
+            ("MiB", 1 << 20),
+            ("GiB", 1 << 30),
+            ("KB", 1_000),
+            ("MB", 1_000_000),
+            ("GB", 1_000_000_000),
+        ];
+        self.scaled(text, span, UNITS, "size")
     }
 
     fn duration(&mut self, text: &str, span: Span) -> u64 {
-        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-        let unit = &text[digits.len()..];
-        let factor: u64 = match unit {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            _ => 1,
-        };
-        match digits
+        const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
+        self.scaled(text, span, UNITS, "duration")
+    }
+
+    /// Digits followed by a unit (the grammar guarantees one of `units`, or
+    /// none for a size in bytes), scaled to the unit; out of range is an error.
+    fn scaled(&mut self, text: &str, span: Span, units: &[(&str, u64)], what: &str) -> u64 {
+        let digits = text.chars().take_while(char::is_ascii_digit).count();
+        let unit = &text[digits..];
+        let factor = units
+            .iter()
+            .find(|(name, _)| *name == unit)
+            .map_or(1, |(_, f)| *f);
+        let value = text[..digits]
             .parse::<u64>()
             .ok()
-            .and_then(|n| n.checked_mul(factor))
-        {
-            Some(n) => n,
-            None => {
-                self.diagnostics.push(Diagnostic::error(
-                    codes::BAD_LITERAL,
-                    span,
-                    format!("the duration `{text}` is out of range"),
-                ));
-                0
-            }
-        }
+            .and_then(|n| n.checked_mul(factor));
+        value.unwrap_or_else(|| {
+            self.diagnostics.push(Diagnostic::error(
+                codes::BAD_LITERAL,
+                span,
+                format!("the {what} `{text}` is out of range"),
+            ));
+            0
+        })
     }
 
     fn date(&mut self, text: &str, span: Span) -> Date {
