@@ -93,6 +93,7 @@ pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Result<Vec<OutputFile>
     }
     files.extend(gatic_deploy::generate(spec, &deploy));
     files.extend(gatic_sdk_typescript::generate(spec));
+    files.extend(gatic_sdk_python::generate(spec));
     files.extend(gatic_sdk_go::generate(spec));
     files.sort();
     Ok(files)

@@ -1,5 +1,7 @@
 //! The `gatic` command line: the only part of the compiler that does IO.
 
+mod timescape;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use gatic::write_outputs;
 use gatic_syntax::render::{self, Format};
@@ -17,10 +19,38 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a spec and report every problem; exit 1 when there is an error.
+    ///
+    /// Also rebuilds every version frozen in `.gati/versions/` beside the
+    /// spec and reports differences the history does not explain. With
+    /// `--against`, lists every change since another revision of the spec
+    /// and exits 1 when a breaking change is not covered by the history.
     Check {
         /// The root `.gati` file.
         spec: PathBuf,
-        /// How to print diagnostics.
+        /// The revision to compare with: a file, a git revision of SPEC
+        /// (`main`, `HEAD~1`, a tag), or `REV:path`.
+        #[arg(long, value_name = "REF")]
+        against: Option<String>,
+        /// How to print diagnostics and the change list.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Freeze the head as the newest version's snapshot,
+    /// `.gati/versions/<date>.json` beside the spec, to commit with it.
+    Release {
+        /// The root `.gati` file.
+        spec: PathBuf,
+        /// Overwrite a snapshot of the same date that differs.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print every change between two specs, with its rule and verdict.
+    Diff {
+        /// The older spec: a file, or `REV:path` for a file at a git revision.
+        old: String,
+        /// The newer spec: a file, or `REV:path`.
+        new: String,
+        /// How to print the change list.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
@@ -71,6 +101,7 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     /// rustc-style text.
+    #[value(alias = "text")]
     Human,
     /// A JSON document.
     Json,
@@ -91,11 +122,33 @@ impl From<OutputFormat> for Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { spec, format } => {
+        Command::Check {
+            spec,
+            against,
+            format,
+        } => check(&spec, against.as_deref(), format),
+        Command::Release { spec, force } => {
             let compiled = gatic::compile_path(&spec);
-            report(&compiled, format.into());
-            exit(compiled.spec.is_some())
+            report(&compiled, Format::Human);
+            if compiled.spec.is_none() {
+                return ExitCode::from(1);
+            }
+            match timescape::release(&compiled, &spec, force) {
+                Ok(timescape::Released::Written(path)) => {
+                    eprintln!("gatic: froze {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Ok(timescape::Released::Unchanged(path)) => {
+                    eprintln!("gatic: {} is up to date", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
+        Command::Diff { old, new, format } => diff(&old, &new, format),
         Command::Build {
             spec,
             out,
@@ -169,6 +222,107 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn ts_format(f: OutputFormat) -> gatic_timescape::Format {
+    match f {
+        OutputFormat::Human => gatic_timescape::Format::Text,
+        OutputFormat::Json => gatic_timescape::Format::Json,
+        OutputFormat::Github => gatic_timescape::Format::Github,
+    }
+}
+
+/// `gatic check`: the spec's diagnostics, drift from its frozen versions,
+/// and with `against` the classified change list. Exit 1 on an error or an
+/// uncovered break, 2 when `against` cannot be read.
+fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
+    let mut compiled = gatic::compile_path(spec);
+    let drift = timescape::frozen_diagnostics(&compiled, spec);
+    let ok = compiled.spec.is_some() && drift.is_empty();
+    compiled.diagnostics.extend(drift);
+    let Some(against) = against else {
+        report(&compiled, format.into());
+        return exit(ok);
+    };
+    let Some(new) = &compiled.spec else {
+        report(&compiled, format.into());
+        return ExitCode::from(1);
+    };
+    let (old, name) = match timescape::compile_other(against, spec) {
+        Ok(o) => o,
+        Err(e) => {
+            report(&compiled, format.into());
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(old_spec) = &old.spec else {
+        report(&compiled, format.into());
+        eprintln!("error: the spec at {name} does not compile:");
+        report(&old, Format::Human);
+        return ExitCode::from(2);
+    };
+    let changes = gatic_timescape::compare(old_spec, new);
+    let file = spec.to_string_lossy().replace('\\', "/");
+    match format {
+        OutputFormat::Json => {
+            let diagnostics: serde_json::Value = serde_json::from_str(&render::render(
+                &compiled.sources,
+                &compiled.diagnostics,
+                Format::Json,
+            ))
+            .unwrap_or(serde_json::Value::Null);
+            let doc = serde_json::json!({
+                "against": name,
+                "diagnostics": diagnostics,
+                "changes": gatic_timescape::to_json(&changes),
+            });
+            stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
+        }
+        _ => {
+            report(&compiled, format.into());
+            stdout(&gatic_timescape::render(&changes, ts_format(format), &file));
+        }
+    }
+    exit(ok && !changes.failed())
+}
+
+/// `gatic diff`: the classified change list between two specs; exit 1 only
+/// when one of them does not compile, 2 when one cannot be read.
+fn diff(old: &str, new: &str, format: OutputFormat) -> ExitCode {
+    let mut specs = Vec::new();
+    for what in [old, new] {
+        let (compiled, name) = match timescape::compile_other(what, Path::new(what)) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        match compiled.spec {
+            Some(s) => specs.push(s),
+            None => {
+                eprintln!("error: {name} does not compile:");
+                report(&compiled, Format::Human);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let (Some(o), Some(n)) = (specs.first(), specs.get(1)) else {
+        return ExitCode::from(2);
+    };
+    let changes = gatic_timescape::compare(o, n);
+    stdout(&gatic_timescape::render(&changes, ts_format(format), new));
+    ExitCode::SUCCESS
+}
+
+/// Prints to stdout; a closed pipe (`gatic diff … | head`) is not an error.
+fn stdout(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn default_out_dir(spec: &Path) -> PathBuf {

@@ -1,0 +1,295 @@
+//! Timescape's IO: reading an older spec from a path or a git revision,
+//! reading and writing the frozen versions in `.gati/versions/`, and turning
+//! drift from a frozen version into diagnostics. The logic is in the
+//! `gatic-timescape` crate; this module only feeds it.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+use gatic_check::{Compiled, Loader};
+use gatic_syntax::{Diagnostic, FileId, SourceMap, Span, codes};
+use gatic_timescape as ts;
+
+/// Reads files as they were at a git revision, with `git show REV:path`:
+/// no checkout, the working tree is never touched.
+pub struct GitLoader {
+    rev: String,
+    /// The repository's top folder, canonical.
+    top: PathBuf,
+    /// The folder relative paths start from, canonical.
+    cwd: PathBuf,
+}
+
+impl GitLoader {
+    /// A loader for revision `rev` of the repository holding `near` (a file
+    /// or folder that need not exist at the current revision).
+    pub fn new(rev: &str, near: &Path) -> Result<GitLoader, String> {
+        if rev.is_empty() || rev.starts_with('-') {
+            return Err(format!("`{rev}` is not a git revision"));
+        }
+        let cwd = std::env::current_dir()
+            .and_then(|d| d.canonicalize())
+            .map_err(|e| format!("cannot read the current folder: {e}"))?;
+        let mut dir = canonical(&absolute(&cwd, near));
+        while !dir.is_dir() && dir.pop() {}
+        let top = git(&dir, &["rev-parse", "--show-toplevel"])
+            .map_err(|e| format!("`{rev}` is neither a file nor a git revision: {e}"))?;
+        let top = PathBuf::from(String::from_utf8_lossy(&top).trim())
+            .canonicalize()
+            .map_err(|e| e.to_string())?;
+        git(
+            &top,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ],
+        )
+        .map_err(|_| format!("`{rev}` is neither a file nor a git revision"))?;
+        Ok(GitLoader {
+            rev: rev.to_string(),
+            top,
+            cwd,
+        })
+    }
+}
+
+impl Loader for GitLoader {
+    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
+        let full = canonical(&absolute(&self.cwd, Path::new(path)));
+        let rel = full
+            .strip_prefix(&self.top)
+            .map_err(|_| "outside the git repository".to_string())?;
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        git(&self.top, &["show", &format!("{}:{rel}", self.rev)])
+            .map_err(|_| format!("not found at revision {}", self.rev))
+    }
+}
+
+/// `path` made absolute against `cwd`, with `.` and `..` removed lexically.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `path` with its nearest existing ancestor canonicalized (symbolic links
+/// resolved) and the rest, which need not exist, appended.
+fn canonical(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(mut c) = existing.canonicalize() {
+            c.extend(rest.iter().rev());
+            return c;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// Runs git in `dir`; its stdout, or its stderr as the error.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// The spec `what` names, relative to the spec being checked (`spec`): a
+/// file when one exists there, else a git revision of `spec`; or, written
+/// `REV:path`, the file `path` at revision `REV`.
+pub fn compile_other(what: &str, spec: &Path) -> Result<(Compiled, String), String> {
+    if Path::new(what).is_file() {
+        return Ok((gatic::compile_path(Path::new(what)), what.to_string()));
+    }
+    let (rev, path) = match what.split_once(':') {
+        Some((rev, path)) if !path.is_empty() && !rev.is_empty() => (rev, PathBuf::from(path)),
+        _ => (what, spec.to_path_buf()),
+    };
+    let loader = GitLoader::new(rev, &path)?;
+    let root = path.to_string_lossy().replace('\\', "/");
+    let mut compiled = gatic_check::compile(&root, &loader);
+    if let Some(s) = &mut compiled.spec {
+        s.source = path
+            .file_name()
+            .map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
+    }
+    Ok((compiled, format!("{rev}:{root}")))
+}
+
+/// The folder of frozen versions beside `spec`.
+pub fn frozen_dir(spec: &Path) -> PathBuf {
+    spec.parent().unwrap_or(Path::new(".")).join(ts::DIR)
+}
+
+/// Every file in the frozen-versions folder (name, text), sorted by name;
+/// nothing when the folder does not exist.
+fn read_frozen(spec: &Path) -> io::Result<Vec<(String, String)>> {
+    let dir = frozen_dir(spec);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let text = std::fs::read(entry.path())?;
+        out.push((name, String::from_utf8_lossy(&text).into_owned()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The span of the root file's `versions` keyword, or its first byte.
+fn versions_span(sources: &SourceMap) -> Span {
+    let file = FileId(0);
+    let text = &sources.get(file).text;
+    let found = text.match_indices("versions").find(|(at, _)| {
+        let line_start = text[..*at]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty());
+        line_start && text[at + "versions".len()..].trim_start().starts_with('{')
+    });
+    match found {
+        Some((at, _)) => Span::new(file, at, at + "versions".len()),
+        None => Span::new(file, 0, 0),
+    }
+}
+
+/// Compares every frozen version beside `spec` with the one its history
+/// rebuilds, as diagnostics on the `versions` block.
+pub fn frozen_diagnostics(compiled: &Compiled, spec: &Path) -> Vec<Diagnostic> {
+    let Some(ir) = &compiled.spec else {
+        return Vec::new();
+    };
+    let span = versions_span(&compiled.sources);
+    let files = match read_frozen(spec) {
+        Ok(f) => f,
+        Err(e) => {
+            return vec![Diagnostic::error(
+                codes::BAD_CHANGE,
+                span,
+                format!("cannot read {}: {e}", frozen_dir(spec).display()),
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    for drift in ts::verify(ir, &files) {
+        let file = format!("{}/{}", ts::DIR, drift.file);
+        if let Some(problem) = &drift.problem {
+            out.push(
+                Diagnostic::error(codes::BAD_CHANGE, span, format!("{file}: {problem}"))
+                    .with_label("in this history"),
+            );
+            continue;
+        }
+        let mut d = Diagnostic::error(
+            codes::BAD_CHANGE,
+            span,
+            format!(
+                "the history no longer rebuilds version {} as it was released ({file})",
+                drift.date
+            ),
+        )
+        .with_label(format!(
+            "{} difference{} no version explains",
+            drift.findings.len(),
+            if drift.findings.len() == 1 { "" } else { "s" }
+        ));
+        for f in &drift.findings {
+            d = d.with_note(format!("{} {}: {}", f.rule.id, f.location, f.message));
+        }
+        let suggestions = drift.suggestions();
+        if suggestions.is_empty() {
+            d = d.with_note("the history cannot express these changes: restore the released shape");
+        } else {
+            d = d.with_note(format!(
+                "record them in a new version at the end of the `versions` block:\n{}",
+                ts::suggested_entry(&suggestions)
+            ));
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// What `gatic release` did.
+pub enum Released {
+    /// The snapshot was written.
+    Written(PathBuf),
+    /// The snapshot already held exactly this.
+    Unchanged(PathBuf),
+}
+
+/// Freezes the head of `compiled` beside `spec`. A different snapshot under
+/// the same date is refused unless `force`: a released version is frozen.
+pub fn release(compiled: &Compiled, spec: &Path, force: bool) -> Result<Released, String> {
+    let Some(ir) = &compiled.spec else {
+        return Err("the spec has errors".to_string());
+    };
+    let file = ts::freeze(ir)?;
+    let path = spec.parent().unwrap_or(Path::new(".")).join(&file.path);
+    if let Ok(old) = std::fs::read_to_string(&path) {
+        if old == file.contents {
+            return Ok(Released::Unchanged(path));
+        }
+        if !force {
+            let detail = match ts::parse(&old) {
+                Ok(frozen) => ts::diff_api(&frozen.api, &ir.head)
+                    .iter()
+                    .map(|f| format!("\n  {} {}: {}", f.rule.id, f.location, f.message))
+                    .collect::<String>(),
+                Err(e) => format!("\n  {e}"),
+            };
+            return Err(format!(
+                "{} already holds a different release of this date; add a new version for the changes, or pass --force to overwrite it{detail}",
+                path.display()
+            ));
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, &file.contents)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Released::Written(path))
+}

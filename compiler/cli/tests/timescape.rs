@@ -1,0 +1,396 @@
+//! Timescape from the command line: `gatic release` and its frozen
+//! snapshots, `gatic check` against them, `gatic check --against` a git
+//! revision or a file, `gatic diff`, exit codes and output formats.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gatic(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gatic"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gatic")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A fresh folder under the target directory.
+fn temp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("timescape")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn evolution(case: &str, which: &str) -> String {
+    std::fs::read_to_string(common::root().join(format!("specs/evolution/{case}/{which}.gati")))
+        .expect("evolution case")
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=gatic",
+            "-c",
+            "user.email=gatic@example.com",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+}
+
+const SMALL: &str = r#"service s { title "S" }
+
+/// A user.
+type User { id: uuid, name: string }
+
+/// Fetch a user.
+route get_user GET /users/{id: uuid} -> User
+
+versions {
+  2025-01-01 "Initial release"
+}
+"#;
+
+#[test]
+fn release_writes_stable_json_and_releasing_again_is_a_no_op() {
+    let dir = temp("release");
+    std::fs::copy(
+        common::root().join("specs/valid/versions.gati"),
+        dir.join("api.gati"),
+    )
+    .expect("copy");
+    let first = gatic(&dir, &["release", "api.gati"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let path = dir.join(".gati/versions/2025-03-01.json");
+    let frozen = std::fs::read_to_string(&path).expect("snapshot written");
+    assert!(frozen.ends_with("}\n"));
+    let value: serde_json::Value = serde_json::from_str(&frozen).expect("valid JSON");
+    assert_eq!(value["format"], 1);
+    assert_eq!(value["date"], "2025-03-01");
+    assert_eq!(value["service"], "crm");
+    let modified = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let again = gatic(&dir, &["release", "api.gati"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again).contains("up to date"), "{}", text(&again));
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), frozen);
+    assert_eq!(
+        std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        modified
+    );
+    // The frozen head matches the rebuilt head.
+    let check = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn release_refuses_to_overwrite_a_different_release_without_force() {
+    let dir = temp("release-force");
+    std::fs::write(dir.join("api.gati"), SMALL).expect("write");
+    assert_eq!(gatic(&dir, &["release", "api.gati"]).status.code(), Some(0));
+    std::fs::write(
+        dir.join("api.gati"),
+        SMALL.replace("name: string", "name: string, age?: int32"),
+    )
+    .expect("write");
+    let refused = gatic(&dir, &["release", "api.gati"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused).contains("response-field-added User.age"),
+        "{}",
+        text(&refused)
+    );
+    let forced = gatic(&dir, &["release", "api.gati", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced));
+    let without = temp("release-unversioned");
+    std::fs::write(
+        without.join("api.gati"),
+        SMALL.split("versions").next().unwrap_or(SMALL),
+    )
+    .expect("write");
+    let none = gatic(&without, &["release", "api.gati"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        text(&none).contains("no `versions` block"),
+        "{}",
+        text(&none)
+    );
+}
+
+#[test]
+fn check_reports_drift_from_a_frozen_version_with_a_suggested_entry() {
+    let dir = temp("drift");
+    std::fs::write(dir.join("api.gati"), SMALL).expect("write");
+    assert_eq!(gatic(&dir, &["release", "api.gati"]).status.code(), Some(0));
+    // Tamper with the frozen snapshot: the released `User` had no `name`.
+    let path = dir.join(".gati/versions/2025-01-01.json");
+    let frozen = std::fs::read_to_string(&path).expect("read");
+    let mut value: serde_json::Value = serde_json::from_str(&frozen).expect("json");
+    if let Some(fields) = value["api"]["types"][0]["kind"]["fields"].as_array_mut() {
+        fields.retain(|f| f["name"] != "name");
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&value).expect("json")).expect("write");
+    let out = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(
+        t.contains("error[E0402]: the history no longer rebuilds version 2025-01-01"),
+        "{t}"
+    );
+    assert!(t.contains("response-field-added User.name"), "{t}");
+    assert!(t.contains("YYYY-MM-DD \"Describe the change\" {"), "{t}");
+    assert!(t.contains("User.name added"), "{t}");
+    let github = gatic(&dir, &["check", "api.gati", "--format", "github"]);
+    assert_eq!(github.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&github.stdout).starts_with("::error file=api.gati"));
+
+    // A head change recorded in a new version is explained.
+    let recorded = SMALL
+        .replace("name: string", "name: string, age?: int32")
+        .replace(
+            "  2025-01-01 \"Initial release\"\n",
+            "  2025-01-01 \"Initial release\"\n  2025-02-01 \"Ages\" {\n    User.age added\n  }\n",
+        );
+    std::fs::write(&path, &frozen).expect("restore");
+    std::fs::write(dir.join("api.gati"), &recorded).expect("write");
+    let ok = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    // The same change without a version is drift.
+    std::fs::write(
+        dir.join("api.gati"),
+        SMALL.replace("name: string", "name: string, age?: int32"),
+    )
+    .expect("write");
+    let drift = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(drift.status.code(), Some(1));
+    assert!(text(&drift).contains("User.age added"), "{}", text(&drift));
+    // A frozen version the history lost, and a broken file.
+    std::fs::write(dir.join("api.gati"), SMALL).expect("write");
+    std::fs::write(
+        dir.join(".gati/versions/2024-01-01.json"),
+        frozen.replace("2025-01-01", "2024-01-01"),
+    )
+    .expect("write");
+    std::fs::write(dir.join(".gati/versions/notes.txt"), "hello").expect("write");
+    let lost = text(&gatic(&dir, &["check", "api.gati"]));
+    assert!(
+        lost.contains("version 2024-01-01 was released but is no longer in the `versions` block"),
+        "{lost}"
+    );
+    assert!(lost.contains("`notes.txt` is not named"), "{lost}");
+}
+
+#[test]
+fn check_against_a_git_revision() {
+    let dir = temp("git");
+    std::fs::create_dir_all(dir.join("api")).expect("mkdir");
+    let old = evolution("covered_history", "old");
+    // Split the old spec over two files, to read a `use`d file from git too.
+    let (head, tail) = old.split_at(old.find("/// A customer.").unwrap_or(0));
+    std::fs::write(
+        dir.join("api/main.gati"),
+        format!("use \"types.gati\"\n{head}"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("api/types.gati"),
+        tail.split("/// Fetch").next().unwrap_or(""),
+    )
+    .expect("write");
+    let routes: String = tail
+        .find("/// Fetch")
+        .map(|i| tail[i..].to_string())
+        .unwrap_or_default();
+    let main = format!("use \"types.gati\"\n{head}{routes}");
+    std::fs::write(dir.join("api/main.gati"), &main).expect("write");
+    let first = gatic(&dir, &["check", "api/main.gati"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    git(&dir, &["init", "-q", "."]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "old"]);
+    std::fs::remove_file(dir.join("api/types.gati")).expect("rm");
+    std::fs::write(
+        dir.join("api/main.gati"),
+        evolution("covered_history", "new"),
+    )
+    .expect("write");
+
+    let out = gatic(&dir, &["check", "api/main.gati", "--against", "HEAD"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "uncovered   breaking  request   request-required-field-added  NewCustomer.region"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("covered     breaking  request   route-moved  route get_customer"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("17 changes: 7 compatible, 9 breaking and covered, 1 breaking and uncovered"),
+        "{stdout}"
+    );
+
+    let github = gatic(
+        &dir,
+        &[
+            "check",
+            "api/main.gati",
+            "--against",
+            "HEAD",
+            "--format",
+            "github",
+        ],
+    );
+    let lines = String::from_utf8_lossy(&github.stdout).into_owned();
+    assert!(lines.lines().all(|l| l.starts_with("::")), "{lines}");
+    assert!(lines.contains("::error file=api/main.gati,title=uncovered request-required-field-added (request)::NewCustomer.region: "), "{lines}");
+    assert!(
+        lines.contains("::notice file=api/main.gati,title=covered route-moved (request)::"),
+        "{lines}"
+    );
+
+    let json = gatic(
+        &dir,
+        &[
+            "check",
+            "api/main.gati",
+            "--against",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
+    assert_eq!(value["against"], "HEAD:api/main.gati");
+    assert_eq!(value["changes"]["summary"]["uncovered"], 1);
+    assert_eq!(value["changes"]["summary"]["failed"], true);
+
+    // Recording the last break makes the check pass.
+    let fixed =
+        evolution("covered_history", "new").replace("  region: string\n", "  region?: string\n");
+    std::fs::write(dir.join("api/main.gati"), fixed).expect("write");
+    let ok = gatic(
+        &dir,
+        &[
+            "check",
+            "api/main.gati",
+            "--against",
+            "HEAD",
+            "--format",
+            "text",
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    // A revision that does not exist, and `REV:path` in `gatic diff`.
+    let bad = gatic(
+        &dir,
+        &["check", "api/main.gati", "--against", "no-such-branch"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad).contains("neither a file nor a git revision"),
+        "{}",
+        text(&bad)
+    );
+    let diff = gatic(&dir, &["diff", "HEAD:api/main.gati", "api/main.gati"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", text(&diff));
+    assert!(String::from_utf8_lossy(&diff.stdout).contains("route-renamed  route list_customers"));
+}
+
+#[test]
+fn check_against_a_file_and_diff() {
+    let root = common::root();
+    let case = |c: &str| format!("specs/evolution/{c}");
+    let uncovered = gatic(
+        &root,
+        &[
+            "check",
+            &format!("{}/new.gati", case("route_lifecycle")),
+            "--against",
+            &format!("{}/old.gati", case("route_lifecycle")),
+        ],
+    );
+    assert_eq!(uncovered.status.code(), Some(1), "{}", text(&uncovered));
+    let covered = gatic(
+        &root,
+        &[
+            "check",
+            &format!("{}/new.gati", case("multi_version_history")),
+            "--against",
+            &format!("{}/old.gati", case("multi_version_history")),
+        ],
+    );
+    assert_eq!(covered.status.code(), Some(0), "{}", text(&covered));
+    assert!(String::from_utf8_lossy(&covered.stdout).contains("covered by version 2025-01-01"));
+    // Warnings and infos never fail.
+    let compatible = gatic(
+        &root,
+        &[
+            "check",
+            &format!("{}/new.gati", case("renamed_type_same_shape")),
+            "--against",
+            &format!("{}/old.gati", case("renamed_type_same_shape")),
+        ],
+    );
+    assert_eq!(compatible.status.code(), Some(0));
+    // `gatic diff` lists changes and succeeds even when some break.
+    let diff = gatic(
+        &root,
+        &[
+            "diff",
+            &format!("{}/old.gati", case("params")),
+            &format!("{}/new.gati", case("params")),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(diff.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&diff.stdout).expect("json");
+    let rules: Vec<&str> = value["changes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["rule"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        rules.contains(&"request-param-location-changed"),
+        "{rules:?}"
+    );
+    // A spec that does not compile.
+    let broken = gatic(
+        &root,
+        &[
+            "diff",
+            "specs/invalid/syntax_many_errors.gati",
+            &format!("{}/new.gati", case("params")),
+        ],
+    );
+    assert_eq!(broken.status.code(), Some(1));
+}

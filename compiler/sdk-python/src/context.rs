@@ -1,0 +1,892 @@
+//! The data the templates render: every name, annotation and expression is
+//! computed here, so the templates only lay code out.
+
+use serde::Serialize;
+
+use gatic_ir::{
+    Auth, ErrorDef, Field, Method, ParamLocation, PathSegment, Route, Spec, Ty, TypeDefKind,
+};
+
+use crate::names::{self, Scope};
+use crate::types::{Types, docstring, string};
+
+/// Names the runtime and client export from the package, which spec types
+/// must not take.
+const RESERVED_EXPORTS: &[&str] = &[
+    "API_VERSION",
+    "ApiError",
+    "DecodeError",
+    "SDK_VERSION",
+    "Problem",
+    "Response",
+    "RetryPolicy",
+    "TransportError",
+    "UNSET",
+    "Unset",
+    "Violation",
+];
+
+/// Attributes every error has (from `ApiError` and `Exception`).
+const RESERVED_ERROR_ATTRS: &[&str] = &[
+    "args",
+    "with_traceback",
+    "add_note",
+    "status",
+    "problem",
+    "response",
+    "request_id",
+    "violations",
+];
+
+/// Everything the templates need.
+#[derive(Serialize)]
+pub struct Context {
+    /// The "generated, do not edit" line, without comment markers.
+    pub header: String,
+    /// The Python package (`users_client`).
+    pub package: String,
+    /// The distribution name (`users-client`).
+    pub dist: String,
+    /// The distribution version, derived from the API version (`2025.6.1`).
+    pub version: String,
+    /// The service's name as written.
+    pub service: String,
+    /// The service's title.
+    pub title: String,
+    /// The service's doc, as Markdown (README).
+    pub doc: Option<String>,
+    /// The distribution's one-line description, as a TOML string.
+    pub description: String,
+    /// The package's module docstring.
+    pub package_doc: String,
+    /// The client class's docstring.
+    pub client_doc: String,
+    /// The client class (`UsersClient`).
+    pub client: String,
+    /// The API version the SDK sends, if the spec is versioned.
+    pub api_version: Option<String>,
+    /// `API_VERSION`'s Python literal.
+    pub api_version_literal: String,
+    /// Whether any route uses bearer auth (the client takes `token`).
+    pub bearer: bool,
+    /// Whether any route uses an API key (the client takes `api_key`).
+    pub api_key: bool,
+    /// Enums, emitted first: record defaults refer to their members.
+    pub enums: Vec<EnumCtx>,
+    /// Records and unions, in declaration order.
+    pub models: Vec<ModelCtx>,
+    /// Aliases, emitted last, dependencies first.
+    pub aliases: Vec<AliasCtx>,
+    /// Declared errors.
+    pub errors: Vec<ErrorCtx>,
+    /// One client method per route.
+    pub routes: Vec<RouteCtx>,
+    /// Every public model name, in emission order.
+    pub model_exports: Vec<String>,
+    /// Every public error name.
+    pub error_exports: Vec<String>,
+}
+
+/// An enum.
+#[derive(Serialize)]
+pub struct EnumCtx {
+    /// The class.
+    pub name: String,
+    /// The name in the spec.
+    pub spec_name: String,
+    /// Class docstring.
+    pub doc: String,
+    /// Members.
+    pub members: Vec<MemberCtx>,
+}
+
+/// An enum member.
+#[derive(Serialize)]
+pub struct MemberCtx {
+    /// The member's name.
+    pub name: String,
+    /// The wire value's Python literal.
+    pub value: String,
+    /// Attribute docstring.
+    pub doc: Option<String>,
+}
+
+/// A record or a union.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelCtx {
+    /// A dataclass.
+    Record(RecordCtx),
+    /// A base class with one dataclass per variant.
+    Union(UnionCtx),
+}
+
+/// A record.
+#[derive(Serialize)]
+pub struct RecordCtx {
+    /// The class.
+    pub name: String,
+    /// Class docstring.
+    pub doc: String,
+    /// Fields in constructor order: without defaults first.
+    pub fields: Vec<FieldCtx>,
+    /// Fields in spec order, for decoding.
+    pub decode: Vec<FieldCtx>,
+    /// Fields sent in requests, in spec order.
+    pub encode: Vec<FieldCtx>,
+}
+
+/// A record field or an error payload field.
+#[derive(Clone, Serialize)]
+pub struct FieldCtx {
+    /// The attribute.
+    pub attr: String,
+    /// The wire name's literal.
+    pub wire: String,
+    /// The annotation.
+    pub annotation: String,
+    /// The constructor default, if any.
+    pub default: Option<String>,
+    /// Attribute docstring.
+    pub doc: Option<String>,
+    /// The expression reading it from `obj` at `path`.
+    pub decode: String,
+    /// The condition under which it is sent, if it may be left out.
+    pub guard: Option<String>,
+    /// The expression of its JSON value.
+    pub encode: String,
+}
+
+/// A union.
+#[derive(Serialize)]
+pub struct UnionCtx {
+    /// The base class.
+    pub name: String,
+    /// Class docstring.
+    pub doc: String,
+    /// The tag member's literal, for tagged unions.
+    pub tag: Option<String>,
+    /// The variants.
+    pub variants: Vec<VariantCtx>,
+    /// The class holding a variant this SDK does not know.
+    pub unknown: String,
+}
+
+/// A union variant.
+#[derive(Serialize)]
+pub struct VariantCtx {
+    /// The class.
+    pub name: String,
+    /// Class docstring.
+    pub doc: String,
+    /// The tag value's literal.
+    pub tag_value: String,
+    /// The payload's annotation.
+    pub annotation: String,
+    /// The payload's decoder.
+    pub decoder: String,
+    /// The payload's JSON value, from `self.value`.
+    pub encode: String,
+}
+
+/// An alias.
+#[derive(Serialize)]
+pub struct AliasCtx {
+    /// The alias.
+    pub name: String,
+    /// What it stands for.
+    pub annotation: String,
+    /// Attribute docstring.
+    pub doc: Option<String>,
+}
+
+/// A declared error.
+#[derive(Serialize)]
+pub struct ErrorCtx {
+    /// The class.
+    pub name: String,
+    /// Class docstring.
+    pub doc: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The problem `type` literal.
+    pub type_uri: String,
+    /// The problem `title` literal.
+    pub title: String,
+    /// Payload fields.
+    pub fields: Vec<FieldCtx>,
+}
+
+/// A client method.
+#[derive(Serialize)]
+pub struct RouteCtx {
+    /// The method.
+    pub name: String,
+    /// The method docstring.
+    pub doc: String,
+    /// The parameter list after `self`.
+    pub signature: Vec<String>,
+    /// The return annotation.
+    pub returns: String,
+    /// The HTTP method literal.
+    pub method: String,
+    /// The path expression.
+    pub path: String,
+    /// Query, header and cookie parameters.
+    pub params: Vec<ParamCtx>,
+    /// Whether there are query parameters (and `_query` is built).
+    pub has_query: bool,
+    /// Whether there are header parameters.
+    pub has_headers: bool,
+    /// Whether there are cookie parameters.
+    pub has_cookies: bool,
+    /// The body's JSON expression.
+    pub body: Option<String>,
+    /// The `auth` argument.
+    pub auth: String,
+    /// The `idempotent` argument.
+    pub idempotent: String,
+    /// The expression decoding `_response`, if the route returns a body.
+    pub decode: Option<String>,
+    /// A one-line call summary for the README.
+    pub summary: String,
+    /// The first line of the route's doc.
+    pub summary_doc: String,
+}
+
+/// A query, header or cookie parameter.
+#[derive(Serialize)]
+pub struct ParamCtx {
+    /// The list it goes into (`_query`, `_headers`, `_cookies`).
+    pub list: String,
+    /// The wire name's literal.
+    pub wire: String,
+    /// The Python argument.
+    pub attr: String,
+    /// Whether it may be `None` (absent).
+    pub guarded: bool,
+    /// Its JSON value.
+    pub value: String,
+}
+
+/// Builds the context for `spec`.
+pub fn build(spec: &Spec) -> Context {
+    let api = &spec.head;
+    let service = &spec.service;
+    let client = format!("{}Client", names::class_name(&service.name));
+
+    // One namespace for everything the package exports.
+    let mut exports = Scope::with_reserved(RESERVED_EXPORTS);
+    exports.claim(&client);
+    let mut types = Types::new(api);
+    for def in &api.types {
+        let name = exports.claim(&names::class_name(&def.name));
+        types.classes.insert(def.name.clone(), name);
+        if let TypeDefKind::Enum { values } = &def.kind {
+            let mut scope = Scope::default();
+            for v in values {
+                let member = scope.claim(&names::member_name(&v.name));
+                types
+                    .members
+                    .insert((def.name.clone(), v.name.clone()), member);
+            }
+        }
+    }
+    let mut error_names = Vec::new();
+    for e in &api.errors {
+        let name = exports.claim(&names::class_name(&e.name));
+        types.classes.insert(e.name.clone(), name.clone());
+        error_names.push(name);
+    }
+
+    let mut enums = Vec::new();
+    let mut models = Vec::new();
+    let mut model_exports = Vec::new();
+    for def in &api.types {
+        let name = types.classes[&def.name].clone();
+        let doc = with_deprecation(def.doc.as_deref(), def.deprecated, &def.name);
+        match &def.kind {
+            TypeDefKind::Enum { values } => {
+                let doc = format!(
+                    "{doc}\n\nA value this SDK does not know (added to the API later) arrives as\n\
+                     a plain `str`: fields are typed `Union[{name}, str]`."
+                );
+                enums.push(EnumCtx {
+                    name: name.clone(),
+                    spec_name: def.name.clone(),
+                    doc: docstring(&doc, "    "),
+                    members: values
+                        .iter()
+                        .map(|v| MemberCtx {
+                            name: types.members[&(def.name.clone(), v.name.clone())].clone(),
+                            value: string(&v.name),
+                            doc: doc_of(v.doc.as_deref(), v.deprecated)
+                                .map(|d| docstring(&d, "    ")),
+                        })
+                        .collect(),
+                });
+                model_exports.push(name);
+            }
+            TypeDefKind::Record { fields } => {
+                models.push(ModelCtx::Record(record(&types, &name, &doc, fields)));
+                model_exports.push(name);
+            }
+            TypeDefKind::Union { tag, variants } => {
+                model_exports.push(name.clone());
+                let mut vs = Vec::new();
+                for v in variants {
+                    let vname = exports.claim(&format!("{name}{}", names::class_name(&v.name)));
+                    model_exports.push(vname.clone());
+                    let vdoc = v
+                        .doc
+                        .clone()
+                        .unwrap_or_else(|| format!("The `{}` variant of `{name}`.", v.name));
+                    vs.push(VariantCtx {
+                        name: vname,
+                        doc: docstring(&vdoc, "    "),
+                        tag_value: string(&v.name),
+                        annotation: types.annotation(&v.ty, ""),
+                        decoder: types.decoder(&v.ty, ""),
+                        encode: types
+                            .encoder(&v.ty, "self.value", 0)
+                            .unwrap_or_else(|| "self.value".into()),
+                    });
+                }
+                let unknown = exports.claim(&format!("{name}Unknown"));
+                model_exports.push(unknown.clone());
+                let doc = format!(
+                    "{doc}\n\nOne of: {}.\nA variant this SDK does not know arrives as `{unknown}`.",
+                    vs.iter()
+                        .map(|v| format!("`{}`", v.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                models.push(ModelCtx::Union(UnionCtx {
+                    name,
+                    doc: docstring(&doc, "    "),
+                    tag: tag.as_deref().map(string),
+                    variants: vs,
+                    unknown,
+                }));
+            }
+            TypeDefKind::Alias { .. } => {}
+        }
+    }
+    // Enums come first in models.py, so exports follow the same order.
+    model_exports.sort_by_key(|n| !enums.iter().any(|e| &e.name == n));
+
+    let aliases = aliases(spec, &types);
+    model_exports.extend(aliases.iter().map(|a| a.name.clone()));
+
+    let errors: Vec<ErrorCtx> = api.errors.iter().map(|e| error(spec, &types, e)).collect();
+
+    let routes: Vec<RouteCtx> = api.routes.iter().map(|r| route(spec, &types, r)).collect();
+
+    let api_version = spec.versions.last().map(|v| v.date.clone());
+    let version = api_version.as_deref().map_or_else(
+        || "0.1.0".to_string(),
+        |d| {
+            d.split('-')
+                .map(|p| p.trim_start_matches('0'))
+                .map(|p| if p.is_empty() { "0" } else { p })
+                .collect::<Vec<_>>()
+                .join(".")
+        },
+    );
+    let package = format!(
+        "{}_client",
+        names::value_name(&service.name).trim_end_matches('_')
+    );
+    let version_text = api_version
+        .as_deref()
+        .map_or("an unversioned API".to_string(), |v| {
+            format!("API version {v}")
+        });
+    let mut package_doc = format!("{}: a typed Python client ({version_text}).", service.title);
+    if let Some(doc) = &service.doc {
+        package_doc.push_str("\n\n");
+        package_doc.push_str(doc);
+    }
+    let mut client_doc = format!("A client for {}: one method per route.", service.title);
+    if let Some(doc) = &service.doc {
+        client_doc.push_str("\n\n");
+        client_doc.push_str(doc);
+    }
+    client_doc.push_str(
+        "\n\nEvery request carries `Gati-Version: API_VERSION` (when the API is versioned), so the \
+         server keeps answering in the shapes this SDK was generated for.",
+    );
+    Context {
+        header: format!("Generated by gatic from {}. Do not edit.", spec.source),
+        dist: package.replace('_', "-"),
+        package,
+        version,
+        service: service.name.clone(),
+        title: service.title.clone(),
+        doc: service.doc.clone(),
+        description: string(&format!(
+            "A typed Python client for {} ({version_text}).",
+            service.title
+        )),
+        package_doc: docstring(&package_doc, ""),
+        client_doc: docstring(&client_doc, "    "),
+        client,
+        api_version_literal: api_version.as_deref().map_or("None".into(), string),
+        api_version,
+        bearer: api.routes.iter().any(|r| r.auth == Auth::Bearer),
+        api_key: api
+            .routes
+            .iter()
+            .any(|r| matches!(r.auth, Auth::ApiKey { .. })),
+        enums,
+        models,
+        aliases,
+        errors,
+        routes,
+        model_exports,
+        error_exports: error_names,
+    }
+}
+
+fn doc_of(doc: Option<&str>, deprecated: bool) -> Option<String> {
+    match (doc, deprecated) {
+        (Some(d), true) => Some(format!("{d}\n\nDeprecated.")),
+        (Some(d), false) => Some(d.to_string()),
+        (None, true) => Some("Deprecated.".into()),
+        (None, false) => None,
+    }
+}
+
+fn with_deprecation(doc: Option<&str>, deprecated: bool, name: &str) -> String {
+    doc_of(doc, deprecated).unwrap_or_else(|| format!("`{name}`."))
+}
+
+/// A field's annotation, default, decoder and encoder.
+fn field(types: &Types, f: &Field, attr: String, prefix: &str) -> FieldCtx {
+    let wire = string(&f.name);
+    // A write-only field never comes back, so it may be absent in responses.
+    let absent = f.optional || f.write_only;
+    let self_attr = format!("self.{attr}");
+    let (annotation, default, decode, guard) = if absent && f.ty.nullable {
+        (
+            format!(
+                "_t.Union[{}, None, _rt.Unset]",
+                types.annotation_non_null(&f.ty, prefix)
+            ),
+            Some("_rt.UNSET".to_string()),
+            format!(
+                "_rt.optional_nullable(obj, {wire}, path, {})",
+                types.decoder_non_null(&f.ty, prefix)
+            ),
+            Some(format!("not isinstance({self_attr}, _rt.Unset)")),
+        )
+    } else if absent {
+        (
+            format!("_t.Optional[{}]", types.annotation_non_null(&f.ty, prefix)),
+            Some("None".to_string()),
+            format!(
+                "_rt.optional(obj, {wire}, path, {})",
+                types.decoder_non_null(&f.ty, prefix)
+            ),
+            Some(format!("{self_attr} is not None")),
+        )
+    } else if let Some(value) = &f.default {
+        (
+            types.annotation(&f.ty, prefix),
+            Some(types.field_default(&f.ty, value, prefix)),
+            format!(
+                "_rt.defaulted(obj, {wire}, path, {}, {})",
+                types.decoder(&f.ty, prefix),
+                crate::types::literal(&value.to_json())
+            ),
+            None,
+        )
+    } else if f.ty.nullable {
+        (
+            types.annotation(&f.ty, prefix),
+            None,
+            format!(
+                "_rt.nullable(obj, {wire}, path, {})",
+                types.decoder_non_null(&f.ty, prefix)
+            ),
+            None,
+        )
+    } else {
+        (
+            types.annotation(&f.ty, prefix),
+            None,
+            format!(
+                "_rt.required(obj, {wire}, path, {})",
+                types.decoder(&f.ty, prefix)
+            ),
+            None,
+        )
+    };
+    // Inside a guard the value is known not to be absent (and, for an
+    // optional non-nullable field, not `None`).
+    let encode = if guard.is_some() && !f.ty.nullable {
+        types.encoder_non_null(&f.ty, &self_attr, 0)
+    } else {
+        types.encoder(&f.ty, &self_attr, 0)
+    }
+    .unwrap_or_else(|| self_attr.clone());
+    let mut doc = f.doc.clone();
+    if f.readonly {
+        doc = Some(
+            format!(
+                "{}\n\nRead-only: set by the server, never sent.",
+                doc.unwrap_or_default()
+            )
+            .trim()
+            .to_string(),
+        );
+    }
+    if f.write_only {
+        doc = Some(
+            format!(
+                "{}\n\nWrite-only: sent, never returned.",
+                doc.unwrap_or_default()
+            )
+            .trim()
+            .to_string(),
+        );
+    }
+    FieldCtx {
+        attr,
+        wire,
+        annotation,
+        default,
+        doc: doc_of(doc.as_deref(), f.deprecated).map(|d| docstring(&d, "    ")),
+        decode,
+        guard,
+        encode,
+    }
+}
+
+fn record(types: &Types, name: &str, doc: &str, fields: &[Field]) -> RecordCtx {
+    let mut scope = Scope::with_reserved(&["from_json", "to_json"]);
+    let all: Vec<(FieldCtx, bool)> = fields
+        .iter()
+        .map(|f| {
+            (
+                field(types, f, scope.claim(&names::value_name(&f.name)), ""),
+                f.readonly,
+            )
+        })
+        .collect();
+    let mut ctor: Vec<FieldCtx> = all
+        .iter()
+        .filter(|(f, _)| f.default.is_none())
+        .map(|(f, _)| f.clone())
+        .collect();
+    ctor.extend(
+        all.iter()
+            .filter(|(f, _)| f.default.is_some())
+            .map(|(f, _)| f.clone()),
+    );
+    RecordCtx {
+        name: name.to_string(),
+        doc: docstring(doc, "    "),
+        fields: ctor,
+        decode: all.iter().map(|(f, _)| f.clone()).collect(),
+        encode: all
+            .into_iter()
+            .filter(|(_, ro)| !ro)
+            .map(|(f, _)| f)
+            .collect(),
+    }
+}
+
+/// Aliases in an order where every alias comes after the aliases it uses.
+fn aliases(spec: &Spec, types: &Types) -> Vec<AliasCtx> {
+    fn uses<'a>(ty: &'a Ty, out: &mut Vec<&'a str>) {
+        match &ty.kind {
+            gatic_ir::TyKind::Named(n) => out.push(n),
+            gatic_ir::TyKind::List(t) | gatic_ir::TyKind::Map(t) => uses(t, out),
+            gatic_ir::TyKind::Primitive(_) => {}
+        }
+    }
+    fn visit<'a>(spec: &'a Spec, name: &'a str, seen: &mut Vec<&'a str>, order: &mut Vec<&'a str>) {
+        if seen.contains(&name) {
+            return;
+        }
+        seen.push(name);
+        if let Some(TypeDefKind::Alias { target }) = spec.head.ty(name).map(|d| &d.kind) {
+            let mut deps = Vec::new();
+            uses(target, &mut deps);
+            for d in deps {
+                visit(spec, d, seen, order);
+            }
+            order.push(name);
+        }
+    }
+    let mut seen = Vec::new();
+    let mut order = Vec::new();
+    for def in &spec.head.types {
+        visit(spec, &def.name, &mut seen, &mut order);
+    }
+    order
+        .into_iter()
+        .filter_map(|name| {
+            let def = spec.head.ty(name)?;
+            let TypeDefKind::Alias { target } = &def.kind else {
+                return None;
+            };
+            Some(AliasCtx {
+                name: types.classes[name].clone(),
+                annotation: types.annotation(target, ""),
+                doc: doc_of(def.doc.as_deref(), def.deprecated).map(|d| docstring(&d, "")),
+            })
+        })
+        .collect()
+}
+
+fn error(spec: &Spec, types: &Types, e: &ErrorDef) -> ErrorCtx {
+    let mut scope = Scope::with_reserved(RESERVED_ERROR_ATTRS);
+    let fields = e
+        .fields
+        .iter()
+        .map(|f| field(types, f, scope.claim(&names::value_name(&f.name)), "_m."))
+        .collect();
+    let doc = e
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` error.", e.name));
+    ErrorCtx {
+        name: types.classes[&e.name].clone(),
+        doc: docstring(
+            &format!(
+                "{doc}\n\nHTTP {}; the problem+json payload's fields are attributes.",
+                e.status
+            ),
+            "    ",
+        ),
+        status: e.status,
+        type_uri: string(&format!(
+            "urn:problem:{}:{}",
+            gatic_ir::ident::kebab(&spec.service.name),
+            gatic_ir::ident::kebab(&e.name)
+        )),
+        title: string(&e.name),
+        fields,
+    }
+}
+
+fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
+    let mut scope = Scope::with_reserved(&["self", "timeout"]);
+    let body_name = r.body.as_ref().map(|_| scope.claim("body"));
+    let attrs: Vec<String> = r
+        .params
+        .iter()
+        .map(|p| scope.claim(&names::value_name(&p.name)))
+        .collect();
+
+    let mut positional = Vec::new();
+    let mut keyword = Vec::new();
+    let mut args_doc = Vec::new();
+    let mut params = Vec::new();
+    let mut summary_args = Vec::new();
+    for (p, attr) in r.params.iter().zip(&attrs) {
+        let default = p
+            .default
+            .as_ref()
+            .and_then(|v| types.scalar_default(&p.ty, v, "_m."));
+        let absent = p.optional || (p.default.is_some() && default.is_none());
+        let annotation = if absent {
+            format!("_t.Optional[{}]", types.annotation_non_null(&p.ty, "_m."))
+        } else {
+            types.annotation(&p.ty, "_m.")
+        };
+        let location = match p.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        };
+        let mut pdoc = p
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` {location} parameter.", p.wire_name));
+        if absent && p.default.is_some() {
+            pdoc = format!("{pdoc} Left out (the server's default) when `None`.")
+                .trim()
+                .to_string();
+        }
+        if p.deprecated {
+            pdoc = format!("{pdoc} Deprecated.").trim().to_string();
+        }
+        if !pdoc.is_empty() {
+            args_doc.push(format!("{attr}: {pdoc}"));
+        }
+        match p.location {
+            ParamLocation::Path => {
+                positional.push(format!("{attr}: {annotation}"));
+                summary_args.push(attr.clone());
+            }
+            _ => {
+                let (list, wire) = match p.location {
+                    ParamLocation::Query => ("_query", &p.wire_name),
+                    ParamLocation::Header => ("_headers", &p.wire_name),
+                    _ => ("_cookies", &p.wire_name),
+                };
+                let value = if absent || !p.ty.nullable {
+                    types.encoder_non_null(&p.ty, attr, 0)
+                } else {
+                    types.encoder(&p.ty, attr, 0)
+                }
+                .unwrap_or_else(|| attr.clone());
+                params.push(ParamCtx {
+                    list: list.to_string(),
+                    wire: string(wire),
+                    attr: attr.clone(),
+                    guarded: absent,
+                    value,
+                });
+                match (absent, &default) {
+                    (true, _) => {
+                        keyword.push(format!("{attr}: {annotation} = None"));
+                        summary_args.push(format!("{attr}=None"));
+                    }
+                    (false, Some(d)) => {
+                        keyword.push(format!("{attr}: {annotation} = {d}"));
+                        summary_args.push(format!("{attr}={}", d.trim_start_matches("_m.")));
+                    }
+                    (false, None) => {
+                        keyword.push(format!("{attr}: {annotation}"));
+                        summary_args.push(format!("{attr}=…"));
+                    }
+                }
+            }
+        }
+    }
+    if let (Some(ty), Some(name)) = (&r.body, &body_name) {
+        positional.push(format!("{name}: {}", types.annotation(ty, "_m.")));
+        summary_args.insert(positional.len() - 1, name.clone());
+        args_doc.insert(0, format!("{name}: The request body."));
+    }
+    let mut signature = positional;
+    signature.push("*".into());
+    signature.extend(keyword);
+    signature.push("timeout: _t.Optional[float] = None".into());
+    args_doc.push(
+        "timeout: Seconds to wait for each attempt; the client's timeout when `None`.".into(),
+    );
+
+    let path = if r.path.is_empty() {
+        string("/")
+    } else {
+        let mut parts: Vec<String> = Vec::new();
+        let mut literal = String::new();
+        for seg in &r.path {
+            literal.push('/');
+            match seg {
+                PathSegment::Literal(l) => literal.push_str(l),
+                PathSegment::Param(name) => {
+                    parts.push(string(&literal));
+                    literal.clear();
+                    let (p, attr) = r
+                        .params
+                        .iter()
+                        .zip(&attrs)
+                        .find(|(p, _)| &p.name == name)
+                        .map_or((None, name.clone()), |(p, a)| (Some(p), a.clone()));
+                    let value = p
+                        .and_then(|p| types.encoder(&p.ty, &attr, 0))
+                        .unwrap_or_else(|| attr.clone());
+                    parts.push(format!("_rt.segment({value})"));
+                }
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(string(&literal));
+        }
+        parts.join(" + ")
+    };
+
+    let returns_body = r.returns.as_ref().filter(|_| r.method != Method::Head);
+    let idempotency_key = r.params.iter().zip(&attrs).find(|(p, _)| {
+        p.location == ParamLocation::Header && p.wire_name.eq_ignore_ascii_case("Idempotency-Key")
+    });
+    let idempotent = if r.method.is_idempotent() {
+        "True".to_string()
+    } else if let Some((p, attr)) = idempotency_key {
+        if p.optional {
+            format!("{attr} is not None")
+        } else {
+            "True".to_string()
+        }
+    } else {
+        "False".to_string()
+    };
+
+    let mut doc = r
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("Calls `{}`.", r.name));
+    if r.deprecated {
+        doc.push_str("\n\nDeprecated.");
+    }
+    doc.push_str(&format!(
+        "\n\n`{} {}`",
+        r.method.as_str(),
+        r.path_template()
+    ));
+    doc.push_str("\n\nArgs:");
+    for a in &args_doc {
+        doc.push_str(&format!("\n    {a}"));
+    }
+    if let Some(ty) = returns_body {
+        doc.push_str(&format!(
+            "\n\nReturns:\n    {} (HTTP {}).",
+            types.annotation(ty, "").replace("_t.", ""),
+            r.status
+        ));
+    }
+    doc.push_str("\n\nRaises:");
+    for e in &r.errors {
+        let def = spec.head.error(e);
+        let edoc = def
+            .and_then(|d| d.doc.as_deref())
+            .and_then(|d| d.lines().next())
+            .map_or(String::new(), |d| format!(" {d}"));
+        let status = def.map_or(0, |d| d.status);
+        let class = types.classes.get(e).map_or(e.as_str(), String::as_str);
+        doc.push_str(&format!("\n    {class}: HTTP {status}.{edoc}"));
+    }
+    doc.push_str("\n    ApiError: Any other error response (validation, auth, overload…).");
+    doc.push_str("\n    TransportError: No response arrived (connection failed or timed out).");
+
+    let name = names::value_name(&r.name);
+    RouteCtx {
+        summary: format!("client.{name}({})", summary_args.join(", ")),
+        summary_doc: r
+            .doc
+            .as_deref()
+            .and_then(|d| d.lines().next())
+            .unwrap_or("")
+            .replace('|', "\\|"),
+        name,
+        doc: docstring(&doc, "        "),
+        signature,
+        returns: returns_body.map_or("None".into(), |t| types.annotation(t, "_m.")),
+        method: string(r.method.as_str()),
+        path,
+        has_query: params.iter().any(|p| p.list == "_query"),
+        has_headers: params.iter().any(|p| p.list == "_headers"),
+        has_cookies: params.iter().any(|p| p.list == "_cookies"),
+        params,
+        body: r
+            .body
+            .as_ref()
+            .zip(body_name.as_ref())
+            .map(|(ty, name)| types.encoder(ty, name, 0).unwrap_or_else(|| name.clone())),
+        auth: match &r.auth {
+            Auth::None => "None".into(),
+            Auth::Bearer => "(\"bearer\", \"\")".into(),
+            Auth::ApiKey { header } => format!("(\"api_key\", {})", string(header)),
+        },
+        idempotent,
+        decode: returns_body
+            .map(|t| format!("{}(_response.json(), \"\")", types.decoder(t, "_m."))),
+    }
+}

@@ -1,0 +1,128 @@
+//! Shared by the tests: the specs to generate from, writing an SDK to disk,
+//! and running Python tools with a message that says how to install them.
+
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gatic_ir::{OutputFile, Spec};
+
+#[path = "../../../rust/tests/fixture/mod.rs"]
+pub mod fixture;
+
+/// Reads spec files under one folder.
+struct FsLoader(PathBuf);
+
+impl gatic_check::Loader for FsLoader {
+    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(self.0.join(path)).map_err(|e| e.to_string())
+    }
+}
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Compiles `root` (relative to `dir`) with the checker.
+pub fn compile(dir: &Path, root: &str) -> Spec {
+    let compiled = gatic_check::compile(root, &FsLoader(dir.to_path_buf()));
+    match compiled.spec {
+        Some(spec) => spec,
+        None => panic!("{root} does not compile: {:#?}", compiled.diagnostics),
+    }
+}
+
+/// Every spec the tests generate from, by name: the IR fixtures, then each
+/// valid corpus spec (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
+pub fn corpus() -> Vec<(String, Spec)> {
+    let mut specs = vec![
+        ("kitchen_sink".to_string(), fixture::kitchen_sink()),
+        ("minimal".to_string(), fixture::minimal()),
+    ];
+    let dir = workspace().join("specs/valid");
+    let mut roots = Vec::new();
+    for entry in std::fs::read_dir(&dir)
+        .expect("specs/valid exists")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            if entry.path().join("main.gati").is_file() {
+                roots.push(format!("{name}/main.gati"));
+            }
+        } else if name.ends_with(".gati") {
+            roots.push(name);
+        }
+    }
+    roots.sort();
+    for root in roots {
+        let name = root
+            .trim_end_matches(".gati")
+            .trim_end_matches("/main")
+            .to_string();
+        specs.push((format!("corpus_{name}"), compile(&dir, &root)));
+    }
+    specs
+}
+
+/// The users example's spec.
+pub fn users_example() -> Spec {
+    compile(&workspace().join("examples/users"), "users.gati")
+}
+
+/// Writes `files` under `target/gatic-sdk/python/<name>/` (emptied first)
+/// and returns that folder.
+pub fn write(name: &str, files: &[OutputFile]) -> PathBuf {
+    let out = workspace().join("target/gatic-sdk/python").join(name);
+    let _ = std::fs::remove_dir_all(&out);
+    for file in files {
+        let path = out.join(&file.path);
+        std::fs::create_dir_all(path.parent().expect("files are in folders")).expect("mkdir");
+        std::fs::write(&path, &file.contents).expect("write");
+    }
+    out
+}
+
+/// The Python interpreter: `$PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Fails, with the install command, unless mypy runs.
+pub fn require_mypy() {
+    let ok = Command::new(python())
+        .args(["-m", "mypy", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "mypy is missing: install it with `{} -m pip install mypy` (CI does this in .ci/run)",
+        python()
+    );
+}
+
+/// Runs `cmd`, failing the test with its output unless it succeeds.
+pub fn run(cmd: &mut Command) -> String {
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run {cmd:?}: {e} (is python3 installed?)"),
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+/// `python3 -m mypy --strict`, caching under `target/` rather than in the
+/// source tree.
+pub fn mypy() -> Command {
+    let mut cmd = Command::new(python());
+    cmd.args(["-m", "mypy", "--strict", "--no-incremental", "--cache-dir"])
+        .arg(workspace().join("target/gatic-sdk/python/.mypy_cache"));
+    cmd
+}

@@ -1,0 +1,683 @@
+"""Runtime support shared by every gatic-generated Python SDK.
+
+JSON codecs for the wire contract's scalars, the problem+json error types, and
+the HTTP transport (urllib from the standard library) with timeouts and
+retries. This file is hand-written and identical in every SDK; the generator
+only prepends its header line. Standard library only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime
+import decimal
+import email.utils
+import enum
+import http.client
+import json
+import random
+import re
+import socket
+import time
+import typing
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+T = typing.TypeVar("T")
+E = typing.TypeVar("E", bound=enum.Enum)
+
+Decoder = typing.Callable[[object, str], T]
+"""Turns a JSON value found at a JSON pointer into a typed value."""
+
+
+class Unset:
+    """The type of `UNSET`: a member left out, as opposed to sent as `null`."""
+
+    _instance: typing.ClassVar[typing.Optional[Unset]] = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: typing.Final = Unset()
+"""Marks an optional, nullable field as absent (`None` would send `null`)."""
+
+
+class DecodeError(ValueError):
+    """A response did not match the SDK's models."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path or '/'}: {message}")
+        self.path = path
+        """The JSON pointer of the offending value."""
+        self.message = message
+        """What was wrong."""
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def pointer(path: str, name: str) -> str:
+    """The JSON pointer of member `name` below `path`."""
+    return path + "/" + name.replace("~", "~0").replace("/", "~1")
+
+
+# Decoders: (value, path) -> typed value, raising DecodeError.
+
+
+def decode_any(value: object, path: str) -> typing.Any:
+    """Any JSON value, as `json` parsed it."""
+    return value
+
+
+def decode_str(value: object, path: str) -> str:
+    """A JSON string."""
+    if isinstance(value, str):
+        return value
+    raise DecodeError(path, f"expected a string, got {_kind(value)}")
+
+
+def decode_bool(value: object, path: str) -> bool:
+    """`true` or `false`."""
+    if isinstance(value, bool):
+        return value
+    raise DecodeError(path, f"expected a boolean, got {_kind(value)}")
+
+
+def decode_int(value: object, path: str) -> int:
+    """A JSON integer; Python's `int` keeps every digit of an int64."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise DecodeError(path, f"expected an integer, got {_kind(value)}")
+
+
+def decode_float(value: object, path: str) -> float:
+    """A JSON number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise DecodeError(path, f"expected a number, got {_kind(value)}")
+
+
+def decode_decimal(value: object, path: str) -> decimal.Decimal:
+    """A decimal sent as a string of digits (a JSON number is accepted too)."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        try:
+            result = decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            pass
+        else:
+            if result.is_finite():
+                return result
+    raise DecodeError(path, f"expected a decimal string, got {_kind(value)}")
+
+
+def decode_uuid(value: object, path: str) -> uuid.UUID:
+    """A hyphenated UUID string."""
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise DecodeError(path, f"expected a UUID string, got {_kind(value)}")
+
+
+def decode_date(value: object, path: str) -> datetime.date:
+    """A calendar date, `YYYY-MM-DD`."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise DecodeError(path, f"expected a date (YYYY-MM-DD), got {_kind(value)}")
+
+
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z"
+)
+
+
+def decode_datetime(value: object, path: str) -> datetime.datetime:
+    """An RFC 3339 timestamp; always timezone-aware, fractions beyond
+    microseconds are cut off."""
+    if isinstance(value, str):
+        m = _DATETIME.match(value)
+        if m is not None:
+            year, month, day, hour, minute, second = (int(g) for g in m.group(1, 2, 3, 4, 5, 6))
+            micros = int((m.group(7) or "0")[:6].ljust(6, "0"))
+            if m.group(8):
+                tz = datetime.timezone.utc
+            else:
+                offset = datetime.timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
+                tz = datetime.timezone(-offset if m.group(9) == "-" else offset)
+            try:
+                return datetime.datetime(year, month, day, hour, minute, min(second, 59), micros, tz)
+            except ValueError:
+                pass
+    raise DecodeError(path, f"expected an RFC 3339 timestamp, got {_kind(value)}")
+
+
+def decode_bytes(value: object, path: str) -> bytes:
+    """Standard base64."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    raise DecodeError(path, f"expected base64 text, got {_kind(value)}")
+
+
+def decode_object(value: object, path: str) -> typing.Dict[str, object]:
+    """A JSON object."""
+    if isinstance(value, dict):
+        return typing.cast(typing.Dict[str, object], value)
+    raise DecodeError(path, f"expected an object, got {_kind(value)}")
+
+
+def decode_list(item: Decoder[T]) -> Decoder[typing.List[T]]:
+    """A decoder for a JSON array whose items `item` decodes."""
+
+    def decode(value: object, path: str) -> typing.List[T]:
+        if not isinstance(value, list):
+            raise DecodeError(path, f"expected an array, got {_kind(value)}")
+        return [item(v, f"{path}/{i}") for i, v in enumerate(value)]
+
+    return decode
+
+
+def decode_map(item: Decoder[T]) -> Decoder[typing.Dict[str, T]]:
+    """A decoder for a JSON object whose values `item` decodes."""
+
+    def decode(value: object, path: str) -> typing.Dict[str, T]:
+        obj = decode_object(value, path)
+        return {k: item(v, pointer(path, k)) for k, v in obj.items()}
+
+    return decode
+
+
+def decode_nullable(item: Decoder[T]) -> Decoder[typing.Optional[T]]:
+    """A decoder for `null` or what `item` decodes."""
+
+    def decode(value: object, path: str) -> typing.Optional[T]:
+        return None if value is None else item(value, path)
+
+    return decode
+
+
+def decode_enum(cls: typing.Type[E]) -> Decoder[typing.Union[E, str]]:
+    """A decoder for an enum's value string. A value this SDK does not know
+    (the API added it later) is kept as the plain string, so it survives a
+    round trip."""
+
+    def decode(value: object, path: str) -> typing.Union[E, str]:
+        text = decode_str(value, path)
+        try:
+            return cls(text)
+        except ValueError:
+            return text
+
+    return decode
+
+
+# Members of objects.
+
+
+def required(obj: typing.Dict[str, object], name: str, path: str, decode: Decoder[T]) -> T:
+    """A member that must be present."""
+    if name not in obj:
+        raise DecodeError(path, f"missing member {name!r}")
+    return decode(obj[name], pointer(path, name))
+
+
+def nullable(
+    obj: typing.Dict[str, object], name: str, path: str, decode: Decoder[T]
+) -> typing.Optional[T]:
+    """A member that may be `null` (absent is read as `null`)."""
+    value = obj.get(name)
+    return None if value is None else decode(value, pointer(path, name))
+
+
+def optional(
+    obj: typing.Dict[str, object], name: str, path: str, decode: Decoder[T]
+) -> typing.Optional[T]:
+    """A member that may be absent (`None` when it is)."""
+    value = obj.get(name)
+    return None if value is None else decode(value, pointer(path, name))
+
+
+def optional_nullable(
+    obj: typing.Dict[str, object], name: str, path: str, decode: Decoder[T]
+) -> typing.Union[T, None, Unset]:
+    """A member that may be absent (`UNSET`) or `null` (`None`)."""
+    if name not in obj:
+        return UNSET
+    value = obj[name]
+    return None if value is None else decode(value, pointer(path, name))
+
+
+def defaulted(
+    obj: typing.Dict[str, object], name: str, path: str, decode: Decoder[T], default: object
+) -> T:
+    """A member with a default (JSON) value, used when it is absent."""
+    return decode(obj.get(name, default), pointer(path, name))
+
+
+# Encoders: typed value -> JSON value.
+
+
+def encode_enum(value: typing.Union[enum.Enum, str]) -> str:
+    """An enum member's value string (an unknown value as it came)."""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return value
+
+
+def encode_decimal(value: decimal.Decimal) -> str:
+    """A decimal as a plain string of digits, never in exponent form."""
+    return format(value, "f")
+
+
+def encode_uuid(value: uuid.UUID) -> str:
+    """A UUID, hyphenated and lowercase."""
+    return str(value)
+
+
+def encode_date(value: datetime.date) -> str:
+    """`YYYY-MM-DD`."""
+    return value.isoformat()[:10]
+
+
+def encode_datetime(value: datetime.datetime) -> str:
+    """RFC 3339; a naive datetime is taken to be UTC, and UTC is written `Z`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def encode_bytes(value: bytes) -> str:
+    """Standard base64."""
+    return base64.b64encode(value).decode("ascii")
+
+
+def tagged(tag: str, value: str, payload: object) -> typing.Dict[str, object]:
+    """A tagged union variant: the payload object with the tag member first."""
+    out: typing.Dict[str, object] = {tag: value}
+    if isinstance(payload, dict):
+        out.update(typing.cast(typing.Dict[str, object], payload))
+    return out
+
+
+# Parameters.
+
+
+def param_text(value: object) -> str:
+    """A JSON scalar as it is written in a path, query, header or cookie."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def add_param(pairs: typing.List[typing.Tuple[str, str]], name: str, value: object) -> None:
+    """Appends an encoded parameter; a list repeats the name, `None` adds nothing."""
+    if value is None:
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            add_param(pairs, name, item)
+        return
+    pairs.append((name, param_text(value)))
+
+
+def segment(value: object) -> str:
+    """An encoded value as one percent-encoded path segment."""
+    return urllib.parse.quote(param_text(value), safe="")
+
+
+# Responses and errors.
+
+
+@dataclasses.dataclass
+class Response:
+    """One HTTP response as the transport received it."""
+
+    status: int
+    """The HTTP status."""
+    headers: typing.Dict[str, str]
+    """Headers by lowercase name (repeated headers joined with `, `)."""
+    body: bytes
+    """The raw body."""
+
+    def header(self, name: str) -> typing.Optional[str]:
+        """The header called `name` (any case), if present."""
+        return self.headers.get(name.lower())
+
+    def json(self) -> object:
+        """The body parsed as JSON."""
+        try:
+            return typing.cast(object, json.loads(self.body.decode("utf-8")))
+        except (UnicodeDecodeError, ValueError) as err:
+            raise DecodeError("", f"the response body is not JSON: {err}") from None
+
+
+@dataclasses.dataclass
+class Violation:
+    """One failed check of a request (in 400 and 422 problems)."""
+
+    location: str
+    """`body`, `path`, `query`, `header` or `cookie`."""
+    pointer: str
+    """A JSON pointer to the value (`/tags/3`), or the parameter's name."""
+    rule: str
+    """The rule that failed (`len`, `range`, `pattern`, `format`, `type`…)."""
+    message: str
+    """A human explanation."""
+
+
+@dataclasses.dataclass
+class Problem:
+    """An RFC 9457 problem+json body."""
+
+    type: str
+    """A URI naming the problem (`urn:problem:<service>:<error>` or `about:blank`)."""
+    title: str
+    """The error's name, or the HTTP reason phrase."""
+    status: int
+    """The HTTP status."""
+    detail: typing.Optional[str] = None
+    """A human explanation of this occurrence."""
+    violations: typing.List[Violation] = dataclasses.field(default_factory=list)
+    """Every failed check, for 400 and 422 runtime errors."""
+    members: typing.Dict[str, object] = dataclasses.field(default_factory=dict)
+    """The whole object as received, extension members included."""
+
+    @staticmethod
+    def from_response(response: Response) -> Problem:
+        """The response's problem; a made-up one when the body is not a problem."""
+        try:
+            members = decode_object(response.json(), "")
+        except DecodeError:
+            text = response.body.decode("utf-8", "replace").strip()
+            reason = http.client.responses.get(response.status, "Error")
+            return Problem("about:blank", reason, response.status, text or None)
+        violations: typing.List[Violation] = []
+        raw = members.get("violations")
+        if isinstance(raw, list):
+            for item in raw:
+                if isinstance(item, dict):
+                    violations.append(
+                        Violation(
+                            location=str(item.get("location", "")),
+                            pointer=str(item.get("pointer", "")),
+                            rule=str(item.get("rule", "")),
+                            message=str(item.get("message", "")),
+                        )
+                    )
+        type_ = members.get("type")
+        title = members.get("title")
+        detail = members.get("detail")
+        return Problem(
+            type=type_ if isinstance(type_, str) else "about:blank",
+            title=title if isinstance(title, str) else http.client.responses.get(response.status, "Error"),
+            status=response.status,
+            detail=detail if isinstance(detail, str) else None,
+            violations=violations,
+            members=members,
+        )
+
+
+class ApiError(Exception):
+    """An error response (RFC 9457 problem+json). Errors the spec declares are
+    subclasses carrying their payload's fields as typed attributes; other
+    errors (400, 401, 422 validation, 503…) are this class itself."""
+
+    def __init__(self, response: Response, problem: Problem) -> None:
+        message = f"{problem.status} {problem.title}"
+        if problem.detail:
+            message += f": {problem.detail}"
+        super().__init__(message)
+        self.status: int = response.status
+        """The HTTP status."""
+        self.problem: Problem = problem
+        """The problem+json body."""
+        self.response: Response = response
+        """The whole response."""
+        self.request_id: typing.Optional[str] = response.header("X-Request-Id")
+        """The server's `X-Request-Id`, for its logs."""
+
+    @property
+    def violations(self) -> typing.List[Violation]:
+        """Every failed check, for 400 and 422 runtime errors."""
+        return self.problem.violations
+
+
+class TransportError(Exception):
+    """No response arrived: the connection failed or timed out."""
+
+    def __init__(self, message: str, *, refused: bool = False, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+        """The connection was refused, so the request was never sent."""
+        self.timed_out = timed_out
+        """The attempt timed out."""
+
+
+# The transport.
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """When and how often a call is retried.
+
+    Idempotent calls (GET, HEAD, PUT, DELETE, and POST/PATCH sent with an
+    idempotency key) are retried after connection failures, timeouts and the
+    statuses in `retry_statuses`, with exponential backoff and jitter. Any
+    call is retried after a 503 with `Retry-After` (the server shed it before
+    handling it) or a refused connection. A `Retry-After` longer than
+    `max_retry_after` is not waited for: the error is raised instead."""
+
+    max_attempts: int = 3
+    """Attempts in all, the first included; 1 turns retries off."""
+    initial_backoff: float = 0.2
+    """Seconds before the first retry when the server gives no `Retry-After`."""
+    max_backoff: float = 5.0
+    """The longest backoff, in seconds."""
+    max_retry_after: float = 30.0
+    """The longest `Retry-After`, in seconds, worth waiting for."""
+    retry_statuses: typing.FrozenSet[int] = frozenset({408, 429, 502, 503, 504})
+    """Statuses after which an idempotent call is retried."""
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (from 1)."""
+        ceiling = min(self.max_backoff, self.initial_backoff * (2.0 ** (attempt - 1)))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+Auth = typing.Optional[typing.Tuple[str, str]]
+"""How a route authenticates: `("bearer", "")`, `("api_key", header)` or `None`."""
+
+
+def retry_after(response: Response) -> typing.Optional[float]:
+    """The response's `Retry-After`, in seconds (delta-seconds or an HTTP date)."""
+    value = response.header("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+
+
+class Transport:
+    """Sends requests with urllib: base URL, version header, credentials,
+    timeouts and retries. One per client; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_version: typing.Optional[str],
+        user_agent: str,
+        token: typing.Optional[str],
+        api_key: typing.Optional[str],
+        timeout: float,
+        retry: RetryPolicy,
+        headers: typing.Mapping[str, str],
+        on_response: typing.Optional[typing.Callable[[Response], None]],
+        error_for: typing.Callable[[Response], ApiError],
+        opener: typing.Optional[urllib.request.OpenerDirector],
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_version = api_version
+        self.user_agent = user_agent
+        self.token = token
+        self.api_key = api_key
+        self.timeout = timeout
+        self.retry = retry
+        self.headers = dict(headers)
+        self.on_response = on_response
+        self.error_for = error_for
+        self.opener = opener or urllib.request.build_opener()
+        self.sleep: typing.Callable[[float], None] = time.sleep
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: typing.Sequence[typing.Tuple[str, str]] = (),
+        headers: typing.Sequence[typing.Tuple[str, str]] = (),
+        cookies: typing.Sequence[typing.Tuple[str, str]] = (),
+        body: object = UNSET,
+        auth: Auth = None,
+        idempotent: bool,
+        timeout: typing.Optional[float] = None,
+    ) -> Response:
+        """Sends one call, retrying as the policy allows; returns a 2xx
+        response or raises `ApiError` (or a subclass) or `TransportError`."""
+        url = self.base_url + path
+        if query:
+            url += "?" + urllib.parse.urlencode(list(query))
+        all_headers: typing.Dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
+        if self.api_version is not None:
+            all_headers["Gati-Version"] = self.api_version
+        all_headers.update(self.headers)
+        if auth is not None:
+            kind, header = auth
+            if kind == "bearer" and self.token is not None:
+                all_headers["Authorization"] = "Bearer " + self.token
+            elif kind == "api_key" and self.api_key is not None:
+                all_headers[header] = self.api_key
+        for name, value in headers:
+            all_headers[name] = value
+        if cookies:
+            all_headers["Cookie"] = "; ".join(
+                f"{name}={urllib.parse.quote(value, safe='')}" for name, value in cookies
+            )
+        data: typing.Optional[bytes] = None
+        if not isinstance(body, Unset):
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            all_headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            attempt += 1
+            request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+            try:
+                response = self._once(request, self.timeout if timeout is None else timeout)
+            except TransportError as err:
+                if attempt < self.retry.max_attempts and (idempotent or err.refused):
+                    self.sleep(self.retry.backoff(attempt))
+                    continue
+                raise
+            if self.on_response is not None:
+                self.on_response(response)
+            if 200 <= response.status < 300:
+                return response
+            delay = self._retry_delay(response, attempt, idempotent)
+            if delay is None:
+                raise self.error_for(response)
+            self.sleep(delay)
+
+    def _retry_delay(self, response: Response, attempt: int, idempotent: bool) -> typing.Optional[float]:
+        if attempt >= self.retry.max_attempts:
+            return None
+        after = retry_after(response)
+        if after is not None and after > self.retry.max_retry_after:
+            return None
+        if response.status == 503 and after is not None:
+            return after
+        if idempotent and response.status in self.retry.retry_statuses:
+            return after if after is not None else self.retry.backoff(attempt)
+        return None
+
+    def _once(self, request: urllib.request.Request, timeout: float) -> Response:
+        try:
+            with self.opener.open(request, timeout=timeout) as raw:
+                reply = typing.cast(http.client.HTTPResponse, raw)
+                return Response(reply.status, _headers(reply.headers.items()), reply.read())
+        except urllib.error.HTTPError as err:
+            try:
+                body = err.read()
+            except (OSError, http.client.HTTPException):
+                body = b""
+            return Response(err.code, _headers(err.headers.items() if err.headers else []), body)
+        except urllib.error.URLError as err:
+            reason = err.reason
+            raise TransportError(
+                f"{request.get_method()} {request.full_url}: {reason}",
+                refused=isinstance(reason, ConnectionRefusedError),
+                timed_out=isinstance(reason, _TIMEOUTS),
+            ) from err
+        except _TIMEOUTS as err:
+            raise TransportError(f"{request.get_method()} {request.full_url}: timed out", timed_out=True) from err
+        except (OSError, http.client.HTTPException) as err:
+            raise TransportError(f"{request.get_method()} {request.full_url}: {err}") from err
+
+
+# `socket.timeout` became an alias of `TimeoutError` only in Python 3.10.
+_TIMEOUTS = (TimeoutError, socket.timeout)
+
+
+def _headers(items: typing.Iterable[typing.Tuple[str, str]]) -> typing.Dict[str, str]:
+    out: typing.Dict[str, str] = {}
+    for name, value in items:
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
