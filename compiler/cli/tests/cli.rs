@@ -136,3 +136,83 @@ fn build_refuses_an_invalid_spec_and_writes_nothing() {
     assert_eq!(res.status.code(), Some(1));
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn deploy_renders_an_overlay_and_explains_a_missing_cluster() {
+    let out_dir = common::root().join("target/gatic-cli-deploy");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = out_dir.to_string_lossy().into_owned();
+    let built = gatic(&["build", "examples/users/users.gati", "--out", &out]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    for file in [
+        "server/Cargo.toml",
+        "openapi/openapi.json",
+        "deploy/Dockerfile",
+        "sdk/typescript/package.json",
+        "sdk/go/go.mod",
+    ] {
+        assert!(out_dir.join(file).is_file(), "{file} was not written");
+    }
+
+    let rendered = gatic(&[
+        "deploy",
+        "prod",
+        "--dry-run",
+        "--out",
+        &out,
+        "--image",
+        "1.2.3",
+    ]);
+    assert_eq!(
+        rendered.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let yaml = String::from_utf8_lossy(&rendered.stdout);
+    for kind in [
+        "kind: Deployment",
+        "kind: Service",
+        "kind: HorizontalPodAutoscaler",
+        "kind: PodDisruptionBudget",
+        "kind: ConfigMap",
+    ] {
+        assert!(
+            yaml.contains(kind),
+            "{kind} missing from the rendered overlay"
+        );
+    }
+    assert!(yaml.contains(":1.2.3"), "--image sets the tag");
+
+    let unknown = gatic(&["deploy", "staging", "--dry-run", "--out", &out]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("prod"),
+        "lists the overlays that exist"
+    );
+
+    // Without --dry-run kubectl needs a cluster; none answers at this address.
+    let kubeconfig = out_dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: none\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: none\n  context:\n    cluster: none\n    user: nobody\ncurrent-context: none\nusers:\n- name: nobody\n  user:\n    token: not-a-token\n",
+    )
+    .expect("write kubeconfig");
+    let applied = Command::new(env!("CARGO_BIN_EXE_gatic"))
+        .args(["deploy", "dev", "--out", &out])
+        .env("KUBECONFIG", &kubeconfig)
+        .current_dir(common::root())
+        .output()
+        .expect("run gatic");
+    assert_eq!(applied.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&applied.stderr);
+    assert!(
+        stderr.contains("--dry-run") || stderr.contains("cluster"),
+        "{stderr}"
+    );
+}
