@@ -115,6 +115,9 @@ pub(crate) struct Ctx<'a> {
     broken_alias: BTreeSet<usize>,
     /// Records derived from each record by spread or `without`, by name.
     pub derived: BTreeMap<String, Vec<String>>,
+    /// Converters named by `changed from … via`, with the types they convert
+    /// (old, new) and where they were first named.
+    pub converters: Vec<(String, Ty, Ty, Span)>,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -132,6 +135,7 @@ pub(crate) fn check(
         record_memo: Vec::new(),
         broken_alias: BTreeSet::new(),
         derived: BTreeMap::new(),
+        converters: Vec::new(),
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();

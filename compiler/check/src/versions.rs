@@ -155,10 +155,14 @@ impl Ctx<'_> {
                 seen.push((key, c.span));
             }
         }
-        let requests = request_types(api);
+        let reach = Reach {
+            requests: request_types(api),
+            sent: reachable(api, true),
+            received: reachable(api, false),
+        };
         let mut changes = Vec::new();
         for c in e.changes.iter().rev() {
-            if let Some(change) = self.undo_change(c, date, api, &requests) {
+            if let Some(change) = self.undo_change(c, date, api, &reach) {
                 changes.push(change);
             }
         }
@@ -176,7 +180,7 @@ impl Ctx<'_> {
         c: &ast::Change,
         date: &str,
         api: &mut ir::Api,
-        requests: &BTreeSet<String>,
+        reach: &Reach,
     ) -> Option<ir::Change> {
         match &c.target {
             ChangeTarget::Member { owner, member, ty } => {
@@ -216,9 +220,17 @@ impl Ctx<'_> {
                     }
                 };
                 if is_enum {
-                    self.undo_enum_change(c, owner, member, date, api)
+                    self.undo_enum_change(c, owner, member, date, api, reach)
                 } else {
-                    self.undo_field_change(c, owner, member, ty.as_ref(), date, api, requests)
+                    self.undo_field_change(
+                        c,
+                        owner,
+                        member,
+                        ty.as_ref(),
+                        date,
+                        api,
+                        &reach.requests,
+                    )
                 }
             }
             ChangeTarget::Type(name) => {
@@ -270,6 +282,7 @@ impl Ctx<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // One change's pieces; a struct would only rename them.
     fn undo_enum_change(
         &mut self,
         c: &ast::Change,
@@ -277,6 +290,7 @@ impl Ctx<'_> {
         member: &ast::Ident,
         date: &str,
         api: &mut ir::Api,
+        reach: &Reach,
     ) -> Option<ir::Change> {
         let values: Vec<String> = match api.ty(&owner.name).map(|t| &t.kind) {
             Some(TypeDefKind::Enum { values }) => values.iter().map(|v| v.name.clone()).collect(),
@@ -322,6 +336,22 @@ impl Ctx<'_> {
                 }
                 if let Some(f) = fallback {
                     check_value(self, f, "fallback");
+                } else if reach.received.contains(&owner.name) {
+                    self.push(
+                        Diagnostic::error(
+                            codes::MISSING_DEFAULT,
+                            c.span,
+                            format!(
+                                "`{}` is sent in responses, and clients older than {date} cannot parse `{}`: name the value they get instead",
+                                owner.name, member.name
+                            ),
+                        )
+                        .with_label("add `fallback VALUE`")
+                        .with_note(format!(
+                            "for example `{}.{} added fallback …`, with a value old clients know",
+                            owner.name, member.name
+                        )),
+                    );
                 }
                 if let Some(TypeDefKind::Enum { values }) = api
                     .types
@@ -357,6 +387,22 @@ impl Ctx<'_> {
                 }
                 if let Some(m) = map {
                     check_value(self, m, "mapping");
+                } else if reach.sent.contains(&owner.name) {
+                    self.push(
+                        Diagnostic::error(
+                            codes::MISSING_DEFAULT,
+                            c.span,
+                            format!(
+                                "`{}` is sent in requests, and clients older than {date} may still send `{}`: name the value it becomes",
+                                owner.name, member.name
+                            ),
+                        )
+                        .with_label("add `map VALUE`")
+                        .with_note(format!(
+                            "for example `{}.{} removed map …`, with a value that still exists",
+                            owner.name, member.name
+                        )),
+                    );
                 }
                 if let Some(TypeDefKind::Enum { values }) = api
                     .types
@@ -627,6 +673,53 @@ impl Ctx<'_> {
             }
             ChangeKind::Retyped { from, via } => {
                 let old: Ty = self.resolve_ty(from)?;
+                if old == field.ty {
+                    return self.bad_change(
+                        from.span,
+                        format!("`{o}.{m}` already has the type `{}` at version {date}: there is nothing to convert", crate::check::show_ty(&old)),
+                        "the same type as the field's",
+                    );
+                }
+                if old.kind == field.ty.kind && old.nullable == field.ty.nullable {
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_CHANGE,
+                            from.span,
+                            format!("only the refinements of `{o}.{m}` changed, which needs no converter"),
+                        )
+                        .with_label("same type, other refinements")
+                        .with_note(format!("write `{o}.{m} refined from @…` with the old refinements")),
+                    );
+                    return None;
+                }
+                let same = self.converters.iter().find(|(n, ..)| *n == via.name).cloned();
+                match same {
+                    Some((_, a, b, first)) if a != old || b != field.ty => {
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_CHANGE,
+                                via.span,
+                                format!(
+                                    "the converter `{}` already converts `{}` to `{}`; one converter has one signature",
+                                    via.name,
+                                    crate::check::show_ty(&a),
+                                    crate::check::show_ty(&b)
+                                ),
+                            )
+                            .with_label(format!(
+                                "converts `{}` to `{}` here",
+                                crate::check::show_ty(&old),
+                                crate::check::show_ty(&field.ty)
+                            ))
+                            .with_secondary(first, "also named here")
+                            .with_note("give this conversion its own converter name"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => self
+                        .converters
+                        .push((via.name.clone(), old.clone(), field.ty.clone(), via.span)),
+                }
                 each_field(api, &self.family(o), m, |f| f.ty = old.clone());
                 Some(ir::Change::FieldRetyped {
                     owner,
@@ -831,10 +924,45 @@ fn fields_of<'x>(api: &'x mut ir::Api, owner: &str) -> Option<&'x mut Vec<ir::Fi
         .map(|e| &mut e.fields)
 }
 
+/// Which types the requests and the responses of one version reach.
+struct Reach {
+    /// Types request bodies reach (record fields there need defaults).
+    requests: BTreeSet<String>,
+    /// Types anything clients send reaches: bodies and parameters.
+    sent: BTreeSet<String>,
+    /// Types anything clients receive reaches: success types and error payloads.
+    received: BTreeSet<String>,
+}
+
+/// The names of the types that what clients send (`sent`) or what they
+/// receive (`!sent`) reaches.
+fn reachable(api: &ir::Api, sent: bool) -> BTreeSet<String> {
+    let mut stack: Vec<&Ty> = Vec::new();
+    for r in &api.routes {
+        if sent {
+            stack.extend(r.params.iter().map(|p| &p.ty));
+            stack.extend(r.body.iter());
+        } else {
+            stack.extend(r.returns.iter());
+            for e in r.errors.iter().filter_map(|e| api.error(e)) {
+                stack.extend(e.fields.iter().map(|f| &f.ty));
+            }
+        }
+    }
+    walk(api, stack)
+}
+
 /// The names of the types that request bodies reach.
 pub(crate) fn request_types(api: &ir::Api) -> BTreeSet<String> {
+    walk(
+        api,
+        api.routes.iter().filter_map(|r| r.body.as_ref()).collect(),
+    )
+}
+
+/// The names of the types `stack` reaches, through records, unions and aliases.
+fn walk<'a>(api: &'a ir::Api, mut stack: Vec<&'a Ty>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut stack: Vec<&Ty> = api.routes.iter().filter_map(|r| r.body.as_ref()).collect();
     while let Some(ty) = stack.pop() {
         match &ty.kind {
             TyKind::Primitive(_) => {}

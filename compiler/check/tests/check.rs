@@ -435,6 +435,18 @@ fn versions() {
             ),
         ),
         (
+            "converters that cannot be derived or clash",
+            format!(
+                "{base}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    User.name changed from string via same\n    User.age changed from int32 via refine\n    User.id changed from string via from_text\n    User.nick changed from int32 via from_text\n  }}\n}}"
+            ),
+        ),
+        (
+            "enum values old clients cannot handle",
+            format!(
+                "{base}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    Role.guest added\n    Role.owner removed\n  }}\n}}"
+            ),
+        ),
+        (
             "two versions blocks",
             format!(
                 "{base}versions {{\n  2025-01-01 \"a\"\n}}\nversions {{\n  2025-02-01 \"b\"\n}}"

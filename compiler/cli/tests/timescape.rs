@@ -211,11 +211,7 @@ fn check_against_a_git_revision() {
     let old = evolution("covered_history", "old");
     // Split the old spec over two files, to read a `use`d file from git too.
     let (head, tail) = old.split_at(old.find("/// A customer.").unwrap_or(0));
-    std::fs::write(
-        dir.join("api/main.gati"),
-        format!("use \"types.gati\"\n{head}"),
-    )
-    .expect("write");
+    let (doc, head) = head.split_at(head.find('\n').map_or(0, |i| i + 1));
     std::fs::write(
         dir.join("api/types.gati"),
         tail.split("/// Fetch").next().unwrap_or(""),
@@ -225,7 +221,7 @@ fn check_against_a_git_revision() {
         .find("/// Fetch")
         .map(|i| tail[i..].to_string())
         .unwrap_or_default();
-    let main = format!("use \"types.gati\"\n{head}{routes}");
+    let main = format!("{doc}use \"types.gati\"\n{head}{routes}");
     std::fs::write(dir.join("api/main.gati"), &main).expect("write");
     let first = gatic(&dir, &["check", "api/main.gati"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));

@@ -1,0 +1,304 @@
+//! Coverage: which breaking changes between two specs the new spec's version
+//! history explains, so the generated transformers keep old clients working.
+//!
+//! The old spec's head was released as some date D (its newest version). The
+//! new spec rebuilds D from its own history (its version dated D, else the
+//! newest one before D): that rebuilt API, R, is what the new spec promises
+//! clients of D. Then, for every breaking finding of `diff(old head, new head)`:
+//!
+//! - in `diff(R, new head)` and not in `diff(old head, R)`: **covered**, by the
+//!   first version after R whose own step shows it;
+//! - otherwise **uncovered**: either the history rebuilds D with the change
+//!   already in it (an unrecorded head change, or a rewritten history), or
+//!   there is no history to rebuild D from.
+//!
+//! Rebuilding is lossy in one way: `route r removed` cannot bring the route
+//! back (the head no longer describes it), so before comparing, R gets the
+//! routes that later versions removed, copied from the old head.
+
+use gatic_ir::{Api, Change, Spec, Ty, TyKind, TypeDefKind, Version};
+
+use crate::diff::{Finding, diff_api};
+use crate::rules::Severity;
+
+/// How a change affects old clients, given the new spec's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not breaking.
+    Compatible,
+    /// Breaking, but a version change records it, so old clients keep working.
+    Covered {
+        /// The version whose changes record it.
+        version: String,
+    },
+    /// Breaking and not recorded: old clients break. Fails `gatic check --against`.
+    Uncovered {
+        /// Why the history does not cover it.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// `compatible`, `covered` or `uncovered`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Compatible => "compatible",
+            Verdict::Covered { .. } => "covered",
+            Verdict::Uncovered { .. } => "uncovered",
+        }
+    }
+}
+
+/// A finding with its verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Classified {
+    /// What changed.
+    pub finding: Finding,
+    /// What it means for old clients.
+    pub verdict: Verdict,
+}
+
+/// The result of comparing two specs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The old spec's head version, if it has a history.
+    pub old_version: Option<String>,
+    /// The new spec's head version, if it has a history.
+    pub new_version: Option<String>,
+    /// The new spec's version that was rebuilt to stand for the old head.
+    pub baseline: Option<String>,
+    /// Every change, in diff order.
+    pub changes: Vec<Classified>,
+}
+
+impl Report {
+    /// Whether some break is uncovered: `gatic check --against` exits 1.
+    pub fn failed(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| matches!(c.verdict, Verdict::Uncovered { .. }))
+    }
+
+    /// How many changes have each verdict: (compatible, covered, uncovered).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |s: &str| {
+            self.changes
+                .iter()
+                .filter(|c| c.verdict.as_str() == s)
+                .count()
+        };
+        (count("compatible"), count("covered"), count("uncovered"))
+    }
+
+    /// The `versions` changes that would record every uncovered break, deduplicated.
+    pub fn suggestions(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in &self.changes {
+            if let (Verdict::Uncovered { .. }, Some(s)) = (&c.verdict, &c.finding.suggestion)
+                && !out.contains(s)
+            {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Fills in what rebuilding cannot know, from `donor` (the version as
+/// released): each route a version in `later` removed, with the types and
+/// errors it reaches that `api` lacks; and the flags of each field a
+/// version in `later` removed (`T.f: Type removed default v` brings back
+/// only the type, with `v` as its default).
+pub(crate) fn complete(api: &Api, donor: &Api, later: &[Version]) -> Api {
+    let mut api = api.clone();
+    for change in later.iter().flat_map(|v| &v.changes) {
+        if let Change::FieldRemoved { field, .. } = change {
+            restore_field(&mut api, donor, field);
+            continue;
+        }
+        let Change::RouteRemoved { name } = change else {
+            continue;
+        };
+        if api.route(name).is_some() {
+            continue;
+        }
+        let Some(route) = donor.route(name) else {
+            continue;
+        };
+        let mut stack: Vec<&Ty> = route.params.iter().map(|p| &p.ty).collect();
+        stack.extend(route.body.iter().chain(route.returns.iter()));
+        for e in &route.errors {
+            if api.error(e).is_none()
+                && let Some(def) = donor.error(e)
+            {
+                stack.extend(def.fields.iter().map(|f| &f.ty));
+                api.errors.push(def.clone());
+            }
+        }
+        while let Some(t) = stack.pop() {
+            match &t.kind {
+                TyKind::Primitive(_) => {}
+                TyKind::List(i) | TyKind::Map(i) => stack.push(i),
+                TyKind::Named(n) => {
+                    if api.ty(n).is_some() {
+                        continue;
+                    }
+                    let Some(def) = donor.ty(n) else { continue };
+                    match &def.kind {
+                        TypeDefKind::Record { fields } => {
+                            stack.extend(fields.iter().map(|f| &f.ty))
+                        }
+                        TypeDefKind::Union { variants, .. } => {
+                            stack.extend(variants.iter().map(|v| &v.ty))
+                        }
+                        TypeDefKind::Alias { target } => stack.push(target),
+                        TypeDefKind::Enum { .. } => {}
+                    }
+                    api.types.push(def.clone());
+                }
+            }
+        }
+        api.routes.push(route.clone());
+    }
+    api
+}
+
+/// Gives every field the history restored as `restored` the flags the
+/// same record's field has in `donor`.
+fn restore_field(api: &mut Api, donor: &Api, restored: &gatic_ir::Field) {
+    for t in &mut api.types {
+        let TypeDefKind::Record { fields } = &mut t.kind else {
+            continue;
+        };
+        let Some(f) = fields.iter_mut().find(|f| f == &restored) else {
+            continue;
+        };
+        let Some(TypeDefKind::Record { fields: old }) = donor.ty(&t.name).map(|d| &d.kind) else {
+            continue;
+        };
+        if let Some(o) = old.iter().find(|o| o.name == f.name) {
+            f.optional = o.optional;
+            f.default.clone_from(&o.default);
+            f.readonly = o.readonly;
+            f.write_only = o.write_only;
+        }
+    }
+    for e in &mut api.errors {
+        let Some(f) = e.fields.iter_mut().find(|f| f == &restored) else {
+            continue;
+        };
+        if let Some(o) = donor
+            .error(&e.name)
+            .and_then(|d| d.fields.iter().find(|o| o.name == f.name))
+        {
+            f.optional = o.optional;
+            f.default.clone_from(&o.default);
+            f.readonly = o.readonly;
+            f.write_only = o.write_only;
+        }
+    }
+}
+
+/// Compares `old` (a previous revision of the spec) with `new` and classifies
+/// every change. See the module documentation for the algorithm.
+pub fn compare(old: &Spec, new: &Spec) -> Report {
+    let full = diff_api(&old.head, &new.head);
+    let old_date = old.versions.last().map(|v| v.date.clone());
+    let versions = &new.versions;
+    let baseline = match &old_date {
+        Some(d) => versions.iter().rposition(|v| v.date <= *d),
+        // An old spec without a history: its head stands for the new
+        // spec's first version.
+        None => (!versions.is_empty()).then_some(0),
+    };
+    let rebuilt = baseline.and_then(|i| {
+        let v = versions.get(i)?;
+        let later = versions.get(i + 1..).unwrap_or_default();
+        let api = complete(&v.api, &old.head, later);
+        Some((i, diff_api(&old.head, &api), diff_api(&api, &new.head)))
+    });
+    let changes = full
+        .into_iter()
+        .map(|finding| {
+            let verdict = if finding.rule.severity != Severity::Breaking {
+                Verdict::Compatible
+            } else {
+                verdict(&finding, old, new, rebuilt.as_ref(), old_date.as_deref())
+            };
+            Classified { finding, verdict }
+        })
+        .collect();
+    Report {
+        old_version: old_date,
+        new_version: versions.last().map(|v| v.date.clone()),
+        baseline: baseline
+            .and_then(|i| versions.get(i))
+            .map(|v| v.date.clone()),
+        changes,
+    }
+}
+
+fn verdict(
+    finding: &Finding,
+    old: &Spec,
+    new: &Spec,
+    rebuilt: Option<&(usize, Vec<Finding>, Vec<Finding>)>,
+    old_date: Option<&str>,
+) -> Verdict {
+    let versions = &new.versions;
+    let Some((i, before, after)) = rebuilt else {
+        return Verdict::Uncovered {
+            reason: match (old_date, versions.first()) {
+                (_, None) => "the new spec has no `versions` block to record it in".to_string(),
+                (Some(d), Some(first)) => format!(
+                    "the new spec's history starts at {}, after the old head {d}",
+                    first.date
+                ),
+                (None, Some(_)) => "the new spec's history does not record it".to_string(),
+            },
+        };
+    };
+    let key = finding.key();
+    let base = versions.get(*i).map_or("", |v| v.date.as_str());
+    if after.iter().any(|f| f.key() == key) && !before.iter().any(|f| f.key() == key) {
+        // The first version whose own step shows the change.
+        let version = (i + 1..versions.len())
+            .find(|&j| {
+                let (Some(prev), Some(v)) = (versions.get(j - 1), versions.get(j)) else {
+                    return false;
+                };
+                let from = complete(&prev.api, &old.head, versions.get(j..).unwrap_or_default());
+                let to = complete(&v.api, &old.head, versions.get(j + 1..).unwrap_or_default());
+                diff_api(&from, &to).iter().any(|f| f.key() == key)
+            })
+            .or_else(|| versions.len().checked_sub(1))
+            .and_then(|j| versions.get(j))
+            .map_or_else(String::new, |v| v.date.clone());
+        return Verdict::Covered { version };
+    }
+    // Released versions whose entries the new spec changed.
+    let rewritten: Vec<&str> = old
+        .versions
+        .iter()
+        .filter(|o| {
+            versions
+                .iter()
+                .find(|n| n.date == o.date)
+                .is_some_and(|n| n.changes != o.changes)
+        })
+        .map(|o| o.date.as_str())
+        .collect();
+    let reason = if !rewritten.is_empty() {
+        format!(
+            "the new spec edits the history of released version {} instead of recording the change in a new version",
+            rewritten.join(", ")
+        )
+    } else if *i + 1 == versions.len() {
+        format!("no version after {base} records it")
+    } else {
+        format!(
+            "the new spec's history rebuilds {base} with this change already made: record it in a version after {base}"
+        )
+    };
+    Verdict::Uncovered { reason }
+}

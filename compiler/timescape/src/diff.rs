@@ -1,0 +1,998 @@
+//! The semantic diff of two APIs: every difference a client can observe,
+//! found by walking each route's request and response shapes in both
+//! versions side by side, and named by a rule of the catalogue.
+//!
+//! Types are compared where routes reach them, not by name: a type that no
+//! route reaches is not part of the contract, a renamed type with the same
+//! shape is no change, and a type reached from both a request and a response
+//! is judged once for each side, by that side's rules.
+
+use std::collections::BTreeSet;
+
+use gatic_ir::{
+    Api, Auth, Bounds, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Refinements,
+    Route, Ty, TyKind, TypeDef, TypeDefKind, ident,
+};
+
+use crate::gati;
+use crate::rules::{self, Rule, Side};
+
+/// One difference between two versions of an API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// The rule it breaks or follows.
+    pub rule: &'static Rule,
+    /// Where: `route get_user`, `User.email`, `User.tags[]`, `error NotFound`,
+    /// `route get_user: query limit`.
+    pub location: String,
+    /// What changed, in a sentence.
+    pub message: String,
+    /// The `versions` change that records it, when the history can express it.
+    pub suggestion: Option<String>,
+}
+
+impl Finding {
+    /// The identity used to match findings across diffs: rule and location.
+    pub fn key(&self) -> (&'static str, &str) {
+        (self.rule.id, &self.location)
+    }
+}
+
+/// Every client-visible difference from `old` to `new`, in a stable order:
+/// routes in `new`'s declaration order (each followed by what its shapes
+/// reach), then the routes `new` no longer has.
+pub fn diff_api(old: &Api, new: &Api) -> Vec<Finding> {
+    let mut d = Differ {
+        old,
+        new,
+        out: Vec::new(),
+        seen: BTreeSet::new(),
+        field: None,
+    };
+    d.routes();
+    d.out
+}
+
+/// The record field being compared, for suggestions that name it.
+#[derive(Clone)]
+struct FieldCtx {
+    owner: String,
+    field: String,
+    old_ty: Ty,
+    /// Whether the comparison is below the field's own type (a list's items).
+    nested: bool,
+}
+
+struct Differ<'a> {
+    old: &'a Api,
+    new: &'a Api,
+    out: Vec<Finding>,
+    /// Pairs of named types (old, new, side) and errors already compared.
+    seen: BTreeSet<(String, String, Side)>,
+    field: Option<FieldCtx>,
+}
+
+/// A path with parameter names blanked: `/users/{}`; renaming a path
+/// parameter is invisible on the wire.
+fn shape(r: &Route) -> String {
+    let p: String = r
+        .path
+        .iter()
+        .map(|s| match s {
+            PathSegment::Literal(l) => format!("/{l}"),
+            PathSegment::Param(_) => "/{}".to_string(),
+        })
+        .collect();
+    format!("{} {p}", r.method.as_str())
+}
+
+fn auth_name(a: &Auth) -> String {
+    match a {
+        Auth::None => "none".to_string(),
+        Auth::Bearer => "bearer".to_string(),
+        Auth::ApiKey { header } => format!("api_key({header})"),
+    }
+}
+
+fn location_name(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
+}
+
+/// Whether every value of `narrow` is a value of `wide` (and they differ).
+fn widens(narrow: Primitive, wide: Primitive) -> bool {
+    use Primitive::*;
+    matches!(
+        (narrow, wide),
+        (Int32, Int64 | Float64)
+            | (Int64, Float64)
+            | (
+                Email | Url | Uuid | Date | Datetime | Duration | Decimal,
+                String
+            )
+            | (_, Any)
+    ) && narrow != wide
+}
+
+/// Whether `wide` accepts every count or number `narrow` accepts.
+fn bounds_contain(wide: Option<&Bounds>, narrow: Option<&Bounds>) -> bool {
+    let Some(w) = wide else { return true };
+    let Some(n) = narrow else {
+        return w.min.is_none() && w.max.is_none();
+    };
+    let lower = match (w.min, n.min) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(a), Some(b)) => {
+            a.as_f64() < b.as_f64()
+                || (a.as_f64() == b.as_f64() && (!w.min_exclusive || n.min_exclusive))
+        }
+    };
+    let upper = match (w.max, n.max) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(a), Some(b)) => {
+            a.as_f64() > b.as_f64()
+                || (a.as_f64() == b.as_f64() && (!w.max_exclusive || n.max_exclusive))
+        }
+    };
+    lower && upper
+}
+
+/// Whether refinements `wide` accept every value `narrow` accepts.
+fn refinements_contain(wide: &Refinements, narrow: &Refinements) -> bool {
+    bounds_contain(wide.len.as_ref(), narrow.len.as_ref())
+        && bounds_contain(wide.range.as_ref(), narrow.range.as_ref())
+        && bounds_contain(wide.items.as_ref(), narrow.items.as_ref())
+        && (wide.pattern.is_none() || wide.pattern == narrow.pattern)
+        && (wide.format.is_none() || wide.format == narrow.format)
+}
+
+/// `t` with aliases followed: the alias's target, its refinements kept
+/// unless the use adds its own, nullable if either is.
+fn resolve(api: &Api, t: &Ty) -> Ty {
+    let mut t = t.clone();
+    for _ in 0..64 {
+        let TyKind::Named(n) = &t.kind else { break };
+        let Some(TypeDefKind::Alias { target }) = api.ty(n).map(|d| &d.kind) else {
+            break;
+        };
+        let refinements = if t.refinements.is_empty() {
+            target.refinements.clone()
+        } else {
+            t.refinements.clone()
+        };
+        t = Ty {
+            kind: target.kind.clone(),
+            nullable: t.nullable || target.nullable,
+            refinements,
+        };
+    }
+    t
+}
+
+fn kind_name(d: &TypeDef) -> &'static str {
+    match d.kind {
+        TypeDefKind::Record { .. } => "record",
+        TypeDefKind::Enum { .. } => "enum",
+        TypeDefKind::Union { .. } => "union",
+        TypeDefKind::Alias { .. } => "alias",
+    }
+}
+
+/// Whether a field must be sent (request side) or is always present
+/// (response side).
+fn required(f: &Field, side: Side) -> bool {
+    match side {
+        Side::Request => !f.optional && f.default.is_none(),
+        Side::Response => !f.optional,
+    }
+}
+
+/// Whether a field is part of `side` at all: read-only fields are never
+/// sent, write-only fields never returned.
+fn on_side(f: &Field, side: Side) -> bool {
+    match side {
+        Side::Request => !f.readonly,
+        Side::Response => !f.write_only,
+    }
+}
+
+fn param_required(p: &Param) -> bool {
+    !p.optional && p.default.is_none()
+}
+
+fn pick(side: Side, request: Rule, response: Rule) -> Rule {
+    match side {
+        Side::Request => request,
+        Side::Response => response,
+    }
+}
+
+impl Differ<'_> {
+    fn push(&mut self, rule: Rule, location: String, message: String, suggestion: Option<String>) {
+        let Some(rule) = rules::lookup(rule.id) else {
+            return;
+        };
+        if self
+            .out
+            .iter()
+            .any(|f| f.rule.id == rule.id && f.location == location)
+        {
+            return;
+        }
+        self.out.push(Finding {
+            rule,
+            location,
+            message,
+            suggestion,
+        });
+    }
+
+    fn routes(&mut self) {
+        let old_names: BTreeSet<&str> = self.old.routes.iter().map(|r| r.name.as_str()).collect();
+        let new_names: BTreeSet<&str> = self.new.routes.iter().map(|r| r.name.as_str()).collect();
+        let mut matched: BTreeSet<String> = BTreeSet::new();
+        for n in &self.new.routes {
+            let loc = format!("route {}", n.name);
+            if let Some(o) = self.old.route(&n.name) {
+                matched.insert(o.name.clone());
+                self.route(o, n);
+                continue;
+            }
+            // Same method and path under a new name: a rename.
+            let renamed = self.old.routes.iter().find(|o| {
+                !new_names.contains(o.name.as_str())
+                    && shape(o) == shape(n)
+                    && !matched.contains(&o.name)
+            });
+            if let Some(o) = renamed {
+                matched.insert(o.name.clone());
+                self.push(
+                    rules::ROUTE_RENAMED,
+                    loc,
+                    format!("route `{}` is now called `{}`", o.name, n.name),
+                    Some(format!("route {} renamed from {}", n.name, o.name)),
+                );
+                self.route(o, n);
+                continue;
+            }
+            self.push(
+                rules::ROUTE_ADDED,
+                loc,
+                format!(
+                    "route `{}` ({}) was added",
+                    n.name,
+                    gati::route_path(n.method, &n.path)
+                ),
+                Some(format!("route {} added", n.name)),
+            );
+        }
+        for o in &self.old.routes {
+            if !matched.contains(&o.name)
+                && !new_names.contains(o.name.as_str())
+                && old_names.contains(o.name.as_str())
+            {
+                self.push(
+                    rules::ROUTE_REMOVED,
+                    format!("route {}", o.name),
+                    format!(
+                        "route `{}` ({}) was removed; old clients calling it get 404",
+                        o.name,
+                        gati::route_path(o.method, &o.path)
+                    ),
+                    Some(format!("route {} removed", o.name)),
+                );
+            }
+        }
+    }
+
+    fn route(&mut self, o: &Route, n: &Route) {
+        let loc = format!("route {}", n.name);
+        if shape(o) != shape(n) {
+            self.push(
+                rules::ROUTE_MOVED,
+                loc.clone(),
+                format!(
+                    "route `{}` moved from {} to {}",
+                    n.name,
+                    gati::route_path(o.method, &o.path),
+                    gati::route_path(n.method, &n.path)
+                ),
+                Some(format!(
+                    "route {} moved from {}",
+                    n.name,
+                    gati::route_path(o.method, &o.path)
+                )),
+            );
+        }
+        if !o.deprecated && n.deprecated {
+            self.push(
+                rules::ROUTE_DEPRECATED,
+                loc.clone(),
+                format!("route `{}` is deprecated", n.name),
+                None,
+            );
+        }
+        if o.limits != n.limits {
+            self.push(
+                rules::ROUTE_LIMITS_CHANGED,
+                loc.clone(),
+                format!("route `{}`'s limits changed", n.name),
+                None,
+            );
+        }
+        match (&o.auth, &n.auth) {
+            (a, b) if a == b => {}
+            (Auth::None, b) => self.push(
+                rules::REQUEST_AUTH_ADDED,
+                loc.clone(),
+                format!(
+                    "route `{}` now requires {} authentication",
+                    n.name,
+                    auth_name(b)
+                ),
+                None,
+            ),
+            (a, Auth::None) => self.push(
+                rules::REQUEST_AUTH_REMOVED,
+                loc.clone(),
+                format!(
+                    "route `{}` no longer requires {} authentication",
+                    n.name,
+                    auth_name(a)
+                ),
+                None,
+            ),
+            (a, b) => self.push(
+                rules::REQUEST_AUTH_CHANGED,
+                loc.clone(),
+                format!(
+                    "route `{}`'s authentication changed from {} to {}",
+                    n.name,
+                    auth_name(a),
+                    auth_name(b)
+                ),
+                None,
+            ),
+        }
+        self.params(o, n);
+        match (&o.body, &n.body) {
+            (None, Some(b)) => self.push(
+                rules::REQUEST_BODY_ADDED,
+                format!("{loc}: body"),
+                format!("route `{}` now requires a `{}` body", n.name, gati::ty(b)),
+                None,
+            ),
+            (Some(_), None) => self.push(
+                rules::REQUEST_BODY_REMOVED,
+                format!("{loc}: body"),
+                format!("route `{}` no longer takes a body", n.name),
+                None,
+            ),
+            (Some(a), Some(b)) => self.ty(a, b, Side::Request, &format!("{loc}: body")),
+            (None, None) => {}
+        }
+        if o.status != n.status {
+            self.push(
+                rules::RESPONSE_STATUS_CHANGED,
+                loc.clone(),
+                format!(
+                    "route `{}` succeeds with {} instead of {}",
+                    n.name, n.status, o.status
+                ),
+                None,
+            );
+        }
+        match (&o.returns, &n.returns) {
+            (None, Some(b)) => self.push(
+                rules::RESPONSE_BODY_ADDED,
+                format!("{loc}: returns"),
+                format!("route `{}` now returns a `{}` body", n.name, gati::ty(b)),
+                None,
+            ),
+            (Some(a), None) => self.push(
+                rules::RESPONSE_BODY_REMOVED,
+                format!("{loc}: returns"),
+                format!(
+                    "route `{}` no longer returns a body; old clients expect `{}`",
+                    n.name,
+                    gati::ty(a)
+                ),
+                None,
+            ),
+            (Some(a), Some(b)) => self.ty(a, b, Side::Response, &format!("{loc}: returns")),
+            (None, None) => {}
+        }
+        for e in &n.errors {
+            if !o.errors.contains(e) {
+                let status = self.new.error(e).map_or(0, |d| d.status);
+                self.push(
+                    rules::RESPONSE_ERROR_ADDED,
+                    format!("{loc}: error {e}"),
+                    format!("route `{}` may now return `{e}` ({status})", n.name),
+                    None,
+                );
+            } else if let (Some(a), Some(b)) = (self.old.error(e), self.new.error(e)) {
+                self.error(a, b);
+            }
+        }
+        for e in &o.errors {
+            if !n.errors.contains(e) {
+                self.push(
+                    rules::RESPONSE_ERROR_REMOVED,
+                    format!("{loc}: error {e}"),
+                    format!("route `{}` no longer returns `{e}`", n.name),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn params(&mut self, o: &Route, n: &Route) {
+        let loc = format!("route {}", n.name);
+        let old_path: Vec<&Param> = o
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .collect();
+        let new_path: Vec<&Param> = n
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .collect();
+        let mut used: BTreeSet<usize> = BTreeSet::new();
+        for np in &n.params {
+            // Path parameters match by position (their names are not on the
+            // wire); the others by name, then by where they are on the wire.
+            let found = if np.location == ParamLocation::Path {
+                let i = new_path.iter().position(|p| p.name == np.name);
+                i.and_then(|i| old_path.get(i))
+                    .and_then(|op| o.params.iter().position(|p| std::ptr::eq(p, *op)))
+            } else {
+                None
+            }
+            .or_else(|| {
+                o.params
+                    .iter()
+                    .position(|p| p.name == np.name && p.location != ParamLocation::Path)
+            })
+            .or_else(|| {
+                o.params
+                    .iter()
+                    .position(|p| p.location == np.location && p.wire_name == np.wire_name)
+            })
+            .filter(|i| !used.contains(i));
+            let ploc = format!("{loc}: {} {}", location_name(np.location), np.name);
+            let Some(i) = found else {
+                if param_required(np) {
+                    self.push(
+                        rules::REQUEST_REQUIRED_PARAM_ADDED,
+                        ploc,
+                        format!(
+                            "route `{}` requires a new {} parameter `{}`",
+                            n.name,
+                            location_name(np.location),
+                            np.wire_name
+                        ),
+                        None,
+                    );
+                } else {
+                    self.push(
+                        rules::REQUEST_OPTIONAL_PARAM_ADDED,
+                        ploc,
+                        format!(
+                            "route `{}` accepts a new optional {} parameter `{}`",
+                            n.name,
+                            location_name(np.location),
+                            np.wire_name
+                        ),
+                        None,
+                    );
+                }
+                continue;
+            };
+            used.insert(i);
+            let Some(op) = o.params.get(i) else { continue };
+            if op.location != np.location {
+                self.push(
+                    rules::REQUEST_PARAM_LOCATION_CHANGED,
+                    ploc.clone(),
+                    format!(
+                        "parameter `{}` moved from the {} to the {}",
+                        np.name,
+                        location_name(op.location),
+                        location_name(np.location)
+                    ),
+                    None,
+                );
+            } else if op.wire_name != np.wire_name && np.location != ParamLocation::Path {
+                self.push(
+                    rules::REQUEST_PARAM_WIRE_NAME_CHANGED,
+                    ploc.clone(),
+                    format!(
+                        "{} parameter `{}` is sent as `{}` instead of `{}`",
+                        location_name(np.location),
+                        np.name,
+                        np.wire_name,
+                        op.wire_name
+                    ),
+                    None,
+                );
+            }
+            match (param_required(op), param_required(np)) {
+                (false, true) => self.push(
+                    rules::REQUEST_PARAM_BECAME_REQUIRED,
+                    ploc.clone(),
+                    format!("parameter `{}` is now required", np.name),
+                    None,
+                ),
+                (true, false) => self.push(
+                    rules::REQUEST_PARAM_BECAME_OPTIONAL,
+                    ploc.clone(),
+                    format!("parameter `{}` is now optional", np.name),
+                    None,
+                ),
+                _ => {}
+            }
+            self.ty(&op.ty, &np.ty, Side::Request, &ploc);
+        }
+        for (i, op) in o.params.iter().enumerate() {
+            if !used.contains(&i) {
+                self.push(
+                    rules::REQUEST_PARAM_REMOVED,
+                    format!("{loc}: {} {}", location_name(op.location), op.name),
+                    format!(
+                        "route `{}` no longer reads the {} parameter `{}`",
+                        n.name,
+                        location_name(op.location),
+                        op.wire_name
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn error(&mut self, o: &ErrorDef, n: &ErrorDef) {
+        if !self
+            .seen
+            .insert((format!("error {}", o.name), n.name.clone(), Side::Response))
+        {
+            return;
+        }
+        if o.status != n.status {
+            self.push(
+                rules::RESPONSE_ERROR_STATUS_CHANGED,
+                format!("error {}", n.name),
+                format!(
+                    "error `{}` is sent with status {} instead of {}",
+                    n.name, n.status, o.status
+                ),
+                None,
+            );
+        }
+        self.fields(&o.fields, &n.fields, &n.name, Side::Response);
+    }
+
+    /// Suggests recording a change to the whole field being compared.
+    fn retype_suggestion(&self) -> Option<String> {
+        let f = self.field.as_ref()?;
+        let from = match &f.old_ty.kind {
+            TyKind::Primitive(p) => p.name().to_string(),
+            TyKind::Named(n) => ident::snake(n),
+            TyKind::List(_) => "list".to_string(),
+            TyKind::Map(_) => "map".to_string(),
+        };
+        // `changed from` takes a type without refinements of its own (those
+        // are recorded with `refined from`).
+        let old = Ty {
+            refinements: gatic_ir::Refinements::default(),
+            ..f.old_ty.clone()
+        };
+        Some(format!(
+            "{}.{} changed from {} via {}_{}_from_{}",
+            f.owner,
+            f.field,
+            gati::ty(&old),
+            ident::snake(&f.owner),
+            ident::snake(&f.field),
+            from
+        ))
+    }
+
+    fn type_changed(&mut self, old: &Ty, new: &Ty, side: Side, loc: &str, widened: Option<bool>) {
+        let (rule, how) = match (side, widened) {
+            (Side::Request, Some(true)) => (rules::REQUEST_TYPE_WIDENED, "widened"),
+            (Side::Response, Some(false)) => (rules::RESPONSE_TYPE_NARROWED, "narrowed"),
+            (Side::Response, Some(true)) => (rules::RESPONSE_TYPE_CHANGED, "widened"),
+            (Side::Request, Some(false)) => (rules::REQUEST_TYPE_CHANGED, "narrowed"),
+            _ => (
+                pick(
+                    side,
+                    rules::REQUEST_TYPE_CHANGED,
+                    rules::RESPONSE_TYPE_CHANGED,
+                ),
+                "changed",
+            ),
+        };
+        let suggestion = self.retype_suggestion();
+        self.push(
+            rule,
+            loc.to_string(),
+            format!("type {how} from `{}` to `{}`", gati::ty(old), gati::ty(new)),
+            suggestion,
+        );
+    }
+
+    /// Compares two type uses on one side of the exchange.
+    fn ty(&mut self, old: &Ty, new: &Ty, side: Side, loc: &str) {
+        let o = resolve(self.old, old);
+        let n = resolve(self.new, new);
+        if o.nullable != n.nullable {
+            let rule = match (side, n.nullable) {
+                (Side::Request, false) => rules::REQUEST_FIELD_BECAME_NON_NULLABLE,
+                (Side::Request, true) => rules::REQUEST_FIELD_BECAME_NULLABLE,
+                (Side::Response, true) => rules::RESPONSE_FIELD_BECAME_NULLABLE,
+                (Side::Response, false) => rules::RESPONSE_FIELD_BECAME_NON_NULLABLE,
+            };
+            let suggestion = self.retype_suggestion();
+            self.push(
+                rule,
+                loc.to_string(),
+                if n.nullable {
+                    format!("`{loc}` may now be `null`")
+                } else {
+                    format!("`{loc}` may no longer be `null`")
+                },
+                suggestion,
+            );
+        }
+        match (&o.kind, &n.kind) {
+            (TyKind::Primitive(a), TyKind::Primitive(b)) => {
+                if a != b {
+                    let widened = if widens(*a, *b) {
+                        Some(true)
+                    } else if widens(*b, *a) {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    self.type_changed(&o, &n, side, loc, widened);
+                } else {
+                    self.refinements(&o, &n, side, loc);
+                }
+            }
+            (TyKind::List(a), TyKind::List(b)) | (TyKind::Map(a), TyKind::Map(b)) => {
+                self.refinements(&o, &n, side, loc);
+                let suffix = if matches!(o.kind, TyKind::List(_)) {
+                    "[]"
+                } else {
+                    "{}"
+                };
+                let saved = self.field.clone();
+                if let Some(f) = &mut self.field {
+                    f.nested = true;
+                }
+                self.ty(a, b, side, &format!("{loc}{suffix}"));
+                self.field = saved;
+            }
+            (TyKind::Named(a), TyKind::Named(b)) => {
+                let (Some(da), Some(db)) = (self.old.ty(a), self.new.ty(b)) else {
+                    return;
+                };
+                if kind_name(da) != kind_name(db) {
+                    self.type_changed(&o, &n, side, loc, None);
+                    return;
+                }
+                self.refinements(&o, &n, side, loc);
+                if !self.seen.insert((a.clone(), b.clone(), side)) {
+                    return;
+                }
+                let saved = self.field.take();
+                self.typedef(da, db, side);
+                self.field = saved;
+            }
+            _ => self.type_changed(&o, &n, side, loc, None),
+        }
+    }
+
+    fn refinements(&mut self, o: &Ty, n: &Ty, side: Side, loc: &str) {
+        let (ro, rn) = (&o.refinements, &n.refinements);
+        if ro == rn {
+            return;
+        }
+        let narrowed = !refinements_contain(rn, ro);
+        let widened = !refinements_contain(ro, rn);
+        let (from, to) = (
+            gati::refinements(&gati::own_refinements(o)),
+            gati::refinements(&gati::own_refinements(n)),
+        );
+        let show = |s: String| {
+            if s.is_empty() {
+                "none".to_string()
+            } else {
+                format!("`{s}`")
+            }
+        };
+        let message = format!(
+            "refinements changed from {} to {}",
+            show(from.clone()),
+            show(to)
+        );
+        let suggestion = match &self.field {
+            Some(f) if !f.nested => Some(
+                format!("{}.{} refined from {from}", f.owner, f.field)
+                    .trim_end()
+                    .to_string(),
+            ),
+            Some(_) => self.retype_suggestion(),
+            None => None,
+        };
+        if narrowed {
+            self.push(
+                pick(
+                    side,
+                    rules::REQUEST_REFINEMENT_NARROWED,
+                    rules::RESPONSE_REFINEMENT_NARROWED,
+                ),
+                loc.to_string(),
+                message.clone(),
+                suggestion.clone(),
+            );
+        }
+        if widened {
+            self.push(
+                pick(
+                    side,
+                    rules::REQUEST_REFINEMENT_WIDENED,
+                    rules::RESPONSE_REFINEMENT_WIDENED,
+                ),
+                loc.to_string(),
+                message,
+                suggestion,
+            );
+        }
+    }
+
+    fn typedef(&mut self, o: &TypeDef, n: &TypeDef, side: Side) {
+        match (&o.kind, &n.kind) {
+            (TypeDefKind::Record { fields: a }, TypeDefKind::Record { fields: b }) => {
+                self.fields(a, b, &n.name, side);
+            }
+            (TypeDefKind::Enum { values: a }, TypeDefKind::Enum { values: b }) => {
+                for v in b.iter().filter(|v| !a.iter().any(|x| x.name == v.name)) {
+                    let fallback = a
+                        .first()
+                        .map(|f| format!(" fallback {}", f.name))
+                        .unwrap_or_default();
+                    self.push(
+                        pick(
+                            side,
+                            rules::REQUEST_ENUM_VALUE_ADDED,
+                            rules::RESPONSE_ENUM_VALUE_ADDED,
+                        ),
+                        format!("{}.{}", n.name, v.name),
+                        format!("enum `{}` gained the value `{}`", n.name, v.name),
+                        Some(format!("{}.{} added{fallback}", n.name, v.name)),
+                    );
+                }
+                for v in a.iter().filter(|v| !b.iter().any(|x| x.name == v.name)) {
+                    let map = b
+                        .first()
+                        .map(|f| format!(" map {}", f.name))
+                        .unwrap_or_default();
+                    self.push(
+                        pick(
+                            side,
+                            rules::REQUEST_ENUM_VALUE_REMOVED,
+                            rules::RESPONSE_ENUM_VALUE_REMOVED,
+                        ),
+                        format!("{}.{}", n.name, v.name),
+                        format!("enum `{}` lost the value `{}`", n.name, v.name),
+                        Some(format!("{}.{} removed{map}", n.name, v.name)),
+                    );
+                }
+            }
+            (
+                TypeDefKind::Union {
+                    tag: ta,
+                    variants: a,
+                },
+                TypeDefKind::Union {
+                    tag: tb,
+                    variants: b,
+                },
+            ) => {
+                if ta != tb {
+                    let show = |t: &Option<String>| {
+                        t.as_ref()
+                            .map_or_else(|| "untagged".to_string(), |t| format!("tagged by `{t}`"))
+                    };
+                    self.push(
+                        pick(
+                            side,
+                            rules::REQUEST_UNION_TAG_CHANGED,
+                            rules::RESPONSE_UNION_TAG_CHANGED,
+                        ),
+                        n.name.clone(),
+                        format!(
+                            "union `{}` was {} and is now {}",
+                            n.name,
+                            show(ta),
+                            show(tb)
+                        ),
+                        None,
+                    );
+                }
+                for v in b {
+                    match a.iter().find(|x| x.name == v.name) {
+                        Some(ov) => self.ty(&ov.ty, &v.ty, side, &format!("{}.{}", n.name, v.name)),
+                        None => self.push(
+                            pick(
+                                side,
+                                rules::REQUEST_UNION_VARIANT_ADDED,
+                                rules::RESPONSE_UNION_VARIANT_ADDED,
+                            ),
+                            format!("{}.{}", n.name, v.name),
+                            format!("union `{}` gained the variant `{}`", n.name, v.name),
+                            None,
+                        ),
+                    }
+                }
+                for v in a.iter().filter(|v| !b.iter().any(|x| x.name == v.name)) {
+                    self.push(
+                        pick(
+                            side,
+                            rules::REQUEST_UNION_VARIANT_REMOVED,
+                            rules::RESPONSE_UNION_VARIANT_REMOVED,
+                        ),
+                        format!("{}.{}", n.name, v.name),
+                        format!("union `{}` lost the variant `{}`", n.name, v.name),
+                        None,
+                    );
+                }
+            }
+            // Aliases were resolved before; other pairs differ in kind, which
+            // the caller reported.
+            _ => {}
+        }
+    }
+
+    fn fields(&mut self, a: &[Field], b: &[Field], owner: &str, side: Side) {
+        let a: Vec<&Field> = a.iter().filter(|f| on_side(f, side)).collect();
+        let b: Vec<&Field> = b.iter().filter(|f| on_side(f, side)).collect();
+        for nf in &b {
+            let loc = format!("{owner}.{}", nf.name);
+            let Some(of) = a.iter().find(|f| f.name == nf.name) else {
+                let req = required(nf, side);
+                let default = if side == Side::Request && req {
+                    format!(" default {}", gati::placeholder(&nf.ty))
+                } else {
+                    String::new()
+                };
+                let suggestion = Some(format!("{owner}.{} added{default}", nf.name));
+                match side {
+                    Side::Request if req => self.push(
+                        rules::REQUEST_REQUIRED_FIELD_ADDED,
+                        loc,
+                        format!(
+                            "`{owner}` has a new required field `{}`; old clients do not send it",
+                            nf.name
+                        ),
+                        suggestion,
+                    ),
+                    Side::Request => self.push(
+                        rules::REQUEST_OPTIONAL_FIELD_ADDED,
+                        loc,
+                        format!("`{owner}` has a new optional field `{}`", nf.name),
+                        suggestion,
+                    ),
+                    Side::Response => self.push(
+                        rules::RESPONSE_FIELD_ADDED,
+                        loc,
+                        format!("`{owner}` has a new field `{}`", nf.name),
+                        suggestion,
+                    ),
+                }
+                continue;
+            };
+            match (required(of, side), required(nf, side), side) {
+                (false, true, Side::Request) => self.push(
+                    rules::REQUEST_FIELD_BECAME_REQUIRED,
+                    loc.clone(),
+                    format!("`{owner}.{}` must now be sent", nf.name),
+                    Some(format!(
+                        "{owner}.{} made required default {}",
+                        nf.name,
+                        gati::placeholder(&nf.ty)
+                    )),
+                ),
+                (true, false, Side::Request) => self.push(
+                    rules::REQUEST_FIELD_BECAME_OPTIONAL,
+                    loc.clone(),
+                    format!("`{owner}.{}` may now be left out", nf.name),
+                    Some(format!(
+                        "{owner}.{} made optional default {}",
+                        nf.name,
+                        gati::placeholder(&nf.ty)
+                    )),
+                ),
+                (true, false, Side::Response) => self.push(
+                    rules::RESPONSE_FIELD_BECAME_OPTIONAL,
+                    loc.clone(),
+                    format!("`{owner}.{}` may now be absent from responses", nf.name),
+                    Some(format!(
+                        "{owner}.{} made optional default {}",
+                        nf.name,
+                        gati::placeholder(&nf.ty)
+                    )),
+                ),
+                (false, true, Side::Response) => self.push(
+                    rules::RESPONSE_FIELD_BECAME_REQUIRED,
+                    loc.clone(),
+                    format!("`{owner}.{}` is now always present", nf.name),
+                    Some(format!(
+                        "{owner}.{} made required default {}",
+                        nf.name,
+                        gati::placeholder(&nf.ty)
+                    )),
+                ),
+                _ => {}
+            }
+            let saved = self.field.replace(FieldCtx {
+                owner: owner.to_string(),
+                field: nf.name.clone(),
+                old_ty: of.ty.clone(),
+                nested: false,
+            });
+            self.ty(&of.ty, &nf.ty, side, &loc);
+            self.field = saved;
+        }
+        for of in a.iter().filter(|f| !b.iter().any(|x| x.name == f.name)) {
+            let loc = format!("{owner}.{}", of.name);
+            let default = if of.ty.nullable {
+                String::new()
+            } else {
+                format!(
+                    " default {}",
+                    of.default
+                        .as_ref()
+                        .map_or_else(|| gati::placeholder(&of.ty), gati::value)
+                )
+            };
+            let suggestion = Some(format!(
+                "{owner}.{}: {} removed{default}",
+                of.name,
+                gati::ty(&of.ty)
+            ));
+            match side {
+                Side::Request => self.push(
+                    rules::REQUEST_FIELD_REMOVED,
+                    loc,
+                    format!("`{owner}` no longer has the field `{}`", of.name),
+                    suggestion,
+                ),
+                Side::Response if required(of, side) => self.push(
+                    rules::RESPONSE_REQUIRED_FIELD_REMOVED,
+                    loc,
+                    format!(
+                        "`{owner}` no longer has the field `{}`; old clients expect it",
+                        of.name
+                    ),
+                    suggestion,
+                ),
+                Side::Response => self.push(
+                    rules::RESPONSE_OPTIONAL_FIELD_REMOVED,
+                    loc,
+                    format!("`{owner}` no longer has the optional field `{}`", of.name),
+                    suggestion,
+                ),
+            }
+        }
+    }
+}

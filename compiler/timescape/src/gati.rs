@@ -1,0 +1,168 @@
+//! IR back to `.gati` text: types, refinements, values and paths, as the
+//! messages and the suggested `versions` entries write them.
+
+use gatic_ir::{
+    Bounds, Format, Method, Number, PathSegment, Primitive, Refinements, Ty, TyKind, Value,
+};
+
+/// A type as written in a spec: `[string @len(..=10)] | null @items(1..)`.
+pub fn ty(t: &Ty) -> String {
+    let mut out = match &t.kind {
+        TyKind::Primitive(p) => p.name().to_string(),
+        TyKind::Named(n) => n.clone(),
+        TyKind::List(item) => format!("[{}]", ty(item)),
+        TyKind::Map(value) => format!("map<string, {}>", ty(value)),
+    };
+    if t.nullable {
+        out.push_str(" | null");
+    }
+    let attrs = refinements(&own_refinements(t));
+    if !attrs.is_empty() {
+        out.push(' ');
+        out.push_str(&attrs);
+    }
+    out
+}
+
+/// `t`'s refinements without the format its primitive implies
+/// (`email` is a string with `@format(email)`).
+pub fn own_refinements(t: &Ty) -> Refinements {
+    let mut r = t.refinements.clone();
+    let implied = match t.kind {
+        TyKind::Primitive(Primitive::Email) => Some(Format::Email),
+        TyKind::Primitive(Primitive::Url) => Some(Format::Url),
+        TyKind::Primitive(Primitive::Uuid) => Some(Format::Uuid),
+        _ => None,
+    };
+    if implied.is_some() && r.format == implied {
+        r.format = None;
+    }
+    r
+}
+
+/// Refinements as attributes: `@len(1..=100) @pattern("[a-z]+")`.
+pub fn refinements(r: &Refinements) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = &r.len {
+        parts.push(format!("@len({})", bounds(b)));
+    }
+    if let Some(b) = &r.range {
+        parts.push(format!("@range({})", bounds(b)));
+    }
+    if let Some(b) = &r.items {
+        parts.push(format!("@items({})", bounds(b)));
+    }
+    if let Some(p) = &r.pattern {
+        parts.push(format!("@pattern({})", string(p)));
+    }
+    if let Some(f) = r.format {
+        let name = Format::ALL
+            .iter()
+            .find(|(_, x)| *x == f)
+            .map_or("email", |(n, _)| n);
+        parts.push(format!("@format({name})"));
+    }
+    parts.join(" ")
+}
+
+/// A range: `1..=100`, `0<..1`, `..10`, `1..`.
+pub fn bounds(b: &Bounds) -> String {
+    let mut out = String::new();
+    if let Some(m) = b.min {
+        out.push_str(&number(m));
+        if b.min_exclusive {
+            out.push('<');
+        }
+    }
+    out.push_str("..");
+    if let Some(m) = b.max {
+        if !b.max_exclusive {
+            out.push('=');
+        }
+        out.push_str(&number(m));
+    }
+    out
+}
+
+fn number(n: Number) -> String {
+    match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => format!("{f:?}"),
+    }
+}
+
+/// A string literal with escapes.
+pub fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A constant as written in a default.
+pub fn value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => format!("{f:?}"),
+        Value::String(s) => string(s),
+        Value::Enum(e) => e.clone(),
+        Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(fields) => format!(
+            "{{ {} }}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A value of type `t` to put in a suggested `default`, when an obvious one
+/// exists (`""`, `0`, `false`, `[]`, `null`); `…` for the user to fill in
+/// otherwise.
+pub fn placeholder(t: &Ty) -> String {
+    if t.nullable {
+        return "null".to_string();
+    }
+    match &t.kind {
+        TyKind::Primitive(Primitive::String) if t.refinements.is_empty() => "\"\"".to_string(),
+        TyKind::Primitive(Primitive::Bool) => "false".to_string(),
+        TyKind::Primitive(Primitive::Int32 | Primitive::Int64 | Primitive::Float64)
+            if t.refinements.range.is_none_or(|b| b.contains(0.0)) =>
+        {
+            "0".to_string()
+        }
+        TyKind::List(_) if t.refinements.items.is_none_or(|b| b.contains(0.0)) => "[]".to_string(),
+        _ => "…".to_string(),
+    }
+}
+
+/// A method and path: `GET /users/{id}`.
+pub fn route_path(method: Method, path: &[PathSegment]) -> String {
+    let mut p: String = path
+        .iter()
+        .map(|s| match s {
+            PathSegment::Literal(l) => format!("/{l}"),
+            PathSegment::Param(p) => format!("/{{{p}}}"),
+        })
+        .collect();
+    if p.is_empty() {
+        p.push('/');
+    }
+    format!("{} {p}", method.as_str())
+}

@@ -1,0 +1,26 @@
+//! Timescape at build time: what changed between two versions of an API,
+//! which of those changes break old clients, and whether the version history
+//! covers them.
+//!
+//! Everything here is a pure function of IR values: the CLI reads the specs
+//! (from disk or from git) and the frozen snapshots, and writes the files.
+//!
+//! - [`diff_api`] walks two APIs route by route and names every difference
+//!   with a rule of the catalogue ([`rules`], documented in `specs/RULES.md`).
+//! - [`compare`] classifies each difference between two specs as compatible,
+//!   breaking but covered by the new spec's history, or breaking and uncovered.
+//! - [`freeze`] and [`verify`] write and check `.gati/versions/<date>.json`.
+//! - [`render`] prints a report as text, JSON or GitHub annotations.
+
+mod classify;
+mod diff;
+mod gati;
+mod render;
+pub mod rules;
+mod snapshot;
+
+pub use classify::{Classified, Report, Verdict, compare};
+pub use diff::{Finding, diff_api};
+pub use render::{Format, render, to_json};
+pub use rules::{Rule, Severity, Side};
+pub use snapshot::{DIR, Drift, FORMAT, Frozen, freeze, parse, suggested_entry, verify};
