@@ -25,6 +25,10 @@ pub struct Config {
     pub drain_timeout_ms: u64,
     /// How long a client may take to send a request head, in milliseconds (`GATI_HEADER_TIMEOUT_MS`, default 10000).
     pub header_timeout_ms: u64,
+    /// The API version of requests that name none (`GATI_DEFAULT_VERSION`, a
+    /// `YYYY-MM-DD` date rounded down to a released version; default: the
+    /// head). Ignored by services without versions.
+    pub default_version: Option<String>,
 }
 
 impl Default for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             queue_timeout_ms: 1000,
             drain_timeout_ms: 10_000,
             header_timeout_ms: 10_000,
+            default_version: None,
         }
     }
 }
@@ -129,12 +134,16 @@ impl Config {
         if let Some(var) = get("GATI_HEADER_TIMEOUT_MS") {
             config.header_timeout_ms = parse_int(var, 1)?;
         }
+        // Checked against the service's versions when serving starts.
+        if let Some((_, v)) = get("GATI_DEFAULT_VERSION") {
+            config.default_version = Some(v);
+        }
         Ok(config)
     }
 }
 
 /// Every variable [`Config::from_env`] reads.
-const VARIABLES: [&str; 9] = [
+const VARIABLES: [&str; 10] = [
     "PORT",
     "GATI_HOST",
     "GATI_MAX_BODY",
@@ -144,6 +153,7 @@ const VARIABLES: [&str; 9] = [
     "GATI_QUEUE_TIMEOUT_MS",
     "GATI_DRAIN_TIMEOUT_MS",
     "GATI_HEADER_TIMEOUT_MS",
+    "GATI_DEFAULT_VERSION",
 ];
 
 fn error(variable: &'static str, value: String, reason: impl Into<String>) -> ConfigError {
@@ -280,6 +290,7 @@ mod tests {
             ("GATI_QUEUE_TIMEOUT_MS", "0"),
             ("GATI_DRAIN_TIMEOUT_MS", "5"),
             ("GATI_HEADER_TIMEOUT_MS", "7"),
+            ("GATI_DEFAULT_VERSION", " 2024-01-01 "),
         ]);
         let want = Config {
             host: "127.0.0.1".to_owned(),
@@ -290,6 +301,7 @@ mod tests {
             queue_timeout_ms: 0,
             drain_timeout_ms: 5,
             header_timeout_ms: 7,
+            default_version: Some("2024-01-01".to_owned()),
             ..Config::default()
         };
         assert_eq!(ok, Ok(want));

@@ -19,6 +19,7 @@ mod problem;
 mod scalar;
 mod server;
 mod validate;
+mod version;
 
 // The re-exports are the runtime's interface; each generated crate uses a
 // subset, and a private `mod runtime` would otherwise warn about the rest.
@@ -43,4 +44,9 @@ pub use server::{
 pub use validate::{
     Format, Pointer, Validate, check_format, check_items, check_len, check_range_f64,
     check_range_i64, violation,
+};
+#[allow(unused_imports)]
+pub use version::{
+    ConvertError, DEPRECATION, GATI_VERSION, SUNSET, VersionError, VersionInfo, negotiate,
+    requested, round_down, try_convert,
 };

@@ -34,9 +34,26 @@ pub(super) struct RouteMetrics {
     sum_nanos: AtomicU64,
     /// Requests turned away by admission control.
     shed: AtomicU64,
+    /// Requests by API version, indexed like `Service::versions`.
+    versions: Box<[AtomicU64]>,
 }
 
 impl RouteMetrics {
+    /// Counters for a service with `versions` API versions.
+    pub(super) fn new(versions: usize) -> RouteMetrics {
+        RouteMetrics {
+            versions: (0..versions).map(|_| AtomicU64::new(0)).collect(),
+            ..RouteMetrics::default()
+        }
+    }
+
+    /// Records one request served at version `index`.
+    pub(super) fn version(&self, index: usize) {
+        if let Some(n) = self.versions.get(index) {
+            n.fetch_add(1, Relaxed);
+        }
+    }
+
     /// Records one response.
     pub(super) fn observe(&self, status: u16, elapsed: Duration) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
@@ -76,6 +93,8 @@ pub(super) struct Snapshot<'a> {
     pub(super) service: GateGauges,
     /// Whether the server is draining.
     pub(super) draining: bool,
+    /// The API versions' dates, oldest first; empty for unversioned services.
+    pub(super) versions: Vec<&'a str>,
 }
 
 /// Escapes a label value.
@@ -121,6 +140,29 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
                     route,
                     &format!(",class=\"{}xx\"", i + 1),
                     &n,
+                );
+            }
+        }
+    }
+
+    if !snapshot.versions.is_empty() {
+        head(
+            w,
+            "gati_version_requests_total",
+            "counter",
+            "Requests by route and the API version they were served at.",
+        );
+        for (route, m, _) in &snapshot.routes {
+            for (date, n) in snapshot.versions.iter().zip(m.versions.iter()) {
+                let mut extra = String::from(",version=\"");
+                label(&mut extra, date);
+                extra.push('"');
+                series(
+                    w,
+                    "gati_version_requests_total",
+                    route,
+                    &extra,
+                    &n.load(Relaxed),
                 );
             }
         }
@@ -231,7 +273,10 @@ mod tests {
 
     #[test]
     fn renders_prometheus_text() {
-        let a = RouteMetrics::default();
+        let a = RouteMetrics::new(2);
+        a.version(1);
+        a.version(1);
+        a.version(7);
         let cases: &[(u16, u64)] = &[
             (200, 100),
             (201, 3_000),
@@ -243,7 +288,7 @@ mod tests {
             a.observe(status, Duration::from_micros(micros));
         }
         a.shed();
-        let b = RouteMetrics::default();
+        let b = RouteMetrics::new(2);
         let gauges = GateGauges {
             in_flight: 2,
             queued: 1,
@@ -257,6 +302,7 @@ mod tests {
                 shed: 5,
             },
             draining: true,
+            versions: vec!["2024-01-01", "2025-01-01"],
         };
         let text = render(&snapshot);
         let expected = [
@@ -275,6 +321,10 @@ mod tests {
             "gati_request_duration_seconds_sum{route=\"get_user\"} 20.703101",
             "gati_request_duration_seconds_count{route=\"odd\\\"name\"} 0",
             "gati_shed_total{route=\"get_user\"} 1",
+            "# TYPE gati_version_requests_total counter",
+            "gati_version_requests_total{route=\"get_user\",version=\"2024-01-01\"} 0",
+            "gati_version_requests_total{route=\"get_user\",version=\"2025-01-01\"} 2",
+            "gati_version_requests_total{route=\"odd\\\"name\",version=\"2025-01-01\"} 0",
             "gati_route_in_flight{route=\"odd\\\"name\"} 2",
             "gati_route_queue_depth{route=\"odd\\\"name\"} 1",
             "gati_in_flight 3",

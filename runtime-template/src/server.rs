@@ -26,6 +26,7 @@ use super::codec::{PathParams, Request};
 use super::config::Config;
 use super::metrics::{self, GateGauges, RouteMetrics, Snapshot};
 use super::problem::{Problem, with_body};
+use super::version::{self, VersionHeaders, VersionInfo};
 
 /// The response type of every handler.
 pub type Response = hyper::Response<Full<Bytes>>;
@@ -54,6 +55,21 @@ pub trait Service: Send + Sync + 'static {
     /// The OpenAPI document served at `/openapi.json`, if any.
     fn openapi(&self) -> Option<&'static str> {
         None
+    }
+
+    /// The API's versions, oldest first, the head last; empty for a service
+    /// without versions (which then negotiates nothing and sends no version
+    /// headers).
+    fn versions(&self) -> &'static [VersionInfo] {
+        &[]
+    }
+
+    /// Matches a request at version `version` (an index into
+    /// [`Service::versions`]): routes that moved, or did not exist yet,
+    /// resolve differently at old versions. The default ignores the version.
+    fn resolve_at(&self, method: &Method, path: &str, version: usize) -> Resolution {
+        let _ = version;
+        self.resolve(method, path)
     }
 }
 
@@ -112,6 +128,8 @@ pub struct Ctx {
     request_id: HeaderValue,
     route: &'static str,
     deadline: Instant,
+    /// The negotiated version: its index in `Service::versions` and its date.
+    version: Option<(usize, &'static str)>,
 }
 
 impl Ctx {
@@ -122,7 +140,26 @@ impl Ctx {
             request_id,
             route,
             deadline,
+            version: None,
         }
+    }
+
+    /// The same context at API version `date`, the `index`-th of
+    /// `Service::versions` (for calling handlers outside the server).
+    pub fn with_version(mut self, index: usize, date: &'static str) -> Ctx {
+        self.version = Some((index, date));
+        self
+    }
+
+    /// The date of the API version the client is served at; `None` for a
+    /// service without versions. Handlers see head types whatever it is.
+    pub fn version(&self) -> Option<&'static str> {
+        self.version.map(|(_, date)| date)
+    }
+
+    /// The index of that version in `Service::versions`.
+    pub fn version_index(&self) -> Option<usize> {
+        self.version.map(|(index, _)| index)
     }
 
     /// The request id, also sent back as `X-Request-Id`.
@@ -191,7 +228,7 @@ pub async fn serve<S: Service>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shared = Arc::new(Shared::new(service, &config));
+    let shared = Arc::new(Shared::new(service, &config)?);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -267,6 +304,10 @@ async fn connection<S: Service>(
 /// State shared by every connection.
 struct Shared<S> {
     service: S,
+    /// Per version, oldest first: the headers stamped on its responses.
+    versions: Box<[VersionHeaders]>,
+    /// The version of requests that name none.
+    default_version: usize,
     routes: Box<[RouteState]>,
     /// Counters for 404s and 405s.
     unrouted: RouteMetrics,
@@ -285,7 +326,22 @@ struct RouteState {
 }
 
 impl<S: Service> Shared<S> {
-    fn new(service: S, config: &Config) -> Shared<S> {
+    fn new(service: S, config: &Config) -> std::io::Result<Shared<S>> {
+        let table = service.versions();
+        let default_version = match &config.default_version {
+            None => table.len().saturating_sub(1),
+            Some(_) if table.is_empty() => 0,
+            Some(date) => version::round_down(date, table).ok_or_else(|| {
+                let dates: Vec<&str> = table.iter().map(|v| v.date).collect();
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "GATI_DEFAULT_VERSION={date:?} is not a version of this API: expected a date on or after {}",
+                        dates.join(", ")
+                    ),
+                )
+            })?,
+        };
         let routes = service
             .routes()
             .iter()
@@ -302,18 +358,20 @@ impl<S: Service> Shared<S> {
                     gate,
                     body_limit: l.body.unwrap_or(config.max_body),
                     timeout: Duration::from_millis(l.timeout_ms.unwrap_or(config.timeout_ms)),
-                    metrics: RouteMetrics::default(),
+                    metrics: RouteMetrics::new(table.len()),
                 }
             })
             .collect();
-        Shared {
+        Ok(Shared {
             service,
+            versions: table.iter().map(VersionHeaders::new).collect(),
+            default_version,
             routes,
-            unrouted: RouteMetrics::default(),
+            unrouted: RouteMetrics::new(table.len()),
             gate: Gate::new(config.concurrency, config.queue),
             queue_timeout: Duration::from_millis(config.queue_timeout_ms),
             draining: AtomicBool::new(false),
-        }
+        })
     }
 }
 
@@ -324,49 +382,95 @@ async fn handle<S: Service>(
 ) -> Result<Response, Infallible> {
     let start = Instant::now();
     let request_id = request_id(request.headers());
-    let (mut response, metrics) = dispatch(&shared, request, &request_id, start).await;
+    let (mut response, metrics, version) = dispatch(&shared, request, &request_id, start).await;
     if let Some(metrics) = metrics {
         metrics.observe(response.status().as_u16(), start.elapsed());
+        if let Some(index) = version {
+            metrics.version(index);
+        }
+    }
+    if let Some(headers) = version.and_then(|i| shared.versions.get(i)) {
+        headers.stamp(response.headers_mut());
     }
     response.headers_mut().insert(X_REQUEST_ID, request_id);
     Ok(response)
 }
 
-/// Routes a request; returns the response and the counters to record it in
-/// (none for built-in endpoints).
+/// Routes a request; returns the response, the counters to record it in
+/// (none for built-in endpoints) and the version it was served at (none for
+/// unversioned services, built-ins and requests naming no known version).
 async fn dispatch<'s, S: Service>(
     shared: &'s Shared<S>,
     request: hyper::Request<Incoming>,
     request_id: &HeaderValue,
     start: Instant,
-) -> (Response, Option<&'s RouteMetrics>) {
+) -> (Response, Option<&'s RouteMetrics>, Option<usize>) {
     let path = request.uri().path();
     if let Some(response) = builtin(shared, request.method(), path) {
-        return (response, None);
+        return (response, None, None);
     }
-    let (index, params) = match shared.service.resolve(request.method(), path) {
+    let unrouted = Some(&shared.unrouted);
+    let version = if shared.versions.is_empty() {
+        None
+    } else {
+        let table = shared.service.versions();
+        let negotiated = version::negotiate(
+            request.headers(),
+            request.uri().query(),
+            table,
+            shared.default_version,
+            version::unix_now,
+        );
+        match negotiated {
+            Ok(index) => Some(index),
+            Err(error) => {
+                return (
+                    error.into_response(table, version::unix_now()),
+                    unrouted,
+                    None,
+                );
+            }
+        }
+    };
+    let resolution = match version {
+        Some(v) => shared.service.resolve_at(request.method(), path, v),
+        None => shared.service.resolve(request.method(), path),
+    };
+    let (index, params) = match resolution {
         Resolution::Route(index, params) => (index, params),
         Resolution::NotFound => {
-            let detail = "no route matches this path";
-            return (
-                Problem::new(404, detail).into_response(),
-                Some(&shared.unrouted),
-            );
+            let old = version.filter(|v| v + 1 < shared.versions.len());
+            let detail = match old.and_then(|v| shared.versions.get(v)) {
+                Some(v) => format!("no route matches this path at API version {}", v.date),
+                None => "no route matches this path".to_owned(),
+            };
+            return (Problem::new(404, detail).into_response(), unrouted, version);
         }
         Resolution::MethodNotAllowed(allow) => {
             let mut problem = Problem::new(405, format!("this path allows {allow}"));
             if let Ok(value) = HeaderValue::from_str(allow) {
                 problem = problem.with_header(ALLOW, value);
             }
-            return (problem.into_response(), Some(&shared.unrouted));
+            return (problem.into_response(), unrouted, version);
         }
     };
     let Some(route) = shared.routes.get(index) else {
         let problem = Problem::new(500, "the router chose a route that does not exist");
-        return (problem.into_response(), Some(&shared.unrouted));
+        return (problem.into_response(), unrouted, version);
     };
-    let response = run_route(shared, route, index, request, params, request_id, start).await;
-    (response, Some(&route.metrics))
+    let version_info = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
+    let response = run_route(
+        shared,
+        route,
+        index,
+        request,
+        params,
+        request_id,
+        start,
+        version_info,
+    )
+    .await;
+    (response, Some(&route.metrics), version)
 }
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.json`; `None` lets the path
@@ -420,10 +524,15 @@ fn render_metrics<S: Service>(shared: &Shared<S>) -> String {
         routes,
         service: gauges(&shared.gate),
         draining: shared.draining.load(Relaxed),
+        versions: shared.versions.iter().map(|v| v.date).collect(),
     })
 }
 
 /// Admits, reads the body and runs the handler, with every limit enforced.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one request's pieces, passed once"
+)]
 async fn run_route<S: Service>(
     shared: &Shared<S>,
     route: &RouteState,
@@ -432,6 +541,7 @@ async fn run_route<S: Service>(
     params: PathParams,
     request_id: &HeaderValue,
     start: Instant,
+    version: Option<(usize, &'static str)>,
 ) -> Response {
     if request.body().size_hint().lower() > route.body_limit {
         return too_large(route.body_limit);
@@ -466,6 +576,7 @@ async fn run_route<S: Service>(
         request_id: request_id.clone(),
         route: route.name,
         deadline,
+        version,
     };
     let request = Request {
         parts,
@@ -655,7 +766,9 @@ mod tests {
 
     #[test]
     fn builtins_follow_draining() {
-        let shared = Shared::new(Empty, &Config::default());
+        let Ok(shared) = Shared::new(Empty, &Config::default()) else {
+            panic!("an unversioned service accepts the default configuration");
+        };
         let status = |method: Method, path: &str| {
             builtin(&shared, &method, path).map(|r| r.status().as_u16())
         };

@@ -197,6 +197,7 @@ fn config() -> Config {
         queue_timeout_ms: 1000,
         drain_timeout_ms: 3000,
         header_timeout_ms: 300,
+        default_version: None,
     }
 }
 

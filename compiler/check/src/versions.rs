@@ -720,7 +720,12 @@ impl Ctx<'_> {
                         .converters
                         .push((via.name.clone(), old.clone(), field.ty.clone(), via.span)),
                 }
-                each_field(api, &self.family(o), m, |f| f.ty = old.clone());
+                each_field(api, &self.family(o), m, |f| {
+                        // The head's default is a value of the new type; the
+                        // old version has none that the history records.
+                        f.ty = old.clone();
+                        f.default = None;
+                    });
                 Some(ir::Change::FieldRetyped {
                     owner,
                     field: name,

@@ -45,7 +45,7 @@ pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
 }
 
 /// The items of `api.rs`.
-pub(crate) fn generate(cx: &Context) -> TokenStream {
+pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
     let methods = cx.api.routes.iter().map(|route| {
         let method = value_ident(&route.name);
         let request = request_ident(route);
@@ -94,12 +94,15 @@ pub(crate) fn generate(cx: &Context) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    // Hand-written version converters are part of what the user implements:
+    // the crate does not serve until they exist.
+    let supertrait = converters.then(|| quote!(crate::versions::Converters+));
     quote! {
         //! The `Api` trait that handlers implement, and each route's request and error types.
 
         #[doc = #doc]
         #allow
-        pub trait Api: Send + Sync + 'static {
+        pub trait Api: #supertrait Send + Sync + 'static {
             #(#methods)*
             #authenticate
         }

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use gatic_ir::{Api, Refinements, Spec, Ty, TyKind, TypeDefKind, ident};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -13,7 +14,8 @@ use quote::quote;
 pub(crate) enum Scope {
     /// Inside `types.rs`: bare names.
     Types,
-    /// Anywhere else: `crate::types::Name`.
+    /// Anywhere else: `crate::types::Name` (for an old version's context,
+    /// `crate::versions::v2025_01_01::Name`).
     Crate,
 }
 
@@ -28,12 +30,16 @@ pub(crate) struct Resolved<'a> {
 /// The shared state of one `generate` call.
 pub(crate) struct Context<'a> {
     pub spec: &'a Spec,
+    /// The API this context generates for: the head, or an old version's.
     pub api: &'a Api,
+    /// Where `Scope::Crate` names find this API's types.
+    types_path: TokenStream,
     /// Each named type's strongly connected component, and whether that
     /// component is a cycle (so references inside it must be boxed).
     components: BTreeMap<&'a str, (usize, bool)>,
     /// Regex patterns in order of first use; `PATTERN_<i>` in `validate.rs`.
-    patterns: RefCell<Vec<String>>,
+    /// Shared by the contexts of every version.
+    patterns: Rc<RefCell<Vec<String>>>,
 }
 
 impl<'a> Context<'a> {
@@ -41,8 +47,21 @@ impl<'a> Context<'a> {
         Context {
             spec,
             api: &spec.head,
+            types_path: quote!(crate::types),
             components: components(&spec.head),
-            patterns: RefCell::new(Vec::new()),
+            patterns: Rc::new(RefCell::new(Vec::new())),
+        }
+    }
+
+    /// A context for an old version's `api`, whose types live at `types_path`;
+    /// it shares this context's pattern registry.
+    pub fn at(&self, api: &'a Api, types_path: TokenStream) -> Context<'a> {
+        Context {
+            spec: self.spec,
+            api,
+            types_path,
+            components: components(api),
+            patterns: Rc::clone(&self.patterns),
         }
     }
 
@@ -125,7 +144,10 @@ impl<'a> Context<'a> {
         let id = type_ident(name);
         match scope {
             Scope::Types => quote!(#id),
-            Scope::Crate => quote!(crate::types::#id),
+            Scope::Crate => {
+                let path = &self.types_path;
+                quote!(#path::#id)
+            }
         }
     }
 

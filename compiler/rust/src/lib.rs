@@ -13,6 +13,7 @@ mod routes;
 mod runtime;
 mod types;
 mod validate;
+mod versions;
 
 use gatic_ir::{OutputFile, Spec, ident};
 use proc_macro2::TokenStream;
@@ -31,15 +32,19 @@ pub struct Config {
 pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
     let cx = Context::new(spec);
     let checks = validate::Checks::new(&cx);
+    let history = versions::History::new(&cx);
 
     let types = types::generate(&cx);
-    let api = api::generate(&cx);
+    let api = api::generate(&cx, history.has_converters());
     // Checks register regex patterns as they are generated (types' first,
-    // then routes'); `validate.rs` declares them all, so it is assembled last.
+    // then routes', then old versions'); `validate.rs` declares them all, so
+    // it is assembled last. The router asks for the version conversions it
+    // calls, so `versions.rs` comes after it.
     let impls = checks.impls();
-    let routes = routes::generate(&cx, &checks);
+    let routes = routes::generate(&cx, &checks, &history);
+    let versions = history.versioned().then(|| history.generate());
     let validate = validate::generate(&cx, impls);
-    let lib = lib_rs(&cx);
+    let lib = lib_rs(&cx, &history);
 
     let crate_name = config
         .crate_name
@@ -66,12 +71,17 @@ pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
         rust_file(&cx, "server/src/validate.rs", validate),
         rust_file(&cx, "server/src/api.rs", api),
         rust_file(&cx, "server/src/routes.rs", routes),
+    ];
+    if let Some(versions) = versions {
+        files.push(rust_file(&cx, "server/src/versions.rs", versions));
+    }
+    files.extend([
         // The head's OpenAPI document, served at `/openapi.json`.
         OutputFile {
             path: "server/src/openapi.json".to_string(),
             contents: gatic_openapi::document_text(spec, &spec.head, None),
         },
-    ];
+    ]);
     for (name, contents) in runtime::FILES {
         files.push(OutputFile {
             path: runtime::output_path(name),
@@ -95,7 +105,7 @@ fn rust_file(cx: &Context, path: &str, tokens: TokenStream) -> OutputFile {
 }
 
 /// `lib.rs`: the crate's docs, its modules in a fixed order, re-exports and `serve`.
-fn lib_rs(cx: &Context) -> TokenStream {
+fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
     let service = &cx.spec.service;
     let head = cx.spec.versions.last().map(|v| v.date.as_str());
     let mut docs = vec![match head {
@@ -119,6 +129,9 @@ fn lib_rs(cx: &Context) -> TokenStream {
     // every route's request and error type, skipping any name already taken
     // (still reachable through its module).
     let mut taken: Vec<String> = vec!["Api".into(), "Config".into(), "Ctx".into()];
+    if history.has_converters() {
+        taken.push("Converters".into());
+    }
     let mut reexport = |name: String| -> bool {
         if taken.contains(&name) {
             false
@@ -155,6 +168,16 @@ fn lib_rs(cx: &Context) -> TokenStream {
             pub const API_VERSION: &str = #date;
         }
     });
+    let versions_mod = history.versioned().then(|| {
+        quote!(
+            pub mod versions;
+        )
+    });
+    let converters_use = history.has_converters().then(|| {
+        quote!(
+            pub use versions::Converters;
+        )
+    });
     quote! {
         #(#![doc = #docs])*
         #![deny(missing_docs)]
@@ -163,9 +186,11 @@ fn lib_rs(cx: &Context) -> TokenStream {
         mod validate;
         pub mod api;
         pub mod routes;
+        #versions_mod
         pub mod runtime;
 
         pub use api::{Api, #(#api_names),*};
+        #converters_use
         pub use runtime::{Config, Ctx};
         #types_use
 

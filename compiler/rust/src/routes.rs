@@ -2,7 +2,7 @@
 //! and the path's segments (no regex, no allocation); `call` runs one route:
 //! authentication, parameters, body, validation, handler, response.
 
-use gatic_ir::{Auth, Method, ParamLocation, PathSegment, Route, TyKind, Value, ident};
+use gatic_ir::{Auth, Method, ParamLocation, PathSegment, Route, Ty, TyKind, Value, ident};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -10,18 +10,124 @@ use crate::api::{error_ident, request_ident};
 use crate::context::{Context, Scope, lit_u64, type_ident, value_ident};
 use crate::types::default_value;
 use crate::validate::{Checks, Expr};
+use crate::versions::History;
+
+/// A route as one version routes it: the head route it reaches (by index)
+/// and its definition at that version.
+struct Entry<'r> {
+    index: usize,
+    route: &'r Route,
+    head: &'r Route,
+}
 
 /// The items of `routes.rs`.
-pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
+pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> TokenStream {
     let routes = &cx.api.routes;
     let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
     let infos = routes.iter().map(route_info);
-    let resolve = resolve(routes);
-    let arms = routes.iter().enumerate().map(|(i, route)| {
-        let handler = handler_ident(route);
-        let i = proc_macro2::Literal::usize_unsuffixed(i);
-        quote!(#i => self.#handler(request, ctx).await,)
-    });
+    let head_entries: Vec<Entry> = routes
+        .iter()
+        .enumerate()
+        .map(|(index, route)| Entry {
+            index,
+            route,
+            head: route,
+        })
+        .collect();
+    let head_resolve = resolve(&head_entries);
+
+    // Old versions whose routes differ from the head's (a route moved, or
+    // not added yet) get their own resolver; versions that route alike share one.
+    let mut resolvers: Vec<(Vec<usize>, proc_macro2::Ident, TokenStream)> = Vec::new();
+    let key = |entries: &[Entry]| -> Vec<(usize, Method, Vec<PathSegment>)> {
+        entries
+            .iter()
+            .map(|e| (e.index, e.route.method, e.route.path.clone()))
+            .collect()
+    };
+    let head_key = key(&head_entries);
+    let mut keys: Vec<Vec<(usize, Method, Vec<PathSegment>)>> = Vec::new();
+    for k in history.old_versions() {
+        let entries: Vec<Entry> = routes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, head)| {
+                history
+                    .route_at(k, head)
+                    .map(|route| Entry { index, route, head })
+            })
+            .collect();
+        let this = key(&entries);
+        if this == head_key {
+            continue;
+        }
+        match keys.iter().position(|other| *other == this) {
+            Some(i) => resolvers[i].0.push(k),
+            None => {
+                let name = format_ident!("resolve_{}", history.date(k).replace('-', "_"));
+                let body = resolve(&entries);
+                let doc = format!(" Routes a request at API version {}.", history.date(k));
+                resolvers.push((
+                    vec![k],
+                    name.clone(),
+                    quote! {
+                        #[doc = #doc]
+                        fn #name(method: &::hyper::Method, path: &str) -> runtime::Resolution {
+                            #body
+                        }
+                    },
+                ));
+                keys.push(this);
+            }
+        }
+    }
+    let generic = if history.has_converters() {
+        quote!(::<A>)
+    } else {
+        TokenStream::new()
+    };
+    let mut versioned_handlers = Vec::new();
+    let arms: Vec<TokenStream> = routes
+        .iter()
+        .enumerate()
+        .map(|(i, route)| {
+            let head_handler = handler_ident(route);
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            let mut version_arms = Vec::new();
+            for k in history.old_versions() {
+                let Some(old) = history.route_at(k, route) else {
+                    continue;
+                };
+                if history.route_same(k, route) {
+                    continue;
+                }
+                let cx_k = history.cx(k);
+                let checks_k = Checks::new(cx_k);
+                let plan = Plan {
+                    history,
+                    k,
+                    head: route,
+                    generic: &generic,
+                };
+                let name = versioned_handler_ident(route, history.date(k));
+                versioned_handlers.push(handler(cx_k, &checks_k, old, Some(&plan)));
+                let k = proc_macro2::Literal::usize_unsuffixed(k);
+                version_arms.push(quote! {
+                    ::std::option::Option::Some(#k) => self.#name(request, ctx).await,
+                });
+            }
+            if version_arms.is_empty() {
+                quote!(#i => self.#head_handler(request, ctx).await,)
+            } else {
+                quote! {
+                    #i => match ctx.version_index() {
+                        #(#version_arms)*
+                        _ => self.#head_handler(request, ctx).await,
+                    },
+                }
+            }
+        })
+        .collect();
     let call_body = if routes.is_empty() {
         quote! {
             let _ = (route, request, ctx);
@@ -35,7 +141,31 @@ pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
             }
         }
     };
-    let handlers = routes.iter().map(|route| handler(cx, checks, route));
+    let handlers = routes.iter().map(|route| handler(cx, checks, route, None));
+    let resolver_fns = resolvers.iter().map(|(_, _, f)| f);
+    let versioned = history.versioned().then(|| {
+        let resolve_at = (!resolvers.is_empty()).then(|| {
+            let arms = resolvers.iter().map(|(ks, name, _)| {
+                let ks = ks.iter().map(|k| proc_macro2::Literal::usize_unsuffixed(*k));
+                quote!(#(#ks)|* => #name(method, path),)
+            });
+            quote! {
+                fn resolve_at(&self, method: &::hyper::Method, path: &str, version: usize) -> runtime::Resolution {
+                    match version {
+                        #(#arms)*
+                        _ => self.resolve(method, path),
+                    }
+                }
+            }
+        });
+        quote! {
+            fn versions(&self) -> &'static [runtime::VersionInfo] {
+                &crate::versions::VERSIONS
+            }
+
+            #resolve_at
+        }
+    });
     quote! {
         //! The router: matches requests to routes and runs their handlers.
 
@@ -57,7 +187,10 @@ pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
             }
 
             #(#handlers)*
+            #(#versioned_handlers)*
         }
+
+        #(#resolver_fns)*
 
         impl<A: crate::api::Api> runtime::Service for Router<A> {
             fn routes(&self) -> &'static [runtime::RouteInfo] {
@@ -65,7 +198,7 @@ pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
             }
 
             fn resolve(&self, method: &::hyper::Method, path: &str) -> runtime::Resolution {
-                #resolve
+                #head_resolve
             }
 
             async fn call(
@@ -80,12 +213,40 @@ pub(crate) fn generate(cx: &Context, checks: &Checks) -> TokenStream {
             fn openapi(&self) -> ::std::option::Option<&'static str> {
                 ::std::option::Option::Some(include_str!("openapi.json"))
             }
+
+            #versioned
         }
     }
 }
 
 fn handler_ident(route: &Route) -> proc_macro2::Ident {
     format_ident!("handle_{}", ident::snake(&route.name))
+}
+
+fn versioned_handler_ident(route: &Route, date: &str) -> proc_macro2::Ident {
+    format_ident!(
+        "handle_{}_{}",
+        ident::snake(&route.name),
+        date.replace('-', "_")
+    )
+}
+
+/// How an old version's handler reaches the head: the version, the head
+/// route, and the turbofish conversions are called with.
+struct Plan<'p, 'c, 'a> {
+    history: &'p History<'c, 'a>,
+    k: usize,
+    head: &'p Route,
+    generic: &'p TokenStream,
+}
+
+impl Plan<'_, '_, '_> {
+    /// One type per version from `k` to the head, picked from each version's route.
+    fn tys(&self, pick: impl Fn(&Route) -> Option<Ty>) -> Option<Vec<Ty>> {
+        (self.k..=self.history.head_index())
+            .map(|j| self.history.route_at(j, self.head).and_then(&pick))
+            .collect()
+    }
 }
 
 fn route_info(route: &Route) -> TokenStream {
@@ -142,7 +303,7 @@ fn route_info(route: &Route) -> TokenStream {
 /// `Allow` set: one arm per intersection of path shapes, so a path matching
 /// several shapes (`/users/me` and `/users/{id}`) is allowed every method of
 /// each of them.
-fn resolve(routes: &[Route]) -> TokenStream {
+fn resolve(routes: &[Entry]) -> TokenStream {
     if routes.is_empty() {
         return quote! {
             let _ = (method, path);
@@ -150,25 +311,42 @@ fn resolve(routes: &[Route]) -> TokenStream {
         };
     }
     let depth = proc_macro2::Literal::usize_unsuffixed(
-        routes.iter().map(|r| shape_of(r).len()).max().unwrap_or(1),
+        routes
+            .iter()
+            .map(|r| shape_of(r.route).len())
+            .max()
+            .unwrap_or(1),
     );
-    let any_params = routes
-        .iter()
-        .any(|r| r.path.iter().any(|s| matches!(s, PathSegment::Param(_))));
+    let any_params = routes.iter().any(|r| {
+        r.route
+            .path
+            .iter()
+            .any(|s| matches!(s, PathSegment::Param(_)))
+    });
 
     let mut order: Vec<usize> = (0..routes.len()).collect();
-    order.sort_by_key(|&i| specificity(&shape_of(&routes[i])));
+    order.sort_by_key(|&i| specificity(&shape_of(routes[i].route)));
     let route_arms = order.iter().map(|&i| {
-        let shape = shape_of(&routes[i]);
+        let entry = &routes[i];
+        let shape = shape_of(entry.route);
         let pattern = pattern_of(&shape);
-        let method = method_const(routes[i].method);
-        let params: Vec<usize> = shape
+        let method = method_const(entry.route.method);
+        // Parameters in the head path's order (the handler reads them by
+        // position), wherever this version's path puts them.
+        let params: Vec<usize> = entry
+            .head
+            .path
             .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_none())
-            .map(|(k, _)| k)
+            .filter_map(|s| match s {
+                PathSegment::Param(p) => entry
+                    .route
+                    .path
+                    .iter()
+                    .position(|t| *t == PathSegment::Param(p.clone())),
+                PathSegment::Literal(_) => None,
+            })
             .collect();
-        let index = proc_macro2::Literal::usize_unsuffixed(i);
+        let index = proc_macro2::Literal::usize_unsuffixed(entry.index);
         let resolution = if params.is_empty() {
             quote!(runtime::Resolution::Route(#index, runtime::PathParams::new()))
         } else {
@@ -193,7 +371,7 @@ fn resolve(routes: &[Route]) -> TokenStream {
     // methods of all routes whose shape covers it.
     let mut closure: Vec<Vec<Option<&str>>> = Vec::new();
     for route in routes {
-        let shape = shape_of(route);
+        let shape = shape_of(route.route);
         if !closure.contains(&shape) {
             closure.push(shape);
         }
@@ -204,11 +382,11 @@ fn resolve(routes: &[Route]) -> TokenStream {
         let current = closure.clone();
         for a in &current {
             for b in &current {
-                if let Some(c) = intersect(a, b) {
-                    if !closure.contains(&c) {
-                        closure.push(c);
-                        grew = true;
-                    }
+                if let Some(c) = intersect(a, b)
+                    && !closure.contains(&c)
+                {
+                    closure.push(c);
+                    grew = true;
                 }
             }
         }
@@ -218,8 +396,8 @@ fn resolve(routes: &[Route]) -> TokenStream {
         let pattern = pattern_of(shape);
         let mut methods: Vec<Method> = routes
             .iter()
-            .filter(|r| covers(&shape_of(r), shape))
-            .map(|r| r.method)
+            .filter(|r| covers(&shape_of(r.route), shape))
+            .map(|r| r.route.method)
             .collect();
         methods.sort();
         methods.dedup();
@@ -331,8 +509,15 @@ fn method_const(method: Method) -> proc_macro2::Ident {
 }
 
 /// `Router::handle_<route>`: everything between admission and the response.
-fn handler(cx: &Context, checks: &Checks, route: &Route) -> TokenStream {
-    let name = handler_ident(route);
+/// With a `plan`, the handler of an old version: `cx`, `checks` and `route`
+/// are that version's, and values are converted to and from the head's types
+/// around the call.
+fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) -> TokenStream {
+    let head = plan.map_or(route, |p| p.head);
+    let name = match plan {
+        Some(p) => versioned_handler_ident(head, p.history.date(p.k)),
+        None => handler_ident(route),
+    };
     let mut body = TokenStream::new();
     let mut uses_request = false;
 
@@ -524,25 +709,82 @@ fn handler(cx: &Context, checks: &Checks, route: &Route) -> TokenStream {
     let violations_decl = (needs_violations_for_params || needs_validation)
         .then(|| quote!(let mut violations = ::std::vec::Vec::new();));
 
+    // An old version's values, converted forward to the head's types.
+    if let Some(plan) = plan {
+        let date = plan.history.date(plan.k);
+        for param in &route.params {
+            let local = format_ident!("param_{}", ident::snake(&param.name));
+            let tys = plan.tys(|r| {
+                let p = r.params.iter().find(|p| p.name == param.name)?;
+                let mut ty = p.ty.clone();
+                let list = matches!(ty.kind, TyKind::List(_));
+                ty.nullable = p.optional && p.default.is_none() && !list;
+                Some(ty)
+            });
+            let chain = tys.and_then(|tys| {
+                plan.history
+                    .forward_chain(plan.k, &tys, quote!(#local), plan.generic)
+            });
+            if let Some(chain) = chain {
+                body.extend(quote! {
+                    let #local = match runtime::try_convert(move || { #chain }) {
+                        ::std::result::Result::Ok(value) => value,
+                        ::std::result::Result::Err(error) => return error.request_problem(#date),
+                    };
+                });
+            }
+        }
+        let chain = plan.tys(|r| r.body.clone()).and_then(|tys| {
+            plan.history
+                .forward_chain(plan.k, &tys, quote!(body), plan.generic)
+        });
+        if let Some(chain) = chain {
+            body.extend(quote! {
+                let body = match runtime::try_convert(move || { #chain }) {
+                    ::std::result::Result::Ok(value) => value,
+                    ::std::result::Result::Err(error) => return error.request_problem(#date),
+                };
+            });
+        }
+    }
+
     // The handler, and its answer.
-    let request_ty = request_ident(route);
-    let fields = route.params.iter().map(|param| {
+    let request_ty = request_ident(head);
+    let fields = head.params.iter().map(|param| {
         let id = value_ident(&param.name);
         let local = format_ident!("param_{}", ident::snake(&param.name));
         quote!(#id: #local)
     });
-    let body_field = route.body.as_ref().map(|_| quote!(body));
+    let body_field = head.body.as_ref().map(|_| quote!(body));
     let all_fields = fields.chain(body_field);
-    let method = value_ident(&route.name);
+    let method = value_ident(&head.name);
     let status = lit_u64(u64::from(route.status));
+    // Responses of an old version, converted back from the head's types.
+    let back = |tys: Option<Vec<Ty>>, value: TokenStream| -> Option<TokenStream> {
+        let plan = plan?;
+        plan.history
+            .backward_chain(plan.k, &tys?, value, plan.generic)
+    };
+    let date = plan.map(|p| p.history.date(p.k));
     let ok = match &route.returns {
-        Some(_) => {
-            quote!(::std::result::Result::Ok(value) => runtime::json_response(#status, &value),)
-        }
+        Some(_) => match back(
+            plan.and_then(|p| p.tys(|r| r.returns.clone())),
+            quote!(value),
+        ) {
+            Some(chain) => quote! {
+                ::std::result::Result::Ok(value) => match runtime::try_convert(move || { #chain }) {
+                    ::std::result::Result::Ok(value) => runtime::json_response(#status, &value),
+                    ::std::result::Result::Err(error) => error.response_problem(#date),
+                },
+            },
+            None => {
+                quote!(::std::result::Result::Ok(value) => runtime::json_response(#status, &value),)
+            }
+        },
         None => quote!(::std::result::Result::Ok(()) => runtime::empty_response(#status),),
     };
-    let error_ty = error_ident(route);
-    let error_arms = route.errors.iter().map(|name| {
+    let error_ty = error_ident(head);
+    let error_arms = head.errors.iter().map(|name| {
         let variant = type_ident(name);
         let status = lit_u64(u64::from(cx.api.error(name).map_or(500, |e| e.status)));
         let uri = format!(
@@ -550,10 +792,31 @@ fn handler(cx: &Context, checks: &Checks, route: &Route) -> TokenStream {
             ident::kebab(&cx.spec.service.name),
             ident::kebab(name)
         );
-        quote! {
-            crate::api::#error_ty::#variant(payload) => {
-                runtime::declared_problem(#status, #uri, #name, &payload)
-            }
+        let tys = plan.and_then(|p| {
+            (p.k..=p.history.head_index())
+                .map(|j| {
+                    p.history.api(j).error(name).map(|_| Ty {
+                        kind: TyKind::Named(name.clone()),
+                        nullable: false,
+                        refinements: gatic_ir::Refinements::default(),
+                    })
+                })
+                .collect::<Option<Vec<Ty>>>()
+        });
+        match back(tys, quote!(payload)) {
+            Some(chain) => quote! {
+                crate::api::#error_ty::#variant(payload) => match runtime::try_convert(move || { #chain }) {
+                    ::std::result::Result::Ok(payload) => {
+                        runtime::declared_problem(#status, #uri, #name, &payload)
+                    }
+                    ::std::result::Result::Err(error) => error.response_problem(#date),
+                },
+            },
+            None => quote! {
+                crate::api::#error_ty::#variant(payload) => {
+                    runtime::declared_problem(#status, #uri, #name, &payload)
+                }
+            },
         }
     });
     let request_param = if uses_request {

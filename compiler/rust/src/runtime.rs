@@ -40,6 +40,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         "validate.rs",
         include_str!("../../../runtime-template/src/validate.rs"),
     ),
+    (
+        "version.rs",
+        include_str!("../../../runtime-template/src/version.rs"),
+    ),
 ];
 
 /// The path of a runtime file inside the generated crate.

@@ -10,12 +10,22 @@ use crate::context::{
 
 /// The items of `types.rs`, without the file's header.
 pub(crate) fn generate(cx: &Context) -> TokenStream {
+    let items = items(cx, |_| true);
+    quote! {
+        //! The API's types: records, enums, unions, aliases and error payloads.
+        #items
+    }
+}
+
+/// The definitions of the types and errors `keep` accepts, with the serde
+/// helpers they use.
+pub(crate) fn items(cx: &Context, keep: impl Fn(&str) -> bool) -> TokenStream {
     let mut helpers = Helpers::default();
     let mut items = Vec::new();
-    for def in &cx.api.types {
+    for def in cx.api.types.iter().filter(|d| keep(&d.name)) {
         items.push(type_def(cx, def, &mut helpers));
     }
-    for error in &cx.api.errors {
+    for error in cx.api.errors.iter().filter(|e| keep(&e.name)) {
         let name = type_ident(&error.name);
         let doc = docs(error.doc.as_deref(), false, || {
             format!(
@@ -34,7 +44,6 @@ pub(crate) fn generate(cx: &Context) -> TokenStream {
     }
     let helpers = helpers.items();
     quote! {
-        //! The API's types: records, enums, unions, aliases and error payloads.
         #(#items)*
         #helpers
     }

@@ -264,10 +264,15 @@ impl<'c, 'a> Checks<'c, 'a> {
 
     /// The `impl runtime::Validate` blocks of `validate.rs`.
     pub fn impls(&self) -> Vec<TokenStream> {
+        self.impls_for(|_| true)
+    }
+
+    /// The `impl runtime::Validate` blocks of the types and errors `keep` accepts.
+    pub fn impls_for(&self, keep: impl Fn(&str) -> bool) -> Vec<TokenStream> {
         let cx = self.cx;
         let mut impls = Vec::new();
-        for def in &cx.api.types {
-            let name = type_ident(&def.name);
+        for def in cx.api.types.iter().filter(|d| keep(&d.name)) {
+            let path = cx.named(&def.name, crate::context::Scope::Crate);
             let body = match &def.kind {
                 TypeDefKind::Record { fields } => self.fields(&def.name, fields),
                 TypeDefKind::Union { variants, .. } => {
@@ -276,9 +281,9 @@ impl<'c, 'a> Checks<'c, 'a> {
                         let boxed = cx.boxed(&def.name, &v.ty);
                         let checks = self.value(Expr::Ref(quote!(value)), &v.ty, boxed, 1, 0);
                         if checks.is_empty() {
-                            quote!(crate::types::#name::#variant(_) => {})
+                            quote!(#path::#variant(_) => {})
                         } else {
-                            quote!(crate::types::#name::#variant(value) => { #checks })
+                            quote!(#path::#variant(value) => { #checks })
                         }
                     });
                     if self.needs.contains(&def.name) {
@@ -289,12 +294,12 @@ impl<'c, 'a> Checks<'c, 'a> {
                 }
                 TypeDefKind::Enum { .. } | TypeDefKind::Alias { .. } => continue,
             };
-            impls.push(validate_impl(&quote!(crate::types::#name), body));
+            impls.push(validate_impl(&path, body));
         }
-        for error in &cx.api.errors {
-            let name = type_ident(&error.name);
+        for error in cx.api.errors.iter().filter(|e| keep(&e.name)) {
+            let path = cx.named(&error.name, crate::context::Scope::Crate);
             let body = self.fields(&error.name, &error.fields);
-            impls.push(validate_impl(&quote!(crate::types::#name), body));
+            impls.push(validate_impl(&path, body));
         }
         impls
     }

@@ -50,10 +50,12 @@ impl App {
 impl Api for App {
     async fn create_user(&self, _ctx: &Ctx, request: CreateUserRequest) -> Result<User, CreateUserError> {
         let mut store = self.store();
-        if let Some(key) = &request.idempotency_key {
-            if let Some(user) = store.idempotency.get(key) {
-                return Ok(user.clone());
-            }
+        if let Some(user) = request
+            .idempotency_key
+            .as_ref()
+            .and_then(|key| store.idempotency.get(key))
+        {
+            return Ok(user.clone());
         }
         let new = request.body;
         for user in store.users.values() {

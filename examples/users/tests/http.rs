@@ -337,3 +337,29 @@ async fn a_panicking_handler_gets_500_and_the_server_keeps_serving() {
     assert_eq!(metrics.status, 200);
     assert!(String::from_utf8_lossy(&metrics.body).contains("get_user"));
 }
+
+#[tokio::test]
+async fn clients_on_2025_01_01_see_that_versions_shapes() {
+    let addr = start(App::new(DEFAULT_TOKEN)).await;
+    let old = ("Gati-Version", "2025-01-01");
+    let body = json!({ "handle": "ada", "email": "ada@example.com", "name": "Ada" });
+    let created = send(addr, "POST", "/users", &[AUTH, JSON, old], body.to_string().as_bytes()).await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(created.header("gati-version"), Some("2025-01-01"));
+    let user = created.json();
+    assert_eq!((&user["name"], user.get("display_name")), (&json!("Ada"), None));
+    let id = user["id"].as_str().expect("an id").to_string();
+
+    // The head calls the same field `display_name`; no header means the head.
+    let head = send(addr, "GET", &format!("/users/{id}"), &[], b"").await;
+    assert_eq!(head.header("gati-version"), Some("2025-06-01"));
+    assert_eq!(head.json()["display_name"], "Ada");
+
+    // Posts had no tags before 2025-06-01.
+    let post = json!({ "title": "Hello", "body": { "kind": "text", "markdown": "hi" } });
+    let created = send(addr, "POST", &format!("/users/{id}/posts"), &[AUTH, JSON, old], post.to_string().as_bytes()).await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert!(created.json().get("tags").is_none());
+    let page = send(addr, "GET", &format!("/users/{id}/posts"), &[], b"").await.json();
+    assert_eq!(page["items"][0]["tags"], json!([]));
+}

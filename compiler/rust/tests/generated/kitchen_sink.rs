@@ -310,3 +310,37 @@ fn recursive_types_round_trip() {
     .expect("a comment");
     assert_eq!(comment.parent.map(|p| p.text), Some("first".to_string()));
 }
+
+#[test]
+fn old_versions_route_and_convert() {
+    use kitchen_sink_api::versions::{VERSIONS, v2025_01_01 as old};
+    let router = routes::Router::new(App);
+    assert_eq!(router.versions(), &VERSIONS[..]);
+    assert_eq!(VERSIONS[0].deprecation, Some("@1748736000"));
+    assert_eq!(VERSIONS[0].sunset, Some("Thu, 31 Dec 2099 23:59:59 GMT"));
+    let at = |version: usize, method: hyper::Method, path: &str| {
+        router.resolve_at(&method, path, version)
+    };
+    // `get_me` did not exist; `pay` was `POST /pay/{id}`.
+    assert!(matches!(at(1, hyper::Method::GET, "/users/me"), Resolution::Route(1, _)));
+    assert!(matches!(at(0, hyper::Method::GET, "/users/me"), Resolution::Route(0, _)));
+    assert!(matches!(at(0, hyper::Method::POST, "/pay/9"), Resolution::Route(5, _)));
+    assert!(matches!(at(0, hyper::Method::PUT, "/payments/9"), Resolution::NotFound));
+    assert!(matches!(at(1, hyper::Method::POST, "/pay/9"), Resolution::NotFound));
+
+    // A recursive record, converted through its boxes both ways.
+    let thread = serde_json::json!({
+        "body": "hi", "parent": {"body": "first", "replies": []},
+        "replies": [{"body": "re", "replies": []}],
+    });
+    let comment: old::Comment = serde_json::from_value(thread.clone()).expect("an old comment");
+    let head = comment.forward().expect("forward");
+    assert_eq!(head.parent.as_ref().map(|p| p.text.as_str()), Some("first"));
+    assert_eq!(head.replies[0].text, "re");
+    let back = old::Comment::backward(head).expect("backward");
+    assert_eq!(serde_json::to_value(&back).expect("json"), thread);
+
+    // An enum value added later falls back for old clients.
+    assert_eq!(old::Role::backward(Role::TwoFactor), Ok(old::Role::Member));
+    assert_eq!(old::Role::Guest.forward(), Ok(Role::Guest));
+}

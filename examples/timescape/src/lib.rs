@@ -1,0 +1,100 @@
+//! Handlers for the Timescape example: a to-do list over an in-memory store,
+//! written once against the head version's types.
+//!
+//! Clients on 2024-01-01 and 2024-06-01 are served by the generated crate:
+//! their requests are decoded and validated as their version's types and
+//! converted forward to the head before a handler runs, and responses are
+//! converted back. The only version-specific code here is the one change
+//! gatic cannot derive: `Task.labels` went from a comma-separated string to a
+//! list ([`Converters`]).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use timescape_api::runtime::Uuid;
+use timescape_api::{
+    Api, CompleteTaskError, CompleteTaskRequest, Converters, CreateTaskError, CreateTaskRequest,
+    Ctx, GetTaskError, GetTaskRequest, ListTasksError, ListTasksRequest, NotFound, Task,
+};
+
+/// The example's state: tasks in creation order.
+#[derive(Default)]
+pub struct App {
+    tasks: Mutex<BTreeMap<u64, Task>>,
+}
+
+impl App {
+    /// An empty list.
+    pub fn new() -> App {
+        App::default()
+    }
+
+    fn tasks(&self) -> MutexGuard<'_, BTreeMap<u64, Task>> {
+        // Every update is one insert, so a poisoned lock still guards consistent data.
+        self.tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Api for App {
+    async fn create_task(
+        &self,
+        _: &Ctx,
+        request: CreateTaskRequest,
+    ) -> Result<Task, CreateTaskError> {
+        let new = request.body;
+        let task = Task {
+            id: Uuid::new_v4(),
+            title: new.title,
+            priority: new.priority,
+            labels: new.labels,
+            done: new.done,
+            assignee: new.assignee,
+        };
+        let mut tasks = self.tasks();
+        let key = tasks.len() as u64;
+        tasks.insert(key, task.clone());
+        Ok(task)
+    }
+
+    async fn get_task(&self, _: &Ctx, request: GetTaskRequest) -> Result<Task, GetTaskError> {
+        let tasks = self.tasks();
+        match tasks.values().find(|t| t.id == request.id) {
+            Some(task) => Ok(task.clone()),
+            None => Err(NotFound { id: request.id }.into()),
+        }
+    }
+
+    async fn list_tasks(&self, _: &Ctx, _: ListTasksRequest) -> Result<Vec<Task>, ListTasksError> {
+        Ok(self.tasks().values().cloned().collect())
+    }
+
+    async fn complete_task(
+        &self,
+        _: &Ctx,
+        request: CompleteTaskRequest,
+    ) -> Result<Task, CompleteTaskError> {
+        let mut tasks = self.tasks();
+        match tasks.values_mut().find(|t| t.id == request.id) {
+            Some(task) => {
+                task.done = true;
+                Ok(task.clone())
+            }
+            None => Err(NotFound { id: request.id }.into()),
+        }
+    }
+}
+
+/// Before 2025-01-01, `labels` was one string, `"home,errand"`.
+impl Converters for App {
+    fn labels_from_csv(old: String) -> Vec<String> {
+        if old.is_empty() {
+            return Vec::new();
+        }
+        old.split(',').map(str::to_owned).collect()
+    }
+
+    fn labels_from_csv_backward(new: Vec<String>) -> String {
+        new.join(",")
+    }
+}
