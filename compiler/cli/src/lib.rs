@@ -65,6 +65,122 @@ fn setting_span(sources: &SourceMap, key: &str) -> Span {
     }
 }
 
+/// The hand-written converters the handler crate beside `spec` does not
+/// implement yet, so `gatic check` says so before rustc does.
+///
+/// The handler crate is the package whose `Cargo.toml` is in the spec's
+/// folder or the folder above it; its `src/` is read (not built) and every
+/// `impl … Converters for …` block's methods are collected. Without a handler
+/// crate there is nothing to check.
+pub fn converter_diagnostics(compiled: &Compiled, spec_path: &Path) -> Vec<Diagnostic> {
+    let Some(spec) = &compiled.spec else {
+        return Vec::new();
+    };
+    let methods = gatic_rust::converter_methods(spec);
+    if methods.is_empty() {
+        return Vec::new();
+    }
+    let Some(handler) = handler_crate(spec_path) else {
+        return Vec::new();
+    };
+    let implemented = implemented_converters(&handler.join("src"));
+    let crate_dir = handler.to_string_lossy().replace('\\', "/");
+    methods
+        .iter()
+        .filter(|m| !implemented.contains(&m.name))
+        .map(|m| {
+            let span = via_span(&compiled.sources, &m.via);
+            Diagnostic::error(
+                codes::MISSING_CONVERTER,
+                span,
+                format!(
+                    "converter `{}` is not implemented in the handler crate at `{crate_dir}`",
+                    m.name
+                ),
+            )
+            .with_label("this change needs a hand-written conversion")
+            .with_note(format!(
+                "add it to your `impl Converters for …` block:\n    {}",
+                m.signature
+            ))
+        })
+        .collect()
+}
+
+/// The folder of the handler crate for `spec_path`: the first `Cargo.toml`
+/// with a `[package]` in the spec's folder or its parent.
+fn handler_crate(spec_path: &Path) -> Option<PathBuf> {
+    let dir = spec_path.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    [Some(dir), dir.parent()]
+        .into_iter()
+        .flatten()
+        .find(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml"))
+                .is_ok_and(|text| text.lines().any(|l| l.trim() == "[package]"))
+        })
+        .map(Path::to_path_buf)
+}
+
+/// The names of the methods in every `impl … Converters for …` block of the
+/// Rust files below `src`. Files that do not parse are skipped: rustc will
+/// report them.
+fn implemented_converters(src: &Path) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for path in walk(src).unwrap_or_default() {
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(file) = syn::parse_file(&text) else {
+            continue;
+        };
+        for item in file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let is_converters = block
+                .trait_
+                .as_ref()
+                .and_then(|(path, _)| path.segments.last())
+                .is_some_and(|segment| segment.ident == "Converters");
+            if is_converters {
+                names.extend(block.items.iter().filter_map(|i| match i {
+                    syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                    _ => None,
+                }));
+            }
+        }
+    }
+    names
+}
+
+/// The span of `via NAME`'s name in any loaded file, or the root's first byte.
+fn via_span(sources: &SourceMap, name: &str) -> Span {
+    for (id, file) in sources.files() {
+        let mut from = 0;
+        while let Some(at) = file.text[from..].find("via") {
+            let start = from + at;
+            let rest = &file.text[start + 3..];
+            let trimmed = rest.trim_start();
+            let name_at = start + 3 + (rest.len() - trimmed.len());
+            if trimmed.starts_with(name)
+                && !trimmed[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            {
+                return Span::new(id, name_at, name_at + name.len());
+            }
+            from = start + 3;
+        }
+    }
+    Span::new(FileId(0), 0, 0)
+}
+
 /// Settings for a build that are not part of the spec.
 #[derive(Clone, Debug, Default)]
 pub struct BuildConfig {

@@ -156,7 +156,17 @@ fn main() -> ExitCode {
             environments,
             format,
         } => {
-            let compiled = gatic::compile_path(&spec);
+            let mut compiled = gatic::compile_path(&spec);
+            // The crate is generated all the same: its `Converters` trait is
+            // what the missing methods are written against.
+            compiled.diagnostics.extend(
+                gatic::converter_diagnostics(&compiled, &spec)
+                    .into_iter()
+                    .map(|d| gatic_syntax::Diagnostic {
+                        severity: gatic_syntax::Severity::Warning,
+                        ..d
+                    }),
+            );
             report(&compiled, format.into());
             let Some(ir) = &compiled.spec else {
                 return ExitCode::from(1);
@@ -237,7 +247,8 @@ fn ts_format(f: OutputFormat) -> gatic_timescape::Format {
 /// uncovered break, 2 when `against` cannot be read.
 fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
     let mut compiled = gatic::compile_path(spec);
-    let drift = timescape::frozen_diagnostics(&compiled, spec);
+    let mut drift = timescape::frozen_diagnostics(&compiled, spec);
+    drift.extend(gatic::converter_diagnostics(&compiled, spec));
     let ok = compiled.spec.is_some() && drift.is_empty();
     compiled.diagnostics.extend(drift);
     let Some(against) = against else {

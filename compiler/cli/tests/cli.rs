@@ -216,3 +216,48 @@ fn deploy_renders_an_overlay_and_explains_a_missing_cluster() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_reports_converters_the_handler_crate_lacks() {
+    let dir = common::root().join("target/gatic-cli-converters");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+    let spec = std::fs::read_to_string(common::root().join("examples/timescape/timescape.gati"))
+        .expect("the timescape example");
+    std::fs::write(dir.join("api.gati"), spec).expect("write spec");
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"handlers\"\n").expect("write");
+    let forward_only = "impl api::Converters for App {\n    fn labels_from_csv(old: String) -> Vec<String> { vec![old] }\n}\n";
+    std::fs::write(dir.join("src/lib.rs"), forward_only).expect("write");
+    let spec_path = dir.join("api.gati").to_string_lossy().into_owned();
+
+    let missing = gatic(&["check", &spec_path]);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("error[E0406]: converter `labels_from_csv_backward` is not implemented"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fn labels_from_csv_backward(new: Vec<String>) -> String;"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`labels_from_csv` is not"), "{stderr}");
+
+    // `gatic build` still generates the crate the converters are written against.
+    let out = dir.join("gen").to_string_lossy().into_owned();
+    let built = gatic(&["build", &spec_path, "--out", &out]);
+    assert_eq!(built.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&built.stderr).contains("warning[E0406]"));
+
+    let both = format!(
+        "{forward_only}impl api::Converters for Other {{\n    fn labels_from_csv_backward(new: Vec<String>) -> String {{ new.join(\",\") }}\n}}\n"
+    );
+    std::fs::write(dir.join("src/lib.rs"), both).expect("write");
+    let ok = gatic(&["check", &spec_path]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

@@ -28,6 +28,25 @@ pub struct Config {
     pub crate_name: Option<String>,
 }
 
+/// One method of the generated `Converters` trait, which handler crates
+/// must implement for every `changed from … via …` in the history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConverterMethod {
+    /// The converter's name in the spec (`via NAME`).
+    pub via: String,
+    /// The method's name: `NAME`, or `NAME_backward` for the reverse.
+    pub name: String,
+    /// The method's exact signature, as one line of Rust.
+    pub signature: String,
+}
+
+/// The methods a handler crate must implement for the spec's hand-written
+/// converters, forward before backward, in history order.
+pub fn converter_methods(spec: &Spec) -> Vec<ConverterMethod> {
+    let cx = Context::new(spec);
+    versions::History::new(&cx).converter_methods()
+}
+
 /// The files of the generated server crate, paths relative to the output folder.
 pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
     let cx = Context::new(spec);

@@ -602,6 +602,30 @@ impl<'c, 'a> History<'c, 'a> {
         }
     }
 
+    /// Every method of the `Converters` trait with its exact signature.
+    pub fn converter_methods(&self) -> Vec<crate::ConverterMethod> {
+        let mut out = Vec::new();
+        for c in &self.converters {
+            let (old, new) = (&c.old, &c.new);
+            let forward = value_ident(&c.via);
+            let backward = value_ident(&format!("{}_backward", c.via));
+            for (name, signature) in [
+                (c.via.clone(), quote!(fn #forward(old: #old) -> #new;)),
+                (
+                    format!("{}_backward", c.via),
+                    quote!(fn #backward(new: #new) -> #old;),
+                ),
+            ] {
+                out.push(crate::ConverterMethod {
+                    via: c.via.clone(),
+                    name,
+                    signature: signature_text(&signature),
+                });
+            }
+        }
+        out
+    }
+
     fn converters_trait(&self) -> TokenStream {
         if self.converters.is_empty() {
             return TokenStream::new();
@@ -1357,4 +1381,27 @@ mod tests {
         );
         assert_eq!(days("2025-13-01"), None);
     }
+}
+
+/// A trait method's tokens as one line of Rust, formatted by prettyplease,
+/// with the standard library's paths shortened the way people write them.
+fn signature_text(method: &TokenStream) -> String {
+    let wrapped = quote!(trait T { #method });
+    syn::parse2::<syn::File>(wrapped)
+        .map(|file| prettyplease::unparse(&file))
+        .ok()
+        .and_then(|text| {
+            let body = text.split_once('{')?.1.rsplit_once('}')?.0;
+            let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            Some(
+                line.replace("( ", "(")
+                    .replace(", )", ")")
+                    .replace("::std::vec::", "")
+                    .replace("::std::string::", "")
+                    .replace("::std::option::", "")
+                    .replace("::std::boxed::", "")
+                    .replace("::std::collections::", ""),
+            )
+        })
+        .unwrap_or_else(|| method.to_string())
 }

@@ -238,6 +238,20 @@ into one, or spread them over two versions.";
 block, oldest first. A second block (in the same file or in a `use`d one) is
 reported and ignored.";
 
+    MISSING_CONVERTER = "E0406", "hand-written converter not implemented",
+"A change the generator cannot derive (`User.age changed from string via
+age_from_string`) needs two hand-written functions, which the generated crate
+declares in its `Converters` trait: `age_from_string` (old to new, for
+requests) and `age_from_string_backward` (new to old, for responses). The
+handler crate beside the spec (the `Cargo.toml` in the spec's folder or the
+one above it) does not implement them yet, so it would not compile. Add them
+with the signatures the message shows:
+
+    impl users_api::Converters for App {
+        fn age_from_string(old: String) -> i32 { old.parse().unwrap_or(0) }
+        fn age_from_string_backward(new: i32) -> String { new.to_string() }
+    }";
+
     MISSING_SERVICE = "E0501", "no service block",
 "Every spec declares exactly one `service name { … }` block, in the root file;
 the crate, image and SDK names derive from it.";
