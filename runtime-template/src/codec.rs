@@ -89,7 +89,46 @@ pub fn decode_json<T: DeserializeOwned>(request: &Request) -> Result<T, Problem>
     if !is_json(request.parts.headers.get(CONTENT_TYPE)) {
         return Err(Problem::new(415, "expected Content-Type: application/json"));
     }
-    serde_json::from_slice(&request.body).map_err(|e| json_problem::<T>(&request.body, &e))
+    serde_json::from_slice(&request.body).or_else(|e| decode_slow::<T>(&request.body, &e))
+}
+
+/// The cold path after a failed decode. JSON Schema counts `317.0` as an
+/// integer, so a document whose only fault is integers written with a zero
+/// fraction is decoded again with those numbers made integers; anything
+/// else is a problem naming where decoding failed.
+#[cold]
+fn decode_slow<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> Result<T, Problem> {
+    if matches!(error.classify(), serde_json::error::Category::Data)
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
+        && integralize(&mut value)
+        && let Ok(decoded) = serde_json::from_value(value)
+    {
+        return Ok(decoded);
+    }
+    Err(json_problem::<T>(body, error))
+}
+
+/// Replaces every float with a zero fraction (within `i64`) by the integer;
+/// whether anything changed.
+fn integralize(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                // In range and integral, so the cast is exact.
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| integralize(v) | changed),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |changed, v| integralize(v) | changed),
+        _ => false,
+    }
 }
 
 /// Whether a Content-Type header names JSON.
@@ -671,6 +710,21 @@ mod tests {
                 "type",
             ),
             ("application/json", "[]", 422, "", "type"),
+            // JSON Schema counts `1.0` as an integer; a real fraction is not.
+            (
+                "application/json",
+                r#"{"id": 1.0, "items": []}"#,
+                200,
+                "",
+                "",
+            ),
+            (
+                "application/json",
+                r#"{"id": 1.5, "items": []}"#,
+                422,
+                "/id",
+                "type",
+            ),
         ];
         for &(ct, body, status, pointer, rule) in cases {
             let headers: &[(&str, &str)] = if ct.is_empty() {

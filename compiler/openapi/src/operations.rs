@@ -610,8 +610,10 @@ fn version_parameter(date: &str) -> Obj {
         .with("in", "header")
         .with(
             "description",
-            "The API version to use, as a date; a date between versions means the \
-             version in force then. `?version=` does the same.",
+            "The API version this document describes. The server also accepts \
+             any other released version (or a date between versions, meaning the \
+             version in force then), answering in that version's shapes, which \
+             that version's own document describes. `?version=` does the same.",
         )
         .with("required", false)
         .with(
@@ -619,6 +621,7 @@ fn version_parameter(date: &str) -> Obj {
             Obj::new()
                 .with("type", "string")
                 .with("format", "date")
+                .with("enum", vec![date.to_string()])
                 .with("default", date),
         )
 }

@@ -54,6 +54,7 @@ pub(crate) fn items(cx: &Context, keep: impl Fn(&str) -> bool) -> TokenStream {
 struct Helpers {
     nullable: bool,
     double_option: bool,
+    present: bool,
 }
 
 impl Helpers {
@@ -71,6 +72,21 @@ impl Helpers {
                     T: ::serde::Deserialize<'de>,
                 {
                     <::std::option::Option<T> as ::serde::Deserialize>::deserialize(deserializer)
+                }
+            });
+        }
+        if self.present {
+            items.extend(quote! {
+                /// Deserializes a field that may be absent but is never `null`
+                /// (serde would otherwise take `null` for `None`).
+                fn present<'de, D, T>(
+                    deserializer: D,
+                ) -> ::std::result::Result<::std::option::Option<T>, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                    T: ::serde::Deserialize<'de>,
+                {
+                    T::deserialize(deserializer).map(::std::option::Option::Some)
                 }
             });
         }
@@ -257,6 +273,9 @@ fn record(
             if field.ty.nullable {
                 serde.push(quote!(deserialize_with = "double_option"));
                 helpers.double_option = true;
+            } else {
+                serde.push(quote!(deserialize_with = "present"));
+                helpers.present = true;
             }
             ty = quote!(::std::option::Option<#ty>);
         } else if field.ty.nullable {

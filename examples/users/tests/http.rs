@@ -231,6 +231,14 @@ async fn hostile_requests_get_problems_not_crashes() {
     let reply = post_json(addr, "/users", &json!({ "handle": 7, "email": "a@b.co", "display_name": "x" })).await;
     let problem = assert_problem(&reply, 422);
     assert_eq!(problem["violations"][0]["pointer"], "/handle");
+    // `website?: url` may be absent, never null (it is not nullable).
+    let reply = post_json(addr, "/users", &json!({ "handle": "zed", "email": "z@e.co", "display_name": "Z", "website": null })).await;
+    assert_eq!(assert_problem(&reply, 422)["violations"][0]["pointer"], "/website");
+    // JSON counts 1.0 as an integer.
+    let reply = post_json(addr, "/users", &json!({ "handle": "zed", "email": "z@e.co", "display_name": "Z" })).await;
+    let zed = reply.json()["id"].as_str().expect("id").to_string();
+    let reply = post_json(addr, &format!("/users/{zed}/posts"), &json!({ "title": "t", "body": { "kind": "image", "image_url": "https://x.io/a.png", "width": 640.0 } })).await;
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
     // Wrong content type.
     let reply = send(addr, "POST", "/users", &[AUTH, ("Content-Type", "text/plain")], b"hello").await;
     assert_problem(&reply, 415);
