@@ -57,6 +57,13 @@ pub trait Service: Send + Sync + 'static {
         None
     }
 
+    /// The OpenAPI document of the version released on `date`
+    /// (`YYYY-MM-DD`), served at `/openapi/<date>.json`, if any.
+    fn openapi_at(&self, date: &str) -> Option<&'static str> {
+        let _ = date;
+        None
+    }
+
     /// The API's versions, oldest first, the head last; empty for a service
     /// without versions (which then negotiates nothing and sends no version
     /// headers).
@@ -473,13 +480,17 @@ async fn dispatch<'s, S: Service>(
     (response, Some(&route.metrics), version)
 }
 
-/// `/healthz`, `/readyz`, `/metrics` and `/openapi.json`; `None` lets the path
-/// fall through to the service's router.
+/// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and, per version,
+/// `/openapi/<date>.json`; `None` lets the path fall through to the
+/// service's router.
 fn builtin<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Option<Response> {
     let openapi = match path {
         "/healthz" | "/readyz" | "/metrics" => None,
         "/openapi.json" => Some(shared.service.openapi()?),
-        _ => return None,
+        _ => {
+            let date = path.strip_prefix("/openapi/")?.strip_suffix(".json")?;
+            Some(shared.service.openapi_at(date)?)
+        }
     };
     if method != Method::GET && method != Method::HEAD {
         let problem = Problem::new(405, "this path allows GET, HEAD");

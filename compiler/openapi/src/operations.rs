@@ -200,6 +200,12 @@ impl<'a> Operations<'a> {
         }
     }
 
+    /// Whether `date` is the spec's newest version, which requests without
+    /// a `Gati-Version` get.
+    fn is_head(&self, date: &str) -> bool {
+        self.spec.versions.last().is_none_or(|v| v.date == date)
+    }
+
     /// The `paths` object: one path item per path, operations in route order.
     pub fn paths(&mut self) -> Obj {
         let mut paths = Obj::new();
@@ -230,7 +236,7 @@ impl<'a> Operations<'a> {
         if let Some(date) = self.version.filter(|_| !self.api.routes.is_empty()) {
             components.set(
                 "parameters",
-                Obj::new().with(VERSION_PARAM, version_parameter(date)),
+                Obj::new().with(VERSION_PARAM, version_parameter(date, self.is_head(date))),
             );
         }
         if !self.security.is_empty() {
@@ -603,8 +609,10 @@ fn runtime_response(problem: &RuntimeProblem) -> Obj {
     ))
 }
 
-/// The version header every operation of a versioned spec accepts.
-fn version_parameter(date: &str) -> Obj {
+/// The version header every operation of a versioned spec accepts. Only the
+/// head's document may leave it out: without it the server answers at the
+/// head (unless its operator configured another default).
+fn version_parameter(date: &str, head: bool) -> Obj {
     Obj::new()
         .with("name", "Gati-Version")
         .with("in", "header")
@@ -615,7 +623,7 @@ fn version_parameter(date: &str) -> Obj {
              version in force then), answering in that version's shapes, which \
              that version's own document describes. `?version=` does the same.",
         )
-        .with("required", false)
+        .with("required", !head)
         .with(
             "schema",
             Obj::new()

@@ -101,6 +101,13 @@ pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
             contents: gatic_openapi::document_text(spec, &spec.head, None),
         },
     ]);
+    // Each version's document, served at `/openapi/<date>.json`.
+    for version in &spec.versions {
+        files.push(OutputFile {
+            path: format!("server/src/openapi/{}.json", version.date),
+            contents: gatic_openapi::document_text(spec, &version.api, Some(&version.date)),
+        });
+    }
     for (name, contents) in runtime::FILES {
         files.push(OutputFile {
             path: runtime::output_path(name),

@@ -22,6 +22,25 @@ struct Entry<'r> {
 
 /// The items of `routes.rs`.
 pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> TokenStream {
+    // Each released version's document, served at `/openapi/<date>.json`.
+    let openapi_at = if cx.spec.versions.is_empty() {
+        TokenStream::new()
+    } else {
+        let arms = cx.spec.versions.iter().map(|v| {
+            let date = &v.date;
+            let file = format!("openapi/{date}.json");
+            quote!(#date => ::std::option::Option::Some(include_str!(#file)),)
+        });
+        quote! {
+            fn openapi_at(&self, date: &str) -> ::std::option::Option<&'static str> {
+                match date {
+                    #(#arms)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    };
+
     let routes = &cx.api.routes;
     let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
     let infos = routes.iter().map(route_info);
@@ -213,6 +232,8 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
             fn openapi(&self) -> ::std::option::Option<&'static str> {
                 ::std::option::Option::Some(include_str!("openapi.json"))
             }
+
+            #openapi_at
 
             #versioned
         }

@@ -197,6 +197,23 @@ async fn users_and_posts_round_trip() {
 }
 
 #[tokio::test]
+async fn serves_an_openapi_document_per_version() {
+    let addr = start(App::new(DEFAULT_TOKEN)).await;
+    let head = send(addr, "GET", "/openapi.json", &[], b"").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.json()["info"]["version"], "2025-06-01");
+    for date in ["2025-01-01", "2025-06-01"] {
+        let doc = send(addr, "GET", &format!("/openapi/{date}.json"), &[], b"").await;
+        assert_eq!(doc.status, 200, "{date}");
+        assert_eq!(doc.json()["info"]["version"], date);
+    }
+    let old = send(addr, "GET", "/openapi/2025-01-01.json", &[], b"").await.json();
+    let user = &old["components"]["schemas"]["User"]["properties"];
+    assert!(user.get("name").is_some() && user.get("display_name").is_none(), "the old document has the old shapes");
+    assert_problem(&send(addr, "GET", "/openapi/1999-01-01.json", &[], b"").await, 404);
+}
+
+#[tokio::test]
 async fn declared_errors_and_idempotency() {
     let addr = start(App::new(DEFAULT_TOKEN)).await;
     let key = ("Idempotency-Key", "key-1");
