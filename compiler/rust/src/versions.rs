@@ -1362,27 +1362,6 @@ pub(crate) fn http_date(days: i64) -> String {
     format!("{weekday}, {d:02} {month} {y:04} 23:59:59 GMT")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(days("1970-01-01"), Some(0));
-        assert_eq!(days("2024-06-01"), Some(19_875));
-        assert_eq!(http_date(0), "Thu, 01 Jan 1970 23:59:59 GMT");
-        assert_eq!(
-            days("2025-12-31").map(http_date).as_deref(),
-            Some("Wed, 31 Dec 2025 23:59:59 GMT")
-        );
-        assert_eq!(
-            days("2000-02-29").map(http_date).as_deref(),
-            Some("Tue, 29 Feb 2000 23:59:59 GMT")
-        );
-        assert_eq!(days("2025-13-01"), None);
-    }
-}
-
 /// A trait method's tokens as one line of Rust, formatted by prettyplease,
 /// with the standard library's paths shortened the way people write them.
 fn signature_text(method: &TokenStream) -> String {
@@ -1404,4 +1383,25 @@ fn signature_text(method: &TokenStream) -> String {
             )
         })
         .unwrap_or_else(|| method.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(days("1970-01-01"), Some(0));
+        assert_eq!(days("2024-06-01"), Some(19_875));
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 23:59:59 GMT");
+        assert_eq!(
+            days("2025-12-31").map(http_date).as_deref(),
+            Some("Wed, 31 Dec 2025 23:59:59 GMT")
+        );
+        assert_eq!(
+            days("2000-02-29").map(http_date).as_deref(),
+            Some("Tue, 29 Feb 2000 23:59:59 GMT")
+        );
+        assert_eq!(days("2025-13-01"), None);
+    }
 }
