@@ -67,6 +67,69 @@ impl Decl<'_> {
 /// A target-language casing: its name and the function applying it.
 pub(crate) type Casing = (&'static str, fn(&str) -> String);
 
+/// A read-only field found in a request type: its record, name and where it is declared.
+type Found = (String, String, Span);
+
+/// Field, parameter and route names in one language's casings.
+pub(crate) const SNAKE_AND_CAMEL: &[Casing] =
+    &[("snake_case", ident::snake), ("camelCase", ident::camel)];
+/// Type, enum value and variant names.
+pub(crate) const PASCAL: &[Casing] = &[("PascalCase", ident::pascal)];
+
+/// The names of one scope seen so far, under each casing, so that each new
+/// name is checked for collisions in logarithmic time.
+pub(crate) struct Cased {
+    cases: &'static [Casing],
+    seen: Vec<BTreeMap<String, (String, Span)>>,
+}
+
+/// A name that collides with an earlier one after casing.
+pub(crate) struct Collision {
+    /// The casing's name (`snake_case`).
+    pub case: &'static str,
+    /// What both names become.
+    pub cased: String,
+    /// The earlier name.
+    pub other: String,
+    /// Where the earlier name stands.
+    pub other_span: Span,
+}
+
+impl Cased {
+    /// An empty scope checked under `cases`.
+    pub fn new(cases: &'static [Casing]) -> Cased {
+        Cased {
+            cases,
+            seen: vec![BTreeMap::new(); cases.len()],
+        }
+    }
+
+    /// The earlier, different name `name` collides with, if any; records `name`.
+    pub fn insert(&mut self, name: &str, span: Span) -> Option<Collision> {
+        let mut collision = None;
+        for ((case, f), seen) in self.cases.iter().zip(&mut self.seen) {
+            let cased = f(name);
+            match seen.get(&cased) {
+                Some((other, other_span)) if other != name => {
+                    if collision.is_none() {
+                        collision = Some(Collision {
+                            case,
+                            cased,
+                            other: other.clone(),
+                            other_span: *other_span,
+                        });
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(cased, (name.to_string(), span));
+                }
+            }
+        }
+        collision
+    }
+}
+
 /// A lazily computed, memoized result.
 #[derive(Clone)]
 pub(crate) enum Memo<T> {
@@ -112,6 +175,8 @@ pub(crate) struct Ctx<'a> {
     pub names: BTreeMap<&'a str, usize>,
     alias_memo: Vec<Memo<Option<Ty>>>,
     record_memo: Vec<Memo<Option<Rc<Vec<LField>>>>>,
+    /// The read-only fields reachable from each record, once known.
+    readonly_memo: BTreeMap<usize, Rc<Vec<Found>>>,
     broken_alias: BTreeSet<usize>,
     /// Records derived from each record by spread or `without`, by name.
     pub derived: BTreeMap<String, Vec<String>>,
@@ -133,6 +198,7 @@ pub(crate) fn check(
         names: BTreeMap::new(),
         alias_memo: Vec::new(),
         record_memo: Vec::new(),
+        readonly_memo: BTreeMap::new(),
         broken_alias: BTreeSet::new(),
         derived: BTreeMap::new(),
         converters: Vec::new(),
@@ -796,6 +862,7 @@ impl<'a> Ctx<'a> {
     /// Drops repeated names (E0102) and reports names that collide after casing (E0103).
     pub fn unique_fields(&mut self, fields: Vec<LField>, what: &str) -> Vec<LField> {
         let mut out: Vec<LField> = Vec::new();
+        let mut cased = Cased::new(SNAKE_AND_CAMEL);
         for f in fields {
             if let Some(first) = out.iter().find(|g| g.field.name == f.field.name) {
                 let d = Diagnostic::error(
@@ -808,44 +875,28 @@ impl<'a> Ctx<'a> {
                 self.push(d);
                 continue;
             }
-            self.casing(
-                out.iter().map(|g| (g.field.name.as_str(), g.span)),
-                &f.field.name,
-                f.span,
-                &[("snake_case", ident::snake), ("camelCase", ident::camel)],
-            );
+            self.casing(&mut cased, &f.field.name, f.span);
             out.push(f);
         }
         out
     }
 
-    /// Reports `name` if it collides with one of `earlier` under any of `cases`.
-    pub fn casing<'n>(
-        &mut self,
-        earlier: impl Iterator<Item = (&'n str, Span)>,
-        name: &str,
-        span: Span,
-        cases: &[Casing],
-    ) {
-        for (other, other_span) in earlier {
-            if other == name {
-                continue;
-            }
-            for (case, f) in cases {
-                let (a, b) = (f(name), f(other));
-                if a == b {
-                    self.push(
-                        Diagnostic::error(
-                            codes::CASE_COLLISION,
-                            span,
-                            format!("`{name}` and `{other}` are both `{a}` in {case}"),
-                        )
-                        .with_label("collides after casing")
-                        .with_secondary(other_span, "with this one"),
-                    );
-                    return;
-                }
-            }
+    /// Reports `name` if it collides after casing with a name `seen` already
+    /// holds, then records it there.
+    pub fn casing(&mut self, seen: &mut Cased, name: &str, span: Span) {
+        if let Some(collision) = seen.insert(name, span) {
+            self.push(
+                Diagnostic::error(
+                    codes::CASE_COLLISION,
+                    span,
+                    format!(
+                        "`{name}` and `{}` are both `{}` in {}",
+                        collision.other, collision.cased, collision.case
+                    ),
+                )
+                .with_label("collides after casing")
+                .with_secondary(collision.other_span, "with this one"),
+            );
         }
     }
 
@@ -962,6 +1013,7 @@ impl<'a> Ctx<'a> {
     fn lower_enum(&mut self, e: &ast::EnumDecl) -> ir::TypeDef {
         let flags = self.attrs(&e.attrs, Place::Enum, None);
         let mut values: Vec<(ir::EnumValue, Span)> = Vec::new();
+        let mut cased = Cased::new(PASCAL);
         for v in &e.values {
             if v.name.name.is_empty() {
                 continue;
@@ -980,12 +1032,7 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            self.casing(
-                values.iter().map(|(x, s)| (x.name.as_str(), *s)),
-                &v.name.name,
-                v.name.span,
-                &[("PascalCase", ident::pascal)],
-            );
+            self.casing(&mut cased, &v.name.name, v.name.span);
             values.push((
                 ir::EnumValue {
                     name: v.name.name.clone(),
@@ -1022,6 +1069,7 @@ impl<'a> Ctx<'a> {
         let flags = self.attrs(&u.attrs, Place::Union, None);
         let tag = flags.tag.clone();
         let mut variants: Vec<(ir::Variant, Span)> = Vec::new();
+        let mut cased = Cased::new(PASCAL);
         for v in &u.variants {
             if v.name.name.is_empty() {
                 continue;
@@ -1040,12 +1088,7 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            self.casing(
-                variants.iter().map(|(x, s)| (x.name.as_str(), *s)),
-                &v.name.name,
-                v.name.span,
-                &[("PascalCase", ident::pascal)],
-            );
+            self.casing(&mut cased, &v.name.name, v.name.span);
             if let (Some((tag, tag_span)), Some(ty)) = (&tag, &ty) {
                 let eff = self.effective(ty);
                 match eff.base {
@@ -1160,9 +1203,9 @@ impl<'a> Ctx<'a> {
             let Some(ty) = &route.body else {
                 continue;
             };
-            let mut found: Vec<(String, String, Span)> = Vec::new();
-            let mut visited = BTreeSet::new();
-            self.readonly_reach(ty, &mut visited, &mut found);
+            let (mut found, _) = self.readonly_reach(ty, &mut Vec::new());
+            let mut seen = BTreeSet::new();
+            found.retain(|(o, f, _)| seen.insert((o.clone(), f.clone())));
             if found.is_empty() {
                 continue;
             }
@@ -1199,52 +1242,75 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn readonly_reach(
-        &mut self,
-        ty: &Ty,
-        visited: &mut BTreeSet<usize>,
-        found: &mut Vec<(String, String, Span)>,
-    ) {
+    /// The read-only fields a request of type `ty` could carry. Results are
+    /// memoized per record, so routes sharing types (or long chains of
+    /// records) are walked once; a record whose walk was cut short by a
+    /// cycle is not memoized, since its list may be incomplete.
+    fn readonly_reach(&mut self, ty: &Ty, active: &mut Vec<usize>) -> (Vec<Found>, bool) {
         let eff = self.effective(ty);
         match eff.base {
-            Base::List(t) | Base::Map(t) => self.readonly_reach(&t, visited, found),
+            Base::List(t) | Base::Map(t) => self.readonly_reach(&t, active),
             Base::Record(i) => {
-                if !visited.insert(i) {
-                    return;
-                }
-                let owner = self.decls[i].name.name.clone();
-                let fields = self.record_fields(i, None).unwrap_or_default();
-                for f in fields.iter() {
-                    if f.field.readonly {
-                        found.push((owner.clone(), f.field.name.clone(), f.decl_span));
-                    } else {
-                        self.readonly_reach(&f.field.ty, visited, found);
-                    }
-                }
+                let (found, complete) = self.readonly_of_record(i, active);
+                (found.to_vec(), complete)
             }
             Base::Union(i) => {
-                if !visited.insert(i) {
-                    return;
-                }
+                let mut out = Vec::new();
+                let mut complete = true;
                 if let DeclKind::Union(u) = self.decls[i].kind {
                     for v in &u.variants {
-                        let mut names = Vec::new();
-                        type_expr_names(&v.ty, &mut names);
+                        let TypeExprKind::Named(name) = &v.ty.kind else {
+                            continue;
+                        };
                         let t = Ty {
-                            kind: TyKind::Named(
-                                names.first().map(|n| n.name.clone()).unwrap_or_default(),
-                            ),
+                            kind: TyKind::Named(name.name.clone()),
                             nullable: false,
                             refinements: ir::Refinements::default(),
                         };
-                        if names.len() == 1 && matches!(v.ty.kind, TypeExprKind::Named(_)) {
-                            self.readonly_reach(&t, visited, found);
-                        }
+                        let (found, c) = self.readonly_reach(&t, active);
+                        out.extend(found);
+                        complete &= c;
                     }
                 }
+                (out, complete)
             }
-            _ => {}
+            _ => (Vec::new(), true),
         }
+    }
+
+    fn readonly_of_record(
+        &mut self,
+        idx: usize,
+        active: &mut Vec<usize>,
+    ) -> (Rc<Vec<Found>>, bool) {
+        if let Some(found) = self.readonly_memo.get(&idx) {
+            return (found.clone(), true);
+        }
+        if active.contains(&idx) {
+            return (Rc::new(Vec::new()), false);
+        }
+        active.push(idx);
+        let owner = self.decls[idx].name.name.clone();
+        let fields = self.record_fields(idx, None).unwrap_or_default();
+        let mut out: Vec<Found> = Vec::new();
+        let mut complete = true;
+        for f in fields.iter() {
+            if f.field.readonly {
+                out.push((owner.clone(), f.field.name.clone(), f.decl_span));
+            } else {
+                let (found, c) = self.readonly_reach(&f.field.ty, active);
+                out.extend(found);
+                complete &= c;
+            }
+        }
+        active.pop();
+        let mut seen = BTreeSet::new();
+        out.retain(|(o, f, _)| seen.insert((o.clone(), f.clone())));
+        let out = Rc::new(out);
+        if complete {
+            self.readonly_memo.insert(idx, out.clone());
+        }
+        (out, complete)
     }
 }
 

@@ -11,7 +11,9 @@ use gatic_syntax::ast::{self, LiteralKind, RouteClause, Segment, SettingValue};
 use gatic_syntax::{Diagnostic, FileId, Span, codes};
 
 use crate::attrs::Place;
-use crate::check::{Base, Ctx, DeclKind, LField, RESERVED_ROUTES, any, article, show_ty};
+use crate::check::{
+    Base, Cased, Ctx, DeclKind, LField, RESERVED_ROUTES, SNAKE_AND_CAMEL, any, article, show_ty,
+};
 use crate::values::setting_value;
 
 const LIMIT_KEYS: &[&str] = &["concurrency", "queue", "body", "timeout"];
@@ -290,6 +292,7 @@ impl<'a> Ctx<'a> {
     ) -> Vec<ir::Route> {
         let mut out: Vec<(ir::Route, Span)> = Vec::new();
         let mut by_name: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut cased = Cased::new(SNAKE_AND_CAMEL);
         let mut by_path: BTreeMap<(Method, String), (String, Span)> = BTreeMap::new();
         // Generated type names, for collisions with declared types.
         let mut type_names: BTreeMap<String, Span> = BTreeMap::new();
@@ -331,14 +334,7 @@ impl<'a> Ctx<'a> {
                     )),
                 );
             }
-            let earlier: Vec<(String, Span)> =
-                by_name.iter().map(|(n, s)| (n.to_string(), *s)).collect();
-            self.casing(
-                earlier.iter().map(|(n, s)| (n.as_str(), *s)),
-                name,
-                r.name.span,
-                &[("snake_case", ident::snake), ("camelCase", ident::camel)],
-            );
+            self.casing(&mut cased, name, r.name.span);
             by_name.insert(name, r.name.span);
             for suffix in ["Request", "Error"] {
                 let generated = format!("{}{suffix}", ident::pascal(name));
@@ -662,6 +658,7 @@ impl<'a> Ctx<'a> {
         }
         // Names are unique across locations: they are fields of one request type.
         let mut unique: Vec<(ir::Param, Span)> = Vec::new();
+        let mut cased = Cased::new(SNAKE_AND_CAMEL);
         for (p, span) in params {
             if let Some((first, first_span)) = unique.iter().find(|(q, _)| q.name == p.name) {
                 let what = |l: ParamLocation| match l {
@@ -683,14 +680,7 @@ impl<'a> Ctx<'a> {
                 self.push(d);
                 continue;
             }
-            let earlier: Vec<(String, Span)> =
-                unique.iter().map(|(q, s)| (q.name.clone(), *s)).collect();
-            self.casing(
-                earlier.iter().map(|(n, s)| (n.as_str(), *s)),
-                &p.name,
-                span,
-                &[("snake_case", ident::snake), ("camelCase", ident::camel)],
-            );
+            self.casing(&mut cased, &p.name, span);
             unique.push((p, span));
         }
         let params = unique.into_iter().map(|(p, _)| p).collect();

@@ -1,0 +1,95 @@
+//! The generated side of the benchmark: the handlers of `bench.gati`, the
+//! same work the hand-written peers in `bench/peers/` do. Everything else —
+//! routing, decoding, validation, versions, admission — is generated.
+//! `PORT` and the `GATI_*` variables configure it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use bench_api::api::{
+    CreatePersonError, CreatePersonRequest, GetPersonError, GetPersonRequest, JsonError,
+    JsonRequest, PlaintextError, PlaintextRequest, SlowError, SlowRequest,
+};
+use bench_api::{Address, Api, Ctx, Message, NotFound, Person};
+
+/// How many people the map starts with (ids `1..=SEED`), as in the peers.
+const SEED: i64 = 1000;
+
+struct App {
+    people: HashMap<i64, Person>,
+    next_id: AtomicI64,
+}
+
+impl App {
+    fn seeded() -> App {
+        let people = (1..=SEED)
+            .map(|id| {
+                let person = Person {
+                    id,
+                    name: format!("Person {id}"),
+                    email: format!("person{id}@example.com"),
+                    age: (id % 100) as i32,
+                    address: Address {
+                        street: format!("{id} Main Street"),
+                        city: "Springfield".to_owned(),
+                        country: "US".to_owned(),
+                    },
+                    tags: vec!["bench".to_owned(), "seed".to_owned()],
+                };
+                (id, person)
+            })
+            .collect();
+        App {
+            people,
+            next_id: AtomicI64::new(SEED + 1),
+        }
+    }
+}
+
+impl Api for App {
+    async fn plaintext(&self, _: &Ctx, _: PlaintextRequest) -> Result<String, PlaintextError> {
+        Ok("Hello, World!".to_owned())
+    }
+
+    async fn json(&self, _: &Ctx, _: JsonRequest) -> Result<Message, JsonError> {
+        Ok(Message {
+            message: "Hello, World!".to_owned(),
+        })
+    }
+
+    async fn create_person(
+        &self,
+        _: &Ctx,
+        request: CreatePersonRequest,
+    ) -> Result<Person, CreatePersonError> {
+        let new = request.body;
+        Ok(Person {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            name: new.name,
+            email: new.email,
+            age: new.age,
+            address: new.address,
+            tags: new.tags,
+        })
+    }
+
+    async fn get_person(&self, _: &Ctx, request: GetPersonRequest) -> Result<Person, GetPersonError> {
+        self.people
+            .get(&request.id)
+            .cloned()
+            .ok_or_else(|| NotFound { id: request.id }.into())
+    }
+
+    async fn slow(&self, _: &Ctx, _: SlowRequest) -> Result<Message, SlowError> {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        Ok(Message {
+            message: "Hello, World!".to_owned(),
+        })
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let config = bench_api::Config::from_env().map_err(std::io::Error::other)?;
+    bench_api::serve(App::seeded(), config)
+}
