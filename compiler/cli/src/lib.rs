@@ -196,21 +196,28 @@ pub struct BuildConfig {
 /// Fails only on settings a target rejects, which [`compile_path`] reports
 /// as diagnostics first.
 pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Result<Vec<OutputFile>, Vec<String>> {
-    let mut files = gatic_rust::generate(
-        spec,
-        &gatic_rust::Config {
-            crate_name: config.crate_name.clone(),
-        },
-    );
-    files.extend(gatic_openapi::generate(spec));
     let mut deploy = gatic_deploy::config(spec, config.environments.clone())?;
     if let Some(out) = &config.out_dir {
         deploy.out_dir = out.clone();
     }
-    files.extend(gatic_deploy::generate(spec, &deploy));
-    files.extend(gatic_sdk_typescript::generate(spec));
-    files.extend(gatic_sdk_python::generate(spec));
-    files.extend(gatic_sdk_go::generate(spec));
+    let rust_config = gatic_rust::Config {
+        crate_name: config.crate_name.clone(),
+    };
+    // Targets are independent pure functions: the Rust target, the largest,
+    // runs beside the others.
+    let mut files = std::thread::scope(|scope| {
+        let rust = scope.spawn(|| gatic_rust::generate(spec, &rust_config));
+        let mut files = gatic_openapi::generate(spec);
+        files.extend(gatic_deploy::generate(spec, &deploy));
+        files.extend(gatic_sdk_typescript::generate(spec));
+        files.extend(gatic_sdk_python::generate(spec));
+        files.extend(gatic_sdk_go::generate(spec));
+        let rust = rust
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        files.extend(rust);
+        files
+    });
     files.sort();
     Ok(files)
 }

@@ -80,20 +80,21 @@ pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
         !cx.patterns().is_empty(),
     );
 
-    let mut files = vec![
-        OutputFile {
-            path: "server/Cargo.toml".to_string(),
-            contents: manifest,
-        },
-        rust_file(&cx, "server/src/lib.rs", lib),
-        rust_file(&cx, "server/src/types.rs", types),
-        rust_file(&cx, "server/src/validate.rs", validate),
-        rust_file(&cx, "server/src/api.rs", api),
-        rust_file(&cx, "server/src/routes.rs", routes),
+    let mut sources = vec![
+        ("server/src/lib.rs", lib),
+        ("server/src/types.rs", types),
+        ("server/src/validate.rs", validate),
+        ("server/src/api.rs", api),
+        ("server/src/routes.rs", routes),
     ];
     if let Some(versions) = versions {
-        files.push(rust_file(&cx, "server/src/versions.rs", versions));
+        sources.push(("server/src/versions.rs", versions));
     }
+    let mut files = vec![OutputFile {
+        path: "server/Cargo.toml".to_string(),
+        contents: manifest,
+    }];
+    files.extend(format_files(&cx.header("//"), sources));
     files.extend([
         // The head's OpenAPI document, served at `/openapi.json`.
         OutputFile {
@@ -117,16 +118,53 @@ pub fn generate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
     files
 }
 
-/// A formatted Rust file with its header line.
-fn rust_file(cx: &Context, path: &str, tokens: TokenStream) -> OutputFile {
-    let file = match syn::parse2::<syn::File>(tokens) {
+/// Formats generated Rust files, each with its header line, in parallel.
+fn format_files(header: &str, sources: Vec<(&str, TokenStream)>) -> Vec<OutputFile> {
+    // Token streams cannot cross threads, so each file goes as text; parsing
+    // and printing, most of the target's time, then run on every core.
+    let texts: Vec<(&str, String)> = sources
+        .into_iter()
+        .map(|(path, tokens)| (path, tokens.to_string()))
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut formatted: Vec<Option<OutputFile>> = vec![None; texts.len()];
+    std::thread::scope(|scope| {
+        let chunk = texts.len().div_ceil(workers).max(1);
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|files| {
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .map(|(path, text)| rust_file(header, path, text))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut slot = 0;
+        for handle in handles {
+            let done = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for file in done {
+                formatted[slot] = Some(file);
+                slot += 1;
+            }
+        }
+    });
+    formatted.into_iter().flatten().collect()
+}
+
+/// One file of Rust source, parsed and printed by prettyplease, with its header.
+fn rust_file(header: &str, path: &str, text: &str) -> OutputFile {
+    let file = match syn::parse_str::<syn::File>(text) {
         Ok(file) => file,
         // The tokens come from this crate's quotes; invalid Rust is a bug here.
         Err(error) => panic!("gatic-rust generated invalid Rust for {path}: {error}"),
     };
     OutputFile {
         path: path.to_string(),
-        contents: format!("{}{}", cx.header("//"), prettyplease::unparse(&file)),
+        contents: format!("{header}{}", prettyplease::unparse(&file)),
     }
 }
 

@@ -5,6 +5,7 @@
 use gatic_ir::{Auth, Method, ParamLocation, PathSegment, Route, Ty, TyKind, Value, ident};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use std::collections::BTreeSet;
 
 use crate::api::{error_ident, request_ident};
 use crate::context::{Context, Scope, lit_u64, type_ident, value_ident};
@@ -397,20 +398,23 @@ fn resolve(routes: &[Entry]) -> TokenStream {
             closure.push(shape);
         }
     }
-    let mut grew = true;
-    while grew {
-        grew = false;
-        let current = closure.clone();
-        for a in &current {
-            for b in &current {
+    // Only shapes of one length can intersect, and a new intersection can
+    // only come from a pair involving a shape added in the previous round.
+    let mut known: BTreeSet<Vec<Option<&str>>> = closure.iter().cloned().collect();
+    let mut fresh = closure.clone();
+    while !fresh.is_empty() {
+        let mut next = Vec::new();
+        for a in &fresh {
+            for b in closure.iter().filter(|b| b.len() == a.len()) {
                 if let Some(c) = intersect(a, b)
-                    && !closure.contains(&c)
+                    && known.insert(c.clone())
                 {
-                    closure.push(c);
-                    grew = true;
+                    next.push(c);
                 }
             }
         }
+        closure.extend(next.iter().cloned());
+        fresh = next;
     }
     closure.sort_by_key(|shape| specificity(shape));
     let allow_arms = closure.iter().map(|shape| {
@@ -491,7 +495,11 @@ fn pattern_of(shape: &[Option<&str>]) -> Vec<TokenStream> {
 
 /// The shape of the paths both `a` and `b` match, if any.
 fn intersect<'a>(a: &[Option<&'a str>], b: &[Option<&'a str>]) -> Option<Vec<Option<&'a str>>> {
-    if a.len() != b.len() {
+    let disjoint = a.len() != b.len()
+        || a.iter()
+            .zip(b)
+            .any(|(x, y)| matches!((x, y), (Some(l), Some(m)) if l != m));
+    if disjoint {
         return None;
     }
     a.iter()
