@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::task::Poll;
@@ -570,18 +570,33 @@ async fn run_route<S: Service>(
         Err(shed) => return overloaded(route, shed),
     };
 
-    let deadline = Instant::now() + route.timeout;
-    // One timer for both stages, registered only if a stage has to wait.
-    let mut timer = pin!(tokio::time::sleep_until(deadline.into()));
+    // The deadline counts from the request's arrival, so time spent queued
+    // for a slot counts against it: the client's wait stays bounded.
+    let deadline = start + route.timeout;
+    // One timer for both stages, created only when a stage has to wait: a
+    // body that has already arrived and a handler that answers at once (the
+    // common case) cost no timer at all.
+    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
     let (parts, body) = request.into_parts();
-    let body = tokio::select! {
-        biased;
-        body = read_body(body, route.body_limit) => match body {
-            Ok(body) => body,
-            Err(BodyError::TooLarge) => return too_large(route.body_limit),
-            Err(BodyError::Broken) => return Problem::new(400, "the request body could not be read").into_response(),
-        },
-        () = &mut timer => return Problem::new(408, "the request body took too long to arrive").into_response(),
+    let mut reading = pin!(read_body(body, route.body_limit));
+    let read = match ready_now(reading.as_mut()).await {
+        Some(read) => read,
+        None => {
+            let timer =
+                timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+            tokio::select! {
+                biased;
+                read = &mut reading => read,
+                () = timer.as_mut() => return Problem::new(408, "the request body took too long to arrive").into_response(),
+            }
+        }
+    };
+    let body = match read {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return too_large(route.body_limit),
+        Err(BodyError::Broken) => {
+            return Problem::new(400, "the request body could not be read").into_response();
+        }
     };
     let ctx = Ctx {
         request_id: request_id.clone(),
@@ -594,18 +609,45 @@ async fn run_route<S: Service>(
         body,
         params,
     };
-    tokio::select! {
-        biased;
-        response = call_guarded(&shared.service, index, request, ctx) => match response {
-            Some(response) => response,
-            None => {
-                let id = request_id.to_str().unwrap_or("-");
-                log("error", "handler panicked", &[("route", route.name), ("request_id", id)]);
-                Problem::new(500, "the handler failed").into_response()
+    let mut calling = pin!(call_guarded(&shared.service, index, request, ctx));
+    let called = match ready_now(calling.as_mut()).await {
+        Some(called) => called,
+        None => {
+            let timer =
+                timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+            tokio::select! {
+                biased;
+                called = &mut calling => called,
+                () = timer.as_mut() => {
+                    return Problem::new(504, format!("the handler did not finish within {} ms", route.timeout.as_millis())).into_response();
+                }
             }
-        },
-        () = &mut timer => Problem::new(504, format!("the handler did not finish within {} ms", route.timeout.as_millis())).into_response(),
+        }
+    };
+    match called {
+        Some(response) => response,
+        None => {
+            let id = request_id.to_str().unwrap_or("-");
+            log(
+                "error",
+                "handler panicked",
+                &[("route", route.name), ("request_id", id)],
+            );
+            Problem::new(500, "the handler failed").into_response()
+        }
     }
+}
+
+/// Polls `future` once: its output if it is ready now, `None` (leaving it
+/// to be polled again) if it has to wait.
+async fn ready_now<F: Future>(mut future: Pin<&mut F>) -> Option<F::Output> {
+    poll_fn(|cx| {
+        Poll::Ready(match future.as_mut().poll(cx) {
+            Poll::Ready(output) => Some(output),
+            Poll::Pending => None,
+        })
+    })
+    .await
 }
 
 /// Calls the handler, turning a panic (while creating or polling its future)
