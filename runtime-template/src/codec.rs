@@ -92,6 +92,28 @@ pub fn decode_json<T: DeserializeOwned>(request: &Request) -> Result<T, Problem>
     serde_json::from_slice(&request.body).or_else(|e| decode_slow::<T>(&request.body, &e))
 }
 
+/// [`decode_json`] for a body that must be a JSON object (a record or a
+/// tagged union): serde would also accept a record as an array of its
+/// fields, which the API does not allow, so anything else is a 422.
+pub fn decode_json_object<T: DeserializeOwned>(request: &Request) -> Result<T, Problem> {
+    if is_json(request.parts.headers.get(CONTENT_TYPE))
+        && let Some(first) = request.body.iter().find(|b| !b.is_ascii_whitespace())
+        && *first != b'{'
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&request.body).is_ok()
+    {
+        return Err(Problem::invalid(
+            422,
+            vec![Violation {
+                location: Location::Body,
+                pointer: String::new(),
+                rule: "type",
+                message: "expected a JSON object".to_owned(),
+            }],
+        ));
+    }
+    decode_json(request)
+}
+
 /// The cold path after a failed decode. JSON Schema counts `317.0` as an
 /// integer, so a document whose only fault is integers written with a zero
 /// fraction is decoded again with those numbers made integers; anything
@@ -710,6 +732,8 @@ mod tests {
                 "type",
             ),
             ("application/json", "[]", 422, "", "type"),
+            ("application/json", "[1, []]", 422, "", "type"),
+            ("application/json", " \n[]", 422, "", "type"),
             // JSON Schema counts `1.0` as an integer; a real fraction is not.
             (
                 "application/json",
@@ -732,7 +756,7 @@ mod tests {
             } else {
                 &[("content-type", ct)]
             };
-            match decode_json::<Order>(&request("/", headers, body)) {
+            match decode_json_object::<Order>(&request("/", headers, body)) {
                 Ok(order) => assert_eq!((status, order.id), (200, 1), "{ct} {body}"),
                 Err(problem) => {
                     assert_eq!(problem.status, status, "{ct} {body}: {problem:?}");

@@ -26,7 +26,7 @@ mod version;
 #[allow(unused_imports)]
 pub use codec::{
     Credential, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key, bearer, cookie,
-    decode_json, header, param, path_param, percent_decode,
+    decode_json, decode_json_object, header, param, path_param, percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError};

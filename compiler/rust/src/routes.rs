@@ -711,8 +711,13 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     if let Some(ty) = &route.body {
         uses_request = true;
         let rust = cx.ty(ty, Scope::Crate);
+        let decode = if is_object(cx, ty) {
+            quote!(runtime::decode_json_object)
+        } else {
+            quote!(runtime::decode_json)
+        };
         body.extend(quote! {
-            let body: #rust = match runtime::decode_json(&request) {
+            let body: #rust = match #decode(&request) {
                 ::std::result::Result::Ok(body) => body,
                 ::std::result::Result::Err(problem) => return problem.into_response(),
             };
@@ -875,4 +880,22 @@ fn is_cheap(value: &Value) -> bool {
         value,
         Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Enum(_) | Value::Null
     )
+}
+
+/// Whether values of `ty` are JSON objects whose serde decoder would also
+/// take an array: records and tagged unions, through aliases.
+fn is_object(cx: &Context, ty: &gatic_ir::Ty) -> bool {
+    let mut ty = ty;
+    for _ in 0..64 {
+        let TyKind::Named(name) = &ty.kind else {
+            return false;
+        };
+        match cx.api.ty(name).map(|d| &d.kind) {
+            Some(gatic_ir::TypeDefKind::Record { .. }) => return true,
+            Some(gatic_ir::TypeDefKind::Union { tag, .. }) => return tag.is_some(),
+            Some(gatic_ir::TypeDefKind::Alias { target }) => ty = target,
+            _ => return false,
+        }
+    }
+    false
 }

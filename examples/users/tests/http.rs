@@ -256,6 +256,9 @@ async fn hostile_requests_get_problems_not_crashes() {
     let zed = reply.json()["id"].as_str().expect("id").to_string();
     let reply = post_json(addr, &format!("/users/{zed}/posts"), &json!({ "title": "t", "body": { "kind": "image", "image_url": "https://x.io/a.png", "width": 640.0 } })).await;
     assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    // A record is a JSON object, never an array of its fields.
+    let reply = send(addr, "PATCH", &format!("/users/{zed}"), &[AUTH, JSON], b"[]").await;
+    assert_eq!(assert_problem(&reply, 422)["violations"][0]["rule"], "type");
     // Wrong content type.
     let reply = send(addr, "POST", "/users", &[AUTH, ("Content-Type", "text/plain")], b"hello").await;
     assert_problem(&reply, 415);
