@@ -95,20 +95,9 @@ impl<'a> Ctx<'a> {
             if key.is_empty() {
                 continue;
             }
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let first = *first;
-                self.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_SETTING,
-                        setting.key.span,
-                        format!("`{key}` is set twice"),
-                    )
-                    .with_label("second time")
-                    .with_secondary(first, "first set here"),
-                );
+            if self.set_twice(&mut seen, key, setting.key.span, "") {
                 continue;
             }
-            seen.push((key, setting.key.span));
             match (key, &setting.value) {
                 (
                     "title",
@@ -172,20 +161,9 @@ impl<'a> Ctx<'a> {
                 self.push(d);
                 continue;
             }
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let first = *first;
-                self.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_SETTING,
-                        s.key.span,
-                        format!("limit `{key}` is set twice"),
-                    )
-                    .with_label("second time")
-                    .with_secondary(first, "first set here"),
-                );
+            if self.set_twice(&mut seen, key, s.key.span, "limit ") {
                 continue;
             }
-            seen.push((key, s.key.span));
             let lit = match &s.value {
                 SettingValue::Literal(l) => Some(&l.kind),
                 _ => None,
@@ -284,6 +262,31 @@ impl<'a> Ctx<'a> {
     }
 
     // ---- Routes -------------------------------------------------------------
+
+    /// Reports `key` when `seen` already holds it (E0502), else records it;
+    /// whether it was a repeat. `what` prefixes the key in the message.
+    fn set_twice<'k>(
+        &mut self,
+        seen: &mut Vec<(&'k str, Span)>,
+        key: &'k str,
+        span: Span,
+        what: &str,
+    ) -> bool {
+        if let Some(&(_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            self.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_SETTING,
+                    span,
+                    format!("{what}`{key}` is set twice"),
+                )
+                .with_label("second time")
+                .with_secondary(first, "first set here"),
+            );
+            return true;
+        }
+        seen.push((key, span));
+        false
+    }
 
     pub(crate) fn routes(
         &mut self,
