@@ -183,6 +183,8 @@ pub(crate) struct Ctx<'a> {
     /// Converters named by `changed from … via`, with the types they convert
     /// (old, new) and where they were first named.
     pub converters: Vec<(String, Ty, Ty, Span)>,
+    /// Routes a version removed, by name, with where their declaration names them.
+    pub retired: Vec<(String, Span)>,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -202,6 +204,7 @@ pub(crate) fn check(
         broken_alias: BTreeSet::new(),
         derived: BTreeMap::new(),
         converters: Vec::new(),
+        retired: Vec::new(),
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();
@@ -315,7 +318,8 @@ pub(crate) fn check(
     api.routes = cx.routes(&route_decls, &service);
     cx.check_readonly_in_requests(&route_decls, &api);
 
-    let versions = cx.versions(root, &versions, &api);
+    let versions = cx.versions(root, &versions, &api, &service);
+    cx.check_retired_names(&api);
     let spec = ir::Spec {
         source: root_name.to_string(),
         service,

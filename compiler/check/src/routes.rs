@@ -382,7 +382,67 @@ impl<'a> Ctx<'a> {
         out.into_iter().map(|(r, _)| r).collect()
     }
 
-    fn route(&mut self, r: &'a ast::RouteDecl, service: &ir::Service) -> Option<ir::Route> {
+    /// Reports a removed route whose name the generated handler method could
+    /// not keep: reused by a head route, reserved, or generating a type name
+    /// that is declared.
+    pub(crate) fn check_retired_names(&mut self, head: &ir::Api) {
+        let retired = std::mem::take(&mut self.retired);
+        let mut type_names: BTreeMap<String, Span> = BTreeMap::new();
+        for idx in self.names.values() {
+            let d = self.decls[*idx];
+            type_names.insert(ident::pascal(&d.name.name), d.name.span);
+        }
+        for (name, span) in &retired {
+            let snake = ident::snake(name);
+            if let Some(other) = head.routes.iter().find(|r| ident::snake(&r.name) == snake) {
+                self.push(
+                    Diagnostic::error(
+                        codes::RETIRED_ROUTE,
+                        *span,
+                        format!(
+                            "the removed route `{name}` and the route `{}` would share a handler method",
+                            other.name
+                        ),
+                    )
+                    .with_label("a removed route keeps its handler method for older versions")
+                    .with_note("give the new route another name"),
+                );
+            }
+            if RESERVED_ROUTES.contains(&snake.as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        codes::RESERVED_NAME,
+                        *span,
+                        format!(
+                            "`{name}` is reserved: the generated code has a function of that name"
+                        ),
+                    )
+                    .with_label("reserved route name"),
+                );
+            }
+            for suffix in ["Request", "Error"] {
+                let generated = format!("{}{suffix}", ident::pascal(name));
+                if let Some(declared) = type_names.get(&generated) {
+                    self.push(
+                        Diagnostic::error(
+                            codes::CASE_COLLISION,
+                            *span,
+                            format!("the removed route `{name}` generates the type `{generated}`, which is already declared"),
+                        )
+                        .with_label(format!("generates `{generated}`"))
+                        .with_secondary(*declared, "declared here"),
+                    );
+                }
+            }
+        }
+        self.retired = retired;
+    }
+
+    pub(crate) fn route(
+        &mut self,
+        r: &'a ast::RouteDecl,
+        service: &ir::Service,
+    ) -> Option<ir::Route> {
         let flags = self.attrs(&r.attrs, Place::Route, None);
         let method = match Method::ALL.iter().find(|(n, _)| *n == r.method.name) {
             Some((_, m)) => *m,

@@ -10,8 +10,9 @@ use gatic_syntax::{Diagnostic, FileId, Span, codes};
 
 use crate::attrs::Place;
 use crate::check::{Ctx, prim};
+use crate::routes::normalized_path;
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// `owner` and every record derived from it (by spread or `without`),
     /// transitively: a change to `owner`'s fields happened to them too.
     fn family(&self, owner: &str) -> Vec<String> {
@@ -31,8 +32,9 @@ impl Ctx<'_> {
     pub(crate) fn versions(
         &mut self,
         _root: FileId,
-        blocks: &[(FileId, &ast::VersionsDecl)],
+        blocks: &[(FileId, &'a ast::VersionsDecl)],
         head: &ir::Api,
+        service: &ir::Service,
     ) -> Vec<ir::Version> {
         let Some((_, block)) = blocks.first() else {
             return Vec::new();
@@ -80,11 +82,32 @@ impl Ctx<'_> {
         let mut out: Vec<ir::Version> = Vec::new();
         for (e, date) in entries.iter().rev() {
             let api = cur.clone();
-            let changes = self.undo_version(e, &date.to_string(), &mut cur);
+            let changes = self.undo_version(e, &date.to_string(), &mut cur, service);
             let mut deprecated = false;
+            let mut deprecated_since = None;
             let mut sunset = None;
             for m in &e.modifiers {
                 match (m.key.name.as_str(), &m.value) {
+                    (
+                        "deprecated",
+                        ast::SettingValue::Literal(ast::Literal {
+                            kind: LiteralKind::Date(d),
+                            ..
+                        }),
+                    ) => {
+                        deprecated = true;
+                        if d < date {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::BAD_VERSION_DATE,
+                                    m.span,
+                                    format!("version {date} cannot be deprecated since {d}, before it was released"),
+                                )
+                                .with_label("deprecated before the version's own date"),
+                            );
+                        }
+                        deprecated_since = Some((d.to_string(), m.span));
+                    }
                     ("deprecated", _) => deprecated = true,
                     (
                         "sunset",
@@ -108,11 +131,26 @@ impl Ctx<'_> {
                     _ => {}
                 }
             }
+            if let (Some((since, span)), Some(end)) = (&deprecated_since, &sunset)
+                && since > end
+            {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_VERSION_DATE,
+                        *span,
+                        format!(
+                            "version {date} is deprecated since {since}, after its sunset on {end}"
+                        ),
+                    )
+                    .with_label("deprecation after the sunset"),
+                );
+            }
             out.push(ir::Version {
                 date: date.to_string(),
                 title: e.title.clone().unwrap_or_default(),
                 doc: e.doc.clone(),
                 deprecated,
+                deprecated_since: deprecated_since.map(|(d, _)| d),
                 sunset,
                 changes,
                 api,
@@ -126,9 +164,10 @@ impl Ctx<'_> {
     /// undoes them, leaving the API of the version before.
     fn undo_version(
         &mut self,
-        e: &ast::VersionEntry,
+        e: &'a ast::VersionEntry,
         date: &str,
         api: &mut ir::Api,
+        service: &ir::Service,
     ) -> Vec<ir::Change> {
         let mut seen: Vec<(String, Span)> = Vec::new();
         for c in &e.changes {
@@ -162,11 +201,23 @@ impl Ctx<'_> {
         };
         let mut changes = Vec::new();
         for c in e.changes.iter().rev() {
-            if let Some(change) = self.undo_change(c, date, api, &reach) {
+            if let Some(change) = self.undo_change(c, date, api, &reach, service) {
                 changes.push(change);
             }
         }
         changes.reverse();
+        // Removed routes come back as they were just before this version:
+        // check them against that API, with every change of the version undone.
+        for c in &e.changes {
+            if let (ChangeTarget::Route(name), ChangeKind::Removed { route: Some(decl), .. }) =
+                (&c.target, &c.kind)
+                && let Some(ir::Change::RouteRemoved { route }) = changes.iter().find(
+                    |ch| matches!(ch, ir::Change::RouteRemoved { route } if route.name == name.name),
+                )
+            {
+                self.check_retired_route(decl, route, date, api);
+            }
+        }
         changes
     }
 
@@ -177,11 +228,21 @@ impl Ctx<'_> {
 
     fn undo_change(
         &mut self,
-        c: &ast::Change,
+        c: &'a ast::Change,
         date: &str,
         api: &mut ir::Api,
         reach: &Reach,
+        service: &ir::Service,
     ) -> Option<ir::Change> {
+        if let (ChangeKind::Removed { route: Some(r), .. }, false) =
+            (&c.kind, matches!(c.target, ChangeTarget::Route(_)))
+        {
+            return self.bad_change(
+                r.method.span,
+                "only a removed route is followed by a declaration".to_string(),
+                "remove this",
+            );
+        }
         match &c.target {
             ChangeTarget::Member { owner, member, ty } => {
                 if owner.name.is_empty() || member.name.is_empty() {
@@ -277,7 +338,7 @@ impl Ctx<'_> {
                 if name.name.is_empty() {
                     return None;
                 }
-                self.undo_route_change(c, name, date, api)
+                self.undo_route_change(c, name, date, api, service)
             }
         }
     }
@@ -367,7 +428,7 @@ impl Ctx<'_> {
                     fallback: fallback.as_ref().map(|f| f.name.clone()),
                 })
             }
-            ChangeKind::Removed { default, map } => {
+            ChangeKind::Removed { default, map, .. } => {
                 if exists {
                     return self.bad_change(
                         member.span,
@@ -478,7 +539,7 @@ impl Ctx<'_> {
             );
         }
         match &c.kind {
-            ChangeKind::Removed { default, map } => {
+            ChangeKind::Removed { default, map, .. } => {
                 if current.is_some() {
                     return self.bad_change(
                         member.span,
@@ -741,12 +802,110 @@ impl Ctx<'_> {
         }
     }
 
+    /// Lowers the declaration of a route that a version removed; its name
+    /// stays taken (by its handler method) for the rest of the history.
+    fn retired_route(
+        &mut self,
+        decl: &'a ast::RouteDecl,
+        service: &ir::Service,
+    ) -> Option<ir::Route> {
+        let route = self.route(decl, service)?;
+        if let Some(first) = self.retired.iter().find(|(n, _)| *n == decl.name.name) {
+            let first = first.1;
+            self.push(
+                Diagnostic::error(
+                    codes::RETIRED_ROUTE,
+                    decl.name.span,
+                    format!("route `{}` is removed twice in the history", decl.name.name),
+                )
+                .with_label("its handler keeps the name, so the name cannot be reused")
+                .with_secondary(first, "removed here"),
+            );
+            return None;
+        }
+        self.retired.push((decl.name.name.clone(), decl.name.span));
+        Some(route)
+    }
+
+    /// Checks a removed route against `api`, the API just before the
+    /// version `date` that removed it (every change of that version undone):
+    /// every type and error it names exists there, and no other route there
+    /// takes its method and path.
+    fn check_retired_route(
+        &mut self,
+        decl: &ast::RouteDecl,
+        route: &ir::Route,
+        date: &str,
+        api: &ir::Api,
+    ) {
+        let mut named = Vec::new();
+        for ty in route
+            .params
+            .iter()
+            .map(|p| &p.ty)
+            .chain(&route.body)
+            .chain(&route.returns)
+        {
+            named_types(ty, &mut named);
+        }
+        for n in named {
+            if api.ty(n).is_none() {
+                self.push(
+                    Diagnostic::error(
+                        codes::RETIRED_ROUTE,
+                        decl.span,
+                        format!(
+                            "the removed route `{}` uses the type `{n}`, which does not exist before {date}",
+                            decl.name.name
+                        ),
+                    )
+                    .with_label(format!("`{n}` is not in the API it was removed from")),
+                );
+            }
+        }
+        for e in &route.errors {
+            if api.error(e).is_none() {
+                self.push(
+                    Diagnostic::error(
+                        codes::RETIRED_ROUTE,
+                        decl.span,
+                        format!(
+                            "the removed route `{}` returns the error `{e}`, which does not exist before {date}",
+                            decl.name.name
+                        ),
+                    )
+                    .with_label(format!("`{e}` is not in the API it was removed from")),
+                );
+            }
+        }
+        let key = normalized_path(&route.path);
+        if let Some(other) = api.routes.iter().find(|r| {
+            r.name != route.name && r.method == route.method && normalized_path(&r.path) == key
+        }) {
+            self.push(
+                Diagnostic::error(
+                    codes::ROUTE_CONFLICT,
+                    decl.path.span,
+                    format!(
+                        "the removed route `{}` and `{}` both match {} {} before {date}",
+                        decl.name.name,
+                        other.name,
+                        route.method.as_str(),
+                        route.path_template()
+                    ),
+                )
+                .with_label("same method and path shape"),
+            );
+        }
+    }
+
     fn undo_route_change(
         &mut self,
-        c: &ast::Change,
+        c: &'a ast::Change,
         name: &ast::Ident,
         date: &str,
         api: &mut ir::Api,
+        service: &ir::Service,
     ) -> Option<ir::Change> {
         let exists = api.route(&name.name).is_some();
         let names: Vec<String> = api.routes.iter().map(|r| r.name.clone()).collect();
@@ -779,6 +938,7 @@ impl Ctx<'_> {
             ChangeKind::Removed {
                 default: None,
                 map: None,
+                route,
             } => {
                 if exists {
                     return self.bad_change(
@@ -790,8 +950,28 @@ impl Ctx<'_> {
                         "still declared",
                     );
                 }
+                let Some(decl) = route else {
+                    self.push(
+                        Diagnostic::error(
+                            codes::RETIRED_ROUTE,
+                            c.span,
+                            format!(
+                                "the removal of route `{}` needs the route's declaration as it was before {date}",
+                                name.name
+                            ),
+                        )
+                        .with_label("clients of older versions still call this route")
+                        .with_note(format!(
+                            "write it after `removed`, like a route without `route {}`: `route {} removed GET /path -> Type`",
+                            name.name, name.name
+                        )),
+                    );
+                    return None;
+                };
+                let route = self.retired_route(decl, service)?;
+                api.routes.push(route.clone());
                 Some(ir::Change::RouteRemoved {
-                    name: name.name.clone(),
+                    route: Box::new(route),
                 })
             }
             ChangeKind::Renamed { from } => {
@@ -990,4 +1170,13 @@ fn walk<'a>(api: &'a ir::Api, mut stack: Vec<&'a Ty>) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// The names of the named types `ty` mentions directly.
+fn named_types<'t>(ty: &'t Ty, out: &mut Vec<&'t str>) {
+    match &ty.kind {
+        TyKind::Primitive(_) => {}
+        TyKind::Named(n) => out.push(n),
+        TyKind::List(t) | TyKind::Map(t) => named_types(t, out),
+    }
 }

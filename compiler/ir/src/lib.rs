@@ -23,6 +23,23 @@ pub struct Spec {
     pub versions: Vec<Version>,
 }
 
+impl Spec {
+    /// The routes that a version removed, oldest removal first, each with the
+    /// index (into [`Spec::versions`]) of the version that removed it. The
+    /// generated server still serves each at the versions before that one.
+    pub fn retired_routes(&self) -> Vec<(usize, &Route)> {
+        let mut out = Vec::new();
+        for (j, version) in self.versions.iter().enumerate() {
+            for change in &version.changes {
+                if let Change::RouteRemoved { route } = change {
+                    out.push((j, &**route));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The service block, with defaults filled in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Service {
@@ -612,6 +629,10 @@ pub struct Version {
     pub doc: Option<String>,
     /// Clients on this version get a `Deprecation` header.
     pub deprecated: bool,
+    /// The date the deprecation takes effect (`deprecated since DATE`), sent
+    /// in the `Deprecation` header; when absent, the next version's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_since: Option<String>,
     /// The date after which this version stops being served (`Sunset` header).
     pub sunset: Option<String>,
     /// How this version differs from the previous one.
@@ -716,10 +737,11 @@ pub enum Change {
         /// The route.
         name: String,
     },
-    /// A route was removed.
+    /// A route was removed. Clients of the versions before it are still
+    /// served, by a handler written against the head's types.
     RouteRemoved {
-        /// The route's name.
-        name: String,
+        /// The route as it was declared just before its removal.
+        route: Box<Route>,
     },
     /// A route was renamed.
     RouteRenamed {

@@ -422,6 +422,7 @@ fn versioned_spec() -> Spec {
             title: "Initial release".into(),
             doc: None,
             deprecated: true,
+            deprecated_since: None,
             sunset: Some("2026-01-01".into()),
             changes: Vec::new(),
             api: old,
@@ -431,6 +432,7 @@ fn versioned_spec() -> Spec {
             title: "Names".into(),
             doc: None,
             deprecated: false,
+            deprecated_since: None,
             sunset: None,
             changes: vec![Change::FieldRenamed {
                 owner: "User".into(),

@@ -17,9 +17,20 @@ pub(crate) fn error_ident(route: &Route) -> Ident {
     format_ident!("{}Error", ident::rust_type(&route.name))
 }
 
+/// Every route the `Api` trait has a method for: the head's, then the ones
+/// a version removed (served at the versions before their removal), each
+/// with the date of the version that removed it.
+pub(crate) fn handled_routes<'a>(cx: &Context<'a>) -> Vec<(&'a Route, Option<&'a str>)> {
+    let mut out: Vec<(&Route, Option<&str>)> = cx.api.routes.iter().map(|r| (r, None)).collect();
+    for (j, route) in cx.spec.retired_routes() {
+        out.push((route, Some(cx.spec.versions[j].date.as_str())));
+    }
+    out
+}
+
 /// Whether any route checks credentials (so the trait has `authenticate`).
 pub(crate) fn has_auth(cx: &Context) -> bool {
-    cx.api.routes.iter().any(|r| r.auth != Auth::None)
+    handled_routes(cx).iter().any(|(r, _)| r.auth != Auth::None)
 }
 
 /// The Rust type of a parameter's field in the request struct.
@@ -46,14 +57,25 @@ pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
 
 /// The items of `api.rs`.
 pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
-    let methods = cx.api.routes.iter().map(|route| {
+    let handled = handled_routes(cx);
+    let methods = handled.iter().map(|&(route, removed)| {
         let method = value_ident(&route.name);
         let request = request_ident(route);
         let error = error_ident(route);
         let success = success_ty(cx, route);
-        let doc = docs(route.doc.as_deref(), route.deprecated, || {
-            format!("Handles `{} {}`.", route.method.as_str(), route.path_template())
-        });
+        let doc = match removed {
+            None => docs(route.doc.as_deref(), route.deprecated, || {
+                format!("Handles `{} {}`.", route.method.as_str(), route.path_template())
+            }),
+            Some(date) => {
+                let text = format!(
+                    " Handles `{} {}`, which version {date} removed: only clients of earlier versions call it, with their requests converted to the head's types.",
+                    route.method.as_str(),
+                    route.path_template()
+                );
+                quote!(#[doc = #text])
+            }
+        };
         quote! {
             #doc
             fn #method(
@@ -74,7 +96,7 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
             ) -> impl ::std::future::Future<Output = bool> + Send;
         }
     });
-    let routes = cx.api.routes.iter().map(|route| route_items(cx, route));
+    let routes = handled.iter().map(|&(route, _)| route_items(cx, route));
     let doc = format!(
         " The handlers of the {} API: implement it and pass it to `serve`.",
         cx.spec.service.title
@@ -82,7 +104,7 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
     // Clippy expects `new`, `to_*`, `as_*`, `into_*`, `is_*` and `from_*`
     // methods to take `self` in particular ways; handler methods are named
     // after the spec's routes and always take `&self`.
-    let conventional = cx.api.routes.iter().any(|r| {
+    let conventional = handled.iter().any(|(r, _)| {
         let name = ident::snake(&r.name);
         name == "new"
             || ["to_", "as_", "into_", "is_", "from_"]

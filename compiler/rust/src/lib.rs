@@ -218,7 +218,7 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
         }
     }
     let mut api_names = Vec::new();
-    for route in &cx.api.routes {
+    for (route, _) in api::handled_routes(cx) {
         for id in [api::request_ident(route), api::error_ident(route)] {
             if reexport(id.to_string()) {
                 api_names.push(id);

@@ -42,10 +42,20 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
         }
     };
 
-    let routes = &cx.api.routes;
+    // The head's routes, then the routes a version removed: the server
+    // still serves those at the versions before their removal.
+    let head_count = cx.api.routes.len();
+    let routes: Vec<&Route> = cx
+        .api
+        .routes
+        .iter()
+        .chain(history.retired().iter().map(|(_, route)| *route))
+        .collect();
     let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
-    let infos = routes.iter().map(route_info);
-    let head_entries: Vec<Entry> = routes
+    let infos = routes.iter().map(|route| route_info(route));
+    let head_entries: Vec<Entry> = cx
+        .api
+        .routes
         .iter()
         .enumerate()
         .map(|(index, route)| Entry {
@@ -70,6 +80,7 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
     for k in history.old_versions() {
         let entries: Vec<Entry> = routes
             .iter()
+            .copied()
             .enumerate()
             .filter_map(|(index, head)| {
                 history
@@ -109,9 +120,11 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
     let mut versioned_handlers = Vec::new();
     let arms: Vec<TokenStream> = routes
         .iter()
+        .copied()
         .enumerate()
         .map(|(i, route)| {
             let head_handler = handler_ident(route);
+            let retired = i >= head_count;
             let i = proc_macro2::Literal::usize_unsuffixed(i);
             let mut version_arms = Vec::new();
             for k in history.old_versions() {
@@ -136,13 +149,20 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
                     ::std::option::Option::Some(#k) => self.#name(request, ctx).await,
                 });
             }
+            // A removed route is resolved only at the versions before its
+            // removal, so the last arm is never taken for it.
+            let otherwise = if retired {
+                quote!(runtime::Problem::new(404, "no such route").into_response())
+            } else {
+                quote!(self.#head_handler(request, ctx).await)
+            };
             if version_arms.is_empty() {
-                quote!(#i => self.#head_handler(request, ctx).await,)
+                quote!(#i => #otherwise,)
             } else {
                 quote! {
                     #i => match ctx.version_index() {
                         #(#version_arms)*
-                        _ => self.#head_handler(request, ctx).await,
+                        _ => #otherwise,
                     },
                 }
             }
@@ -161,7 +181,11 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
             }
         }
     };
-    let handlers = routes.iter().map(|route| handler(cx, checks, route, None));
+    let handlers = cx
+        .api
+        .routes
+        .iter()
+        .map(|route| handler(cx, checks, route, None));
     let resolver_fns = resolvers.iter().map(|(_, _, f)| f);
     let versioned = history.versioned().then(|| {
         let resolve_at = (!resolvers.is_empty()).then(|| {
@@ -266,7 +290,7 @@ impl Plan<'_, '_, '_> {
     /// One type per version from `k` to the head, picked from each version's route.
     fn tys(&self, pick: impl Fn(&Route) -> Option<Ty>) -> Option<Vec<Ty>> {
         (self.k..=self.history.head_index())
-            .map(|j| self.history.route_at(j, self.head).and_then(&pick))
+            .map(|j| self.history.route_shape_at(j, self.head).and_then(&pick))
             .collect()
     }
 }

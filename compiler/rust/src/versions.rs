@@ -58,6 +58,9 @@ pub(crate) struct History<'c, 'a> {
     spec: &'a Spec,
     /// Contexts of the old versions, oldest first (the head's is `head`).
     old: Vec<Context<'a>>,
+    /// Routes a version removed, with the index of the version that removed
+    /// each (see [`Spec::retired_routes`]).
+    retired: Vec<(usize, &'a Route)>,
     /// Per old version `j`: the types and errors that differ from version `j + 1`.
     differs: Vec<BTreeSet<String>>,
     converters: Vec<Converter>,
@@ -81,6 +84,7 @@ impl<'c, 'a> History<'c, 'a> {
             head,
             spec,
             old,
+            retired: spec.retired_routes(),
             differs: Vec::new(),
             converters: Vec::new(),
             needed: RefCell::new(BTreeSet::new()),
@@ -132,11 +136,31 @@ impl<'c, 'a> History<'c, 'a> {
         !self.converters.is_empty()
     }
 
-    /// `head`'s definition at version `k`, following renames back in time;
-    /// `None` when the route did not exist yet.
-    pub fn route_at(&self, k: usize, head: &Route) -> Option<&'a Route> {
-        let mut name = head.name.as_str();
-        for j in (k + 1..=self.head_index()).rev() {
+    /// The routes that a version removed, each with the index of the version
+    /// that removed it; the server still serves them at earlier versions.
+    pub fn retired(&self) -> &[(usize, &'a Route)] {
+        &self.retired
+    }
+
+    /// The index of the version that removed `route`, when it is a removed route.
+    fn removal(&self, route: &Route) -> Option<usize> {
+        self.retired
+            .iter()
+            .find(|(_, r)| r.name == route.name)
+            .map(|(j, _)| *j)
+    }
+
+    /// `route`'s definition at version `k`, following renames back in time;
+    /// `None` when the route did not exist yet, or (for a removed route) no
+    /// longer. `route` is a head route or one of [`History::retired`].
+    pub fn route_at(&self, k: usize, route: &Route) -> Option<&'a Route> {
+        let newest = match self.removal(route) {
+            Some(removed) if k >= removed => return None,
+            Some(removed) => removed.checked_sub(1)?,
+            None => self.head_index(),
+        };
+        let mut name = route.name.as_str();
+        for j in (k + 1..=newest).rev() {
             for change in &self.spec.versions[j].changes {
                 if let Change::RouteRenamed { from, to } = change
                     && to == name
@@ -146,6 +170,20 @@ impl<'c, 'a> History<'c, 'a> {
             }
         }
         self.api(k).route(name)
+    }
+
+    /// The shape of `route`'s values at version `k`: its definition there,
+    /// or for a removed route at or after its removal, the definition it had
+    /// last (its types' names stand for their versions at `k`). The types a
+    /// removed route's handler sees are those of the head.
+    pub fn route_shape_at(&self, k: usize, route: &Route) -> Option<&'a Route> {
+        self.route_at(k, route).or_else(|| {
+            let removed = self.removal(route).filter(|removed| k >= *removed)?;
+            self.retired
+                .iter()
+                .find(|(j, r)| *j == removed && r.name == route.name)
+                .map(|(_, r)| *r)
+        })
     }
 
     /// Whether route `head` is served at version `k` exactly as at the head
@@ -562,10 +600,13 @@ impl<'c, 'a> History<'c, 'a> {
         let entries = self.spec.versions.iter().enumerate().map(|(j, v)| {
             let date = &v.date;
             let deprecation = if v.deprecated {
-                // The IR has no deprecation date: the version counts as
+                // Without `deprecated since DATE`, the version counts as
                 // deprecated since its successor was released.
-                let since = self.spec.versions.get(j + 1).unwrap_or(v);
-                let at = days(&since.date).map_or(0, |d| d * 86_400);
+                let since = v
+                    .deprecated_since
+                    .as_deref()
+                    .unwrap_or_else(|| self.spec.versions.get(j + 1).unwrap_or(v).date.as_str());
+                let at = days(since).map_or(0, |d| d * 86_400);
                 let text = format!("@{at}");
                 quote!(::std::option::Option::Some(#text))
             } else {

@@ -441,7 +441,7 @@ pub struct VersionEntry {
     pub date: Literal,
     /// The one-line description.
     pub title: Option<String>,
-    /// Modifiers after the title: `deprecated`, `sunset DATE`.
+    /// Modifiers after the title: `deprecated [since DATE]`, `sunset DATE`.
     pub modifiers: Vec<Setting>,
     /// How this version differs from the one before it.
     pub changes: Vec<Change>,
@@ -488,12 +488,15 @@ pub enum ChangeKind {
         /// For enum values: what old clients see instead.
         fallback: Option<Ident>,
     },
-    /// `removed [default V] [map V]`.
+    /// `removed [default V] [map V]`, or for a route `removed METHOD /path …`.
     Removed {
         /// The value old clients' responses get.
         default: Option<Literal>,
         /// For enum values: what old clients' requests become.
         map: Option<Ident>,
+        /// For routes: the declaration the route had before it was removed
+        /// (its name is the change's target).
+        route: Option<Box<RouteDecl>>,
     },
     /// `renamed from old`.
     Renamed {

@@ -252,6 +252,24 @@ with the signatures the message shows:
         fn age_from_string_backward(new: i32) -> String { new.to_string() }
     }";
 
+    RETIRED_ROUTE = "E0407", "a removed route needs its old declaration",
+"Clients of the versions before a route's removal still call it, so the
+generated server keeps serving it at those versions, with a handler written
+against the head's types. The change line therefore carries the route's
+declaration as it was just before the removal, written like a route without
+the leading `route name`:
+
+    route export_users removed GET /export -> [User] | NotFound
+    route import_users removed POST /import {
+      body [NewUser]
+      returns 202
+    }
+
+The types and errors it names must exist at the versions that served it (a
+type used only by a removed route stays declared). Its name stays taken: no
+later route, and no other removed route, may reuse it, because the handler
+method keeps the name.";
+
     MISSING_SERVICE = "E0501", "no service block",
 "Every spec declares exactly one `service name { … }` block, in the root file;
 the crate, image and SDK names derive from it.";

@@ -865,6 +865,18 @@ impl Builder<'_> {
     fn route(&mut self, doc: Doc, decl: Pair<'_, Rule>, span: Span) -> Option<Item> {
         let mut parts = decl.into_inner().skip(1);
         let name = self.ident(parts.next()?);
+        self.route_decl(doc, name, parts, span).map(Item::Route)
+    }
+
+    /// A route declaration from its parts after the name: the method, the
+    /// path, attributes, the arrow and the block.
+    fn route_decl<'i>(
+        &mut self,
+        doc: Doc,
+        name: Ident,
+        mut parts: impl Iterator<Item = Pair<'i, Rule>>,
+        span: Span,
+    ) -> Option<RouteDecl> {
         let method = self.ident(parts.next()?);
         let path = self.path(parts.next()?);
         let mut attrs = Vec::new();
@@ -895,7 +907,7 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Some(Item::Route(RouteDecl {
+        Some(RouteDecl {
             doc,
             name,
             method,
@@ -904,7 +916,7 @@ impl Builder<'_> {
             arrow,
             clauses,
             span,
-        }))
+        })
     }
 
     fn clause(&mut self, pair: Pair<'_, Rule>) -> Option<RouteClause> {
@@ -966,7 +978,7 @@ impl Builder<'_> {
                     let mut m = p.into_inner();
                     let kw = m.next()?;
                     let key = self.ident(kw);
-                    let value = match m.next() {
+                    let value = match m.find(|p| p.as_rule() != Rule::since_kw) {
                         Some(d) => SettingValue::Literal(self.literal(d)),
                         None => SettingValue::Literal(Literal {
                             kind: LiteralKind::Bool(true),
@@ -1028,8 +1040,21 @@ impl Builder<'_> {
         let mut path = None;
         let mut attrs = Vec::new();
         let mut idents = Vec::new();
+        let mut retired = None;
         for p in kind.into_inner() {
             match p.as_rule() {
+                Rule::retired_route => {
+                    let name = match &target {
+                        ChangeTarget::Route(name) => name.clone(),
+                        ChangeTarget::Type(name) | ChangeTarget::Member { owner: name, .. } => {
+                            name.clone()
+                        }
+                    };
+                    let span = self.span(&p);
+                    retired = self
+                        .route_decl(Doc::default(), name, p.into_inner(), span)
+                        .map(Box::new);
+                }
                 Rule::default_clause => default = p.into_inner().next().map(|l| self.literal(l)),
                 Rule::fallback_clause | Rule::map_clause => {
                     other = p.into_inner().next().map(|i| self.ident(i));
@@ -1050,6 +1075,7 @@ impl Builder<'_> {
             Rule::removed => ChangeKind::Removed {
                 default,
                 map: other,
+                route: retired,
             },
             Rule::renamed => ChangeKind::Renamed {
                 from: idents.next()?,

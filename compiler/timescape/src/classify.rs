@@ -16,7 +16,7 @@
 //! back (the head no longer describes it), so before comparing, R gets the
 //! routes that later versions removed, copied from the old head.
 
-use gatic_ir::{Api, Change, Spec, Ty, TyKind, TypeDefKind, Version};
+use gatic_ir::{Api, Change, Spec, TypeDefKind, Version};
 
 use crate::diff::{Finding, diff_api};
 use crate::rules::Severity;
@@ -105,60 +105,16 @@ impl Report {
 }
 
 /// Fills in what rebuilding cannot know, from `donor` (the version as
-/// released): each route a version in `later` removed, with the types and
-/// errors it reaches that `api` lacks; and the flags of each field a
-/// version in `later` removed (`T.f: Type removed default v` brings back
-/// only the type, with `v` as its default).
+/// released): the flags of each field a version in `later` removed
+/// (`T.f: Type removed default v` brings back only the type, with `v` as its
+/// default). Removed routes need nothing: their change lines carry their
+/// declarations, so the rebuilt versions serve them again.
 pub(crate) fn complete(api: &Api, donor: &Api, later: &[Version]) -> Api {
     let mut api = api.clone();
     for change in later.iter().flat_map(|v| &v.changes) {
         if let Change::FieldRemoved { field, .. } = change {
             restore_field(&mut api, donor, field);
-            continue;
         }
-        let Change::RouteRemoved { name } = change else {
-            continue;
-        };
-        if api.route(name).is_some() {
-            continue;
-        }
-        let Some(route) = donor.route(name) else {
-            continue;
-        };
-        let mut stack: Vec<&Ty> = route.params.iter().map(|p| &p.ty).collect();
-        stack.extend(route.body.iter().chain(route.returns.iter()));
-        for e in &route.errors {
-            if api.error(e).is_none()
-                && let Some(def) = donor.error(e)
-            {
-                stack.extend(def.fields.iter().map(|f| &f.ty));
-                api.errors.push(def.clone());
-            }
-        }
-        while let Some(t) = stack.pop() {
-            match &t.kind {
-                TyKind::Primitive(_) => {}
-                TyKind::List(i) | TyKind::Map(i) => stack.push(i),
-                TyKind::Named(n) => {
-                    if api.ty(n).is_some() {
-                        continue;
-                    }
-                    let Some(def) = donor.ty(n) else { continue };
-                    match &def.kind {
-                        TypeDefKind::Record { fields } => {
-                            stack.extend(fields.iter().map(|f| &f.ty))
-                        }
-                        TypeDefKind::Union { variants, .. } => {
-                            stack.extend(variants.iter().map(|v| &v.ty))
-                        }
-                        TypeDefKind::Alias { target } => stack.push(target),
-                        TypeDefKind::Enum { .. } => {}
-                    }
-                    api.types.push(def.clone());
-                }
-            }
-        }
-        api.routes.push(route.clone());
     }
     api
 }

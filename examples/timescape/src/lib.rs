@@ -6,14 +6,16 @@
 //! converted forward to the head before a handler runs, and responses are
 //! converted back. The only version-specific code here is the one change
 //! gatic cannot derive: `Task.labels` went from a comma-separated string to a
-//! list ([`Converters`]).
+//! list ([`Converters`]). `find_tasks`, removed in 2025-01-01, keeps its
+//! handler (against the head's types) for the clients of earlier versions.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use timescape_api::runtime::Uuid;
 use timescape_api::{
     Api, CompleteTaskError, CompleteTaskRequest, Converters, CreateTaskError, CreateTaskRequest,
-    Ctx, GetTaskError, GetTaskRequest, ListTasksError, ListTasksRequest, NotFound, Task,
+    Ctx, FindTasksError, FindTasksRequest, GetTaskError, GetTaskRequest, ListTasksError,
+    ListTasksRequest, NotFound, Task,
 };
 
 /// The example's state: tasks in creation order.
@@ -67,6 +69,20 @@ impl Api for App {
 
     async fn list_tasks(&self, _: &Ctx, _: ListTasksRequest) -> Result<Vec<Task>, ListTasksError> {
         Ok(self.tasks().values().cloned().collect())
+    }
+
+    async fn find_tasks(
+        &self,
+        _: &Ctx,
+        request: FindTasksRequest,
+    ) -> Result<Vec<Task>, FindTasksError> {
+        let wanted = request.label;
+        Ok(self
+            .tasks()
+            .values()
+            .filter(|t| t.labels.iter().flatten().any(|l| *l == wanted))
+            .cloned()
+            .collect())
     }
 
     async fn complete_task(

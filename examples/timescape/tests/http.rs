@@ -356,6 +356,76 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_route_still_serves_the_versions_before_its_removal() {
+    let addr = start(Config::default()).await;
+    let (v1, v2, head) = (
+        Client::at(addr, V1),
+        Client::at(addr, V2),
+        Client::at(addr, HEAD),
+    );
+    for (title, labels) in [
+        ("Buy milk", json!(["home", "errand"])),
+        ("File taxes", json!(["home"])),
+        ("Call Bo", json!([])),
+    ] {
+        head.call(
+            "POST",
+            "/tasks",
+            Some(&json!({"title": title, "labels": labels})),
+        )
+        .await
+        .expect(201);
+    }
+
+    // `find_tasks` was removed in 2025-01-01. At 2024-01-01 its `Task`s have
+    // `name`, `notes` and comma-separated labels; at 2024-06-01, `title`.
+    let found = v1
+        .call("GET", "/tasks/search?label=home", None)
+        .await
+        .expect(200);
+    let found = found.as_array().expect("a list");
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0]["name"], "Buy milk");
+    assert_eq!(found[0]["labels"], "home,errand");
+    assert_eq!(found[0]["notes"], "");
+    assert_eq!(
+        found[0]["assignee"], "nobody",
+        "made optional with this default"
+    );
+    assert_eq!(found[1]["name"], "File taxes");
+    let found = v2
+        .call("GET", "/tasks/search?label=errand", None)
+        .await
+        .expect(200);
+    assert_eq!(found.as_array().map(Vec::len), Some(1));
+    assert_eq!(found[0]["title"], "Buy milk");
+    assert_eq!(found[0]["labels"], "home,errand");
+
+    // Its parameters are validated as that version declared them.
+    let invalid = v2.call("GET", "/tasks/search", None).await;
+    assert_eq!(invalid.status, 400, "the label is required");
+    let long = "x".repeat(31);
+    let invalid = v1
+        .call("GET", &format!("/tasks/search?label={long}"), None)
+        .await;
+    assert_eq!(invalid.status, 422, "at most 30 characters");
+
+    // At the head the route is gone: `/tasks/search` is only `get_task`'s
+    // path with an id that is not a UUID.
+    let gone = head.call("GET", "/tasks/search?label=home", None).await;
+    assert!(
+        matches!(gone.status, 400 | 404),
+        "{}: {}",
+        gone.status,
+        String::from_utf8_lossy(&gone.body)
+    );
+    assert_eq!(
+        gone.header("content-type"),
+        Some("application/problem+json")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_are_negotiated_from_header_query_or_default() {
     let addr = start(Config::default()).await;
     let version_of = |reply: &Reply| reply.header("gati-version").map(str::to_owned);
