@@ -185,6 +185,9 @@ pub(crate) struct Ctx<'a> {
     pub converters: Vec<(String, Ty, Ty, Span)>,
     /// Routes a version removed, by name, with where their declaration names them.
     pub retired: Vec<(String, Span)>,
+    /// Whether the spec has a `versions` block (so `?version=` and
+    /// `Gati-Version` belong to version negotiation).
+    pub versioned: bool,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -205,6 +208,7 @@ pub(crate) fn check(
         derived: BTreeMap::new(),
         converters: Vec::new(),
         retired: Vec::new(),
+        versioned: false,
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();
@@ -314,6 +318,7 @@ pub(crate) fn check(
     }
     cx.find_infinite_records(&record_ids);
 
+    cx.versioned = !versions.is_empty();
     let service = cx.service(root_name, root, &services);
     api.routes = cx.routes(&route_decls, &service);
     cx.check_readonly_in_requests(&route_decls, &api);

@@ -703,6 +703,25 @@ impl<'a> Ctx<'a> {
                     _ => f.name.name.clone(),
                 };
                 self.check_param_type(&lf.field.ty, location, f.ty.span);
+                let negotiated = match location {
+                    ParamLocation::Query => wire_name == "version",
+                    ParamLocation::Header => wire_name.eq_ignore_ascii_case("gati-version"),
+                    _ => false,
+                };
+                if negotiated && self.versioned {
+                    self.push(
+                        Diagnostic::error(
+                            codes::RESERVED_NAME,
+                            f.name.span,
+                            format!(
+                                "the {} `{wire_name}` is reserved in a spec with versions",
+                                if location == ParamLocation::Query { "query key" } else { "header" }
+                            ),
+                        )
+                        .with_label("clients choose the API version with it")
+                        .with_note("the server reads the API version from `?version=` and the `Gati-Version` header: give the parameter another name"),
+                    );
+                }
                 let LField { field, .. } = lf;
                 params.push((
                     ir::Param {

@@ -90,6 +90,8 @@ in Rust and Python and `userId` in TypeScript. Rename one of them.";
 `int32`, …), `null`, `true`, `false`, `map`, and the names the generated code
 uses itself (`Api`, `Router`, `Config`, `Ctx`). Choose another name. Keywords
 of target languages (`type`, `class`, `func`) are fine: generators escape
+them. In a spec with a `versions` block, the query key `version` and the
+header `Gati-Version` choose the API version, so no route parameter may use
 them.";
 
     NOT_A_RECORD = "E0105", "a record was expected",
