@@ -281,11 +281,11 @@ impl Differ<'_> {
                     rules::ROUTE_REMOVED,
                     format!("route {}", o.name),
                     format!(
-                        "route `{}` ({}) was removed; old clients calling it get 404",
+                        "route `{}` ({}) was removed; unless a version records the removal, its clients get 404",
                         o.name,
                         gati::route_path(o.method, &o.path)
                     ),
-                    Some(format!("route {} removed", o.name)),
+                    Some(format!("route {} removed {}", o.name, gati::route_decl(o))),
                 );
             }
         }

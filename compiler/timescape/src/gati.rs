@@ -2,7 +2,8 @@
 //! messages and the suggested `versions` entries write them.
 
 use gatic_ir::{
-    Bounds, Format, Method, Number, PathSegment, Primitive, Refinements, Ty, TyKind, Value,
+    Auth, Bounds, Format, Method, Number, ParamLocation, PathSegment, Primitive, Refinements,
+    Route, Ty, TyKind, Value,
 };
 
 /// A type as written in a spec: `[string @len(..=10)] | null @items(1..)`.
@@ -165,4 +166,84 @@ pub fn route_path(method: Method, path: &[PathSegment]) -> String {
         p.push('/');
     }
     format!("{} {p}", method.as_str())
+}
+
+/// A route's declaration after its name, on one line, as a `route r removed`
+/// change carries it: `GET /users/{id: uuid} { query { full?: bool }, returns 200 User, errors NotFound }`.
+/// Limits are left out: the service-wide ones apply to a removed route.
+pub fn route_decl(route: &Route) -> String {
+    let param = |name: &str| route.params.iter().find(|p| p.name == name);
+    let mut path: String = route
+        .path
+        .iter()
+        .map(|s| match s {
+            PathSegment::Literal(l) => format!("/{l}"),
+            PathSegment::Param(p) => match param(p) {
+                Some(p) => format!("/{{{}: {}}}", p.name, ty(&p.ty)),
+                None => format!("/{{{p}}}"),
+            },
+        })
+        .collect();
+    if path.is_empty() {
+        path.push('/');
+    }
+    let mut clauses = Vec::new();
+    for (location, keyword) in [
+        (ParamLocation::Query, "query"),
+        (ParamLocation::Header, "header"),
+        (ParamLocation::Cookie, "cookie"),
+    ] {
+        let fields: Vec<String> = route
+            .params
+            .iter()
+            .filter(|p| p.location == location)
+            .map(|p| {
+                let mut f = format!(
+                    "{}{}: {}",
+                    p.name,
+                    if p.optional && p.default.is_none() {
+                        "?"
+                    } else {
+                        ""
+                    },
+                    ty(&p.ty)
+                );
+                let implied = match location {
+                    ParamLocation::Header => p.name.replace('_', "-"),
+                    _ => p.name.clone(),
+                };
+                if p.wire_name != implied {
+                    f.push_str(&format!(" @name({})", string(&p.wire_name)));
+                }
+                if let Some(v) = &p.default {
+                    f.push_str(&format!(" = {}", value(v)));
+                }
+                f
+            })
+            .collect();
+        if !fields.is_empty() {
+            clauses.push(format!("{keyword} {{ {} }}", fields.join(", ")));
+        }
+    }
+    if let Some(body) = &route.body {
+        clauses.push(format!("body {}", ty(body)));
+    }
+    match &route.returns {
+        Some(t) => clauses.push(format!("returns {} {}", route.status, ty(t))),
+        None => clauses.push(format!("returns {}", route.status)),
+    }
+    match &route.auth {
+        Auth::None => {}
+        Auth::Bearer => clauses.push("auth bearer".to_string()),
+        Auth::ApiKey { header } => clauses.push(format!("auth api_key {}", string(header))),
+    }
+    // Last: the clause's own commas would take a clause after it for an error name.
+    if !route.errors.is_empty() {
+        clauses.push(format!("errors {}", route.errors.join(", ")));
+    }
+    format!(
+        "{} {path} {{ {} }}",
+        route.method.as_str(),
+        clauses.join(", ")
+    )
 }

@@ -125,3 +125,62 @@ fn a_spec_compared_with_itself_has_no_changes() {
         );
     }
 }
+
+/// The entry `gatic check --against` suggests for a removed route compiles,
+/// and the history it writes rebuilds the route exactly as it was released.
+#[test]
+fn a_suggested_route_removal_rebuilds_the_released_route() {
+    let common = r#"
+service shop { title "Shop" }
+
+/// A product.
+type Product { id: uuid, name: string }
+
+/// No such product.
+error NotFound 404 { id: uuid }
+
+/// Fetch a product.
+route get_product GET /products/{id: uuid} -> Product | NotFound
+"#;
+    let removed = r#"
+/// Export products.
+route export_products POST /export/{shelf: string @len(1..=8)} {
+  query { limit: int32 @range(1..=100) = 10, tags?: [string] }
+  header { trace_id?: string @name("X-Trace"), api_version: string }
+  cookie session?: string
+  body [uuid]
+  returns 202 [Product]
+  errors NotFound
+  auth bearer
+}
+"#;
+    let compile_text = |text: &str| -> Spec {
+        let loader = gatic_check::MemoryLoader::new([("api.gati", text)]);
+        let compiled = compile("api.gati", &loader);
+        compiled
+            .spec
+            .filter(|_| compiled.diagnostics.is_empty())
+            .unwrap_or_else(|| panic!("does not compile: {:#?}\n{text}", compiled.diagnostics))
+    };
+    let first = "versions {\n  2025-01-01 \"Initial release\"\n";
+    let old = compile_text(&format!("{common}{removed}{first}}}\n"));
+    let new = compile_text(&format!("{common}{first}}}\n"));
+    let report = compare(&old, &new);
+    let suggestion = report
+        .changes
+        .iter()
+        .find(|c| c.finding.rule.id == "route-removed")
+        .and_then(|c| c.finding.suggestion.clone())
+        .expect("a suggested change line for the removed route");
+    let covered = compile_text(&format!(
+        "{common}{first}  2025-06-01 \"No export\" {{\n    {suggestion}\n  }}\n}}\n"
+    ));
+    let mut released = old.head.route("export_products").expect("released").clone();
+    released.doc = None;
+    assert_eq!(
+        covered.versions[0].api.route("export_products"),
+        Some(&released),
+        "{suggestion}"
+    );
+    assert!(!compare(&old, &covered).failed());
+}
