@@ -244,7 +244,12 @@ impl<'a> Ctx<'a> {
             );
         }
         match &c.target {
-            ChangeTarget::Member { owner, member, ty } => {
+            ChangeTarget::Member {
+                owner,
+                member,
+                ty,
+                attrs,
+            } => {
                 if owner.name.is_empty() || member.name.is_empty() {
                     return None;
                 }
@@ -287,7 +292,7 @@ impl<'a> Ctx<'a> {
                         c,
                         owner,
                         member,
-                        ty.as_ref(),
+                        ty.as_ref().map(|t| (t, attrs.as_slice())),
                         date,
                         api,
                         &reach.requests,
@@ -521,7 +526,7 @@ impl<'a> Ctx<'a> {
         c: &ast::Change,
         owner: &ast::Ident,
         member: &ast::Ident,
-        ty: Option<&ast::TypeExpr>,
+        ty: Option<(&ast::TypeExpr, &[ast::Attr])>,
         date: &str,
         api: &mut ir::Api,
         requests: &BTreeSet<String>,
@@ -531,7 +536,7 @@ impl<'a> Ctx<'a> {
         let current = fields.iter().find(|f| f.name == member.name).cloned();
         let o = owner.name.clone();
         let m = member.name.clone();
-        if let (Some(t), false) = (ty, matches!(c.kind, ChangeKind::Removed { .. })) {
+        if let (Some((t, _)), false) = (ty, matches!(c.kind, ChangeKind::Removed { .. })) {
             self.bad_change(
                 t.span,
                 "the field's type is written only for `removed` fields".to_string(),
@@ -556,14 +561,15 @@ impl<'a> Ctx<'a> {
                         "use `default VALUE`",
                     );
                 }
-                let Some(texpr) = ty else {
+                let Some((texpr, attrs)) = ty else {
                     return self.bad_change(
                         member.span,
                         format!("write the removed field's type, as in `{o}.{m}: string removed`"),
                         "the old type is needed to rebuild the old version",
                     );
                 };
-                let old_ty = self.resolve_ty(texpr)?;
+                let mut old_ty = self.resolve_ty(texpr)?;
+                let flags = self.attrs(attrs, Place::Field, Some(&mut old_ty));
                 let value = default
                     .as_ref()
                     .and_then(|d| self.default_value(d, &old_ty));
@@ -583,9 +589,9 @@ impl<'a> Ctx<'a> {
                     ty: old_ty,
                     optional: false,
                     default: value,
-                    readonly: false,
-                    write_only: false,
-                    deprecated: false,
+                    readonly: flags.readonly.is_some(),
+                    write_only: flags.write_only.is_some(),
+                    deprecated: flags.deprecated,
                 };
                 for t in self.family(&o) {
                     if let Some(fs) = fields_of(api, &t)

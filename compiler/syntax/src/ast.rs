@@ -471,6 +471,8 @@ pub enum ChangeTarget {
         member: Ident,
         /// `Type.member: T`: the member's type (needed for removed fields).
         ty: Option<TypeExpr>,
+        /// Attributes after that type: the removed field's refinements and flags.
+        attrs: Vec<Attr>,
     },
     /// `type Name`.
     Type(Ident),

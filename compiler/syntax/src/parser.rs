@@ -1029,7 +1029,13 @@ impl Builder<'_> {
                 let owner = self.ident(t.next()?);
                 let member = self.ident(t.next()?);
                 let ty = t.next().map(|p| self.type_expr(p));
-                ChangeTarget::Member { owner, member, ty }
+                let attrs = t.map(|p| self.attr(p)).collect();
+                ChangeTarget::Member {
+                    owner,
+                    member,
+                    ty,
+                    attrs,
+                }
             }
         };
         let kind = parts.next()?.into_inner().next()?;

@@ -303,11 +303,7 @@ impl Differ<'_> {
                     gati::route_path(o.method, &o.path),
                     gati::route_path(n.method, &n.path)
                 ),
-                Some(format!(
-                    "route {} moved from {}",
-                    n.name,
-                    gati::route_path(o.method, &o.path)
-                )),
+                moved_from(o, n).map(|path| format!("route {} moved from {path}", n.name)),
             );
         }
         if !o.deprecated && n.deprecated {
@@ -965,8 +961,18 @@ impl Differ<'_> {
                         .map_or_else(|| gati::placeholder(&of.ty), gati::value)
                 )
             };
+            // The field's flags too, so the rebuilt version matches the released one.
+            let flags: String = [
+                (of.readonly, " @readonly"),
+                (of.write_only, " @write_only"),
+                (of.deprecated, " @deprecated"),
+            ]
+            .iter()
+            .filter(|(set, _)| *set)
+            .map(|(_, attr)| *attr)
+            .collect();
             let suggestion = Some(format!(
-                "{owner}.{}: {} removed{default}",
+                "{owner}.{}: {}{flags} removed{default}",
                 of.name,
                 gati::ty(&of.ty)
             ));
@@ -995,4 +1001,39 @@ impl Differ<'_> {
             }
         }
     }
+}
+
+/// The old method and path of a moved route as `route r moved from …` writes
+/// them: with the route's current path parameter names, which is how the
+/// history tells which old segment fills which parameter. Parameters keep
+/// their names when every old name is still a parameter; otherwise they are
+/// matched by position. `None` when the two paths have different numbers of
+/// parameters, which a move cannot express.
+fn moved_from(o: &Route, n: &Route) -> Option<String> {
+    let params = |r: &Route| -> Vec<String> {
+        r.path
+            .iter()
+            .filter_map(|s| match s {
+                PathSegment::Param(p) => Some(p.clone()),
+                PathSegment::Literal(_) => None,
+            })
+            .collect()
+    };
+    let (old, new) = (params(o), params(n));
+    if old.len() != new.len() {
+        return None;
+    }
+    if old.iter().all(|p| new.contains(p)) {
+        return Some(gati::route_path(o.method, &o.path));
+    }
+    let mut next = new.iter();
+    let path: Vec<PathSegment> = o
+        .path
+        .iter()
+        .map(|s| match s {
+            PathSegment::Param(_) => PathSegment::Param(next.next().cloned().unwrap_or_default()),
+            PathSegment::Literal(l) => PathSegment::Literal(l.clone()),
+        })
+        .collect();
+    Some(gati::route_path(o.method, &path))
 }

@@ -184,3 +184,35 @@ route export_products POST /export/{shelf: string @len(1..=8)} {
     );
     assert!(!compare(&old, &covered).failed());
 }
+
+/// Every change line the corpus's reports suggest is valid `.gati` syntax
+/// inside a version entry, so it can be pasted as it is.
+#[test]
+fn every_suggested_change_line_parses() {
+    let mut checked = 0;
+    for case in cases() {
+        for change in report(&case).changes {
+            let Some(line) = change.finding.suggestion else {
+                continue;
+            };
+            // `…` stands for a value only the user knows; any literal parses there.
+            let line = line.replace('…', "0");
+            let text = format!(
+                "service s {{ title \"S\" }}\nversions {{\n  2099-01-01 \"Suggested\" {{\n    {line}\n  }}\n}}\n"
+            );
+            let loader = gatic_check::MemoryLoader::new([("api.gati", text.as_str())]);
+            let syntax: Vec<_> = compile("api.gati", &loader)
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code == "E0001")
+                .collect();
+            assert!(
+                syntax.is_empty(),
+                "{}: `{line}` does not parse: {syntax:#?}",
+                case.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} suggestions in the corpus");
+}
