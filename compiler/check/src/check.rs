@@ -325,6 +325,8 @@ pub(crate) fn check(
 
     let versions = cx.versions(root, &versions, &api, &service);
     cx.check_retired_names(&api);
+    cx.check_unused(&api, &versions);
+    cx.check_deprecated_uses(&route_decls);
     let spec = ir::Spec {
         source: root_name.to_string(),
         service,
@@ -1078,6 +1080,8 @@ impl<'a> Ctx<'a> {
         let flags = self.attrs(&u.attrs, Place::Union, None);
         let tag = flags.tag.clone();
         let mut variants: Vec<(ir::Variant, Span)> = Vec::new();
+        // The variants whose types resolved, for the order check of untagged unions.
+        let mut resolved: Vec<(String, Ty, Span)> = Vec::new();
         let mut cased = Cased::new(PASCAL);
         for v in &u.variants {
             if v.name.name.is_empty() {
@@ -1138,6 +1142,9 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
+            if let Some(ty) = &ty {
+                resolved.push((v.name.name.clone(), ty.clone(), v.ty.span));
+            }
             variants.push((
                 ir::Variant {
                     name: v.name.name.clone(),
@@ -1146,6 +1153,9 @@ impl<'a> Ctx<'a> {
                 },
                 v.name.span,
             ));
+        }
+        if tag.is_none() {
+            self.check_untagged_order(&resolved);
         }
         if u.variants.iter().all(|v| v.name.name.is_empty()) && !u.name.name.is_empty() {
             self.push(

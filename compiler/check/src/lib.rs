@@ -11,12 +11,14 @@ mod attrs;
 mod check;
 mod load;
 mod routes;
+mod unions;
+mod usage;
 mod values;
 mod versions;
 
 use std::collections::BTreeMap;
 
-use gatic_syntax::{Diagnostic, SourceMap};
+use gatic_syntax::{Diagnostic, SourceMap, codes};
 
 /// Reads source files. The CLI reads the file system; tests use [`MemoryLoader`].
 pub trait Loader {
@@ -103,6 +105,12 @@ pub fn compile(root: &str, loader: &dyn Loader) -> Compiled {
     diagnostics.extend(more);
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     let failed = diagnostics.iter().any(Diagnostic::is_error);
+    if failed {
+        // After an error a declaration may look unused, or a deprecated use
+        // may be beside the point: usage warnings wait for a spec that compiles.
+        diagnostics
+            .retain(|d| d.is_error() || ![codes::UNUSED, codes::DEPRECATED_USE].contains(&d.code));
+    }
     Compiled {
         sources: loaded.sources,
         spec: if failed { None } else { spec },

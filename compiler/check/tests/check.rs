@@ -474,7 +474,11 @@ fn versions_rebuild_old_apis() {
     let src = "service s {}\ntype User { id: uuid, name: string, role: Role = member, email?: string, tags: [string] @items(..=5) }\nenum Role { admin, member, guest }\ntype Extra { x: int32 }\nroute get_user GET /users/{id: uuid} -> User\nroute list_users GET /people\nversions {\n  2024-01-01 \"first\" deprecated sunset 2026-01-01\n  2025-01-01 \"second\" {\n    User.name renamed from nick\n    User.legacy: bool removed default false\n    User.email made optional default \"a@b.c\"\n    User.tags refined from @items(..=3)\n    Role.guest added fallback member\n    route get_user moved from GET /user/{id}\n  }\n  2025-06-01 \"third\" {\n    User.role added\n    route list_users renamed from all_users\n    type Extra added\n    User.id changed from string via id_from_string\n  }\n}\n";
     let loader = MemoryLoader::new([("main.gati", src)]);
     let c = compile("main.gati", &loader);
-    assert_eq!(render(&c), "spec: ok\n");
+    // `Extra` only exists to be added by the history: no route uses it.
+    assert_eq!(
+        render(&c),
+        "W0002 main.gati:156..161 `Extra` record `Extra` is never used: no route reaches it [declared here]\n    note: use it in a route, or remove it\nspec: ok\n"
+    );
     let spec = c.spec.as_ref().expect("spec");
     assert_eq!(spec.versions.len(), 3);
     assert_eq!(spec.versions[2].api, spec.head);
@@ -523,7 +527,7 @@ fn multi_file_use_with_cycle() {
     let files = [
         (
             "main.gati",
-            "use \"b.gati\"\nuse \"a.gati\"\nservice s {}\ntype Root { a: A, b: B }",
+            "use \"b.gati\"\nuse \"a.gati\"\nservice s {}\ntype Root { a: A, b: B }\nroute root GET / -> Root",
         ),
         ("a.gati", "type A { x: int32 }"),
         ("b.gati", "use \"a.gati\"\ntype B { a: A }"),
@@ -603,5 +607,30 @@ fn every_code_is_covered() {
     assert!(
         missing.is_empty(),
         "codes without a failing case: {missing:?}"
+    );
+}
+
+#[test]
+fn usage_warnings() {
+    group(
+        "usage_warnings",
+        &[
+            (
+                "a declaration no route reaches",
+                "type Used { id: uuid }\ntype Base { id: uuid, secret: string }\ntype Derived = Base without { secret }\nenum Orphan { a, b }\nerror Gone 410 { id: uuid }\nroute get GET /x -> Used\nroute derived GET /y -> Derived\n",
+            ),
+            (
+                "types reached only by a removed route are used",
+                "type Now { id: uuid }\ntype Export { rows: [Now] }\nroute get GET /x -> Now\nversions {\n  2024-01-01 \"One\"\n  2025-01-01 \"Two\" {\n    route export removed GET /export -> Export\n  }\n}\n",
+            ),
+            (
+                "deprecated things used by things that are not",
+                "type Old @deprecated { id: uuid }\nenum Mode @deprecated { fast, slow }\ntype Holder {\n  old: Old\n  older: Old @deprecated\n  modes: [Mode]\n}\nroute get GET /x -> Holder\nroute legacy GET /y @deprecated -> Old\nroute plain GET /z/{mode: Mode} -> Old\n",
+            ),
+            (
+                "no usage warnings beside an error",
+                "type Orphan { id: uuid }\nroute get GET /x -> Missing\n",
+            ),
+        ],
     );
 }
