@@ -39,6 +39,12 @@ impl Gate {
         }
     }
 
+    /// Takes a slot if one is free now: the uncontended path, which touches
+    /// neither the wait queue nor a timer.
+    pub(super) fn try_enter(&self) -> Option<SemaphorePermit<'_>> {
+        self.permits.try_acquire().ok()
+    }
+
     /// Takes a slot, waiting in line until `deadline` if none is free. The
     /// slot is released when the permit is dropped.
     pub(super) async fn enter(&self, deadline: Instant) -> Result<SemaphorePermit<'_>, Shed> {

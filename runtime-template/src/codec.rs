@@ -14,10 +14,11 @@ use super::validate::{Pointer, escape_into};
 pub const MAX_PATH_PARAMS: usize = 16;
 
 /// Byte ranges of path parameters within the path, in path order; no
-/// allocation.
+/// allocation. Offsets are 16-bit (hyper accepts no URI longer than 65,534
+/// bytes), which keeps the requests and futures that carry this small.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PathParams {
-    ranges: [(u32, u32); MAX_PATH_PARAMS],
+    ranges: [(u16, u16); MAX_PATH_PARAMS],
     len: u8,
 }
 
@@ -28,9 +29,9 @@ impl PathParams {
     }
 
     /// Records the next parameter at `path[start..end]`; false when full (or
-    /// the range is not a range).
+    /// the range is not a range, or ends past 65,535).
     pub fn push(&mut self, start: usize, end: usize) -> bool {
-        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
+        let (Ok(start), Ok(end)) = (u16::try_from(start), u16::try_from(end)) else {
             return false;
         };
         let i = usize::from(self.len);
@@ -56,7 +57,7 @@ impl PathParams {
     /// is no such parameter.
     pub fn raw<'a>(&self, i: usize, path: &'a str) -> &'a str {
         match self.ranges[..self.len()].get(i) {
-            Some(&(start, end)) => path.get(start as usize..end as usize).unwrap_or(""),
+            Some(&(start, end)) => path.get(usize::from(start)..usize::from(end)).unwrap_or(""),
             None => "",
         }
     }

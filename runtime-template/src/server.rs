@@ -11,7 +11,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
 use hyper::header::{ALLOW, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -25,7 +25,7 @@ use super::admission::{Gate, Shed};
 use super::codec::{PathParams, Request};
 use super::config::Config;
 use super::metrics::{self, GateGauges, RouteMetrics, Snapshot};
-use super::problem::{Problem, with_body};
+use super::problem::{Problem, empty_response, with_body};
 use super::version::{self, VersionHeaders, VersionInfo};
 
 /// The response type of every handler.
@@ -132,7 +132,7 @@ pub enum Resolution {
 /// Per-request context handed to handlers.
 #[derive(Clone, Debug)]
 pub struct Ctx {
-    request_id: HeaderValue,
+    request_id: RequestId,
     route: &'static str,
     deadline: Instant,
     /// The negotiated version: its index in `Service::versions` and its date.
@@ -144,7 +144,7 @@ impl Ctx {
     pub fn new(request_id: &str, route: &'static str, deadline: Instant) -> Ctx {
         let request_id = HeaderValue::from_str(request_id).unwrap_or(HeaderValue::from_static("-"));
         Ctx {
-            request_id,
+            request_id: RequestId::Given(request_id),
             route,
             deadline,
             version: None,
@@ -171,7 +171,7 @@ impl Ctx {
 
     /// The request id, also sent back as `X-Request-Id`.
     pub fn request_id(&self) -> &str {
-        self.request_id.to_str().unwrap_or("-")
+        self.request_id.as_str()
     }
 
     /// The name of the route being served.
@@ -237,11 +237,10 @@ pub async fn serve<S: Service>(
 ) -> std::io::Result<()> {
     let shared = Arc::new(Shared::new(service, &config)?);
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_millis(config.header_timeout_ms))
-        .keep_alive(true);
+    // No timer for HTTP/1: hyper's header timeout would start a timer per
+    // request; `connection` enforces `header_timeout_ms` with one per
+    // connection instead.
+    builder.http1().header_read_timeout(None).keep_alive(true);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     let (stop, stopped) = watch::channel(false);
@@ -290,7 +289,8 @@ pub async fn serve<S: Service>(
 }
 
 /// Serves one connection until it closes, shutting it down gracefully (the
-/// current request finishes, keep-alive ends) when `stop` turns true.
+/// current request finishes, keep-alive ends) when `stop` turns true, and
+/// closing it when no request head arrives within the header timeout.
 async fn connection<S: Service>(
     stream: TcpStream,
     shared: Arc<Shared<S>>,
@@ -298,14 +298,106 @@ async fn connection<S: Service>(
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
-    let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
+    let link = Arc::new(Link {
+        shared,
+        activity: AtomicU64::new(0),
+        http2: AtomicBool::new(false),
+    });
+    let service = {
+        let link = link.clone();
+        hyper::service::service_fn(move |request| handle(link.clone(), request))
+    };
     let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
-    tokio::select! {
-        _ = conn.as_mut() => return,
-        _ = stop.wait_for(|stop| *stop) => {}
+    let mut stopped = pin!(stop.wait_for(|stop| *stop));
+    // The header timeout, watched in ticks: one timer per connection rather
+    // than one per request (which is what hyper's own header timeout costs).
+    let period = (link.shared.header_timeout / WATCH_TICKS).max(Duration::from_millis(1));
+    let mut tick = pin!(tokio::time::sleep(period));
+    let mut idle_ticks = 0;
+    let mut seen = 0;
+    let mut registered: Option<std::task::Waker> = None;
+    let end = poll_fn(|cx| {
+        if conn.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(End::Closed);
+        }
+        // The stop signal and the tick wake the waker they were last polled
+        // with; a task's waker rarely changes, so they are polled again
+        // only when it does, and otherwise their state is read directly.
+        if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            registered = Some(cx.waker().clone());
+            if stopped.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(End::Stop);
+            }
+            let _ = tick.as_mut().poll(cx);
+        }
+        if link.shared.draining.load(Relaxed) {
+            return Poll::Ready(End::Stop);
+        }
+        while tick.is_elapsed() {
+            let activity = link.activity.load(Relaxed);
+            if activity & IN_FLIGHT != 0 || activity != seen || link.http2.load(Relaxed) {
+                idle_ticks = 0;
+                seen = activity;
+            } else {
+                idle_ticks += 1;
+                if idle_ticks >= WATCH_TICKS {
+                    return Poll::Ready(End::Idle);
+                }
+            }
+            let next = tick.deadline() + period;
+            tick.as_mut().reset(next);
+            let _ = tick.as_mut().poll(cx);
+        }
+        Poll::Pending
+    })
+    .await;
+    if let End::Stop = end {
+        conn.as_mut().graceful_shutdown();
+        let _ = conn.await;
     }
-    conn.as_mut().graceful_shutdown();
-    let _ = conn.await;
+}
+
+/// How [`connection`] stopped waiting.
+enum End {
+    /// The connection closed.
+    Closed,
+    /// The server is draining.
+    Stop,
+    /// No request head arrived within the header timeout: dropping the
+    /// connection closes it.
+    Idle,
+}
+
+/// Ticks per header timeout: an HTTP/1 connection with no request in flight
+/// and none finished for this many ticks in a row is closed, so a missing
+/// head is cut off after 1 to 1.25 times the timeout.
+const WATCH_TICKS: u32 = 4;
+
+/// The low half of [`Link::activity`]: requests in a handler.
+const IN_FLIGHT: u64 = 0xffff_ffff;
+
+/// One request finished: added to [`Link::activity`] with the in-flight
+/// count's decrement.
+const FINISHED: u64 = 1 << 32;
+
+/// What one connection's requests share with the task serving it.
+struct Link<S> {
+    shared: Arc<Shared<S>>,
+    /// Requests in a handler (the low 32 bits) and requests finished (the
+    /// high 32 bits, wrapping): the header-timeout watchdog's view.
+    activity: AtomicU64,
+    /// Whether the connection speaks HTTP/2, which has no header timeout.
+    http2: AtomicBool,
+}
+
+/// Ends a request's count as in flight on its connection when dropped
+/// (`handle` starts it).
+struct Active<'a>(&'a AtomicU64);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(FINISHED - 1, Relaxed);
+    }
 }
 
 /// State shared by every connection.
@@ -320,6 +412,8 @@ struct Shared<S> {
     unrouted: RouteMetrics,
     gate: Gate,
     queue_timeout: Duration,
+    /// How long a connection may go without a request head.
+    header_timeout: Duration,
     draining: AtomicBool,
 }
 
@@ -377,52 +471,243 @@ impl<S: Service> Shared<S> {
             unrouted: RouteMetrics::new(table.len()),
             gate: Gate::new(config.concurrency, config.queue),
             queue_timeout: Duration::from_millis(config.queue_timeout_ms),
+            header_timeout: Duration::from_millis(config.header_timeout_ms),
             draining: AtomicBool::new(false),
         })
     }
 }
 
 /// Answers one request; never fails and never panics.
-async fn handle<S: Service>(
-    shared: Arc<Shared<S>>,
+///
+/// Routing happens here, before the future exists, and the future then does
+/// all the rest in one `async` block that uses what it captured in place:
+/// nested async functions, and values moved out of captures, would each add
+/// their size to the future, which hyper moves (copying it whole) before
+/// polling it. Stages that have to wait (a contended gate, a body still
+/// arriving, a handler that returns `Pending`) take their slower paths only
+/// then.
+fn handle<S: Service>(
+    link: Arc<Link<S>>,
     request: hyper::Request<Incoming>,
-) -> Result<Response, Infallible> {
+) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static {
+    link.activity.fetch_add(1, Relaxed);
+    if request.version() == hyper::Version::HTTP_2 {
+        link.http2.store(true, Relaxed);
+    }
     let start = Instant::now();
-    let request_id = request_id(request.headers());
-    let (mut response, metrics, version) = dispatch(&shared, request, &request_id, start).await;
-    if let Some(metrics) = metrics {
-        metrics.observe(response.status().as_u16(), start.elapsed());
-        if let Some(index) = version {
-            metrics.version(index);
+    let (id, asked) = RequestId::and_version(request.headers());
+    let mut routed = route(&link.shared, request, asked);
+    async move {
+        let _active = Active(&link.activity);
+        let shared = &*link.shared;
+        let (mut response, counters, version) = match &mut routed {
+            Routed::Answer(response, counters, version) => {
+                let response = response.take().unwrap_or_else(|| empty_response(500));
+                (response, *counters, *version)
+            }
+            Routed::Run(run) => {
+                let response = 'run: {
+                    let route = &shared.routes[run.route];
+                    // Admission: a free slot is taken at once; waiting in
+                    // line (boxed, so that the common path does not carry
+                    // its state) only when there is none.
+                    let queue_deadline =
+                        || tokio::time::Instant::from_std(start + shared.queue_timeout);
+                    let _route_slot = match &route.gate {
+                        None => None,
+                        Some(gate) => match gate.try_enter() {
+                            Some(slot) => Some(slot),
+                            None => match Box::pin(gate.enter(queue_deadline())).await {
+                                Ok(slot) => Some(slot),
+                                Err(shed) => break 'run overloaded(route, shed),
+                            },
+                        },
+                    };
+                    let _slot = match shared.gate.try_enter() {
+                        Some(slot) => slot,
+                        None => match Box::pin(shared.gate.enter(queue_deadline())).await {
+                            Ok(slot) => slot,
+                            Err(shed) => break 'run overloaded(route, shed),
+                        },
+                    };
+
+                    // The deadline counts from the request's arrival, so
+                    // time spent queued for a slot counts against it: the
+                    // client's wait stays bounded.
+                    let deadline = start + route.timeout;
+                    // One timer for both stages, created only when a stage
+                    // has to wait: a body that has already arrived and a
+                    // handler that answers at once (the common case) cost no
+                    // timer at all.
+                    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+                    let Some(incoming) = run.request.as_mut().map(|r| r.body_mut()) else {
+                        break 'run empty_response(500);
+                    };
+                    let read = if incoming.is_end_stream() {
+                        Ok(Bytes::new())
+                    } else {
+                        let mut reader = BodyReader::new(route.body_limit);
+                        let read = poll_fn(|cx| {
+                            if let Poll::Ready(read) = reader.poll(Pin::new(&mut *incoming), cx) {
+                                return Poll::Ready(Some(read));
+                            }
+                            let timer = timer.get_or_insert_with(|| {
+                                Box::pin(tokio::time::sleep_until(deadline.into()))
+                            });
+                            match timer.as_mut().poll(cx) {
+                                Poll::Ready(()) => Poll::Ready(None),
+                                Poll::Pending => Poll::Pending,
+                            }
+                        })
+                        .await;
+                        match read {
+                            Some(read) => read,
+                            None => {
+                                break 'run Problem::new(
+                                    408,
+                                    "the request body took too long to arrive",
+                                )
+                                .into_response();
+                            }
+                        }
+                    };
+                    let body = match read {
+                        Ok(body) => body,
+                        Err(BodyError::TooLarge) => break 'run too_large(route.body_limit),
+                        Err(BodyError::Broken) => {
+                            break 'run Problem::new(400, "the request body could not be read")
+                                .into_response();
+                        }
+                    };
+                    let Some(request) = run.request.take() else {
+                        break 'run empty_response(500);
+                    };
+                    let (parts, _) = request.into_parts();
+                    let request = Request {
+                        parts,
+                        body,
+                        params: run.params,
+                    };
+                    let ctx = Ctx {
+                        request_id: id.clone(),
+                        route: route.name,
+                        deadline,
+                        version: run.version,
+                    };
+                    // The handler's future, created and polled under
+                    // `catch_unwind`: a panic in either is a 500, and no task
+                    // is spawned.
+                    let service = &shared.service;
+                    let index = run.route;
+                    let Ok(future) =
+                        catch_unwind(AssertUnwindSafe(|| service.call(index, request, ctx)))
+                    else {
+                        break 'run panicked(route, &id);
+                    };
+                    let mut future = pin!(future);
+                    let called = poll_fn(|cx| {
+                        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                            Ok(Poll::Ready(response)) => {
+                                return Poll::Ready(Called::Done(response));
+                            }
+                            Ok(Poll::Pending) => {}
+                            Err(_) => return Poll::Ready(Called::Panicked),
+                        }
+                        let timer = timer.get_or_insert_with(|| {
+                            Box::pin(tokio::time::sleep_until(deadline.into()))
+                        });
+                        match timer.as_mut().poll(cx) {
+                            Poll::Ready(()) => Poll::Ready(Called::TimedOut),
+                            Poll::Pending => Poll::Pending,
+                        }
+                    })
+                    .await;
+                    match called {
+                        Called::Done(response) => response,
+                        Called::Panicked => panicked(route, &id),
+                        Called::TimedOut => Problem::new(
+                            504,
+                            format!(
+                                "the handler did not finish within {} ms",
+                                route.timeout.as_millis()
+                            ),
+                        )
+                        .into_response(),
+                    }
+                };
+                let version = run.version.map(|(index, _)| index);
+                (response, Counters::Route(run.route), version)
+            }
+        };
+        let metrics = match counters {
+            Counters::None => None,
+            Counters::Unrouted => Some(&shared.unrouted),
+            Counters::Route(index) => shared.routes.get(index).map(|r| &r.metrics),
+        };
+        if let Some(metrics) = metrics {
+            metrics.observe(response.status().as_u16(), start.elapsed());
+            if let Some(index) = version {
+                metrics.version(index);
+            }
         }
+        let headers = response.headers_mut();
+        if let Some(stamp) = version.and_then(|i| shared.versions.get(i)) {
+            stamp.stamp(headers);
+        }
+        headers.insert(X_REQUEST_ID, id.to_header());
+        Ok(response)
     }
-    if let Some(headers) = version.and_then(|i| shared.versions.get(i)) {
-        headers.stamp(response.headers_mut());
-    }
-    response.headers_mut().insert(X_REQUEST_ID, request_id);
-    Ok(response)
 }
 
-/// Routes a request; returns the response, the counters to record it in
-/// (none for built-in endpoints) and the version it was served at (none for
-/// unversioned services, built-ins and requests naming no known version).
-async fn dispatch<'s, S: Service>(
-    shared: &'s Shared<S>,
+/// Which counters record a response.
+#[derive(Clone, Copy)]
+enum Counters {
+    /// None: built-in endpoints are not counted.
+    None,
+    /// Those of requests that matched no route.
+    Unrouted,
+    /// Those of the route with this index.
+    Route(usize),
+}
+
+/// What routing decided.
+enum Routed {
+    /// An answer already (a built-in endpoint, a version problem, 404, 405 or
+    /// 413), the counters to record it in, and the version.
+    Answer(Option<Response>, Counters, Option<usize>),
+    /// A route to run.
+    Run(Run),
+}
+
+/// A routed request, ready for admission.
+struct Run {
+    /// The route's index in `Service::routes`.
+    route: usize,
+    /// The request; taken when the handler is called.
+    request: Option<hyper::Request<Incoming>>,
+    params: PathParams,
+    /// The negotiated version's index and date.
+    version: Option<(usize, &'static str)>,
+}
+
+/// Built-ins, version negotiation, routing and the declared body length:
+/// everything decided before admission, without waiting.
+fn route<S: Service>(
+    shared: &Shared<S>,
     request: hyper::Request<Incoming>,
-    request_id: &HeaderValue,
-    start: Instant,
-) -> (Response, Option<&'s RouteMetrics>, Option<usize>) {
+    asked: Option<HeaderValue>,
+) -> Routed {
     let path = request.uri().path();
     if let Some(response) = builtin(shared, request.method(), path) {
-        return (response, None, None);
+        return Routed::Answer(Some(response), Counters::None, None);
     }
-    let unrouted = Some(&shared.unrouted);
+    let unrouted = Counters::Unrouted;
     let version = if shared.versions.is_empty() {
         None
     } else {
         let table = shared.service.versions();
-        let negotiated = version::negotiate(
-            request.headers(),
+        let negotiated = version::negotiate_by(
+            asked.as_ref(),
             request.uri().query(),
             table,
             shared.default_version,
@@ -431,11 +716,8 @@ async fn dispatch<'s, S: Service>(
         match negotiated {
             Ok(index) => Some(index),
             Err(error) => {
-                return (
-                    error.into_response(table, version::unix_now()),
-                    unrouted,
-                    None,
-                );
+                let response = error.into_response(table, version::unix_now());
+                return Routed::Answer(Some(response), unrouted, None);
             }
         }
     };
@@ -451,33 +733,49 @@ async fn dispatch<'s, S: Service>(
                 Some(v) => format!("no route matches this path at API version {}", v.date),
                 None => "no route matches this path".to_owned(),
             };
-            return (Problem::new(404, detail).into_response(), unrouted, version);
+            let response = Problem::new(404, detail).into_response();
+            return Routed::Answer(Some(response), unrouted, version);
         }
         Resolution::MethodNotAllowed(allow) => {
             let mut problem = Problem::new(405, format!("this path allows {allow}"));
             if let Ok(value) = HeaderValue::from_str(allow) {
                 problem = problem.with_header(ALLOW, value);
             }
-            return (problem.into_response(), unrouted, version);
+            return Routed::Answer(Some(problem.into_response()), unrouted, version);
         }
     };
     let Some(route) = shared.routes.get(index) else {
         let problem = Problem::new(500, "the router chose a route that does not exist");
-        return (problem.into_response(), unrouted, version);
+        return Routed::Answer(Some(problem.into_response()), unrouted, version);
     };
-    let version_info = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
-    let response = run_route(
-        shared,
-        route,
-        index,
-        request,
+    if request.body().size_hint().lower() > route.body_limit {
+        let response = too_large(route.body_limit);
+        return Routed::Answer(Some(response), Counters::Route(index), version);
+    }
+    let version = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
+    Routed::Run(Run {
+        route: index,
+        request: Some(request),
         params,
-        request_id,
-        start,
-        version_info,
-    )
-    .await;
-    (response, Some(&route.metrics), version)
+        version,
+    })
+}
+
+/// How the handler's future ended.
+enum Called {
+    Done(Response),
+    Panicked,
+    TimedOut,
+}
+
+/// Logs a handler's panic; the 500 the client gets.
+fn panicked(route: &RouteState, id: &RequestId) -> Response {
+    log(
+        "error",
+        "handler panicked",
+        &[("route", route.name), ("request_id", id.as_str())],
+    );
+    Problem::new(500, "the handler failed").into_response()
 }
 
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and, per version,
@@ -539,137 +837,6 @@ fn render_metrics<S: Service>(shared: &Shared<S>) -> String {
     })
 }
 
-/// Admits, reads the body and runs the handler, with every limit enforced.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one request's pieces, passed once"
-)]
-async fn run_route<S: Service>(
-    shared: &Shared<S>,
-    route: &RouteState,
-    index: usize,
-    request: hyper::Request<Incoming>,
-    params: PathParams,
-    request_id: &HeaderValue,
-    start: Instant,
-    version: Option<(usize, &'static str)>,
-) -> Response {
-    if request.body().size_hint().lower() > route.body_limit {
-        return too_large(route.body_limit);
-    }
-    let queue_deadline = tokio::time::Instant::from_std(start + shared.queue_timeout);
-    let _route_slot = match &route.gate {
-        Some(gate) => match gate.enter(queue_deadline).await {
-            Ok(slot) => Some(slot),
-            Err(shed) => return overloaded(route, shed),
-        },
-        None => None,
-    };
-    let _slot = match shared.gate.enter(queue_deadline).await {
-        Ok(slot) => slot,
-        Err(shed) => return overloaded(route, shed),
-    };
-
-    // The deadline counts from the request's arrival, so time spent queued
-    // for a slot counts against it: the client's wait stays bounded.
-    let deadline = start + route.timeout;
-    // One timer for both stages, created only when a stage has to wait: a
-    // body that has already arrived and a handler that answers at once (the
-    // common case) cost no timer at all.
-    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
-    let (parts, body) = request.into_parts();
-    let mut reading = pin!(read_body(body, route.body_limit));
-    let read = match ready_now(reading.as_mut()).await {
-        Some(read) => read,
-        None => {
-            let timer =
-                timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
-            tokio::select! {
-                biased;
-                read = &mut reading => read,
-                () = timer.as_mut() => return Problem::new(408, "the request body took too long to arrive").into_response(),
-            }
-        }
-    };
-    let body = match read {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => return too_large(route.body_limit),
-        Err(BodyError::Broken) => {
-            return Problem::new(400, "the request body could not be read").into_response();
-        }
-    };
-    let ctx = Ctx {
-        request_id: request_id.clone(),
-        route: route.name,
-        deadline,
-        version,
-    };
-    let request = Request {
-        parts,
-        body,
-        params,
-    };
-    let mut calling = pin!(call_guarded(&shared.service, index, request, ctx));
-    let called = match ready_now(calling.as_mut()).await {
-        Some(called) => called,
-        None => {
-            let timer =
-                timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
-            tokio::select! {
-                biased;
-                called = &mut calling => called,
-                () = timer.as_mut() => {
-                    return Problem::new(504, format!("the handler did not finish within {} ms", route.timeout.as_millis())).into_response();
-                }
-            }
-        }
-    };
-    match called {
-        Some(response) => response,
-        None => {
-            let id = request_id.to_str().unwrap_or("-");
-            log(
-                "error",
-                "handler panicked",
-                &[("route", route.name), ("request_id", id)],
-            );
-            Problem::new(500, "the handler failed").into_response()
-        }
-    }
-}
-
-/// Polls `future` once: its output if it is ready now, `None` (leaving it
-/// to be polled again) if it has to wait.
-async fn ready_now<F: Future>(mut future: Pin<&mut F>) -> Option<F::Output> {
-    poll_fn(|cx| {
-        Poll::Ready(match future.as_mut().poll(cx) {
-            Poll::Ready(output) => Some(output),
-            Poll::Pending => None,
-        })
-    })
-    .await
-}
-
-/// Calls the handler, turning a panic (while creating or polling its future)
-/// into `None`. The future is polled in place: no task is spawned.
-async fn call_guarded<S: Service>(
-    service: &S,
-    index: usize,
-    request: Request,
-    ctx: Ctx,
-) -> Option<Response> {
-    let future = catch_unwind(AssertUnwindSafe(|| service.call(index, request, ctx))).ok()?;
-    let mut future = pin!(future);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(response)) => Poll::Ready(Some(response)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(None),
-        },
-    )
-    .await
-}
-
 fn too_large(limit: u64) -> Response {
     Problem::new(
         413,
@@ -694,65 +861,158 @@ enum BodyError {
     Broken,
 }
 
-/// Reads the whole body, failing as soon as it passes `limit`. A body that
+/// Reads a whole body, failing as soon as it passes `limit`. A body that
 /// arrives in one frame is kept without copying.
-async fn read_body(mut body: Incoming, limit: u64) -> Result<Bytes, BodyError> {
-    if body.is_end_stream() {
-        return Ok(Bytes::new());
-    }
-    let mut first: Option<Bytes> = None;
-    let mut joined: Vec<u8> = Vec::new();
-    let mut total: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| BodyError::Broken)?.into_data() else {
-            continue;
-        };
-        total += data.len() as u64;
-        if total > limit {
-            return Err(BodyError::TooLarge);
+struct BodyReader {
+    first: Option<Bytes>,
+    joined: Vec<u8>,
+    total: u64,
+    limit: u64,
+}
+
+impl BodyReader {
+    fn new(limit: u64) -> BodyReader {
+        BodyReader {
+            first: None,
+            joined: Vec::new(),
+            total: 0,
+            limit,
         }
-        match first.take() {
-            None if joined.is_empty() => first = Some(data),
-            None => joined.extend_from_slice(&data),
-            Some(previous) => {
-                let hint = body.size_hint().lower().min(limit);
-                joined.reserve(usize::try_from(total.max(hint)).unwrap_or(0));
-                joined.extend_from_slice(&previous);
-                joined.extend_from_slice(&data);
+    }
+
+    /// Reads every frame that is ready; the body once the last has arrived.
+    fn poll(
+        &mut self,
+        mut body: Pin<&mut Incoming>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Result<Bytes, BodyError>> {
+        loop {
+            let frame = match body.as_mut().poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => break,
+                Poll::Ready(Some(frame)) => frame,
+            };
+            let Ok(data) = frame.map_err(|_| BodyError::Broken)?.into_data() else {
+                continue;
+            };
+            self.total += data.len() as u64;
+            if self.total > self.limit {
+                return Poll::Ready(Err(BodyError::TooLarge));
+            }
+            match self.first.take() {
+                None if self.joined.is_empty() => self.first = Some(data),
+                None => self.joined.extend_from_slice(&data),
+                Some(previous) => {
+                    let hint = body.size_hint().lower().min(self.limit);
+                    let size = usize::try_from(self.total.max(hint)).unwrap_or(0);
+                    self.joined.reserve(size);
+                    self.joined.extend_from_slice(&previous);
+                    self.joined.extend_from_slice(&data);
+                }
+            }
+        }
+        let joined = std::mem::take(&mut self.joined);
+        Poll::Ready(Ok(self.first.take().unwrap_or_else(|| Bytes::from(joined))))
+    }
+}
+
+/// A request id: the client's `X-Request-Id`, or one made here and kept as
+/// text inline, so that making one allocates nothing until it is sent.
+#[derive(Clone, Debug)]
+enum RequestId {
+    /// The client's header value (or the one given to `Ctx::new`).
+    Given(HeaderValue),
+    /// Made here: the text's bytes and its length.
+    Made([u8; 29], u8),
+}
+
+impl RequestId {
+    /// The client's `X-Request-Id` when it is sane (1 to 128 URL-safe
+    /// characters), else a new one: a per-process random prefix and a counter.
+    fn of(headers: &HeaderMap) -> RequestId {
+        RequestId::and_version(headers).0
+    }
+
+    /// [`RequestId::of`], and the `Gati-Version` header's value: one pass
+    /// over the request's (usually few) headers instead of two hashed
+    /// look-ups of names that are not standard.
+    fn and_version(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>) {
+        let (mut given, mut version) = (None, None);
+        for (name, value) in headers {
+            if given.is_none() && name == X_REQUEST_ID {
+                given = Some(value);
+            } else if version.is_none() && name == version::GATI_VERSION {
+                version = Some(value.clone());
+            }
+        }
+        if let Some(id) = given {
+            let b = id.as_bytes();
+            if (1..=128).contains(&b.len())
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
+            {
+                return (RequestId::Given(id.clone()), version);
+            }
+        }
+        (RequestId::made(), version)
+    }
+
+    /// A new id: 12 hex digits of per-process randomness, a dash, and a
+    /// counter in hex (up to 16 digits); no formatting machinery.
+    fn made() -> RequestId {
+        static PREFIX: std::sync::OnceLock<[u8; 13]> = std::sync::OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let hex = |v: u64| b"0123456789abcdef"[(v & 0xf) as usize];
+        let prefix = PREFIX.get_or_init(|| {
+            let random = super::scalar::random_u64();
+            let mut prefix = [b'-'; 13];
+            for (i, slot) in prefix[..12].iter_mut().enumerate() {
+                *slot = hex(random >> (4 * (11 - i)));
+            }
+            prefix
+        });
+        let n = COUNTER.fetch_add(1, Relaxed);
+        let mut buf = [0u8; 29];
+        buf[..13].copy_from_slice(prefix);
+        let digits = (16 - (n.leading_zeros() as usize) / 4).max(1);
+        for i in 0..digits {
+            buf[13 + i] = hex(n >> (4 * (digits - 1 - i)));
+        }
+        // At most 29, so the length fits.
+        RequestId::Made(buf, (13 + digits) as u8)
+    }
+
+    /// The id as text.
+    fn as_str(&self) -> &str {
+        match self {
+            RequestId::Given(value) => value.to_str().unwrap_or("-"),
+            RequestId::Made(buf, len) => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or("-")
             }
         }
     }
-    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
-}
 
-/// The client's `X-Request-Id` when it is sane (1 to 128 URL-safe
-/// characters), else a new one: a per-process random prefix and a counter.
-fn request_id(headers: &HeaderMap) -> HeaderValue {
-    if let Some(id) = headers.get(X_REQUEST_ID) {
-        let b = id.as_bytes();
-        if (1..=128).contains(&b.len())
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
-        {
-            return id.clone();
+    /// The id as the `X-Request-Id` header's value. A made id's bytes are
+    /// cut from a per-thread buffer shared by many ids, so sending one costs
+    /// a reference count rather than an allocation.
+    fn to_header(&self) -> HeaderValue {
+        let text = match self {
+            RequestId::Given(value) => return value.clone(),
+            RequestId::Made(buf, len) => &buf[..usize::from(*len)],
+        };
+        thread_local! {
+            static IDS: std::cell::RefCell<bytes::BytesMut> =
+                std::cell::RefCell::new(bytes::BytesMut::new());
         }
+        let shared = IDS.with_borrow_mut(|ids| {
+            if ids.capacity() < text.len() {
+                *ids = bytes::BytesMut::with_capacity(4096);
+            }
+            ids.extend_from_slice(text);
+            ids.split().freeze()
+        });
+        HeaderValue::from_maybe_shared(shared).unwrap_or(HeaderValue::from_static("-"))
     }
-    static PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = *PREFIX.get_or_init(super::scalar::random_u64) & 0xffff_ffff_ffff;
-    let n = COUNTER.fetch_add(1, Relaxed);
-    // 12 hex digits, a dash, and up to 16 more: no formatting machinery.
-    let mut buf = [0u8; 29];
-    let hex = |v: u64| b"0123456789abcdef"[(v & 0xf) as usize];
-    for (i, slot) in buf[..12].iter_mut().enumerate() {
-        *slot = hex(prefix >> (4 * (11 - i)));
-    }
-    buf[12] = b'-';
-    let digits = (16 - (n.leading_zeros() as usize) / 4).max(1);
-    for i in 0..digits {
-        buf[13 + i] = hex(n >> (4 * (digits - 1 - i)));
-    }
-    HeaderValue::from_bytes(&buf[..13 + digits]).unwrap_or(HeaderValue::from_static("-"))
 }
 
 /// Writes one structured (JSON) log line to stderr.
@@ -773,8 +1033,8 @@ mod tests {
     #[test]
     fn request_ids() {
         let mut headers = HeaderMap::new();
-        let a = request_id(&headers);
-        let b = request_id(&headers);
+        let a = RequestId::of(&headers).to_header();
+        let b = RequestId::of(&headers).to_header();
         assert_ne!(a, b);
         let text = a.to_str().unwrap_or("");
         assert_eq!(text.len(), 14, "{text}");
@@ -791,16 +1051,19 @@ mod tests {
             if let Ok(value) = HeaderValue::from_bytes(id.as_bytes()) {
                 headers.insert(X_REQUEST_ID, value);
             }
-            let got = request_id(&headers);
+            let got = RequestId::of(&headers).to_header();
             assert_eq!(got.as_bytes() == id.as_bytes(), *kept, "{id}");
         }
         headers.insert(X_REQUEST_ID, HeaderValue::from_static(""));
-        assert!(!request_id(&headers).is_empty());
+        assert!(!RequestId::of(&headers).to_header().is_empty());
         let long = "a".repeat(129);
         if let Ok(value) = HeaderValue::from_str(&long) {
             headers.insert(X_REQUEST_ID, value);
         }
-        assert_ne!(request_id(&headers).as_bytes(), long.as_bytes());
+        assert_ne!(
+            RequestId::of(&headers).to_header().as_bytes(),
+            long.as_bytes()
+        );
     }
 
     struct Empty;

@@ -42,7 +42,16 @@ pub fn requested<'a>(
     headers: &'a HeaderMap,
     query: Option<&'a str>,
 ) -> Option<std::borrow::Cow<'a, str>> {
-    if let Some(value) = headers.get(GATI_VERSION) {
+    requested_by(headers.get(GATI_VERSION), query)
+}
+
+/// [`requested`], given the `Gati-Version` header's value (the server finds
+/// it in the same pass over the headers as `X-Request-Id`).
+pub(super) fn requested_by<'a>(
+    header: Option<&'a HeaderValue>,
+    query: Option<&'a str>,
+) -> Option<std::borrow::Cow<'a, str>> {
+    if let Some(value) = header {
         // A value that is not visible ASCII can name no version.
         return Some(std::borrow::Cow::Borrowed(
             value.to_str().unwrap_or("\u{fffd}"),
@@ -92,7 +101,18 @@ pub fn negotiate(
     default: usize,
     now: impl FnOnce() -> i64,
 ) -> Result<usize, VersionError> {
-    let index = match requested(headers, query) {
+    negotiate_by(headers.get(GATI_VERSION), query, versions, default, now)
+}
+
+/// [`negotiate`], given the `Gati-Version` header's value.
+pub(super) fn negotiate_by(
+    header: Option<&HeaderValue>,
+    query: Option<&str>,
+    versions: &[VersionInfo],
+    default: usize,
+    now: impl FnOnce() -> i64,
+) -> Result<usize, VersionError> {
+    let index = match requested_by(header, query) {
         None => default,
         Some(text) => match round_down(&text, versions) {
             Some(index) => index,

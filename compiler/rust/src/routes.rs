@@ -573,6 +573,19 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     };
     let mut body = TokenStream::new();
     let mut uses_request = false;
+    // A route without authentication reads its request before its future
+    // exists: the future then holds only the typed input, not the request,
+    // and early answers leave the labeled block as `Err`. Authentication
+    // awaits, so those routes do everything in an `async fn`.
+    let sync = route.auth == Auth::None;
+    let exit = |answer: TokenStream| {
+        if sync {
+            quote!(break 'input ::std::result::Result::Err(#answer))
+        } else {
+            quote!(return #answer)
+        }
+    };
+    let exit_problem = exit(quote!(problem.into_response()));
 
     // Authentication, before anything else is looked at.
     let credential = match &route.auth {
@@ -704,7 +717,10 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             });
         }
     }
-    let invalid_400 = quote!(return runtime::Problem::invalid(400, violations).into_response(););
+    let invalid_400 = exit(quote!(
+        runtime::Problem::invalid(400, violations).into_response()
+    ));
+    let invalid_400 = quote!(#invalid_400;);
     match required.len() {
         0 => {}
         1 => {
@@ -743,7 +759,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         body.extend(quote! {
             let body: #rust = match #decode(&request) {
                 ::std::result::Result::Ok(body) => body,
-                ::std::result::Result::Err(problem) => return problem.into_response(),
+                ::std::result::Result::Err(problem) => #exit_problem,
             };
         });
         body_checks = checks.value(Expr::Place(quote!(body)), ty, false, 1, 0);
@@ -752,6 +768,9 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     // Refinements of the body and the parameters: 422 with every violation.
     let needs_validation = !body_checks.is_empty() || !refinement_checks.is_empty();
     if needs_validation {
+        let invalid_422 = exit(quote!(
+            runtime::Problem::invalid(422, violations).into_response()
+        ));
         body.extend(quote! {
             {
                 let at = &mut runtime::Pointer::root();
@@ -760,7 +779,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
                 #refinement_checks
             }
             if !violations.is_empty() {
-                return runtime::Problem::invalid(422, violations).into_response();
+                #invalid_422;
             }
         });
     }
@@ -770,6 +789,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     // An old version's values, converted forward to the head's types.
     if let Some(plan) = plan {
         let date = plan.history.date(plan.k);
+        let unconvertible = exit(quote!(error.request_problem(#date)));
         for param in &route.params {
             let local = format_ident!("param_{}", ident::snake(&param.name));
             let tys = plan.tys(|r| {
@@ -787,7 +807,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
                 body.extend(quote! {
                     let #local = match runtime::try_convert(move || { #chain }) {
                         ::std::result::Result::Ok(value) => value,
-                        ::std::result::Result::Err(error) => return error.request_problem(#date),
+                        ::std::result::Result::Err(error) => #unconvertible,
                     };
                 });
             }
@@ -800,7 +820,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             body.extend(quote! {
                 let body = match runtime::try_convert(move || { #chain }) {
                     ::std::result::Result::Ok(value) => value,
-                    ::std::result::Result::Err(error) => return error.request_problem(#date),
+                    ::std::result::Result::Err(error) => #unconvertible,
                 };
             });
         }
@@ -882,16 +902,54 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     } else {
         quote!(_request)
     };
+    let answer = quote! {
+        match self.api.#method(&ctx, input).await {
+            #ok
+            ::std::result::Result::Err(error) => match error {
+                #(#error_arms)*
+            },
+        }
+    };
+    if !sync {
+        return quote! {
+            async fn #name(&self, #request_param: runtime::Request, ctx: runtime::Ctx) -> runtime::Response {
+                #violations_decl
+                #body
+                let input = crate::api::#request_ty { #(#all_fields),* };
+                #answer
+            }
+        };
+    }
+    let input = quote!(crate::api::#request_ty { #(#all_fields),* });
+    let (input, unwrap) = if body.is_empty() {
+        (input, TokenStream::new())
+    } else {
+        (
+            quote! {
+                'input: {
+                    #violations_decl
+                    #body
+                    ::std::result::Result::Ok(#input)
+                }
+            },
+            quote! {
+                let input = match input {
+                    ::std::result::Result::Ok(input) => input,
+                    ::std::result::Result::Err(answer) => return answer,
+                };
+            },
+        )
+    };
     quote! {
-        async fn #name(&self, #request_param: runtime::Request, ctx: runtime::Ctx) -> runtime::Response {
-            #violations_decl
-            #body
-            let input = crate::api::#request_ty { #(#all_fields),* };
-            match self.api.#method(&ctx, input).await {
-                #ok
-                ::std::result::Result::Err(error) => match error {
-                    #(#error_arms)*
-                },
+        fn #name(
+            &self,
+            #request_param: runtime::Request,
+            ctx: runtime::Ctx,
+        ) -> impl ::std::future::Future<Output = runtime::Response> + Send + '_ {
+            let input = #input;
+            async move {
+                #unwrap
+                #answer
             }
         }
     }
