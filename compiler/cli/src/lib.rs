@@ -203,23 +203,52 @@ pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Result<Vec<OutputFile>
     let rust_config = gatic_rust::Config {
         crate_name: config.crate_name.clone(),
     };
-    // Targets are independent pure functions: the Rust target, the largest,
-    // runs beside the others.
+    // Targets are independent pure functions, so each runs on its own
+    // thread; the Rust target, the largest, formats on more threads.
     let mut files = std::thread::scope(|scope| {
-        let rust = scope.spawn(|| gatic_rust::generate(spec, &rust_config));
-        let mut files = gatic_openapi::generate(spec);
-        files.extend(gatic_deploy::generate(spec, &deploy));
-        files.extend(gatic_sdk_typescript::generate(spec));
-        files.extend(gatic_sdk_python::generate(spec));
-        files.extend(gatic_sdk_go::generate(spec));
-        let rust = rust
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        files.extend(rust);
+        let rust = scope.spawn(|| gatic_rust::generate_crate(spec, &rust_config));
+        let sdks = [
+            scope.spawn(|| gatic_sdk_python::generate(spec)),
+            scope.spawn(|| gatic_sdk_typescript::generate(spec)),
+            scope.spawn(|| gatic_sdk_go::generate(spec)),
+        ];
+        let openapi = gatic_openapi::generate(spec);
+        let mut files = gatic_deploy::generate(spec, &deploy);
+        for sdk in sdks {
+            files.extend(join(sdk));
+        }
+        files.extend(join(rust));
+        // The server embeds the OpenAPI target's documents, the same text.
+        for (index, (embedded, document)) in
+            gatic_rust::embedded_documents(spec).into_iter().enumerate()
+        {
+            let contents = match openapi.iter().find(|f| f.path == document) {
+                Some(file) => file.contents.clone(),
+                None => {
+                    let version = index.checked_sub(1).and_then(|i| spec.versions.get(i));
+                    match version {
+                        Some(v) => gatic_openapi::document_text(spec, &v.api, Some(&v.date)),
+                        None => gatic_openapi::document_text(spec, &spec.head, None),
+                    }
+                }
+            };
+            files.push(OutputFile {
+                path: embedded,
+                contents,
+            });
+        }
+        files.extend(openapi);
         files
     });
     files.sort();
     Ok(files)
+}
+
+/// The result of a target's thread, its panic passed on.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// What [`write_outputs`] did.
@@ -250,19 +279,35 @@ const OWNED_DIRS: &[&str] = &[
 /// disturbed), and removes stale files from the folders gatic owns.
 pub fn write_outputs(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
     let mut stats = WriteStats::default();
-    let mut wanted = BTreeSet::new();
-    for file in files {
-        let path = out.join(&file.path);
-        wanted.insert(path.clone());
-        if std::fs::read(&path).is_ok_and(|old| old == file.contents.as_bytes()) {
-            stats.unchanged += 1;
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, &file.contents)?;
-        stats.written += 1;
+    let wanted: BTreeSet<PathBuf> = files.iter().map(|f| out.join(&f.path)).collect();
+    // Files are written on every core: the largest outputs are many
+    // megabytes, and writing them one after another is a visible part of a
+    // large build. Each worker takes every n-th file.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    let results: Vec<io::Result<(usize, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                scope.spawn(move || {
+                    let (mut written, mut unchanged) = (0, 0);
+                    for file in files.iter().skip(worker).step_by(workers) {
+                        if write_output(out, file)? {
+                            written += 1;
+                        } else {
+                            unchanged += 1;
+                        }
+                    }
+                    Ok((written, unchanged))
+                })
+            })
+            .collect();
+        handles.into_iter().map(join).collect()
+    });
+    for result in results {
+        let (written, unchanged) = result?;
+        stats.written += written;
+        stats.unchanged += unchanged;
     }
     for dir in OWNED_DIRS {
         for path in walk(&out.join(dir))? {
@@ -273,6 +318,20 @@ pub fn write_outputs(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats>
         }
     }
     Ok(stats)
+}
+
+/// Writes one file under `out` unless it already holds the same bytes;
+/// whether it wrote.
+fn write_output(out: &Path, file: &OutputFile) -> io::Result<bool> {
+    let path = out.join(&file.path);
+    if std::fs::read(&path).is_ok_and(|old| old == file.contents.as_bytes()) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&path, &file.contents)?;
+    Ok(true)
 }
 
 /// Every file below `dir`, sorted; nothing when `dir` does not exist.

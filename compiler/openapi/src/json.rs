@@ -6,6 +6,8 @@
 //! built as [`Json`] instead, so keys follow declaration order whatever
 //! features are unified, and written through serde_json's own formatter.
 
+use std::collections::HashMap;
+
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// A JSON value whose objects keep insertion order.
@@ -26,22 +28,58 @@ pub enum Json {
 }
 
 /// A JSON object: keys in insertion order, each at most once.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Obj(Vec<(String, Json)>);
+#[derive(Clone, Debug, Default)]
+pub struct Obj {
+    entries: Vec<(String, Json)>,
+    /// Each key's position in `entries`, once there are more than
+    /// [`INDEXED`] (documents have an object member per route and per type,
+    /// so finding a key by scanning would be quadratic).
+    index: Option<HashMap<String, usize>>,
+}
+
+/// The number of keys past which an object indexes them.
+const INDEXED: usize = 16;
+
+impl PartialEq for Obj {
+    fn eq(&self, other: &Obj) -> bool {
+        self.entries == other.entries
+    }
+}
 
 impl Obj {
     /// An empty object.
     pub fn new() -> Obj {
-        Obj(Vec::new())
+        Obj::default()
+    }
+
+    /// The position of `key` in `entries`.
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
     }
 
     /// Sets `key` to `value`: in place when the key exists, else at the end.
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<Json>) {
         let key = key.into();
         let value = value.into();
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => *v = value,
-            None => self.0.push((key, value)),
+        if let Some(at) = self.position(&key) {
+            self.entries[at].1 = value;
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if self.index.is_none() && self.entries.len() > INDEXED {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(at, (k, _))| (k.clone(), at))
+                    .collect(),
+            );
         }
     }
 
@@ -61,7 +99,7 @@ impl Obj {
 
     /// The object with every member of `other` set in turn.
     pub fn extended(mut self, other: Obj) -> Obj {
-        for (k, v) in other.0 {
+        for (k, v) in other.entries {
             self.set(k, v);
         }
         self
@@ -69,12 +107,12 @@ impl Obj {
 
     /// The value at `key`.
     pub fn get(&self, key: &str) -> Option<&Json> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.position(key).map(|at| &self.entries[at].1)
     }
 
     /// The value at `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
-        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.position(key).map(|at| &mut self.entries[at].1)
     }
 
     /// The object at `key`, created empty (or replacing a non-object) when needed.
@@ -96,7 +134,7 @@ impl Obj {
 
     /// Whether the object has no keys.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -118,12 +156,12 @@ impl Json {
             Json::Number(n) => serde_json::Value::Number(n.clone()),
             Json::String(s) => serde_json::Value::String(s.clone()),
             Json::Array(items) => items.iter().map(Json::to_value).collect(),
-            Json::Object(o) => {
-                o.0.iter()
-                    .map(|(k, v)| (k.clone(), v.to_value()))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            }
+            Json::Object(o) => o
+                .entries
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
         }
     }
 }
@@ -210,8 +248,8 @@ impl Serialize for Json {
 
 impl Serialize for Obj {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (k, v) in &self.entries {
             map.serialize_entry(k, v)?;
         }
         map.end()

@@ -75,7 +75,7 @@ fn build(spec: &Spec, api: &Api, version: Option<&str>) -> Json {
     }
     for error in &api.errors {
         component_schemas.set(
-            operations::error_component(api, &error.name),
+            operations::error_component(&schemas, &error.name),
             ops.error_schema(error),
         );
     }

@@ -95,8 +95,8 @@ fn runtime_problem(status: u16) -> Option<&'static RuntimeProblem> {
 
 /// The schema component name of error `name`: its own name, unless a type
 /// already has it.
-pub fn error_component(api: &Api, name: &str) -> String {
-    if api.ty(name).is_some() {
+pub fn error_component(schemas: &Schemas, name: &str) -> String {
+    if schemas.def(name).is_some() {
         format!("{name}.error")
     } else {
         name.to_string()
@@ -423,7 +423,7 @@ impl<'a> Operations<'a> {
                     .with("description", problem.description)
                     .with_opt("headers", problem_headers(problem)),
                 ([error], None) => {
-                    let schema = reference(&error_component(self.api, &error.name));
+                    let schema = reference(&error_component(self.schemas, &error.name));
                     let description = error.doc.as_deref().map_or(error.name.clone(), first_line);
                     problem_response(&description, schema, bodies)
                 }
@@ -431,7 +431,7 @@ impl<'a> Operations<'a> {
                     let mut one_of: Vec<Json> = Vec::new();
                     let mut description = format!("{}, as one of:", reason(status));
                     for error in errors {
-                        one_of.push(reference(&error_component(self.api, &error.name)).into());
+                        one_of.push(reference(&error_component(self.schemas, &error.name)).into());
                         description.push_str(&format!("\n- `{}`", error.name));
                         if let Some(doc) = &error.doc {
                             description.push_str(": ");

@@ -15,6 +15,8 @@
 //!   disjoint, and an `anyOf` otherwise (the server takes the first variant
 //!   that parses, so a value matching two variants is still valid).
 
+use std::collections::HashMap;
+
 use gatic_ir::{
     Api, Bounds, EnumValue, Field, Format, Number, Primitive, Refinements, Ty, TyKind, TypeDef,
     TypeDefKind, Value, Variant,
@@ -37,13 +39,21 @@ pub fn variant_component(union: &str, variant: &str) -> String {
 
 /// Generates the schemas of one API.
 pub struct Schemas<'a> {
-    api: &'a Api,
+    /// The API's types by name.
+    defs: HashMap<&'a str, &'a TypeDef>,
 }
 
 impl<'a> Schemas<'a> {
     /// Schemas for the types of `api`.
     pub fn new(api: &'a Api) -> Schemas<'a> {
-        Schemas { api }
+        Schemas {
+            defs: api.types.iter().map(|t| (t.name.as_str(), t)).collect(),
+        }
+    }
+
+    /// The type named `name`.
+    pub fn def(&self, name: &str) -> Option<&'a TypeDef> {
+        self.defs.get(name).copied()
     }
 
     /// The components for one named type, in order: the type itself, then
@@ -270,7 +280,7 @@ impl<'a> Schemas<'a> {
             TyKind::List(_) => ARRAY,
             TyKind::Map(_) => OBJECT,
             TyKind::Named(_) if depth > 32 => ALL,
-            TyKind::Named(name) => match self.api.ty(name).map(|d| &d.kind) {
+            TyKind::Named(name) => match self.def(name).map(|d| &d.kind) {
                 None => ALL,
                 Some(TypeDefKind::Record { .. }) => OBJECT,
                 Some(TypeDefKind::Enum { .. }) => STRING,

@@ -2,10 +2,10 @@
 //! that need a `Box`, and the registry of regex patterns.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use gatic_ir::{Api, Refinements, Spec, Ty, TyKind, TypeDefKind, ident};
+use gatic_ir::{Api, Refinements, Spec, Ty, TyKind, TypeDef, TypeDefKind, ident};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -37,6 +37,8 @@ pub(crate) struct Context<'a> {
     /// Each named type's strongly connected component, and whether that
     /// component is a cycle (so references inside it must be boxed).
     components: BTreeMap<&'a str, (usize, bool)>,
+    /// The API's types by name.
+    defs: HashMap<&'a str, &'a TypeDef>,
     /// Regex patterns in order of first use; `PATTERN_<i>` in `validate.rs`.
     /// Shared by the contexts of every version.
     patterns: Rc<RefCell<Vec<String>>>,
@@ -49,6 +51,7 @@ impl<'a> Context<'a> {
             api: &spec.head,
             types_path: quote!(crate::types),
             components: components(&spec.head),
+            defs: defs(&spec.head),
             patterns: Rc::new(RefCell::new(Vec::new())),
         }
     }
@@ -61,6 +64,7 @@ impl<'a> Context<'a> {
             api,
             types_path,
             components: components(api),
+            defs: defs(api),
             patterns: Rc::clone(&self.patterns),
         }
     }
@@ -124,7 +128,7 @@ impl<'a> Context<'a> {
                 resolved.options += 1;
             }
             match &ty.kind {
-                TyKind::Named(name) => match self.api.ty(name).map(|t| &t.kind) {
+                TyKind::Named(name) => match self.def_kind(name) {
                     Some(TypeDefKind::Alias { target }) => ty = target,
                     _ => break,
                 },
@@ -136,7 +140,7 @@ impl<'a> Context<'a> {
 
     /// The definition behind a named type, aliases followed.
     pub fn def_kind(&self, name: &str) -> Option<&'a TypeDefKind> {
-        self.api.ty(name).map(|t| &t.kind)
+        self.defs.get(name).map(|t| &t.kind)
     }
 
     /// The Rust path of the user type `name`.
@@ -273,6 +277,11 @@ pub(crate) fn int_expr(n: i64) -> TokenStream {
 pub(crate) fn float_expr(x: f64) -> TokenStream {
     let abs = Literal::f64_suffixed(x.abs());
     if x < 0.0 { quote!(-#abs) } else { quote!(#abs) }
+}
+
+/// The types of `api` by name.
+fn defs(api: &Api) -> HashMap<&str, &TypeDef> {
+    api.types.iter().map(|t| (t.name.as_str(), t)).collect()
 }
 
 /// Tarjan's strongly connected components over "holds directly" edges

@@ -37,7 +37,8 @@ pub const OUT_DIR: &str = "sdk/go";
 
 /// Generates the Go SDK for `spec`.
 pub fn generate(spec: &Spec) -> Vec<OutputFile> {
-    let context = model::context(spec);
+    // Converted to a template value once: every template shares it.
+    let context = minijinja::Value::from_serialize(model::context(spec));
     let mut env = Environment::new();
     env.set_keep_trailing_newline(true);
     env.set_trim_blocks(true);

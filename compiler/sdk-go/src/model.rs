@@ -4,10 +4,10 @@
 use crate::names::{Scope, exported, package, parameter};
 use gatic_ir::{
     Auth, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Route, Spec, Ty, TyKind,
-    TypeDefKind, Value,
+    TypeDef, TypeDefKind, Value,
 };
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Exported names the SDK itself defines, besides the client's; spec names
 /// that collide with them get a suffix.
@@ -275,14 +275,15 @@ fn deprecated(flag: bool) -> Option<String> {
 
 /// Builds the context.
 pub struct Builder<'a> {
-    spec: &'a Spec,
+    /// The head's types by name.
+    defs: HashMap<&'a str, &'a TypeDef>,
     /// Spec type name → Go type name.
     types: BTreeMap<String, String>,
 }
 
 impl<'a> Builder<'a> {
     fn kind_of(&self, name: &str) -> Option<&'a TypeDefKind> {
-        self.spec.head.ty(name).map(|t| &t.kind)
+        self.defs.get(name).map(|t| &t.kind)
     }
 
     /// Follows aliases to the type a name stands for.
@@ -439,7 +440,13 @@ pub fn context(spec: &Spec) -> Context {
     for t in &spec.head.types {
         types.insert(t.name.clone(), global.claim(&exported(&t.name)));
     }
-    let b = Builder { spec, types };
+    let defs = spec
+        .head
+        .types
+        .iter()
+        .map(|t| (t.name.as_str(), t))
+        .collect();
+    let b = Builder { defs, types };
     let mut error_names = BTreeMap::new();
     for e in &spec.head.errors {
         let base = exported(&e.name);

@@ -1,6 +1,8 @@
 //! The data the templates render: every name, annotation and expression is
 //! computed here, so the templates only lay code out.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use gatic_ir::{
@@ -598,7 +600,7 @@ fn record(types: &Types, name: &str, doc: &str, fields: &[Field]) -> RecordCtx {
 }
 
 /// Aliases in an order where every alias comes after the aliases it uses.
-fn aliases(spec: &Spec, types: &Types) -> Vec<AliasCtx> {
+fn aliases<'a>(spec: &'a Spec, types: &Types<'a>) -> Vec<AliasCtx> {
     fn uses<'a>(ty: &'a Ty, out: &mut Vec<&'a str>) {
         match &ty.kind {
             gatic_ir::TyKind::Named(n) => out.push(n),
@@ -606,29 +608,33 @@ fn aliases(spec: &Spec, types: &Types) -> Vec<AliasCtx> {
             gatic_ir::TyKind::Primitive(_) => {}
         }
     }
-    fn visit<'a>(spec: &'a Spec, name: &'a str, seen: &mut Vec<&'a str>, order: &mut Vec<&'a str>) {
-        if seen.contains(&name) {
+    fn visit<'a>(
+        types: &Types<'a>,
+        name: &'a str,
+        seen: &mut HashSet<&'a str>,
+        order: &mut Vec<&'a str>,
+    ) {
+        if !seen.insert(name) {
             return;
         }
-        seen.push(name);
-        if let Some(TypeDefKind::Alias { target }) = spec.head.ty(name).map(|d| &d.kind) {
+        if let Some(TypeDefKind::Alias { target }) = types.def(name).map(|d| &d.kind) {
             let mut deps = Vec::new();
             uses(target, &mut deps);
             for d in deps {
-                visit(spec, d, seen, order);
+                visit(types, d, seen, order);
             }
             order.push(name);
         }
     }
-    let mut seen = Vec::new();
+    let mut seen = HashSet::new();
     let mut order = Vec::new();
     for def in &spec.head.types {
-        visit(spec, &def.name, &mut seen, &mut order);
+        visit(types, &def.name, &mut seen, &mut order);
     }
     order
         .into_iter()
         .filter_map(|name| {
-            let def = spec.head.ty(name)?;
+            let def = types.def(name)?;
             let TypeDefKind::Alias { target } = &def.kind else {
                 return None;
             };

@@ -14,7 +14,7 @@ mod names;
 mod types;
 
 use gatic_ir::{OutputFile, Spec};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 /// The templates, by name.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -69,16 +69,18 @@ const LOCAL_ALIASES: &[(&str, &str)] = &[
 pub fn generate(spec: &Spec) -> Vec<OutputFile> {
     let ctx = context::build(spec);
     let env = environment();
+    // Converted to a template value once: every render shares it.
+    let value = Value::from_serialize(&ctx);
     let root = "sdk/python";
     let pkg = format!("{root}/{}", ctx.package);
     let mut files = vec![
         OutputFile {
             path: format!("{root}/pyproject.toml"),
-            contents: render(&env, "pyproject.toml", &ctx, ""),
+            contents: render(&env, "pyproject.toml", &value, ""),
         },
         OutputFile {
             path: format!("{root}/README.md"),
-            contents: render(&env, "README.md", &ctx, ""),
+            contents: render(&env, "README.md", &value, ""),
         },
         OutputFile {
             path: format!("{pkg}/py.typed"),
@@ -91,8 +93,12 @@ pub fn generate(spec: &Spec) -> Vec<OutputFile> {
         },
     ];
     for module in ["__init__.py", "models.py", "errors.py", "client.py"] {
-        // Render once to see which standard-library aliases the module uses.
-        let draft = render(&env, module, &ctx, "");
+        // Render once, with a placeholder for the imports, to see which
+        // aliases the module uses; the imports then replace the placeholder.
+        // The placeholder holds no alias, and where it does not occur
+        // exactly once (a template without imports, or the placeholder's
+        // text inside the spec's docs) the module is rendered again.
+        let draft = render(&env, module, &value, IMPORTS_PLACEHOLDER);
         let used = |aliases: &[(&str, &str)]| {
             aliases
                 .iter()
@@ -105,9 +111,14 @@ pub fn generate(spec: &Spec) -> Vec<OutputFile> {
             (false, false) => format!("{stdlib}\n{local}"),
             _ => format!("{stdlib}{local}"),
         };
+        let contents = if draft.matches(IMPORTS_PLACEHOLDER).count() == 1 {
+            draft.replacen(IMPORTS_PLACEHOLDER, &imports, 1)
+        } else {
+            render(&env, module, &value, &imports)
+        };
         files.push(OutputFile {
             path: format!("{pkg}/{module}"),
-            contents: render(&env, module, &ctx, &imports),
+            contents,
         });
     }
     files.sort();
@@ -131,7 +142,10 @@ fn environment() -> Environment<'static> {
     env
 }
 
-fn render(env: &Environment<'_>, name: &str, ctx: &context::Context, imports: &str) -> String {
+/// Stands for a module's imports in its first render.
+const IMPORTS_PLACEHOLDER: &str = "\u{1}gatic-imports\u{1}";
+
+fn render(env: &Environment<'_>, name: &str, ctx: &Value, imports: &str) -> String {
     let result = env
         .get_template(name)
         .and_then(|t| t.render(minijinja::context! { ctx => ctx, imports => imports }));

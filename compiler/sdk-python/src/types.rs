@@ -4,13 +4,14 @@
 //! Every expression is relative to a module: `prefix` is `""` inside
 //! `models.py` and `"_m."` where models are imported as `_m`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use gatic_ir::{Api, Primitive, Ty, TyKind, TypeDef, TypeDefKind, Value};
 
 /// The Python names of the spec's types and enum members.
 pub struct Types<'a> {
-    api: &'a Api,
+    /// The API's types by name.
+    defs: HashMap<&'a str, &'a TypeDef>,
     /// Spec type or error name → Python class name.
     pub classes: BTreeMap<String, String>,
     /// (enum, value) → member name.
@@ -27,10 +28,15 @@ impl<'a> Types<'a> {
     /// Types for `api`; fill `classes` and `members` before use.
     pub fn new(api: &'a Api) -> Types<'a> {
         Types {
-            api,
+            defs: api.types.iter().map(|t| (t.name.as_str(), t)).collect(),
             classes: BTreeMap::new(),
             members: BTreeMap::new(),
         }
+    }
+
+    /// The type named `name`.
+    pub fn def(&self, name: &str) -> Option<&'a TypeDef> {
+        self.defs.get(name).copied()
     }
 
     fn class(&self, name: &str) -> String {
@@ -43,7 +49,7 @@ impl<'a> Types<'a> {
     /// Follows aliases from a named type to a record, enum or union, or to
     /// the aliased type use (whose own nullability then also applies).
     fn resolve(&self, name: &str) -> Option<Resolved<'a>> {
-        let def = self.api.ty(name)?;
+        let def = self.def(name)?;
         Some(match &def.kind {
             TypeDefKind::Alias { target } => Resolved::Other(target),
             _ => Resolved::Def(def),
@@ -66,7 +72,7 @@ impl<'a> Types<'a> {
             TyKind::Primitive(p) => primitive_annotation(*p).to_string(),
             TyKind::Named(name) => {
                 let class = self.class(name);
-                match self.api.ty(name).map(|d| &d.kind) {
+                match self.def(name).map(|d| &d.kind) {
                     Some(TypeDefKind::Enum { .. }) => format!("_t.Union[{prefix}{class}, str]"),
                     _ => format!("{prefix}{class}"),
                 }

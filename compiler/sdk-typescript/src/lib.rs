@@ -62,6 +62,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub fn generate(spec: &Spec) -> Vec<OutputFile> {
     let ctx = context::build(spec);
     let env = environment();
+    // Converted to a template value once: every template shares it.
+    let ctx = minijinja::Value::from_serialize(&ctx);
     let mut files: Vec<OutputFile> = TEMPLATES
         .iter()
         .map(|(path, _)| {

@@ -7,8 +7,11 @@
 //! declaration, `<Name>Input`; a type used only in requests is declared in its
 //! request shape under its own name.
 
-use gatic_ir::{Api, Field, Ty, TyKind, TypeDefKind};
-use std::collections::BTreeSet;
+use gatic_ir::{Api, Field, Ty, TyKind, TypeDef, TypeDefKind};
+use std::collections::{BTreeSet, HashMap};
+
+/// An API's types by name.
+type Defs<'a> = HashMap<&'a str, &'a TypeDef>;
 
 /// The side of the wire a type is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,12 +36,14 @@ pub struct Shapes {
 impl Shapes {
     /// Analyses every type of `api`.
     pub fn of(api: &Api) -> Shapes {
+        let defs: Defs = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
         let mut shapes = Shapes::default();
         // A fixpoint: a type differs when a field does, or a type it uses does.
         loop {
             let mut changed = false;
             for t in &api.types {
-                if !shapes.differs.contains(&t.name) && type_differs(api, &t.kind, &shapes.differs)
+                if !shapes.differs.contains(&t.name)
+                    && type_differs(&defs, &t.kind, &shapes.differs)
                 {
                     shapes.differs.insert(t.name.clone());
                     changed = true;
@@ -50,18 +55,18 @@ impl Shapes {
         }
         for route in &api.routes {
             if let Some(body) = &route.body {
-                reach(api, body, Side::Request, &mut shapes.in_request);
+                reach(&defs, body, Side::Request, &mut shapes.in_request);
             }
             for p in &route.params {
-                reach(api, &p.ty, Side::Request, &mut shapes.in_request);
+                reach(&defs, &p.ty, Side::Request, &mut shapes.in_request);
             }
             if let Some(ret) = &route.returns {
-                reach(api, ret, Side::Response, &mut shapes.in_response);
+                reach(&defs, ret, Side::Response, &mut shapes.in_response);
             }
         }
         for e in &api.errors {
             for f in &e.fields {
-                reach(api, &f.ty, Side::Response, &mut shapes.in_response);
+                reach(&defs, &f.ty, Side::Response, &mut shapes.in_response);
             }
         }
         shapes
@@ -100,7 +105,7 @@ pub fn field_optional(field: &Field, side: Side) -> bool {
     }
 }
 
-fn type_differs(api: &Api, kind: &TypeDefKind, differs: &BTreeSet<String>) -> bool {
+fn type_differs(api: &Defs, kind: &TypeDefKind, differs: &BTreeSet<String>) -> bool {
     match kind {
         TypeDefKind::Record { fields } => fields.iter().any(|f| {
             f.readonly || f.write_only || f.default.is_some() || ty_differs(api, &f.ty, differs)
@@ -113,16 +118,16 @@ fn type_differs(api: &Api, kind: &TypeDefKind, differs: &BTreeSet<String>) -> bo
     }
 }
 
-fn ty_differs(api: &Api, ty: &Ty, differs: &BTreeSet<String>) -> bool {
+fn ty_differs(api: &Defs, ty: &Ty, differs: &BTreeSet<String>) -> bool {
     match &ty.kind {
         TyKind::Primitive(_) => false,
-        TyKind::Named(n) => differs.contains(n) && api.ty(n).is_some(),
+        TyKind::Named(n) => differs.contains(n) && api.contains_key(n.as_str()),
         TyKind::List(t) | TyKind::Map(t) => ty_differs(api, t, differs),
     }
 }
 
 /// Adds every named type `ty` uses on `side` to `seen`.
-fn reach(api: &Api, ty: &Ty, side: Side, seen: &mut BTreeSet<String>) {
+fn reach(api: &Defs, ty: &Ty, side: Side, seen: &mut BTreeSet<String>) {
     match &ty.kind {
         TyKind::Primitive(_) => {}
         TyKind::List(t) | TyKind::Map(t) => reach(api, t, side, seen),
@@ -130,7 +135,9 @@ fn reach(api: &Api, ty: &Ty, side: Side, seen: &mut BTreeSet<String>) {
             if !seen.insert(n.clone()) {
                 return;
             }
-            let Some(def) = api.ty(n) else { return };
+            let Some(def) = api.get(n.as_str()) else {
+                return;
+            };
             match &def.kind {
                 TypeDefKind::Record { fields } => {
                     for f in fields.iter().filter(|f| field_on(f, side)) {
