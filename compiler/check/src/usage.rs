@@ -2,7 +2,7 @@
 //! (`W0002`), and a `@deprecated` type or route used by something that is
 //! not itself deprecated (`W0001`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gatic_ir::{self as ir, Ty, TyKind, TypeDefKind};
 use gatic_syntax::ast::{self, Member, RouteClause, Segment, TypeBody};
@@ -166,13 +166,17 @@ impl Ctx<'_> {
 
 /// Adds to `used` every type and error that a route of `api` reaches.
 fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
+    let types: BTreeMap<&str, &ir::TypeDef> =
+        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let errors: BTreeMap<&str, &ir::ErrorDef> =
+        api.errors.iter().map(|e| (e.name.as_str(), e)).collect();
     let mut stack: Vec<&Ty> = Vec::new();
     for r in &api.routes {
         stack.extend(r.params.iter().map(|p| &p.ty));
         stack.extend(r.body.iter().chain(r.returns.iter()));
         for e in &r.errors {
             if used.insert(e.clone())
-                && let Some(def) = api.error(e)
+                && let Some(def) = errors.get(e.as_str())
             {
                 stack.extend(def.fields.iter().map(|f| &f.ty));
             }
@@ -186,7 +190,9 @@ fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
                 if !used.insert(n.clone()) {
                     continue;
                 }
-                let Some(def) = api.ty(n) else { continue };
+                let Some(def) = types.get(n.as_str()) else {
+                    continue;
+                };
                 match &def.kind {
                     TypeDefKind::Record { fields } => stack.extend(fields.iter().map(|f| &f.ty)),
                     TypeDefKind::Union { variants, .. } => {
