@@ -55,6 +55,7 @@ struct Helpers {
     nullable: bool,
     double_option: bool,
     present: bool,
+    object: bool,
 }
 
 impl Helpers {
@@ -87,6 +88,38 @@ impl Helpers {
                     T: ::serde::Deserialize<'de>,
                 {
                     T::deserialize(deserializer).map(::std::option::Option::Some)
+                }
+            });
+        }
+        if self.object {
+            items.extend(quote! {
+                /// A record decoded from the map of a JSON object (`Record::deserialize`,
+                /// which `#[serde(remote = "Self")]` generates).
+                trait FromObject: ::std::marker::Sized {
+                    /// Decodes the record from an object's entries.
+                    fn from_object<'de, A: ::serde::de::MapAccess<'de>>(
+                        map: A,
+                    ) -> ::std::result::Result<Self, A::Error>;
+                }
+
+                /// Decodes a record from a JSON object only: serde's derive would
+                /// also take an array of the fields in order, which is not the
+                /// API's JSON.
+                struct ObjectOnly<T>(::std::marker::PhantomData<T>);
+
+                impl<'de, T: FromObject> ::serde::de::Visitor<'de> for ObjectOnly<T> {
+                    type Value = T;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> ::std::result::Result<T, A::Error> {
+                        T::from_object(map)
+                    }
                 }
             });
         }
@@ -299,13 +332,39 @@ fn record(
             }
         }
     });
+    helpers.object = true;
+    // `remote = "Self"` makes the derives inherent functions; the trait
+    // impls below serialize with them and decode only from JSON objects.
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(remote = "Self")]
         pub struct #name {
             #(#members)*
         }
         #defaults
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                #name::serialize(self, serializer)
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                deserializer.deserialize_map(ObjectOnly::<#name>(::std::marker::PhantomData))
+            }
+        }
+        impl FromObject for #name {
+            fn from_object<'de, A: ::serde::de::MapAccess<'de>>(
+                map: A,
+            ) -> ::std::result::Result<Self, A::Error> {
+                #name::deserialize(::serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
     }
 }
 

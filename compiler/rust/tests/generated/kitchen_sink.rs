@@ -312,6 +312,21 @@ fn recursive_types_round_trip() {
 }
 
 #[test]
+fn records_decode_only_from_objects() {
+    // serde's derive would take a record written as an array of its fields,
+    // at any depth; the API's JSON is objects only.
+    let nested = serde_json::json!({"text": "hi", "parent": ["first", null, []], "replies": []});
+    let error = serde_json::from_value::<Comment>(nested).expect_err("an array is not a record");
+    assert!(error.to_string().contains("a JSON object"), "{error}");
+    let listed = serde_json::json!({"text": "hi", "replies": [["a", null, []]]});
+    assert!(serde_json::from_value::<Comment>(listed).is_err());
+    assert!(serde_json::from_str::<Comment>(r#"["hi", null, []]"#).is_err());
+    let object = r#"{"text": "hi", "replies": [{"text": "a", "replies": []}]}"#;
+    let comment: Comment = serde_json::from_str(object).expect("objects still decode");
+    assert_eq!(comment.replies.len(), 1);
+}
+
+#[test]
 fn old_versions_route_and_convert() {
     use kitchen_sink_api::versions::{VERSIONS, v2025_01_01 as old};
     let router = routes::Router::new(App);
