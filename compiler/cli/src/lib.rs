@@ -65,46 +65,75 @@ fn setting_span(sources: &SourceMap, key: &str) -> Span {
     }
 }
 
-/// The hand-written converters the handler crate beside `spec` does not
-/// implement yet, so `gatic check` says so before rustc does.
+/// What the handler crate beside `spec` does not implement yet, so `gatic
+/// check` says so before rustc does: hand-written converters (`E0406`), and
+/// the handler methods of routes a version removed (`E0407`), which older
+/// versions still call.
 ///
 /// The handler crate is the package whose `Cargo.toml` is in the spec's
-/// folder or the folder above it; its `src/` is read (not built) and every
-/// `impl … Converters for …` block's methods are collected. Without a handler
-/// crate there is nothing to check.
-pub fn converter_diagnostics(compiled: &Compiled, spec_path: &Path) -> Vec<Diagnostic> {
+/// folder or the folder above it; its `src/` is read (not built) and the
+/// methods of every `impl … Converters for …` and `impl … Api for …` block
+/// are collected. Without a handler crate there is nothing to check.
+pub fn handler_crate_diagnostics(compiled: &Compiled, spec_path: &Path) -> Vec<Diagnostic> {
     let Some(spec) = &compiled.spec else {
         return Vec::new();
     };
     let methods = gatic_rust::converter_methods(spec);
-    if methods.is_empty() {
+    let retired = spec.retired_routes();
+    if methods.is_empty() && retired.is_empty() {
         return Vec::new();
     }
     let Some(handler) = handler_crate(spec_path) else {
         return Vec::new();
     };
-    let implemented = implemented_converters(&handler.join("src"));
+    let src = handler.join("src");
     let crate_dir = handler.to_string_lossy().replace('\\', "/");
-    methods
+    let handlers = implemented_methods(&src, "Api");
+    let mut out: Vec<Diagnostic> = retired
         .iter()
-        .filter(|m| !implemented.contains(&m.name))
-        .map(|m| {
-            let span = via_span(&compiled.sources, &m.via);
+        .filter(|(_, route)| !handlers.contains(&gatic_ir::ident::snake(&route.name)))
+        .map(|(j, route)| {
+            let method = gatic_ir::ident::snake(&route.name);
+            let date = &spec.versions[*j].date;
             Diagnostic::error(
-                codes::MISSING_CONVERTER,
-                span,
+                codes::RETIRED_ROUTE,
+                word_after(&compiled.sources, "route", &route.name),
                 format!(
-                    "converter `{}` is not implemented in the handler crate at `{crate_dir}`",
-                    m.name
+                    "the handler crate at `{crate_dir}` has no `{method}`, which clients of versions before {date} still call"
                 ),
             )
-            .with_label("this change needs a hand-written conversion")
+            .with_label("removed from the head, still served to older versions")
             .with_note(format!(
-                "add it to your `impl Converters for …` block:\n    {}",
-                m.signature
+                "keep `async fn {method}` in your `impl Api for …` block, written against the head's types"
             ))
         })
-        .collect()
+        .collect();
+    if methods.is_empty() {
+        return out;
+    }
+    let implemented = implemented_methods(&src, "Converters");
+    out.extend(
+        methods
+            .iter()
+            .filter(|m| !implemented.contains(&m.name))
+            .map(|m| {
+                let span = word_after(&compiled.sources, "via", &m.via);
+                Diagnostic::error(
+                    codes::MISSING_CONVERTER,
+                    span,
+                    format!(
+                        "converter `{}` is not implemented in the handler crate at `{crate_dir}`",
+                        m.name
+                    ),
+                )
+                .with_label("this change needs a hand-written conversion")
+                .with_note(format!(
+                    "add it to your `impl Converters for …` block:\n    {}",
+                    m.signature
+                ))
+            }),
+    );
+    out
 }
 
 /// The folder of the handler crate for `spec_path`: the first `Cargo.toml`
@@ -126,10 +155,10 @@ fn handler_crate(spec_path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The names of the methods in every `impl … Converters for …` block of the
-/// Rust files below `src`. Files that do not parse are skipped: rustc will
-/// report them.
-fn implemented_converters(src: &Path) -> BTreeSet<String> {
+/// The names of the methods in every `impl … TRAIT for …` block of the Rust
+/// files below `src`. Files that do not parse are skipped: rustc will report
+/// them.
+fn implemented_methods(src: &Path, trait_name: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for path in walk(src).unwrap_or_default() {
         if path.extension().is_none_or(|e| e != "rs") {
@@ -145,12 +174,12 @@ fn implemented_converters(src: &Path) -> BTreeSet<String> {
             let syn::Item::Impl(block) = item else {
                 continue;
             };
-            let is_converters = block
+            let implements = block
                 .trait_
                 .as_ref()
                 .and_then(|(path, _)| path.segments.last())
-                .is_some_and(|segment| segment.ident == "Converters");
-            if is_converters {
+                .is_some_and(|segment| segment.ident == trait_name);
+            if implements {
                 names.extend(block.items.iter().filter_map(|i| match i {
                     syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
                     _ => None,
@@ -161,21 +190,22 @@ fn implemented_converters(src: &Path) -> BTreeSet<String> {
     names
 }
 
-/// The span of `via NAME`'s name in any loaded file, or the root's first byte.
-fn via_span(sources: &SourceMap, name: &str) -> Span {
+/// The span of NAME in the first `KEYWORD NAME` of any loaded file (`via
+/// f`, `route r`), or the root's first byte.
+fn word_after(sources: &SourceMap, keyword: &str, name: &str) -> Span {
     for (id, file) in sources.files() {
         let mut from = 0;
-        while let Some(at) = file.text[from..].find("via") {
+        while let Some(at) = file.text[from..].find(keyword) {
             let start = from + at;
-            let rest = &file.text[start + 3..];
+            let rest = &file.text[start + keyword.len()..];
             let trimmed = rest.trim_start();
-            let name_at = start + 3 + (rest.len() - trimmed.len());
+            let name_at = start + keyword.len() + (rest.len() - trimmed.len());
             if trimmed.starts_with(name)
                 && !trimmed[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
             {
                 return Span::new(id, name_at, name_at + name.len());
             }
-            from = start + 3;
+            from = start + keyword.len();
         }
     }
     Span::new(FileId(0), 0, 0)

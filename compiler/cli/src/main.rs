@@ -157,10 +157,10 @@ fn main() -> ExitCode {
             format,
         } => {
             let mut compiled = gatic::compile_path(&spec);
-            // The crate is generated all the same: its `Converters` trait is
-            // what the missing methods are written against.
+            // The crate is generated all the same: its `Converters` and `Api`
+            // traits are what the missing methods are written against.
             compiled.diagnostics.extend(
-                gatic::converter_diagnostics(&compiled, &spec)
+                gatic::handler_crate_diagnostics(&compiled, &spec)
                     .into_iter()
                     .map(|d| gatic_syntax::Diagnostic {
                         severity: gatic_syntax::Severity::Warning,
@@ -248,7 +248,7 @@ fn ts_format(f: OutputFormat) -> gatic_timescape::Format {
 fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
     let mut compiled = gatic::compile_path(spec);
     let mut drift = timescape::frozen_diagnostics(&compiled, spec);
-    drift.extend(gatic::converter_diagnostics(&compiled, spec));
+    drift.extend(gatic::handler_crate_diagnostics(&compiled, spec));
     let ok = compiled.spec.is_some() && drift.is_empty();
     compiled.diagnostics.extend(drift);
     let Some(against) = against else {

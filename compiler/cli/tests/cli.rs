@@ -242,6 +242,14 @@ fn check_reports_converters_the_handler_crate_lacks() {
         "{stderr}"
     );
     assert!(!stderr.contains("`labels_from_csv` is not"), "{stderr}");
+    // `find_tasks` was removed in 2025-01-01; older versions still call it.
+    assert!(
+        stderr.contains("error[E0407]: the handler crate at")
+            && stderr.contains(
+                "has no `find_tasks`, which clients of versions before 2025-01-01 still call"
+            ),
+        "{stderr}"
+    );
 
     // `gatic build` still generates the crate the converters are written against.
     let out = dir.join("gen").to_string_lossy().into_owned();
@@ -250,7 +258,7 @@ fn check_reports_converters_the_handler_crate_lacks() {
     assert!(String::from_utf8_lossy(&built.stderr).contains("warning[E0406]"));
 
     let both = format!(
-        "{forward_only}impl api::Converters for Other {{\n    fn labels_from_csv_backward(new: Vec<String>) -> String {{ new.join(\",\") }}\n}}\n"
+        "{forward_only}impl api::Converters for Other {{\n    fn labels_from_csv_backward(new: Vec<String>) -> String {{ new.join(\",\") }}\n}}\nimpl api::Api for App {{\n    async fn find_tasks(&self, _: &Ctx, _: FindTasksRequest) -> Result<Vec<Task>, FindTasksError> {{ Ok(Vec::new()) }}\n}}\n"
     );
     std::fs::write(dir.join("src/lib.rs"), both).expect("write");
     let ok = gatic(&["check", &spec_path]);

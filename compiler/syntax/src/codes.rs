@@ -270,7 +270,9 @@ the leading `route name`:
 The types and errors it names must exist at the versions that served it (a
 type used only by a removed route stays declared). Its name stays taken: no
 later route, and no other removed route, may reuse it, because the handler
-method keeps the name.";
+method keeps the name. Like `E0406`, `gatic check` also reads the handler
+crate beside the spec and reports a removed route whose method its
+`impl Api for …` block lacks.";
 
     MISSING_SERVICE = "E0501", "no service block",
 "Every spec declares exactly one `service name { … }` block, in the root file;
