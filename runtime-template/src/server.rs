@@ -15,6 +15,7 @@ use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
 use hyper::header::{ALLOW, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
@@ -45,11 +46,15 @@ pub trait Service: Send + Sync + 'static {
 
     /// Runs route `route` on a request whose body has been read (within the
     /// route's body limit) and whose admission slot is held.
+    ///
+    /// The request and the context are borrowed from the server's own
+    /// per-request state, so the future holds two references rather than
+    /// copies of them.
     fn call(
         &self,
         route: usize,
-        request: Request,
-        ctx: Ctx,
+        request: &Request,
+        ctx: &Ctx,
     ) -> impl Future<Output = Response> + Send;
 
     /// The OpenAPI document served at `/openapi.json`, if any.
@@ -236,13 +241,15 @@ pub async fn serve<S: Service>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shared = Arc::new(Shared::new(service, &config)?);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
     // No timer for HTTP/1: hyper's header timeout would start a timer per
     // request; `connection` enforces `header_timeout_ms` with one per
     // connection instead.
-    builder.http1().header_read_timeout(None).keep_alive(true);
-    builder.http2().timer(TokioTimer::new());
-    let builder = Arc::new(builder);
+    let mut http1 = http1::Builder::new();
+    http1.header_read_timeout(None).keep_alive(true);
+    let mut auto = auto::Builder::new(TokioExecutor::new());
+    auto.http1().header_read_timeout(None).keep_alive(true);
+    auto.http2().timer(TokioTimer::new());
+    let builder = Arc::new(Builders { http1, auto });
     let (stop, stopped) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
@@ -288,16 +295,43 @@ pub async fn serve<S: Service>(
     Ok(())
 }
 
+/// The connection builders: HTTP/1 alone, and hyper-util's `auto` for
+/// connections that may be HTTP/2.
+struct Builders {
+    http1: http1::Builder,
+    auto: auto::Builder<TokioExecutor>,
+}
+
+/// The first bytes of the HTTP/2 connection preface that tell it from any
+/// HTTP/1 request line (no HTTP/1 method starts with them).
+const PREFACE_START: &[u8] = b"PRI";
+
 /// Serves one connection until it closes, shutting it down gracefully (the
 /// current request finishes, keep-alive ends) when `stop` turns true, and
 /// closing it when no request head arrives within the header timeout.
+///
+/// The connection's first bytes pick the protocol: anything that cannot
+/// start the HTTP/2 preface is served by hyper's HTTP/1 connection directly,
+/// which spares every request the `auto` wrapper's bookkeeping; the preface
+/// (or too few bytes to tell) goes to the `auto` builder, which finds out.
 async fn connection<S: Service>(
     stream: TcpStream,
     shared: Arc<Shared<S>>,
-    builder: Arc<auto::Builder<TokioExecutor>>,
+    builders: Arc<Builders>,
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    let mut head = [0u8; PREFACE_START.len()];
+    let peeked = tokio::select! {
+        biased;
+        _ = stop.wait_for(|stop| *stop) => return,
+        peeked = tokio::time::timeout(shared.header_timeout, stream.peek(&mut head)) => peeked,
+    };
+    // Nothing in time, an error or the end of the stream: close.
+    let http1 = match peeked {
+        Ok(Ok(n)) if n > 0 => !PREFACE_START.starts_with(&head[..n]),
+        _ => return,
+    };
     let link = Arc::new(Link {
         shared,
         activity: AtomicU64::new(0),
@@ -307,7 +341,24 @@ async fn connection<S: Service>(
         let link = link.clone();
         hyper::service::service_fn(move |request| handle(link.clone(), request))
     };
-    let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    let io = TokioIo::new(stream);
+    if http1 {
+        let conn = pin!(builders.http1.serve_connection(io, service));
+        drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+    } else {
+        let conn = pin!(builders.auto.serve_connection(io, service));
+        drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+    }
+}
+
+/// Polls a connection until it closes, the server drains (then shuts it
+/// down with `graceful`) or the header timeout passes.
+async fn drive<S: Service, C: Future>(
+    mut conn: Pin<&mut C>,
+    link: &Link<S>,
+    mut stop: watch::Receiver<bool>,
+    graceful: impl FnOnce(Pin<&mut C>),
+) {
     let mut stopped = pin!(stop.wait_for(|stop| *stop));
     // The header timeout, watched in ticks: one timer per connection rather
     // than one per request (which is what hyper's own header timeout costs).
@@ -352,7 +403,7 @@ async fn connection<S: Service>(
     })
     .await;
     if let End::Stop = end {
-        conn.as_mut().graceful_shutdown();
+        graceful(conn.as_mut());
         let _ = conn.await;
     }
 }
@@ -496,14 +547,14 @@ fn handle<S: Service>(
     }
     let start = Instant::now();
     let (id, asked) = RequestId::and_version(request.headers());
-    let mut routed = route(&link.shared, request, asked);
+    let mut routed = route(&link.shared, request, asked, id, start);
     async move {
         let _active = Active(&link.activity);
         let shared = &*link.shared;
-        let (mut response, counters, version) = match &mut routed {
-            Routed::Answer(response, counters, version) => {
+        let (mut response, counters, version, id) = match &mut routed {
+            Routed::Answer(response, counters, version, id) => {
                 let response = response.take().unwrap_or_else(|| empty_response(500));
-                (response, *counters, *version)
+                (response, *counters, *version, &*id)
             }
             Routed::Run(run) => {
                 let response = 'run: {
@@ -534,15 +585,13 @@ fn handle<S: Service>(
                     // The deadline counts from the request's arrival, so
                     // time spent queued for a slot counts against it: the
                     // client's wait stays bounded.
-                    let deadline = start + route.timeout;
+                    let deadline = run.ctx.deadline;
                     // One timer for both stages, created only when a stage
                     // has to wait: a body that has already arrived and a
                     // handler that answers at once (the common case) cost no
                     // timer at all.
                     let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
-                    let Some(incoming) = run.request.as_mut().map(|r| r.body_mut()) else {
-                        break 'run empty_response(500);
-                    };
+                    let incoming = &mut run.incoming;
                     let read = if incoming.is_end_stream() {
                         Ok(Bytes::new())
                     } else {
@@ -571,7 +620,7 @@ fn handle<S: Service>(
                             }
                         }
                     };
-                    let body = match read {
+                    run.request.body = match read {
                         Ok(body) => body,
                         Err(BodyError::TooLarge) => break 'run too_large(route.body_limit),
                         Err(BodyError::Broken) => {
@@ -579,30 +628,16 @@ fn handle<S: Service>(
                                 .into_response();
                         }
                     };
-                    let Some(request) = run.request.take() else {
-                        break 'run empty_response(500);
-                    };
-                    let (parts, _) = request.into_parts();
-                    let request = Request {
-                        parts,
-                        body,
-                        params: run.params,
-                    };
-                    let ctx = Ctx {
-                        request_id: id.clone(),
-                        route: route.name,
-                        deadline,
-                        version: run.version,
-                    };
                     // The handler's future, created and polled under
                     // `catch_unwind`: a panic in either is a 500, and no task
-                    // is spawned.
-                    let service = &shared.service;
-                    let index = run.route;
+                    // is spawned. It borrows the request and the context
+                    // from `run`, where they were built when routing.
+                    let (service, index) = (&shared.service, run.route);
+                    let (request, ctx) = (&run.request, &run.ctx);
                     let Ok(future) =
                         catch_unwind(AssertUnwindSafe(|| service.call(index, request, ctx)))
                     else {
-                        break 'run panicked(route, &id);
+                        break 'run panicked(route, &ctx.request_id);
                     };
                     let mut future = pin!(future);
                     let called = poll_fn(|cx| {
@@ -624,7 +659,7 @@ fn handle<S: Service>(
                     .await;
                     match called {
                         Called::Done(response) => response,
-                        Called::Panicked => panicked(route, &id),
+                        Called::Panicked => panicked(route, &ctx.request_id),
                         Called::TimedOut => Problem::new(
                             504,
                             format!(
@@ -635,8 +670,13 @@ fn handle<S: Service>(
                         .into_response(),
                     }
                 };
-                let version = run.version.map(|(index, _)| index);
-                (response, Counters::Route(run.route), version)
+                let version = run.ctx.version_index();
+                (
+                    response,
+                    Counters::Route(run.route),
+                    version,
+                    &run.ctx.request_id,
+                )
             }
         };
         let metrics = match counters {
@@ -671,23 +711,27 @@ enum Counters {
 }
 
 /// What routing decided.
+// Boxing `Run` would cost an allocation per request; the enum is built once
+// and lives in the request's future, so its size is paid once either way.
+#[allow(clippy::large_enum_variant)]
 enum Routed {
     /// An answer already (a built-in endpoint, a version problem, 404, 405 or
-    /// 413), the counters to record it in, and the version.
-    Answer(Option<Response>, Counters, Option<usize>),
+    /// 413), the counters to record it in, the version and the request id.
+    Answer(Option<Response>, Counters, Option<usize>, RequestId),
     /// A route to run.
     Run(Run),
 }
 
-/// A routed request, ready for admission.
+/// A routed request, ready for admission. The handler borrows `request`
+/// (whose body is filled in once read) and `ctx` from here, so neither is
+/// moved or copied after routing.
 struct Run {
     /// The route's index in `Service::routes`.
     route: usize,
-    /// The request; taken when the handler is called.
-    request: Option<hyper::Request<Incoming>>,
-    params: PathParams,
-    /// The negotiated version's index and date.
-    version: Option<(usize, &'static str)>,
+    request: Request,
+    /// The body, still to be read.
+    incoming: Incoming,
+    ctx: Ctx,
 }
 
 /// Built-ins, version negotiation, routing and the declared body length:
@@ -696,10 +740,12 @@ fn route<S: Service>(
     shared: &Shared<S>,
     request: hyper::Request<Incoming>,
     asked: Option<HeaderValue>,
+    id: RequestId,
+    start: Instant,
 ) -> Routed {
     let path = request.uri().path();
     if let Some(response) = builtin(shared, request.method(), path) {
-        return Routed::Answer(Some(response), Counters::None, None);
+        return Routed::Answer(Some(response), Counters::None, None, id);
     }
     let unrouted = Counters::Unrouted;
     let version = if shared.versions.is_empty() {
@@ -717,7 +763,7 @@ fn route<S: Service>(
             Ok(index) => Some(index),
             Err(error) => {
                 let response = error.into_response(table, version::unix_now());
-                return Routed::Answer(Some(response), unrouted, None);
+                return Routed::Answer(Some(response), unrouted, None, id);
             }
         }
     };
@@ -734,30 +780,40 @@ fn route<S: Service>(
                 None => "no route matches this path".to_owned(),
             };
             let response = Problem::new(404, detail).into_response();
-            return Routed::Answer(Some(response), unrouted, version);
+            return Routed::Answer(Some(response), unrouted, version, id);
         }
         Resolution::MethodNotAllowed(allow) => {
             let mut problem = Problem::new(405, format!("this path allows {allow}"));
             if let Ok(value) = HeaderValue::from_str(allow) {
                 problem = problem.with_header(ALLOW, value);
             }
-            return Routed::Answer(Some(problem.into_response()), unrouted, version);
+            return Routed::Answer(Some(problem.into_response()), unrouted, version, id);
         }
     };
     let Some(route) = shared.routes.get(index) else {
         let problem = Problem::new(500, "the router chose a route that does not exist");
-        return Routed::Answer(Some(problem.into_response()), unrouted, version);
+        return Routed::Answer(Some(problem.into_response()), unrouted, version, id);
     };
     if request.body().size_hint().lower() > route.body_limit {
         let response = too_large(route.body_limit);
-        return Routed::Answer(Some(response), Counters::Route(index), version);
+        return Routed::Answer(Some(response), Counters::Route(index), version, id);
     }
     let version = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
+    let (parts, incoming) = request.into_parts();
     Routed::Run(Run {
         route: index,
-        request: Some(request),
-        params,
-        version,
+        request: Request {
+            parts,
+            body: Bytes::new(),
+            params,
+        },
+        incoming,
+        ctx: Ctx {
+            request_id: id,
+            route: route.name,
+            deadline: start + route.timeout,
+            version,
+        },
     })
 }
 
@@ -1075,7 +1131,7 @@ mod tests {
         fn resolve(&self, _: &Method, _: &str) -> Resolution {
             Resolution::NotFound
         }
-        async fn call(&self, _: usize, _: Request, _: Ctx) -> Response {
+        async fn call(&self, _: usize, _: &Request, _: &Ctx) -> Response {
             super::super::problem::empty_response(204)
         }
     }

@@ -117,13 +117,13 @@ impl Service for App {
         }
     }
 
-    async fn call(&self, route: usize, request: Request, ctx: Ctx) -> Response {
+    async fn call(&self, route: usize, request: &Request, ctx: &Ctx) -> Response {
         match route {
             GET_USER => json_response(
                 200,
-                &json!({"id": path_param(&request, 0), "route": ctx.route()}),
+                &json!({"id": path_param(request, 0), "route": ctx.route()}),
             ),
-            ECHO => match decode_json::<Echo>(&request) {
+            ECHO => match decode_json::<Echo>(request) {
                 Ok(echo) => {
                     let mut violations = Vec::new();
                     echo.validate(&mut Pointer::root(), &mut violations);
@@ -137,7 +137,7 @@ impl Service for App {
             },
             BOOM => panic!("the handler blew up"),
             _ => {
-                let ms: u64 = Query::parse(&request)
+                let ms: u64 = Query::parse(request)
                     .get("ms")
                     .and_then(|ms| ms.parse().ok())
                     .unwrap_or(0);
@@ -851,4 +851,33 @@ async fn http2_prior_knowledge_multiplexes() {
     }
     assert!(started.elapsed() < Duration::from_millis(1000));
     driver.abort();
+}
+
+#[tokio::test]
+async fn first_bytes_pick_the_protocol() {
+    let server = Server::start(config()).await;
+    // One byte that could start the HTTP/2 preface: the server cannot tell
+    // yet, so hyper-util's auto builder serves it, as HTTP/1 once it knows.
+    let mut client = Client::connect(server.addr).await;
+    client.send_raw(b"P").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client
+        .send_raw(raw_request("UT", "/users/1", &[], "").as_bytes())
+        .await;
+    let reply = client.read_reply().await;
+    assert_eq!(reply.status, 405, "{reply:?}");
+    assert!(is_problem(&reply), "{reply:?}");
+    assert!(reply.header("x-request-id").is_some());
+    // Keep-alive works on that path too.
+    let reply = client.request("GET", "/users/7", &[], "").await;
+    assert_eq!(reply.json(), json!({"id": "7", "route": "get_user"}));
+
+    // A connection that never sends a byte is closed within the header
+    // timeout, before any protocol is chosen.
+    let mut silent = Client::connect(server.addr).await;
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(STEP, async { while silent.fill().await > 0 {} }).await;
+    assert!(outcome.is_ok(), "the silent connection stayed open");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(silent.buf.is_empty());
 }

@@ -248,8 +248,8 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
             async fn call(
                 &self,
                 route: usize,
-                request: runtime::Request,
-                ctx: runtime::Ctx,
+                request: &runtime::Request,
+                ctx: &runtime::Ctx,
             ) -> runtime::Response {
                 #call_body
             }
@@ -590,8 +590,8 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     // Authentication, before anything else is looked at.
     let credential = match &route.auth {
         Auth::None => None,
-        Auth::Bearer => Some(quote!(runtime::bearer(&request))),
-        Auth::ApiKey { header } => Some(quote!(runtime::api_key(&request, #header))),
+        Auth::Bearer => Some(quote!(runtime::bearer(request))),
+        Auth::ApiKey { header } => Some(quote!(runtime::api_key(request, #header))),
     };
     if let Some(credential) = credential {
         uses_request = true;
@@ -600,7 +600,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
                 ::std::result::Result::Ok(credential) => credential,
                 ::std::result::Result::Err(problem) => return problem.into_response(),
             };
-            if !self.api.authenticate(&ctx, credential).await {
+            if !self.api.authenticate(ctx, credential).await {
                 return runtime::Problem::new(401, "the credential was not accepted").into_response();
             }
         });
@@ -614,7 +614,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         .iter()
         .any(|p| p.location == ParamLocation::Query)
     {
-        body.extend(quote!(let query = runtime::Query::parse(&request);));
+        body.extend(quote!(let query = runtime::Query::parse(request);));
     }
     let mut required = Vec::new();
     let mut path_index = 0usize;
@@ -631,17 +631,17 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
                 path_index += 1;
                 (
                     quote!(runtime::Location::Path),
-                    quote!(::std::option::Option::Some(&*runtime::path_param(&request, #i))),
+                    quote!(::std::option::Option::Some(&*runtime::path_param(request, #i))),
                 )
             }
             ParamLocation::Query => (quote!(runtime::Location::Query), quote!(query.get(#wire))),
             ParamLocation::Header => (
                 quote!(runtime::Location::Header),
-                quote!(runtime::header(&request, #wire)),
+                quote!(runtime::header(request, #wire)),
             ),
             ParamLocation::Cookie => (
                 quote!(runtime::Location::Cookie),
-                quote!(runtime::cookie(&request, #wire)),
+                quote!(runtime::cookie(request, #wire)),
             ),
         };
         let has_default = param.default.is_some();
@@ -757,7 +757,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             quote!(runtime::decode_json)
         };
         body.extend(quote! {
-            let body: #rust = match #decode(&request) {
+            let body: #rust = match #decode(request) {
                 ::std::result::Result::Ok(body) => body,
                 ::std::result::Result::Err(problem) => #exit_problem,
             };
@@ -903,7 +903,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         quote!(_request)
     };
     let answer = quote! {
-        match self.api.#method(&ctx, input).await {
+        match self.api.#method(ctx, input).await {
             #ok
             ::std::result::Result::Err(error) => match error {
                 #(#error_arms)*
@@ -912,7 +912,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     };
     if !sync {
         return quote! {
-            async fn #name(&self, #request_param: runtime::Request, ctx: runtime::Ctx) -> runtime::Response {
+            async fn #name(&self, #request_param: &runtime::Request, ctx: &runtime::Ctx) -> runtime::Response {
                 #violations_decl
                 #body
                 let input = crate::api::#request_ty { #(#all_fields),* };
@@ -941,11 +941,11 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         )
     };
     quote! {
-        fn #name(
-            &self,
-            #request_param: runtime::Request,
-            ctx: runtime::Ctx,
-        ) -> impl ::std::future::Future<Output = runtime::Response> + Send + '_ {
+        fn #name<'a>(
+            &'a self,
+            #request_param: &'a runtime::Request,
+            ctx: &'a runtime::Ctx,
+        ) -> impl ::std::future::Future<Output = runtime::Response> + Send + 'a {
             let input = #input;
             async move {
                 #unwrap

@@ -105,7 +105,7 @@ fn send(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> (u16, 
         .build()
         .expect("a runtime");
     rt.block_on(async {
-        let response = router.call(route, request, ctx).await;
+        let response = router.call(route, &request, &ctx).await;
         let status = response.status().as_u16();
         let bytes = response
             .into_body()
@@ -337,11 +337,26 @@ fn old_versions_route_and_convert() {
         router.resolve_at(&method, path, version)
     };
     // `get_me` did not exist; `pay` was `POST /pay/{id}`.
-    assert!(matches!(at(1, hyper::Method::GET, "/users/me"), Resolution::Route(1, _)));
-    assert!(matches!(at(0, hyper::Method::GET, "/users/me"), Resolution::Route(0, _)));
-    assert!(matches!(at(0, hyper::Method::POST, "/pay/9"), Resolution::Route(5, _)));
-    assert!(matches!(at(0, hyper::Method::PUT, "/payments/9"), Resolution::NotFound));
-    assert!(matches!(at(1, hyper::Method::POST, "/pay/9"), Resolution::NotFound));
+    assert!(matches!(
+        at(1, hyper::Method::GET, "/users/me"),
+        Resolution::Route(1, _)
+    ));
+    assert!(matches!(
+        at(0, hyper::Method::GET, "/users/me"),
+        Resolution::Route(0, _)
+    ));
+    assert!(matches!(
+        at(0, hyper::Method::POST, "/pay/9"),
+        Resolution::Route(5, _)
+    ));
+    assert!(matches!(
+        at(0, hyper::Method::PUT, "/payments/9"),
+        Resolution::NotFound
+    ));
+    assert!(matches!(
+        at(1, hyper::Method::POST, "/pay/9"),
+        Resolution::NotFound
+    ));
 
     // A recursive record, converted through its boxes both ways.
     let thread = serde_json::json!({
