@@ -414,39 +414,52 @@ fn resolve(routes: &[Entry]) -> TokenStream {
     });
 
     // Every shape, and every non-empty intersection of shapes, with the
-    // methods of all routes whose shape covers it.
+    // methods of all routes whose shape covers it. Shapes are bucketed by
+    // length and first segment, so each is compared only with those it can
+    // intersect (the same first literal, or a parameter there): linear in
+    // the number of routes when their paths start differently.
+    let shapes: Vec<Vec<Option<&str>>> = routes.iter().map(|r| shape_of(r.route)).collect();
     let mut closure: Vec<Vec<Option<&str>>> = Vec::new();
-    for route in routes {
-        let shape = shape_of(route.route);
-        if !closure.contains(&shape) {
-            closure.push(shape);
+    let mut known: BTreeSet<Vec<Option<&str>>> = BTreeSet::new();
+    let mut buckets = Buckets::default();
+    for shape in &shapes {
+        if known.insert(shape.clone()) {
+            buckets.add(closure.len(), shape);
+            closure.push(shape.clone());
         }
     }
-    // Only shapes of one length can intersect, and a new intersection can
-    // only come from a pair involving a shape added in the previous round.
-    let mut known: BTreeSet<Vec<Option<&str>>> = closure.iter().cloned().collect();
-    let mut fresh = closure.clone();
+    // A new intersection can only come from a pair involving a shape added
+    // in the previous round.
+    let mut fresh: Vec<usize> = (0..closure.len()).collect();
     while !fresh.is_empty() {
         let mut next = Vec::new();
-        for a in &fresh {
-            for b in closure.iter().filter(|b| b.len() == a.len()) {
-                if let Some(c) = intersect(a, b)
+        for &a in &fresh {
+            for b in buckets.meeting(&closure[a]) {
+                if let Some(c) = intersect(&closure[a], &closure[b])
                     && known.insert(c.clone())
                 {
                     next.push(c);
                 }
             }
         }
-        closure.extend(next.iter().cloned());
-        fresh = next;
+        fresh = Vec::new();
+        for c in next {
+            buckets.add(closure.len(), &c);
+            fresh.push(closure.len());
+            closure.push(c);
+        }
+    }
+    let mut route_buckets = Buckets::default();
+    for (i, shape) in shapes.iter().enumerate() {
+        route_buckets.add(i, shape);
     }
     closure.sort_by_key(|shape| specificity(shape));
     let allow_arms = closure.iter().map(|shape| {
         let pattern = pattern_of(shape);
-        let mut methods: Vec<Method> = routes
-            .iter()
-            .filter(|r| covers(&shape_of(r.route), shape))
-            .map(|r| r.route.method)
+        let mut methods: Vec<Method> = route_buckets
+            .meeting(shape)
+            .filter(|&i| covers(&shapes[i], shape))
+            .map(|i| routes[i].route.method)
             .collect();
         methods.sort();
         methods.dedup();
@@ -515,6 +528,41 @@ fn pattern_of(shape: &[Option<&str>]) -> Vec<TokenStream> {
             None => quote!(_),
         })
         .collect()
+}
+
+/// Shapes (by index) grouped by length and first segment (`None` for a
+/// parameter), to find the shapes another one may intersect.
+#[derive(Default)]
+struct Buckets<'a> {
+    by_start: std::collections::BTreeMap<(usize, Option<&'a str>), Vec<usize>>,
+}
+
+impl<'a> Buckets<'a> {
+    fn add(&mut self, index: usize, shape: &[Option<&'a str>]) {
+        let first = shape.first().copied().flatten();
+        self.by_start
+            .entry((shape.len(), first))
+            .or_default()
+            .push(index);
+    }
+
+    /// The shapes that may intersect (or cover) `shape`: same length, and the
+    /// same first literal or a parameter first, on either side.
+    fn meeting(&self, shape: &[Option<&'a str>]) -> impl Iterator<Item = usize> + '_ {
+        let len = shape.len();
+        let first = shape.first().copied().flatten();
+        let params = self.by_start.get(&(len, None)).into_iter().flatten();
+        let same: Box<dyn Iterator<Item = &usize>> = match first {
+            Some(_) => Box::new(self.by_start.get(&(len, first)).into_iter().flatten()),
+            None => Box::new(
+                self.by_start
+                    .range((len, Some(""))..)
+                    .take_while(move |((l, _), _)| *l == len)
+                    .flat_map(|(_, v)| v.iter()),
+            ),
+        };
+        params.chain(same).copied()
+    }
 }
 
 /// The shape of the paths both `a` and `b` match, if any.
