@@ -8,7 +8,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHEN
 use serde::de::DeserializeOwned;
 
 use super::problem::{Location, Problem, Violation};
-use super::validate::{Pointer, escape_into};
+use super::validate::escape_into;
 
 /// The most path parameters a route can have.
 pub const MAX_PATH_PARAMS: usize = 16;
@@ -160,6 +160,10 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
         return false;
     };
     let bytes = value.as_bytes();
+    // What nearly every client sends, compared at once.
+    if bytes == b"application/json" {
+        return true;
+    }
     let essence = bytes
         .split(|&b| b == b';')
         .next()
@@ -192,30 +196,43 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
             serde_json::Error::io(std::io::Error::other("decoding failed")),
         ),
     };
-    let mut pointer = Pointer::root();
+    // The JSON pointer of where decoding stopped, written directly: the
+    // segments own their keys, so a borrowed `Pointer` chain would not fit.
+    let mut pointer = String::new();
     for segment in path.iter().flat_map(|p| p.iter()) {
         use serde_path_to_error::Segment;
+        pointer.push('/');
         match segment {
-            Segment::Seq { index } => pointer.push_index(*index),
-            Segment::Map { key } => pointer.push_key(key),
-            Segment::Enum { variant } => pointer.push_key(variant),
-            Segment::Unknown => break,
-        };
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } => escape_into(&mut pointer, key),
+            Segment::Enum { variant } => escape_into(&mut pointer, variant),
+            Segment::Unknown => {
+                pointer.pop();
+                break;
+            }
+        }
     }
     let text = inner.to_string();
     let message = match text.rfind(" at line ") {
         Some(i) if inner.line() != 0 => &text[..i],
         _ => text.as_str(),
     };
-    let violation = match message
+    let (rule, message) = match message
         .strip_prefix("missing field `")
         .and_then(|m| m.strip_suffix('`'))
     {
         Some(field) => {
-            pointer.push_field(field);
-            super::validate::violation(&pointer, "required", "is required".to_owned())
+            pointer.push('/');
+            escape_into(&mut pointer, field);
+            ("required", "is required".to_owned())
         }
-        None => super::validate::violation(&pointer, "type", message.to_owned()),
+        None => ("type", message.to_owned()),
+    };
+    let violation = Violation {
+        location: Location::Body,
+        pointer,
+        rule,
+        message,
     };
     Problem::invalid(422, vec![violation])
 }

@@ -9,21 +9,19 @@ use super::scalar;
 /// A value whose refinements can be checked.
 pub trait Validate {
     /// Pushes every violation found in `self`, at `at` and below.
-    fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>);
+    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>);
 }
 
 impl<T: Validate> Validate for Vec<T> {
-    fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
         for (i, item) in self.iter().enumerate() {
-            let len = at.push_index(i);
-            item.validate(at, out);
-            at.truncate(len);
+            item.validate(&at.index(i), out);
         }
     }
 }
 
 impl<T: Validate> Validate for Option<T> {
-    fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
         if let Some(value) = self {
             value.validate(at, out);
         }
@@ -31,17 +29,15 @@ impl<T: Validate> Validate for Option<T> {
 }
 
 impl<T: Validate + ?Sized> Validate for Box<T> {
-    fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
         (**self).validate(at, out);
     }
 }
 
 impl<T: Validate> Validate for BTreeMap<String, T> {
-    fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
         for (key, value) in self {
-            let len = at.push_key(key);
-            value.validate(at, out);
-            at.truncate(len);
+            value.validate(&at.key(key), out);
         }
     }
 }
@@ -50,7 +46,7 @@ impl<T: Validate> Validate for BTreeMap<String, T> {
 macro_rules! no_refinements {
     ($($t:ty),* $(,)?) => {$(
         impl Validate for $t {
-            fn validate(&self, _: &mut Pointer, _: &mut Vec<Violation>) {}
+            fn validate(&self, _: &Pointer<'_>, _: &mut Vec<Violation>) {}
         }
     )*};
 }
@@ -77,55 +73,73 @@ no_refinements!(
     scalar::Base64,
 );
 
-/// An RFC 6901 JSON pointer under construction, e.g. `/items/0/a~1b`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Pointer {
-    text: String,
+/// Where a value sits in a document, as a chain of borrowed steps from the
+/// root: taking a step costs nothing, and the RFC 6901 text (e.g.
+/// `/items/0/a~1b`) is written only for a violation. Validation of a valid
+/// body (the common case) therefore builds no strings at all.
+#[derive(Clone, Copy, Debug)]
+pub enum Pointer<'a> {
+    /// The whole document.
+    Root,
+    /// An object member (a field or a map key) of the value at the parent.
+    Key(&'a Pointer<'a>, &'a str),
+    /// An array item of the value at the parent.
+    Index(&'a Pointer<'a>, usize),
 }
 
-impl Pointer {
-    /// The empty pointer, which points at the whole document.
-    pub fn root() -> Pointer {
-        Pointer {
-            text: String::new(),
+impl<'a> Pointer<'a> {
+    /// The record field `name` of the value here.
+    pub fn field(&'a self, name: &'a str) -> Pointer<'a> {
+        Pointer::Key(self, name)
+    }
+
+    /// The map entry `key` of the value here.
+    pub fn key(&'a self, key: &'a str) -> Pointer<'a> {
+        Pointer::Key(self, key)
+    }
+
+    /// The list item `index` of the value here.
+    pub fn index(&'a self, index: usize) -> Pointer<'a> {
+        Pointer::Index(self, index)
+    }
+
+    /// The pointer's text: empty at the root, `~` written `~0` and `/`
+    /// written `~1` in keys.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.write_into(&mut out);
+        out
+    }
+
+    fn write_into(&self, out: &mut String) {
+        match self {
+            Pointer::Root => {}
+            Pointer::Key(parent, key) => {
+                parent.write_into(out);
+                out.push('/');
+                escape_into(out, key);
+            }
+            Pointer::Index(parent, index) => {
+                parent.write_into(out);
+                // Writing to a String cannot fail.
+                let _ = write!(out, "/{index}");
+            }
         }
     }
+}
 
-    /// Appends an object member; returns the length to truncate back to.
-    pub fn push_field(&mut self, name: &str) -> usize {
-        self.push_key(name)
-    }
-
-    /// Appends an array index; returns the length to truncate back to.
-    pub fn push_index(&mut self, index: usize) -> usize {
-        let len = self.text.len();
-        // Writing to a String cannot fail.
-        let _ = write!(self.text, "/{index}");
-        len
-    }
-
-    /// Appends a map key, escaping `~` as `~0` and `/` as `~1`; returns the
-    /// length to truncate back to.
-    pub fn push_key(&mut self, key: &str) -> usize {
-        let len = self.text.len();
-        self.text.push('/');
-        escape_into(&mut self.text, key);
-        len
-    }
-
-    /// Goes back to a length returned by a `push_*` method.
-    pub fn truncate(&mut self, len: usize) {
-        self.text.truncate(len);
-    }
-
-    /// The pointer text.
-    pub fn as_str(&self) -> &str {
-        &self.text
+impl std::fmt::Display for Pointer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
     }
 }
 
 /// Appends `token` to `out` with `~` and `/` escaped as RFC 6901 requires.
 pub(super) fn escape_into(out: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
     for c in token.chars() {
         match c {
             '~' => out.push_str("~0"),
@@ -136,10 +150,10 @@ pub(super) fn escape_into(out: &mut String, token: &str) {
 }
 
 /// A body violation at `at`.
-pub fn violation(at: &Pointer, rule: &'static str, message: String) -> Violation {
+pub fn violation(at: &Pointer<'_>, rule: &'static str, message: String) -> Violation {
     Violation {
         location: Location::Body,
-        pointer: at.text.clone(),
+        pointer: at.text(),
         rule,
         message,
     }
@@ -150,10 +164,17 @@ pub fn check_len(
     value: &str,
     min: Option<u64>,
     max: Option<u64>,
-    at: &Pointer,
+    at: &Pointer<'_>,
     out: &mut Vec<Violation>,
 ) {
     if min.is_none() && max.is_none() {
+        return;
+    }
+    // A string of n bytes has between n/4 (rounded up) and n characters, so
+    // when both are within bounds nothing needs counting.
+    let bytes = value.len() as u64;
+    let within = |n: u64| min.is_none_or(|lo| n >= lo) && max.is_none_or(|hi| n <= hi);
+    if within(bytes) && within(bytes.div_ceil(4)) {
         return;
     }
     let len = value.chars().count() as u64;
@@ -167,7 +188,7 @@ pub fn check_items(
     count: usize,
     min: Option<u64>,
     max: Option<u64>,
-    at: &Pointer,
+    at: &Pointer<'_>,
     out: &mut Vec<Violation>,
 ) {
     if let Some(message) = bounds_message(count as u64, min, max, "items") {
@@ -193,7 +214,7 @@ pub fn check_range_i64(
     value: i64,
     min: Option<i64>,
     max: Option<i64>,
-    at: &Pointer,
+    at: &Pointer<'_>,
     out: &mut Vec<Violation>,
 ) {
     let message = match (min, max) {
@@ -212,7 +233,7 @@ pub fn check_range_f64(
     min_exclusive: bool,
     max: Option<f64>,
     max_exclusive: bool,
-    at: &Pointer,
+    at: &Pointer<'_>,
     out: &mut Vec<Violation>,
 ) {
     // Written so that NaN fails every comparison, and so every bound.
@@ -289,7 +310,7 @@ impl Format {
 }
 
 /// Checks that a string has a format.
-pub fn check_format(value: &str, format: Format, at: &Pointer, out: &mut Vec<Violation>) {
+pub fn check_format(value: &str, format: Format, at: &Pointer<'_>, out: &mut Vec<Violation>) {
     if !format.matches(value) {
         out.push(violation(
             at,
@@ -357,27 +378,20 @@ mod tests {
 
     #[test]
     fn pointer_escaping() {
-        let mut p = Pointer::root();
-        assert_eq!(p.as_str(), "");
-        let a = p.push_field("items");
-        let b = p.push_index(3);
-        p.push_key("a/b~c");
-        assert_eq!(p.as_str(), "/items/3/a~1b~0c");
-        p.truncate(b);
-        assert_eq!(p.as_str(), "/items");
-        p.push_key("");
-        assert_eq!(p.as_str(), "/items/");
-        p.truncate(a);
-        p.push_key("~1");
-        assert_eq!(p.as_str(), "/~01");
+        let root = Pointer::Root;
+        assert_eq!(root.text(), "");
+        let items = root.field("items");
+        let third = items.index(3);
+        assert_eq!(third.key("a/b~c").text(), "/items/3/a~1b~0c");
+        assert_eq!(third.text(), "/items/3");
+        assert_eq!(items.key("").text(), "/items/");
+        assert_eq!(root.key("~1").to_string(), "/~01");
     }
 
     struct Name(String);
     impl Validate for Name {
-        fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>) {
-            let len = at.push_field("name");
-            check_len(&self.0, Some(1), Some(3), at, out);
-            at.truncate(len);
+        fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+            check_len(&self.0, Some(1), Some(3), &at.field("name"), out);
         }
     }
 
@@ -388,7 +402,7 @@ mod tests {
         map.insert("c".to_owned(), vec![Name("toolong".into())]);
         let value = Some(Box::new(map));
         let mut out = Vec::new();
-        value.validate(&mut Pointer::root(), &mut out);
+        value.validate(&Pointer::Root, &mut out);
         let got: Vec<_> = out
             .iter()
             .map(|v| (v.pointer.as_str(), v.rule, v.location))
@@ -401,16 +415,16 @@ mod tests {
             ]
         );
         let mut out = Vec::new();
-        None::<Name>.validate(&mut Pointer::root(), &mut out);
-        5_i64.validate(&mut Pointer::root(), &mut out);
-        "x".to_owned().validate(&mut Pointer::root(), &mut out);
-        serde_json::Value::Null.validate(&mut Pointer::root(), &mut out);
+        None::<Name>.validate(&Pointer::Root, &mut out);
+        5_i64.validate(&Pointer::Root, &mut out);
+        "x".to_owned().validate(&Pointer::Root, &mut out);
+        serde_json::Value::Null.validate(&Pointer::Root, &mut out);
         assert!(out.is_empty());
     }
 
     #[test]
     fn bounds() {
-        let at = Pointer::root();
+        let at = Pointer::Root;
         let mut out = Vec::new();
         // (value, min, max, violated)
         let lens: &[(&str, Option<u64>, Option<u64>, bool)] = &[
@@ -418,6 +432,10 @@ mod tests {
             ("é", Some(1), Some(1), false),
             ("日本語", None, Some(2), true),
             ("abc", Some(3), Some(3), false),
+            ("ab", Some(1), Some(1), true),
+            ("abcd", Some(2), Some(4), false),
+            ("😀😀", Some(2), Some(2), false),
+            ("😀😀", Some(3), None, true),
             ("anything", None, None, false),
         ];
         for &(s, lo, hi, bad) in lens {
@@ -503,7 +521,7 @@ mod tests {
         ];
         for &(format, value, ok) in cases {
             let mut out = Vec::new();
-            check_format(value, format, &Pointer::root(), &mut out);
+            check_format(value, format, &Pointer::Root, &mut out);
             assert_eq!(out.is_empty(), ok, "{format:?} {value:?}");
             assert!(out.iter().all(|v| v.rule == "format"));
         }

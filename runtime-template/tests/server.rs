@@ -73,14 +73,11 @@ struct Echo {
 }
 
 impl Validate for Echo {
-    fn validate(&self, at: &mut Pointer, out: &mut Vec<Violation>) {
-        let len = at.push_field("name");
-        check_len(&self.name, Some(1), Some(5), at, out);
-        at.truncate(len);
-        let len = at.push_field("tags");
-        check_items(self.tags.len(), None, Some(2), at, out);
-        self.tags.validate(at, out);
-        at.truncate(len);
+    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+        check_len(&self.name, Some(1), Some(5), &at.field("name"), out);
+        let tags = at.field("tags");
+        check_items(self.tags.len(), None, Some(2), &tags, out);
+        self.tags.validate(&tags, out);
     }
 }
 
@@ -126,7 +123,7 @@ impl Service for App {
             ECHO => match decode_json::<Echo>(request) {
                 Ok(echo) => {
                     let mut violations = Vec::new();
-                    echo.validate(&mut Pointer::root(), &mut violations);
+                    echo.validate(&Pointer::Root, &mut violations);
                     if violations.is_empty() {
                         json_response(200, &echo)
                     } else {

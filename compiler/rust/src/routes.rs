@@ -756,9 +756,10 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         if !inner.is_empty() {
             refinement_checks.extend(quote! {
                 let start = out.len();
-                let mark = at.push_field(#wire);
-                #inner
-                at.truncate(mark);
+                {
+                    let at = &at.field(#wire);
+                    #inner
+                }
                 for violation in &mut out[start..] {
                     violation.location = #location;
                 }
@@ -821,7 +822,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         ));
         body.extend(quote! {
             {
-                let at = &mut runtime::Pointer::root();
+                let at = &runtime::Pointer::Root;
                 let out = &mut violations;
                 #body_checks
                 #refinement_checks

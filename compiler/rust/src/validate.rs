@@ -104,7 +104,7 @@ impl<'c, 'a> Checks<'c, 'a> {
     }
 
     /// Statements that push every violation of `value` (of spec type `ty`)
-    /// onto `out`, with `at: &mut runtime::Pointer` pointing at it. Empty when
+    /// onto `out`, with `at: &runtime::Pointer` pointing at it. Empty when
     /// there is nothing to check. `boxed` says the innermost named type is
     /// behind a `Box`; `options` counts `Option`s around the value beyond
     /// those its type implies (an optional field).
@@ -217,9 +217,8 @@ impl<'c, 'a> Checks<'c, 'a> {
                         let index = format_ident!("index{depth}");
                         body.extend(quote! {
                             for (#index, #item_id) in #v.iter().enumerate() {
-                                let mark = at.push_index(#index);
+                                let at = &at.index(#index);
                                 #item_checks
-                                at.truncate(mark);
                             }
                         });
                     } else {
@@ -227,9 +226,8 @@ impl<'c, 'a> Checks<'c, 'a> {
                         let key = format_ident!("key{depth}");
                         body.extend(quote! {
                             for (#key, #item_id) in #v {
-                                let mark = at.push_key(#key);
+                                let at = &at.key(#key);
                                 #item_checks
-                                at.truncate(mark);
                             }
                         });
                     }
@@ -322,9 +320,10 @@ impl<'c, 'a> Checks<'c, 'a> {
             }
             let wire = &field.name;
             body.extend(quote! {
-                let mark = at.push_field(#wire);
-                #checks
-                at.truncate(mark);
+                {
+                    let at = &at.field(#wire);
+                    #checks
+                }
             });
         }
         body
@@ -341,7 +340,7 @@ fn validate_impl(ty: &TokenStream, body: TokenStream) -> TokenStream {
         impl runtime::Validate for #ty {
             fn validate(
                 &self,
-                #at: &mut runtime::Pointer,
+                #at: &runtime::Pointer<'_>,
                 #out: &mut ::std::vec::Vec<runtime::Violation>,
             ) {
                 #body
@@ -367,7 +366,7 @@ pub(crate) fn generate(cx: &Context, impls: Vec<TokenStream>) -> TokenStream {
                 value: &str,
                 regex: &::regex::Regex,
                 pattern: &str,
-                at: &runtime::Pointer,
+                at: &runtime::Pointer<'_>,
                 out: &mut ::std::vec::Vec<runtime::Violation>,
             ) {
                 if !regex.is_match(value) {
