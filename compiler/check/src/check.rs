@@ -1211,7 +1211,7 @@ impl<'a> Ctx<'a> {
                 continue; // A duplicate route, reported already.
             }
             let Some(body) = r.clauses.iter().find_map(|c| match c {
-                ast::RouteClause::Body(t, _) => Some(t),
+                ast::RouteClause::Body { ty, .. } => Some(ty),
                 _ => None,
             }) else {
                 continue;

@@ -478,6 +478,7 @@ impl<'a> Ctx<'a> {
         // Clauses, with repeats of single clauses reported.
         let mut body: Option<(&ast::TypeExpr, Span)> = None;
         let mut returns: Option<(&Option<ast::Literal>, &Option<ast::TypeExpr>, Span)> = None;
+        let (mut body_doc, mut returns_doc) = (None, None);
         let mut limits: Option<(&[ast::Setting], Span)> = None;
         let mut auth: Option<(&[ast::Literal], Span)> = None;
         let mut path_fields: Vec<&ast::Field> = Vec::new();
@@ -491,12 +492,23 @@ impl<'a> Ctx<'a> {
         }
         for clause in &r.clauses {
             let (kind, span, first) = match clause {
-                RouteClause::Body(t, span) => ("body", *span, set_once(&mut body, (t, *span))),
-                RouteClause::Returns { status, ty, span } => (
-                    "returns",
-                    *span,
-                    set_once(&mut returns, (status, ty, *span)),
-                ),
+                RouteClause::Body { ty, doc, span } => {
+                    body_doc = body_doc.or(doc.clone());
+                    ("body", *span, set_once(&mut body, (ty, *span)))
+                }
+                RouteClause::Returns {
+                    status,
+                    ty,
+                    doc,
+                    span,
+                } => {
+                    returns_doc = returns_doc.or(doc.clone());
+                    (
+                        "returns",
+                        *span,
+                        set_once(&mut returns, (status, ty, *span)),
+                    )
+                }
                 RouteClause::Limits(s, span) => (
                     "limits",
                     *span,
@@ -903,8 +915,10 @@ impl<'a> Ctx<'a> {
             path: segments,
             params,
             body: body_ty,
+            body_doc,
             status,
             returns: returns_ty,
+            returns_doc,
             errors: errors.into_iter().map(|(n, _)| n).collect(),
             limits: Limits {
                 concurrency: route_limits.concurrency.or(service.limits.concurrency),

@@ -120,7 +120,7 @@ impl Ctx<'_> {
             }
             for c in &r.clauses {
                 match c {
-                    RouteClause::Body(t, _) => uses.push((t, user.clone())),
+                    RouteClause::Body { ty, .. } => uses.push((ty, user.clone())),
                     RouteClause::Returns { ty: Some(t), .. } => uses.push((t, user.clone())),
                     RouteClause::Path(fields, _)
                     | RouteClause::Query(fields, _)

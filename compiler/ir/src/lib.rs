@@ -545,10 +545,16 @@ pub struct Route {
     pub params: Vec<Param>,
     /// The JSON request body's type, if the route takes one.
     pub body: Option<Ty>,
+    /// The doc comment above the `body` clause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_doc: Option<String>,
     /// The success status.
     pub status: u16,
     /// The success body's type; `None` for an empty body.
     pub returns: Option<Ty>,
+    /// The doc comment above the `returns` clause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns_doc: Option<String>,
     /// The names of the errors the handler may return, in declaration order.
     pub errors: Vec<String>,
     /// The route's limits, service-wide ones already merged in.

@@ -324,13 +324,16 @@ impl<'a> Operations<'a> {
         if let Some(body) = &route.body {
             op.set(
                 "requestBody",
-                Obj::new().with("required", true).with(
-                    "content",
-                    Obj::new().with(
-                        "application/json",
-                        Obj::new().with("schema", self.schemas.ty(body)),
+                Obj::new()
+                    .with_opt("description", route.body_doc.as_deref())
+                    .with("required", true)
+                    .with(
+                        "content",
+                        Obj::new().with(
+                            "application/json",
+                            Obj::new().with("schema", self.schemas.ty(body)),
+                        ),
                     ),
-                ),
             );
         }
         op.set("responses", self.responses(route));
@@ -378,7 +381,8 @@ impl<'a> Operations<'a> {
         // HEAD responses never have a body.
         let bodies = route.method != Method::Head;
         let mut responses = Obj::new();
-        let mut success = Obj::new().with("description", reason(route.status));
+        let description = route.returns_doc.as_deref().unwrap_or(reason(route.status));
+        let mut success = Obj::new().with("description", description);
         if let (Some(returns), true) = (&route.returns, bodies) {
             success.set(
                 "content",

@@ -64,9 +64,15 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
         let error = error_ident(route);
         let success = success_ty(cx, route);
         let doc = match removed {
-            None => docs(route.doc.as_deref(), route.deprecated, || {
-                format!("Handles `{} {}`.", route.method.as_str(), route.path_template())
-            }),
+            None => {
+                let mut text = route.doc.clone().unwrap_or_else(|| {
+                    format!("Handles `{} {}`.", route.method.as_str(), route.path_template())
+                });
+                if let (Some(returns), Some(_)) = (&route.returns_doc, &route.returns) {
+                    text.push_str(&format!("\n\nOn success: {returns}"));
+                }
+                docs(Some(&text), route.deprecated, String::new)
+            }
             Some(date) => {
                 let text = format!(
                     " Handles `{} {}`, which version {date} removed: only clients of earlier versions call it, with their requests converted to the head's types.",
@@ -153,8 +159,11 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
     }
     if let Some(body) = &route.body {
         let ty = cx.ty(body, Scope::Crate);
+        let doc = docs(route.body_doc.as_deref(), false, || {
+            "The request body.".to_string()
+        });
         fields.push(quote! {
-            /// The request body.
+            #doc
             pub body: #ty,
         });
     }

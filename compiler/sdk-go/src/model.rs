@@ -685,6 +685,9 @@ fn route_item(
     }
     let body = if let Some(ty) = &r.body {
         let var = scope.claim("body");
+        if let Some(d) = &r.body_doc {
+            param_docs.push(format!("{var}: {}", d.trim()));
+        }
         args.push(format!("{var} {}", b.base(ty)));
         usage_args.push(var);
         "body"
@@ -798,6 +801,9 @@ fn route_item(
     paragraphs.push(format!("{} {}", r.method.as_str(), r.path_template()));
     if !param_docs.is_empty() {
         paragraphs.push(param_docs.join("\n"));
+    }
+    if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
+        paragraphs.push(format!("Result: {}", d.trim()));
     }
     if !errors.is_empty() {
         let list: Vec<String> = errors.iter().map(|e| format!("*{e}")).collect();

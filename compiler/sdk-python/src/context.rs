@@ -768,7 +768,11 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
     if let (Some(ty), Some(name)) = (&r.body, &body_name) {
         positional.push(format!("{name}: {}", types.annotation(ty, "_m.")));
         summary_args.insert(positional.len() - 1, name.clone());
-        args_doc.insert(0, format!("{name}: The request body."));
+        let about = r
+            .body_doc
+            .as_deref()
+            .map_or("The request body.".to_string(), one_line);
+        args_doc.insert(0, format!("{name}: {about}"));
     }
     let mut signature = positional;
     signature.push("*".into());
@@ -847,6 +851,9 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
             types.annotation(ty, "").replace("_t.", ""),
             r.status
         ));
+        if let Some(about) = r.returns_doc.as_deref() {
+            doc.push_str(&format!(" {}", one_line(about)));
+        }
     }
     doc.push_str("\n\nRaises:");
     for e in &r.errors {
@@ -895,4 +902,9 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
         decode: returns_body
             .map(|t| format!("{}(_response.json(), \"\")", types.decoder(t, "_m."))),
     }
+}
+
+/// A doc comment on one line, for an `Args:` or `Returns:` entry.
+fn one_line(doc: &str) -> String {
+    doc.split_whitespace().collect::<Vec<_>>().join(" ")
 }

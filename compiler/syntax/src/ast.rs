@@ -396,8 +396,15 @@ pub enum Segment {
 /// A clause in a route's block.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum RouteClause {
-    /// `body Type`.
-    Body(TypeExpr, Span),
+    /// `body Type`, with the doc comment above it.
+    Body {
+        /// The body's type.
+        ty: TypeExpr,
+        /// What the body is, for the API's documentation.
+        doc: Doc,
+        /// The whole clause.
+        span: Span,
+    },
     /// `path { fields }`: types and docs for path parameters.
     Path(Vec<Field>, Span),
     /// `query { fields }`.
@@ -412,6 +419,8 @@ pub enum RouteClause {
         status: Option<Literal>,
         /// The success type, if any.
         ty: Option<TypeExpr>,
+        /// What the response is, for the API's documentation.
+        doc: Doc,
         /// The whole clause.
         span: Span,
     },

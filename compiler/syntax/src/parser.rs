@@ -920,12 +920,42 @@ impl Builder<'_> {
     }
 
     fn clause(&mut self, pair: Pair<'_, Rule>) -> Option<RouteClause> {
-        let clause = pair.into_inner().next()?;
+        let mut inner = pair.into_inner();
+        let docs = inner.next()?;
+        let doc_span = self.span(&docs);
+        let mut doc = self.docs(docs);
+        let clause = inner.next()?;
         let span = self.span(&clause);
         let rule = clause.as_rule();
-        let mut parts = clause.into_inner();
+        let mut parts = clause.into_inner().peekable();
+        // A doc comment above a clause documents the one thing it declares:
+        // the body, the response, or a single header or cookie parameter.
+        let single_field = matches!(rule, Rule::header_clause | Rule::cookie_clause)
+            && parts
+                .peek()
+                .is_some_and(|p| p.as_rule() != Rule::fields_block);
+        let documentable = single_field || matches!(rule, Rule::body_clause | Rule::returns_clause);
+        if doc.is_some() && !documentable {
+            let keyword = clause_keyword(rule);
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    doc_span,
+                    format!("a doc comment above `{keyword}` documents nothing"),
+                )
+                .with_label("not allowed here")
+                .with_note(
+                    "doc comments go above a route's `body`, its `returns` clause, a single `header` or `cookie` parameter, or each field inside a block",
+                ),
+            );
+            doc = None;
+        }
         Some(match rule {
-            Rule::body_clause => RouteClause::Body(self.type_expr(parts.next()?), span),
+            Rule::body_clause => RouteClause::Body {
+                ty: self.type_expr(parts.next()?),
+                doc,
+                span,
+            },
             Rule::path_clause => RouteClause::Path(self.fields(parts.next()?), span),
             Rule::query_clause => RouteClause::Query(self.fields(parts.next()?), span),
             Rule::header_clause | Rule::cookie_clause => {
@@ -933,7 +963,13 @@ impl Builder<'_> {
                 let fields = if inner.as_rule() == Rule::fields_block {
                     self.fields(inner)
                 } else {
-                    self.field(inner).into_iter().collect()
+                    let mut field = self.field(inner);
+                    if let Some(field) = &mut field
+                        && doc.is_some()
+                    {
+                        field.doc = doc.or(field.doc.take());
+                    }
+                    field.into_iter().collect()
                 };
                 if rule == Rule::header_clause {
                     RouteClause::Header(fields, span)
@@ -951,7 +987,12 @@ impl Builder<'_> {
                         _ => {}
                     }
                 }
-                RouteClause::Returns { status, ty, span }
+                RouteClause::Returns {
+                    status,
+                    ty,
+                    doc,
+                    span,
+                }
             }
             Rule::errors_clause => {
                 RouteClause::Errors(parts.map(|p| self.ident(p)).collect(), span)
@@ -1320,6 +1361,21 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::EOI => "the end of the item",
         _ => return None,
     })
+}
+
+/// The keyword a route clause starts with.
+fn clause_keyword(rule: Rule) -> &'static str {
+    match rule {
+        Rule::body_clause => "body",
+        Rule::path_clause => "path",
+        Rule::query_clause => "query",
+        Rule::header_clause => "header",
+        Rule::cookie_clause => "cookie",
+        Rule::returns_clause => "returns",
+        Rule::errors_clause => "errors",
+        Rule::limits_clause => "limits",
+        _ => "auth",
+    }
 }
 
 fn error_type(span: Span) -> TypeExpr {
