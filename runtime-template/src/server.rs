@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
-use hyper::header::{ALLOW, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use hyper::header::{ALLOW, CONNECTION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -909,6 +909,7 @@ fn overloaded(route: &RouteState, shed: Shed) -> Response {
     };
     Problem::new(503, detail)
         .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
+        .with_header(CONNECTION, HeaderValue::from_static("close"))
         .into_response()
 }
 

@@ -632,15 +632,29 @@ async fn route_admission_queues_then_sheds() {
         "gati_route_queue_depth{route=\"slow\"} 1",
     )
     .await;
+    // The third comes on a keep-alive connection that has already served a
+    // request: it is shed at once, and the connection is closed after the
+    // 503, so a client that retries at once reconnects (and may reach
+    // another replica) instead of spinning on this one.
+    let mut client = Client::connect(server.addr).await;
+    assert_eq!(client.request("GET", "/users/1", &[], "").await.status, 200);
     let started = Instant::now();
-    let third = fetch(server.addr, "GET", "/slow?ms=10", &[], "").await;
+    let third = client.request("GET", "/slow?ms=10", &[], "").await;
     assert_eq!(third.status, 503, "{third:?}");
     assert_eq!(third.header("retry-after"), Some("1"));
+    assert_eq!(third.header("connection"), Some("close"));
     assert!(is_problem(&third));
     assert!(
         started.elapsed() < Duration::from_millis(250),
         "shed late: {:?}",
         started.elapsed()
+    );
+    assert_eq!(
+        tokio::time::timeout(STEP, client.fill())
+            .await
+            .expect("closed in time"),
+        0,
+        "the connection stayed open after a shed request"
     );
     let (first, _) = first.await.expect("first");
     let (second, waited) = second.await.expect("second");
@@ -665,7 +679,7 @@ async fn route_admission_queues_then_sheds() {
     let expected = [
         "gati_requests_total{route=\"slow\",class=\"2xx\"} 2",
         "gati_requests_total{route=\"slow\",class=\"5xx\"} 1",
-        "gati_requests_total{route=\"get_user\",class=\"2xx\"} 1",
+        "gati_requests_total{route=\"get_user\",class=\"2xx\"} 2",
         "gati_shed_total{route=\"slow\"} 1",
         "gati_shed_total{route=\"get_user\"} 0",
         "gati_request_duration_seconds_count{route=\"slow\"} 3",
@@ -703,8 +717,12 @@ async fn service_admission_sheds_when_full_and_when_waiting_too_long() {
     let started = Instant::now();
     let full = fetch(server.addr, "GET", "/users/1", &[], "").await;
     assert_eq!(
-        (full.status, full.header("retry-after")),
-        (503, Some("1")),
+        (
+            full.status,
+            full.header("retry-after"),
+            full.header("connection")
+        ),
+        (503, Some("1"), Some("close")),
         "{full:?}"
     );
     assert!(
