@@ -8,7 +8,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHEN
 use serde::de::DeserializeOwned;
 
 use super::problem::{Location, Problem, Violation};
-use super::validate::escape_into;
+use super::validate::{push_index, push_key};
 
 /// The most path parameters a route can have.
 pub const MAX_PATH_PARAMS: usize = 16;
@@ -196,20 +196,16 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
             serde_json::Error::io(std::io::Error::other("decoding failed")),
         ),
     };
-    // The JSON pointer of where decoding stopped, written directly: the
-    // segments own their keys, so a borrowed `Pointer` chain would not fit.
+    // The JSON pointer of where decoding stopped, written a step at a time
+    // as `Pointer` writes its own.
     let mut pointer = String::new();
     for segment in path.iter().flat_map(|p| p.iter()) {
         use serde_path_to_error::Segment;
-        pointer.push('/');
         match segment {
-            Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } => escape_into(&mut pointer, key),
-            Segment::Enum { variant } => escape_into(&mut pointer, variant),
-            Segment::Unknown => {
-                pointer.pop();
-                break;
-            }
+            Segment::Seq { index } => push_index(&mut pointer, *index),
+            Segment::Map { key } => push_key(&mut pointer, key),
+            Segment::Enum { variant } => push_key(&mut pointer, variant),
+            Segment::Unknown => break,
         }
     }
     let text = inner.to_string();
@@ -222,8 +218,7 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
         .and_then(|m| m.strip_suffix('`'))
     {
         Some(field) => {
-            pointer.push('/');
-            escape_into(&mut pointer, field);
+            push_key(&mut pointer, field);
             ("required", "is required".to_owned())
         }
         None => ("type", message.to_owned()),
@@ -411,8 +406,7 @@ float_param!(f32, f64);
 /// The pointer `/name` for a parameter.
 fn param_pointer(name: &str) -> String {
     let mut pointer = String::with_capacity(name.len() + 1);
-    pointer.push('/');
-    escape_into(&mut pointer, name);
+    push_key(&mut pointer, name);
     pointer
 }
 

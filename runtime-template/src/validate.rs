@@ -88,9 +88,10 @@ pub enum Pointer<'a> {
 }
 
 impl<'a> Pointer<'a> {
-    /// The record field `name` of the value here.
+    /// The record field `name` of the value here (a key, by another name
+    /// that reads better in generated checks).
     pub fn field(&'a self, name: &'a str) -> Pointer<'a> {
-        Pointer::Key(self, name)
+        self.key(name)
     }
 
     /// The map entry `key` of the value here.
@@ -116,26 +117,30 @@ impl<'a> Pointer<'a> {
             Pointer::Root => {}
             Pointer::Key(parent, key) => {
                 parent.write_into(out);
-                out.push('/');
-                escape_into(out, key);
+                push_key(out, key);
             }
             Pointer::Index(parent, index) => {
                 parent.write_into(out);
-                // Writing to a String cannot fail.
-                let _ = write!(out, "/{index}");
+                push_index(out, *index);
             }
         }
     }
 }
 
-impl std::fmt::Display for Pointer<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text())
-    }
+/// Appends the pointer step to an object member `key`.
+pub(super) fn push_key(out: &mut String, key: &str) {
+    out.push('/');
+    escape_into(out, key);
+}
+
+/// Appends the pointer step to array item `index`.
+pub(super) fn push_index(out: &mut String, index: usize) {
+    // Writing to a String cannot fail.
+    let _ = write!(out, "/{index}");
 }
 
 /// Appends `token` to `out` with `~` and `/` escaped as RFC 6901 requires.
-pub(super) fn escape_into(out: &mut String, token: &str) {
+fn escape_into(out: &mut String, token: &str) {
     if !token.contains(['~', '/']) {
         out.push_str(token);
         return;
@@ -385,7 +390,7 @@ mod tests {
         assert_eq!(third.key("a/b~c").text(), "/items/3/a~1b~0c");
         assert_eq!(third.text(), "/items/3");
         assert_eq!(items.key("").text(), "/items/");
-        assert_eq!(root.key("~1").to_string(), "/~01");
+        assert_eq!(root.key("~1").text(), "/~01");
     }
 
     struct Name(String);

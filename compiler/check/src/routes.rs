@@ -476,9 +476,13 @@ impl<'a> Ctx<'a> {
         };
 
         // Clauses, with repeats of single clauses reported.
-        let mut body: Option<(&ast::TypeExpr, Span)> = None;
-        let mut returns: Option<(&Option<ast::Literal>, &Option<ast::TypeExpr>, Span)> = None;
-        let (mut body_doc, mut returns_doc) = (None, None);
+        let mut body: Option<(&ast::TypeExpr, &ast::Doc, Span)> = None;
+        let mut returns: Option<(
+            &Option<ast::Literal>,
+            &Option<ast::TypeExpr>,
+            &ast::Doc,
+            Span,
+        )> = None;
         let mut limits: Option<(&[ast::Setting], Span)> = None;
         let mut auth: Option<(&[ast::Literal], Span)> = None;
         let mut path_fields: Vec<&ast::Field> = Vec::new();
@@ -493,22 +497,18 @@ impl<'a> Ctx<'a> {
         for clause in &r.clauses {
             let (kind, span, first) = match clause {
                 RouteClause::Body { ty, doc, span } => {
-                    body_doc = body_doc.or(doc.clone());
-                    ("body", *span, set_once(&mut body, (ty, *span)))
+                    ("body", *span, set_once(&mut body, (ty, doc, *span)))
                 }
                 RouteClause::Returns {
                     status,
                     ty,
                     doc,
                     span,
-                } => {
-                    returns_doc = returns_doc.or(doc.clone());
-                    (
-                        "returns",
-                        *span,
-                        set_once(&mut returns, (status, ty, *span)),
-                    )
-                }
+                } => (
+                    "returns",
+                    *span,
+                    set_once(&mut returns, (status, ty, doc, *span)),
+                ),
                 RouteClause::Limits(s, span) => (
                     "limits",
                     *span,
@@ -780,7 +780,8 @@ impl<'a> Ctx<'a> {
         let params = unique.into_iter().map(|(p, _)| p).collect();
 
         // Body.
-        let body_ty = body.and_then(|(t, span)| {
+        let body_doc = body.and_then(|(_, doc, _)| doc.clone());
+        let body_ty = body.and_then(|(t, _, span)| {
             if matches!(
                 method,
                 Method::Get | Method::Head | Method::Delete | Method::Options
@@ -800,8 +801,9 @@ impl<'a> Ctx<'a> {
         });
 
         // Success.
+        let returns_doc = returns.and_then(|(_, _, doc, _)| doc.clone());
         let (status_lit, success) = match (&r.arrow, returns) {
-            (Some(a), Some((_, _, span))) => {
+            (Some(a), Some((_, _, _, span))) => {
                 self.push(
                     Diagnostic::error(
                         codes::BAD_CLAUSE,
@@ -815,7 +817,7 @@ impl<'a> Ctx<'a> {
                 (None, Some(&a.success))
             }
             (Some(a), None) => (None, Some(&a.success)),
-            (None, Some((status, ty, _))) => (status.as_ref(), ty.as_ref()),
+            (None, Some((status, ty, _, _))) => (status.as_ref(), ty.as_ref()),
             (None, None) => (None, None),
         };
         let returns_ty = success.and_then(|t| self.resolve_ty(t));
@@ -1000,6 +1002,12 @@ impl<A> HasSpan for (A, Span) {
 impl<A, B> HasSpan for (A, B, Span) {
     fn span(&self) -> Span {
         self.2
+    }
+}
+
+impl<A, B, C> HasSpan for (A, B, C, Span) {
+    fn span(&self) -> Span {
+        self.3
     }
 }
 

@@ -771,7 +771,7 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
         let about = r
             .body_doc
             .as_deref()
-            .map_or("The request body.".to_string(), one_line);
+            .map_or("The request body.".to_string(), gatic_ir::doc::one_line);
         args_doc.insert(0, format!("{name}: {about}"));
     }
     let mut signature = positional;
@@ -852,7 +852,7 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
             r.status
         ));
         if let Some(about) = r.returns_doc.as_deref() {
-            doc.push_str(&format!(" {}", one_line(about)));
+            doc.push_str(&format!(" {}", gatic_ir::doc::one_line(about)));
         }
     }
     doc.push_str("\n\nRaises:");
@@ -902,9 +902,4 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
         decode: returns_body
             .map(|t| format!("{}(_response.json(), \"\")", types.decoder(t, "_m."))),
     }
-}
-
-/// A doc comment on one line, for an `Args:` or `Returns:` entry.
-fn one_line(doc: &str) -> String {
-    doc.split_whitespace().collect::<Vec<_>>().join(" ")
 }

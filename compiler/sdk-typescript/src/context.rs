@@ -618,10 +618,10 @@ fn route_ctx(
         }
     ));
     if let (Some(d), Some(_)) = (&r.body_doc, &r.body) {
-        lines.push(format!("@param body - {}", one_line(d)));
+        lines.push(format!("@param body - {}", gatic_ir::doc::one_line(d)));
     }
     if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
-        lines.push(format!("@returns {}", one_line(d)));
+        lines.push(format!("@returns {}", gatic_ir::doc::one_line(d)));
     }
     for e in &errors {
         lines.push(format!("@throws {{@link {e}}}"));
@@ -783,9 +783,4 @@ fn bounds(b: &Bounds) -> String {
         ""
     };
     format!("{min}{lo}..{hi}{max}")
-}
-
-/// A doc comment on one line, for a `@param` or `@returns` tag.
-fn one_line(doc: &str) -> String {
-    doc.split_whitespace().collect::<Vec<_>>().join(" ")
 }

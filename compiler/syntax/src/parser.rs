@@ -964,10 +964,13 @@ impl Builder<'_> {
                     self.fields(inner)
                 } else {
                     let mut field = self.field(inner);
-                    if let Some(field) = &mut field
-                        && doc.is_some()
-                    {
-                        field.doc = doc.or(field.doc.take());
+                    if let Some(field) = &mut field {
+                        // Docs above the keyword come first; any between the
+                        // keyword and the name follow them.
+                        field.doc = match (doc, field.doc.take()) {
+                            (Some(above), Some(below)) => Some(format!("{above}\n{below}")),
+                            (above, below) => above.or(below),
+                        };
                     }
                     field.into_iter().collect()
                 };
@@ -1374,7 +1377,8 @@ fn clause_keyword(rule: Rule) -> &'static str {
         Rule::returns_clause => "returns",
         Rule::errors_clause => "errors",
         Rule::limits_clause => "limits",
-        _ => "auth",
+        Rule::auth_clause => "auth",
+        _ => "this clause",
     }
 }
 
