@@ -16,6 +16,7 @@ mod codec;
 mod config;
 mod metrics;
 mod problem;
+mod reply;
 mod scalar;
 mod server;
 mod validate;
@@ -34,6 +35,8 @@ pub use config::{Config, ConfigError};
 pub use problem::{
     Location, PROBLEM_JSON, Problem, Violation, declared_problem, empty_response, json_response,
 };
+#[allow(unused_imports)]
+pub use reply::Reply;
 #[allow(unused_imports)]
 pub use scalar::{Base64, Date, DateTime, Decimal, Duration, ScalarError, Uuid};
 #[allow(unused_imports)]

@@ -4,6 +4,7 @@
 //! `PORT` and the `GATI_*` variables configure it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -11,13 +12,15 @@ use bench_api::api::{
     CreatePersonError, CreatePersonRequest, GetPersonError, GetPersonRequest, JsonError,
     JsonRequest, PlaintextError, PlaintextRequest, SlowError, SlowRequest,
 };
-use bench_api::{Address, Api, Ctx, Message, NotFound, Person};
+use bench_api::{Address, Api, Ctx, Message, NotFound, Person, Reply};
 
 /// How many people the map starts with (ids `1..=SEED`), as in the peers.
 const SEED: i64 = 1000;
 
 struct App {
-    people: HashMap<i64, Person>,
+    /// Shared, so that `get_person` answers with the stored person itself
+    /// (serialized where it lies), as the hand-written hyper peer does.
+    people: HashMap<i64, Arc<Person>>,
     next_id: AtomicI64,
 }
 
@@ -37,7 +40,7 @@ impl App {
                     },
                     tags: vec!["bench".to_owned(), "seed".to_owned()],
                 };
-                (id, person)
+                (id, Arc::new(person))
             })
             .collect();
         App {
@@ -48,21 +51,22 @@ impl App {
 }
 
 impl Api for App {
-    async fn plaintext(&self, _: &Ctx, _: PlaintextRequest) -> Result<String, PlaintextError> {
-        Ok("Hello, World!".to_owned())
+    async fn plaintext(&self, _: &Ctx, _: PlaintextRequest) -> Result<Reply<String>, PlaintextError> {
+        Ok("Hello, World!".to_owned().into())
     }
 
-    async fn json(&self, _: &Ctx, _: JsonRequest) -> Result<Message, JsonError> {
+    async fn json(&self, _: &Ctx, _: JsonRequest) -> Result<Reply<Message>, JsonError> {
         Ok(Message {
             message: "Hello, World!".to_owned(),
-        })
+        }
+        .into())
     }
 
     async fn create_person(
         &self,
         _: &Ctx,
         request: CreatePersonRequest,
-    ) -> Result<Person, CreatePersonError> {
+    ) -> Result<Reply<Person>, CreatePersonError> {
         let new = request.body;
         Ok(Person {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -71,21 +75,23 @@ impl Api for App {
             age: new.age,
             address: new.address,
             tags: new.tags,
-        })
+        }
+        .into())
     }
 
-    async fn get_person(&self, _: &Ctx, request: GetPersonRequest) -> Result<Person, GetPersonError> {
+    async fn get_person(&self, _: &Ctx, request: GetPersonRequest) -> Result<Reply<Person>, GetPersonError> {
         self.people
             .get(&request.id)
-            .cloned()
+            .map(|person| Arc::clone(person).into())
             .ok_or_else(|| NotFound { id: request.id }.into())
     }
 
-    async fn slow(&self, _: &Ctx, _: SlowRequest) -> Result<Message, SlowError> {
+    async fn slow(&self, _: &Ctx, _: SlowRequest) -> Result<Reply<Message>, SlowError> {
         tokio::time::sleep(Duration::from_millis(10)).await;
         Ok(Message {
             message: "Hello, World!".to_owned(),
-        })
+        }
+        .into())
     }
 }
 

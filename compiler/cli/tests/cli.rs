@@ -258,7 +258,7 @@ fn check_reports_converters_the_handler_crate_lacks() {
     assert!(String::from_utf8_lossy(&built.stderr).contains("warning[E0406]"));
 
     let both = format!(
-        "{forward_only}impl api::Converters for Other {{\n    fn labels_from_csv_backward(new: Vec<String>) -> String {{ new.join(\",\") }}\n}}\nimpl api::Api for App {{\n    async fn find_tasks(&self, _: &Ctx, _: FindTasksRequest) -> Result<Vec<Task>, FindTasksError> {{ Ok(Vec::new()) }}\n}}\n"
+        "{forward_only}impl api::Converters for Other {{\n    fn labels_from_csv_backward(new: Vec<String>) -> String {{ new.join(\",\") }}\n}}\nimpl api::Api for App {{\n    async fn find_tasks(&self, _: &Ctx, _: FindTasksRequest) -> Result<Reply<Vec<Task>>, FindTasksError> {{ Ok(Vec::new().into()) }}\n}}\n"
     );
     std::fs::write(dir.join("src/lib.rs"), both).expect("write");
     let ok = gatic(&["check", &spec_path]);

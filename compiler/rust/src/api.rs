@@ -47,10 +47,15 @@ pub(crate) fn param_ty(cx: &Context, param: &gatic_ir::Param) -> TokenStream {
     }
 }
 
-/// The Rust type a route's handler returns on success.
+/// The Rust type a route's handler returns on success: a
+/// `runtime::Reply` of the response value, which the handler may own or
+/// share, or `()` for a route without a response body.
 pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
     match &route.returns {
-        Some(ty) => cx.ty(ty, Scope::Crate),
+        Some(ty) => {
+            let ty = cx.ty(ty, Scope::Crate);
+            quote!(crate::runtime::Reply<#ty>)
+        }
         None => quote!(()),
     }
 }
@@ -103,10 +108,16 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
         }
     });
     let routes = handled.iter().map(|&(route, _)| route_items(cx, route));
-    let doc = format!(
-        " The handlers of the {} API: implement it and pass it to `serve`.",
-        cx.spec.service.title
-    );
+    let doc = [
+        format!(
+            " The handlers of the {} API: implement it and pass it to `serve`.",
+            cx.spec.service.title
+        ),
+        String::new(),
+        " A handler answers `Ok(value.into())`: a [`Reply`](crate::runtime::Reply)".to_string(),
+        " of the route's response type, from the value or from an `Arc` of it".to_string(),
+        " (a shared value is serialized where it lies, not copied).".to_string(),
+    ];
     // Clippy expects `new`, `to_*`, `as_*`, `into_*`, `is_*` and `from_*`
     // methods to take `self` in particular ways; handler methods are named
     // after the spec's routes and always take `&self`.
@@ -128,7 +139,7 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
     quote! {
         //! The `Api` trait that handlers implement, and each route's request and error types.
 
-        #[doc = #doc]
+        #(#[doc = #doc])*
         #allow
         pub trait Api: #supertrait Send + Sync + 'static {
             #(#methods)*

@@ -374,7 +374,7 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
     // Re-export the trait, the runtime's entry types, every user type and
     // every route's request and error type, skipping any name already taken
     // (still reachable through its module).
-    let mut taken: HashSet<String> = ["Api", "Config", "Ctx"].map(String::from).into();
+    let mut taken: HashSet<String> = ["Api", "Config", "Ctx", "Reply"].map(String::from).into();
     if history.has_converters() {
         taken.insert("Converters".into());
     }
@@ -430,7 +430,7 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
 
         pub use api::{Api, #(#api_names),*};
         #converters_use
-        pub use runtime::{Config, Ctx};
+        pub use runtime::{Config, Ctx, Reply};
         #types_use
 
         #version

@@ -894,9 +894,12 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     };
     let date = plan.map(|p| p.history.date(p.k));
     let ok = match &route.returns {
+        // The handler's `Reply` is serialized where it lies at the head; an
+        // old version's conversion takes the value out (copying it only if
+        // the handler shares it).
         Some(_) => match back(
             plan.and_then(|p| p.tys(|r| r.returns.clone())),
-            quote!(value),
+            quote!(value.into_inner()),
         ) {
             Some(chain) => quote! {
                 ::std::result::Result::Ok(value) => match runtime::try_convert(move || { #chain }) {
@@ -905,7 +908,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
                 },
             },
             None => {
-                quote!(::std::result::Result::Ok(value) => runtime::json_response(#status, &value),)
+                quote!(::std::result::Result::Ok(value) => runtime::json_response(#status, &*value),)
             }
         },
         None => quote!(::std::result::Result::Ok(()) => runtime::empty_response(#status),),

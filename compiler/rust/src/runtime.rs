@@ -29,6 +29,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/problem.rs"),
     ),
     (
+        "reply.rs",
+        include_str!("../../../runtime-template/src/reply.rs"),
+    ),
+    (
         "scalar.rs",
         include_str!("../../../runtime-template/src/scalar.rs"),
     ),

@@ -8,20 +8,24 @@
 //! gatic cannot derive: `Task.labels` went from a comma-separated string to a
 //! list ([`Converters`]). `find_tasks`, removed in 2025-01-01, keeps its
 //! handler (against the head's types) for the clients of earlier versions.
+//!
+//! Tasks are stored as `Arc<Task>` and answered as shared [`Reply`] values:
+//! a head client's response is serialized from the stored task itself, and
+//! only an older client's conversion copies it.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use timescape_api::runtime::Uuid;
 use timescape_api::{
     Api, CompleteTaskError, CompleteTaskRequest, Converters, CreateTaskError, CreateTaskRequest,
     Ctx, FindTasksError, FindTasksRequest, GetTaskError, GetTaskRequest, ListTasksError,
-    ListTasksRequest, NotFound, Task,
+    ListTasksRequest, NotFound, Reply, Task,
 };
 
 /// The example's state: tasks in creation order.
 #[derive(Default)]
 pub struct App {
-    tasks: Mutex<BTreeMap<u64, Task>>,
+    tasks: Mutex<BTreeMap<u64, Arc<Task>>>,
 }
 
 impl App {
@@ -30,7 +34,7 @@ impl App {
         App::default()
     }
 
-    fn tasks(&self) -> MutexGuard<'_, BTreeMap<u64, Task>> {
+    fn tasks(&self) -> MutexGuard<'_, BTreeMap<u64, Arc<Task>>> {
         // Every update is one insert, so a poisoned lock still guards consistent data.
         self.tasks
             .lock()
@@ -43,58 +47,60 @@ impl Api for App {
         &self,
         _: &Ctx,
         request: CreateTaskRequest,
-    ) -> Result<Task, CreateTaskError> {
+    ) -> Result<Reply<Task>, CreateTaskError> {
         let new = request.body;
-        let task = Task {
+        let task = Arc::new(Task {
             id: Uuid::new_v4(),
             title: new.title,
             priority: new.priority,
             labels: new.labels,
             done: new.done,
             assignee: new.assignee,
-        };
+        });
         let mut tasks = self.tasks();
         let key = tasks.len() as u64;
-        tasks.insert(key, task.clone());
-        Ok(task)
+        tasks.insert(key, Arc::clone(&task));
+        Ok(task.into())
     }
 
-    async fn get_task(&self, _: &Ctx, request: GetTaskRequest) -> Result<Task, GetTaskError> {
+    async fn get_task(&self, _: &Ctx, request: GetTaskRequest) -> Result<Reply<Task>, GetTaskError> {
         let tasks = self.tasks();
         match tasks.values().find(|t| t.id == request.id) {
-            Some(task) => Ok(task.clone()),
+            Some(task) => Ok(Arc::clone(task).into()),
             None => Err(NotFound { id: request.id }.into()),
         }
     }
 
-    async fn list_tasks(&self, _: &Ctx, _: ListTasksRequest) -> Result<Vec<Task>, ListTasksError> {
-        Ok(self.tasks().values().cloned().collect())
+    async fn list_tasks(&self, _: &Ctx, _: ListTasksRequest) -> Result<Reply<Vec<Task>>, ListTasksError> {
+        let tasks: Vec<Task> = self.tasks().values().map(|t| Task::clone(t)).collect();
+        Ok(tasks.into())
     }
 
     async fn find_tasks(
         &self,
         _: &Ctx,
         request: FindTasksRequest,
-    ) -> Result<Vec<Task>, FindTasksError> {
+    ) -> Result<Reply<Vec<Task>>, FindTasksError> {
         let wanted = request.label;
-        Ok(self
+        let found: Vec<Task> = self
             .tasks()
             .values()
             .filter(|t| t.labels.iter().flatten().any(|l| *l == wanted))
-            .cloned()
-            .collect())
+            .map(|t| Task::clone(t))
+            .collect();
+        Ok(found.into())
     }
 
     async fn complete_task(
         &self,
         _: &Ctx,
         request: CompleteTaskRequest,
-    ) -> Result<Task, CompleteTaskError> {
+    ) -> Result<Reply<Task>, CompleteTaskError> {
         let mut tasks = self.tasks();
         match tasks.values_mut().find(|t| t.id == request.id) {
             Some(task) => {
-                task.done = true;
-                Ok(task.clone())
+                Arc::make_mut(task).done = true;
+                Ok(Arc::clone(task).into())
             }
             None => Err(NotFound { id: request.id }.into()),
         }

@@ -4,12 +4,12 @@
 //! responses, limits, health and metrics — is generated from `users.gati`.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use users_api::runtime::{Credential, DateTime, Uuid};
 use users_api::{
     Api, CreatePostError, CreatePostRequest, CreateUserError, CreateUserRequest, Ctx,
     DeleteUserError, DeleteUserRequest, GetUserError, GetUserRequest, ListPostsError,
-    ListPostsRequest, NotFound, Post, PostPage, Rejected, Role, Taken, UpdateUserError,
+    ListPostsRequest, NotFound, Post, PostPage, Rejected, Reply, Role, Taken, UpdateUserError,
     UpdateUserRequest, User,
 };
 
@@ -27,8 +27,9 @@ struct Store {
     users: BTreeMap<Uuid, User>,
     /// Every post, oldest first.
     posts: Vec<Post>,
-    /// The user each `Idempotency-Key` created.
-    idempotency: BTreeMap<String, User>,
+    /// The user each `Idempotency-Key` created, shared with every replay of
+    /// that request's answer.
+    idempotency: BTreeMap<String, Arc<User>>,
 }
 
 impl App {
@@ -48,14 +49,15 @@ impl App {
 }
 
 impl Api for App {
-    async fn create_user(&self, _ctx: &Ctx, request: CreateUserRequest) -> Result<User, CreateUserError> {
+    async fn create_user(&self, _ctx: &Ctx, request: CreateUserRequest) -> Result<Reply<User>, CreateUserError> {
         let mut store = self.store();
         if let Some(user) = request
             .idempotency_key
             .as_ref()
             .and_then(|key| store.idempotency.get(key))
         {
-            return Ok(user.clone());
+            // A replay answers with the stored user itself, not a copy.
+            return Ok(Arc::clone(user).into());
         }
         let new = request.body;
         for user in store.users.values() {
@@ -79,20 +81,21 @@ impl Api for App {
         };
         store.users.insert(user.id, user.clone());
         if let Some(key) = request.idempotency_key {
-            store.idempotency.insert(key, user.clone());
+            store.idempotency.insert(key, Arc::new(user.clone()));
         }
-        Ok(user)
+        Ok(user.into())
     }
 
-    async fn get_user(&self, _ctx: &Ctx, request: GetUserRequest) -> Result<User, GetUserError> {
+    async fn get_user(&self, _ctx: &Ctx, request: GetUserRequest) -> Result<Reply<User>, GetUserError> {
         self.store()
             .users
             .get(&request.id)
             .cloned()
+            .map(Reply::from)
             .ok_or_else(|| NotFound { id: request.id }.into())
     }
 
-    async fn update_user(&self, _ctx: &Ctx, request: UpdateUserRequest) -> Result<User, UpdateUserError> {
+    async fn update_user(&self, _ctx: &Ctx, request: UpdateUserRequest) -> Result<Reply<User>, UpdateUserError> {
         let mut store = self.store();
         let user = store
             .users
@@ -104,7 +107,7 @@ impl Api for App {
         if let Some(bio) = request.body.bio {
             user.bio = bio;
         }
-        Ok(user.clone())
+        Ok(user.clone().into())
     }
 
     async fn delete_user(&self, _ctx: &Ctx, request: DeleteUserRequest) -> Result<(), DeleteUserError> {
@@ -122,7 +125,7 @@ impl Api for App {
         Ok(())
     }
 
-    async fn list_posts(&self, _ctx: &Ctx, request: ListPostsRequest) -> Result<PostPage, ListPostsError> {
+    async fn list_posts(&self, _ctx: &Ctx, request: ListPostsRequest) -> Result<Reply<PostPage>, ListPostsError> {
         let store = self.store();
         if !store.users.contains_key(&request.id) {
             return Err(NotFound { id: request.id }.into());
@@ -143,10 +146,10 @@ impl Api for App {
             .skip(skip);
         let items: Vec<Post> = matching.by_ref().take(limit).cloned().collect();
         let next_cursor = matching.next().map(|_| (skip + items.len()).to_string());
-        Ok(PostPage { items, next_cursor })
+        Ok(PostPage { items, next_cursor }.into())
     }
 
-    async fn create_post(&self, _ctx: &Ctx, request: CreatePostRequest) -> Result<Post, CreatePostError> {
+    async fn create_post(&self, _ctx: &Ctx, request: CreatePostRequest) -> Result<Reply<Post>, CreatePostError> {
         let mut store = self.store();
         if !store.users.contains_key(&request.id) {
             return Err(NotFound { id: request.id }.into());
@@ -160,7 +163,7 @@ impl Api for App {
             published_at: DateTime::now(),
         };
         store.posts.push(post.clone());
-        Ok(post)
+        Ok(post.into())
     }
 
     async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> bool {

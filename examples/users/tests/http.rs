@@ -329,22 +329,22 @@ async fn hostile_requests_get_problems_not_crashes() {
 struct Panicking(App);
 
 impl Api for Panicking {
-    async fn create_user(&self, ctx: &Ctx, r: users_api::CreateUserRequest) -> Result<users_api::User, users_api::CreateUserError> {
+    async fn create_user(&self, ctx: &Ctx, r: users_api::CreateUserRequest) -> Result<users_api::Reply<users_api::User>, users_api::CreateUserError> {
         self.0.create_user(ctx, r).await
     }
-    async fn get_user(&self, _: &Ctx, _: users_api::GetUserRequest) -> Result<users_api::User, users_api::GetUserError> {
+    async fn get_user(&self, _: &Ctx, _: users_api::GetUserRequest) -> Result<users_api::Reply<users_api::User>, users_api::GetUserError> {
         panic!("a bug in a handler")
     }
-    async fn update_user(&self, ctx: &Ctx, r: users_api::UpdateUserRequest) -> Result<users_api::User, users_api::UpdateUserError> {
+    async fn update_user(&self, ctx: &Ctx, r: users_api::UpdateUserRequest) -> Result<users_api::Reply<users_api::User>, users_api::UpdateUserError> {
         self.0.update_user(ctx, r).await
     }
     async fn delete_user(&self, ctx: &Ctx, r: users_api::DeleteUserRequest) -> Result<(), users_api::DeleteUserError> {
         self.0.delete_user(ctx, r).await
     }
-    async fn list_posts(&self, ctx: &Ctx, r: users_api::ListPostsRequest) -> Result<users_api::PostPage, users_api::ListPostsError> {
+    async fn list_posts(&self, ctx: &Ctx, r: users_api::ListPostsRequest) -> Result<users_api::Reply<users_api::PostPage>, users_api::ListPostsError> {
         self.0.list_posts(ctx, r).await
     }
-    async fn create_post(&self, ctx: &Ctx, r: users_api::CreatePostRequest) -> Result<users_api::Post, users_api::CreatePostError> {
+    async fn create_post(&self, ctx: &Ctx, r: users_api::CreatePostRequest) -> Result<users_api::Reply<users_api::Post>, users_api::CreatePostError> {
         self.0.create_post(ctx, r).await
     }
     async fn authenticate(&self, ctx: &Ctx, credential: Credential<'_>) -> bool {

@@ -11,7 +11,7 @@ use kitchen_sink_api::{
     Api, Comment, CreateUserError, CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest,
     GetMeError, GetMeRequest, GetUserError, GetUserRequest, ListCommentsError, ListCommentsRequest,
     NotFound, PayError, PayRequest, Payment, PingError, PingRequest, PutTagsError, PutTagsRequest,
-    Role, Tree, User, routes,
+    Reply, Role, Tree, User, routes,
 };
 
 struct App;
@@ -34,14 +34,14 @@ fn user() -> User {
 }
 
 impl Api for App {
-    async fn get_user(&self, _: &Ctx, _: GetUserRequest) -> Result<User, GetUserError> {
+    async fn get_user(&self, _: &Ctx, _: GetUserRequest) -> Result<Reply<User>, GetUserError> {
         Err(NotFound {
             message: "no such user".into(),
         }
         .into())
     }
-    async fn get_me(&self, _: &Ctx, _: GetMeRequest) -> Result<User, GetMeError> {
-        Ok(user())
+    async fn get_me(&self, _: &Ctx, _: GetMeRequest) -> Result<Reply<User>, GetMeError> {
+        Ok(user().into())
     }
     async fn delete_user(&self, _: &Ctx, _: DeleteUserRequest) -> Result<(), DeleteUserError> {
         Ok(())
@@ -50,20 +50,20 @@ impl Api for App {
         &self,
         _: &Ctx,
         request: CreateUserRequest,
-    ) -> Result<User, CreateUserError> {
+    ) -> Result<Reply<User>, CreateUserError> {
         assert_eq!(request.role, Role::Member, "the parameter's default");
-        Ok(request.body)
+        Ok(request.body.into())
     }
     async fn list_comments(
         &self,
         _: &Ctx,
         request: ListCommentsRequest,
-    ) -> Result<std::vec::Vec<Comment>, ListCommentsError> {
+    ) -> Result<Reply<std::vec::Vec<Comment>>, ListCommentsError> {
         assert_eq!((request.post, request.page), (7, 2));
-        Ok(std::vec::Vec::new())
+        Ok(std::vec::Vec::new().into())
     }
-    async fn pay(&self, _: &Ctx, request: PayRequest) -> Result<Payment, PayError> {
-        Ok(request.body)
+    async fn pay(&self, _: &Ctx, request: PayRequest) -> Result<Reply<Payment>, PayError> {
+        Ok(request.body.into())
     }
     async fn put_tags(&self, _: &Ctx, _: PutTagsRequest) -> Result<(), PutTagsError> {
         Ok(())
