@@ -4,6 +4,8 @@
 //! This crate is the only one that does IO; everything it calls is a pure
 //! function from text to data.
 
+pub mod new_project;
+
 use gatic_check::{Compiled, Loader};
 use gatic_ir::{OutputFile, Spec};
 use gatic_syntax::{Diagnostic, FileId, SourceMap, Span, codes};

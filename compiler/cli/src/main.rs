@@ -18,6 +18,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a project in a new folder: a starter spec, the handler crate
+    /// that serves it, and a `.gitignore`.
+    New {
+        /// The folder to create (or an empty one); its name names the
+        /// service unless `--name` does.
+        dir: PathBuf,
+        /// The service's name: a letter, then letters, digits and `_`.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Check a spec and report every problem; exit 1 when there is an error.
     ///
     /// Also rebuilds every version frozen in `.gati/versions/` beside the
@@ -122,6 +132,26 @@ impl From<OutputFormat> for Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::New { dir, name } => match gatic::new_project::create(&dir, name.as_deref()) {
+            Ok((spec, written)) => {
+                for path in &written {
+                    eprintln!("gatic: created {}", path.display());
+                }
+                let spec_name = spec.file_name().map_or_else(
+                    || spec.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                eprintln!(
+                    "\nNext:\n  cd {}\n  gatic build {spec_name}\n  cargo run\n\n`gatic build` writes the server crate, OpenAPI, SDKs and deploy files to gen/;\n`cargo run` serves the API on :8080 (PORT sets another port).",
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Check {
             spec,
             against,

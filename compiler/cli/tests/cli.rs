@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 fn gatic(args: &[&str]) -> std::process::Output {
@@ -268,4 +269,81 @@ fn check_reports_converters_the_handler_crate_lacks() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+}
+
+#[test]
+fn new_creates_a_project_that_checks_cleanly_and_never_overwrites() {
+    let base = common::root().join("target/gatic-cli-new");
+    let _ = std::fs::remove_dir_all(&base);
+    let dir = base.join("my-notes");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let created = gatic(&["new", &dir_arg]);
+    let stderr = String::from_utf8_lossy(&created.stderr);
+    assert_eq!(created.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("gatic build my_notes.gati"), "{stderr}");
+    for file in ["my_notes.gati", "Cargo.toml", "src/main.rs", ".gitignore"] {
+        assert!(dir.join(file).is_file(), "{file} missing: {stderr}");
+    }
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(manifest.contains("name = \"my_notes\""), "{manifest}");
+    assert!(
+        manifest.contains("my-notes-api = { path = \"gen/server\" }"),
+        "{manifest}"
+    );
+
+    // The starter spec checks without a single warning.
+    let spec = dir.join("my_notes.gati").to_string_lossy().into_owned();
+    let checked = gatic(&["check", &spec]);
+    assert_eq!(checked.status.code(), Some(0));
+    assert!(
+        checked.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // A second `new` into the same folder writes nothing.
+    std::fs::write(dir.join("src/main.rs"), "// mine\n").expect("edit");
+    let again = gatic(&["new", &dir_arg]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists and is not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs"),
+        "// mine\n"
+    );
+
+    // Names that cannot name a service or a crate are refused before
+    // anything is written.
+    for (args, says) in [
+        (vec!["new", "9lives"], "cannot name a service"),
+        (vec!["new", "x", "--name", "a/b"], "cannot name a service"),
+        (vec!["new", "x", "--name", "type"], "reserved in Rust"),
+        (vec!["new", "x", "--name=_x"], "cannot name a service"),
+    ] {
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        args[1] = base.join(&args[1]).to_string_lossy().into_owned();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let refused = gatic(&refs);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!Path::new(&args[1]).exists(), "{args:?} wrote {}", args[1]);
+    }
+}
+
+#[test]
+fn new_project_files_snapshot() {
+    let files = gatic::new_project::files("notes").expect("render");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(common::snapshots("cli"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for file in &files {
+            let name = format!("new__{}", file.path.replace(['/', '.'], "_"));
+            insta::assert_snapshot!(name, &file.contents);
+        }
+    });
 }
