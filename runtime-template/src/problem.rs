@@ -167,9 +167,10 @@ pub fn declared_problem<T: Serialize>(
 /// serialized).
 ///
 /// The value is serialized into a per-thread buffer that stays warm between
-/// responses, then copied into a body of exactly its length: one allocation
-/// per response instead of a growing `Vec` plus the shared header `Bytes`
-/// adds to a `Vec` whose length is not its capacity.
+/// responses, then copied into a body of exactly its length. That is one
+/// allocation per response; a fresh `Vec` would be two or more (its own,
+/// each time it grows, and the shared header `Bytes` allocates for a `Vec`
+/// whose length is not its capacity).
 pub fn json_response<T: Serialize>(status: u16, value: &T) -> Response {
     /// A buffer larger than this after a response is given back, so that one
     /// large answer does not pin its size to the thread.

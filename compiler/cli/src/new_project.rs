@@ -83,8 +83,15 @@ const RESERVED: &[&str] = &[
 pub fn service_name(dir: &Path, name: Option<&str>) -> Result<String, String> {
     let given = match name {
         Some(name) => name.to_string(),
+        // `.` or `..` take the name of the folder they are.
         None => dir
             .file_name()
+            .map(std::ffi::OsStr::to_os_string)
+            .or_else(|| {
+                let absolute = std::path::absolute(dir).ok()?;
+                let resolved = absolute.canonicalize().unwrap_or(absolute);
+                resolved.file_name().map(std::ffi::OsStr::to_os_string)
+            })
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| {
                 format!(

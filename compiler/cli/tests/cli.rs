@@ -347,3 +347,27 @@ fn new_project_files_snapshot() {
         }
     });
 }
+
+#[test]
+fn new_in_the_current_folder_takes_its_name() {
+    let dir = common::root().join("target/gatic-cli-new-here/Order-Book");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_gatic"))
+        .args(["new", "."])
+        .current_dir(&dir)
+        .output()
+        .expect("run gatic");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("order_book.gati").is_file());
+    let spec = std::fs::read_to_string(dir.join("order_book.gati")).expect("spec");
+    assert!(
+        spec.contains("service order_book {\n  title \"Order Book\""),
+        "{spec}"
+    );
+}
