@@ -478,7 +478,7 @@ impl<'a> Ctx<'a> {
                 {
                     values.push(ir::EnumValue {
                         name: member.name.clone(),
-                        doc: None,
+                        doc: c.doc.clone(),
                         deprecated: false,
                     });
                 }
@@ -585,7 +585,7 @@ impl<'a> Ctx<'a> {
                 }
                 let field = ir::Field {
                     name: m.clone(),
-                    doc: None,
+                    doc: c.doc.clone(),
                     ty: old_ty,
                     optional: false,
                     default: value,

@@ -461,6 +461,10 @@ pub struct VersionEntry {
 /// One line of a version's change list.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Change {
+    /// The `///` comment above a removed field or enum value: its doc at the
+    /// versions that still have it. (A removed route's doc is its
+    /// declaration's.)
+    pub doc: Doc,
     /// What changed.
     pub target: ChangeTarget,
     /// How it changed.

@@ -1062,9 +1062,14 @@ impl Builder<'_> {
     }
 
     fn change(&mut self, pair: Pair<'_, Rule>) -> Option<Change> {
-        let span = self.span(&pair);
         let mut parts = pair.into_inner();
-        let target = parts.next()?.into_inner().next()?;
+        let docs = parts.next()?;
+        let doc_span = self.span(&docs);
+        let mut doc = self.docs(docs);
+        let target = parts.next()?;
+        // The change's span starts at the change itself, not at its doc.
+        let start = self.span(&target);
+        let target = target.into_inner().next()?;
         let target = match target.as_rule() {
             Rule::route_target => ChangeTarget::Route(self.ident(target.into_inner().nth(1)?)),
             Rule::type_target => ChangeTarget::Type(self.ident(target.into_inner().nth(1)?)),
@@ -1082,7 +1087,9 @@ impl Builder<'_> {
                 }
             }
         };
-        let kind = parts.next()?.into_inner().next()?;
+        let kind = parts.next()?;
+        let span = start.to(self.span(&kind));
+        let kind = kind.into_inner().next()?;
         let rule = kind.as_rule();
         let mut default = None;
         let mut other: Option<Ident> = None;
@@ -1102,7 +1109,7 @@ impl Builder<'_> {
                     };
                     let span = self.span(&p);
                     retired = self
-                        .route_decl(Doc::default(), name, p.into_inner(), span)
+                        .route_decl(doc.take(), name, p.into_inner(), span)
                         .map(Box::new);
                 }
                 Rule::default_clause => default = p.into_inner().next().map(|l| self.literal(l)),
@@ -1143,7 +1150,30 @@ impl Builder<'_> {
             },
             _ => return None,
         };
-        Some(Change { target, kind, span })
+        // Only what a version removed has a doc that the change line must
+        // keep: everything else is documented where the head declares it.
+        let keeps_doc = matches!(kind, ChangeKind::Removed { .. })
+            && matches!(&target, ChangeTarget::Member { .. });
+        if doc.is_some() && !keeps_doc {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    doc_span,
+                    "a doc comment above this change documents nothing",
+                )
+                .with_label("not allowed here")
+                .with_note(
+                    "doc comments go above a removed route (`route r removed GET /path …`), field (`T.f: string removed …`) or enum value: they document it at the versions that still have it; anything else is documented where the head declares it",
+                ),
+            );
+            doc = None;
+        }
+        Some(Change {
+            doc,
+            target,
+            kind,
+            span,
+        })
     }
 
     /// Re-parses an error production's text alone with `rule` to report

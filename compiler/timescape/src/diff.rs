@@ -285,7 +285,12 @@ impl Differ<'_> {
                         o.name,
                         gati::route_path(o.method, &o.path)
                     ),
-                    Some(format!("route {} removed {}", o.name, gati::route_decl(o))),
+                    Some(format!(
+                        "{}route {} removed {}",
+                        gati::doc_lines(o.doc.as_deref()),
+                        o.name,
+                        gati::route_decl(o)
+                    )),
                 );
             }
         }
@@ -790,7 +795,12 @@ impl Differ<'_> {
                         ),
                         format!("{}.{}", n.name, v.name),
                         format!("enum `{}` lost the value `{}`", n.name, v.name),
-                        Some(format!("{}.{} removed{map}", n.name, v.name)),
+                        Some(format!(
+                            "{}{}.{} removed{map}",
+                            gati::doc_lines(v.doc.as_deref()),
+                            n.name,
+                            v.name
+                        )),
                     );
                 }
             }
@@ -972,7 +982,8 @@ impl Differ<'_> {
             .map(|(_, attr)| *attr)
             .collect();
             let suggestion = Some(format!(
-                "{owner}.{}: {}{flags} removed{default}",
+                "{}{owner}.{}: {}{flags} removed{default}",
+                gati::doc_lines(of.doc.as_deref()),
                 of.name,
                 gati::ty(&of.ty)
             ));

@@ -153,6 +153,23 @@ pub fn placeholder(t: &Ty) -> String {
     }
 }
 
+/// `doc` as `///` lines, each ending in a newline, to go above a suggested
+/// change line (a removed route, field or enum value keeps its doc at the
+/// versions that still have it); nothing without a doc.
+pub fn doc_lines(doc: Option<&str>) -> String {
+    doc.map_or_else(String::new, |doc| {
+        doc.lines()
+            .map(|line| {
+                if line.is_empty() {
+                    "///\n".to_string()
+                } else {
+                    format!("/// {line}\n")
+                }
+            })
+            .collect()
+    })
+}
+
 /// A method and path: `GET /users/{id}`.
 pub fn route_path(method: Method, path: &[PathSegment]) -> String {
     let mut p: String = path

@@ -68,7 +68,7 @@ fn text(report: &Report) -> String {
             Verdict::Uncovered { reason } => {
                 out.push_str(&format!("    {reason}\n"));
                 if let Some(s) = &f.suggestion {
-                    out.push_str(&format!("    record it: {s}\n"));
+                    out.push_str(&format!("    record it: {}\n", change_line(s)));
                 } else {
                     out.push_str("    the history cannot record this change: keep the old shape, or add a new route beside the old one\n");
                 }
@@ -150,6 +150,12 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A suggestion's change line without the doc comment above it (which the
+/// suggested `versions` entry shows in full).
+fn change_line(suggestion: &str) -> &str {
+    suggestion.lines().last().unwrap_or(suggestion)
+}
+
 fn github(report: &Report, file: &str) -> String {
     let mut out = String::new();
     for c in &report.changes {
@@ -158,7 +164,7 @@ fn github(report: &Report, file: &str) -> String {
             Verdict::Uncovered { reason } => (
                 "error",
                 match &f.suggestion {
-                    Some(s) => format!(" ({reason}; record it: {s})"),
+                    Some(s) => format!(" ({reason}; record it: {})", change_line(s)),
                     None => format!(" ({reason})"),
                 },
             ),

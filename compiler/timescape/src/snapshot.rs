@@ -170,9 +170,11 @@ fn is_date(s: &str) -> bool {
 /// A `versions` entry holding `changes`, to paste at the end of the block.
 pub fn suggested_entry(changes: &[String]) -> String {
     let mut out = String::from("YYYY-MM-DD \"Describe the change\" {\n");
-    for c in changes {
+    // A suggestion may be several lines: a removed item's doc comment,
+    // then its change line.
+    for line in changes.iter().flat_map(|c| c.lines()) {
         out.push_str("  ");
-        out.push_str(c);
+        out.push_str(line);
         out.push('\n');
     }
     out.push('}');

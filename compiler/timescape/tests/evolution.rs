@@ -172,14 +172,17 @@ route export_products POST /export/{shelf: string @len(1..=8)} {
         .find(|c| c.finding.rule.id == "route-removed")
         .and_then(|c| c.finding.suggestion.clone())
         .expect("a suggested change line for the removed route");
+    // Pasted into a version entry, every line indented.
+    let pasted = suggestion.replace('\n', "\n    ");
     let covered = compile_text(&format!(
-        "{common}{first}  2025-06-01 \"No export\" {{\n    {suggestion}\n  }}\n}}\n"
+        "{common}{first}  2025-06-01 \"No export\" {{\n    {pasted}\n  }}\n}}\n"
     ));
-    let mut released = old.head.route("export_products").expect("released").clone();
-    released.doc = None;
+    // Its doc comment included: the suggestion carries it above the line.
+    assert!(suggestion.starts_with("/// Export products.\nroute export_products removed"));
+    let released = old.head.route("export_products").expect("released");
     assert_eq!(
         covered.versions[0].api.route("export_products"),
-        Some(&released),
+        Some(released),
         "{suggestion}"
     );
     assert!(!compare(&old, &covered).failed());
@@ -196,7 +199,9 @@ fn every_suggested_change_line_parses() {
                 continue;
             };
             // `…` stands for a value only the user knows; any literal parses there.
-            let line = line.replace('…', "0");
+            // Pasted with every line indented (a removed item's doc comment
+            // comes first).
+            let line = line.replace('…', "0").replace('\n', "\n    ");
             let text = format!(
                 "service s {{ title \"S\" }}\nversions {{\n  2099-01-01 \"Suggested\" {{\n    {line}\n  }}\n}}\n"
             );
