@@ -121,15 +121,9 @@ pub fn create(dir: &Path, name: Option<&str>) -> Result<(PathBuf, Vec<PathBuf>),
     let files = files(&name)?;
     // The starter spec must check cleanly under this name (a name the
     // language reserves would not), before anything is written.
-    let spec_text = &files[0].contents;
-    let root = &files[0].path;
-    let compiled = gatic_check::compile(
-        root,
-        &InMemory {
-            root,
-            text: spec_text,
-        },
-    );
+    let root = files[0].path.as_str();
+    let loader = gatic_check::MemoryLoader::new([(root, files[0].contents.as_str())]);
+    let compiled = gatic_check::compile(root, &loader);
     if let Some(problem) = compiled
         .diagnostics
         .iter()
@@ -164,20 +158,4 @@ pub fn create(dir: &Path, name: Option<&str>) -> Result<(PathBuf, Vec<PathBuf>),
         written.push(path);
     }
     Ok((dir.join(&files[0].path), written))
-}
-
-/// Serves the one starter spec, not yet written, to the checker.
-struct InMemory<'a> {
-    root: &'a str,
-    text: &'a str,
-}
-
-impl gatic_check::Loader for InMemory<'_> {
-    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        if path == self.root {
-            Ok(self.text.as_bytes().to_vec())
-        } else {
-            Err(format!("the starter spec uses no other file, not `{path}`"))
-        }
-    }
 }
