@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bench_peer_common::{HELLO, Message, NewPerson, PLAINTEXT, Person, Store, problem, validate};
+use bench_peer_common::{HELLO, Message, NewPerson, PLAINTEXT, Store, problem, validate};
 
 async fn plaintext() -> &'static str {
     PLAINTEXT
@@ -32,15 +32,13 @@ async fn create(State(store): State<Arc<Store>>, Json(person): Json<NewPerson>) 
     (StatusCode::CREATED, Json(store.create(person))).into_response()
 }
 
-async fn get_person(
-    State(store): State<Arc<Store>>,
-    Path(id): Path<i64>,
-) -> Result<Json<Person>, StatusCode> {
-    store
-        .get(id)
-        .cloned()
-        .map(Json)
-        .ok_or(StatusCode::NOT_FOUND)
+/// Serialized straight from the map: `into_response` writes the body at
+/// once, so the borrowed person need not be cloned into an owned `Json`.
+async fn get_person(State(store): State<Arc<Store>>, Path(id): Path<i64>) -> Response {
+    match store.get(id) {
+        Some(person) => Json(person).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 #[tokio::main]
