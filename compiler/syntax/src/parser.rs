@@ -1036,11 +1036,30 @@ impl Builder<'_> {
                     });
                 }
                 Rule::changes_block => {
-                    for c in p.into_inner() {
+                    let mut items = p.into_inner().peekable();
+                    while let Some(c) = items.next() {
                         match c.as_rule() {
                             Rule::change => {
                                 if let Some(change) = self.change(c) {
                                     changes.push(change);
+                                }
+                            }
+                            // A doc comment line that no change follows:
+                            // above a line that does not parse, that line's
+                            // own error says what is wrong.
+                            Rule::bad_change if c.as_str().trim_start().starts_with("///") => {
+                                let before_bad = items
+                                    .peek()
+                                    .is_some_and(|n| n.as_rule() == Rule::bad_change);
+                                if !before_bad {
+                                    self.diagnostics.push(
+                                        Diagnostic::error(
+                                            codes::SYNTAX,
+                                            self.span(&c),
+                                            "a doc comment here documents no change",
+                                        )
+                                        .with_label("nothing follows it in this version"),
+                                    );
                                 }
                             }
                             Rule::bad_change => self.explain_bad(&c, Rule::change_only),

@@ -151,3 +151,19 @@ fn a_doc_above_any_other_change_documents_nothing() {
         );
     }
 }
+
+#[test]
+fn a_doc_that_no_change_follows_is_one_clear_error() {
+    let version = |body: &str| format!("versions {{\n  2025-01-01 \"Second\" {{\n{body}  }}\n}}\n");
+    // Nothing after it: the doc comment itself is the error.
+    assert_eq!(
+        messages(&version("    /// Dangling,\n    /// on two lines.\n")),
+        ["a doc comment here documents no change"]
+    );
+    // A line that does not parse after it: only that line's error.
+    let broken = messages(&version(
+        "    /// Documents a typo.\n    Thing.name bogus\n",
+    ));
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(broken[0].contains("found `bogus`"), "{broken:?}");
+}
