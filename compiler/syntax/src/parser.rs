@@ -1036,30 +1036,11 @@ impl Builder<'_> {
                     });
                 }
                 Rule::changes_block => {
-                    let mut items = p.into_inner().peekable();
-                    while let Some(c) = items.next() {
+                    for c in p.into_inner() {
                         match c.as_rule() {
                             Rule::change => {
                                 if let Some(change) = self.change(c) {
                                     changes.push(change);
-                                }
-                            }
-                            // A doc comment line that no change follows:
-                            // above a line that does not parse, that line's
-                            // own error says what is wrong.
-                            Rule::bad_change if c.as_str().trim_start().starts_with("///") => {
-                                let before_bad = items
-                                    .peek()
-                                    .is_some_and(|n| n.as_rule() == Rule::bad_change);
-                                if !before_bad {
-                                    self.diagnostics.push(
-                                        Diagnostic::error(
-                                            codes::SYNTAX,
-                                            self.span(&c),
-                                            "a doc comment here documents no change",
-                                        )
-                                        .with_label("nothing follows it in this version"),
-                                    );
                                 }
                             }
                             Rule::bad_change => self.explain_bad(&c, Rule::change_only),
@@ -1200,6 +1181,28 @@ impl Builder<'_> {
     fn explain_bad(&mut self, pair: &Pair<'_, Rule>, rule: Rule) {
         let text = pair.as_str();
         let start = self.offset + pair.as_span().start();
+        // The doc comments a broken line carries along: brackets and `=` in
+        // them are prose, not the line's syntax.
+        let docs_end: usize = text
+            .split_inclusive('\n')
+            .take_while(|l| {
+                let l = l.trim();
+                l.is_empty() || l.starts_with("///")
+            })
+            .map(str::len)
+            .sum();
+        if text[docs_end..].trim().is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    Span::new(self.file, start, start + text.trim_end().len()),
+                    "this doc comment documents nothing",
+                )
+                .with_label("nothing follows it")
+                .with_note("a doc comment goes right above what it documents"),
+            );
+            return;
+        }
         let saved = self.offset;
         self.offset = start;
         let trimmed = text.trim_end();
@@ -1210,7 +1213,7 @@ impl Builder<'_> {
                 "expected a default value after `=`",
             )
             .with_label("nothing follows")
-        } else if let Some(open) = unclosed_bracket(text) {
+        } else if let Some(open) = unclosed_bracket(&text[docs_end..]).map(|at| docs_end + at) {
             Diagnostic::error(
                 codes::SYNTAX,
                 Span::new(self.file, start + open, start + open + 1),

@@ -152,18 +152,40 @@ fn a_doc_above_any_other_change_documents_nothing() {
     }
 }
 
+/// A doc comment that nothing follows, wherever it is, is one error of its
+/// own; above a line that does not parse, only that line's error is
+/// reported, and brackets in the doc's prose are not taken for syntax.
 #[test]
-fn a_doc_that_no_change_follows_is_one_clear_error() {
-    let version = |body: &str| format!("versions {{\n  2025-01-01 \"Second\" {{\n{body}  }}\n}}\n");
-    // Nothing after it: the doc comment itself is the error.
-    assert_eq!(
-        messages(&version("    /// Dangling,\n    /// on two lines.\n")),
-        ["a doc comment here documents no change"]
-    );
-    // A line that does not parse after it: only that line's error.
-    let broken = messages(&version(
-        "    /// Documents a typo.\n    Thing.name bogus\n",
-    ));
-    assert_eq!(broken.len(), 1, "{broken:?}");
-    assert!(broken[0].contains("found `bogus`"), "{broken:?}");
+fn a_doc_that_nothing_follows_is_one_clear_error() {
+    let dangling = [
+        "versions {\n  2025-01-01 \"Second\" {\n    /// Dangling,\n    /// on two lines.\n  }\n}\n",
+        "type T {\n  a: string\n  /// Dangling.\n}\n",
+        "route r GET /r {\n  returns 204\n  /// Dangling.\n}\n",
+    ];
+    for text in dangling {
+        assert_eq!(
+            messages(text),
+            ["this doc comment documents nothing"],
+            "{text}"
+        );
+    }
+    let broken = [
+        (
+            "versions {\n  2025-01-01 \"Second\" {\n    /// Documents a typo.\n    Thing.name bogus\n  }\n}\n",
+            "found `bogus`",
+        ),
+        (
+            "type T {\n  /// Its name (see below.\n  a string\n}\n",
+            "found `string`",
+        ),
+        (
+            "route r GET /r {\n  /// The answer [sic.\n  returns 204 204\n}\n",
+            "found",
+        ),
+    ];
+    for (text, says) in broken {
+        let found = messages(text);
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        assert!(found[0].contains(says), "{text}: {found:?}");
+    }
 }
