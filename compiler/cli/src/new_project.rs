@@ -78,18 +78,12 @@ pub fn service_name(dir: &Path, name: Option<&str>) -> Result<String, String> {
 
 /// The project's files for the service `name`, paths relative to its folder.
 pub fn files(name: &str) -> Result<Vec<OutputFile>, String> {
-    let title = name
-        .split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
+    let title = gatic_ir::ident::words(name)
+        .iter()
+        .map(|w| gatic_ir::ident::pascal(w))
         .collect::<Vec<_>>()
         .join(" ");
-    let krate = format!("{}-api", gatic_ir::ident::kebab(name));
+    let krate = gatic_rust::default_crate_name(name);
     let mut env = Environment::new();
     env.set_keep_trailing_newline(true);
     let ctx = context! {
