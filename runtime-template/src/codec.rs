@@ -7,7 +7,7 @@ use bytes::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHENTICATE};
 use serde::de::DeserializeOwned;
 
-use super::problem::{Location, Problem, Violation};
+use super::problem::{Location, Problem, Violation, Violations};
 use super::validate::{push_index, push_key};
 
 /// The most path parameters a route can have.
@@ -417,7 +417,7 @@ pub fn param<T: FromParam>(
     location: Location,
     name: &str,
     required: bool,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) -> Option<T> {
     let (rule, message) = match text.map(T::from_param) {
         Some(Ok(value)) => return Some(value),
@@ -466,17 +466,84 @@ pub fn bearer(request: &Request) -> Result<Credential<'_>, Problem> {
     }
 }
 
-/// The API key from header `name`, or a 401 problem.
+/// The API key from header `name`, or a 401 problem with
+/// `WWW-Authenticate: ApiKey header="<name>"`.
 pub fn api_key<'a>(request: &'a Request, name: &str) -> Result<Credential<'a>, Problem> {
     match header(request, name)
         .map(str::trim)
         .filter(|key| !key.is_empty())
     {
         Some(key) => Ok(Credential::ApiKey(key)),
-        None => Err(Problem::new(
-            401,
-            format!("an API key is required in the {name} header"),
-        )),
+        None => {
+            let problem = Problem::new(401, format!("an API key is required in the {name} header"));
+            Err(match HeaderValue::from_str(&format!("ApiKey header=\"{name}\"")) {
+                Ok(challenge) => problem.with_header(WWW_AUTHENTICATE, challenge),
+                Err(_) => problem.with_header(WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey")),
+            })
+        }
+    }
+}
+
+/// Who an authenticated request comes from, as far as the runtime needs to
+/// know: a credential to count per-client limits against, or nobody (a
+/// route that does not authenticate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller<'a> {
+    credential: Option<Credential<'a>>,
+}
+
+impl<'a> Caller<'a> {
+    /// A route that does not authenticate: limits count per IP address.
+    pub const ANONYMOUS: Caller<'static> = Caller { credential: None };
+
+    /// The holder of an accepted credential: limits count per credential.
+    pub fn of(credential: Credential<'a>) -> Caller<'a> {
+        Caller {
+            credential: Some(credential),
+        }
+    }
+
+    /// The accepted credential, if any.
+    pub fn credential(&self) -> Option<Credential<'a>> {
+        self.credential
+    }
+}
+
+/// Why authentication failed; each becomes a 401 with `WWW-Authenticate`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Denied {
+    /// No credential was presented (the problem from [`bearer`] or [`api_key`]).
+    Missing(Problem),
+    /// A credential was presented and not accepted: this counts against the
+    /// client's budget of rejected credentials.
+    Rejected(Problem),
+}
+
+impl Denied {
+    /// A rejected credential: 401 with the challenge of its scheme
+    /// (`Bearer error="invalid_token"`, RFC 6750, or `ApiKey`).
+    pub fn rejected(credential: Credential<'_>) -> Denied {
+        let challenge = match credential {
+            Credential::Bearer(_) => HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            Credential::ApiKey(_) => HeaderValue::from_static("ApiKey"),
+        };
+        Denied::Rejected(
+            Problem::new(401, "the credential was not accepted")
+                .with_header(WWW_AUTHENTICATE, challenge),
+        )
+    }
+
+    /// The 401 problem.
+    pub fn into_problem(self) -> Problem {
+        match self {
+            Denied::Missing(problem) | Denied::Rejected(problem) => problem,
+        }
+    }
+}
+
+impl From<Problem> for Denied {
+    fn from(problem: Problem) -> Denied {
+        Denied::Missing(problem)
     }
 }
 
@@ -622,7 +689,7 @@ mod tests {
 
     #[test]
     fn params() {
-        let mut out = Vec::new();
+        let mut out = Violations::new();
         assert_eq!(
             param::<i32>(Some("42"), Location::Query, "n", true, &mut out),
             Some(42)
@@ -641,6 +708,7 @@ mod tests {
             None
         );
         let got: Vec<_> = out
+            .kept()
             .iter()
             .map(|v| (v.location, v.pointer.as_str(), v.rule))
             .collect();

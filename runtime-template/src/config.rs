@@ -1,34 +1,157 @@
 //! Service configuration, read from the environment (12-factor style).
+//!
+//! Every setting has one environment variable. The limits a spec can also
+//! declare (`limits { … }`) are `Option`s here: `None` means "not set by the
+//! operator", so the spec's value applies, else the built-in default. The
+//! precedence is environment > spec > built-in default, setting by setting.
 
 use std::fmt;
 
 /// How the server runs: where it listens and the limits it enforces.
 ///
-/// Every field has an environment variable; see [`Config::from_env`].
+/// Every field has an environment variable; see [`Config::from_env`] and
+/// the table in the runtime's README.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// The address to listen on (`GATI_HOST`, default `0.0.0.0`).
     pub host: String,
     /// The TCP port (`PORT`, default 8080).
     pub port: u16,
-    /// The largest request body accepted, in bytes (`GATI_MAX_BODY`, default 1 MiB).
-    pub max_body: u64,
-    /// How long a handler may run, in milliseconds (`GATI_TIMEOUT_MS`, default 30000).
-    pub timeout_ms: u64,
-    /// Service-wide limit of requests in a handler at once (`GATI_CONCURRENCY`, default 1024).
-    pub concurrency: u32,
-    /// Service-wide limit of requests waiting for a slot (`GATI_QUEUE`, default 1024).
-    pub queue: u32,
+    /// The admin listener's port (`GATI_ADMIN_PORT`, default none): when set,
+    /// `/healthz`, `/readyz` and `/metrics` are served there and not on the
+    /// API port.
+    pub admin_port: Option<u16>,
+    /// The admin listener's address (`GATI_ADMIN_HOST`, default `host`).
+    pub admin_host: Option<String>,
+    /// Keep `/healthz` and `/readyz` on the API port too when there is an
+    /// admin listener (`GATI_API_HEALTH`, default false).
+    pub api_health: bool,
+    /// The largest request body accepted, in bytes (`GATI_MAX_BODY`; else
+    /// the spec's `body`, else 1 MiB). Applies to every route.
+    pub max_body: Option<u64>,
+    /// How long a request may take from its arrival to its response, in
+    /// milliseconds (`GATI_TIMEOUT_MS`; else the spec's `timeout`, else 30000).
+    pub timeout_ms: Option<u64>,
+    /// Service-wide limit of requests in a handler at once
+    /// (`GATI_CONCURRENCY`; else the service's `concurrency`, else 1024).
+    pub concurrency: Option<u32>,
+    /// Service-wide limit of requests waiting for a slot (`GATI_QUEUE`; else
+    /// the service's `queue`, else 1024).
+    pub queue: Option<u32>,
+    /// The service-wide per-client rate limit (`GATI_RATE`, such as
+    /// `100/s burst 200`, or `off`; else the service's `rate`, else none).
+    pub rate: Option<RateLimit>,
     /// How long a request may wait for a slot, in milliseconds (`GATI_QUEUE_TIMEOUT_MS`, default 1000).
     pub queue_timeout_ms: u64,
     /// How long shutdown waits for in-flight requests, in milliseconds (`GATI_DRAIN_TIMEOUT_MS`, default 10000).
     pub drain_timeout_ms: u64,
-    /// How long a client may take to send a request head, in milliseconds (`GATI_HEADER_TIMEOUT_MS`, default 10000).
+    /// How long a connection may go without sending a complete request head
+    /// while no request of it is being served, in milliseconds
+    /// (`GATI_HEADER_TIMEOUT_MS`, default 10000): slow heads and idle
+    /// keep-alive connections, HTTP/1 and HTTP/2 alike.
     pub header_timeout_ms: u64,
+    /// The slowest a request body may arrive once its grace period is over,
+    /// in bytes per second (`GATI_BODY_MIN_RATE`, default 240; 0 = no minimum).
+    pub body_min_rate: u64,
+    /// How long a body may take before the minimum rate applies, in
+    /// milliseconds (`GATI_BODY_GRACE_MS`, default 5000).
+    pub body_grace_ms: u64,
+    /// Requests one client may have admitted or waiting at once
+    /// (`GATI_CLIENT_CONCURRENCY`, default a quarter of the service-wide
+    /// concurrency; 0 = no cap). A client is its credential on routes that
+    /// authenticate, else its IP address (IPv6: its /64).
+    pub client_concurrency: Option<u32>,
+    /// Open connections one IP address (IPv6: one /64) may hold
+    /// (`GATI_CLIENT_CONNECTIONS`, default 256; 0 = no cap).
+    pub client_connections: u32,
+    /// Open API connections in all (`GATI_MAX_CONNECTIONS`; default the
+    /// process's file descriptor limit less 64, which stay free for the
+    /// admin listener, logs and the handlers' own files and sockets).
+    pub max_connections: Option<u32>,
+    /// Rejected credentials one IP address may present
+    /// (`GATI_AUTH_FAILURE_RATE`, default `10/s burst 50`; `off` = no limit).
+    /// Past it, its requests to routes that authenticate get 429 without
+    /// their credential being tried.
+    pub auth_failure_rate: RateLimit,
+    /// The most violations a 400 or 422 lists (`GATI_MAX_VIOLATIONS`,
+    /// default 50); the problem then says `truncated` and gives the `total`.
+    pub max_violations: u32,
+    /// Concurrent streams one HTTP/2 connection may open
+    /// (`GATI_H2_MAX_STREAMS`, default 100).
+    pub h2_max_streams: u32,
+    /// How often an HTTP/2 connection is pinged, and how long the answer may
+    /// take before the connection is closed, in milliseconds
+    /// (`GATI_H2_KEEPALIVE_MS`, default 20000; 0 = no pings).
+    pub h2_keepalive_ms: u64,
+    /// Whether a handler panic's message goes into its log line
+    /// (`GATI_LOG_PANIC_MESSAGE`, default true). The response never has it.
+    pub log_panic_message: bool,
     /// The API version of requests that name none (`GATI_DEFAULT_VERSION`, a
     /// `YYYY-MM-DD` date rounded down to a released version; default: the
     /// head). Ignored by services without versions.
     pub default_version: Option<String>,
+}
+
+/// A token bucket: `requests` per `per_ms` milliseconds on average, and at
+/// most `burst` at once. `requests == 0` means no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests per period.
+    pub requests: u32,
+    /// The period, in milliseconds.
+    pub per_ms: u64,
+    /// The most requests at once, after a quiet spell.
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// No limit.
+    pub const OFF: RateLimit = RateLimit {
+        requests: 0,
+        per_ms: 1000,
+        burst: 0,
+    };
+
+    /// Whether this limits anything.
+    pub fn is_off(&self) -> bool {
+        self.requests == 0
+    }
+
+    /// Parses `100/s`, `10/min burst 20`, `5000/h` or `off`.
+    pub fn parse(text: &str) -> Option<RateLimit> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Some(RateLimit::OFF);
+        }
+        let mut words = text.split_whitespace();
+        let (count, unit) = words.next()?.split_once('/')?;
+        let requests: u32 = count.parse().ok().filter(|n| *n > 0)?;
+        let per_ms = match unit {
+            "s" => 1000,
+            "min" => 60_000,
+            "h" => 3_600_000,
+            _ => return None,
+        };
+        let burst = match (words.next(), words.next()) {
+            (None, None) => requests,
+            (Some("burst"), Some(n)) => n.parse().ok().filter(|n| *n > 0)?,
+            _ => return None,
+        };
+        if words.next().is_some() {
+            return None;
+        }
+        Some(RateLimit {
+            requests,
+            per_ms,
+            burst,
+        })
+    }
+
+    /// The time between two requests at the sustained rate, in nanoseconds.
+    pub(super) fn interval_nanos(&self) -> u64 {
+        let per = u128::from(self.per_ms) * 1_000_000;
+        u64::try_from(per / u128::from(self.requests.max(1))).unwrap_or(u64::MAX)
+    }
 }
 
 impl Default for Config {
@@ -36,16 +159,46 @@ impl Default for Config {
         Config {
             host: "0.0.0.0".to_owned(),
             port: 8080,
-            max_body: 1024 * 1024,
-            timeout_ms: 30_000,
-            concurrency: 1024,
-            queue: 1024,
+            admin_port: None,
+            admin_host: None,
+            api_health: false,
+            max_body: None,
+            timeout_ms: None,
+            concurrency: None,
+            queue: None,
+            rate: None,
             queue_timeout_ms: 1000,
             drain_timeout_ms: 10_000,
             header_timeout_ms: 10_000,
+            body_min_rate: 240,
+            body_grace_ms: 5000,
+            client_concurrency: None,
+            client_connections: 256,
+            max_connections: None,
+            auth_failure_rate: RateLimit {
+                requests: 10,
+                per_ms: 1000,
+                burst: 50,
+            },
+            max_violations: 50,
+            h2_max_streams: 100,
+            h2_keepalive_ms: 20_000,
+            log_panic_message: true,
             default_version: None,
         }
     }
+}
+
+/// The built-in defaults of the settings a spec can declare.
+pub(super) mod defaults {
+    /// The largest body: 1 MiB.
+    pub const MAX_BODY: u64 = 1024 * 1024;
+    /// The request timeout: 30 s.
+    pub const TIMEOUT_MS: u64 = 30_000;
+    /// The service-wide concurrency.
+    pub const CONCURRENCY: u32 = 1024;
+    /// The service-wide wait queue.
+    pub const QUEUE: u32 = 1024;
 }
 
 /// A configuration variable with a value that could not be used.
@@ -69,7 +222,8 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Reads `PORT` and the `GATI_*` variables; unset or empty variables keep
-    /// their defaults.
+    /// their defaults. A `GATI_*` variable this runtime does not know is an
+    /// error (a misspelt setting must not silently not apply).
     pub fn from_env() -> Result<Config, ConfigError> {
         let mut non_unicode = None;
         let config = Config::from_vars(|name| match std::env::var(name) {
@@ -92,6 +246,16 @@ impl Config {
                 reason: "the value is not valid UTF-8".to_owned(),
             });
         }
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with("GATI_") && !VARIABLES.contains(&name) {
+                return Err(ConfigError {
+                    variable: "GATI_*",
+                    value: format!("{name}={}", value.to_string_lossy()),
+                    reason: unknown_variable(name),
+                });
+            }
+        }
         config
     }
 
@@ -113,17 +277,29 @@ impl Config {
         if let Some(var) = get("PORT") {
             config.port = parse_int(var, 1)?;
         }
+        if let Some(var) = get("GATI_ADMIN_PORT") {
+            config.admin_port = Some(parse_int(var, 1)?);
+        }
+        if let Some((_, v)) = get("GATI_ADMIN_HOST") {
+            config.admin_host = Some(v);
+        }
+        if let Some(var) = get("GATI_API_HEALTH") {
+            config.api_health = parse_bool(var)?;
+        }
         if let Some(var) = get("GATI_MAX_BODY") {
-            config.max_body = parse_size(var)?;
+            config.max_body = Some(parse_size(var)?);
         }
         if let Some(var) = get("GATI_TIMEOUT_MS") {
-            config.timeout_ms = parse_int(var, 1)?;
+            config.timeout_ms = Some(parse_int(var, 1)?);
         }
         if let Some(var) = get("GATI_CONCURRENCY") {
-            config.concurrency = parse_int(var, 1)?;
+            config.concurrency = Some(parse_int(var, 1)?);
         }
         if let Some(var) = get("GATI_QUEUE") {
-            config.queue = parse_int(var, 0)?;
+            config.queue = Some(parse_int(var, 0)?);
+        }
+        if let Some(var) = get("GATI_RATE") {
+            config.rate = Some(parse_rate(var)?);
         }
         if let Some(var) = get("GATI_QUEUE_TIMEOUT_MS") {
             config.queue_timeout_ms = parse_int(var, 0)?;
@@ -134,6 +310,36 @@ impl Config {
         if let Some(var) = get("GATI_HEADER_TIMEOUT_MS") {
             config.header_timeout_ms = parse_int(var, 1)?;
         }
+        if let Some(var) = get("GATI_BODY_MIN_RATE") {
+            config.body_min_rate = parse_int(var, 0)?;
+        }
+        if let Some(var) = get("GATI_BODY_GRACE_MS") {
+            config.body_grace_ms = parse_int(var, 0)?;
+        }
+        if let Some(var) = get("GATI_CLIENT_CONCURRENCY") {
+            config.client_concurrency = Some(parse_int(var, 0)?);
+        }
+        if let Some(var) = get("GATI_CLIENT_CONNECTIONS") {
+            config.client_connections = parse_int(var, 0)?;
+        }
+        if let Some(var) = get("GATI_MAX_CONNECTIONS") {
+            config.max_connections = Some(parse_int(var, 1)?);
+        }
+        if let Some(var) = get("GATI_AUTH_FAILURE_RATE") {
+            config.auth_failure_rate = parse_rate(var)?;
+        }
+        if let Some(var) = get("GATI_MAX_VIOLATIONS") {
+            config.max_violations = parse_int(var, 1)?;
+        }
+        if let Some(var) = get("GATI_H2_MAX_STREAMS") {
+            config.h2_max_streams = parse_int(var, 1)?;
+        }
+        if let Some(var) = get("GATI_H2_KEEPALIVE_MS") {
+            config.h2_keepalive_ms = parse_int(var, 0)?;
+        }
+        if let Some(var) = get("GATI_LOG_PANIC_MESSAGE") {
+            config.log_panic_message = parse_bool(var)?;
+        }
         // Checked against the service's versions when serving starts.
         if let Some((_, v)) = get("GATI_DEFAULT_VERSION") {
             config.default_version = Some(v);
@@ -143,18 +349,63 @@ impl Config {
 }
 
 /// Every variable [`Config::from_env`] reads.
-const VARIABLES: [&str; 10] = [
+pub(super) const VARIABLES: [&str; 24] = [
     "PORT",
     "GATI_HOST",
+    "GATI_ADMIN_PORT",
+    "GATI_ADMIN_HOST",
+    "GATI_API_HEALTH",
     "GATI_MAX_BODY",
     "GATI_TIMEOUT_MS",
     "GATI_CONCURRENCY",
     "GATI_QUEUE",
+    "GATI_RATE",
     "GATI_QUEUE_TIMEOUT_MS",
     "GATI_DRAIN_TIMEOUT_MS",
     "GATI_HEADER_TIMEOUT_MS",
+    "GATI_BODY_MIN_RATE",
+    "GATI_BODY_GRACE_MS",
+    "GATI_CLIENT_CONCURRENCY",
+    "GATI_CLIENT_CONNECTIONS",
+    "GATI_MAX_CONNECTIONS",
+    "GATI_AUTH_FAILURE_RATE",
+    "GATI_MAX_VIOLATIONS",
+    "GATI_H2_MAX_STREAMS",
+    "GATI_H2_KEEPALIVE_MS",
+    "GATI_LOG_PANIC_MESSAGE",
     "GATI_DEFAULT_VERSION",
 ];
+
+/// Why a `GATI_*` name is not a setting, with the closest one.
+fn unknown_variable(name: &str) -> String {
+    let closest = VARIABLES
+        .iter()
+        .map(|v| (edit_distance(name, v), *v))
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    match closest {
+        Some((_, v)) => format!("not a setting of this server; did you mean {v}?"),
+        None => "not a setting of this server".to_owned(),
+    }
+}
+
+/// The Levenshtein distance between two short ASCII names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
 
 fn error(variable: &'static str, value: String, reason: impl Into<String>) -> ConfigError {
     ConfigError {
@@ -162,6 +413,26 @@ fn error(variable: &'static str, value: String, reason: impl Into<String>) -> Co
         value,
         reason: reason.into(),
     }
+}
+
+/// Parses `true`/`false` (also `1`/`0`, `on`/`off`, `yes`/`no`).
+fn parse_bool((variable, value): (&'static str, String)) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" | "yes" => Ok(true),
+        "false" | "0" | "off" | "no" => Ok(false),
+        _ => Err(error(variable, value, "expected true or false")),
+    }
+}
+
+/// Parses a rate such as `100/s burst 200`, or `off`.
+fn parse_rate((variable, value): (&'static str, String)) -> Result<RateLimit, ConfigError> {
+    RateLimit::parse(&value).ok_or_else(|| {
+        error(
+            variable,
+            value,
+            "expected a rate such as 100/s, 10/min burst 20, 5000/h, or off",
+        )
+    })
 }
 
 /// Parses a whole number that is at least `min`.
@@ -238,15 +509,14 @@ mod tests {
             Ok(Config::default())
         );
         let c = Config::default();
-        assert_eq!((c.port, c.max_body, c.timeout_ms), (8080, 1 << 20, 30_000));
-        assert_eq!(
-            (c.concurrency, c.queue, c.queue_timeout_ms),
-            (1024, 1024, 1000)
-        );
+        assert_eq!((c.port, c.max_body, c.timeout_ms), (8080, None, None));
+        assert_eq!((c.concurrency, c.queue, c.queue_timeout_ms), (None, None, 1000));
         assert_eq!(
             (c.drain_timeout_ms, c.header_timeout_ms, c.host.as_str()),
             (10_000, 10_000, "0.0.0.0")
         );
+        assert_eq!((c.body_min_rate, c.body_grace_ms), (240, 5000));
+        assert_eq!((c.max_violations, c.h2_max_streams), (50, 100));
     }
 
     #[test]
@@ -273,10 +543,44 @@ mod tests {
         for (text, want) in cases {
             let got = from(&[("GATI_MAX_BODY", text)]).map(|c| c.max_body);
             match want {
-                Some(n) => assert_eq!(got, Ok(*n), "{text}"),
+                Some(n) => assert_eq!(got, Ok(Some(*n)), "{text}"),
                 None => assert_eq!(got.map_err(|e| e.variable), Err("GATI_MAX_BODY"), "{text}"),
             }
         }
+    }
+
+    #[test]
+    fn rates() {
+        type Want = Option<(u32, u64, u32)>;
+        let cases: &[(&str, Want)] = &[
+            ("100/s", Some((100, 1000, 100))),
+            ("10/min burst 20", Some((10, 60_000, 20))),
+            ("5000/h", Some((5000, 3_600_000, 5000))),
+            ("off", Some((0, 1000, 0))),
+            ("0/s", None),
+            ("10/week", None),
+            ("10", None),
+            ("10/s burst", None),
+            ("10/s burst 0", None),
+            ("10/s burst 5 more", None),
+        ];
+        for (text, want) in cases {
+            let got = from(&[("GATI_RATE", text)]).map(|c| c.rate);
+            match want {
+                Some((requests, per_ms, burst)) => assert_eq!(
+                    got,
+                    Ok(Some(RateLimit {
+                        requests: *requests,
+                        per_ms: *per_ms,
+                        burst: *burst
+                    })),
+                    "{text}"
+                ),
+                None => assert_eq!(got.map_err(|e| e.variable), Err("GATI_RATE"), "{text}"),
+            }
+        }
+        let ten = RateLimit::parse("10/s").map(|r| r.interval_nanos());
+        assert_eq!(ten, Some(100_000_000));
     }
 
     #[test]
@@ -284,23 +588,37 @@ mod tests {
         let ok = from(&[
             ("PORT", "9000"),
             ("GATI_HOST", "127.0.0.1"),
+            ("GATI_ADMIN_PORT", "9090"),
+            ("GATI_API_HEALTH", "true"),
             ("GATI_TIMEOUT_MS", "50"),
             ("GATI_CONCURRENCY", "2"),
             ("GATI_QUEUE", "0"),
             ("GATI_QUEUE_TIMEOUT_MS", "0"),
             ("GATI_DRAIN_TIMEOUT_MS", "5"),
             ("GATI_HEADER_TIMEOUT_MS", "7"),
+            ("GATI_BODY_MIN_RATE", "0"),
+            ("GATI_CLIENT_CONCURRENCY", "0"),
+            ("GATI_CLIENT_CONNECTIONS", "3"),
+            ("GATI_MAX_VIOLATIONS", "4"),
+            ("GATI_LOG_PANIC_MESSAGE", "off"),
             ("GATI_DEFAULT_VERSION", " 2024-01-01 "),
         ]);
         let want = Config {
             host: "127.0.0.1".to_owned(),
             port: 9000,
-            timeout_ms: 50,
-            concurrency: 2,
-            queue: 0,
+            admin_port: Some(9090),
+            api_health: true,
+            timeout_ms: Some(50),
+            concurrency: Some(2),
+            queue: Some(0),
             queue_timeout_ms: 0,
             drain_timeout_ms: 5,
             header_timeout_ms: 7,
+            body_min_rate: 0,
+            client_concurrency: Some(0),
+            client_connections: 3,
+            max_violations: 4,
+            log_panic_message: false,
             default_version: Some("2024-01-01".to_owned()),
             ..Config::default()
         };
@@ -309,6 +627,8 @@ mod tests {
             ("PORT", "65536"),
             ("PORT", "0"),
             ("PORT", "http"),
+            ("GATI_ADMIN_PORT", "0"),
+            ("GATI_API_HEALTH", "maybe"),
             ("GATI_TIMEOUT_MS", "0"),
             ("GATI_TIMEOUT_MS", "1.5"),
             ("GATI_CONCURRENCY", "0"),
@@ -317,6 +637,9 @@ mod tests {
             ("GATI_QUEUE_TIMEOUT_MS", "soon"),
             ("GATI_DRAIN_TIMEOUT_MS", "1e3"),
             ("GATI_HEADER_TIMEOUT_MS", "0"),
+            ("GATI_MAX_VIOLATIONS", "0"),
+            ("GATI_MAX_CONNECTIONS", "0"),
+            ("GATI_AUTH_FAILURE_RATE", "lots"),
         ];
         for (name, value) in bad {
             let err = from(&[(name, value)]).err();
@@ -328,5 +651,14 @@ mod tests {
             let shown = err.map(|e| e.to_string()).unwrap_or_default();
             assert!(shown.starts_with(name), "{shown}");
         }
+    }
+
+    #[test]
+    fn unknown_variables_are_named() {
+        assert_eq!(
+            unknown_variable("GATI_MAX_BODDY"),
+            "not a setting of this server; did you mean GATI_MAX_BODY?"
+        );
+        assert_eq!(unknown_variable("GATI_XYZZY_PLUGH_FOO"), "not a setting of this server");
     }
 }

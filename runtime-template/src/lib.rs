@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 mod admission;
+mod clients;
 mod codec;
 mod config;
 mod metrics;
@@ -26,14 +27,15 @@ mod version;
 // subset, and a private `mod runtime` would otherwise warn about the rest.
 #[allow(unused_imports)]
 pub use codec::{
-    Credential, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key, bearer, cookie,
+    Caller, Credential, Denied, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key, bearer, cookie,
     decode_json, decode_json_object, header, param, path_param, percent_decode,
 };
 #[allow(unused_imports)]
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, RateLimit};
 #[allow(unused_imports)]
 pub use problem::{
-    Location, PROBLEM_JSON, Problem, Violation, declared_problem, empty_response, json_response,
+    Location, PROBLEM_JSON, Problem, Violation, Violations, declared_problem, empty_response,
+    json_response,
 };
 #[allow(unused_imports)]
 pub use reply::Reply;

@@ -34,6 +34,10 @@ pub(super) struct RouteMetrics {
     sum_nanos: AtomicU64,
     /// Requests turned away by admission control.
     shed: AtomicU64,
+    /// Requests answered 429: per-client limits.
+    limited: AtomicU64,
+    /// Credentials rejected.
+    auth_failures: AtomicU64,
     /// Requests by API version, indexed like `Service::versions`.
     versions: Box<[AtomicU64]>,
 }
@@ -72,6 +76,16 @@ impl RouteMetrics {
     pub(super) fn shed(&self) {
         self.shed.fetch_add(1, Relaxed);
     }
+
+    /// Records a request turned away by a per-client limit (429).
+    pub(super) fn limited(&self) {
+        self.limited.fetch_add(1, Relaxed);
+    }
+
+    /// Records a rejected credential.
+    pub(super) fn auth_failed(&self) {
+        self.auth_failures.fetch_add(1, Relaxed);
+    }
 }
 
 /// Gauges of one admission gate.
@@ -93,6 +107,10 @@ pub(super) struct Snapshot<'a> {
     pub(super) service: GateGauges,
     /// Whether the server is draining.
     pub(super) draining: bool,
+    /// Connections refused because their address had too many open.
+    pub(super) refused: u64,
+    /// Entries in the per-client table.
+    pub(super) clients: u64,
     /// The API versions' dates, oldest first; empty for unversioned services.
     pub(super) versions: Vec<&'a str>,
 }
@@ -207,6 +225,30 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
     for (route, m, _) in &snapshot.routes {
         series(w, "gati_shed_total", route, "", &m.shed.load(Relaxed));
     }
+    head(
+        w,
+        "gati_limited_total",
+        "counter",
+        "Requests answered 429 by a per-client limit (requests in flight, rate, rejected credentials), by route.",
+    );
+    for (route, m, _) in &snapshot.routes {
+        series(w, "gati_limited_total", route, "", &m.limited.load(Relaxed));
+    }
+    head(
+        w,
+        "gati_auth_failures_total",
+        "counter",
+        "Credentials presented and not accepted, by route.",
+    );
+    for (route, m, _) in &snapshot.routes {
+        series(
+            w,
+            "gati_auth_failures_total",
+            route,
+            "",
+            &m.auth_failures.load(Relaxed),
+        );
+    }
 
     let gated = || {
         snapshot
@@ -234,7 +276,7 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
     }
 
     let s = snapshot.service;
-    let singles: [(&str, &str, &str, u64); 4] = [
+    let singles: [(&str, &str, &str, u64); 6] = [
         (
             "gati_in_flight",
             "gauge",
@@ -258,6 +300,18 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
             "gauge",
             "1 while shutting down.",
             u64::from(snapshot.draining),
+        ),
+        (
+            "gati_connections_refused_total",
+            "counter",
+            "Connections closed at once because their address had too many open.",
+            snapshot.refused,
+        ),
+        (
+            "gati_clients",
+            "gauge",
+            "Clients (addresses, credentials and their per-route buckets) the server keeps limits for.",
+            snapshot.clients,
         ),
     ];
     for (name, kind, help, value) in singles {
@@ -302,6 +356,8 @@ mod tests {
                 shed: 5,
             },
             draining: true,
+            refused: 2,
+            clients: 4,
             versions: vec!["2024-01-01", "2025-01-01"],
         };
         let text = render(&snapshot);

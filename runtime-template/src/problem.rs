@@ -5,6 +5,7 @@ use http_body_util::Full;
 use hyper::StatusCode;
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use super::server::Response;
 
@@ -24,9 +25,18 @@ pub struct Problem {
     /// A human-readable explanation of this occurrence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// Every invalid value found in the request (400 and 422 only).
+    /// Every invalid value found in the request (400 and 422 only), up to
+    /// the server's `max_violations`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Violation>,
+    /// Whether `violations` lists only the first of more (then `total`
+    /// counts them all).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// How many invalid values were found, when `violations` is truncated
+    /// (0 otherwise; at most `u32::MAX`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub total: u32,
     /// Extra response headers, such as `Allow`, `Retry-After` or `WWW-Authenticate`.
     #[serde(skip)]
     pub headers: Vec<(HeaderName, HeaderValue)>,
@@ -74,18 +84,30 @@ impl Problem {
             status,
             detail: (!detail.is_empty()).then_some(detail),
             violations: Vec::new(),
+            truncated: false,
+            total: 0,
             headers: Vec::new(),
         }
     }
 
-    /// A 400 or 422 listing every violation found.
-    pub fn invalid(status: u16, violations: Vec<Violation>) -> Problem {
-        let detail = match violations.len() {
+    /// A 400 or 422 listing the violations found (the first
+    /// `max_violations` of them, then `truncated` and the `total`).
+    pub fn invalid(status: u16, violations: impl Into<Violations>) -> Problem {
+        let violations = violations.into();
+        let total = violations.total;
+        let detail = match total {
             1 => "the request has 1 invalid value".to_owned(),
             n => format!("the request has {n} invalid values"),
         };
+        let truncated = total > violations.list.len() as u64;
         Problem {
-            violations,
+            violations: violations.list,
+            truncated,
+            total: if truncated {
+                u32::try_from(total).unwrap_or(u32::MAX)
+            } else {
+                0
+            },
             ..Problem::new(status, detail)
         }
     }
@@ -107,6 +129,110 @@ impl Problem {
             response.headers_mut().append(name, value);
         }
         response
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The most violations a [`Violations`] keeps, set once by the server from
+/// `Config::max_violations`.
+static MAX_VIOLATIONS: AtomicU32 = AtomicU32::new(50);
+
+/// The longest pointer or message a kept violation carries, in bytes: a
+/// hostile body's long keys must not make the answer large.
+const MAX_VIOLATION_TEXT: usize = 256;
+
+/// Sets how many violations every later [`Violations`] keeps (at least 1).
+pub(super) fn set_max_violations(max: u32) {
+    MAX_VIOLATIONS.store(max.max(1), Relaxed);
+}
+
+/// The violations found in one request: the first `max_violations` kept,
+/// all of them counted, so that a hostile body with many bad values costs a
+/// bounded amount of memory and gets a bounded answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Violations {
+    list: Vec<Violation>,
+    total: u64,
+}
+
+impl Violations {
+    /// No violations yet.
+    pub fn new() -> Violations {
+        Violations::default()
+    }
+
+    /// Whether another violation would be kept; when not, callers may skip
+    /// describing it (it is then only counted by [`Violations::count`]).
+    pub fn keeps_more(&self) -> bool {
+        self.list.len() < MAX_VIOLATIONS.load(Relaxed) as usize
+    }
+
+    /// Records a violation: kept while there is room, counted always.
+    pub fn push(&mut self, mut violation: Violation) {
+        self.total += 1;
+        if self.keeps_more() {
+            cap_text(&mut violation.pointer);
+            cap_text(&mut violation.message);
+            self.list.push(violation);
+        }
+    }
+
+    /// Counts a violation that is not kept (there is no room for it).
+    pub fn count(&mut self) {
+        self.total += 1;
+    }
+
+    /// Whether none was found.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many were found, kept or not.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The ones kept, in the order found.
+    pub fn kept(&self) -> &[Violation] {
+        &self.list
+    }
+
+    /// A mark to pass to [`Violations::relocate`].
+    pub fn mark(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Sets the location of every violation kept since `mark`.
+    pub fn relocate(&mut self, mark: usize, location: Location) {
+        for violation in self.list.iter_mut().skip(mark) {
+            violation.location = location;
+        }
+    }
+}
+
+impl From<Vec<Violation>> for Violations {
+    fn from(found: Vec<Violation>) -> Violations {
+        let mut violations = Violations::new();
+        for violation in found {
+            violations.push(violation);
+        }
+        violations
+    }
+}
+
+/// Cuts a text to [`MAX_VIOLATION_TEXT`] bytes (at a character boundary),
+/// marking the cut with an ellipsis.
+fn cap_text(text: &mut String) {
+    if text.len() > MAX_VIOLATION_TEXT {
+        let mut end = MAX_VIOLATION_TEXT - 3;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
     }
 }
 

@@ -1,8 +1,11 @@
-//! The HTTP server: accepting connections, built-in endpoints, admission,
-//! body limits, timeouts, panics, request ids and graceful shutdown.
+//! The HTTP server: accepting connections, built-in endpoints, the request
+//! lifecycle (routing, authentication, per-client limits, admission, body,
+//! handler), timeouts, panics, request ids, the admin listener and graceful
+//! shutdown.
 
 use std::convert::Infallible;
 use std::future::{Future, poll_fn};
+use std::net::IpAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
@@ -14,19 +17,22 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
-use hyper::header::{ALLOW, CONNECTION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use hyper::header::{
+    ALLOW, CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::admission::{Gate, Shed};
-use super::codec::{PathParams, Request};
-use super::config::Config;
+use super::clients::{Client, ClientKey, Clients};
+use super::codec::{Caller, Denied, PathParams, Request};
+use super::config::{Config, RateLimit, defaults};
 use super::metrics::{self, GateGauges, RouteMetrics, Snapshot};
-use super::problem::{Problem, empty_response, with_body};
+use super::problem::{Problem, empty_response, set_max_violations, with_body};
 use super::version::{self, VersionHeaders, VersionInfo};
 
 /// The response type of every handler.
@@ -43,6 +49,26 @@ pub trait Service: Send + Sync + 'static {
 
     /// Matches a method and a percent-encoded path (no query) to a route.
     fn resolve(&self, method: &Method, path: &str) -> Resolution;
+
+    /// Authenticates a request to route `route` from its head alone, before
+    /// any body byte is read and before an admission slot is taken
+    /// (`request.body` is still empty). Called only for routes whose
+    /// [`RouteInfo::auth`] is true.
+    fn authenticate<'a>(
+        &'a self,
+        route: usize,
+        request: &'a Request,
+        ctx: &'a Ctx,
+    ) -> impl Future<Output = Result<Caller<'a>, Denied>> + Send + 'a {
+        let _ = (route, request, ctx);
+        std::future::ready(Ok(Caller::ANONYMOUS))
+    }
+
+    /// The service-wide limits the spec declares; the environment's values
+    /// ([`Config`]) win over them, and a route's own limits refine them.
+    fn limits(&self) -> RouteLimits {
+        RouteLimits::NONE
+    }
 
     /// Runs route `route` on a request whose body has been read (within the
     /// route's body limit) and whose admission slot is held.
@@ -94,7 +120,9 @@ pub struct RouteInfo {
     pub method: &'static str,
     /// The path template, e.g. `"/users/{id}"`.
     pub path: &'static str,
-    /// Limits that override the service-wide configuration.
+    /// Whether the route authenticates its callers ([`Service::authenticate`]).
+    pub auth: bool,
+    /// Limits that refine the service-wide ones.
     pub limits: RouteLimits,
 }
 
@@ -110,6 +138,8 @@ pub struct RouteLimits {
     pub body: Option<u64>,
     /// How long the handler may run, in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// Requests one client may make (a token bucket per client).
+    pub rate: Option<RateLimit>,
 }
 
 impl RouteLimits {
@@ -119,6 +149,7 @@ impl RouteLimits {
         queue: None,
         body: None,
         timeout_ms: None,
+        rate: None,
     };
 }
 
@@ -190,8 +221,9 @@ impl Ctx {
     }
 }
 
-/// Builds a multi-threaded tokio runtime, binds `GATI_HOST:PORT`, serves until
-/// SIGTERM or SIGINT, then drains.
+/// Builds a multi-threaded tokio runtime, binds `GATI_HOST:PORT` (and the
+/// admin listener on `GATI_ADMIN_PORT`, when set), serves until SIGTERM or
+/// SIGINT, then drains.
 pub fn run<S: Service>(service: S, config: Config) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -233,14 +265,39 @@ async fn shutdown_signal() {
 
 /// Serves on an already bound listener until `shutdown` completes, then
 /// drains: stops accepting, fails `/readyz`, lets in-flight requests finish
-/// within the drain deadline, and returns.
+/// within the drain deadline, and returns. When `config.admin_port` is set,
+/// the admin listener is bound on it first.
 pub async fn serve<S: Service>(
     service: S,
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shared = Arc::new(Shared::new(service, &config)?);
+    let admin = match config.admin_port {
+        None => None,
+        Some(port) => {
+            let host = config.admin_host.as_deref().unwrap_or(&config.host);
+            let admin = TcpListener::bind((host, port)).await?;
+            let address = admin.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            log("info", "admin listening", &[("address", &address)]);
+            Some(admin)
+        }
+    };
+    serve_with_admin(service, config, listener, admin, shutdown).await
+}
+
+/// [`serve`] with the admin listener bound by the caller (`None`: the
+/// built-in endpoints stay on the API listener).
+pub async fn serve_with_admin<S: Service>(
+    service: S,
+    config: Config,
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    install_panic_hook(config.log_panic_message);
+    set_max_violations(config.max_violations);
+    let shared = Arc::new(Shared::new(service, &config, admin.is_some())?);
     // No timer for HTTP/1: hyper's header timeout would start a timer per
     // request; `connection` enforces `header_timeout_ms` with one per
     // connection instead.
@@ -248,23 +305,66 @@ pub async fn serve<S: Service>(
     http1.header_read_timeout(None).keep_alive(true);
     let mut auto = auto::Builder::new(TokioExecutor::new());
     auto.http1().header_read_timeout(None).keep_alive(true);
-    auto.http2().timer(TokioTimer::new());
+    let keepalive = Duration::from_millis(config.h2_keepalive_ms);
+    auto.http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(config.h2_max_streams)
+        .max_header_list_size(MAX_HEADER_LIST)
+        .keep_alive_interval((config.h2_keepalive_ms > 0).then_some(keepalive))
+        .keep_alive_timeout(keepalive);
     let builder = Arc::new(Builders { http1, auto });
     let (stop, stopped) = watch::channel(false);
+    let admin_task = admin.map(|admin| tokio::spawn(admin_loop(admin, shared.clone())));
+    let sweeper = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SWEEP_EVERY).await;
+                shared.clients.sweep();
+            }
+        })
+    };
+    let slots = Arc::new(Semaphore::new(max_connections(&config)));
+    let mut slot = None;
+    let mut accept_errors = Throttled::default();
+    let mut refused = Throttled::default();
+    let mut backoff = ACCEPT_BACKOFF;
     let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
     loop {
         tokio::select! {
             biased;
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(connection(stream, shared.clone(), builder.clone(), stopped.clone()));
+            // Past `max_connections`, accepting waits until one closes: new
+            // clients wait in the kernel's backlog, and the file descriptors
+            // kept in reserve stay free for the admin listener.
+            taken = slots.clone().acquire_owned(), if slot.is_none() => slot = taken.ok(),
+            accepted = listener.accept(), if slot.is_some() => match accepted {
+                Ok((stream, peer)) => {
+                    backoff = ACCEPT_BACKOFF;
+                    match shared.clients.connect(peer.ip()) {
+                        Some(counted) => {
+                            let held = slot.take();
+                            connections.spawn(connection(stream, counted, held, shared.clone(), builder.clone(), stopped.clone()));
+                        }
+                        None => {
+                            shared.refused.fetch_add(1, Relaxed);
+                            refused.note(|count| log("warn", "connection refused: too many from one address", &[
+                                ("peer", &peer.ip().to_string()),
+                                ("refused", &count.to_string()),
+                            ]));
+                        }
+                    }
                 }
-                // Usually out of file descriptors: back off instead of spinning.
+                // Usually out of file descriptors: back off instead of
+                // spinning, and log once a second rather than per failure.
                 Err(error) => {
-                    log("warn", "accept failed", &[("error", &error.to_string())]);
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    accept_errors.note(|count| log("warn", "accept failed", &[
+                        ("error", &error.to_string()),
+                        ("failures", &count.to_string()),
+                    ]));
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -291,8 +391,105 @@ pub async fn serve<S: Service>(
         );
         connections.abort_all();
     }
+    sweeper.abort();
+    if let Some(admin) = admin_task {
+        admin.abort();
+    }
     log("info", "stopped", &[]);
     Ok(())
+}
+
+/// How often idle entries leave the per-client table.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
+/// The first pause after a failed accept; it doubles while accepts fail.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The longest pause after failed accepts.
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_millis(500);
+
+/// The largest HTTP/2 header block a client may send, in bytes (hyper's
+/// HTTP/1 parser has its own, similar bound).
+const MAX_HEADER_LIST: u32 = 16 * 1024;
+
+/// File descriptors kept free below the process's limit when the number of
+/// connections is not configured: for the admin listener, logs and the
+/// handlers' own files and sockets.
+const FD_RESERVE: u64 = 64;
+
+/// The most API connections open at once: `GATI_MAX_CONNECTIONS`, else the
+/// file descriptor limit less a reserve, else no practical limit.
+fn max_connections(config: &Config) -> usize {
+    let configured = config.max_connections.map(u64::from);
+    let limit = configured.or_else(|| {
+        let soft = open_files_limit()?;
+        Some(soft.saturating_sub(FD_RESERVE).max(16))
+    });
+    let limit = limit.unwrap_or(u64::MAX);
+    usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .min(Semaphore::MAX_PERMITS)
+}
+
+/// The process's soft limit of open files, from `/proc/self/limits` (Linux);
+/// `None` elsewhere, or when it is unlimited.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A log line that repeats at most once a second, with the count of
+/// occurrences since the last one it wrote.
+#[derive(Default)]
+struct Throttled {
+    last: Option<Instant>,
+    count: u64,
+}
+
+impl Throttled {
+    /// Counts one occurrence, and calls `write` with the count when a second
+    /// has passed since the last line.
+    fn note(&mut self, write: impl FnOnce(u64)) {
+        self.count += 1;
+        let now = Instant::now();
+        if self
+            .last
+            .is_none_or(|last| now.duration_since(last) >= Duration::from_secs(1))
+        {
+            write(self.count);
+            self.count = 0;
+            self.last = Some(now);
+        }
+    }
+}
+
+/// The same as [`Throttled`], shared between tasks.
+#[derive(Default)]
+struct SharedThrottle {
+    /// Milliseconds since the server's start at the last line, plus one
+    /// (0 = never).
+    last: AtomicU64,
+    /// Occurrences since the last line.
+    count: AtomicU64,
+}
+
+impl SharedThrottle {
+    /// Counts one occurrence, and calls `write` with the count since the
+    /// last line when a second has passed since it.
+    fn note(&self, since: Instant, write: impl FnOnce(u64)) {
+        self.count.fetch_add(1, Relaxed);
+        let now = u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1;
+        let last = self.last.load(Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= 1000;
+        if due && self.last.compare_exchange(last, now, Relaxed, Relaxed).is_ok() {
+            write(self.count.swap(0, Relaxed));
+        }
+    }
 }
 
 /// The connection builders: HTTP/1 alone, and hyper-util's `auto` for
@@ -316,10 +513,13 @@ const PREFACE_START: &[u8] = b"PRI";
 /// (or too few bytes to tell) goes to the `auto` builder, which finds out.
 async fn connection<S: Service>(
     stream: TcpStream,
+    counted: super::clients::Connection,
+    slot: Option<tokio::sync::OwnedSemaphorePermit>,
     shared: Arc<Shared<S>>,
     builders: Arc<Builders>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let _slot = slot;
     let _ = stream.set_nodelay(true);
     let mut head = [0u8; PREFACE_START.len()];
     let peeked = tokio::select! {
@@ -332,8 +532,13 @@ async fn connection<S: Service>(
         Ok(Ok(n)) if n > 0 => !PREFACE_START.starts_with(&head[..n]),
         _ => return,
     };
+    let peer = stream
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
     let link = Arc::new(Link {
         shared,
+        client: counted,
+        peer,
         activity: AtomicU64::new(0),
         http2: AtomicBool::new(false),
     });
@@ -341,11 +546,12 @@ async fn connection<S: Service>(
         let link = link.clone();
         hyper::service::service_fn(move |request| handle(link.clone(), request))
     };
-    let io = TokioIo::new(stream);
     if http1 {
+        let io = TokioIo::new(ParseErrors::new(stream));
         let conn = pin!(builders.http1.serve_connection(io, service));
         drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
     } else {
+        let io = TokioIo::new(stream);
         let conn = pin!(builders.auto.serve_connection(io, service));
         drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
     }
@@ -386,7 +592,7 @@ async fn drive<S: Service, C: Future>(
         }
         while tick.is_elapsed() {
             let activity = link.activity.load(Relaxed);
-            if activity & IN_FLIGHT != 0 || activity != seen || link.http2.load(Relaxed) {
+            if activity & IN_FLIGHT != 0 || activity != seen {
                 idle_ticks = 0;
                 seen = activity;
             } else {
@@ -402,9 +608,24 @@ async fn drive<S: Service, C: Future>(
         Poll::Pending
     })
     .await;
-    if let End::Stop = end {
-        graceful(conn.as_mut());
-        let _ = conn.await;
+    let http2 = link.http2.load(Relaxed);
+    let idle = link.activity.load(Relaxed) & IN_FLIGHT == 0;
+    match end {
+        End::Closed => {}
+        // An HTTP/1 connection with no request in a handler has nothing to
+        // finish: a half-sent head or an idle keep-alive connection is
+        // closed at once rather than holding the drain.
+        End::Stop | End::Idle if !http2 && idle => {}
+        End::Stop => {
+            graceful(conn.as_mut());
+            let _ = conn.await;
+        }
+        // An idle HTTP/2 connection gets a GOAWAY, and a short while to
+        // read it.
+        End::Idle => {
+            graceful(conn.as_mut());
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        }
     }
 }
 
@@ -414,14 +635,14 @@ enum End {
     Closed,
     /// The server is draining.
     Stop,
-    /// No request head arrived within the header timeout: dropping the
-    /// connection closes it.
+    /// No request head arrived within the header timeout, and no request
+    /// is being served.
     Idle,
 }
 
-/// Ticks per header timeout: an HTTP/1 connection with no request in flight
-/// and none finished for this many ticks in a row is closed, so a missing
-/// head is cut off after 1 to 1.25 times the timeout.
+/// Ticks per header timeout: a connection with no request in flight and
+/// none finished for this many ticks in a row is closed, so a missing head
+/// is cut off after 1 to 1.25 times the timeout.
 const WATCH_TICKS: u32 = 4;
 
 /// The low half of [`Link::activity`]: requests in a handler.
@@ -434,10 +655,14 @@ const FINISHED: u64 = 1 << 32;
 /// What one connection's requests share with the task serving it.
 struct Link<S> {
     shared: Arc<Shared<S>>,
-    /// Requests in a handler (the low 32 bits) and requests finished (the
+    /// The connection's peer address, counted as one client.
+    client: super::clients::Connection,
+    /// The peer's IP address.
+    peer: IpAddr,
+    /// Requests being served (the low 32 bits) and requests finished (the
     /// high 32 bits, wrapping): the header-timeout watchdog's view.
     activity: AtomicU64,
-    /// Whether the connection speaks HTTP/2, which has no header timeout.
+    /// Whether the connection speaks HTTP/2.
     http2: AtomicBool,
 }
 
@@ -465,20 +690,41 @@ struct Shared<S> {
     queue_timeout: Duration,
     /// How long a connection may go without a request head.
     header_timeout: Duration,
+    /// The slowest a body may arrive after its grace period, in bytes per
+    /// second (0 = no minimum).
+    body_min_rate: u64,
+    body_grace: Duration,
+    /// Connections, requests in flight, rate limits and rejected
+    /// credentials, per client.
+    clients: Clients,
+    /// The service-wide rate limit per client, if any.
+    rate: Option<RateLimit>,
+    /// Whether `/healthz`, `/readyz` and `/metrics` are answered on the API
+    /// listener (no admin listener, or `GATI_API_HEALTH`), and whether
+    /// `/metrics` is (no admin listener).
+    api_health: bool,
+    api_metrics: bool,
+    /// Connections refused because their address had too many.
+    refused: AtomicU64,
+    /// Rejected credentials, logged at most once a second.
+    auth_log: SharedThrottle,
+    started: Instant,
     draining: AtomicBool,
 }
 
 /// One route's resolved limits, gate and counters.
 struct RouteState {
     name: &'static str,
+    auth: bool,
     gate: Option<Gate>,
     body_limit: u64,
     timeout: Duration,
+    rate: Option<RateLimit>,
     metrics: RouteMetrics,
 }
 
 impl<S: Service> Shared<S> {
-    fn new(service: S, config: &Config) -> std::io::Result<Shared<S>> {
+    fn new(service: S, config: &Config, has_admin: bool) -> std::io::Result<Shared<S>> {
         let table = service.versions();
         let default_version = match &config.default_version {
             None => table.len().saturating_sub(1),
@@ -494,35 +740,79 @@ impl<S: Service> Shared<S> {
                 )
             })?,
         };
+        // Each setting: the environment's value, else the spec's (the
+        // route's own, else the service's), else the built-in default.
+        let service_limits = service.limits();
+        let concurrency = config
+            .concurrency
+            .or(service_limits.concurrency)
+            .unwrap_or(defaults::CONCURRENCY);
+        let queue = config
+            .queue
+            .or(service_limits.queue)
+            .unwrap_or(defaults::QUEUE);
         let routes = service
             .routes()
             .iter()
             .map(|info| {
                 let l = info.limits;
+                // A route's own gate is a further cap that only the spec
+                // sets; the environment sizes the service-wide gate.
                 let gate = (l.concurrency.is_some() || l.queue.is_some()).then(|| {
                     Gate::new(
-                        l.concurrency.unwrap_or(config.concurrency),
-                        l.queue.unwrap_or(config.queue),
+                        l.concurrency.unwrap_or(concurrency),
+                        l.queue.unwrap_or(queue),
                     )
                 });
+                let body_limit = config
+                    .max_body
+                    .or(l.body)
+                    .or(service_limits.body)
+                    .unwrap_or(defaults::MAX_BODY);
+                let timeout_ms = config
+                    .timeout_ms
+                    .or(l.timeout_ms)
+                    .or(service_limits.timeout_ms)
+                    .unwrap_or(defaults::TIMEOUT_MS);
                 RouteState {
                     name: info.name,
+                    auth: info.auth,
                     gate,
-                    body_limit: l.body.unwrap_or(config.max_body),
-                    timeout: Duration::from_millis(l.timeout_ms.unwrap_or(config.timeout_ms)),
+                    body_limit,
+                    timeout: Duration::from_millis(timeout_ms),
+                    rate: l.rate.filter(|r| !r.is_off()),
                     metrics: RouteMetrics::new(table.len()),
                 }
             })
             .collect();
+        let client_concurrency = config
+            .client_concurrency
+            .unwrap_or((concurrency / 4).max(1));
         Ok(Shared {
             service,
             versions: table.iter().map(VersionHeaders::new).collect(),
             default_version,
             routes,
             unrouted: RouteMetrics::new(table.len()),
-            gate: Gate::new(config.concurrency, config.queue),
+            gate: Gate::new(concurrency, queue),
             queue_timeout: Duration::from_millis(config.queue_timeout_ms),
             header_timeout: Duration::from_millis(config.header_timeout_ms),
+            body_min_rate: config.body_min_rate,
+            body_grace: Duration::from_millis(config.body_grace_ms),
+            clients: Clients::new(
+                config.client_connections,
+                client_concurrency,
+                config.auth_failure_rate,
+            ),
+            rate: config
+                .rate
+                .or(service_limits.rate)
+                .filter(|r| !r.is_off()),
+            api_health: !has_admin || config.api_health,
+            api_metrics: !has_admin,
+            refused: AtomicU64::new(0),
+            auth_log: SharedThrottle::default(),
+            started: Instant::now(),
             draining: AtomicBool::new(false),
         })
     }
@@ -534,9 +824,16 @@ impl<S: Service> Shared<S> {
 /// all the rest in one `async` block that uses what it captured in place:
 /// nested async functions, and values moved out of captures, would each add
 /// their size to the future, which hyper moves (copying it whole) before
-/// polling it. Stages that have to wait (a contended gate, a body still
-/// arriving, a handler that returns `Pending`) take their slower paths only
-/// then.
+/// polling it. Stages that have to wait (authentication, a contended gate, a
+/// body still arriving, a handler that returns `Pending`) take their slower
+/// paths only then.
+///
+/// The order is the lifecycle's: everything decided from the head alone
+/// (built-ins, `Host`, version, route, declared length, authentication,
+/// per-client limits) comes before an admission slot is taken, and the body
+/// is read only after that, under a minimum data rate. So a client without
+/// a credential never holds a slot, and `100 Continue` (which hyper sends
+/// when the body is first read) goes only to accepted credentials.
 fn handle<S: Service>(
     link: Arc<Link<S>>,
     request: hyper::Request<Incoming>,
@@ -557,8 +854,84 @@ fn handle<S: Service>(
                 (response, *counters, *version, &*id)
             }
             Routed::Run(run) => {
+                // The deadline counts from the request's arrival, so time
+                // spent authenticating and queued for a slot counts against
+                // it: the client's wait stays bounded.
+                let deadline = run.ctx.deadline;
+                // One timer for every stage, created only when a stage has
+                // to wait: a body that has already arrived and a handler
+                // that answers at once (the common case) cost no timer.
+                let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
                 let response = 'run: {
                     let route = &shared.routes[run.route];
+
+                    // Authentication, from the head alone.
+                    let mut credential_key = None;
+                    let by_credential;
+                    let client: &Client = if route.auth {
+                        let wait = shared.clients.failure_wait(link.client.client());
+                        if !wait.is_zero() {
+                            route.metrics.limited();
+                            break 'run too_many(wait, "too many rejected credentials from this address");
+                        }
+                        let (service, index) = (&shared.service, run.route);
+                        let (request, ctx) = (&run.request, &run.ctx);
+                        let future = catch_unwind(AssertUnwindSafe(|| {
+                            service.authenticate(index, request, ctx)
+                        }));
+                        let Ok(future) = future else {
+                            break 'run panicked(route, &ctx.request_id);
+                        };
+                        let caller = match guarded(future, deadline, &mut timer).await {
+                            Called::Done(Ok(caller)) => caller,
+                            Called::Done(Err(Denied::Missing(problem))) => {
+                                break 'run problem.into_response();
+                            }
+                            Called::Done(Err(Denied::Rejected(problem))) => {
+                                shared.clients.failed(link.client.client());
+                                route.metrics.auth_failed();
+                                shared.auth_log.note(shared.started, |count| log("warn", "credential rejected", &[
+                                    ("peer", &link.peer.to_string()),
+                                    ("route", route.name),
+                                    ("request_id", ctx.request_id()),
+                                    ("rejected_since_last_line", &count.to_string()),
+                                ]));
+                                break 'run problem.into_response();
+                            }
+                            Called::Panicked => break 'run panicked(route, &ctx.request_id),
+                            Called::TimedOut => break 'run timed_out(route),
+                        };
+                        match caller.credential() {
+                            None => link.client.client(),
+                            Some(credential) => {
+                                let key = shared.clients.credential(credential.secret());
+                                credential_key = Some(key);
+                                by_credential = shared.clients.client(key);
+                                &by_credential
+                            }
+                        }
+                    } else {
+                        link.client.client()
+                    };
+
+                    // Per-client fairness: requests in flight, then the
+                    // service-wide and the route's rate limits.
+                    let Some(_in_flight) = client.enter(shared.clients.in_flight_cap) else {
+                        route.metrics.limited();
+                        break 'run too_many(Duration::from_secs(1), "this client has too many requests in flight");
+                    };
+                    if let Some(Err(wait)) = shared.rate.as_ref().map(|rate| shared.clients.take(client, rate)) {
+                        route.metrics.limited();
+                        break 'run too_many(wait, "this client is over its rate limit");
+                    }
+                    if let Some(rate) = &route.rate {
+                        let key = credential_key.unwrap_or(ClientKey::address(link.peer));
+                        if let Err(wait) = shared.clients.take_route(key, run.route, rate) {
+                            route.metrics.limited();
+                            break 'run too_many(wait, "this client is over the route's rate limit");
+                        }
+                    }
+
                     // Admission: a free slot is taken at once; waiting in
                     // line (boxed, so that the common path does not carry
                     // its state) only when there is none.
@@ -582,41 +955,52 @@ fn handle<S: Service>(
                         },
                     };
 
-                    // The deadline counts from the request's arrival, so
-                    // time spent queued for a slot counts against it: the
-                    // client's wait stays bounded.
-                    let deadline = run.ctx.deadline;
-                    // One timer for both stages, created only when a stage
-                    // has to wait: a body that has already arrived and a
-                    // handler that answers at once (the common case) cost no
-                    // timer at all.
-                    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+                    // The body, under the route's limit and a minimum data
+                    // rate after a grace period (like nginx's
+                    // `client_body_timeout`, by rate rather than per read):
+                    // a slow body cannot hold its slot until the deadline.
                     let incoming = &mut run.incoming;
                     let read = if incoming.is_end_stream() {
                         Ok(Bytes::new())
                     } else {
                         let mut reader = BodyReader::new(route.body_limit);
+                        let (rate, grace) = (shared.body_min_rate, shared.body_grace);
+                        let began = Instant::now();
                         let read = poll_fn(|cx| {
                             if let Poll::Ready(read) = reader.poll(Pin::new(&mut *incoming), cx) {
-                                return Poll::Ready(Some(read));
+                                return Poll::Ready(Ok(read));
                             }
+                            let allowed = match rate {
+                                0 => deadline,
+                                rate => {
+                                    let nanos = u128::from(reader.total) * 1_000_000_000 / u128::from(rate);
+                                    let earned = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+                                    deadline.min(began + grace + earned)
+                                }
+                            };
                             let timer = timer.get_or_insert_with(|| {
-                                Box::pin(tokio::time::sleep_until(deadline.into()))
+                                Box::pin(tokio::time::sleep_until(allowed.into()))
                             });
+                            if timer.deadline() != allowed.into() {
+                                timer.as_mut().reset(allowed.into());
+                            }
                             match timer.as_mut().poll(cx) {
-                                Poll::Ready(()) => Poll::Ready(None),
+                                Poll::Ready(()) => Poll::Ready(Err(allowed < deadline)),
                                 Poll::Pending => Poll::Pending,
                             }
                         })
                         .await;
                         match read {
-                            Some(read) => read,
-                            None => {
-                                break 'run Problem::new(
-                                    408,
-                                    "the request body took too long to arrive",
-                                )
-                                .into_response();
+                            Ok(read) => read,
+                            Err(too_slow) => {
+                                let detail = if too_slow {
+                                    "the request body arrived too slowly"
+                                } else {
+                                    "the request body took too long to arrive"
+                                };
+                                break 'run Problem::new(408, detail)
+                                    .with_header(CONNECTION, HeaderValue::from_static("close"))
+                                    .into_response();
                             }
                         }
                     };
@@ -628,48 +1012,36 @@ fn handle<S: Service>(
                                 .into_response();
                         }
                     };
+
                     // The handler's future, created and polled under
                     // `catch_unwind`: a panic in either is a 500, and no task
                     // is spawned. It borrows the request and the context
                     // from `run`, where they were built when routing.
                     let (service, index) = (&shared.service, run.route);
                     let (request, ctx) = (&run.request, &run.ctx);
-                    let Ok(future) =
-                        catch_unwind(AssertUnwindSafe(|| service.call(index, request, ctx)))
-                    else {
+                    let Ok(future) = catch_unwind(AssertUnwindSafe(|| {
+                        CATCHING.set(true);
+                        let future = service.call(index, request, ctx);
+                        CATCHING.set(false);
+                        future
+                    })) else {
+                        CATCHING.set(false);
                         break 'run panicked(route, &ctx.request_id);
                     };
-                    let mut future = pin!(future);
-                    let called = poll_fn(|cx| {
-                        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                            Ok(Poll::Ready(response)) => {
-                                return Poll::Ready(Called::Done(response));
-                            }
-                            Ok(Poll::Pending) => {}
-                            Err(_) => return Poll::Ready(Called::Panicked),
-                        }
-                        let timer = timer.get_or_insert_with(|| {
-                            Box::pin(tokio::time::sleep_until(deadline.into()))
-                        });
-                        match timer.as_mut().poll(cx) {
-                            Poll::Ready(()) => Poll::Ready(Called::TimedOut),
-                            Poll::Pending => Poll::Pending,
-                        }
-                    })
-                    .await;
-                    match called {
+                    match guarded(future, deadline, &mut timer).await {
                         Called::Done(response) => response,
                         Called::Panicked => panicked(route, &ctx.request_id),
-                        Called::TimedOut => Problem::new(
-                            504,
-                            format!(
-                                "the handler did not finish within {} ms",
-                                route.timeout.as_millis()
-                            ),
-                        )
-                        .into_response(),
+                        Called::TimedOut => timed_out(route),
                     }
                 };
+                let mut response = response;
+                // A body left unread cannot be skipped on an HTTP/1
+                // connection without reading it: close instead.
+                if !run.incoming.is_end_stream() && run.request.body.is_empty() {
+                    response
+                        .headers_mut()
+                        .insert(CONNECTION, HeaderValue::from_static("close"));
+                }
                 let version = run.ctx.version_index();
                 (
                     response,
@@ -699,6 +1071,67 @@ fn handle<S: Service>(
     }
 }
 
+/// How a guarded future ended.
+enum Called<T> {
+    Done(T),
+    Panicked,
+    TimedOut,
+}
+
+/// Polls `future` under `catch_unwind` until it is ready, panics, or
+/// `deadline` passes; the timer is created only if the future has to wait,
+/// and shared with the other stages of the request.
+async fn guarded<F: Future>(
+    future: F,
+    deadline: Instant,
+    timer: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+) -> Called<F::Output> {
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        CATCHING.set(true);
+        let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+        CATCHING.set(false);
+        match polled {
+            Ok(Poll::Ready(output)) => return Poll::Ready(Called::Done(output)),
+            Ok(Poll::Pending) => {}
+            Err(_) => return Poll::Ready(Called::Panicked),
+        }
+        let timer =
+            timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+        if timer.deadline() != deadline.into() {
+            timer.as_mut().reset(deadline.into());
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Called::TimedOut),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// The 504 of a request that ran past its deadline.
+fn timed_out(route: &RouteState) -> Response {
+    Problem::new(
+        504,
+        format!(
+            "the request did not finish within {} ms",
+            route.timeout.as_millis()
+        ),
+    )
+    .into_response()
+}
+
+/// A 429 with `Retry-After` in whole seconds (rounded up, at least 1).
+fn too_many(wait: Duration, detail: &'static str) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = seconds.max(1);
+    let value = HeaderValue::from_str(&seconds.to_string())
+        .unwrap_or(HeaderValue::from_static("1"));
+    Problem::new(429, detail)
+        .with_header(RETRY_AFTER, value)
+        .into_response()
+}
+
 /// Which counters record a response.
 #[derive(Clone, Copy)]
 enum Counters {
@@ -715,16 +1148,17 @@ enum Counters {
 // and lives in the request's future, so its size is paid once either way.
 #[allow(clippy::large_enum_variant)]
 enum Routed {
-    /// An answer already (a built-in endpoint, a version problem, 404, 405 or
-    /// 413), the counters to record it in, the version and the request id.
+    /// An answer already (a built-in endpoint, a bad `Host`, a version
+    /// problem, 404, 405 or 413), the counters to record it in, the version
+    /// and the request id.
     Answer(Option<Response>, Counters, Option<usize>, RequestId),
     /// A route to run.
     Run(Run),
 }
 
-/// A routed request, ready for admission. The handler borrows `request`
-/// (whose body is filled in once read) and `ctx` from here, so neither is
-/// moved or copied after routing.
+/// A routed request, ready for authentication and admission. The handler
+/// borrows `request` (whose body is filled in once read) and `ctx` from
+/// here, so neither is moved or copied after routing.
 struct Run {
     /// The route's index in `Service::routes`.
     route: usize,
@@ -734,8 +1168,8 @@ struct Run {
     ctx: Ctx,
 }
 
-/// Built-ins, version negotiation, routing and the declared body length:
-/// everything decided before admission, without waiting.
+/// Built-ins, `Host`, version negotiation, routing and the declared body
+/// length: everything decided before authentication, without waiting.
 fn route<S: Service>(
     shared: &Shared<S>,
     request: hyper::Request<Incoming>,
@@ -744,8 +1178,33 @@ fn route<S: Service>(
     start: Instant,
 ) -> Routed {
     let path = request.uri().path();
+    // An early answer to a request whose body is still coming closes the
+    // connection, since the rest of the body cannot be skipped otherwise.
+    let early = |response: Response| {
+        let mut response = response;
+        if !request.body().is_end_stream() {
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        Some(response)
+    };
     if let Some(response) = builtin(shared, request.method(), path) {
-        return Routed::Answer(Some(response), Counters::None, None, id);
+        return Routed::Answer(early(response), Counters::None, None, id);
+    }
+    // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (HTTP/2 may carry the
+    // authority alone, and HTTP/1.0 may omit it, but never two).
+    let hosts = request.headers().get_all(HOST).iter().count();
+    if hosts > 1 || (hosts == 0 && request.version() == hyper::Version::HTTP_11) {
+        let detail = if hosts == 0 {
+            "an HTTP/1.1 request needs a Host header"
+        } else {
+            "a request may have only one Host header"
+        };
+        let response = Problem::new(400, detail)
+            .with_header(CONNECTION, HeaderValue::from_static("close"))
+            .into_response();
+        return Routed::Answer(Some(response), Counters::Unrouted, None, id);
     }
     let unrouted = Counters::Unrouted;
     let version = if shared.versions.is_empty() {
@@ -763,13 +1222,18 @@ fn route<S: Service>(
             Ok(index) => Some(index),
             Err(error) => {
                 let response = error.into_response(table, version::unix_now());
-                return Routed::Answer(Some(response), unrouted, None, id);
+                return Routed::Answer(early(response), unrouted, None, id);
             }
         }
     };
+    // HEAD is served by every GET route (hyper sends the head without the body).
+    let method = match request.method() {
+        &Method::HEAD => &Method::GET,
+        method => method,
+    };
     let resolution = match version {
-        Some(v) => shared.service.resolve_at(request.method(), path, v),
-        None => shared.service.resolve(request.method(), path),
+        Some(v) => shared.service.resolve_at(method, path, v),
+        None => shared.service.resolve(method, path),
     };
     let (index, params) = match resolution {
         Resolution::Route(index, params) => (index, params),
@@ -780,23 +1244,23 @@ fn route<S: Service>(
                 None => "no route matches this path".to_owned(),
             };
             let response = Problem::new(404, detail).into_response();
-            return Routed::Answer(Some(response), unrouted, version, id);
+            return Routed::Answer(early(response), unrouted, version, id);
         }
         Resolution::MethodNotAllowed(allow) => {
             let mut problem = Problem::new(405, format!("this path allows {allow}"));
             if let Ok(value) = HeaderValue::from_str(allow) {
                 problem = problem.with_header(ALLOW, value);
             }
-            return Routed::Answer(Some(problem.into_response()), unrouted, version, id);
+            return Routed::Answer(early(problem.into_response()), unrouted, version, id);
         }
     };
     let Some(route) = shared.routes.get(index) else {
         let problem = Problem::new(500, "the router chose a route that does not exist");
-        return Routed::Answer(Some(problem.into_response()), unrouted, version, id);
+        return Routed::Answer(early(problem.into_response()), unrouted, version, id);
     };
     if request.body().size_hint().lower() > route.body_limit {
         let response = too_large(route.body_limit);
-        return Routed::Answer(Some(response), Counters::Route(index), version, id);
+        return Routed::Answer(early(response), Counters::Route(index), version, id);
     }
     let version = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
     let (parts, incoming) = request.into_parts();
@@ -817,45 +1281,108 @@ fn route<S: Service>(
     })
 }
 
-/// How the handler's future ended.
-enum Called {
-    Done(Response),
-    Panicked,
-    TimedOut,
+/// Logs a handler's panic as one JSON line (with the panic's message and
+/// location, which the panic hook kept, unless `GATI_LOG_PANIC_MESSAGE` is
+/// off); the client gets a 500 that says nothing of it.
+fn panicked(route: &RouteState, id: &RequestId) -> Response {
+    let caught = CAUGHT.take();
+    let (message, location) = caught.as_ref().map_or(("", ""), |c| (&c.0, &c.1));
+    let mut fields = vec![("route", route.name), ("request_id", id.as_str())];
+    if LOG_PANIC_MESSAGE.load(Relaxed) {
+        fields.push(("message", message));
+    }
+    fields.push(("location", location));
+    log("error", "handler panicked", &fields);
+    Problem::new(500, "the handler failed").into_response()
 }
 
-/// Logs a handler's panic; the 500 the client gets.
-fn panicked(route: &RouteState, id: &RequestId) -> Response {
-    log(
-        "error",
-        "handler panicked",
-        &[("route", route.name), ("request_id", id.as_str())],
-    );
-    Problem::new(500, "the handler failed").into_response()
+thread_local! {
+    /// Set while a handler's future is created or polled: a panic then is
+    /// caught and logged by [`panicked`], so the hook only keeps its
+    /// message here instead of writing it.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The message and location of the panic being caught.
+    static CAUGHT: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether panic messages go into log lines (`GATI_LOG_PANIC_MESSAGE`).
+static LOG_PANIC_MESSAGE: AtomicBool = AtomicBool::new(true);
+
+/// Replaces the default panic hook, which writes plain text (and maybe a
+/// backtrace) to stderr, with one that keeps every panic in the JSON log:
+/// a handler's panic is logged once, with its route and request id, where
+/// it is caught; any other panic (a task the handler spawned, a thread) is
+/// logged here, with a backtrace when `RUST_BACKTRACE` asks for one.
+fn install_panic_hook(log_message: bool) {
+    LOG_PANIC_MESSAGE.store(log_message, Relaxed);
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(not text)".to_owned());
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            if CATCHING.get() {
+                CAUGHT.set(Some((message, location)));
+                return;
+            }
+            let thread = std::thread::current();
+            let mut fields = vec![("thread", thread.name().unwrap_or("?"))];
+            if LOG_PANIC_MESSAGE.load(Relaxed) {
+                fields.push(("message", &message));
+            }
+            fields.push(("location", &location));
+            let backtrace = std::backtrace::Backtrace::capture();
+            let trace = match backtrace.status() {
+                std::backtrace::BacktraceStatus::Captured => backtrace.to_string(),
+                _ => String::new(),
+            };
+            if !trace.is_empty() {
+                fields.push(("backtrace", &trace));
+            }
+            log("error", "panic", &fields);
+        }));
+    });
 }
 
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and, per version,
 /// `/openapi/<date>.json`; `None` lets the path fall through to the
-/// service's router.
+/// service's router. With an admin listener, `/metrics` is served only
+/// there, and `/healthz` and `/readyz` too unless `GATI_API_HEALTH` is on.
 fn builtin<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Option<Response> {
     let openapi = match path {
-        "/healthz" | "/readyz" | "/metrics" => None,
+        "/healthz" | "/readyz" if shared.api_health => None,
+        "/metrics" if shared.api_metrics => None,
         "/openapi.json" => Some(shared.service.openapi()?),
         _ => {
             let date = path.strip_prefix("/openapi/")?.strip_suffix(".json")?;
             Some(shared.service.openapi_at(date)?)
         }
     };
+    Some(answer_builtin(shared, method, path, openapi))
+}
+
+/// The answer of a built-in endpoint (`openapi` for the documents).
+fn answer_builtin<S: Service>(
+    shared: &Shared<S>,
+    method: &Method,
+    path: &str,
+    openapi: Option<&'static str>,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let problem = Problem::new(405, "this path allows GET, HEAD");
-        return Some(
-            problem
-                .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"))
-                .into_response(),
-        );
+        return problem
+            .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"))
+            .into_response();
     }
     let text = "text/plain; charset=utf-8";
-    Some(match path {
+    match path {
         "/healthz" => with_body(200, text, b"ok\n".to_vec()),
         "/readyz" if shared.draining.load(Relaxed) => Problem::new(503, "draining").into_response(),
         "/readyz" => with_body(200, text, b"ready\n".to_vec()),
@@ -870,7 +1397,230 @@ fn builtin<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Optio
                 Full::new(Bytes::from_static(openapi.unwrap_or("{}").as_bytes()));
             response
         }
-    })
+    }
+}
+
+/// The most connections the admin listener serves at once; more wait in the
+/// kernel's backlog.
+const ADMIN_CONNECTIONS: usize = 32;
+
+/// Serves `/healthz`, `/readyz` and `/metrics` on the admin listener,
+/// HTTP/1 only, apart from the API's connections and limits: probes and
+/// scrapes keep answering while the API port is flooded.
+async fn admin_loop<S: Service>(listener: TcpListener, shared: Arc<Shared<S>>) {
+    let slots = Arc::new(Semaphore::new(ADMIN_CONNECTIONS));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Some(shared.header_timeout))
+        .keep_alive(true);
+    let builder = Arc::new(builder);
+    let mut errors = Throttled::default();
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                errors.note(|count| {
+                    log(
+                        "warn",
+                        "admin accept failed",
+                        &[("error", &error.to_string()), ("failures", &count.to_string())],
+                    );
+                });
+                tokio::time::sleep(ACCEPT_BACKOFF_MAX).await;
+                continue;
+            }
+        };
+        let (shared, builder) = (shared.clone(), builder.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let service = hyper::service::service_fn(|request: hyper::Request<Incoming>| {
+                let path = request.uri().path();
+                let mut response = match path {
+                    "/healthz" | "/readyz" | "/metrics" => {
+                        answer_builtin(&shared, request.method(), path, None)
+                    }
+                    _ => Problem::new(404, "the admin port serves /healthz, /readyz and /metrics")
+                        .into_response(),
+                };
+                let id = RequestId::of(request.headers());
+                response.headers_mut().insert(X_REQUEST_ID, id.to_header());
+                std::future::ready(Ok::<_, Infallible>(response))
+            });
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// An HTTP/1 connection's socket, which turns hyper's own answer to a
+/// request it cannot parse (a bare `400`, `414`, `431` or `505` with no
+/// body, written before the connection closes) into a problem+json answer
+/// with a request id, like every other error the runtime writes.
+///
+/// hyper offers no hook for these answers, so they are recognised on the
+/// way out: the runtime's own error answers always have a body, and these
+/// four statuses never come from a handler without one.
+struct ParseErrors {
+    stream: TcpStream,
+    /// The replacement answer still to write, and how much of it is written.
+    pending: Option<(Vec<u8>, usize)>,
+}
+
+impl ParseErrors {
+    fn new(stream: TcpStream) -> ParseErrors {
+        ParseErrors {
+            stream,
+            pending: None,
+        }
+    }
+
+    /// The problem+json answer for hyper's bare answer `head`, if it is one.
+    fn replacement(head: &[u8]) -> Option<Vec<u8>> {
+        // The common case, a success, costs one comparison.
+        if !(head.starts_with(b"HTTP/1.1 4") || head.starts_with(b"HTTP/1.1 5")) {
+            return None;
+        }
+        let rest = head.strip_prefix(b"HTTP/1.1 ")?;
+        let (status, detail): (u16, &str) = match rest.get(..4)? {
+            b"400 " => (400, "the request could not be parsed as HTTP/1.1"),
+            b"414 " => (414, "the request target is too long"),
+            b"431 " => (431, "the request's header fields are too large"),
+            b"505 " => (505, "the HTTP version is not supported"),
+            _ => return None,
+        };
+        let end = head.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+        let bare = end == head.len()
+            && head
+                .windows(19)
+                .any(|w| w.eq_ignore_ascii_case(b"content-length: 0\r\n"));
+        if !bare {
+            return None;
+        }
+        let response = Problem::new(status, detail).into_response();
+        let reason = response.status().canonical_reason().unwrap_or("Error");
+        let body = response.into_body();
+        let body = body_bytes(body);
+        let id = RequestId::made();
+        let mut out = format!(
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-request-id: {}\r\nconnection: close\r\n\r\n",
+            super::problem::PROBLEM_JSON,
+            body.len(),
+            id.as_str()
+        )
+        .into_bytes();
+        out.extend_from_slice(&body);
+        Some(out)
+    }
+
+    /// Writes what is left of a replacement answer.
+    fn poll_pending(&mut self, cx: &mut std::task::Context<'_>) -> Poll<std::io::Result<()>> {
+        use tokio::io::AsyncWrite;
+        while let Some((bytes, written)) = &mut self.pending {
+            if *written == bytes.len() {
+                self.pending = None;
+                break;
+            }
+            match Pin::new(&mut self.stream).poll_write(cx, &bytes[*written..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+                }
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The bytes of a `Full` body (the runtime's responses are one chunk).
+fn body_bytes(body: Full<Bytes>) -> Bytes {
+    let mut body = pin!(body);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match body.as_mut().poll_frame(&mut cx) {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
+    }
+}
+
+impl tokio::io::AsyncRead for ParseErrors {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for ParseErrors {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if this.poll_pending(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        if let Some(replacement) = ParseErrors::replacement(buf) {
+            this.pending = Some((replacement, 0));
+            let _ = this.poll_pending(cx)?;
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut this.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if this.poll_pending(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        // hyper writes a bare answer as one slice.
+        if let [only] = bufs
+            && let Some(replacement) = ParseErrors::replacement(only)
+        {
+            this.pending = Some((replacement, 0));
+            let _ = this.poll_pending(cx)?;
+            return Poll::Ready(Ok(only.len()));
+        }
+        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.poll_pending(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut this.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.poll_pending(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut this.stream).poll_shutdown(cx)
+    }
 }
 
 fn render_metrics<S: Service>(shared: &Shared<S>) -> String {
@@ -889,6 +1639,8 @@ fn render_metrics<S: Service>(shared: &Shared<S>) -> String {
         routes,
         service: gauges(&shared.gate),
         draining: shared.draining.load(Relaxed),
+        refused: shared.refused.load(Relaxed),
+        clients: shared.clients.len() as u64,
         versions: shared.versions.iter().map(|v| v.date).collect(),
     })
 }
@@ -1139,7 +1891,7 @@ mod tests {
 
     #[test]
     fn builtins_follow_draining() {
-        let Ok(shared) = Shared::new(Empty, &Config::default()) else {
+        let Ok(shared) = Shared::new(Empty, &Config::default(), false) else {
             panic!("an unversioned service accepts the default configuration");
         };
         let status = |method: Method, path: &str| {

@@ -3,17 +3,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::problem::{Location, Violation};
+use super::problem::{Location, Violation, Violations};
 use super::scalar;
 
 /// A value whose refinements can be checked.
 pub trait Validate {
     /// Pushes every violation found in `self`, at `at` and below.
-    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>);
+    fn validate(&self, at: &Pointer<'_>, out: &mut Violations);
 }
 
 impl<T: Validate> Validate for Vec<T> {
-    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Violations) {
         for (i, item) in self.iter().enumerate() {
             item.validate(&at.index(i), out);
         }
@@ -21,7 +21,7 @@ impl<T: Validate> Validate for Vec<T> {
 }
 
 impl<T: Validate> Validate for Option<T> {
-    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Violations) {
         if let Some(value) = self {
             value.validate(at, out);
         }
@@ -29,13 +29,13 @@ impl<T: Validate> Validate for Option<T> {
 }
 
 impl<T: Validate + ?Sized> Validate for Box<T> {
-    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Violations) {
         (**self).validate(at, out);
     }
 }
 
 impl<T: Validate> Validate for BTreeMap<String, T> {
-    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Violations) {
         for (key, value) in self {
             value.validate(&at.key(key), out);
         }
@@ -46,7 +46,7 @@ impl<T: Validate> Validate for BTreeMap<String, T> {
 macro_rules! no_refinements {
     ($($t:ty),* $(,)?) => {$(
         impl Validate for $t {
-            fn validate(&self, _: &Pointer<'_>, _: &mut Vec<Violation>) {}
+            fn validate(&self, _: &Pointer<'_>, _: &mut Violations) {}
         }
     )*};
 }
@@ -170,7 +170,7 @@ pub fn check_len(
     min: Option<u64>,
     max: Option<u64>,
     at: &Pointer<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     if min.is_none() && max.is_none() {
         return;
@@ -194,7 +194,7 @@ pub fn check_items(
     min: Option<u64>,
     max: Option<u64>,
     at: &Pointer<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     if let Some(message) = bounds_message(count as u64, min, max, "items") {
         out.push(violation(at, "items", message));
@@ -220,7 +220,7 @@ pub fn check_range_i64(
     min: Option<i64>,
     max: Option<i64>,
     at: &Pointer<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     let message = match (min, max) {
         (Some(lo), _) if value < lo => format!("must be at least {lo}"),
@@ -239,7 +239,7 @@ pub fn check_range_f64(
     max: Option<f64>,
     max_exclusive: bool,
     at: &Pointer<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Violations,
 ) {
     // Written so that NaN fails every comparison, and so every bound.
     let above = |lo: f64| {
@@ -315,7 +315,7 @@ impl Format {
 }
 
 /// Checks that a string has a format.
-pub fn check_format(value: &str, format: Format, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+pub fn check_format(value: &str, format: Format, at: &Pointer<'_>, out: &mut Violations) {
     if !format.matches(value) {
         out.push(violation(
             at,
@@ -395,7 +395,7 @@ mod tests {
 
     struct Name(String);
     impl Validate for Name {
-        fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+        fn validate(&self, at: &Pointer<'_>, out: &mut Violations) {
             check_len(&self.0, Some(1), Some(3), &at.field("name"), out);
         }
     }
@@ -406,9 +406,10 @@ mod tests {
         map.insert("a/b".to_owned(), vec![Name("ok".into()), Name("".into())]);
         map.insert("c".to_owned(), vec![Name("toolong".into())]);
         let value = Some(Box::new(map));
-        let mut out = Vec::new();
+        let mut out = Violations::new();
         value.validate(&Pointer::Root, &mut out);
         let got: Vec<_> = out
+            .kept()
             .iter()
             .map(|v| (v.pointer.as_str(), v.rule, v.location))
             .collect();
@@ -419,7 +420,7 @@ mod tests {
                 ("/c/0/name", "len", Location::Body)
             ]
         );
-        let mut out = Vec::new();
+        let mut out = Violations::new();
         None::<Name>.validate(&Pointer::Root, &mut out);
         5_i64.validate(&Pointer::Root, &mut out);
         "x".to_owned().validate(&Pointer::Root, &mut out);
@@ -430,7 +431,7 @@ mod tests {
     #[test]
     fn bounds() {
         let at = Pointer::Root;
-        let mut out = Vec::new();
+        let mut out;
         // (value, min, max, violated)
         let lens: &[(&str, Option<u64>, Option<u64>, bool)] = &[
             ("", Some(1), None, true),
@@ -444,9 +445,9 @@ mod tests {
             ("anything", None, None, false),
         ];
         for &(s, lo, hi, bad) in lens {
-            out.clear();
+            out = Violations::new();
             check_len(s, lo, hi, &at, &mut out);
-            assert_eq!(out.len(), bad as usize, "{s:?}");
+            assert_eq!(out.total() as usize, bad as usize, "{s:?}");
         }
         let items: &[(usize, Option<u64>, Option<u64>, bool)] = &[
             (0, Some(1), None, true),
@@ -454,10 +455,10 @@ mod tests {
             (3, None, Some(2), true),
         ];
         for &(n, lo, hi, bad) in items {
-            out.clear();
+            out = Violations::new();
             check_items(n, lo, hi, &at, &mut out);
             assert_eq!(
-                out.iter().map(|v| v.rule).collect::<Vec<_>>(),
+                out.kept().iter().map(|v| v.rule).collect::<Vec<_>>(),
                 if bad { vec!["items"] } else { vec![] }
             );
         }
@@ -468,9 +469,9 @@ mod tests {
             (i64::MAX, None, None, false),
         ];
         for &(n, lo, hi, bad) in ints {
-            out.clear();
+            out = Violations::new();
             check_range_i64(n, lo, hi, &at, &mut out);
-            assert_eq!(out.len(), bad as usize, "{n}");
+            assert_eq!(out.total() as usize, bad as usize, "{n}");
         }
         type F = (f64, Option<f64>, bool, Option<f64>, bool, bool);
         let floats: &[F] = &[
@@ -483,9 +484,9 @@ mod tests {
             (-0.5, Some(-1.0), true, Some(1.0), true, false),
         ];
         for &(x, lo, lx, hi, hx, bad) in floats {
-            out.clear();
+            out = Violations::new();
             check_range_f64(x, lo, lx, hi, hx, &at, &mut out);
-            assert_eq!(out.len(), bad as usize, "{x} {lo:?} {lx} {hi:?} {hx}");
+            assert_eq!(out.total() as usize, bad as usize, "{x} {lo:?} {lx} {hi:?} {hx}");
         }
     }
 
@@ -525,10 +526,10 @@ mod tests {
             (Format::Ip, "1.2.3", false),
         ];
         for &(format, value, ok) in cases {
-            let mut out = Vec::new();
+            let mut out = Violations::new();
             check_format(value, format, &Pointer::Root, &mut out);
             assert_eq!(out.is_empty(), ok, "{format:?} {value:?}");
-            assert!(out.iter().all(|v| v.rule == "format"));
+            assert!(out.kept().iter().all(|v| v.rule == "format"));
         }
     }
 }

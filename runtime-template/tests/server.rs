@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use gati_runtime::{
     Config, Ctx, PathParams, Pointer, Problem, Query, Request, Resolution, Response, RouteInfo,
-    RouteLimits, Service, Validate, Violation, check_items, check_len, decode_json, json_response,
+    RouteLimits, Service, Validate, Violations, check_items, check_len, decode_json, json_response,
     path_param, serve,
 };
 use hyper::Method;
@@ -33,35 +33,41 @@ static ROUTES: [RouteInfo; 5] = [
         name: "get_user",
         method: "GET",
         path: "/users/{id}",
+        auth: false,
         limits: RouteLimits::NONE,
     },
     RouteInfo {
         name: "echo",
         method: "POST",
         path: "/echo",
+        auth: false,
         limits: RouteLimits::NONE,
     },
     RouteInfo {
         name: "boom",
         method: "GET",
         path: "/panic",
+        auth: false,
         limits: RouteLimits::NONE,
     },
     RouteInfo {
         name: "sleep",
         method: "GET",
         path: "/sleep",
+        auth: false,
         limits: RouteLimits::NONE,
     },
     RouteInfo {
         name: "slow",
         method: "GET",
         path: "/slow",
+        auth: false,
         limits: RouteLimits {
             concurrency: Some(1),
             queue: Some(1),
             body: Some(8),
             timeout_ms: Some(600),
+            rate: None,
         },
     },
 ];
@@ -73,7 +79,7 @@ struct Echo {
 }
 
 impl Validate for Echo {
-    fn validate(&self, at: &Pointer<'_>, out: &mut Vec<Violation>) {
+    fn validate(&self, at: &Pointer<'_>, out: &mut Violations) {
         check_len(&self.name, Some(1), Some(5), &at.field("name"), out);
         let tags = at.field("tags");
         check_items(self.tags.len(), None, Some(2), &tags, out);
@@ -122,7 +128,7 @@ impl Service for App {
             ),
             ECHO => match decode_json::<Echo>(request) {
                 Ok(echo) => {
-                    let mut violations = Vec::new();
+                    let mut violations = Violations::new();
                     echo.validate(&Pointer::Root, &mut violations);
                     if violations.is_empty() {
                         json_response(200, &echo)
@@ -146,6 +152,14 @@ impl Service for App {
 
     fn openapi(&self) -> Option<&'static str> {
         Some(r#"{"openapi":"3.1.0"}"#)
+    }
+
+    fn limits(&self) -> RouteLimits {
+        RouteLimits {
+            body: Some(1024),
+            timeout_ms: Some(2000),
+            ..RouteLimits::NONE
+        }
     }
 }
 
@@ -187,14 +201,18 @@ fn config() -> Config {
     Config {
         host: "127.0.0.1".into(),
         port: 0,
-        max_body: 1024,
-        timeout_ms: 2000,
-        concurrency: 64,
-        queue: 64,
+        // The body limit and timeout come from `App::limits`, as a spec's
+        // service-wide `limits` would, so the routes' own limits refine them.
+        concurrency: Some(64),
+        queue: Some(64),
         queue_timeout_ms: 1000,
         drain_timeout_ms: 3000,
         header_timeout_ms: 300,
-        default_version: None,
+        // Every test client comes from 127.0.0.1: no per-client cap here
+        // (the abuse tests cover it).
+        client_concurrency: Some(0),
+        client_connections: 0,
+        ..Config::default()
     }
 }
 
@@ -705,8 +723,8 @@ async fn route_admission_queues_then_sheds() {
 #[tokio::test]
 async fn service_admission_sheds_when_full_and_when_waiting_too_long() {
     let server = Server::start(Config {
-        concurrency: 1,
-        queue: 1,
+        concurrency: Some(1),
+        queue: Some(1),
         queue_timeout_ms: 300,
         ..config()
     })
