@@ -105,7 +105,10 @@ impl Bucket {
             if next - now > tolerance {
                 return Err(Duration::from_nanos(next - now - tolerance));
             }
-            match self.0.compare_exchange_weak(current, next, Relaxed, Relaxed) {
+            match self
+                .0
+                .compare_exchange_weak(current, next, Relaxed, Relaxed)
+            {
                 Ok(_) => return Ok(()),
                 Err(actual) => current = actual,
             }
@@ -186,7 +189,9 @@ impl Clients {
 
     fn entry(&self, scope: Scope) -> Arc<Client> {
         let shard = &self.shards[(self.hasher.hash_one(scope) as usize) % SHARDS];
-        let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = shard
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = map.get(&scope) {
             return client.clone();
         }
@@ -227,7 +232,9 @@ impl Clients {
         limit: &RateLimit,
     ) -> Result<(), Duration> {
         let route = u32::try_from(route).unwrap_or(u32::MAX - 1) + 1;
-        self.entry(Scope { key, route }).rate.take(limit, self.now())
+        self.entry(Scope { key, route })
+            .rate
+            .take(limit, self.now())
     }
 
     /// How long `client` (an address) must wait before presenting another
@@ -250,7 +257,9 @@ impl Clients {
     pub(super) fn sweep(&self) {
         let now = self.now();
         for shard in &self.shards {
-            let mut map = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut map = shard
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             map.retain(|_, c| !is_idle(c, now));
         }
     }
@@ -293,7 +302,10 @@ mod tests {
         }
         let wait = bucket.take(&TEN_PER_SECOND, start);
         assert_eq!(wait, Err(Duration::from_millis(100)));
-        assert_eq!(bucket.wait(&TEN_PER_SECOND, start), Duration::from_millis(100));
+        assert_eq!(
+            bucket.wait(&TEN_PER_SECOND, start),
+            Duration::from_millis(100)
+        );
         // One interval later, one more request fits.
         let later = start + 100_000_000;
         assert_eq!(bucket.take(&TEN_PER_SECOND, later), Ok(()));
@@ -309,7 +321,10 @@ mod tests {
         let a = clients.connect(ip);
         let b = clients.connect(ip);
         assert!(a.is_some() && b.is_some());
-        assert!(clients.connect(ip).is_none(), "a third connection is refused");
+        assert!(
+            clients.connect(ip).is_none(),
+            "a third connection is refused"
+        );
         assert!(clients.connect([127, 0, 0, 3].into()).is_some());
         drop(a);
         let c = clients.connect(ip);
@@ -326,7 +341,9 @@ mod tests {
     #[test]
     fn ipv6_counts_by_64_and_mapped_ipv4_as_ipv4() {
         let a: IpAddr = "2001:db8:1:2::1".parse().unwrap_or(IpAddr::from([0u8; 4]));
-        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap_or(IpAddr::from([0u8; 4]));
+        let b: IpAddr = "2001:db8:1:2:ffff::9"
+            .parse()
+            .unwrap_or(IpAddr::from([0u8; 4]));
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap_or(IpAddr::from([0u8; 4]));
         assert_eq!(ClientKey::address(a), ClientKey::address(b));
         assert_ne!(ClientKey::address(a), ClientKey::address(c));

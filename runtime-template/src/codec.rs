@@ -476,10 +476,14 @@ pub fn api_key<'a>(request: &'a Request, name: &str) -> Result<Credential<'a>, P
         Some(key) => Ok(Credential::ApiKey(key)),
         None => {
             let problem = Problem::new(401, format!("an API key is required in the {name} header"));
-            Err(match HeaderValue::from_str(&format!("ApiKey header=\"{name}\"")) {
-                Ok(challenge) => problem.with_header(WWW_AUTHENTICATE, challenge),
-                Err(_) => problem.with_header(WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey")),
-            })
+            Err(
+                match HeaderValue::from_str(&format!("ApiKey header=\"{name}\"")) {
+                    Ok(challenge) => problem.with_header(WWW_AUTHENTICATE, challenge),
+                    Err(_) => {
+                        problem.with_header(WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey"))
+                    }
+                },
+            )
         }
     }
 }

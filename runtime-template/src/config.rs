@@ -510,7 +510,10 @@ mod tests {
         );
         let c = Config::default();
         assert_eq!((c.port, c.max_body, c.timeout_ms), (8080, None, None));
-        assert_eq!((c.concurrency, c.queue, c.queue_timeout_ms), (None, None, 1000));
+        assert_eq!(
+            (c.concurrency, c.queue, c.queue_timeout_ms),
+            (None, None, 1000)
+        );
         assert_eq!(
             (c.drain_timeout_ms, c.header_timeout_ms, c.host.as_str()),
             (10_000, 10_000, "0.0.0.0")
@@ -659,6 +662,9 @@ mod tests {
             unknown_variable("GATI_MAX_BODDY"),
             "not a setting of this server; did you mean GATI_MAX_BODY?"
         );
-        assert_eq!(unknown_variable("GATI_XYZZY_PLUGH_FOO"), "not a setting of this server");
+        assert_eq!(
+            unknown_variable("GATI_XYZZY_PLUGH_FOO"),
+            "not a setting of this server"
+        );
     }
 }

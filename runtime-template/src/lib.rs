@@ -27,8 +27,8 @@ mod version;
 // subset, and a private `mod runtime` would otherwise warn about the rest.
 #[allow(unused_imports)]
 pub use codec::{
-    Caller, Credential, Denied, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key, bearer, cookie,
-    decode_json, decode_json_object, header, param, path_param, percent_decode,
+    Caller, Credential, Denied, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key,
+    bearer, cookie, decode_json, decode_json_object, header, param, path_param, percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};

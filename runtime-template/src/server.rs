@@ -17,9 +17,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
-use hyper::header::{
-    ALLOW, CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
-};
+use hyper::header::{ALLOW, CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -278,7 +276,10 @@ pub async fn serve<S: Service>(
         Some(port) => {
             let host = config.admin_host.as_deref().unwrap_or(&config.host);
             let admin = TcpListener::bind((host, port)).await?;
-            let address = admin.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let address = admin
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
             log("info", "admin listening", &[("address", &address)]);
             Some(admin)
         }
@@ -486,7 +487,12 @@ impl SharedThrottle {
         let now = u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1;
         let last = self.last.load(Relaxed);
         let due = last == 0 || now.saturating_sub(last) >= 1000;
-        if due && self.last.compare_exchange(last, now, Relaxed, Relaxed).is_ok() {
+        if due
+            && self
+                .last
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_ok()
+        {
             write(self.count.swap(0, Relaxed));
         }
     }
@@ -804,10 +810,7 @@ impl<S: Service> Shared<S> {
                 client_concurrency,
                 config.auth_failure_rate,
             ),
-            rate: config
-                .rate
-                .or(service_limits.rate)
-                .filter(|r| !r.is_off()),
+            rate: config.rate.or(service_limits.rate).filter(|r| !r.is_off()),
             api_health: !has_admin || config.api_health,
             api_metrics: !has_admin,
             refused: AtomicU64::new(0),
@@ -872,7 +875,10 @@ fn handle<S: Service>(
                         let wait = shared.clients.failure_wait(link.client.client());
                         if !wait.is_zero() {
                             route.metrics.limited();
-                            break 'run too_many(wait, "too many rejected credentials from this address");
+                            break 'run too_many(
+                                wait,
+                                "too many rejected credentials from this address",
+                            );
                         }
                         let (service, index) = (&shared.service, run.route);
                         let (request, ctx) = (&run.request, &run.ctx);
@@ -890,12 +896,18 @@ fn handle<S: Service>(
                             Called::Done(Err(Denied::Rejected(problem))) => {
                                 shared.clients.failed(link.client.client());
                                 route.metrics.auth_failed();
-                                shared.auth_log.note(shared.started, |count| log("warn", "credential rejected", &[
-                                    ("peer", &link.peer.to_string()),
-                                    ("route", route.name),
-                                    ("request_id", ctx.request_id()),
-                                    ("rejected_since_last_line", &count.to_string()),
-                                ]));
+                                shared.auth_log.note(shared.started, |count| {
+                                    log(
+                                        "warn",
+                                        "credential rejected",
+                                        &[
+                                            ("peer", &link.peer.to_string()),
+                                            ("route", route.name),
+                                            ("request_id", ctx.request_id()),
+                                            ("rejected_since_last_line", &count.to_string()),
+                                        ],
+                                    )
+                                });
                                 break 'run problem.into_response();
                             }
                             Called::Panicked => break 'run panicked(route, &ctx.request_id),
@@ -918,9 +930,16 @@ fn handle<S: Service>(
                     // service-wide and the route's rate limits.
                     let Some(_in_flight) = client.enter(shared.clients.in_flight_cap) else {
                         route.metrics.limited();
-                        break 'run too_many(Duration::from_secs(1), "this client has too many requests in flight");
+                        break 'run too_many(
+                            Duration::from_secs(1),
+                            "this client has too many requests in flight",
+                        );
                     };
-                    if let Some(Err(wait)) = shared.rate.as_ref().map(|rate| shared.clients.take(client, rate)) {
+                    if let Some(Err(wait)) = shared
+                        .rate
+                        .as_ref()
+                        .map(|rate| shared.clients.take(client, rate))
+                    {
                         route.metrics.limited();
                         break 'run too_many(wait, "this client is over its rate limit");
                     }
@@ -928,7 +947,10 @@ fn handle<S: Service>(
                         let key = credential_key.unwrap_or(ClientKey::address(link.peer));
                         if let Err(wait) = shared.clients.take_route(key, run.route, rate) {
                             route.metrics.limited();
-                            break 'run too_many(wait, "this client is over the route's rate limit");
+                            break 'run too_many(
+                                wait,
+                                "this client is over the route's rate limit",
+                            );
                         }
                     }
 
@@ -973,8 +995,11 @@ fn handle<S: Service>(
                             let allowed = match rate {
                                 0 => deadline,
                                 rate => {
-                                    let nanos = u128::from(reader.total) * 1_000_000_000 / u128::from(rate);
-                                    let earned = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+                                    let nanos =
+                                        u128::from(reader.total) * 1_000_000_000 / u128::from(rate);
+                                    let earned = Duration::from_nanos(
+                                        u64::try_from(nanos).unwrap_or(u64::MAX),
+                                    );
                                     deadline.min(began + grace + earned)
                                 }
                             };
@@ -1125,8 +1150,8 @@ fn timed_out(route: &RouteState) -> Response {
 fn too_many(wait: Duration, detail: &'static str) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
-    let value = HeaderValue::from_str(&seconds.to_string())
-        .unwrap_or(HeaderValue::from_static("1"));
+    let value =
+        HeaderValue::from_str(&seconds.to_string()).unwrap_or(HeaderValue::from_static("1"));
     Problem::new(429, detail)
         .with_header(RETRY_AFTER, value)
         .into_response()
@@ -1226,15 +1251,19 @@ fn route<S: Service>(
             }
         }
     };
-    // HEAD is served by every GET route (hyper sends the head without the body).
-    let method = match request.method() {
-        &Method::HEAD => &Method::GET,
-        method => method,
-    };
-    let resolution = match version {
+    let resolve = |method: &Method| match version {
         Some(v) => shared.service.resolve_at(method, path, v),
         None => shared.service.resolve(method, path),
     };
+    let mut resolution = resolve(request.method());
+    // HEAD is served by every GET route that no HEAD route shadows (hyper
+    // sends the head without the body).
+    if request.method() == Method::HEAD
+        && !matches!(resolution, Resolution::Route(..))
+        && let found @ Resolution::Route(..) = resolve(&Method::GET)
+    {
+        resolution = found;
+    }
     let (index, params) = match resolution {
         Resolution::Route(index, params) => (index, params),
         Resolution::NotFound => {
@@ -1427,7 +1456,10 @@ async fn admin_loop<S: Service>(listener: TcpListener, shared: Arc<Shared<S>>) {
                     log(
                         "warn",
                         "admin accept failed",
-                        &[("error", &error.to_string()), ("failures", &count.to_string())],
+                        &[
+                            ("error", &error.to_string()),
+                            ("failures", &count.to_string()),
+                        ],
                     );
                 });
                 tokio::time::sleep(ACCEPT_BACKOFF_MAX).await;

@@ -486,7 +486,11 @@ mod tests {
         for &(x, lo, lx, hi, hx, bad) in floats {
             out = Violations::new();
             check_range_f64(x, lo, lx, hi, hx, &at, &mut out);
-            assert_eq!(out.total() as usize, bad as usize, "{x} {lo:?} {lx} {hi:?} {hx}");
+            assert_eq!(
+                out.total() as usize,
+                bad as usize,
+                "{x} {lo:?} {lx} {hi:?} {hx}"
+            );
         }
     }
 

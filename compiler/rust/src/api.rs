@@ -98,8 +98,11 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
     });
     let authenticate = has_auth(cx).then(|| {
         quote! {
-            /// Decides whether `credential` may call the route in `ctx`; runs
-            /// before the handler of every route that declares authentication.
+            /// Decides whether `credential` may call the route in `ctx`. It runs
+            /// for every route that declares authentication, from the request's
+            /// head alone: before the body is read and before the request takes
+            /// an admission slot. A rejected credential counts against its
+            /// address's budget of rejected credentials.
             fn authenticate(
                 &self,
                 ctx: &crate::runtime::Ctx,

@@ -1,6 +1,7 @@
 //! `routes.rs`: the generated router. `resolve` is a `match` on the method
-//! and the path's segments (no regex, no allocation); `call` runs one route:
-//! authentication, parameters, body, validation, handler, response.
+//! and the path's segments (no regex, no allocation); `authenticate` checks
+//! a route's credential from the request head; `call` runs one route:
+//! parameters, body, validation, handler, response.
 
 use gatic_ir::{Auth, Method, ParamLocation, PathSegment, Route, Ty, TyKind, Value, ident};
 use proc_macro2::TokenStream;
@@ -52,7 +53,17 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
         .chain(history.retired().iter().map(|(_, route)| *route))
         .collect();
     let count = proc_macro2::Literal::usize_unsuffixed(routes.len());
-    let infos = routes.iter().map(|route| route_info(route));
+    let service_limits = &cx.spec.service.limits;
+    let infos = routes.iter().map(|route| route_info(route, service_limits));
+    let limits_fn = (*service_limits != gatic_ir::Limits::default()).then(|| {
+        let limits = limits_literal(service_limits);
+        quote! {
+            fn limits(&self) -> runtime::RouteLimits {
+                #limits
+            }
+        }
+    });
+    let authenticate_fn = authenticate(&routes);
     let head_entries: Vec<Entry> = cx
         .api
         .routes
@@ -254,11 +265,15 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
                 #call_body
             }
 
+            #authenticate_fn
+
             fn openapi(&self) -> ::std::option::Option<&'static str> {
                 ::std::option::Option::Some(include_str!("openapi.json"))
             }
 
             #openapi_at
+
+            #limits_fn
 
             #versioned
         }
@@ -295,10 +310,58 @@ impl Plan<'_, '_, '_> {
     }
 }
 
-fn route_info(route: &Route) -> TokenStream {
-    let name = &route.name;
-    let method = route.method.as_str();
-    let path = route.path_template();
+/// `Service::authenticate`: each route that authenticates takes its
+/// credential from the head (a 401 with `WWW-Authenticate` when there is
+/// none) and asks `Api::authenticate`; the runtime calls it before the body
+/// is read and before admission. `None` when no route authenticates.
+fn authenticate(routes: &[&Route]) -> Option<TokenStream> {
+    let mut schemes: Vec<(TokenStream, Vec<proc_macro2::Literal>)> = Vec::new();
+    for (i, route) in routes.iter().enumerate() {
+        let take = match &route.auth {
+            Auth::None => continue,
+            Auth::Bearer => quote!(runtime::bearer(request)?),
+            Auth::ApiKey { header } => quote!(runtime::api_key(request, #header)?),
+        };
+        let index = proc_macro2::Literal::usize_unsuffixed(i);
+        match schemes
+            .iter_mut()
+            .find(|(t, _)| t.to_string() == take.to_string())
+        {
+            Some((_, indices)) => indices.push(index),
+            None => schemes.push((take, vec![index])),
+        }
+    }
+    if schemes.is_empty() {
+        return None;
+    }
+    let arms = schemes
+        .iter()
+        .map(|(take, indices)| quote!(#(#indices)|* => #take,));
+    Some(quote! {
+        async fn authenticate<'a>(
+            &'a self,
+            route: usize,
+            request: &'a runtime::Request,
+            ctx: &'a runtime::Ctx,
+        ) -> ::std::result::Result<runtime::Caller<'a>, runtime::Denied> {
+            let credential = match route {
+                #(#arms)*
+                _ => return ::std::result::Result::Ok(runtime::Caller::ANONYMOUS),
+            };
+            if self.api.authenticate(ctx, credential).await {
+                ::std::result::Result::Ok(runtime::Caller::of(credential))
+            } else {
+                ::std::result::Result::Err(runtime::Denied::rejected(credential))
+            }
+        }
+    })
+}
+
+/// A `runtime::RouteLimits` literal.
+fn limits_literal(limits: &gatic_ir::Limits) -> TokenStream {
+    if *limits == gatic_ir::Limits::default() {
+        return quote!(runtime::RouteLimits::NONE);
+    }
     let opt32 = |v: Option<u32>| match v {
         Some(n) => {
             let n = lit_u64(u64::from(n));
@@ -313,33 +376,67 @@ fn route_info(route: &Route) -> TokenStream {
         }
         None => quote!(::std::option::Option::None),
     };
-    if route.limits == gatic_ir::Limits::default() {
-        return quote! {
-            runtime::RouteInfo {
-                name: #name,
-                method: #method,
-                path: #path,
-                limits: runtime::RouteLimits::NONE,
-            }
-        };
+    let concurrency = opt32(limits.concurrency);
+    let queue = opt32(limits.queue);
+    let body = opt64(limits.body);
+    let timeout = opt64(limits.timeout_ms);
+    let rate = match &limits.rate {
+        Some(rate) => {
+            let requests = lit_u64(u64::from(rate.requests));
+            let per_ms = lit_u64(rate.per_ms);
+            let burst = lit_u64(u64::from(rate.burst));
+            quote!(::std::option::Option::Some(runtime::RateLimit {
+                requests: #requests,
+                per_ms: #per_ms,
+                burst: #burst,
+            }))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    quote! {
+        runtime::RouteLimits {
+            concurrency: #concurrency,
+            queue: #queue,
+            body: #body,
+            timeout_ms: #timeout,
+            rate: #rate,
+        }
     }
-    let concurrency = opt32(route.limits.concurrency);
-    let queue = opt32(route.limits.queue);
-    let body = opt64(route.limits.body);
-    let timeout = opt64(route.limits.timeout_ms);
+}
+
+/// A route's `runtime::RouteInfo`. The IR's route limits already hold the
+/// service's where the route sets none; the runtime gets only the route's
+/// own (those that differ from the service's), because it applies the
+/// service's itself, after the environment's: a route that inherits the
+/// service's `concurrency` shares the service-wide gate rather than getting
+/// a gate of its own.
+fn route_info(route: &Route, service: &gatic_ir::Limits) -> TokenStream {
+    let name = &route.name;
+    let method = route.method.as_str();
+    let path = route.path_template();
+    let auth = route.auth != Auth::None;
+    let limits = gatic_ir::Limits {
+        concurrency: own(route.limits.concurrency, service.concurrency),
+        queue: own(route.limits.queue, service.queue),
+        body: own(route.limits.body, service.body),
+        timeout_ms: own(route.limits.timeout_ms, service.timeout_ms),
+        rate: own(route.limits.rate, service.rate),
+    };
+    let limits = limits_literal(&limits);
     quote! {
         runtime::RouteInfo {
             name: #name,
             method: #method,
             path: #path,
-            limits: runtime::RouteLimits {
-                concurrency: #concurrency,
-                queue: #queue,
-                body: #body,
-                timeout_ms: #timeout,
-            },
+            auth: #auth,
+            limits: #limits,
         }
     }
+}
+
+/// A route's own value of a limit: `None` where it is the service's.
+fn own<T: PartialEq>(value: Option<T>, inherited: Option<T>) -> Option<T> {
+    value.filter(|v| inherited.as_ref() != Some(v))
 }
 
 /// The body of `resolve`: split the path into a fixed array of segments,
@@ -463,10 +560,19 @@ fn resolve(routes: &[Entry]) -> TokenStream {
             .collect();
         methods.sort();
         methods.dedup();
+        // The runtime serves HEAD with every GET route.
         let allow = methods
             .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
+            .flat_map(|m| match m {
+                Method::Get => vec!["GET", "HEAD"],
+                m => vec![m.as_str()],
+            })
+            .fold(Vec::new(), |mut allowed, m| {
+                if !allowed.contains(&m) {
+                    allowed.push(m);
+                }
+                allowed
+            })
             .join(", ");
         quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
     });
@@ -621,38 +727,12 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     };
     let mut body = TokenStream::new();
     let mut uses_request = false;
-    // A route without authentication reads its request before its future
-    // exists: the future then holds only the typed input, not the request,
-    // and early answers leave the labeled block as `Err`. Authentication
-    // awaits, so those routes do everything in an `async fn`.
-    let sync = route.auth == Auth::None;
-    let exit = |answer: TokenStream| {
-        if sync {
-            quote!(break 'input ::std::result::Result::Err(#answer))
-        } else {
-            quote!(return #answer)
-        }
-    };
+    // The handler reads its request before its future exists (the runtime
+    // has already authenticated it, from the head, in `authenticate`): the
+    // future then holds only the typed input, not the request, and early
+    // answers leave the labeled block as `Err`.
+    let exit = |answer: TokenStream| quote!(break 'input ::std::result::Result::Err(#answer));
     let exit_problem = exit(quote!(problem.into_response()));
-
-    // Authentication, before anything else is looked at.
-    let credential = match &route.auth {
-        Auth::None => None,
-        Auth::Bearer => Some(quote!(runtime::bearer(request))),
-        Auth::ApiKey { header } => Some(quote!(runtime::api_key(request, #header))),
-    };
-    if let Some(credential) = credential {
-        uses_request = true;
-        body.extend(quote! {
-            let credential = match #credential {
-                ::std::result::Result::Ok(credential) => credential,
-                ::std::result::Result::Err(problem) => return problem.into_response(),
-            };
-            if !self.api.authenticate(ctx, credential).await {
-                return runtime::Problem::new(401, "the credential was not accepted").into_response();
-            }
-        });
-    }
 
     // Parameters: parse all of them, then answer 400 with every failure.
     let mut refinement_checks = TokenStream::new();
@@ -755,14 +835,12 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         );
         if !inner.is_empty() {
             refinement_checks.extend(quote! {
-                let start = out.len();
+                let start = out.mark();
                 {
                     let at = &at.field(#wire);
                     #inner
                 }
-                for violation in &mut out[start..] {
-                    violation.location = #location;
-                }
+                out.relocate(start, #location);
             });
         }
     }
@@ -833,7 +911,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         });
     }
     let violations_decl = (needs_violations_for_params || needs_validation)
-        .then(|| quote!(let mut violations = ::std::vec::Vec::new();));
+        .then(|| quote!(let mut violations = runtime::Violations::new();));
 
     // An old version's values, converted forward to the head's types.
     if let Some(plan) = plan {
@@ -962,16 +1040,6 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             },
         }
     };
-    if !sync {
-        return quote! {
-            async fn #name(&self, #request_param: &runtime::Request, ctx: &runtime::Ctx) -> runtime::Response {
-                #violations_decl
-                #body
-                let input = crate::api::#request_ty { #(#all_fields),* };
-                #answer
-            }
-        };
-    }
     let input = quote!(crate::api::#request_ty { #(#all_fields),* });
     let (input, unwrap) = if body.is_empty() {
         (input, TokenStream::new())

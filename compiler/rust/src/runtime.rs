@@ -9,6 +9,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/admission.rs"),
     ),
     (
+        "clients.rs",
+        include_str!("../../../runtime-template/src/clients.rs"),
+    ),
+    (
         "codec.rs",
         include_str!("../../../runtime-template/src/codec.rs"),
     ),

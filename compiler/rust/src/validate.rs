@@ -341,7 +341,7 @@ fn validate_impl(ty: &TokenStream, body: TokenStream) -> TokenStream {
             fn validate(
                 &self,
                 #at: &runtime::Pointer<'_>,
-                #out: &mut ::std::vec::Vec<runtime::Violation>,
+                #out: &mut runtime::Violations,
             ) {
                 #body
             }
@@ -367,7 +367,7 @@ pub(crate) fn generate(cx: &Context, impls: Vec<TokenStream>) -> TokenStream {
                 regex: &::regex::Regex,
                 pattern: &str,
                 at: &runtime::Pointer<'_>,
-                out: &mut ::std::vec::Vec<runtime::Violation>,
+                out: &mut runtime::Violations,
             ) {
                 if !regex.is_match(value) {
                     out.push(runtime::violation(

@@ -105,6 +105,14 @@ fn send(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> (u16, 
         .build()
         .expect("a runtime");
     rt.block_on(async {
+        // As the server does: authentication from the head, then the call.
+        if router.routes()[route].auth {
+            if let Err(denied) = router.authenticate(route, &request, &ctx).await {
+                let problem = denied.into_problem();
+                let status = problem.status;
+                return (status, serde_json::to_value(&problem).unwrap_or_default());
+            }
+        }
         let response = router.call(route, &request, &ctx).await;
         let status = response.status().as_u16();
         let bytes = response
@@ -158,7 +166,7 @@ fn resolves_by_method_and_segments() {
     ));
     assert!(matches!(
         resolve(hyper::Method::PUT, "/users/42"),
-        Resolution::MethodNotAllowed("GET, DELETE")
+        Resolution::MethodNotAllowed("GET, HEAD, DELETE")
     ));
     // `/users/me` also matches `/users/{id}`: DELETE falls through to it,
     // and a method neither has is refused with the methods of both.
@@ -168,7 +176,7 @@ fn resolves_by_method_and_segments() {
     ));
     assert!(matches!(
         resolve(hyper::Method::POST, "/users/me"),
-        Resolution::MethodNotAllowed("GET, DELETE")
+        Resolution::MethodNotAllowed("GET, HEAD, DELETE")
     ));
     assert!(matches!(
         resolve(hyper::Method::GET, "/nope"),
