@@ -44,6 +44,7 @@ pub use scalar::{Base64, Date, DateTime, Decimal, Duration, ScalarError, Uuid};
 #[allow(unused_imports)]
 pub use server::{
     Ctx, Resolution, Response, RouteInfo, RouteLimits, Service, X_REQUEST_ID, run, serve,
+    serve_with_admin,
 };
 #[allow(unused_imports)]
 pub use validate::{

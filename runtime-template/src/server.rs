@@ -1059,14 +1059,6 @@ fn handle<S: Service>(
                         Called::TimedOut => timed_out(route),
                     }
                 };
-                let mut response = response;
-                // A body left unread cannot be skipped on an HTTP/1
-                // connection without reading it: close instead.
-                if !run.incoming.is_end_stream() && run.request.body.is_empty() {
-                    response
-                        .headers_mut()
-                        .insert(CONNECTION, HeaderValue::from_static("close"));
-                }
                 let version = run.ctx.version_index();
                 (
                     response,
@@ -1203,17 +1195,10 @@ fn route<S: Service>(
     start: Instant,
 ) -> Routed {
     let path = request.uri().path();
-    // An early answer to a request whose body is still coming closes the
-    // connection, since the rest of the body cannot be skipped otherwise.
-    let early = |response: Response| {
-        let mut response = response;
-        if !request.body().is_end_stream() {
-            response
-                .headers_mut()
-                .insert(CONNECTION, HeaderValue::from_static("close"));
-        }
-        Some(response)
-    };
+    // An answer given before the body is read leaves the body to hyper,
+    // which keeps the connection when the rest of it has already arrived
+    // and closes it otherwise, so an unread body never holds anything.
+    let early = Some;
     if let Some(response) = builtin(shared, request.method(), path) {
         return Routed::Answer(early(response), Counters::None, None, id);
     }
