@@ -503,8 +503,8 @@ class RetryPolicy:
     Idempotent calls (GET, HEAD, PUT, DELETE, and POST/PATCH sent with an
     idempotency key) are retried after connection failures, timeouts and the
     statuses in `retry_statuses`, with exponential backoff and jitter. Any
-    call is retried after a 503 with `Retry-After` (the server shed it before
-    handling it) or a refused connection. A `Retry-After` longer than
+    call is retried after a 503 or 429 with `Retry-After` (the server turned
+    it away before handling it) or a refused connection. A `Retry-After` longer than
     `max_retry_after` is not waited for: the error is raised instead."""
 
     max_attempts: int = 3
@@ -641,7 +641,7 @@ class Transport:
         after = retry_after(response)
         if after is not None and after > self.retry.max_retry_after:
             return None
-        if response.status == 503 and after is not None:
+        if response.status in (503, 429) and after is not None:
             return after
         if idempotent and response.status in self.retry.retry_statuses:
             return after if after is not None else self.retry.backoff(attempt)
