@@ -22,6 +22,12 @@ pub struct DeployConfig {
     /// The port the server listens on (`deploy.port`, default 8080): `PORT`,
     /// the container port and the Dockerfile's `EXPOSE`.
     pub port: u16,
+    /// The port of the runtime's admin listener (`deploy.admin_port`, default
+    /// 9090): `GATI_ADMIN_PORT`, the container's `admin` port, which the
+    /// probes and Prometheus use, and the Dockerfile's second `EXPOSE`. It
+    /// is for the kubelet and in-cluster scrapers only: the Service does not
+    /// expose it.
+    pub admin_port: u16,
     /// The Service's port (`deploy.service_port`, default 80).
     pub service_port: u16,
     /// Whether a HorizontalPodAutoscaler sizes the Deployment (`deploy.autoscale
@@ -125,11 +131,12 @@ pub struct Build {
 }
 
 /// The keys a `deploy` block may hold.
-const DEPLOY_KEYS: [&str; 21] = [
+const DEPLOY_KEYS: [&str; 22] = [
     "name",
     "image",
     "tag",
     "port",
+    "admin_port",
     "service_port",
     "replicas",
     "autoscale",
@@ -206,7 +213,19 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
     }
     let tag = s.string("tag").unwrap_or_else(|| "latest".to_string());
     check_tag(&mut s, "tag", &tag);
-    let port = s.port("port").unwrap_or(8080);
+    let api_port = s.port("port");
+    let admin = s.port("admin_port");
+    let port = api_port.unwrap_or(8080);
+    let admin_port = admin.unwrap_or(9090);
+    // Ports that were set but rejected already have their error; only ports
+    // actually read (or defaulted) are compared.
+    let read = |key: &str, value: Option<u16>| value.is_some() || s.get(key).is_none();
+    if admin_port == port && read("port", api_port) && read("admin_port", admin) {
+        let given = if admin.is_some() { "" } else { " by default" };
+        s.error(format!(
+            "deploy.admin_port ({admin_port}{given}) must differ from deploy.port ({port}): probes and metrics are served on a port of their own; set another deploy.admin_port"
+        ));
+    }
     let service_port = s.port("service_port").unwrap_or(80);
     let namespace = s.string("namespace");
     if let Some(ns) = &namespace {
@@ -360,6 +379,7 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
             image,
             tag,
             port,
+            admin_port,
             service_port,
             autoscale,
             base,

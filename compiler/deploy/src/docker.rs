@@ -33,6 +33,7 @@ pub(crate) fn files(config: &DeployConfig, header: &str) -> Vec<OutputFile> {
         binary => &config.build.binary,
         uid => UID,
         port => config.port,
+        admin_port => config.admin_port,
         liveness => crate::k8s::LIVENESS,
     };
     let render = |source: &str| {

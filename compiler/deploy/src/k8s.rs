@@ -1,6 +1,12 @@
 //! The Kubernetes manifests: a kustomize base (Deployment, Service, HPA,
 //! PodDisruptionBudget, and a ConfigMap generated from `config.env`) and one
 //! overlay per environment that sets its image tag, replicas and resources.
+//!
+//! The container has two ports: `http`, the API, which the Service exposes,
+//! and `admin`, the runtime's admin listener (`GATI_ADMIN_PORT`), which
+//! serves the probes and `/metrics` so that they never compete with API
+//! traffic. The admin port is for the kubelet and in-cluster scrapers, never
+//! for the public, so the Service leaves it out.
 
 use gatic_ir::OutputFile;
 
@@ -12,6 +18,8 @@ use crate::yaml::{Node, map, render, seq};
 pub(crate) const READINESS: &str = "/readyz";
 /// The liveness probe's path: 200 while the process runs.
 pub(crate) const LIVENESS: &str = "/healthz";
+/// The path Prometheus scrapes on the admin port.
+const METRICS: &str = "/metrics";
 
 /// Extra seconds of `terminationGracePeriodSeconds` beyond the preStop delay
 /// and the drain deadline, so the kubelet never kills a pod still draining.
@@ -151,7 +159,7 @@ pub(crate) fn grace_period_s(config: &DeployConfig) -> u64 {
 fn deployment(config: &DeployConfig) -> Node {
     let probe = |path: &str, period: u32, failures: u32| {
         map! {
-            "httpGet" => map! { "path" => path, "port" => "http" },
+            "httpGet" => map! { "path" => path, "port" => "admin" },
             "periodSeconds" => period,
             "timeoutSeconds" => 2_u32,
             "failureThreshold" => failures,
@@ -160,11 +168,18 @@ fn deployment(config: &DeployConfig) -> Node {
     let mut container = map! {
         "name" => &config.name,
         "image" => &config.image,
-        "ports" => seq![map! {
-            "name" => "http",
-            "containerPort" => config.port,
-            "protocol" => "TCP",
-        }],
+        "ports" => seq![
+            map! {
+                "name" => "http",
+                "containerPort" => config.port,
+                "protocol" => "TCP",
+            },
+            map! {
+                "name" => "admin",
+                "containerPort" => config.admin_port,
+                "protocol" => "TCP",
+            },
+        ],
         "envFrom" => seq![map! { "configMapRef" => map! { "name" => config_map_name(config) } }],
         "readinessProbe" => probe(READINESS, 5, 2),
         "livenessProbe" => probe(LIVENESS, 10, 3),
@@ -204,7 +219,16 @@ fn deployment(config: &DeployConfig) -> Node {
     spec.push(
         "template",
         map! {
-            "metadata" => map! { "labels" => labels(config) },
+            "metadata" => map! {
+                "labels" => labels(config),
+                // The conventional annotations Prometheus's Kubernetes pod
+                // discovery keys on: scrape the admin port, not the API's.
+                "annotations" => map! {
+                    "prometheus.io/scrape" => "true",
+                    "prometheus.io/port" => config.admin_port.to_string(),
+                    "prometheus.io/path" => METRICS,
+                },
+            },
             "spec" => map! {
                 "automountServiceAccountToken" => false,
                 "enableServiceLinks" => false,
@@ -227,6 +251,9 @@ fn deployment(config: &DeployConfig) -> Node {
     }
 }
 
+/// The Service exposes the API port only: the admin port (probes and
+/// metrics) is reached on the pod's own address by the kubelet and by
+/// Prometheus, and is not for the public.
 fn service(config: &DeployConfig) -> Node {
     map! {
         "apiVersion" => "v1",

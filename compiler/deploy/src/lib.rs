@@ -33,11 +33,15 @@ pub fn generate(spec: &Spec, config: &DeployConfig) -> Vec<OutputFile> {
 }
 
 /// The runtime's environment exactly as the ConfigMap sets it: `PORT` and
-/// the `GATI_*` variables, in this order.
+/// the `GATI_*` variables, in this order. `GATI_ADMIN_PORT` moves
+/// `/healthz`, `/readyz` and `/metrics` off the API port onto the admin
+/// listener; `GATI_ADMIN_HOST` is left unset, so that listener binds the same
+/// host as the API (`GATI_HOST`).
 pub fn runtime_env(config: &DeployConfig) -> Vec<(String, String)> {
     let r = &config.runtime;
     [
         ("PORT", config.port.to_string()),
+        ("GATI_ADMIN_PORT", config.admin_port.to_string()),
         ("GATI_HOST", r.host.clone()),
         ("GATI_MAX_BODY", quantity::format_size(r.max_body)),
         ("GATI_TIMEOUT_MS", r.timeout_ms.to_string()),
@@ -52,11 +56,11 @@ pub fn runtime_env(config: &DeployConfig) -> Vec<(String, String)> {
     .collect()
 }
 
-/// The container port and the readiness and liveness probes' paths, as the
-/// Deployment names them.
+/// The probes' port (the container's `admin` port, not the API's) and the
+/// readiness and liveness probes' paths, as the Deployment names them.
 pub fn probe_paths(config: &DeployConfig) -> (u16, String, String) {
     (
-        config.port,
+        config.admin_port,
         k8s::READINESS.to_string(),
         k8s::LIVENESS.to_string(),
     )

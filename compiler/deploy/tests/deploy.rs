@@ -30,6 +30,26 @@ fn object(fields: &[(&str, Value)]) -> Value {
     )
 }
 
+/// Service-wide limits: the concurrency, queue, body and timeout that the
+/// ConfigMap carries (other limits keep their defaults).
+#[allow(
+    clippy::field_reassign_with_default,
+    reason = "a struct literal would have to name every limit, including those the deploy target does not read"
+)]
+fn limits(
+    concurrency: Option<u32>,
+    queue: Option<u32>,
+    body: Option<u64>,
+    timeout_ms: Option<u64>,
+) -> Limits {
+    let mut limits = Limits::default();
+    limits.concurrency = concurrency;
+    limits.queue = queue;
+    limits.body = body;
+    limits.timeout_ms = timeout_ms;
+    limits
+}
+
 fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec {
     Spec {
         source: source.to_string(),
@@ -62,16 +82,12 @@ fn corpus() -> Vec<(&'static str, Spec)> {
             spec(
                 "shop/shop.gati",
                 "shop_service",
-                Limits {
-                    concurrency: Some(256),
-                    queue: Some(64),
-                    body: Some(64 * 1024),
-                    timeout_ms: Some(2000),
-                },
+                limits(Some(256), Some(64), Some(64 * 1024), Some(2000)),
                 Some(object(&[
                     ("image", string("ghcr.io/acme/shop")),
                     ("tag", string("1.4.0")),
                     ("port", Value::Int(9090)),
+                    ("admin_port", Value::Int(9100)),
                     ("service_port", Value::Int(8080)),
                     ("replicas", Value::Int(3)),
                     ("cpu", string("500m")),
@@ -225,6 +241,48 @@ fn settings_errors() {
     };
     snapshot!("errors", errors.join("\n"));
 
+    // The admin port must differ from the API port, whether it is set or
+    // left at its default.
+    let clash = |fields: &[(&str, Value)]| {
+        gatic_deploy::config(
+            &spec("x.gati", "x", Limits::default(), Some(object(fields))),
+            None,
+        )
+        .err()
+    };
+    assert_eq!(
+        clash(&[("port", Value::Int(9090))]),
+        Some(vec![
+            "deploy.admin_port (9090 by default) must differ from deploy.port (9090): probes and metrics are served on a port of their own; set another deploy.admin_port".to_string()
+        ])
+    );
+    assert_eq!(
+        clash(&[("admin_port", Value::Int(8080))]),
+        Some(vec![
+            "deploy.admin_port (8080) must differ from deploy.port (8080): probes and metrics are served on a port of their own; set another deploy.admin_port".to_string()
+        ])
+    );
+    assert_eq!(
+        clash(&[("admin_port", Value::Int(0))]),
+        Some(vec![
+            "deploy.admin_port must be a port number from 1 to 65535".to_string()
+        ])
+    );
+    // A rejected port is reported once, not also as a clash with the default.
+    assert_eq!(
+        clash(&[
+            ("port", Value::Int(70000)),
+            ("admin_port", Value::Int(8080))
+        ]),
+        Some(vec![
+            "deploy.port must be a port number from 1 to 65535".to_string()
+        ])
+    );
+    assert_eq!(
+        clash(&[("port", Value::Int(9090)), ("admin_port", Value::Int(9091))]),
+        None
+    );
+
     let not_block = spec("x.gati", "x", Limits::default(), None);
     let mut not_block = not_block;
     not_block
@@ -248,6 +306,7 @@ service users {
   limits { concurrency 512, body 256KiB, timeout 5s }
   deploy {
     port 8081
+    admin_port 9091
     replicas 2
     cpu "250m"
     cpu_limit "1"
@@ -325,6 +384,17 @@ fn runtime_reads_the_config_map() {
         };
         let r = &config.runtime;
         assert_eq!(parsed.port, config.port, "{name}");
+        // The admin listener is on, bound where the API is, and the probes
+        // leave the API port.
+        assert_eq!(
+            (
+                parsed.admin_port,
+                parsed.admin_host.as_deref(),
+                parsed.api_health
+            ),
+            (Some(config.admin_port), None, false),
+            "{name}"
+        );
         assert_eq!(
             (
                 parsed.max_body,
@@ -332,7 +402,12 @@ fn runtime_reads_the_config_map() {
                 parsed.concurrency,
                 parsed.queue
             ),
-            (r.max_body, r.timeout_ms, r.concurrency, r.queue),
+            (
+                Some(r.max_body),
+                Some(r.timeout_ms),
+                Some(r.concurrency),
+                Some(r.queue)
+            ),
             "{name}"
         );
         assert_eq!(
@@ -350,8 +425,20 @@ fn runtime_reads_the_config_map() {
             ),
             "{name}"
         );
-        // Every variable the runtime reads is set, so nothing falls back to a default.
-        assert_eq!(env.len(), 9, "{name}");
+        // Every variable the runtime reads is set, so nothing falls back to a
+        // default, except `GATI_ADMIN_HOST` (the admin listener binds
+        // `GATI_HOST`), `GATI_API_HEALTH` (off: the probes leave the API
+        // port) and `GATI_DEFAULT_VERSION` (the head).
+        assert_eq!(env.len(), 10, "{name}");
+        assert_eq!(
+            env[..2],
+            [
+                ("PORT".to_string(), config.port.to_string()),
+                ("GATI_ADMIN_PORT".to_string(), config.admin_port.to_string())
+            ],
+            "{name}"
+        );
+        assert_ne!(config.port, config.admin_port, "{name}");
         assert!(
             gatic_deploy::termination_grace_period_s(&config) * 1000
                 > r.drain_timeout_ms + config.prestop_ms,
@@ -372,16 +459,29 @@ fn runtime_reads_the_config_map() {
         let want: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(lines, want, "{name}");
     }
-    // With no settings, the ConfigMap restates the runtime's own defaults.
+    // With no settings, the ConfigMap restates the runtime's own defaults
+    // (its built-in limits included), except the admin listener, which the
+    // runtime leaves off and the deploy target turns on (9090).
     let (_, defaults) = &corpus()[0];
     let env = gatic_deploy::runtime_env(&config(defaults));
     let parsed = gati_runtime::Config::from_vars(|key| {
         env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     });
-    assert_eq!(parsed, Ok(gati_runtime::Config::default()));
+    assert_eq!(
+        parsed,
+        Ok(gati_runtime::Config {
+            admin_port: Some(9090),
+            max_body: Some(1 << 20),
+            timeout_ms: Some(30_000),
+            concurrency: Some(1024),
+            queue: Some(1024),
+            ..gati_runtime::Config::default()
+        })
+    );
+    // The probes go to the admin port.
     assert_eq!(
         gatic_deploy::probe_paths(&config(defaults)),
-        (8080, "/readyz".to_string(), "/healthz".to_string())
+        (9090, "/readyz".to_string(), "/healthz".to_string())
     );
 }
 

@@ -1,6 +1,7 @@
 //! The deploy files agree with the server: the example binary, started with
 //! exactly the environment the generated ConfigMap sets, answers the probes
-//! on the port and paths the generated Deployment names; and on SIGTERM it
+//! and Prometheus's scrape on the admin port and paths the generated
+//! Deployment names, and no longer on the API port; and on SIGTERM it
 //! finishes in-flight requests and exits well within the pod's grace period.
 //!
 //! Needs `gatic build users.gati` to have written `gen/deploy/`.
@@ -35,6 +36,13 @@ fn yaml_value<'a>(yaml: &'a str, from: &str, key: &str) -> &'a str {
         .find_map(|l| l.trim().strip_prefix(key).and_then(|r| r.strip_prefix(':')))
         .map(str::trim)
         .unwrap_or_else(|| panic!("`{key}` after `{from}` in the Deployment"))
+}
+
+/// The `containerPort` of the container port called `name`.
+fn container_port(yaml: &str, name: &str) -> u16 {
+    yaml_value(yaml, &format!("- name: {name}\n"), "containerPort")
+        .parse()
+        .unwrap_or_else(|e| panic!("the {name} port's containerPort is not a number: {e}"))
 }
 
 struct Server(Child);
@@ -82,16 +90,29 @@ fn wait_until_ready(port: u16, path: &str) {
 #[test]
 fn configmap_environment_probes_and_graceful_shutdown() {
     let deployment = generated("k8s/base/deployment.yaml");
-    let port: u16 = yaml_value(&deployment, "ports:", "containerPort")
-        .parse()
-        .expect("a numeric containerPort");
+    let port = container_port(&deployment, "http");
     let readiness = yaml_value(&deployment, "readinessProbe:", "path");
     let liveness = yaml_value(&deployment, "livenessProbe:", "path");
+    // Both probes name the same container port; it is the admin port.
+    let probe_port = yaml_value(&deployment, "readinessProbe:", "port");
+    assert_eq!(yaml_value(&deployment, "livenessProbe:", "port"), probe_port);
+    let admin = container_port(&deployment, probe_port);
+    assert_ne!(admin, port, "the probes have a port of their own");
+    assert_eq!(yaml_value(&deployment, "annotations:", "prometheus.io/port"), format!("\"{admin}\""));
+    assert_eq!(yaml_value(&deployment, "annotations:", "prometheus.io/path"), "/metrics");
     let grace: u64 = yaml_value(&deployment, "spec:\n      ", "terminationGracePeriodSeconds")
         .parse()
         .expect("a numeric grace period");
     let env = configmap_env();
-    assert!(env.iter().any(|(k, v)| k == "PORT" && v.parse() == Ok(port)), "the ConfigMap's PORT is the containerPort");
+    assert!(env.iter().any(|(k, v)| k == "PORT" && v.parse() == Ok(port)), "the ConfigMap's PORT is the http containerPort");
+    assert!(
+        env.iter().any(|(k, v)| k == "GATI_ADMIN_PORT" && v.parse() == Ok(admin)),
+        "the ConfigMap's GATI_ADMIN_PORT is the probes' containerPort"
+    );
+    // The Service exposes the API only.
+    let service = generated("k8s/base/service.yaml");
+    assert_eq!(service.matches("targetPort:").count(), 1, "{service}");
+    assert_eq!(yaml_value(&service, "ports:", "targetPort"), "http");
     let drain_ms: u64 = env
         .iter()
         .find(|(k, _)| k == "GATI_DRAIN_TIMEOUT_MS")
@@ -100,9 +121,14 @@ fn configmap_environment_probes_and_graceful_shutdown() {
     assert!(grace * 1000 > drain_ms, "the grace period outlasts the drain deadline");
 
     let mut server = start_with(&env);
-    wait_until_ready(port, readiness);
-    assert_eq!(get(port, liveness), Some(200));
-    assert_eq!(get(port, "/metrics"), Some(200));
+    wait_until_ready(admin, readiness);
+    assert_eq!(get(admin, liveness), Some(200));
+    assert_eq!(get(admin, "/metrics"), Some(200));
+    // The probes and metrics have left the API port; the API has not.
+    for path in [liveness, readiness, "/metrics"] {
+        assert_eq!(get(port, path), Some(404), "{path} on the API port");
+    }
+    assert_eq!(get(port, "/openapi.json"), Some(200));
 
     // A client mid-upload when SIGTERM arrives: the request is admitted and
     // in flight, its body still coming.
@@ -125,8 +151,12 @@ fn configmap_environment_probes_and_graceful_shutdown() {
     assert!(status.success());
     std::thread::sleep(Duration::from_millis(300));
 
-    // Draining: new connections are refused, the in-flight request finishes.
-    assert_eq!(get(port, readiness), None, "a draining server accepts no new connections");
+    // Draining: new API connections are refused, readiness fails (a 503, or
+    // no answer once the admin listener closes too), and the in-flight
+    // request finishes.
+    assert_eq!(get(port, "/openapi.json"), None, "a draining server accepts no new API connections");
+    let ready = get(admin, readiness);
+    assert!(matches!(ready, None | Some(503)), "a draining server is not ready: {ready:?}");
     slow.write_all(&body[10..]).expect("send the rest of the body");
     slow.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let mut reply = String::new();
