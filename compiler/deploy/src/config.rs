@@ -96,18 +96,15 @@ pub struct Environment {
 
 /// The runtime's configuration: what the ConfigMap sets (see
 /// `runtime-template/src/config.rs`, whose defaults these mirror).
+///
+/// The service's `limits { … }` are not here: the server is compiled with
+/// them, route by route, and the runtime lets its environment override them
+/// on every route (`GATI_MAX_BODY` would replace each route's own `body`),
+/// so the ConfigMap leaves them out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Runtime {
     /// `GATI_HOST` (`deploy.host`, default `0.0.0.0`).
     pub host: String,
-    /// `GATI_MAX_BODY` in bytes (the service's `limits.body`, default 1 MiB).
-    pub max_body: u64,
-    /// `GATI_TIMEOUT_MS` (the service's `limits.timeout`, default 30000).
-    pub timeout_ms: u64,
-    /// `GATI_CONCURRENCY` (the service's `limits.concurrency`, default 1024).
-    pub concurrency: u32,
-    /// `GATI_QUEUE` (the service's `limits.queue`, default 1024).
-    pub queue: u32,
     /// `GATI_QUEUE_TIMEOUT_MS` (`deploy.queue_timeout`, default 1000).
     pub queue_timeout_ms: u64,
     /// `GATI_DRAIN_TIMEOUT_MS` (`deploy.drain_timeout`, default 10000).
@@ -237,10 +234,6 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
 
     let runtime = Runtime {
         host: s.string("host").unwrap_or_else(|| "0.0.0.0".to_string()),
-        max_body: spec.service.limits.body.unwrap_or(1 << 20),
-        timeout_ms: spec.service.limits.timeout_ms.unwrap_or(30_000),
-        concurrency: spec.service.limits.concurrency.unwrap_or(1024),
-        queue: spec.service.limits.queue.unwrap_or(1024),
         queue_timeout_ms: s.duration("queue_timeout").unwrap_or(1000),
         drain_timeout_ms: s.duration("drain_timeout").unwrap_or(10_000),
         header_timeout_ms: s.duration("header_timeout").unwrap_or(10_000),

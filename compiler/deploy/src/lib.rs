@@ -36,17 +36,14 @@ pub fn generate(spec: &Spec, config: &DeployConfig) -> Vec<OutputFile> {
 /// the `GATI_*` variables, in this order. `GATI_ADMIN_PORT` moves
 /// `/healthz`, `/readyz` and `/metrics` off the API port onto the admin
 /// listener; `GATI_ADMIN_HOST` is left unset, so that listener binds the same
-/// host as the API (`GATI_HOST`).
+/// host as the API (`GATI_HOST`). The spec's limits are compiled into the
+/// server and left out (see [`Runtime`]).
 pub fn runtime_env(config: &DeployConfig) -> Vec<(String, String)> {
     let r = &config.runtime;
     [
         ("PORT", config.port.to_string()),
         ("GATI_ADMIN_PORT", config.admin_port.to_string()),
         ("GATI_HOST", r.host.clone()),
-        ("GATI_MAX_BODY", quantity::format_size(r.max_body)),
-        ("GATI_TIMEOUT_MS", r.timeout_ms.to_string()),
-        ("GATI_CONCURRENCY", r.concurrency.to_string()),
-        ("GATI_QUEUE", r.queue.to_string()),
         ("GATI_QUEUE_TIMEOUT_MS", r.queue_timeout_ms.to_string()),
         ("GATI_DRAIN_TIMEOUT_MS", r.drain_timeout_ms.to_string()),
         ("GATI_HEADER_TIMEOUT_MS", r.header_timeout_ms.to_string()),

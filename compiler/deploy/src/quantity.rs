@@ -68,17 +68,6 @@ pub(crate) fn format_memory(bytes: u64) -> String {
     bytes.to_string()
 }
 
-/// Prints bytes the way the runtime's `GATI_MAX_BODY` reads them: `"64KiB"`,
-/// `"1MiB"`, else plain bytes.
-pub(crate) fn format_size(bytes: u64) -> String {
-    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes.is_multiple_of(1 << shift) {
-            return format!("{}{unit}", bytes >> shift);
-        }
-    }
-    bytes.to_string()
-}
-
 /// Parses a duration in milliseconds: `"500ms"`, `"2s"`, `"1m"`, `"1h"`.
 pub(crate) fn parse_duration_ms(text: &str) -> Option<u64> {
     let text = text.trim();
@@ -149,9 +138,6 @@ mod tests {
         assert_eq!(format_memory(128 << 20), "128Mi");
         assert_eq!(format_memory(1536 << 20), "1536Mi");
         assert_eq!(format_memory(1000), "1000");
-        assert_eq!(format_size(1 << 20), "1MiB");
-        assert_eq!(format_size(64 << 10), "64KiB");
-        assert_eq!(format_size(1000), "1000");
     }
 
     #[test]

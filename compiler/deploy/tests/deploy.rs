@@ -30,8 +30,9 @@ fn object(fields: &[(&str, Value)]) -> Value {
     )
 }
 
-/// Service-wide limits: the concurrency, queue, body and timeout that the
-/// ConfigMap carries (other limits keep their defaults).
+/// Service-wide limits: the concurrency, queue, body and timeout, which the
+/// ConfigMap must leave to the compiled server (other limits keep their
+/// defaults).
 #[allow(
     clippy::field_reassign_with_default,
     reason = "a struct literal would have to name every limit, including those the deploy target does not read"
@@ -395,19 +396,18 @@ fn runtime_reads_the_config_map() {
             (Some(config.admin_port), None, false),
             "{name}"
         );
+        // The spec's limits are compiled into the server; the environment
+        // would override every route's own, so the ConfigMap leaves them to
+        // the spec.
         assert_eq!(
             (
                 parsed.max_body,
                 parsed.timeout_ms,
                 parsed.concurrency,
-                parsed.queue
+                parsed.queue,
+                parsed.rate
             ),
-            (
-                Some(r.max_body),
-                Some(r.timeout_ms),
-                Some(r.concurrency),
-                Some(r.queue)
-            ),
+            (None, None, None, None, None),
             "{name}"
         );
         assert_eq!(
@@ -425,11 +425,8 @@ fn runtime_reads_the_config_map() {
             ),
             "{name}"
         );
-        // Every variable the runtime reads is set, so nothing falls back to a
-        // default, except `GATI_ADMIN_HOST` (the admin listener binds
-        // `GATI_HOST`), `GATI_API_HEALTH` (off: the probes leave the API
-        // port) and `GATI_DEFAULT_VERSION` (the head).
-        assert_eq!(env.len(), 10, "{name}");
+        // The listeners and the deploy block's runtime settings.
+        assert_eq!(env.len(), 6, "{name}");
         assert_eq!(
             env[..2],
             [
@@ -459,9 +456,9 @@ fn runtime_reads_the_config_map() {
         let want: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(lines, want, "{name}");
     }
-    // With no settings, the ConfigMap restates the runtime's own defaults
-    // (its built-in limits included), except the admin listener, which the
-    // runtime leaves off and the deploy target turns on (9090).
+    // With no settings, the ConfigMap restates the runtime's own defaults,
+    // except the admin listener, which the runtime leaves off and the deploy
+    // target turns on (9090).
     let (_, defaults) = &corpus()[0];
     let env = gatic_deploy::runtime_env(&config(defaults));
     let parsed = gati_runtime::Config::from_vars(|key| {
@@ -471,10 +468,6 @@ fn runtime_reads_the_config_map() {
         parsed,
         Ok(gati_runtime::Config {
             admin_port: Some(9090),
-            max_body: Some(1 << 20),
-            timeout_ms: Some(30_000),
-            concurrency: Some(1024),
-            queue: Some(1024),
             ..gati_runtime::Config::default()
         })
     );

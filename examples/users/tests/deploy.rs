@@ -13,9 +13,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn generated(path: &str) -> String {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("gen/deploy").join(path);
-    std::fs::read_to_string(&full)
-        .unwrap_or_else(|e| panic!("{} ({e}); run `gatic build users.gati` first", full.display()))
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("gen/deploy")
+        .join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| {
+        panic!(
+            "{} ({e}); run `gatic build users.gati` first",
+            full.display()
+        )
+    })
 }
 
 /// The ConfigMap's data: `config.env`, which the kustomization turns into it.
@@ -30,7 +36,9 @@ fn configmap_env() -> Vec<(String, String)> {
 
 /// The value after `key:` on the first line at or after `from` that has it.
 fn yaml_value<'a>(yaml: &'a str, from: &str, key: &str) -> &'a str {
-    let start = yaml.find(from).unwrap_or_else(|| panic!("`{from}` in the Deployment"));
+    let start = yaml
+        .find(from)
+        .unwrap_or_else(|| panic!("`{from}` in the Deployment"));
     yaml[start..]
         .lines()
         .find_map(|l| l.trim().strip_prefix(key).and_then(|r| r.strip_prefix(':')))
@@ -69,10 +77,35 @@ fn start_with(env: &[(String, String)]) -> Server {
 fn get(port: u16, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut reply = String::new();
     stream.read_to_string(&mut reply).ok()?;
     reply.split(' ').nth(1)?.parse().ok()
+}
+
+/// Sends a JSON body with a bearer token and returns the status code.
+fn post(port: u16, path: &str, body: &[u8]) -> Option<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nAuthorization: Bearer example-token\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .ok()?;
+    // The server may answer from the head alone and close before the body is sent.
+    let _ = stream.write_all(body);
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    String::from_utf8_lossy(&reply)
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn wait_until_ready(port: u16, path: &str) {
@@ -95,18 +128,36 @@ fn configmap_environment_probes_and_graceful_shutdown() {
     let liveness = yaml_value(&deployment, "livenessProbe:", "path");
     // Both probes name the same container port; it is the admin port.
     let probe_port = yaml_value(&deployment, "readinessProbe:", "port");
-    assert_eq!(yaml_value(&deployment, "livenessProbe:", "port"), probe_port);
+    assert_eq!(
+        yaml_value(&deployment, "livenessProbe:", "port"),
+        probe_port
+    );
     let admin = container_port(&deployment, probe_port);
     assert_ne!(admin, port, "the probes have a port of their own");
-    assert_eq!(yaml_value(&deployment, "annotations:", "prometheus.io/port"), format!("\"{admin}\""));
-    assert_eq!(yaml_value(&deployment, "annotations:", "prometheus.io/path"), "/metrics");
-    let grace: u64 = yaml_value(&deployment, "spec:\n      ", "terminationGracePeriodSeconds")
-        .parse()
-        .expect("a numeric grace period");
+    assert_eq!(
+        yaml_value(&deployment, "annotations:", "prometheus.io/port"),
+        format!("\"{admin}\"")
+    );
+    assert_eq!(
+        yaml_value(&deployment, "annotations:", "prometheus.io/path"),
+        "/metrics"
+    );
+    let grace: u64 = yaml_value(
+        &deployment,
+        "spec:\n      ",
+        "terminationGracePeriodSeconds",
+    )
+    .parse()
+    .expect("a numeric grace period");
     let env = configmap_env();
-    assert!(env.iter().any(|(k, v)| k == "PORT" && v.parse() == Ok(port)), "the ConfigMap's PORT is the http containerPort");
     assert!(
-        env.iter().any(|(k, v)| k == "GATI_ADMIN_PORT" && v.parse() == Ok(admin)),
+        env.iter()
+            .any(|(k, v)| k == "PORT" && v.parse() == Ok(port)),
+        "the ConfigMap's PORT is the http containerPort"
+    );
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "GATI_ADMIN_PORT" && v.parse() == Ok(admin)),
         "the ConfigMap's GATI_ADMIN_PORT is the probes' containerPort"
     );
     // The Service exposes the API only.
@@ -118,7 +169,10 @@ fn configmap_environment_probes_and_graceful_shutdown() {
         .find(|(k, _)| k == "GATI_DRAIN_TIMEOUT_MS")
         .and_then(|(_, v)| v.parse().ok())
         .expect("the ConfigMap sets the drain deadline");
-    assert!(grace * 1000 > drain_ms, "the grace period outlasts the drain deadline");
+    assert!(
+        grace * 1000 > drain_ms,
+        "the grace period outlasts the drain deadline"
+    );
 
     let mut server = start_with(&env);
     wait_until_ready(admin, readiness);
@@ -129,6 +183,9 @@ fn configmap_environment_probes_and_graceful_shutdown() {
         assert_eq!(get(port, path), Some(404), "{path} on the API port");
     }
     assert_eq!(get(port, "/openapi.json"), Some(200));
+    // The ConfigMap leaves the spec's limits to the server: create_user keeps
+    // its own 16KiB body limit, below the service's 64KiB.
+    assert_eq!(post(port, "/users", &[b' '; 20 * 1024]), Some(413));
 
     // A client mid-upload when SIGTERM arrives: the request is admitted and
     // in flight, its body still coming.
@@ -154,14 +211,26 @@ fn configmap_environment_probes_and_graceful_shutdown() {
     // Draining: new API connections are refused, readiness fails (a 503, or
     // no answer once the admin listener closes too), and the in-flight
     // request finishes.
-    assert_eq!(get(port, "/openapi.json"), None, "a draining server accepts no new API connections");
+    assert_eq!(
+        get(port, "/openapi.json"),
+        None,
+        "a draining server accepts no new API connections"
+    );
     let ready = get(admin, readiness);
-    assert!(matches!(ready, None | Some(503)), "a draining server is not ready: {ready:?}");
-    slow.write_all(&body[10..]).expect("send the rest of the body");
-    slow.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    assert!(
+        matches!(ready, None | Some(503)),
+        "a draining server is not ready: {ready:?}"
+    );
+    slow.write_all(&body[10..])
+        .expect("send the rest of the body");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let mut reply = String::new();
     slow.read_to_string(&mut reply).expect("read the reply");
-    assert!(reply.starts_with("HTTP/1.1 201"), "the in-flight request completes: {reply}");
+    assert!(
+        reply.starts_with("HTTP/1.1 201"),
+        "the in-flight request completes: {reply}"
+    );
 
     let deadline = terminated + Duration::from_secs(grace);
     loop {
@@ -169,7 +238,10 @@ fn configmap_environment_probes_and_graceful_shutdown() {
             assert!(exit.success(), "a clean exit after draining: {exit}");
             break;
         }
-        assert!(Instant::now() < deadline, "still running after the {grace} s grace period");
+        assert!(
+            Instant::now() < deadline,
+            "still running after the {grace} s grace period"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
