@@ -17,7 +17,9 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
-use hyper::header::{ALLOW, CONNECTION, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use hyper::header::{
+    ALLOW, CONNECTION, EXPECT, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -714,6 +716,8 @@ struct Shared<S> {
     refused: AtomicU64,
     /// Rejected credentials, logged at most once a second.
     auth_log: SharedThrottle,
+    /// The most bytes of an unread body thrown away after an early answer.
+    linger_limit: u64,
     started: Instant,
     draining: AtomicBool,
 }
@@ -815,6 +819,10 @@ impl<S: Service> Shared<S> {
             api_metrics: !has_admin,
             refused: AtomicU64::new(0),
             auth_log: SharedThrottle::default(),
+            linger_limit: config
+                .max_body
+                .or(service_limits.body)
+                .unwrap_or(defaults::MAX_BODY),
             started: Instant::now(),
             draining: AtomicBool::new(false),
         })
@@ -847,10 +855,17 @@ fn handle<S: Service>(
     }
     let start = Instant::now();
     let (id, asked) = RequestId::and_version(request.headers());
-    let mut routed = route(&link.shared, request, asked, id, start);
+    let (parts, incoming) = request.into_parts();
+    // A body the request may still send, unless the client waits for `100
+    // Continue` before sending it.
+    let pending = !incoming.is_end_stream() && !parts.headers.contains_key(EXPECT);
+    let mut routed = route(&link.shared, parts, &incoming, asked, id, start);
+    let mut incoming = Some(incoming);
     async move {
         let _active = Active(&link.activity);
         let shared = &*link.shared;
+        // Whether the body was read (else an answer was given without it).
+        let mut body_read = false;
         let (mut response, counters, version, id) = match &mut routed {
             Routed::Answer(response, counters, version, id) => {
                 let response = response.take().unwrap_or_else(|| empty_response(500));
@@ -981,7 +996,10 @@ fn handle<S: Service>(
                     // rate after a grace period (like nginx's
                     // `client_body_timeout`, by rate rather than per read):
                     // a slow body cannot hold its slot until the deadline.
-                    let incoming = &mut run.incoming;
+                    body_read = true;
+                    let Some(incoming) = incoming.as_mut() else {
+                        break 'run empty_response(500);
+                    };
                     let read = if incoming.is_end_stream() {
                         Ok(Bytes::new())
                     } else {
@@ -1084,8 +1102,37 @@ fn handle<S: Service>(
             stamp.stamp(headers);
         }
         headers.insert(X_REQUEST_ID, id.to_header());
+        if pending
+            && !body_read
+            && let Some(body) = incoming.take()
+        {
+            linger(body, shared.linger_limit);
+        }
         Ok(response)
     }
+}
+
+/// How long an unread body is read and thrown away after an early answer.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Reads and throws away, for at most [`LINGER`] and `limit` bytes, the body
+/// of a request answered before its body was read (401, 429, 503, 404…), as
+/// nginx's lingering close does: closing a socket with unread data resets
+/// it, and the client may then lose the answer before reading it. A body
+/// that ends in time leaves the connection usable; any other is cut.
+fn linger(mut body: Incoming, limit: u64) {
+    tokio::spawn(async move {
+        let mut read = 0u64;
+        let _ = tokio::time::timeout(LINGER, async {
+            while let Some(Ok(frame)) = http_body_util::BodyExt::frame(&mut body).await {
+                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if read > limit {
+                    return;
+                }
+            }
+        })
+        .await;
+    });
 }
 
 /// How a guarded future ended.
@@ -1180,8 +1227,6 @@ struct Run {
     /// The route's index in `Service::routes`.
     route: usize,
     request: Request,
-    /// The body, still to be read.
-    incoming: Incoming,
     ctx: Ctx,
 }
 
@@ -1189,23 +1234,21 @@ struct Run {
 /// length: everything decided before authentication, without waiting.
 fn route<S: Service>(
     shared: &Shared<S>,
-    request: hyper::Request<Incoming>,
+    request: hyper::http::request::Parts,
+    body: &Incoming,
     asked: Option<HeaderValue>,
     id: RequestId,
     start: Instant,
 ) -> Routed {
-    let path = request.uri().path();
-    // An answer given before the body is read leaves the body to hyper,
-    // which keeps the connection when the rest of it has already arrived
-    // and closes it otherwise, so an unread body never holds anything.
+    let path = request.uri.path();
     let early = Some;
-    if let Some(response) = builtin(shared, request.method(), path) {
+    if let Some(response) = builtin(shared, &request.method, path) {
         return Routed::Answer(early(response), Counters::None, None, id);
     }
     // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (HTTP/2 may carry the
     // authority alone, and HTTP/1.0 may omit it, but never two).
-    let hosts = request.headers().get_all(HOST).iter().count();
-    if hosts > 1 || (hosts == 0 && request.version() == hyper::Version::HTTP_11) {
+    let hosts = request.headers.get_all(HOST).iter().count();
+    if hosts > 1 || (hosts == 0 && request.version == hyper::Version::HTTP_11) {
         let detail = if hosts == 0 {
             "an HTTP/1.1 request needs a Host header"
         } else {
@@ -1223,7 +1266,7 @@ fn route<S: Service>(
         let table = shared.service.versions();
         let negotiated = version::negotiate_by(
             asked.as_ref(),
-            request.uri().query(),
+            request.uri.query(),
             table,
             shared.default_version,
             version::unix_now,
@@ -1240,10 +1283,10 @@ fn route<S: Service>(
         Some(v) => shared.service.resolve_at(method, path, v),
         None => shared.service.resolve(method, path),
     };
-    let mut resolution = resolve(request.method());
+    let mut resolution = resolve(&request.method);
     // HEAD is served by every GET route that no HEAD route shadows (hyper
     // sends the head without the body).
-    if request.method() == Method::HEAD
+    if request.method == Method::HEAD
         && !matches!(resolution, Resolution::Route(..))
         && let found @ Resolution::Route(..) = resolve(&Method::GET)
     {
@@ -1272,20 +1315,18 @@ fn route<S: Service>(
         let problem = Problem::new(500, "the router chose a route that does not exist");
         return Routed::Answer(early(problem.into_response()), unrouted, version, id);
     };
-    if request.body().size_hint().lower() > route.body_limit {
+    if body.size_hint().lower() > route.body_limit {
         let response = too_large(route.body_limit);
         return Routed::Answer(early(response), Counters::Route(index), version, id);
     }
     let version = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
-    let (parts, incoming) = request.into_parts();
     Routed::Run(Run {
         route: index,
         request: Request {
-            parts,
+            parts: request,
             body: Bytes::new(),
             params,
         },
-        incoming,
         ctx: Ctx {
             request_id: id,
             route: route.name,

@@ -48,6 +48,8 @@ pub const STEP: Duration = Duration::from_secs(5);
 pub struct Client {
     pub stream: TcpStream,
     pub buf: Vec<u8>,
+    /// How long a response may take.
+    pub step: Duration,
 }
 
 impl Client {
@@ -59,6 +61,7 @@ impl Client {
         Client {
             stream,
             buf: Vec::new(),
+            step: STEP,
         }
     }
 
@@ -68,6 +71,7 @@ impl Client {
         Client {
             stream: stream_from(local, addr).await,
             buf: Vec::new(),
+            step: STEP,
         }
     }
 
@@ -82,7 +86,7 @@ impl Client {
 
     /// Reads one response; a response to HEAD has no body whatever its headers say.
     pub async fn read_reply_to(&mut self, head: bool) -> Reply {
-        tokio::time::timeout(STEP, self.read_reply_inner(head))
+        tokio::time::timeout(self.step, self.read_reply_inner(head))
             .await
             .expect("response in time")
     }
