@@ -16,7 +16,32 @@ use crate::check::{
 };
 use crate::values::setting_value;
 
-const LIMIT_KEYS: &[&str] = &["concurrency", "queue", "body", "timeout"];
+const LIMIT_KEYS: &[&str] = &["concurrency", "queue", "body", "timeout", "rate"];
+
+/// The units a rate may be per, with their length in milliseconds.
+const RATE_UNITS: &[(&str, u64)] = &[("s", 1_000), ("min", 60_000), ("h", 3_600_000)];
+
+/// What a rate's requests and burst may be.
+const RATE_COUNT: &str = "a whole number from 1 to 4294967295";
+
+/// The note on a rate's missing or unknown scope.
+const RATE_SCOPE_NOTE: &str = "a rate is counted per client (its credential when the route \
+     authenticates, else its IP address); `client` is the only scope, and the default";
+
+/// The note on a rate's missing or unknown unit.
+const RATE_UNITS_NOTE: &str = "a rate is per second (`/s`), minute (`/min`) or hour (`/h`)";
+
+/// The unit someone who wrote `unit` most likely meant: only the usual
+/// spellings of seconds, minutes and hours, because the nearest unit by
+/// spelling is often of another size (`ms` is one letter from `s`).
+fn rate_unit_meant(unit: &str) -> Option<&'static str> {
+    match unit.to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => Some("s"),
+        "m" | "mins" | "minute" | "minutes" => Some("min"),
+        "h" | "hr" | "hrs" | "hour" | "hours" => Some("h"),
+        _ => None,
+    }
+}
 
 impl<'a> Ctx<'a> {
     // ---- Service ------------------------------------------------------------
@@ -153,7 +178,8 @@ impl<'a> Ctx<'a> {
                 )
                 .with_label("not a limit")
                 .with_note(
-                    "limits are `concurrency N`, `queue N`, `body SIZE`, `timeout DURATION`",
+                    "limits are `concurrency N`, `queue N`, `body SIZE`, `timeout DURATION`, \
+                     `rate N/s` (or `/min`, `/h`; then optionally `burst M`)",
                 );
                 if let Some(best) = did_you_mean(key, LIMIT_KEYS.iter().copied()) {
                     d = d.with_suggestion(format!("did you mean `{best}`?"), s.key.span, best);
@@ -189,6 +215,14 @@ impl<'a> Ctx<'a> {
                     };
                     limits.body.is_some()
                 }
+                "rate" => match &s.value {
+                    // A rate reports its own mistakes, part by part.
+                    SettingValue::Rate(rate) => {
+                        limits.rate = self.rate(rate);
+                        true
+                    }
+                    _ => false,
+                },
                 _ => {
                     limits.timeout_ms = match lit {
                         Some(LiteralKind::Duration(ms)) => Some(*ms),
@@ -201,6 +235,7 @@ impl<'a> Ctx<'a> {
                 let expected = match key {
                     "concurrency" | "queue" => "a whole number, such as `64`",
                     "body" => "a size, such as `64KiB`",
+                    "rate" => "a rate, such as `100/s` or `10/min burst 20`",
                     _ => "a duration, such as `2s` or `500ms`",
                 };
                 self.push(
@@ -214,6 +249,150 @@ impl<'a> Ctx<'a> {
             }
         }
         limits
+    }
+
+    /// `rate N/UNIT [burst M] [per client]`: the rate, or `None` after
+    /// reporting every part that is wrong.
+    fn rate(&mut self, rate: &ast::RateValue) -> Option<ir::Rate> {
+        let mut ok = true;
+        let requests = self.rate_count(&rate.requests, "`rate`", "`100/s`");
+        let per_ms = match &rate.unit {
+            None => {
+                self.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_SETTING,
+                        rate.amount_span,
+                        "a rate needs a unit, such as `100/s`",
+                    )
+                    .with_label("no unit")
+                    .with_note(RATE_UNITS_NOTE),
+                );
+                None
+            }
+            Some(unit) => {
+                let per_ms = RATE_UNITS
+                    .iter()
+                    .find(|(u, _)| *u == unit.name)
+                    .map(|&(_, ms)| ms);
+                if per_ms.is_none() {
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_SETTING,
+                        unit.span,
+                        format!("unknown rate unit `{}`", unit.name),
+                    )
+                    .with_label("not a unit")
+                    .with_note(RATE_UNITS_NOTE);
+                    if let Some(best) = rate_unit_meant(&unit.name) {
+                        d = d.with_suggestion(format!("did you mean `{best}`?"), unit.span, best);
+                    }
+                    if let (Some(n), "ms") = (requests, unit.name.as_str()) {
+                        d = d.with_note(format!(
+                            "the finest unit is the second: `{n}/ms` is `{}/s`",
+                            u64::from(n) * 1000
+                        ));
+                    }
+                    self.push(d);
+                }
+                per_ms
+            }
+        };
+        let mut burst = None;
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for (key, value) in &rate.options {
+            if self.set_twice(&mut seen, &key.name, key.span, "") {
+                ok = false;
+                continue;
+            }
+            match (key.name.as_str(), value) {
+                ("burst", Some(value)) => {
+                    burst = self.rate_count(value, "`burst`", "`burst 200`");
+                    ok &= burst.is_some();
+                }
+                ("burst", None) => {
+                    self.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_SETTING,
+                            key.span,
+                            "`burst` needs a number of requests, such as `burst 200`",
+                        )
+                        .with_label("no number"),
+                    );
+                    ok = false;
+                }
+                (
+                    "per",
+                    Some(ast::Literal {
+                        kind: LiteralKind::Word(scope),
+                        ..
+                    }),
+                ) if scope == "client" => {}
+                // `per` with no scope, or one that is not `client`.
+                (_, None) => {
+                    self.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_SETTING,
+                            key.span,
+                            "`per` needs a scope: `per client`",
+                        )
+                        .with_label("no scope")
+                        .with_note(RATE_SCOPE_NOTE)
+                        .with_suggestion(
+                            "write `per client`",
+                            key.span,
+                            "per client",
+                        ),
+                    );
+                    ok = false;
+                }
+                (_, Some(value)) => {
+                    let message = match &value.kind {
+                        LiteralKind::Word(scope) => format!("unknown rate scope `{scope}`"),
+                        _ => "`per` takes a scope: `per client`".to_string(),
+                    };
+                    self.push(
+                        Diagnostic::error(codes::UNKNOWN_SETTING, value.span, message)
+                            .with_label("not a scope")
+                            .with_note(RATE_SCOPE_NOTE)
+                            .with_suggestion("did you mean `client`?", value.span, "client"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let requests = requests?;
+        let per_ms = per_ms?;
+        if !ok {
+            return None;
+        }
+        Some(ir::Rate {
+            requests,
+            per_ms,
+            burst: burst.unwrap_or(requests),
+        })
+    }
+
+    /// A rate's request count or burst, `what` (such as `` `burst` ``), from
+    /// 1 up; reports anything else, with `example` as the form to follow.
+    fn rate_count(&mut self, lit: &ast::Literal, what: &str, example: &str) -> Option<u32> {
+        let label = match lit.kind {
+            LiteralKind::Number(ast::Number::Int(n)) if n < 1 => "must be at least 1",
+            LiteralKind::Number(ast::Number::Int(n)) => match u32::try_from(n) {
+                Ok(n) => return Some(n),
+                Err(_) => "too large",
+            },
+            _ => "not a whole number",
+        };
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_SETTING,
+            lit.span,
+            format!("{what} takes {RATE_COUNT}, such as {example}"),
+        )
+        .with_label(label);
+        if matches!(lit.kind, LiteralKind::Number(ast::Number::Float(_))) {
+            d = d.with_note("for less than one request a second, use a longer unit: `30/min`");
+        }
+        self.push(d);
+        None
     }
 
     /// `auth none | bearer | api_key "Header"`.
@@ -927,6 +1106,7 @@ impl<'a> Ctx<'a> {
                 queue: route_limits.queue.or(service.limits.queue),
                 body: route_limits.body.or(service.limits.body),
                 timeout_ms: route_limits.timeout_ms.or(service.limits.timeout_ms),
+                rate: route_limits.rate.or(service.limits.rate),
             },
             auth,
         })

@@ -494,6 +494,9 @@ fn iso_duration(ms: u64) -> String {
 }
 
 /// A setting's literal as a value: sizes in bytes, durations in milliseconds.
+/// A rate (only in a `limits` block nested in some other setting, since the
+/// service's and routes' limits are checked instead) is an object of its
+/// parts: `{requests, unit, burst, per}` as written.
 pub(crate) fn setting_value(v: &ast::SettingValue) -> Value {
     match v {
         ast::SettingValue::Literal(l) => generic(l),
@@ -504,5 +507,22 @@ pub(crate) fn setting_value(v: &ast::SettingValue) -> Value {
                 .map(|s| (s.key.name.clone(), setting_value(&s.value)))
                 .collect(),
         ),
+        ast::SettingValue::Rate(rate) => {
+            let unit = rate
+                .unit
+                .as_ref()
+                .map_or(Value::Null, |u| Value::String(u.name.clone()));
+            let mut parts = vec![
+                ("requests".to_string(), generic(&rate.requests)),
+                ("unit".to_string(), unit),
+            ];
+            parts.extend(rate.options.iter().map(|(key, value)| {
+                (
+                    key.name.clone(),
+                    value.as_ref().map_or(Value::Null, generic),
+                )
+            }));
+            Value::Object(parts)
+        }
     }
 }

@@ -330,6 +330,10 @@ fn routes() {
                 "route a GET /a { limits { concurrency 10, body 1KiB, timeout 2s, timout 1s, queue \"x\", body 2KiB } }",
             ),
             (
+                "rate limits",
+                "route a GET /a { limits { rate 10/week } }\nroute b GET /b { limits { rate 10, burst 5 } }\nroute c GET /c { limits { rate 0/s burst 1.5 per user } }\nroute d GET /d { limits { rate 5/ms per } }\nroute e GET /e { limits { rate 1/m burst burst 2, rate 3/h } }\nroute f GET /f { limits { rate 10s } }\nroute g GET /g { limits { rate 99999999999/h burst -1 per \"client\" } }",
+            ),
+            (
                 "parameter names collide",
                 "route a GET /a/{user_id: uuid} { query { userId: string, user_id: string } header x_key: string }",
             ),
@@ -353,6 +357,10 @@ fn service() {
         (
             "valid settings",
             "/// The shop.\nservice shop {\n  title \"Shop\"\n  port 8080\n  limits { concurrency 8, queue 16, timeout 30s, body 1MiB }\n  auth bearer\n  env { name \"prod\", replicas 3 }\n}\nroute r GET /r { limits { timeout 1s, concurrency 2 } }\nroute p GET /p { auth api_key \"X-Key\" }\nroute q GET /q { auth none }",
+        ),
+        (
+            "rates: a route's own, else the service's",
+            "service s {\n  limits { rate 100/s burst 200 }\n}\nroute a GET /a\nroute b GET /b { limits { rate 10/min per client } }\nroute c GET /c { limits {\n  timeout 1s\n  rate 1/h\n    burst 5\n} }",
         ),
         (
             "settings",

@@ -69,6 +69,29 @@ pub struct Limits {
     pub body: Option<u64>,
     /// Deadline for the handler, in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// Requests each client may make: a token bucket per client. The
+    /// service's rate is one bucket per client for all routes together. A
+    /// route's is its own rate, else the service's (merged like the other
+    /// limits); its own is a further bucket per client for that route. An
+    /// inherited one needs no bucket of its own: the shared bucket, which
+    /// every route draws on, never holds more tokens.
+    /// Left out of the JSON when unset, so IR written before rates existed
+    /// reads back and serializes byte for byte the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
+}
+
+/// A token-bucket rate limit: `requests` per `per_ms` milliseconds on
+/// average, up to `burst` at once. `rate 100/s burst 200` is 100 per 1000 ms
+/// with a burst of 200; without `burst`, the burst is `requests`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rate {
+    /// Requests refilled per period (at least 1).
+    pub requests: u32,
+    /// The period, in milliseconds (1000, 60000 or 3600000).
+    pub per_ms: u64,
+    /// The bucket's capacity: requests that may arrive at once (at least 1).
+    pub burst: u32,
 }
 
 /// How a route's caller is authenticated.

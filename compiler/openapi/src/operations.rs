@@ -2,7 +2,8 @@
 //!
 //! Every operation documents its success response, its declared errors and
 //! every problem the runtime itself can answer with (400, 404, 405, 413, 415
-//! for routes with a body, 422, 500, 503, 504, and 401 for routes with auth).
+//! for routes with a body, 422, 429, 500, 503, 504, and 401 for routes with
+//! auth). A route with a rate limit also carries it as `x-gati-rate-limit`.
 //! Runtime problems are shared `components/responses`; a status that both a
 //! declared error and the runtime can produce gets a `oneOf` of their
 //! schemas, which cannot overlap: declared problems have a `urn:problem:` type
@@ -11,7 +12,8 @@
 use std::collections::BTreeMap;
 
 use gatic_ir::{
-    Api, Auth, ErrorDef, Method, Param, ParamLocation, PathSegment, Route, Spec, TyKind, ident,
+    Api, Auth, ErrorDef, Method, Param, ParamLocation, PathSegment, Rate, Route, Spec, TyKind,
+    ident,
 };
 
 use crate::json::{Json, Obj};
@@ -35,7 +37,7 @@ struct RuntimeProblem {
 }
 
 /// Every problem the runtime can answer with, by status.
-const RUNTIME_PROBLEMS: [RuntimeProblem; 10] = [
+const RUNTIME_PROBLEMS: [RuntimeProblem; 11] = [
     RuntimeProblem {
         status: 400,
         component: "BadRequest",
@@ -70,6 +72,14 @@ const RUNTIME_PROBLEMS: [RuntimeProblem; 10] = [
         status: 422,
         component: "UnprocessableEntity",
         description: "The request is well-formed but invalid; `violations` lists every invalid value.",
+    },
+    // On every route, with or without a `rate`: the runtime also answers 429
+    // to a client that holds too many of the service's in-flight requests.
+    RuntimeProblem {
+        status: 429,
+        component: "TooManyRequests",
+        description: "This client sent more requests than its rate limit or its share of the \
+                      service's capacity allows; retry after `Retry-After` seconds.",
     },
     RuntimeProblem {
         status: 500,
@@ -343,6 +353,9 @@ impl<'a> Operations<'a> {
                 vec![Obj::new().with(scheme, Json::Array(Vec::new()))],
             );
         }
+        if let Some(rate) = &route.limits.rate {
+            op.set("x-gati-rate-limit", rate_limit(rate));
+        }
         op
     }
 
@@ -589,7 +602,7 @@ fn problem_headers(problem: &RuntimeProblem) -> Option<Obj> {
                 Obj::new().with("type", "string"),
             ),
         )),
-        503 => Some(Obj::new().with(
+        429 | 503 => Some(Obj::new().with(
             "Retry-After",
             header(
                 "Seconds to wait before retrying.",
@@ -598,6 +611,22 @@ fn problem_headers(problem: &RuntimeProblem) -> Option<Obj> {
         )),
         _ => None,
     }
+}
+
+/// A route's rate limit as the `x-gati-rate-limit` extension: `requests`
+/// per `per_seconds` for each client, up to `burst` at once.
+fn rate_limit(rate: &Rate) -> Obj {
+    // The language's units (second, minute, hour) make whole seconds; an IR
+    // built otherwise still gets its exact period, as a fraction.
+    let per_seconds = if rate.per_ms.is_multiple_of(1000) {
+        Json::from(rate.per_ms / 1000)
+    } else {
+        Json::from(rate.per_ms as f64 / 1000.0)
+    };
+    Obj::new()
+        .with("requests", u64::from(rate.requests))
+        .with("per_seconds", per_seconds)
+        .with("burst", u64::from(rate.burst))
 }
 
 /// The shared response of a runtime problem.

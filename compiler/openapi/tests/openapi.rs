@@ -5,7 +5,7 @@
 mod support;
 
 use gatic_ir::{
-    Api, Auth, Change, EnumValue, Format, Method, Number, ParamLocation, Primitive, Spec,
+    Api, Auth, Change, EnumValue, Format, Method, Number, ParamLocation, Primitive, Rate, Spec,
     TypeDefKind, Value, Version,
 };
 use serde_json::Value as J;
@@ -364,6 +364,11 @@ fn routes_spec() -> Spec {
     create.body = Some(named("Article"));
     create.returns = Some(named("Article"));
     create.errors = vec!["Article".into()];
+    create.limits.rate = Some(Rate {
+        requests: 10,
+        per_ms: 60_000,
+        burst: 20,
+    });
 
     let mut root = route("info", Method::Get, "/", 200);
     root.doc = Some("Service information.\n\nThe root path.".into());
@@ -611,6 +616,27 @@ fn operations_are_expressed_as_documented() {
     assert!(delete["responses"]["204"].get("content").is_none());
     let check = op("~1articles~1{id}", "head");
     assert!(check["responses"]["404"].get("content").is_none());
+    // 429 on every operation, with `Retry-After`: by reference where there is
+    // a body, written out for HEAD. The rate itself only where a route has one.
+    for op in [&list, &info, &get, &replace, &delete, &create] {
+        assert_eq!(
+            op["responses"]["429"]["$ref"],
+            "#/components/responses/TooManyRequests"
+        );
+    }
+    assert!(check["responses"]["429"]["headers"]["Retry-After"].is_object());
+    assert!(
+        at(
+            &doc,
+            "/components/responses/TooManyRequests/headers/Retry-After"
+        )
+        .is_object()
+    );
+    assert_eq!(
+        create["x-gati-rate-limit"],
+        serde_json::json!({"requests": 10, "per_seconds": 60, "burst": 20})
+    );
+    assert!(list.get("x-gati-rate-limit").is_none());
     assert!(doc.pointer("/components/parameters").is_none());
     assert_eq!(at(&doc, "/info/version"), "0.0.0");
 }

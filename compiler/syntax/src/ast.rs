@@ -91,6 +91,23 @@ pub enum SettingValue {
     Words(Vec<Literal>),
     /// A nested block of settings.
     Block(Vec<Setting>),
+    /// `rate N/UNIT burst M per SCOPE`, in a `limits` block.
+    Rate(RateValue),
+}
+
+/// A rate limit as written: `100/s burst 200 per client`. The parser reads
+/// any unit and any values after `burst` and `per`; the checker judges them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RateValue {
+    /// `N`, the requests allowed per unit (a number literal).
+    pub requests: Literal,
+    /// The unit after the `/`, absent when none is written.
+    pub unit: Option<Ident>,
+    /// `N/UNIT` as a whole.
+    pub amount_span: Span,
+    /// `burst M` and `per SCOPE` in source order: the keyword, and its value
+    /// when one follows.
+    pub options: Vec<(Ident, Option<Literal>)>,
 }
 
 /// `type Name …`: a record, an alias, or a record derived from another.

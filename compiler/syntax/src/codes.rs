@@ -280,8 +280,11 @@ the crate, image and SDK names derive from it.";
 
     UNKNOWN_SETTING = "E0502", "unknown or invalid setting",
 "A setting in a `service` block or `limits` clause is unknown, or its value
-has the wrong kind (limits take numbers, sizes like `64KiB` and durations like
-`2s`).";
+has the wrong kind (limits take numbers, sizes like `64KiB`, durations like
+`2s` and rates like `100/s burst 200`), or a setting is given twice.
+
+    limits { rate 10/week }   // error: a rate is per `s`, `min` or `h`
+    limits { rate 10/min }";
 
     DEPRECATED_USE = "W0001", "use of something deprecated",
 "A type, field or route marked `@deprecated` is used by something that is not

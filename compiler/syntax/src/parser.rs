@@ -777,23 +777,36 @@ impl Builder<'_> {
         date
     }
 
+    /// A `settings_block`, or a `limits_block` whose settings may be rates.
     fn settings(&mut self, pair: Pair<'_, Rule>) -> Vec<Setting> {
+        let only = match pair.as_rule() {
+            Rule::limits_block => Rule::limit_only,
+            _ => Rule::setting_only,
+        };
         let mut settings = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::setting => {
+                Rule::setting | Rule::limit => {
                     if let Some(s) = self.setting(p) {
                         settings.push(s);
                     }
                 }
-                Rule::bad_setting => self.explain_bad(&p, Rule::setting_only),
+                Rule::bad_setting => self.explain_bad(&p, only),
                 _ => {}
             }
         }
         settings
     }
 
+    /// A `setting`, or a `limit` (a rate or a setting).
     fn setting(&mut self, pair: Pair<'_, Rule>) -> Option<Setting> {
+        if pair.as_rule() == Rule::limit {
+            let inner = pair.into_inner().next()?;
+            return match inner.as_rule() {
+                Rule::rate_limit => self.rate_limit(inner),
+                _ => self.setting(inner),
+            };
+        }
         let span = self.span(&pair);
         let mut parts = pair.into_inner();
         let first = parts.next()?;
@@ -812,6 +825,16 @@ impl Builder<'_> {
                 span,
             });
         }
+        if first.as_rule() == Rule::limits_setting {
+            let mut parts = first.into_inner();
+            let key = self.ident(parts.next()?);
+            let block = parts.next()?;
+            return Some(Setting {
+                key,
+                value: SettingValue::Block(self.settings(block)),
+                span,
+            });
+        }
         let key = self.ident(first);
         let value = parts.next()?.into_inner().next()?;
         let value = match value.as_rule() {
@@ -819,6 +842,35 @@ impl Builder<'_> {
             _ => SettingValue::Literal(self.literal(value)),
         };
         Some(Setting { key, value, span })
+    }
+
+    /// `rate N/UNIT` and its options, as a setting keyed `rate`.
+    fn rate_limit(&mut self, pair: Pair<'_, Rule>) -> Option<Setting> {
+        let span = self.span(&pair);
+        let mut parts = pair.into_inner();
+        let key = self.ident(parts.next()?);
+        let amount = parts.next()?;
+        let amount_span = self.span(&amount);
+        let mut amount = amount.into_inner();
+        let requests = self.literal(amount.next()?);
+        let unit = amount.next().map(|u| self.ident(u));
+        let options = parts
+            .filter_map(|option| {
+                let mut words = option.into_inner();
+                let keyword = self.ident(words.next()?);
+                Some((keyword, words.next().map(|v| self.literal(v))))
+            })
+            .collect();
+        Some(Setting {
+            key,
+            value: SettingValue::Rate(RateValue {
+                requests,
+                unit,
+                amount_span,
+                options,
+            }),
+            span,
+        })
     }
 
     fn auth_spec(&mut self, pair: Pair<'_, Rule>) -> Vec<Literal> {
@@ -1408,7 +1460,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::route_clause => "a route clause (`body`, `query`, `header`, `returns`, `errors`, …)",
         Rule::change | Rule::change_target => "a change",
         Rule::version_entry => "a version date",
-        Rule::setting => "a setting",
+        Rule::setting | Rule::limit => "a setting",
         Rule::enum_value => "an enum value",
         Rule::variant => "a variant",
         Rule::range => "a range",

@@ -88,7 +88,7 @@ catalogue! {
     ROUTE_RENAMED = "route-renamed", Request, Breaking, true, "a route kept its method and path but changed its name (SDK method, operation id)";
     ROUTE_MOVED = "route-moved", Request, Breaking, true, "a route changed its method or path";
     ROUTE_DEPRECATED = "route-deprecated", Request, Info, false, "a route was marked `@deprecated`";
-    ROUTE_LIMITS_CHANGED = "route-limits-changed", Request, Info, false, "a route's concurrency, queue, body or timeout limit changed";
+    ROUTE_LIMITS_CHANGED = "route-limits-changed", Request, Info, false, "a route's concurrency, queue, body, timeout or rate limit changed";
     REQUEST_AUTH_ADDED = "request-auth-added", Request, Breaking, true, "a route that anyone could call now requires authentication";
     REQUEST_AUTH_CHANGED = "request-auth-changed", Request, Breaking, true, "a route's authentication scheme changed";
     REQUEST_AUTH_REMOVED = "request-auth-removed", Request, Info, true, "a route no longer requires authentication";
