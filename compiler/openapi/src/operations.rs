@@ -138,10 +138,29 @@ pub fn problem_schemas() -> Vec<(String, Obj)> {
                     Obj::new()
                         .with(
                             "description",
-                            "Every invalid value found (400 and 422 only).",
+                            "The invalid values found (400 and 422 only): the first 50, or the server's `GATI_MAX_VIOLATIONS`.",
                         )
                         .with("type", "array")
                         .with("items", reference(VIOLATION)),
+                )
+                .with(
+                    "truncated",
+                    Obj::new()
+                        .with(
+                            "description",
+                            "Present and true when `violations` lists only the first of more.",
+                        )
+                        .with("type", "boolean"),
+                )
+                .with(
+                    "total",
+                    Obj::new()
+                        .with(
+                            "description",
+                            "How many invalid values were found, when `violations` is truncated.",
+                        )
+                        .with("type", "integer")
+                        .with("minimum", 0u64),
                 ),
         )
         .with("required", vec!["type", "title", "status"]);
