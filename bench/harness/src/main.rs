@@ -3,10 +3,13 @@
 //! peers (raw hyper, axum, actix-web, Fastify, Express), checks that they
 //! answer the same routes alike, loads each with wrk (server on core 0, wrk on
 //! core 1, rounds interleaved), overloads the generated one, measures the
-//! compiler, and writes the results into `BENCHMARKS.md` between its markers.
-//! `--smoke` does all of it in seconds (debug builds, one short round, the
-//! smallest compiler spec) and writes to `target/bench/` instead.
+//! compiler, measures the generated one's authenticated POST under a slow
+//! unauthenticated attack, and writes the results into `BENCHMARKS.md`
+//! between its markers. `--smoke` does all of it in seconds (debug builds,
+//! one short round, the smallest compiler spec) and writes to
+//! `target/bench/` instead.
 
+mod attack;
 mod compiler;
 mod http;
 mod procs;
@@ -17,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 /// The benchmark harness; see `bench/README.md`.
 #[derive(Parser, Debug, Clone)]
@@ -55,9 +58,36 @@ struct Opts {
     /// Skip the clean builds (minutes each).
     #[arg(long)]
     skip_clean_build: bool,
+    /// Slow unauthenticated connections in the under-attack measurement
+    /// (default 500; 50 with --smoke).
+    #[arg(long)]
+    attackers: Option<usize>,
+    /// Run one part alone, on the generated server only; results go to
+    /// target/bench/BENCHMARKS.<part>.md unless --out says otherwise.
+    #[arg(long, value_enum)]
+    only: Option<Only>,
     /// Internal: run the closed-loop load generator and print its result as JSON.
     #[arg(long, hide = true, num_args = 6, value_names = ["PORT", "CONNECTIONS", "RATE", "WARMUP_MS", "MEASURE_MS", "REQUEST_FILE"])]
     load: Option<Vec<String>>,
+    /// Internal: run the under-attack measurement's attackers until standard
+    /// input closes and print what they saw as JSON.
+    #[arg(long, hide = true, num_args = 3, value_names = ["PORT", "ATTACKERS", "PATH"])]
+    attack: Option<Vec<String>>,
+}
+
+/// A part of the benchmark that `--only` runs alone.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Only {
+    /// The authenticated POST, clean and under a slow unauthenticated attack.
+    UnderAttack,
+}
+
+impl Only {
+    fn name(self) -> &'static str {
+        match self {
+            Only::UnderAttack => "under-attack",
+        }
+    }
 }
 
 /// The oldest version in bench.gati, which the old-version POST sends.
@@ -70,6 +100,8 @@ const LOAD_CORE: usize = 1;
 const PERSON: &str = r#"{"name":"Ada Lovelace","email":"ada.lovelace@example.com","age":36,"address":{"street":"12 St James's Square","city":"London","country":"GB"},"tags":["mathematics","poetry","analytical-engine"]}"#;
 /// The same person as a client of the oldest version sends it.
 const PERSON_OLDEST: &str = r#"{"full_name":"Ada Lovelace","mail":"ada.lovelace@example.com","age":36,"address":{"street":"12 St James's Square","city":"London","country":"GB"},"tags":["mathematics","poetry","analytical-engine"]}"#;
+/// The bearer token the benchmark service accepts on `POST /people/secure`.
+const TOKEN: &str = "bench-token";
 /// A body that breaks refinements (age, email), which every server rejects.
 const PERSON_INVALID: &str = r#"{"name":"Ada Lovelace","email":"not-an-email","age":300,"address":{"street":"12 St James's Square","city":"London","country":"GB"},"tags":[]}"#;
 
@@ -84,6 +116,8 @@ pub struct Route {
     path: &'static str,
     body: &'static str,
     version: Option<&'static str>,
+    /// A bearer token to send (`Authorization: Bearer <token>`).
+    token: Option<&'static str>,
 }
 
 fn routes() -> Vec<Route> {
@@ -95,6 +129,7 @@ fn routes() -> Vec<Route> {
             path: "/plaintext",
             body: "",
             version: None,
+            token: None,
         },
         Route {
             key: "json",
@@ -103,6 +138,7 @@ fn routes() -> Vec<Route> {
             path: "/json",
             body: "",
             version: None,
+            token: None,
         },
         Route {
             key: "post",
@@ -111,6 +147,7 @@ fn routes() -> Vec<Route> {
             path: "/people",
             body: PERSON,
             version: None,
+            token: None,
         },
         Route {
             key: "get",
@@ -119,6 +156,7 @@ fn routes() -> Vec<Route> {
             path: "/people/42",
             body: "",
             version: None,
+            token: None,
         },
         Route {
             key: "post-oldest",
@@ -127,18 +165,23 @@ fn routes() -> Vec<Route> {
             path: "/people",
             body: PERSON_OLDEST,
             version: Some(OLDEST),
+            token: None,
         },
     ]
 }
 
 impl Route {
     fn raw(&self) -> Vec<u8> {
+        let authorization = self.token.map(|t| format!("Bearer {t}"));
         let mut headers = vec![];
         if !self.body.is_empty() {
             headers.push(("Content-Type", "application/json"));
         }
         if let Some(v) = self.version {
             headers.push(("Gati-Version", v));
+        }
+        if let Some(a) = &authorization {
+            headers.push(("Authorization", a));
         }
         http::request(self.method, self.path, &headers, self.body)
     }
@@ -151,6 +194,11 @@ impl Route {
         }
         if let Some(v) = self.version {
             s.push_str(&format!("wrk.headers[\"Gati-Version\"] = \"{v}\"\n"));
+        }
+        if let Some(t) = self.token {
+            s.push_str(&format!(
+                "wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n"
+            ));
         }
         s.push_str(
             r#"done = function(summary, latency, requests)
@@ -231,7 +279,7 @@ impl Server {
 
     /// Whether this server runs `route`.
     fn serves(&self, route: &Route) -> bool {
-        route.version.is_none() || self.generated
+        (route.version.is_none() && route.token.is_none()) || self.generated
     }
 }
 
@@ -357,6 +405,8 @@ pub struct Settings {
     pub rounds: usize,
     /// wrk connections.
     pub connections: usize,
+    /// Slow unauthenticated connections in the under-attack measurement.
+    pub attackers: usize,
 }
 
 fn run(root: &Path, args: &[&str], env: &[(&str, &Path)]) -> io::Result<()> {
@@ -500,6 +550,42 @@ fn check(server: &Server, running: &Running) -> Checked {
     );
     expect("get missing", "GET", "/people/999999", &[], "", &[404], &[]);
     if server.generated {
+        let bearer = format!("Bearer {TOKEN}");
+        let authorized = [
+            ("Content-Type", "application/json"),
+            ("Authorization", bearer.as_str()),
+        ];
+        expect(
+            "secure post",
+            "POST",
+            "/people/secure",
+            &authorized,
+            PERSON,
+            &[201],
+            &[r#""id":"#, r#""name":"Ada Lovelace""#],
+        );
+        expect(
+            "secure post without a credential",
+            "POST",
+            "/people/secure",
+            &json,
+            PERSON,
+            &[401],
+            &[],
+        );
+        let wrong = [
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer not-the-token"),
+        ];
+        expect(
+            "secure post with a wrong token",
+            "POST",
+            "/people/secure",
+            &wrong,
+            PERSON,
+            &[401],
+            &[],
+        );
         let version = [
             ("Content-Type", "application/json"),
             ("Gati-Version", OLDEST),
@@ -545,6 +631,8 @@ pub struct Results {
     pub checks: Vec<(&'static str, Checked)>,
     /// Overload runs.
     pub overload: Vec<report::Overload>,
+    /// The authenticated POST, clean and under attack.
+    pub under_attack: Option<report::UnderAttack>,
     /// Compiler costs.
     pub compiler: Vec<compiler::Cost>,
     /// Clean builds.
@@ -669,6 +757,15 @@ fn main() {
             }
         }
     }
+    if let Some(args) = &opts.attack {
+        match attack::main(args) {
+            Ok(()) => return,
+            Err(e) => {
+                eprintln!("gatic-bench --attack: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     if let Err(e) = bench(opts) {
         eprintln!("gatic-bench: {e}");
         std::process::exit(1);
@@ -704,7 +801,10 @@ fn bench(opts: Opts) -> io::Result<()> {
         warmup: opts.warmup.unwrap_or(if opts.smoke { 0 } else { 2 }),
         rounds: opts.rounds.unwrap_or(if opts.smoke { 1 } else { 3 }),
         connections: opts.connections,
+        attackers: opts.attackers.unwrap_or(if opts.smoke { 50 } else { 500 }),
     };
+    // `--only` measures the generated server alone.
+    let all = opts.only.is_none();
     let mut results = Results {
         settings: Some(settings.clone()),
         command: {
@@ -720,7 +820,9 @@ fn bench(opts: Opts) -> io::Result<()> {
     };
     results.load.0 = procs::load_average();
     let out = opts.out.clone().unwrap_or_else(|| {
-        if opts.smoke {
+        if let Some(only) = opts.only {
+            root.join(format!("target/bench/BENCHMARKS.{}.md", only.name()))
+        } else if opts.smoke {
             root.join("target/bench/BENCHMARKS.smoke.md")
         } else {
             root.join("BENCHMARKS.md")
@@ -730,11 +832,11 @@ fn bench(opts: Opts) -> io::Result<()> {
     // Tools. The full run needs them all; the smoke run skips what is missing.
     let taskset = have("taskset");
     let wrk_ok = have("wrk");
-    let node_ok = !opts.skip_node && have("node") && have("npm");
+    let node_ok = all && !opts.skip_node && have("node") && have("npm");
     for (ok, what) in [
         (taskset, "taskset (util-linux)"),
         (wrk_ok, "wrk (apt-get install wrk)"),
-        (node_ok || opts.skip_node, "node and npm"),
+        (node_ok || opts.skip_node || !all, "node and npm"),
     ] {
         if !ok {
             if opts.smoke {
@@ -759,16 +861,10 @@ fn bench(opts: Opts) -> io::Result<()> {
     let release: &[&str] = if opts.smoke { &[] } else { &["--release"] };
     let mut cargo = vec!["cargo", "build", "--quiet"];
     cargo.extend(release);
-    cargo.extend([
-        "-p",
-        "gatic",
-        "-p",
-        "bench-hyper",
-        "-p",
-        "bench-axum",
-        "-p",
-        "bench-actix",
-    ]);
+    cargo.extend(["-p", "gatic"]);
+    if all {
+        cargo.extend(["-p", "bench-hyper", "-p", "bench-axum", "-p", "bench-actix"]);
+    }
     run(&root, &cargo, &[])?;
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
@@ -803,7 +899,14 @@ fn bench(opts: Opts) -> io::Result<()> {
             label: "gatic (generated)",
             program: bin(&service_target, "bench-service"),
             args: vec![],
-            env: vec![],
+            // Per-client caps are off: wrk's 1,024 connections from one
+            // address stand for many clients, and the overload targets
+            // measure the service-wide admission gate, not a per-client cap.
+            // The under-attack row runs with the defaults instead.
+            env: vec![
+                ("GATI_CLIENT_CONNECTIONS".to_owned(), "0".to_owned()),
+                ("GATI_CLIENT_CONCURRENCY".to_owned(), "0".to_owned()),
+            ],
             generated: true,
         },
         Server {
@@ -854,6 +957,9 @@ fn bench(opts: Opts) -> io::Result<()> {
             });
         }
     }
+    if !all {
+        servers.retain(|s| s.generated);
+    }
     let mut routes = routes();
     results.machine = machine(&root);
 
@@ -899,7 +1005,7 @@ fn bench(opts: Opts) -> io::Result<()> {
         for route in &routes {
             std::fs::write(scripts.join(format!("{}.lua", route.key)), route.lua())?;
         }
-        let rounds = if opts.skip_throughput {
+        let rounds = if opts.skip_throughput || !all {
             0
         } else {
             settings.rounds
@@ -944,6 +1050,7 @@ fn bench(opts: Opts) -> io::Result<()> {
             path: "/slow",
             body: "",
             version: None,
+            token: None,
         };
         let post = &routes[2];
         let many = if settings.smoke { 256 } else { 1024 };
@@ -952,37 +1059,55 @@ fn bench(opts: Opts) -> io::Result<()> {
             ("GATI_QUEUE", "64"),
             ("GATI_QUEUE_TIMEOUT_MS", "100"),
         ];
-        eprintln!("== overload");
-        results.overload.push(overload(
-            &servers[0],
-            "admission: a 10 ms handler, 64 in flight + 64 queued",
-            &slow,
-            &admission,
-            [64, many],
-            &settings,
-        )?);
-        results.overload.push(overload(
-            &servers[0],
-            "CPU: the validated POST, default limits",
-            post,
-            &[],
-            [settings.connections, many],
-            &settings,
-        )?);
-        if let Some(axum) = servers.iter().find(|s| s.key == "axum") {
+        if all {
+            eprintln!("== overload");
             results.overload.push(overload(
-                axum,
-                "CPU: the validated POST",
+                &servers[0],
+                "admission: a 10 ms handler, 64 in flight + 64 queued",
+                &slow,
+                &admission,
+                [64, many],
+                &settings,
+            )?);
+            results.overload.push(overload(
+                &servers[0],
+                "CPU: the validated POST, default limits",
                 post,
                 &[],
                 [settings.connections, many],
                 &settings,
             )?);
+            if let Some(axum) = servers.iter().find(|s| s.key == "axum") {
+                results.overload.push(overload(
+                    axum,
+                    "CPU: the validated POST",
+                    post,
+                    &[],
+                    [settings.connections, many],
+                    &settings,
+                )?);
+            }
         }
+
+        // Under attack: the validated POST behind a bearer token, clean and
+        // while slow unauthenticated connections press on it.
+        let secure = Route {
+            key: "post-secure",
+            label: "POST /people/secure (validated, bearer token)",
+            method: "POST",
+            path: "/people/secure",
+            body: PERSON,
+            version: None,
+            token: Some(TOKEN),
+        };
+        let script = scripts.join(format!("{}.lua", secure.key));
+        std::fs::write(&script, secure.lua())?;
+        eprintln!("== under attack");
+        results.under_attack = Some(attack::measure(&servers[0], &secure, &script, &settings)?);
     }
 
     // The compiler.
-    if !opts.skip_compiler {
+    if all && !opts.skip_compiler {
         eprintln!("== compiler");
         let sizes: &[usize] = if opts.smoke {
             &[100]

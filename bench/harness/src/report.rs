@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
+use crate::attack::AttackResult;
 use crate::http::LoadResult;
 use crate::{Results, Sample};
 
@@ -38,6 +39,35 @@ pub struct OverloadRun {
     pub result: LoadResult,
     /// The server's resident set, sampled every 250 ms after the warm-up, KiB.
     pub rss_kb: Vec<u64>,
+}
+
+/// The authenticated POST, clean and under a slow unauthenticated attack.
+#[derive(Debug)]
+pub struct UnderAttack {
+    /// The route's label.
+    pub route: String,
+    /// Slow unauthenticated connections.
+    pub attackers: usize,
+    /// Environment the server ran with (empty: the defaults).
+    pub settings: String,
+    /// wrk alone, one sample per round.
+    pub clean: Vec<Sample>,
+    /// wrk while the attackers ran, one sample per round.
+    pub attacked: Vec<Sample>,
+    /// What the attackers saw, one per round.
+    pub attacks: Vec<AttackResult>,
+}
+
+impl UnderAttack {
+    /// Requests per second under attack over requests per second clean,
+    /// and the same for requests per CPU-second of the server (whose CPU
+    /// time under attack includes answering the attackers); medians of the
+    /// rounds.
+    pub fn ratios(&self) -> Option<(f64, f64)> {
+        let clean = summarize(&self.clean)?;
+        let attacked = summarize(&self.attacked)?;
+        Some((attacked.rps / clean.rps, clean.cpu_us / attacked.cpu_us))
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -120,7 +150,10 @@ pub fn render(r: &Results) -> String {
          for requests per CPU-second of the server (1 / CPU time per request) — the fairer \
          measure where wrk, which has one core too, is the bottleneck (⚠wrk); p99, RSS (largest resident set \
          of all the server's processes during the run) and CPU time per request are medians too; \
-         *spread* is (max − min) / median of the rounds' requests per second.\n",
+         *spread* is (max − min) / median of the rounds' requests per second. The generated \
+         server runs with its per-client caps off (`GATI_CLIENT_CONNECTIONS=0 \
+         GATI_CLIENT_CONCURRENCY=0`) here and in the overload runs: the load generator's \
+         connections, all from 127.0.0.1, stand for many clients.\n",
         settings.rounds, settings.duration, settings.warmup, settings.connections
     );
     let _ = writeln!(
@@ -213,6 +246,7 @@ pub fn render(r: &Results) -> String {
 
     targets(&mut s, r);
     overload(&mut s, r);
+    under_attack(&mut s, r);
     compiler(&mut s, r);
     machine(&mut s, r);
     s
@@ -382,6 +416,17 @@ fn targets(s: &mut String, r: &Results) {
             );
         }
     }
+    if let Some(u) = &r.under_attack
+        && let Some((ratio, cpu)) = u.ratios()
+    {
+        let _ = writeln!(
+            s,
+            "| under attack ({} slow unauthenticated connections): authenticated POST ≥ 0.90× clean | {ratio:.2}× by req/s; {cpu:.2}× per CPU-second | {} by req/s, {} per CPU |",
+            u.attackers,
+            verdict(ratio >= 0.9),
+            verdict(cpu >= 0.9)
+        );
+    }
     let _ = writeln!(s);
 }
 
@@ -442,6 +487,109 @@ fn overload(s: &mut String, r: &Results) {
     let _ = writeln!(s);
 }
 
+fn under_attack(s: &mut String, r: &Results) {
+    let Some(u) = &r.under_attack else {
+        return;
+    };
+    let (Some(clean), Some(attacked)) = (summarize(&u.clean), summarize(&u.attacked)) else {
+        return;
+    };
+    let _ = writeln!(s, "### Under attack\n");
+    let _ = writeln!(
+        s,
+        "wrk loads the validated POST behind `auth bearer` (`Authorization: Bearer bench-token`, \
+         from 127.0.0.1, as above) alone (*clean*), then while {} attackers (`gatic-bench \
+         --attack`, on core 1 beside wrk) each hold a connection from 127.0.0.2 that sends a POST \
+         head declaring a 16,000-byte body and no credential, then one body byte a second, and \
+         opens another (at most one a second) when the server closes it. Rounds alternate clean \
+         and attacked runs; the figures are medians of {}. *per CPU ÷ clean* compares requests \
+         per CPU-second of the server, whose CPU time under attack includes answering the \
+         attackers: the steadier measure on a shared machine. The server runs with {}.\n",
+        u.attackers,
+        u.clean.len(),
+        if u.settings.is_empty() {
+            "its default per-client limits".to_owned()
+        } else {
+            format!("`{}`", u.settings)
+        }
+    );
+    let _ = writeln!(
+        s,
+        "| Route | Run | req/s | ÷ clean | p99 ms | RSS MiB | CPU µs/req | per CPU ÷ clean | spread |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (run, m) in [
+        ("clean".to_owned(), clean),
+        (
+            format!("{} slow unauthenticated connections", u.attackers),
+            attacked,
+        ),
+    ] {
+        let mut mark = String::new();
+        if m.errors > 0 {
+            mark.push_str(" ⚠errors");
+        }
+        if m.loadgen_busy > 0.95 {
+            mark.push_str(" ⚠wrk");
+        }
+        let _ = writeln!(
+            s,
+            "| {} | {run}{mark} | {:.0} | {:.2} | {} | {} | {:.1} | {:.2} | {:.0}% |",
+            u.route,
+            m.rps,
+            m.rps / clean.rps,
+            ms(m.p99_us),
+            mib(m.rss_kb),
+            m.cpu_us,
+            clean.cpu_us / m.cpu_us,
+            m.spread * 100.0
+        );
+    }
+    let _ = writeln!(s);
+    let sum = |f: fn(&AttackResult) -> u64| u.attacks.iter().map(f).sum::<u64>();
+    let seconds: f64 = u.attacks.iter().map(|a| a.seconds).sum();
+    let mut answered = std::collections::BTreeMap::<u16, u64>::new();
+    for a in &u.attacks {
+        for (status, n) in &a.answered {
+            *answered.entry(*status).or_default() += n;
+        }
+    }
+    let answered = if answered.is_empty() {
+        "nothing".to_owned()
+    } else {
+        answered
+            .iter()
+            .map(|(status, n)| format!("{n} × {status}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let at_end = u
+        .attacks
+        .iter()
+        .map(|a| a.open_at_end.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        s,
+        "The attackers opened {} connections in {:.0} s ({:.0}/s) and trickled {} body bytes; \
+         the server answered {answered}, closed {} connections after answering (each {:.1} s \
+         after it opened, on average) and {} without an answer; {} connections could not be \
+         opened. Open at the end of each attacked run: {at_end} of {} (at most {} at once). The \
+         attackers' process used {:.0}% of a core.\n",
+        sum(|a| a.opened),
+        seconds,
+        sum(|a| a.opened) as f64 / seconds.max(f64::MIN_POSITIVE),
+        sum(|a| a.body_bytes),
+        sum(|a| a.closed_after_answer),
+        sum(|a| a.answered_held_ms) as f64 / 1000.0 / sum(|a| a.closed_after_answer).max(1) as f64,
+        sum(|a| a.closed_unanswered),
+        sum(|a| a.connect_errors),
+        u.attackers,
+        u.attacks.iter().map(|a| a.max_open).max().unwrap_or(0),
+        u.attacks.iter().map(|a| a.cpu_s).sum::<f64>() * 100.0 / seconds.max(f64::MIN_POSITIVE)
+    );
+}
+
 fn compiler(s: &mut String, r: &Results) {
     if r.compiler.is_empty() {
         return;
@@ -493,7 +641,16 @@ fn machine(s: &mut String, r: &Results) {
     for (k, v) in &r.machine {
         let _ = writeln!(s, "- {k}: {v}");
     }
-    let samples: Vec<&Sample> = r.samples.iter().flat_map(|(_, v)| v).collect();
+    let attack = r
+        .under_attack
+        .iter()
+        .flat_map(|u| u.clean.iter().chain(&u.attacked));
+    let samples: Vec<&Sample> = r
+        .samples
+        .iter()
+        .flat_map(|(_, v)| v)
+        .chain(attack)
+        .collect();
     let others = median(samples.iter().map(|x| x.others).collect());
     let others_max = samples.iter().map(|x| x.others).fold(0.0, f64::max);
     let load_max = samples.iter().map(|x| x.load1).fold(0.0, f64::max);

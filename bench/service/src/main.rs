@@ -9,13 +9,19 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use bench_api::api::{
-    CreatePersonError, CreatePersonRequest, GetPersonError, GetPersonRequest, JsonError,
-    JsonRequest, PlaintextError, PlaintextRequest, SlowError, SlowRequest,
+    CreatePersonError, CreatePersonRequest, CreatePersonSecureError, CreatePersonSecureRequest,
+    GetPersonError, GetPersonRequest, JsonError, JsonRequest, PlaintextError, PlaintextRequest,
+    SlowError, SlowRequest,
 };
-use bench_api::{Address, Api, Ctx, Message, NotFound, Person, Reply};
+use bench_api::runtime::Credential;
+use bench_api::{Address, Api, Ctx, Message, NewPerson, NotFound, Person, Reply};
 
 /// How many people the map starts with (ids `1..=SEED`), as in the peers.
 const SEED: i64 = 1000;
+
+/// The one bearer token `create_person_secure` accepts: the harness's
+/// authenticated clients send `Authorization: Bearer bench-token`.
+const TOKEN: &str = "bench-token";
 
 struct App {
     /// Shared, so that `get_person` answers with the stored person itself
@@ -48,10 +54,26 @@ impl App {
             next_id: AtomicI64::new(SEED + 1),
         }
     }
+
+    /// `new` with the next id: what both POST routes answer.
+    fn create(&self, new: NewPerson) -> Person {
+        Person {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            name: new.name,
+            email: new.email,
+            age: new.age,
+            address: new.address,
+            tags: new.tags,
+        }
+    }
 }
 
 impl Api for App {
-    async fn plaintext(&self, _: &Ctx, _: PlaintextRequest) -> Result<Reply<String>, PlaintextError> {
+    async fn plaintext(
+        &self,
+        _: &Ctx,
+        _: PlaintextRequest,
+    ) -> Result<Reply<String>, PlaintextError> {
         Ok("Hello, World!".to_owned().into())
     }
 
@@ -67,19 +89,22 @@ impl Api for App {
         _: &Ctx,
         request: CreatePersonRequest,
     ) -> Result<Reply<Person>, CreatePersonError> {
-        let new = request.body;
-        Ok(Person {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            name: new.name,
-            email: new.email,
-            age: new.age,
-            address: new.address,
-            tags: new.tags,
-        }
-        .into())
+        Ok(self.create(request.body).into())
     }
 
-    async fn get_person(&self, _: &Ctx, request: GetPersonRequest) -> Result<Reply<Person>, GetPersonError> {
+    async fn create_person_secure(
+        &self,
+        _: &Ctx,
+        request: CreatePersonSecureRequest,
+    ) -> Result<Reply<Person>, CreatePersonSecureError> {
+        Ok(self.create(request.body).into())
+    }
+
+    async fn get_person(
+        &self,
+        _: &Ctx,
+        request: GetPersonRequest,
+    ) -> Result<Reply<Person>, GetPersonError> {
         self.people
             .get(&request.id)
             .map(|person| Arc::clone(person).into())
@@ -92,6 +117,10 @@ impl Api for App {
             message: "Hello, World!".to_owned(),
         }
         .into())
+    }
+
+    async fn authenticate(&self, _: &Ctx, credential: Credential<'_>) -> bool {
+        matches!(credential, Credential::Bearer(token) if token == TOKEN)
     }
 }
 
