@@ -854,12 +854,12 @@ fn handle<S: Service>(
         link.http2.store(true, Relaxed);
     }
     let start = Instant::now();
-    let (id, asked) = RequestId::and_version(request.headers());
+    let (id, asked, head) = RequestId::and_head(request.headers());
     let (parts, incoming) = request.into_parts();
     // A body the request may still send, unless the client waits for `100
     // Continue` before sending it.
-    let pending = !incoming.is_end_stream() && !parts.headers.contains_key(EXPECT);
-    let mut routed = route(&link.shared, parts, &incoming, asked, id, start);
+    let pending = !incoming.is_end_stream() && !head.expects_continue;
+    let mut routed = route(&link.shared, parts, &incoming, head, asked, id, start);
     let mut incoming = Some(incoming);
     async move {
         let _active = Active(&link.activity);
@@ -903,6 +903,7 @@ fn handle<S: Service>(
                         let Ok(future) = future else {
                             break 'run panicked(route, &ctx.request_id);
                         };
+                        let future = pin!(future);
                         let caller = match guarded(future, deadline, &mut timer).await {
                             Called::Done(Ok(caller)) => caller,
                             Called::Done(Err(Denied::Missing(problem))) => {
@@ -1005,11 +1006,14 @@ fn handle<S: Service>(
                     } else {
                         let mut reader = BodyReader::new(route.body_limit);
                         let (rate, grace) = (shared.body_min_rate, shared.body_grace);
-                        let began = Instant::now();
+                        // The clock is read only if the body has to be
+                        // waited for (it usually came with the head).
+                        let mut began = None;
                         let read = poll_fn(|cx| {
                             if let Poll::Ready(read) = reader.poll(Pin::new(&mut *incoming), cx) {
                                 return Poll::Ready(Ok(read));
                             }
+                            let began = *began.get_or_insert_with(Instant::now);
                             let allowed = match rate {
                                 0 => deadline,
                                 rate => {
@@ -1071,6 +1075,9 @@ fn handle<S: Service>(
                         CATCHING.set(false);
                         break 'run panicked(route, &ctx.request_id);
                     };
+                    // Pinned where it lies: the handler's future, often the
+                    // largest part of the request's, is never moved.
+                    let future = pin!(future);
                     match guarded(future, deadline, &mut timer).await {
                         Called::Done(response) => response,
                         Called::Panicked => panicked(route, &ctx.request_id),
@@ -1145,13 +1152,12 @@ enum Called<T> {
 /// Polls `future` under `catch_unwind` until it is ready, panics, or
 /// `deadline` passes; the timer is created only if the future has to wait,
 /// and shared with the other stages of the request.
-async fn guarded<F: Future>(
-    future: F,
+fn guarded<'f, F: Future>(
+    mut future: Pin<&'f mut F>,
     deadline: Instant,
-    timer: &mut Option<Pin<Box<tokio::time::Sleep>>>,
-) -> Called<F::Output> {
-    let mut future = pin!(future);
-    poll_fn(|cx| {
+    timer: &'f mut Option<Pin<Box<tokio::time::Sleep>>>,
+) -> impl Future<Output = Called<F::Output>> + 'f {
+    poll_fn(move |cx| {
         CATCHING.set(true);
         let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
         CATCHING.set(false);
@@ -1170,7 +1176,6 @@ async fn guarded<F: Future>(
             Poll::Pending => Poll::Pending,
         }
     })
-    .await
 }
 
 /// The 504 of a request that ran past its deadline.
@@ -1236,6 +1241,7 @@ fn route<S: Service>(
     shared: &Shared<S>,
     request: hyper::http::request::Parts,
     body: &Incoming,
+    head: Head,
     asked: Option<HeaderValue>,
     id: RequestId,
     start: Instant,
@@ -1247,7 +1253,7 @@ fn route<S: Service>(
     }
     // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (HTTP/2 may carry the
     // authority alone, and HTTP/1.0 may omit it, but never two).
-    let hosts = request.headers.get_all(HOST).iter().count();
+    let hosts = head.hosts;
     if hosts > 1 || (hosts == 0 && request.version == hyper::Version::HTTP_11) {
         let detail = if hosts == 0 {
             "an HTTP/1.1 request needs a Host header"
@@ -1783,6 +1789,16 @@ impl BodyReader {
     }
 }
 
+/// What the lifecycle needs to know of a request's headers, found in the
+/// pass that looks for its id.
+#[derive(Clone, Copy, Default)]
+struct Head {
+    /// `Host` fields (two or more are an error).
+    hosts: u8,
+    /// Whether the client sent `Expect` (it then waits for `100 Continue`).
+    expects_continue: bool,
+}
+
 /// A request id: the client's `X-Request-Id`, or one made here and kept as
 /// text inline, so that making one allocates nothing until it is sent.
 #[derive(Clone, Debug)]
@@ -1800,28 +1816,46 @@ impl RequestId {
         RequestId::and_version(headers).0
     }
 
-    /// [`RequestId::of`], and the `Gati-Version` header's value: one pass
-    /// over the request's (usually few) headers instead of two hashed
-    /// look-ups of names that are not standard.
-    fn and_version(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>) {
-        let (mut given, mut version) = (None, None);
+    /// [`RequestId::and_version`], and what the lifecycle needs to know of
+    /// the other headers: how many `Host` fields there are and whether the
+    /// client waits for `100 Continue`. One pass over the request's (usually
+    /// few) headers instead of a hashed look-up each.
+    fn and_head(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>, Head) {
+        let (mut given, mut version, mut head) = (None, None, Head::default());
         for (name, value) in headers {
-            if given.is_none() && name == X_REQUEST_ID {
+            if *name == HOST {
+                head.hosts = head.hosts.saturating_add(1);
+            } else if *name == EXPECT {
+                head.expects_continue = true;
+            } else if given.is_none() && name == X_REQUEST_ID {
                 given = Some(value);
             } else if version.is_none() && name == version::GATI_VERSION {
                 version = Some(value.clone());
             }
         }
+        (RequestId::from_given(given), version, head)
+    }
+
+    /// [`RequestId::of`], and the `Gati-Version` header's value: one pass
+    /// over the request's (usually few) headers instead of two hashed
+    /// look-ups of names that are not standard.
+    fn and_version(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>) {
+        let (id, version, _) = RequestId::and_head(headers);
+        (id, version)
+    }
+
+    /// The client's id when it is sane, else a new one.
+    fn from_given(given: Option<&HeaderValue>) -> RequestId {
         if let Some(id) = given {
             let b = id.as_bytes();
             if (1..=128).contains(&b.len())
                 && b.iter()
                     .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
             {
-                return (RequestId::Given(id.clone()), version);
+                return RequestId::Given(id.clone());
             }
         }
-        (RequestId::made(), version)
+        RequestId::made()
     }
 
     /// A new id: 12 hex digits of per-process randomness, a dash, and a
