@@ -216,38 +216,30 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
         );
     }
 
-    head(
-        w,
-        "gati_shed_total",
-        "counter",
-        "Requests answered 503 by admission control, by route.",
-    );
-    for (route, m, _) in &snapshot.routes {
-        series(w, "gati_shed_total", route, "", &m.shed.load(Relaxed));
-    }
-    head(
-        w,
-        "gati_limited_total",
-        "counter",
-        "Requests answered 429 by a per-client limit (requests in flight, rate, rejected credentials), by route.",
-    );
-    for (route, m, _) in &snapshot.routes {
-        series(w, "gati_limited_total", route, "", &m.limited.load(Relaxed));
-    }
-    head(
-        w,
-        "gati_auth_failures_total",
-        "counter",
-        "Credentials presented and not accepted, by route.",
-    );
-    for (route, m, _) in &snapshot.routes {
-        series(
-            w,
+    // Per-route counters of requests turned away, each a family of its own.
+    type Count = fn(&RouteMetrics) -> u64;
+    let turned_away: [(&str, &str, Count); 3] = [
+        (
+            "gati_shed_total",
+            "Requests answered 503 by admission control, by route.",
+            |m| m.shed.load(Relaxed),
+        ),
+        (
+            "gati_limited_total",
+            "Requests answered 429 by a per-client limit (requests in flight, rate, rejected credentials), by route.",
+            |m| m.limited.load(Relaxed),
+        ),
+        (
             "gati_auth_failures_total",
-            route,
-            "",
-            &m.auth_failures.load(Relaxed),
-        );
+            "Credentials presented and not accepted, by route.",
+            |m| m.auth_failures.load(Relaxed),
+        ),
+    ];
+    for (name, help, count) in turned_away {
+        head(w, name, "counter", help);
+        for (route, m, _) in &snapshot.routes {
+            series(w, name, route, "", &count(m));
+        }
     }
 
     let gated = || {

@@ -1668,22 +1668,31 @@ impl tokio::io::AsyncWrite for ParseErrors {
         self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<std::io::Result<()>> {
-        let this = self.get_mut();
-        if this.poll_pending(cx)?.is_pending() {
-            return Poll::Pending;
-        }
-        Pin::new(&mut this.stream).poll_flush(cx)
+        self.get_mut()
+            .after_pending(cx, |stream, cx| stream.poll_flush(cx))
     }
 
     fn poll_shutdown(
         self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<std::io::Result<()>> {
-        let this = self.get_mut();
-        if this.poll_pending(cx)?.is_pending() {
+        self.get_mut()
+            .after_pending(cx, |stream, cx| stream.poll_shutdown(cx))
+    }
+}
+
+impl ParseErrors {
+    /// Writes what is left of a replacement answer, then calls `then` on
+    /// the socket.
+    fn after_pending(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        then: impl FnOnce(Pin<&mut TcpStream>, &mut std::task::Context<'_>) -> Poll<std::io::Result<()>>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.poll_pending(cx)?.is_pending() {
             return Poll::Pending;
         }
-        Pin::new(&mut this.stream).poll_shutdown(cx)
+        then(Pin::new(&mut self.stream), cx)
     }
 }
 
