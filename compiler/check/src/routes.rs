@@ -16,6 +16,55 @@ use crate::check::{
 };
 use crate::values::setting_value;
 
+/// The settings a service block may hold, in the order the reference lists them.
+const SERVICE_KEYS: &[&str] = &["title", "limits", "auth", "deploy"];
+
+/// The note on an unknown service setting.
+const SERVICE_KEYS_NOTE: &str = "the service block takes `title \"…\"`, `limits { … }`, \
+     `auth …` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
+
+/// A note for a key that names a setting gatic does not have yet, so the
+/// error says what happens instead.
+fn future_setting_note(key: &str) -> Option<&'static str> {
+    match key {
+        "version_header" => Some(
+            "the version header's name is not configurable yet: clients send `Gati-Version` \
+             (or `?version=`)",
+        ),
+        _ => None,
+    }
+}
+
+/// The note on an unknown limit.
+const LIMIT_KEYS_NOTE: &str = "limits are `concurrency N`, `queue N`, `body SIZE`, \
+     `timeout DURATION`, `rate N/s` (or `/min`, `/h`; then optionally `burst M`)";
+
+/// An unknown key of a block (E0502), such as `unknown limit \`bdy\``: the
+/// closest of `known` when one is near ("did you mean"), and `note`, which
+/// lists what the block takes.
+fn unknown_key(key: &ast::Ident, what: &str, known: &[&str], note: &str) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_SETTING,
+        key.span,
+        format!("unknown {what} `{}`", key.name),
+    )
+    .with_label(format!("not a {what}"))
+    .with_note(note);
+    if let Some(best) = did_you_mean(&key.name, known.iter().copied()) {
+        d = d.with_suggestion(format!("did you mean `{best}`?"), key.span, best);
+    }
+    d
+}
+
+/// A checker span as the IR carries it.
+fn source_span(span: Span) -> ir::SourceSpan {
+    ir::SourceSpan {
+        file: span.file.0,
+        start: span.start,
+        end: span.end,
+    }
+}
+
 const LIMIT_KEYS: &[&str] = &["concurrency", "queue", "body", "timeout", "rate"];
 
 /// The units a rate may be per, with their length in milliseconds.
@@ -103,7 +152,7 @@ impl<'a> Ctx<'a> {
                 doc: None,
                 limits: Limits::default(),
                 auth: Auth::None,
-                settings: Vec::new(),
+                deploy: None,
             };
         };
         let mut service = ir::Service {
@@ -112,12 +161,16 @@ impl<'a> Ctx<'a> {
             doc: s.doc.clone(),
             limits: Limits::default(),
             auth: Auth::None,
-            settings: Vec::new(),
+            deploy: None,
         };
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for setting in &s.settings {
             let key = setting.key.name.as_str();
             if key.is_empty() {
+                continue;
+            }
+            if !SERVICE_KEYS.contains(&key) {
+                self.unknown_service_setting(&setting.key);
                 continue;
             }
             if self.set_twice(&mut seen, key, setting.key.span, "") {
@@ -133,32 +186,83 @@ impl<'a> Ctx<'a> {
                 ) => {
                     service.title = t.clone();
                 }
-                ("title", _) => {
-                    self.error(
-                        codes::UNKNOWN_SETTING,
-                        setting.span,
-                        "`title` takes a string, such as `title \"Users\"`",
-                    );
-                }
                 ("limits", SettingValue::Block(items)) => service.limits = self.limits(items),
-                ("limits", _) => {
-                    self.error(
-                        codes::UNKNOWN_SETTING,
-                        setting.span,
-                        "`limits` takes a block, such as `limits { timeout 2s }`",
-                    );
-                }
                 ("auth", SettingValue::Words(words)) => {
                     if let Some(a) = self.auth(words, setting.span) {
                         service.auth = a;
                     }
                 }
-                _ => service
-                    .settings
-                    .push((key.to_string(), setting_value(&setting.value))),
+                ("auth", SettingValue::Literal(word)) => {
+                    if let Some(a) = self.auth(std::slice::from_ref(word), setting.span) {
+                        service.auth = a;
+                    }
+                }
+                ("deploy", SettingValue::Block(items)) => {
+                    service.deploy = Some(ir::SettingsBlock {
+                        span: source_span(setting.key.span),
+                        entries: items
+                            .iter()
+                            .filter(|item| !item.key.name.is_empty())
+                            .map(|item| ir::SettingEntry {
+                                key: item.key.name.clone(),
+                                span: source_span(item.key.span),
+                                value: setting_value(&item.value),
+                            })
+                            .collect(),
+                    });
+                }
+                (key, value) => self.wrong_service_value(key, value, setting.span),
             }
         }
         service
+    }
+
+    /// A service-level key that is not a setting (E0502): the closest
+    /// setting when one is near, and the list of settings.
+    fn unknown_service_setting(&mut self, key: &ast::Ident) {
+        let mut d = unknown_key(key, "service setting", SERVICE_KEYS, SERVICE_KEYS_NOTE);
+        if d.suggestion.is_none()
+            && let Some(note) = future_setting_note(&key.name)
+        {
+            d = d.with_note(note);
+        }
+        self.push(d);
+    }
+
+    /// A service setting whose value has the wrong shape (E0502), naming the
+    /// shape it takes. `value` is never one the caller accepted.
+    fn wrong_service_value(&mut self, key: &str, value: &SettingValue, span: Span) {
+        let got = match value {
+            SettingValue::Literal(lit) => match &lit.kind {
+                LiteralKind::String(_) => "a string",
+                LiteralKind::Number(_) => "a number",
+                LiteralKind::Size(_) => "a size",
+                LiteralKind::Duration(_) => "a duration",
+                LiteralKind::Word(_) => "a word",
+                LiteralKind::Bool(_) => "a boolean",
+                LiteralKind::Null => "`null`",
+                LiteralKind::Date(_) => "a date",
+                LiteralKind::List(_) => "a list",
+                LiteralKind::Object(_) => "an object",
+            },
+            SettingValue::Words(_) => "several words",
+            SettingValue::Block(_) => "a block",
+            SettingValue::Rate(_) => "a rate",
+        };
+        let expected = match key {
+            "title" => "a string, such as `title \"Users\"`",
+            "limits" => "a block, such as `limits { timeout 2s }`",
+            "auth" => "`none`, `bearer` or `api_key \"Header\"`, such as `auth bearer`",
+            _ => "a block, such as `deploy { port 8080 }`",
+        };
+        self.push(
+            Diagnostic::error(
+                codes::UNKNOWN_SETTING,
+                span,
+                format!("`{key}` takes {expected}"),
+            )
+            .with_label(format!("found {got}")),
+        );
     }
 
     /// `limits { … }` settings.
@@ -171,20 +275,7 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             if !LIMIT_KEYS.contains(&key) {
-                let mut d = Diagnostic::error(
-                    codes::UNKNOWN_SETTING,
-                    s.key.span,
-                    format!("unknown limit `{key}`"),
-                )
-                .with_label("not a limit")
-                .with_note(
-                    "limits are `concurrency N`, `queue N`, `body SIZE`, `timeout DURATION`, \
-                     `rate N/s` (or `/min`, `/h`; then optionally `burst M`)",
-                );
-                if let Some(best) = did_you_mean(key, LIMIT_KEYS.iter().copied()) {
-                    d = d.with_suggestion(format!("did you mean `{best}`?"), s.key.span, best);
-                }
-                self.push(d);
+                self.push(unknown_key(&s.key, "limit", LIMIT_KEYS, LIMIT_KEYS_NOTE));
                 continue;
             }
             if self.set_twice(&mut seen, key, s.key.span, "limit ") {

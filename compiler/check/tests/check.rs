@@ -356,7 +356,7 @@ fn service() {
         ("two services", "service a {}\nservice b {}"),
         (
             "valid settings",
-            "/// The shop.\nservice shop {\n  title \"Shop\"\n  port 8080\n  limits { concurrency 8, queue 16, timeout 30s, body 1MiB }\n  auth bearer\n  env { name \"prod\", replicas 3 }\n}\nroute r GET /r { limits { timeout 1s, concurrency 2 } }\nroute p GET /p { auth api_key \"X-Key\" }\nroute q GET /q { auth none }",
+            "/// The shop.\nservice shop {\n  title \"Shop\"\n  limits { concurrency 8, queue 16, timeout 30s, body 1MiB }\n  auth bearer\n  deploy { port 8080, environments { prod { replicas 3 } } }\n}\nroute r GET /r { limits { timeout 1s, concurrency 2 } }\nroute p GET /p { auth api_key \"X-Key\" }\nroute q GET /q { auth none }",
         ),
         (
             "rates: a route's own, else the service's",
@@ -365,6 +365,10 @@ fn service() {
         (
             "settings",
             "service a {\n  title 42\n  port 8080\n  limits { concurrency 8, queue 16, timeout 30s, burst 3 }\n  auth api_key \"X-Key\"\n  replicas 3\n  port 9\n  env { name \"prod\" }\n}\nroute r GET /r { limits { timeout 1s } }\nroute p GET /p { auth none }",
+        ),
+        (
+            "misspelt, unknown, repeated and mistyped settings",
+            "service a {\n  limts { body 1MiB }\n  version_header \"Stripe-Version\"\n  title \"A\"\n  titel \"B\"\n  title \"C\"\n  limits { bdy 1MiB, timeot 2s }\n  auth { bearer }\n  deploy 8080\n  limits 5\n}",
         ),
     ];
     let mut out = String::new();

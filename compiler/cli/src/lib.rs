@@ -37,12 +37,8 @@ pub fn compile_path(path: &Path) -> Compiled {
             .file_name()
             .map_or_else(|| root.clone(), |n| n.to_string_lossy().into_owned());
         if let Err(errors) = gatic_deploy::config(spec, None) {
-            let span = setting_span(&compiled.sources, "deploy");
             for error in errors {
-                compiled.diagnostics.push(
-                    Diagnostic::error(codes::UNKNOWN_SETTING, span, error)
-                        .with_label("in this setting"),
-                );
+                compiled.diagnostics.push(deploy_diagnostic(error));
             }
             compiled.spec = None;
         }
@@ -50,21 +46,19 @@ pub fn compile_path(path: &Path) -> Compiled {
     compiled
 }
 
-/// The span of the `key` setting in the root file's service block (the key
-/// itself), or the file's first byte when it cannot be found.
-fn setting_span(sources: &SourceMap, key: &str) -> Span {
-    let file = FileId(0);
-    let text = &sources.get(file).text;
-    let found = text.match_indices(key).find(|(at, _)| {
-        let before = text[..*at].chars().next_back();
-        let after = text[at + key.len()..].trim_start_matches([' ', '\t']);
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-            && after.starts_with('{')
-    });
-    match found {
-        Some((at, _)) => Span::new(file, at, at + key.len()),
-        None => Span::new(file, 0, 0),
+/// A deploy setting's error as a diagnostic (E0502) at the key that holds
+/// it, with the closest key when the key is not a setting.
+fn deploy_diagnostic(error: gatic_deploy::ConfigError) -> Diagnostic {
+    let at = error.span;
+    let span = Span::new(FileId(at.file), at.start as usize, at.end as usize);
+    let mut d = Diagnostic::error(codes::UNKNOWN_SETTING, span, error.message)
+        .with_label("in this setting");
+    if let Some((key, known)) = &error.unknown
+        && let Some(best) = gatic_syntax::diagnostic::did_you_mean(key, known.iter().copied())
+    {
+        d = d.with_suggestion(format!("did you mean `{best}`?"), span, best);
     }
+    d
 }
 
 /// What the handler crate beside `spec` does not implement yet, so `gatic
@@ -228,7 +222,8 @@ pub struct BuildConfig {
 /// Fails only on settings a target rejects, which [`compile_path`] reports
 /// as diagnostics first.
 pub fn generate_all(spec: &Spec, config: &BuildConfig) -> Result<Vec<OutputFile>, Vec<String>> {
-    let mut deploy = gatic_deploy::config(spec, config.environments.clone())?;
+    let mut deploy = gatic_deploy::config(spec, config.environments.clone())
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     if let Some(out) = &config.out_dir {
         deploy.out_dir = out.clone();
     }
@@ -387,4 +382,40 @@ fn walk(dir: &Path) -> io::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The deploy target's errors become diagnostics at the key that holds
+    /// the setting, and an unknown key gets the closest deploy key.
+    #[test]
+    fn deploy_errors_point_at_their_keys() {
+        let dir = std::env::temp_dir().join(format!("gatic-deploy-spans-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary folder");
+        let path = dir.join("s.gati");
+        let source = "service s {\n  deploy {\n    port 70000\n    replics 2\n  }\n}\n";
+        std::fs::write(&path, source).expect("spec written");
+        let compiled = compile_path(&path);
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(compiled.spec.is_none());
+        let found: Vec<(&str, Option<&str>)> = compiled
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    &source[d.span.range()],
+                    d.suggestion.as_ref().map(|s| s.replacement.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(found, [("replics", Some("replicas")), ("port", None)]);
+        assert!(
+            compiled
+                .diagnostics
+                .iter()
+                .all(|d| d.code == codes::UNKNOWN_SETTING)
+        );
+    }
 }

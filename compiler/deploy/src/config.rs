@@ -1,10 +1,13 @@
 //! Resolving the spec's `deploy { … }` settings, with defaults, into a
 //! [`DeployConfig`]: every value the generators print, already checked.
 //!
-//! Errors name the setting's path (`deploy.replicas must be …`) and are all
-//! collected, never just the first.
+//! Errors name the setting's path (`deploy.replicas must be …`), point at
+//! the key written in the `deploy` block that holds it (the IR carries where
+//! each was written), and are all collected, never just the first.
 
-use gatic_ir::{Spec, Value};
+use std::fmt;
+
+use gatic_ir::{SourceSpan, Spec, Value};
 
 use crate::quantity;
 
@@ -166,27 +169,47 @@ const ENV_KEYS: [&str; 9] = [
     "image",
 ];
 
+/// A `deploy` setting that is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// What is wrong, naming the setting's path (`deploy.port must be …`).
+    pub message: String,
+    /// Where: the key in the `deploy` block that holds the setting (for a
+    /// nested one, such as `deploy.environments.prod.replicas`, the
+    /// outermost key, `environments`), or the `deploy` key itself.
+    pub span: SourceSpan,
+    /// For a key that is not a setting: the key and the keys its block may
+    /// hold, so the caller can suggest the closest one.
+    pub unknown: Option<(String, &'static [&'static str])>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The keys an environment's autoscale block may hold.
+const AUTOSCALE_KEYS: [&str; 3] = ["min", "max", "cpu"];
+
 /// The user id the image runs as and the pod enforces (distroless `nonroot`).
 pub(crate) const UID: u32 = 65532;
 
 /// Resolves the `deploy` setting of `spec`'s service block. `environments`
 /// replaces the spec's list of environments (the CLI's choice); each still
 /// takes its settings from the spec's `environments` block when it has one.
-pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployConfig, Vec<String>> {
+pub fn config(
+    spec: &Spec,
+    environments: Option<Vec<String>>,
+) -> Result<DeployConfig, Vec<ConfigError>> {
     let mut errors = Vec::new();
-    let empty = Vec::new();
-    let settings = match spec.service.settings.iter().find(|(k, _)| k == "deploy") {
-        None => &empty,
-        Some((_, Value::Object(fields))) => fields,
-        Some(_) => {
-            return Err(vec![
-                "deploy must be a block: deploy { port 8080 … }".to_string(),
-            ]);
-        }
-    };
+    let block = spec.service.deploy.clone().unwrap_or_default();
+    let settings = block.pairs();
     let mut s = Settings {
         path: "deploy".to_string(),
-        fields: settings,
+        fields: &settings,
+        block: Some(&block),
+        span: block.span,
         errors: &mut errors,
     };
     s.reject_unknown(&DEPLOY_KEYS);
@@ -196,7 +219,7 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
         None => spec.service.name.to_ascii_lowercase().replace('_', "-"),
     };
     if !is_dns_label(&name) {
-        s.error(format!(
+        s.error_at("name", format!(
             "deploy.name must be a DNS label (lower-case letters, digits and '-', starting with a letter, at most 52 characters), not {name:?}; set deploy.name"
         ));
     }
@@ -206,7 +229,7 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
         || image.contains('@')
         || has_tag(&image)
     {
-        s.error(format!("deploy.image must be an image name without a tag or digest (set deploy.tag), not {image:?}"));
+        s.error_at("image", format!("deploy.image must be an image name without a tag or digest (set deploy.tag), not {image:?}"));
     }
     let tag = s.string("tag").unwrap_or_else(|| "latest".to_string());
     check_tag(&mut s, "tag", &tag);
@@ -219,7 +242,12 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
     let read = |key: &str, value: Option<u16>| value.is_some() || s.get(key).is_none();
     if admin_port == port && read("port", api_port) && read("admin_port", admin) {
         let given = if admin.is_some() { "" } else { " by default" };
-        s.error(format!(
+        let at = if admin.is_some() {
+            "admin_port"
+        } else {
+            "port"
+        };
+        s.error_at(at, format!(
             "deploy.admin_port ({admin_port}{given}) must differ from deploy.port ({port}): probes and metrics are served on a port of their own; set another deploy.admin_port"
         ));
     }
@@ -239,7 +267,10 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
         header_timeout_ms: s.duration("header_timeout").unwrap_or(10_000),
     };
     if runtime.header_timeout_ms == 0 {
-        s.error("deploy.header_timeout must be at least 1ms".to_string());
+        s.error_at(
+            "header_timeout",
+            "deploy.header_timeout must be at least 1ms".to_string(),
+        );
     }
     let prestop_ms = s.duration("prestop").unwrap_or(5000);
 
@@ -261,22 +292,31 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
         || build.crate_dir.starts_with('/')
         || build.crate_dir.split('/').any(|p| p == "..")
     {
-        s.error(format!(
-            "deploy.crate must be a relative path inside the build context, not {:?}",
-            build.crate_dir
-        ));
+        s.error_at(
+            "crate",
+            format!(
+                "deploy.crate must be a relative path inside the build context, not {:?}",
+                build.crate_dir
+            ),
+        );
     }
     if !build_arg(&build.binary) || build.binary.contains('/') {
-        s.error(format!(
-            "deploy.binary must be a binary's name, not {:?}",
-            build.binary
-        ));
+        s.error_at(
+            "binary",
+            format!(
+                "deploy.binary must be a binary's name, not {:?}",
+                build.binary
+            ),
+        );
     }
     if !build_arg(&build.rust_version) || build.rust_version.contains('/') {
-        s.error(format!(
-            "deploy.rust_version must be a Rust version such as \"1.89\", not {:?}",
-            build.rust_version
-        ));
+        s.error_at(
+            "rust_version",
+            format!(
+                "deploy.rust_version must be a Rust version such as \"1.89\", not {:?}",
+                build.rust_version
+            ),
+        );
     }
 
     // Environments: a list of names, or a block of named blocks.
@@ -287,7 +327,10 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
             .filter_map(|item| match item {
                 Value::String(n) | Value::Enum(n) => Some((n.clone(), &[][..])),
                 _ => {
-                    s.error("deploy.environments must list names, as in [dev, prod]".to_string());
+                    s.error_at(
+                        "environments",
+                        "deploy.environments must list names, as in [dev, prod]".to_string(),
+                    );
                     None
                 }
             })
@@ -297,15 +340,16 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
             .filter_map(|(n, v)| match v {
                 Value::Object(fields) => Some((n.clone(), fields.as_slice())),
                 _ => {
-                    s.error(format!(
-                        "deploy.environments.{n} must be a block: {n} {{ replicas 1 }}"
-                    ));
+                    s.error_at(
+                        "environments",
+                        format!("deploy.environments.{n} must be a block: {n} {{ replicas 1 }}"),
+                    );
                     None
                 }
             })
             .collect(),
         Some(_) => {
-            s.error("deploy.environments must be a list, [dev, prod], or a block, { dev { replicas 1 } prod { replicas 3 } }".to_string());
+            s.error_at("environments", "deploy.environments must be a list, [dev, prod], or a block, { dev { replicas 1 } prod { replicas 3 } }".to_string());
             Vec::new()
         }
     };
@@ -315,16 +359,22 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
         None => declared.iter().map(|(n, _)| n.clone()).collect(),
     };
     if names.is_empty() {
-        s.error("deploy.environments must name at least one environment".to_string());
+        s.error_at(
+            "environments",
+            "deploy.environments must name at least one environment".to_string(),
+        );
     }
     let mut envs: Vec<Environment> = Vec::new();
     for env in &names {
         if !is_dns_label(env) {
-            s.error(format!("deploy.environments: {env:?} must be a DNS label (lower-case letters, digits and '-')"));
+            s.error_at("environments", format!("deploy.environments: {env:?} must be a DNS label (lower-case letters, digits and '-')"));
             continue;
         }
         if envs.iter().any(|e| &e.name == env) {
-            s.error(format!("deploy.environments: {env:?} is named twice"));
+            s.error_at(
+                "environments",
+                format!("deploy.environments: {env:?} is named twice"),
+            );
             continue;
         }
         let fields = declared
@@ -334,6 +384,8 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
         let mut e = Settings {
             path: format!("deploy.environments.{env}"),
             fields,
+            block: None,
+            span: s.span_of("environments"),
             errors: s.errors,
         };
         e.reject_unknown(&ENV_KEYS);
@@ -387,35 +439,73 @@ pub fn config(spec: &Spec, environments: Option<Vec<String>>) -> Result<DeployCo
     }
 }
 
-/// One block of settings being read, with the path its errors name.
+/// One block of settings being read, with the path its errors name and
+/// where they point.
 struct Settings<'a> {
     path: String,
     fields: &'a [(String, Value)],
-    errors: &'a mut Vec<String>,
+    /// The `deploy` block itself, whose keys have spans; `None` for a
+    /// nested block, whose errors point at [`Settings::span`].
+    block: Option<&'a gatic_ir::SettingsBlock>,
+    /// Where errors about the block as a whole point.
+    span: SourceSpan,
+    errors: &'a mut Vec<ConfigError>,
 }
 
 impl<'a> Settings<'a> {
+    /// An error about the block as a whole.
     fn error(&mut self, message: String) {
-        self.errors.push(message);
+        let span = self.span;
+        self.push(message, span, None);
+    }
+
+    /// An error about `key`: it points at the key when this is the `deploy`
+    /// block, else at the block.
+    fn error_at(&mut self, key: &str, message: impl Into<String>) {
+        let span = self.span_of(key);
+        self.push(message.into(), span, None);
+    }
+
+    fn push(
+        &mut self,
+        message: String,
+        span: SourceSpan,
+        unknown: Option<(String, &'static [&'static str])>,
+    ) {
+        self.errors.push(ConfigError {
+            message,
+            span,
+            unknown,
+        });
+    }
+
+    /// Where `key` was written, or the block when that is not known.
+    fn span_of(&self, key: &str) -> SourceSpan {
+        self.block.map_or(self.span, |b| b.span_of(key))
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    fn reject_unknown(&mut self, known: &[&str]) {
+    fn reject_unknown(&mut self, known: &'static [&'static str]) {
         let mut seen: Vec<&str> = Vec::new();
-        for (key, _) in self.fields {
+        for (i, (key, _)) in self.fields.iter().enumerate() {
+            // The entry's own span: a repeated key points at its repeat.
+            let span = self
+                .block
+                .and_then(|b| b.entries.get(i))
+                .map_or(self.span, |e| e.span);
             if !known.contains(&key.as_str()) {
                 let message = format!(
                     "{}.{key} is not a deploy setting (known: {})",
                     self.path,
                     known.join(", ")
                 );
-                self.errors.push(message);
+                self.push(message, span, Some((key.clone(), known)));
             } else if seen.contains(&key.as_str()) {
-                self.errors
-                    .push(format!("{}.{key} is set twice", self.path));
+                let message = format!("{}.{key} is set twice", self.path);
+                self.push(message, span, None);
             }
             seen.push(key);
         }
@@ -425,7 +515,7 @@ impl<'a> Settings<'a> {
         match self.get(key)? {
             Value::String(s) | Value::Enum(s) => Some(s.clone()),
             _ => {
-                self.error(format!("{}.{key} must be a string", self.path));
+                self.error_at(key, format!("{}.{key} must be a string", self.path));
                 None
             }
         }
@@ -436,10 +526,10 @@ impl<'a> Settings<'a> {
         match self.get(key)? {
             Value::Int(n) if *n >= 1 && *n <= i64::from(max) => u32::try_from(*n).ok(),
             _ => {
-                self.error(format!(
-                    "{}.{key} must be {what} from 1 to {max}",
-                    self.path
-                ));
+                self.error_at(
+                    key,
+                    format!("{}.{key} must be {what} from 1 to {max}", self.path),
+                );
                 None
             }
         }
@@ -459,10 +549,13 @@ impl<'a> Settings<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            self.error(format!(
-                "{}.{key} must be a duration such as 10s or 500ms",
-                self.path
-            ));
+            self.error_at(
+                key,
+                format!(
+                    "{}.{key} must be a duration such as 10s or 500ms",
+                    self.path
+                ),
+            );
         }
         parsed
     }
@@ -480,7 +573,7 @@ impl<'a> Settings<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            self.error(format!(
+            self.error_at(key, format!(
                 "{}.{key} must be a CPU amount: cores (1, 0.5) or millicores as a string (\"250m\"; unquoted, 250m is a duration)",
                 self.path
             ));
@@ -495,10 +588,13 @@ impl<'a> Settings<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            self.error(format!(
-                "{}.{key} must be a memory amount such as \"128Mi\", \"1Gi\" or 128MiB",
-                self.path
-            ));
+            self.error_at(
+                key,
+                format!(
+                    "{}.{key} must be a memory amount such as \"128Mi\", \"1Gi\" or 128MiB",
+                    self.path
+                ),
+            );
         }
         parsed
     }
@@ -509,31 +605,35 @@ impl<'a> Settings<'a> {
     fn scale(&mut self, inherit: Option<(&Scale, bool)>) -> Scale {
         let path = self.path.clone();
         let replicas = self.count("replicas", 1000, "a positive integer");
-        let autoscale: &[(String, Value)] = match self.get("autoscale") {
-            Some(Value::Object(fields)) => fields,
-            Some(Value::Bool(_)) | None => &[],
-            Some(_) => {
-                self.error(format!(
+        let autoscale: &[(String, Value)] =
+            match self.get("autoscale") {
+                Some(Value::Object(fields)) => fields,
+                Some(Value::Bool(_)) | None => &[],
+                Some(_) => {
+                    self.error_at("autoscale", format!(
                     "{path}.autoscale must be a block, {{ min 2, max 10, cpu 70 }}, or false"
                 ));
-                &[]
-            }
-        };
+                    &[]
+                }
+            };
         let mut a = Settings {
             path: format!("{path}.autoscale"),
             fields: autoscale,
+            block: None,
+            span: self.span_of("autoscale"),
             errors: self.errors,
         };
-        a.reject_unknown(&["min", "max", "cpu"]);
+        a.reject_unknown(&AUTOSCALE_KEYS);
         let min = a.count("min", 1000, "a positive integer");
         let max = a.count("max", 1000, "a positive integer");
         let utilization = a.count("cpu", 1000, "a CPU utilization percentage");
         if let (Some(r), Some(m)) = (replicas, min)
             && r != m
         {
-            self.error(format!(
-                "{path}.replicas ({r}) and {path}.autoscale.min ({m}) disagree; set one"
-            ));
+            self.error_at(
+                "replicas",
+                format!("{path}.replicas ({r}) and {path}.autoscale.min ({m}) disagree; set one"),
+            );
         }
         let cpu = self.cpu("cpu");
         let cpu_limit = self.cpu("cpu_limit");
@@ -555,7 +655,7 @@ impl<'a> Settings<'a> {
             None => replicas.saturating_mul(5),
         });
         if max_replicas < replicas {
-            self.error(format!(
+            self.error_at("autoscale", format!(
                 "{path}.autoscale.max ({max_replicas}) must be at least the minimum ({replicas})"
             ));
         }
@@ -582,12 +682,16 @@ impl<'a> Settings<'a> {
             _ => memory_request.saturating_mul(2),
         });
         if cpu_limit < cpu_request {
-            self.error(format!("{path}.cpu_limit must be at least {path}.cpu"));
+            self.error_at(
+                "cpu_limit",
+                format!("{path}.cpu_limit must be at least {path}.cpu"),
+            );
         }
         if memory_limit < memory_request {
-            self.error(format!(
-                "{path}.memory_limit must be at least {path}.memory"
-            ));
+            self.error_at(
+                "memory_limit",
+                format!("{path}.memory_limit must be at least {path}.memory"),
+            );
         }
         Scale {
             replicas,
@@ -611,16 +715,18 @@ fn check_tag(s: &mut Settings<'_>, key: &str, tag: &str) {
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         && !tag.starts_with(['.', '-']);
     if !ok {
-        s.error(format!(
+        let message = format!(
             "{}.{key} must be an image tag (letters, digits, '.', '_', '-'), not {tag:?}",
             s.path
-        ));
+        );
+        s.error_at(key, message);
     }
 }
 
 fn check_namespace(s: &mut Settings<'_>, key: &str, ns: &str) {
     if !is_dns_label(ns) {
-        s.error(format!("{}.{key} must be a DNS label, not {ns:?}", s.path));
+        let message = format!("{}.{key} must be a DNS label, not {ns:?}", s.path);
+        s.error_at(key, message);
     }
 }
 

@@ -16,7 +16,9 @@ mod kubectl;
 mod quantity;
 mod yaml;
 
-pub use config::{Build, DeployConfig, Environment, Resources, Runtime, Scale, config};
+pub use config::{
+    Build, ConfigError, DeployConfig, Environment, Resources, Runtime, Scale, config,
+};
 pub use kubectl::{DeployError, deploy, deploy_using};
 
 use gatic_ir::{OutputFile, Spec};

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gatic_ir::{Api, Auth, Limits, Service, Spec, Value};
+use gatic_ir::{Api, Auth, Limits, Service, SettingEntry, SettingsBlock, Spec, Value};
 
 /// The Kubernetes version the rendered manifests are validated against: the
 /// oldest with the preStop `sleep` action enabled by default is 1.30.
@@ -60,9 +60,20 @@ fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec
             doc: None,
             limits,
             auth: Auth::None,
-            settings: deploy
-                .map(|d| vec![("deploy".to_string(), d)])
-                .unwrap_or_default(),
+            deploy: deploy.map(|d| match d {
+                Value::Object(fields) => SettingsBlock {
+                    span: Default::default(),
+                    entries: fields
+                        .into_iter()
+                        .map(|(key, value)| SettingEntry {
+                            key,
+                            span: Default::default(),
+                            value,
+                        })
+                        .collect(),
+                },
+                other => panic!("a deploy block is an object, not {other:?}"),
+            }),
         },
         head: Api::default(),
         versions: Vec::new(),
@@ -238,7 +249,7 @@ fn settings_errors() {
     );
     let errors = match gatic_deploy::config(&bad, None) {
         Ok(_) => vec!["(no errors)".to_string()],
-        Err(errors) => errors,
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
     };
     snapshot!("errors", errors.join("\n"));
 
@@ -250,6 +261,7 @@ fn settings_errors() {
             None,
         )
         .err()
+        .map(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())
     };
     assert_eq!(
         clash(&[("port", Value::Int(9090))]),
@@ -283,18 +295,44 @@ fn settings_errors() {
         clash(&[("port", Value::Int(9090)), ("admin_port", Value::Int(9091))]),
         None
     );
+}
 
-    let not_block = spec("x.gati", "x", Limits::default(), None);
-    let mut not_block = not_block;
-    not_block
-        .service
-        .settings
-        .push(("deploy".to_string(), Value::Int(1)));
+/// Each error points at the key in the `deploy` block that holds the
+/// setting, and an unknown key carries the keys its block may hold.
+#[test]
+fn errors_point_at_their_keys() {
+    let source = "service s {\n  deploy {\n    port 70000\n    replics 2\n    environments { prod { replicas 0 } }\n  }\n}\n";
+    let loader = gatic_check::MemoryLoader::new([("s.gati", source)]);
+    let Some(spec) = gatic_check::compile("s.gati", &loader).spec else {
+        panic!("s.gati does not compile");
+    };
+    let errors = gatic_deploy::config(&spec, None).err().unwrap_or_default();
+    let at: Vec<(&str, &str, bool)> = errors
+        .iter()
+        .map(|e| {
+            let text = &source[e.span.start as usize..e.span.end as usize];
+            (text, e.message.as_str(), e.unknown.is_some())
+        })
+        .collect();
     assert_eq!(
-        gatic_deploy::config(&not_block, None).err(),
-        Some(vec![
-            "deploy must be a block: deploy { port 8080 … }".to_string()
-        ])
+        at,
+        [
+            (
+                "replics",
+                "deploy.replics is not a deploy setting (known: name, image, tag, port, admin_port, service_port, replicas, autoscale, cpu, cpu_limit, memory, memory_limit, environments, host, queue_timeout, drain_timeout, header_timeout, prestop, crate, binary, rust_version, namespace)",
+                true
+            ),
+            (
+                "port",
+                "deploy.port must be a port number from 1 to 65535",
+                false
+            ),
+            (
+                "environments",
+                "deploy.environments.prod.replicas must be a positive integer from 1 to 1000",
+                false
+            ),
+        ]
     );
 }
 

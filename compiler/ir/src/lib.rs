@@ -41,7 +41,9 @@ impl Spec {
     }
 }
 
-/// The service block, with defaults filled in.
+/// The service block, with defaults filled in. Every setting the language
+/// knows is a field of its own; the checker rejects any other key (E0502),
+/// so nothing written in the block is silently ignored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     /// The name as written (`users`); crate and SDK names derive from it.
@@ -54,8 +56,71 @@ pub struct Service {
     pub limits: Limits,
     /// Service-wide authentication; routes override it.
     pub auth: Auth,
-    /// Settings for other targets (port, replicas, environments…), by key, in source order.
-    pub settings: Vec<(String, Value)>,
+    /// The `deploy { … }` block as written, which the deploy target resolves
+    /// and checks (its keys are its own, so it is open here). Left out of
+    /// the JSON when absent; IR written before it existed (with a
+    /// `settings` list, which nothing read back) still reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<SettingsBlock>,
+}
+
+/// A block of settings that a target checks itself (`deploy { … }`): its
+/// entries as written, in source order, each with where it was written so
+/// the target's errors can point at it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SettingsBlock {
+    /// Where the block's key was written (`deploy`). Not serialized: spans
+    /// would change the JSON whenever unrelated text moves.
+    #[serde(skip)]
+    pub span: SourceSpan,
+    /// The block's settings, in source order (repeats included: the target
+    /// reports them).
+    pub entries: Vec<SettingEntry>,
+}
+
+impl SettingsBlock {
+    /// The entries as key and value pairs, in source order.
+    pub fn pairs(&self) -> Vec<(String, Value)> {
+        self.entries
+            .iter()
+            .map(|e| (e.key.clone(), e.value.clone()))
+            .collect()
+    }
+
+    /// Where `key` was first written in this block, else the block's key.
+    pub fn span_of(&self, key: &str) -> SourceSpan {
+        self.entries
+            .iter()
+            .find(|e| e.key == key)
+            .map_or(self.span, |e| e.span)
+    }
+}
+
+/// One `key value` entry of a [`SettingsBlock`]. Nested blocks are
+/// [`Value::Object`]s, sizes are bytes and durations milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingEntry {
+    /// The key as written.
+    pub key: String,
+    /// Where the key was written. Not serialized, like [`SettingsBlock::span`].
+    #[serde(skip)]
+    pub span: SourceSpan,
+    /// The value.
+    pub value: Value,
+}
+
+/// A byte range in one of the spec's source files, for targets that report
+/// errors about what the spec says (the CLI turns it into a diagnostic's
+/// span). The IR carries one only where a target needs it, and never
+/// serializes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SourceSpan {
+    /// The file, as the checker numbered it (the root is 0).
+    pub file: u32,
+    /// Offset of the first byte.
+    pub start: u32,
+    /// Offset one past the last byte.
+    pub end: u32,
 }
 
 /// Admission and resource limits. `None` means "the runtime's default".

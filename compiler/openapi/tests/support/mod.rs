@@ -278,7 +278,7 @@ pub fn service(name: &str, title: &str, doc: Option<&str>) -> Service {
         doc: doc.map(str::to_string),
         limits: Limits::default(),
         auth: Auth::None,
-        settings: Vec::new(),
+        deploy: None,
     }
 }
 
