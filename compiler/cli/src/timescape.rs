@@ -212,7 +212,8 @@ pub fn frozen_diagnostics(compiled: &Compiled, spec: &Path) -> Vec<Diagnostic> {
         }
     };
     let mut out = Vec::new();
-    for drift in ts::verify(ir, &files) {
+    let origins = ts::Origins::from_sources(&compiled.sources);
+    for drift in ts::verify(ir, &files, &origins) {
         let file = format!("{}/{}", ts::DIR, drift.file);
         if let Some(problem) = &drift.problem {
             out.push(

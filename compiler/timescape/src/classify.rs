@@ -18,7 +18,8 @@
 
 use gatic_ir::{Api, Change, Spec, TypeDefKind, Version};
 
-use crate::diff::{Finding, diff_api};
+use crate::diff::{Context, Finding, diff_in};
+use crate::origins::Origins;
 use crate::rules::Severity;
 
 /// How a change affects old clients, given the new spec's history.
@@ -92,16 +93,36 @@ impl Report {
 
     /// The `versions` changes that would record every uncovered break, deduplicated.
     pub fn suggestions(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for c in &self.changes {
-            if let (Verdict::Uncovered { .. }, Some(s)) = (&c.verdict, &c.finding.suggestion)
-                && !out.contains(s)
-            {
-                out.push(s.clone());
-            }
-        }
-        out
+        dedupe(self.changes.iter().filter_map(|c| match c.verdict {
+            Verdict::Uncovered { .. } => c.finding.suggestion.as_deref(),
+            Verdict::Compatible | Verdict::Covered { .. } => None,
+        }))
     }
+}
+
+/// Suggested change lines without repeats: one record's field reached from
+/// both sides (or through several derived records) is one change. The same
+/// change with and without a `default` (a field added to a type both sent,
+/// where it needs one, and received, where it does not) is kept once, with
+/// the default: two lines on one field would be `E0404`.
+pub(crate) fn dedupe<'s>(suggestions: impl Iterator<Item = &'s str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in suggestions {
+        match out
+            .iter_mut()
+            .find(|o| without_default(o) == without_default(s))
+        {
+            Some(o) if !o.contains(" default ") && s.contains(" default ") => *o = s.to_string(),
+            Some(_) => {}
+            None => out.push(s.to_string()),
+        }
+    }
+    out
+}
+
+/// A change line up to its ` default` clause, which comes last.
+fn without_default(s: &str) -> &str {
+    s.find(" default ").map_or(s, |at| &s[..at])
 }
 
 /// Fills in what rebuilding cannot know, from `donor` (the version as
@@ -156,9 +177,18 @@ fn restore_field(api: &mut Api, donor: &Api, restored: &gatic_ir::Field) {
 }
 
 /// Compares `old` (a previous revision of the spec) with `new` and classifies
-/// every change. See the module documentation for the algorithm.
+/// every change. See the module documentation for the algorithm. Suggestions
+/// name the record a field is found in; [`compare_with`] follows
+/// derivations to the record that declares it.
 pub fn compare(old: &Spec, new: &Spec) -> Report {
-    let full = diff_api(&old.head, &new.head);
+    compare_with(old, new, &Origins::default())
+}
+
+/// [`compare`], with suggestions that name the record declaring each field
+/// (`origins`: the derivations of `new`'s source, where they are pasted).
+pub fn compare_with(old: &Spec, new: &Spec, origins: &Origins) -> Report {
+    let cx = Context::new(origins, &new.versions);
+    let full = diff_in(&old.head, &new.head, &cx);
     let old_date = old.versions.last().map(|v| v.date.clone());
     let versions = &new.versions;
     let baseline = match &old_date {
@@ -171,7 +201,11 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
         let v = versions.get(i)?;
         let later = versions.get(i + 1..).unwrap_or_default();
         let api = complete(&v.api, &old.head, later);
-        Some((i, diff_api(&old.head, &api), diff_api(&api, &new.head)))
+        Some((
+            i,
+            diff_in(&old.head, &api, &cx),
+            diff_in(&api, &new.head, &cx),
+        ))
     });
     let changes = full
         .into_iter()
@@ -179,7 +213,14 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
             let verdict = if finding.rule.severity != Severity::Breaking {
                 Verdict::Compatible
             } else {
-                verdict(&finding, old, new, rebuilt.as_ref(), old_date.as_deref())
+                verdict(
+                    &finding,
+                    old,
+                    new,
+                    rebuilt.as_ref(),
+                    old_date.as_deref(),
+                    &cx,
+                )
             };
             Classified { finding, verdict }
         })
@@ -200,6 +241,7 @@ fn verdict(
     new: &Spec,
     rebuilt: Option<&(usize, Vec<Finding>, Vec<Finding>)>,
     old_date: Option<&str>,
+    cx: &Context<'_>,
 ) -> Verdict {
     let versions = &new.versions;
     let Some((i, before, after)) = rebuilt else {
@@ -225,7 +267,7 @@ fn verdict(
                 };
                 let from = complete(&prev.api, &old.head, versions.get(j..).unwrap_or_default());
                 let to = complete(&v.api, &old.head, versions.get(j + 1..).unwrap_or_default());
-                diff_api(&from, &to).iter().any(|f| f.key() == key)
+                diff_in(&from, &to, cx).iter().any(|f| f.key() == key)
             })
             .or_else(|| versions.len().checked_sub(1))
             .and_then(|j| versions.get(j))

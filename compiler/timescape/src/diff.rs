@@ -10,11 +10,12 @@
 use std::collections::BTreeSet;
 
 use gatic_ir::{
-    Api, Auth, Bounds, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Refinements,
-    Route, Ty, TyKind, TypeDef, TypeDefKind, ident,
+    Api, Auth, Bounds, Change, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive,
+    Refinements, Route, Ty, TyKind, TypeDef, TypeDefKind, Version, ident,
 };
 
 use crate::gati;
+use crate::origins::Origins;
 use crate::rules::{self, Rule, Side};
 
 /// One difference between two versions of an API.
@@ -41,10 +42,63 @@ impl Finding {
 /// Every client-visible difference from `old` to `new`, in a stable order:
 /// routes in `new`'s declaration order (each followed by what its shapes
 /// reach), then the routes `new` no longer has.
+///
+/// Suggestions name the record each field is declared in only as far as the
+/// IR tells (every record its own); [`diff_api_with`] follows derivations.
 pub fn diff_api(old: &Api, new: &Api) -> Vec<Finding> {
+    diff_api_with(old, new, &Origins::default())
+}
+
+/// [`diff_api`], with suggestions that name the record declaring each field
+/// (`origins`: the derivations of the spec the suggestions go into).
+pub fn diff_api_with(old: &Api, new: &Api, origins: &Origins) -> Vec<Finding> {
+    diff_in(old, new, &Context::new(origins, &[]))
+}
+
+/// What the diff knows of the spec beyond two APIs: its records'
+/// derivations, for suggestions, and the fields its history records as
+/// added or removed, which are never paired up as a rename (the author
+/// said what happened to them).
+pub(crate) struct Context<'a> {
+    origins: &'a Origins,
+    recorded: BTreeSet<&'a str>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a spec with records derived as `origins` says and
+    /// the history `versions`.
+    pub(crate) fn new(origins: &'a Origins, versions: &'a [Version]) -> Context<'a> {
+        let recorded = versions
+            .iter()
+            .flat_map(|v| &v.changes)
+            .filter_map(|c| match c {
+                Change::FieldAdded { field, .. } => Some(field.as_str()),
+                Change::FieldRemoved { field, .. } => Some(field.name.as_str()),
+                Change::FieldRenamed { .. }
+                | Change::FieldMadeOptional { .. }
+                | Change::FieldMadeRequired { .. }
+                | Change::FieldRefined { .. }
+                | Change::FieldRetyped { .. }
+                | Change::EnumValueAdded { .. }
+                | Change::EnumValueRemoved { .. }
+                | Change::TypeAdded { .. }
+                | Change::RouteAdded { .. }
+                | Change::RouteRemoved { .. }
+                | Change::RouteRenamed { .. }
+                | Change::RouteMoved { .. } => None,
+            })
+            .collect();
+        Context { origins, recorded }
+    }
+}
+
+/// [`diff_api`] in a spec's [`Context`].
+pub(crate) fn diff_in(old: &Api, new: &Api, cx: &Context<'_>) -> Vec<Finding> {
     let mut d = Differ {
         old,
         new,
+        origins: cx.origins,
+        recorded: &cx.recorded,
         out: Vec::new(),
         seen: BTreeSet::new(),
         field: None,
@@ -66,6 +120,9 @@ struct FieldCtx {
 struct Differ<'a> {
     old: &'a Api,
     new: &'a Api,
+    origins: &'a Origins,
+    /// Fields the history records as added or removed, by name.
+    recorded: &'a BTreeSet<&'a str>,
     out: Vec<Finding>,
     /// Pairs of named types (old, new, side) and errors already compared.
     seen: BTreeSet<(String, String, Side)>,
@@ -869,51 +926,53 @@ impl Differ<'_> {
         }
     }
 
+    /// The record that declares `owner`'s field `field` in `api`, for
+    /// suggestions (see [`Origins`]).
+    fn declaring(&self, owner: &str, field: &str, api: &Api) -> String {
+        self.origins.declaring(owner, field, api)
+    }
+
     fn fields(&mut self, a: &[Field], b: &[Field], owner: &str, side: Side) {
         let a: Vec<&Field> = a.iter().filter(|f| on_side(f, side)).collect();
         let b: Vec<&Field> = b.iter().filter(|f| on_side(f, side)).collect();
+        let removed: Vec<&Field> = a
+            .iter()
+            .copied()
+            .filter(|f| !b.iter().any(|x| x.name == f.name))
+            .collect();
+        let added: Vec<&Field> = b
+            .iter()
+            .copied()
+            .filter(|f| !a.iter().any(|x| x.name == f.name))
+            .collect();
+        let renames: Vec<(&Field, &Field)> = renames(&removed, &added)
+            .into_iter()
+            .filter(|(o, n)| {
+                !self.recorded.contains(o.name.as_str()) && !self.recorded.contains(n.name.as_str())
+            })
+            .collect();
         for nf in &b {
             let loc = format!("{owner}.{}", nf.name);
+            let renamed_from = renames
+                .iter()
+                .find(|(_, n)| n.name == nf.name)
+                .map(|(o, _)| *o);
+            if let Some(of) = renamed_from {
+                self.renamed(of, nf, owner, side);
+                continue;
+            }
             let Some(of) = a.iter().find(|f| f.name == nf.name) else {
-                let req = required(nf, side);
-                let default = if side == Side::Request && req {
-                    format!(" default {}", gati::placeholder(&nf.ty))
-                } else {
-                    String::new()
-                };
-                let suggestion = Some(format!("{owner}.{} added{default}", nf.name));
-                match side {
-                    Side::Request if req => self.push(
-                        rules::REQUEST_REQUIRED_FIELD_ADDED,
-                        loc,
-                        format!(
-                            "`{owner}` has a new required field `{}`; old clients do not send it",
-                            nf.name
-                        ),
-                        suggestion,
-                    ),
-                    Side::Request => self.push(
-                        rules::REQUEST_OPTIONAL_FIELD_ADDED,
-                        loc,
-                        format!("`{owner}` has a new optional field `{}`", nf.name),
-                        suggestion,
-                    ),
-                    Side::Response => self.push(
-                        rules::RESPONSE_FIELD_ADDED,
-                        loc,
-                        format!("`{owner}` has a new field `{}`", nf.name),
-                        suggestion,
-                    ),
-                }
+                self.added(nf, owner, side, &removed, &renames);
                 continue;
             };
+            let decl = self.declaring(owner, &nf.name, self.new);
             match (required(of, side), required(nf, side), side) {
                 (false, true, Side::Request) => self.push(
                     rules::REQUEST_FIELD_BECAME_REQUIRED,
                     loc.clone(),
                     format!("`{owner}.{}` must now be sent", nf.name),
                     Some(format!(
-                        "{owner}.{} made required default {}",
+                        "{decl}.{} made required default {}",
                         nf.name,
                         gati::placeholder(&nf.ty)
                     )),
@@ -923,7 +982,7 @@ impl Differ<'_> {
                     loc.clone(),
                     format!("`{owner}.{}` may now be left out", nf.name),
                     Some(format!(
-                        "{owner}.{} made optional default {}",
+                        "{decl}.{} made optional default {}",
                         nf.name,
                         gati::placeholder(&nf.ty)
                     )),
@@ -933,7 +992,7 @@ impl Differ<'_> {
                     loc.clone(),
                     format!("`{owner}.{}` may now be absent from responses", nf.name),
                     Some(format!(
-                        "{owner}.{} made optional default {}",
+                        "{decl}.{} made optional default {}",
                         nf.name,
                         gati::placeholder(&nf.ty)
                     )),
@@ -943,75 +1002,245 @@ impl Differ<'_> {
                     loc.clone(),
                     format!("`{owner}.{}` is now always present", nf.name),
                     Some(format!(
-                        "{owner}.{} made required default {}",
+                        "{decl}.{} made required default {}",
                         nf.name,
                         gati::placeholder(&nf.ty)
                     )),
                 ),
-                _ => {}
+                (false, false, _) | (true, true, _) => {}
             }
-            let saved = self.field.replace(FieldCtx {
-                owner: owner.to_string(),
-                field: nf.name.clone(),
-                old_ty: of.ty.clone(),
-                nested: false,
-            });
-            self.ty(&of.ty, &nf.ty, side, &loc);
-            self.field = saved;
+            self.field_types(of, nf, &decl, side, &loc);
         }
-        for of in a.iter().filter(|f| !b.iter().any(|x| x.name == f.name)) {
-            let loc = format!("{owner}.{}", of.name);
-            let default = if of.ty.nullable {
-                String::new()
-            } else {
-                format!(
-                    " default {}",
-                    of.default
-                        .as_ref()
-                        .map_or_else(|| gati::placeholder(&of.ty), gati::value)
-                )
-            };
-            // The field's flags too, so the rebuilt version matches the released one.
-            let flags: String = [
-                (of.readonly, " @readonly"),
-                (of.write_only, " @write_only"),
-                (of.deprecated, " @deprecated"),
-            ]
+        for of in removed
             .iter()
-            .filter(|(set, _)| *set)
-            .map(|(_, attr)| *attr)
-            .collect();
-            let suggestion = Some(format!(
-                "{}{owner}.{}: {}{flags} removed{default}",
-                gati::doc_lines(of.doc.as_deref()),
-                of.name,
-                gati::ty(&of.ty)
-            ));
-            match side {
-                Side::Request => self.push(
-                    rules::REQUEST_FIELD_REMOVED,
-                    loc,
-                    format!("`{owner}` no longer has the field `{}`", of.name),
-                    suggestion,
-                ),
-                Side::Response if required(of, side) => self.push(
-                    rules::RESPONSE_REQUIRED_FIELD_REMOVED,
-                    loc,
-                    format!(
-                        "`{owner}` no longer has the field `{}`; old clients expect it",
-                        of.name
-                    ),
-                    suggestion,
-                ),
-                Side::Response => self.push(
-                    rules::RESPONSE_OPTIONAL_FIELD_REMOVED,
-                    loc,
-                    format!("`{owner}` no longer has the optional field `{}`", of.name),
-                    suggestion,
-                ),
-            }
+            .filter(|f| !renames.iter().any(|(o, _)| o.name == f.name))
+        {
+            self.removed(of, owner, side, &added, &renames);
         }
     }
+
+    /// Compares the types of a field present in both versions (under
+    /// `decl`'s name for suggestions).
+    fn field_types(&mut self, of: &Field, nf: &Field, decl: &str, side: Side, loc: &str) {
+        let saved = self.field.replace(FieldCtx {
+            owner: decl.to_string(),
+            field: nf.name.clone(),
+            old_ty: of.ty.clone(),
+            nested: false,
+        });
+        self.ty(&of.ty, &nf.ty, side, loc);
+        self.field = saved;
+    }
+
+    /// A field that is the only one of its shape removed, renamed to the
+    /// only one of that shape added.
+    fn renamed(&mut self, of: &Field, nf: &Field, owner: &str, side: Side) {
+        let loc = format!("{owner}.{}", nf.name);
+        let decl = self.declaring(owner, &nf.name, self.new);
+        let (rule, consequence) = match side {
+            Side::Request => (
+                rules::REQUEST_FIELD_RENAMED,
+                format!(
+                    "old clients still send `{}`, which would be ignored",
+                    of.name
+                ),
+            ),
+            Side::Response => (
+                rules::RESPONSE_FIELD_RENAMED,
+                format!("old clients expect `{}`", of.name),
+            ),
+        };
+        self.push(
+            rule,
+            loc.clone(),
+            format!(
+                "`{owner}.{}` looks renamed to `{}` (the only field removed and the only one added with its type and flags); {consequence}; if it is not a rename, record the addition and the removal instead",
+                of.name, nf.name
+            ),
+            Some(format!("{decl}.{} renamed from {}", nf.name, of.name)),
+        );
+        self.field_types(of, nf, &decl, side, &loc);
+    }
+
+    /// A field only the new version has.
+    fn added(
+        &mut self,
+        nf: &Field,
+        owner: &str,
+        side: Side,
+        removed: &[&Field],
+        renames: &[(&Field, &Field)],
+    ) {
+        let loc = format!("{owner}.{}", nf.name);
+        let decl = self.declaring(owner, &nf.name, self.new);
+        let req = required(nf, side);
+        let default = if side == Side::Request && req {
+            format!(" default {}", gati::placeholder(&nf.ty))
+        } else {
+            String::new()
+        };
+        let suggestion = Some(format!("{decl}.{} added{default}", nf.name));
+        let note = alike(nf, removed, renames, self.recorded).map_or_else(String::new, |list| {
+            format!(
+                "; it has the same type and flags as {list}, removed too: if it is a rename, record `{decl}.{} renamed from <old name>` instead, or old clients' values are lost",
+                nf.name
+            )
+        });
+        match side {
+            Side::Request if req => self.push(
+                rules::REQUEST_REQUIRED_FIELD_ADDED,
+                loc,
+                format!(
+                    "`{owner}` has a new required field `{}`; old clients do not send it{note}",
+                    nf.name
+                ),
+                suggestion,
+            ),
+            Side::Request => self.push(
+                rules::REQUEST_OPTIONAL_FIELD_ADDED,
+                loc,
+                format!("`{owner}` has a new optional field `{}`{note}", nf.name),
+                suggestion,
+            ),
+            Side::Response => self.push(
+                rules::RESPONSE_FIELD_ADDED,
+                loc,
+                format!("`{owner}` has a new field `{}`{note}", nf.name),
+                suggestion,
+            ),
+        }
+    }
+
+    /// A field only the old version has.
+    fn removed(
+        &mut self,
+        of: &Field,
+        owner: &str,
+        side: Side,
+        added: &[&Field],
+        renames: &[(&Field, &Field)],
+    ) {
+        let loc = format!("{owner}.{}", of.name);
+        let decl = self.declaring(owner, &of.name, self.old);
+        let default = if of.ty.nullable {
+            String::new()
+        } else {
+            format!(
+                " default {}",
+                of.default
+                    .as_ref()
+                    .map_or_else(|| gati::placeholder(&of.ty), gati::value)
+            )
+        };
+        // The field's flags too, so the rebuilt version matches the released one.
+        let flags: String = [
+            (of.readonly, " @readonly"),
+            (of.write_only, " @write_only"),
+            (of.deprecated, " @deprecated"),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, attr)| *attr)
+        .collect();
+        let suggestion = Some(format!(
+            "{}{decl}.{}: {}{flags} removed{default}",
+            gati::doc_lines(of.doc.as_deref()),
+            of.name,
+            gati::ty(&of.ty)
+        ));
+        let note = alike(of, added, renames, self.recorded).map_or_else(String::new, |list| {
+            format!(
+                "; it has the same type and flags as {list}, added too: if it is a rename, record `{decl}.<new name> renamed from {}` instead, or old clients' values are lost",
+                of.name
+            )
+        });
+        match side {
+            Side::Request => self.push(
+                rules::REQUEST_FIELD_REMOVED,
+                loc,
+                format!("`{owner}` no longer has the field `{}`{note}", of.name),
+                suggestion,
+            ),
+            Side::Response if required(of, side) => self.push(
+                rules::RESPONSE_REQUIRED_FIELD_REMOVED,
+                loc,
+                format!(
+                    "`{owner}` no longer has the field `{}`; old clients expect it{note}",
+                    of.name
+                ),
+                suggestion,
+            ),
+            Side::Response => self.push(
+                rules::RESPONSE_OPTIONAL_FIELD_REMOVED,
+                loc,
+                format!(
+                    "`{owner}` no longer has the optional field `{}`{note}",
+                    of.name
+                ),
+                suggestion,
+            ),
+        }
+    }
+}
+
+/// Whether `b` could be `a` under another name: a `renamed from` line
+/// changes only the name, so everything else on the wire must be equal (the
+/// type with its refinements and nullability, optionality, the default, and
+/// the read-only and write-only flags, which decide the sides the field is
+/// on). Docs and `@deprecated` are not on the wire and do not count.
+fn same_shape(a: &Field, b: &Field) -> bool {
+    a.ty == b.ty
+        && a.optional == b.optional
+        && a.default == b.default
+        && a.readonly == b.readonly
+        && a.write_only == b.write_only
+}
+
+/// The renames among one record's removed and added fields: a removed field
+/// and an added one of the same shape pair up when neither has another
+/// candidate. With several candidates of one shape the pairing would be a
+/// guess, so they stay an addition and a removal (with a note, see
+/// [`alike`]).
+fn renames<'f>(removed: &[&'f Field], added: &[&'f Field]) -> Vec<(&'f Field, &'f Field)> {
+    let mut out = Vec::new();
+    for of in removed {
+        let mut news = added.iter().filter(|nf| same_shape(of, nf));
+        let (Some(nf), None) = (news.next(), news.next()) else {
+            continue;
+        };
+        if removed.iter().filter(|o| same_shape(o, nf)).count() == 1 {
+            out.push((*of, *nf));
+        }
+    }
+    out
+}
+
+/// The fields of `others` (removed or added) with `field`'s shape that did
+/// not pair up as renames (`paired`), as a list for a note: when `field` is
+/// one of them renamed, a `renamed from` line keeps old clients' values,
+/// which an addition and a removal would lose, but with several candidates
+/// only the author can tell which. Nothing when the history records `field`
+/// (its author said what happened to it).
+fn alike(
+    field: &Field,
+    others: &[&Field],
+    paired: &[(&Field, &Field)],
+    recorded: &BTreeSet<&str>,
+) -> Option<String> {
+    if recorded.contains(field.name.as_str()) {
+        return None;
+    }
+    let names: Vec<String> = others
+        .iter()
+        .filter(|o| same_shape(field, o) && !recorded.contains(o.name.as_str()))
+        .filter(|o| {
+            !paired
+                .iter()
+                .any(|(a, b)| a.name == o.name || b.name == o.name)
+        })
+        .map(|o| format!("`{}`", o.name))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 /// The old method and path of a moved route as `route r moved from …` writes

@@ -15,12 +15,14 @@
 mod classify;
 mod diff;
 mod gati;
+mod origins;
 mod render;
 pub mod rules;
 mod snapshot;
 
-pub use classify::{Classified, Report, Verdict, compare};
-pub use diff::{Finding, diff_api};
+pub use classify::{Classified, Report, Verdict, compare, compare_with};
+pub use diff::{Finding, diff_api, diff_api_with};
+pub use origins::Origins;
 pub use render::{Format, render, to_json};
 pub use rules::{Rule, Severity, Side};
 pub use snapshot::{DIR, Drift, FORMAT, Frozen, freeze, parse, suggested_entry, verify};

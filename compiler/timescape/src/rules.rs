@@ -113,6 +113,7 @@ catalogue! {
     REQUEST_REQUIRED_FIELD_ADDED = "request-required-field-added", Request, Breaking, true, "a required field without a default was added to a type clients send";
     REQUEST_OPTIONAL_FIELD_ADDED = "request-optional-field-added", Request, Info, true, "an optional field (or one with a default) was added to a type clients send";
     REQUEST_FIELD_REMOVED = "request-field-removed", Request, Warning, true, "a field was removed from a type clients send: old clients still send it";
+    REQUEST_FIELD_RENAMED = "request-field-renamed", Request, Breaking, true, "a field clients send was renamed (one field removed and one of the same type, refinements and flags added): old clients still send the old name";
     REQUEST_FIELD_BECAME_REQUIRED = "request-field-became-required", Request, Breaking, true, "a field clients send became required (or lost its default)";
     REQUEST_FIELD_BECAME_OPTIONAL = "request-field-became-optional", Request, Info, true, "a field clients send became optional (or gained a default)";
     REQUEST_FIELD_BECAME_NON_NULLABLE = "request-field-became-non-nullable", Request, Breaking, true, "a value clients send may no longer be `null`";
@@ -130,6 +131,7 @@ catalogue! {
     RESPONSE_FIELD_ADDED = "response-field-added", Response, Info, true, "a field was added to a type clients receive";
     RESPONSE_REQUIRED_FIELD_REMOVED = "response-required-field-removed", Response, Breaking, true, "a field that was always present in a type clients receive was removed";
     RESPONSE_OPTIONAL_FIELD_REMOVED = "response-optional-field-removed", Response, Warning, true, "an optional field was removed from a type clients receive";
+    RESPONSE_FIELD_RENAMED = "response-field-renamed", Response, Breaking, true, "a field clients receive was renamed (one field removed and one of the same type, refinements and flags added): old clients read the old name";
     RESPONSE_FIELD_BECAME_OPTIONAL = "response-field-became-optional", Response, Breaking, true, "a field that was always present in responses may now be absent";
     RESPONSE_FIELD_BECAME_REQUIRED = "response-field-became-required", Response, Info, true, "a field that could be absent from responses is now always present";
     RESPONSE_FIELD_BECAME_NULLABLE = "response-field-became-nullable", Response, Breaking, true, "a value clients receive may now be `null`";

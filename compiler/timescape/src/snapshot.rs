@@ -5,8 +5,9 @@
 use gatic_ir::{Api, OutputFile, Spec};
 use serde::{Deserialize, Serialize};
 
-use crate::classify::complete;
-use crate::diff::{Finding, diff_api};
+use crate::classify::{complete, dedupe};
+use crate::diff::{Context, Finding, diff_in};
+use crate::origins::Origins;
 
 /// The folder, beside the spec, that holds the frozen versions.
 pub const DIR: &str = ".gati/versions";
@@ -83,21 +84,18 @@ pub struct Drift {
 impl Drift {
     /// The `versions` changes that would explain the differences, deduplicated.
     pub fn suggestions(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for s in self.findings.iter().filter_map(|f| f.suggestion.clone()) {
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
-        out
+        dedupe(self.findings.iter().filter_map(|f| f.suggestion.as_deref()))
     }
 }
 
 /// Compares every frozen version (`files`: file name and text, as found in
 /// [`DIR`]) with the version `spec`'s history rebuilds, and returns those
 /// that differ on the wire. Deprecation and limits are not compared: they
-/// apply to every version and change without a version entry.
-pub fn verify(spec: &Spec, files: &[(String, String)]) -> Vec<Drift> {
+/// apply to every version and change without a version entry. Suggestions
+/// name the record that declares each field, as `origins` (the derivations
+/// of `spec`'s source) tell.
+pub fn verify(spec: &Spec, files: &[(String, String)], origins: &Origins) -> Vec<Drift> {
+    let cx = Context::new(origins, &spec.versions);
     let mut out = Vec::new();
     for (file, text) in files {
         let date = file.strip_suffix(".json").unwrap_or(file).to_string();
@@ -139,7 +137,7 @@ pub fn verify(spec: &Spec, files: &[(String, String)]) -> Vec<Drift> {
         };
         let later = spec.versions.get(i + 1..).unwrap_or_default();
         let rebuilt = complete(&version.api, &frozen.api, later);
-        let findings: Vec<Finding> = diff_api(&frozen.api, &rebuilt)
+        let findings: Vec<Finding> = diff_in(&frozen.api, &rebuilt, &cx)
             .into_iter()
             .filter(|f| f.rule.wire)
             .collect();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use gatic_check::{Loader, compile};
 use gatic_ir::Spec;
-use gatic_timescape::{Format, Report, compare, render, rules};
+use gatic_timescape::{Format, Origins, Report, compare, compare_with, render, rules};
 
 struct FsLoader;
 
@@ -23,9 +23,15 @@ fn root() -> PathBuf {
 }
 
 fn spec(path: &Path) -> Spec {
+    spec_and_origins(path).0
+}
+
+/// The spec at `path` and its records' derivations.
+fn spec_and_origins(path: &Path) -> (Spec, Origins) {
     let compiled = compile(&path.to_string_lossy(), &FsLoader);
+    let origins = Origins::from_sources(&compiled.sources);
     match compiled.spec {
-        Some(s) => s,
+        Some(s) => (s, origins),
         None => panic!(
             "{} does not compile: {:#?}",
             path.display(),
@@ -45,8 +51,11 @@ fn cases() -> Vec<PathBuf> {
     out
 }
 
+/// The case's report, its suggestions naming the records that declare the
+/// fields, as `gatic check --against` writes them.
 fn report(case: &Path) -> Report {
-    compare(&spec(&case.join("old.gati")), &spec(&case.join("new.gati")))
+    let (new, origins) = spec_and_origins(&case.join("new.gati"));
+    compare_with(&spec(&case.join("old.gati")), &new, &origins)
 }
 
 #[test]
@@ -220,4 +229,232 @@ fn every_suggested_change_line_parses() {
         }
     }
     assert!(checked > 20, "only {checked} suggestions in the corpus");
+}
+
+/// A value of type `ty` that passes its refinements, to fill a suggested
+/// `default …` the way a user would.
+fn sample(api: &gatic_ir::Api, ty: &gatic_ir::Ty) -> String {
+    use gatic_ir::{Primitive, TyKind, TypeDefKind};
+    let r = &ty.refinements;
+    let min = |b: &Option<gatic_ir::Bounds>| {
+        b.as_ref()
+            .and_then(|b| b.min)
+            .map_or(0, |m| m.as_f64().ceil() as usize)
+    };
+    match &ty.kind {
+        TyKind::Primitive(p) => match p {
+            Primitive::String => format!("\"{}\"", "x".repeat(min(&r.len).max(1))),
+            Primitive::Bool => "false".to_string(),
+            Primitive::Int32 | Primitive::Int64 | Primitive::Float64 => min(&r.range).to_string(),
+            Primitive::Decimal => "\"0\"".to_string(),
+            Primitive::Uuid => "\"00000000-0000-0000-0000-000000000000\"".to_string(),
+            Primitive::Email => "\"someone@example.com\"".to_string(),
+            Primitive::Url => "\"https://example.com\"".to_string(),
+            Primitive::Date => "\"2024-01-01\"".to_string(),
+            Primitive::Datetime => "\"2024-01-01T00:00:00Z\"".to_string(),
+            Primitive::Duration => "\"PT1H\"".to_string(),
+            Primitive::Bytes => "\"\"".to_string(),
+            Primitive::Any => "null".to_string(),
+        },
+        TyKind::Named(n) => match api.ty(n).map(|t| &t.kind) {
+            Some(TypeDefKind::Enum { values }) => {
+                values.first().map(|v| v.name.clone()).unwrap_or_default()
+            }
+            Some(TypeDefKind::Alias { target }) => sample(api, target),
+            other => panic!("no sample value for `{n}`: {other:?}"),
+        },
+        TyKind::List(item) => format!("[{}]", vec![sample(api, item); min(&r.items)].join(", ")),
+        TyKind::Map(_) => "{}".to_string(),
+    }
+}
+
+/// `line` with its `…` placeholder filled with a value of the field's type,
+/// found in `new` (or, for a removed field, in `old`).
+fn fill(line: &str, old: &gatic_ir::Api, new: &gatic_ir::Api) -> String {
+    if !line.contains('…') {
+        return line.to_string();
+    }
+    let change = line.lines().last().unwrap_or(line);
+    let target = change.split([' ', ':']).next().unwrap_or_default();
+    let (owner, field) = target.split_once('.').expect("a field's change");
+    let ty = [new, old]
+        .iter()
+        .find_map(|api| match api.ty(owner).map(|t| &t.kind) {
+            Some(gatic_ir::TypeDefKind::Record { fields }) => fields
+                .iter()
+                .find(|f| f.name == field)
+                .map(|f| f.ty.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no field `{target}` for `{line}`"));
+    line.replace('…', &sample(new, &ty))
+}
+
+/// `text` (a spec) with a version entry dated 2099-01-01 holding `lines`
+/// added at the end of its `versions` block; a spec without one gets a
+/// block whose first version stands for `first` (the old head's date).
+fn paste(text: &str, lines: &[String], first: &str) -> String {
+    let entry = format!(
+        "  2099-01-01 \"Pasted\" {{\n{}  }}\n",
+        lines
+            .iter()
+            .flat_map(|l| l.lines())
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    );
+    let Some(at) = text.find("\nversions {") else {
+        return format!("{text}\nversions {{\n  {first} \"First\"\n{entry}}}\n");
+    };
+    // The block's closing brace: the one that balances its opening brace.
+    let mut depth = 0;
+    let mut close = text.len();
+    for (i, c) in text[at..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = at + i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    format!("{}{entry}{}", &text[..close], &text[close..])
+}
+
+fn compile_text(text: &str) -> (Spec, Origins) {
+    let loader = gatic_check::MemoryLoader::new([("new.gati", text)]);
+    let compiled = compile("new.gati", &loader);
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    let origins = Origins::from_sources(&compiled.sources);
+    match compiled.spec {
+        Some(s) if errors.is_empty() => (s, origins),
+        _ => panic!("the pasted spec does not check clean: {errors:#?}\n{text}"),
+    }
+}
+
+/// Every change `gatic check --against` suggests for the corpus, pasted
+/// into the new spec as a user would (a version entry after the old head,
+/// placeholders filled with a value of the field's type), checks clean and
+/// covers the breaks it was suggested for. Cases whose breaks no new entry
+/// can cover (an edited released entry, a history that starts after the old
+/// head) are left out: their reports say so instead.
+#[test]
+fn every_suggestion_pasted_covers_its_break() {
+    let mut pasted_cases = 0;
+    for case in cases() {
+        let old = spec(&case.join("old.gati"));
+        let report = report(&case);
+        let unfixable = report.changes.iter().any(|c| match &c.verdict {
+            gatic_timescape::Verdict::Uncovered { reason } => {
+                reason.contains("edits the history") || reason.contains("starts at")
+            }
+            _ => false,
+        });
+        let suggestions = report.suggestions();
+        if suggestions.is_empty() || unfixable {
+            continue;
+        }
+        let text = std::fs::read_to_string(case.join("new.gati")).expect("new.gati");
+        let (new, _) = spec_and_origins(&case.join("new.gati"));
+        let lines: Vec<String> = suggestions
+            .iter()
+            .map(|l| fill(l, &old.head, &new.head))
+            .collect();
+        let first = old
+            .versions
+            .last()
+            .map_or("2000-01-01", |v| v.date.as_str());
+        let pasted = paste(&text, &lines, first);
+        let (fixed, origins) = compile_text(&pasted);
+        let after = compare_with(&old, &fixed, &origins);
+        let still: Vec<String> = after
+            .changes
+            .iter()
+            .filter(|c| {
+                matches!(c.verdict, gatic_timescape::Verdict::Uncovered { .. })
+                    && c.finding.suggestion.is_some()
+            })
+            .map(|c| format!("{} {}", c.finding.rule.id, c.finding.location))
+            .collect();
+        assert!(
+            still.is_empty(),
+            "{}: still uncovered after pasting the suggestions: {still:?}\n{pasted}",
+            case.display()
+        );
+        pasted_cases += 1;
+    }
+    assert!(
+        pasted_cases >= 8,
+        "only {pasted_cases} cases had suggestions"
+    );
+}
+
+/// The entry the frozen-version check (`E0402`) suggests, pasted the same
+/// way, makes the history rebuild the released version exactly: for every
+/// case whose new spec keeps the old head's date, the old head frozen as
+/// that version and checked against the new spec. A new spec that edits
+/// the released entries is left out: no new entry undoes an edit.
+#[test]
+fn every_frozen_check_suggestion_pasted_rebuilds_the_release() {
+    let mut checked = 0;
+    for case in cases() {
+        let old = spec(&case.join("old.gati"));
+        let new_text = spec(&case.join("new.gati"));
+        let rewritten = old.versions.iter().any(|o| {
+            new_text
+                .versions
+                .iter()
+                .any(|n| n.date == o.date && n.changes != o.changes)
+        });
+        if rewritten {
+            continue;
+        }
+        let Ok(frozen) = gatic_timescape::freeze(&old) else {
+            continue;
+        };
+        let name = frozen
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let files = [(name, frozen.contents)];
+        let (new, origins) = spec_and_origins(&case.join("new.gati"));
+        let drift = gatic_timescape::verify(&new, &files, &origins);
+        let Some(d) = drift.first() else { continue };
+        if d.problem.is_some() || d.suggestions().is_empty() {
+            continue;
+        }
+        let text = std::fs::read_to_string(case.join("new.gati")).expect("new.gati");
+        let lines: Vec<String> = d
+            .suggestions()
+            .iter()
+            .map(|l| fill(l, &old.head, &new.head))
+            .collect();
+        let pasted = paste(&text, &lines, &d.date);
+        let (fixed, origins) = compile_text(&pasted);
+        let left: Vec<String> = gatic_timescape::verify(&fixed, &files, &origins)
+            .iter()
+            .flat_map(|d| &d.findings)
+            .filter(|f| f.suggestion.is_some())
+            .map(|f| format!("{} {}", f.rule.id, f.location))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{}: the release still differs after pasting: {left:?}\n{pasted}",
+            case.display()
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} cases drift from their release"
+    );
 }
