@@ -390,3 +390,23 @@ fn check_against_a_file_and_diff() {
     );
     assert_eq!(broken.status.code(), Some(1));
 }
+
+/// A suggested `default …` pasted without filling in the value is a syntax
+/// error that says the value is missing, and where.
+#[test]
+fn a_pasted_placeholder_default_says_the_value_is_missing() {
+    let dir = temp("placeholder");
+    let spec = evolution("derived_record_field", "new").replace(
+        "  2024-01-01 \"Initial release\"\n",
+        "  2024-01-01 \"Initial release\"\n  2025-01-01 \"Receipts\" {\n    Charge.receipt_email added default …\n  }\n",
+    );
+    std::fs::write(dir.join("api.gati"), spec).expect("write spec");
+    let out = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(common::snapshots("cli"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!("placeholder_default", text(&out));
+    });
+}

@@ -1258,7 +1258,19 @@ impl Builder<'_> {
         let saved = self.offset;
         self.offset = start;
         let trimmed = text.trim_end();
-        let diagnostic = if let Some(eq) = trimmed.strip_suffix('=').map(str::len) {
+        let diagnostic = if let Some(at) = (rule == Rule::change_only)
+            .then(|| missing_default(&text[docs_end..]))
+            .flatten()
+            .map(|at| docs_end + at)
+        {
+            Diagnostic::error(
+                codes::SYNTAX,
+                Span::new(self.file, start + at, start + at + "default".len()),
+                "this `default` needs a value: write the value old clients get, such as `default \"\"`",
+            )
+            .with_label("the value is missing")
+            .with_note("a suggested change writes `…` where only you know the value")
+        } else if let Some(eq) = trimmed.strip_suffix('=').map(str::len) {
             Diagnostic::error(
                 codes::SYNTAX,
                 Span::new(self.file, start + eq, start + eq + 1),
@@ -1493,5 +1505,43 @@ fn error_type(span: Span) -> TypeExpr {
             span,
         }),
         span,
+    }
+}
+
+/// Where a change line's `default` keyword stands when no value follows it
+/// (the end of the line, or the `…` a suggested change leaves to fill in).
+fn missing_default(line: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = line[from..].find("default").map(|i| from + i) {
+        let after = line[i + "default".len()..].trim_start();
+        let word = i == 0 || line[..i].ends_with(char::is_whitespace);
+        if word && (after.is_empty() || after.starts_with('…') || after.starts_with("...")) {
+            return Some(i);
+        }
+        from = i + "default".len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_without_a_value_says_the_value_is_missing() {
+        for line in ["T.a added default …", "T.a made required default"] {
+            let text = format!("versions {{\n  2025-01-01 \"B\" {{\n    {line}\n  }}\n}}\n");
+            let parsed = parse(FileId(0), &text);
+            let d = parsed
+                .diagnostics
+                .iter()
+                .find(|d| d.message.contains("needs a value"))
+                .unwrap_or_else(|| panic!("{line}: {:#?}", parsed.diagnostics));
+            assert_eq!(
+                &text[d.span.start as usize..d.span.end as usize],
+                "default",
+                "{line}"
+            );
+        }
     }
 }
