@@ -303,7 +303,11 @@ fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
         report(&old, Format::Human);
         return ExitCode::from(2);
     };
-    let changes = gatic_timescape::compare(old_spec, new);
+    // Suggestions name the record that declares a field, found in the new
+    // spec's sources (not a record derived from it, where a pasted line
+    // would not apply).
+    let origins = gatic_timescape::Origins::from_sources(&compiled.sources);
+    let changes = gatic_timescape::compare_with(old_spec, new, &origins);
     let file = spec.to_string_lossy().replace('\\', "/");
     match format {
         OutputFormat::Json => {
@@ -335,6 +339,7 @@ fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
 /// when one of them does not compile, 2 when one cannot be read.
 fn diff(old: &str, new: &str, format: OutputFormat) -> ExitCode {
     let mut specs = Vec::new();
+    let mut origins = None;
     for what in [old, new] {
         let (compiled, name) = match timescape::compile_other(what, Path::new(what)) {
             Ok(c) => c,
@@ -343,6 +348,7 @@ fn diff(old: &str, new: &str, format: OutputFormat) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        origins = Some(gatic_timescape::Origins::from_sources(&compiled.sources));
         match compiled.spec {
             Some(s) => specs.push(s),
             None => {
@@ -355,7 +361,11 @@ fn diff(old: &str, new: &str, format: OutputFormat) -> ExitCode {
     let (Some(o), Some(n)) = (specs.first(), specs.get(1)) else {
         return ExitCode::from(2);
     };
-    let changes = gatic_timescape::compare(o, n);
+    // The new spec's origins (the last compiled) name the declaring records.
+    let changes = match &origins {
+        Some(origins) => gatic_timescape::compare_with(o, n, origins),
+        None => gatic_timescape::compare(o, n),
+    };
     stdout(&gatic_timescape::render(&changes, ts_format(format), new));
     ExitCode::SUCCESS
 }
