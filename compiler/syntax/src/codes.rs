@@ -281,8 +281,14 @@ the crate, image and SDK names derive from it.";
     UNKNOWN_SETTING = "E0502", "unknown or invalid setting",
 "A setting in a `service` block or `limits` clause is unknown, or its value
 has the wrong kind (limits take numbers, sizes like `64KiB`, durations like
-`2s` and rates like `100/s burst 200`), or a setting is given twice.
+`2s` and rates like `100/s burst 200`), or a setting is given twice. A
+misspelt setting would otherwise silently not apply, so it is an error, with
+the closest valid name. The service block takes `title`, `limits`, `auth`
+and `deploy { … }`; the deployment's own settings (`port`, `replicas`, …)
+go inside `deploy`.
 
+    limts { body 1MiB }       // error: unknown service setting; did you mean `limits`?
+    limits { body 1MiB }
     limits { rate 10/week }   // error: a rate is per `s`, `min` or `h`
     limits { rate 10/min }";
 
