@@ -47,12 +47,25 @@ enum Command {
     },
     /// Freeze the head as the newest version's snapshot,
     /// `.gati/versions/<date>.json` beside the spec, to commit with it.
+    ///
+    /// Releasing again is a no-op; a different head under a released date
+    /// is refused without `--force`. Compatible changes (an added route, an
+    /// optional request field, a response field, limits, docs) apply to
+    /// every version without a version entry: `gatic check` notes them and
+    /// `--refresh` records them in the released snapshots.
     Release {
         /// The root `.gati` file.
         spec: PathBuf,
         /// Overwrite a snapshot of the same date that differs.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "refresh")]
         force: bool,
+        /// Rewrite the snapshots of released versions (the head's too, if
+        /// it was released) with what the history rebuilds now, when every
+        /// difference is compatible; refuse with E0402, writing nothing,
+        /// when one breaks clients pinned to a version. Never freezes a
+        /// version that was not released.
+        #[arg(long)]
+        refresh: bool,
     },
     /// Print every change between two specs, with its rule and verdict.
     Diff {
@@ -157,11 +170,18 @@ fn main() -> ExitCode {
             against,
             format,
         } => check(&spec, against.as_deref(), format),
-        Command::Release { spec, force } => {
+        Command::Release {
+            spec,
+            force,
+            refresh,
+        } => {
             let compiled = gatic::compile_path(&spec);
             report(&compiled, Format::Human);
             if compiled.spec.is_none() {
                 return ExitCode::from(1);
+            }
+            if refresh {
+                return refresh_snapshots(&compiled, &spec);
             }
             match timescape::release(&compiled, &spec, force) {
                 Ok(timescape::Released::Written(path)) => {
@@ -277,28 +297,36 @@ fn ts_format(f: OutputFormat) -> gatic_timescape::Format {
 /// uncovered break, 2 when `against` cannot be read.
 fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
     let mut compiled = gatic::compile_path(spec);
-    let mut drift = timescape::frozen_diagnostics(&compiled, spec);
+    let frozen = timescape::frozen_check(&compiled, spec);
+    let mut drift = frozen.diagnostics;
     drift.extend(gatic::handler_crate_diagnostics(&compiled, spec));
     let ok = compiled.spec.is_some() && drift.is_empty();
     compiled.diagnostics.extend(drift);
+    let file = spec.to_string_lossy().replace('\\', "/");
+    // Compatible differences from a frozen version do not fail the check,
+    // but are said, after the diagnostics.
+    let report_all = |compiled: &gatic_check::Compiled| {
+        report(compiled, format.into());
+        frozen_notes(&frozen.notes, format, &file);
+    };
     let Some(against) = against else {
-        report(&compiled, format.into());
+        report_all(&compiled);
         return exit(ok);
     };
     let Some(new) = &compiled.spec else {
-        report(&compiled, format.into());
+        report_all(&compiled);
         return ExitCode::from(1);
     };
     let (old, name) = match timescape::compile_other(against, spec) {
         Ok(o) => o,
         Err(e) => {
-            report(&compiled, format.into());
+            report_all(&compiled);
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     let Some(old_spec) = &old.spec else {
-        report(&compiled, format.into());
+        report_all(&compiled);
         eprintln!("error: the spec at {name} does not compile:");
         report(&old, Format::Human);
         return ExitCode::from(2);
@@ -308,7 +336,6 @@ fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
     // would not apply).
     let origins = gatic_timescape::Origins::from_sources(&compiled.sources);
     let changes = gatic_timescape::compare_with(old_spec, new, &origins);
-    let file = spec.to_string_lossy().replace('\\', "/");
     match format {
         OutputFormat::Json => {
             let diagnostics: serde_json::Value = serde_json::from_str(&render::render(
@@ -326,13 +353,69 @@ fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
             ));
+            frozen_notes(&frozen.notes, format, &file);
         }
         _ => {
-            report(&compiled, format.into());
+            report_all(&compiled);
             stdout(&gatic_timescape::render(&changes, ts_format(format), &file));
         }
     }
     exit(ok && !changes.failed())
+}
+
+/// Prints the frozen check's notes on compatible differences: on stderr as
+/// `note:` paragraphs, or as `::notice` commands for GitHub. A JSON report
+/// stays one document on stdout, so its notes go to stderr.
+fn frozen_notes(notes: &[String], format: OutputFormat, file: &str) {
+    for note in notes {
+        match format {
+            OutputFormat::Human | OutputFormat::Json => eprintln!("note: {note}"),
+            OutputFormat::Github => {
+                let escaped = note
+                    .replace('%', "%25")
+                    .replace('\r', "%0D")
+                    .replace('\n', "%0A");
+                let file = file
+                    .replace('%', "%25")
+                    .replace(':', "%3A")
+                    .replace(',', "%2C");
+                stdout(&format!(
+                    "::notice file={file},title=compatible changes since a release::{escaped}\n"
+                ));
+            }
+        }
+    }
+}
+
+/// `gatic release --refresh`: rewrites the released snapshots with their
+/// compatible changes, or refuses with `E0402` and writes nothing.
+fn refresh_snapshots(compiled: &gatic_check::Compiled, spec: &Path) -> ExitCode {
+    match timescape::refresh(compiled, spec) {
+        Ok(written) if written.is_empty() => {
+            eprintln!("gatic: every released snapshot is up to date");
+            ExitCode::SUCCESS
+        }
+        Ok(written) => {
+            for path in &written {
+                eprintln!("gatic: refreshed {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(timescape::RefreshRefused::Breaks(diagnostics)) => {
+            eprint!(
+                "{}",
+                render::render(&compiled.sources, &diagnostics, Format::Human)
+            );
+            eprintln!(
+                "error: nothing was refreshed: only compatible changes are recorded in a released snapshot; record the breaking ones in a new version"
+            );
+            ExitCode::from(1)
+        }
+        Err(timescape::RefreshRefused::Io(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `gatic diff`: the classified change list between two specs; exit 1 only

@@ -194,61 +194,136 @@ fn versions_span(sources: &SourceMap) -> Span {
     }
 }
 
+/// What the frozen check found: errors for the versions whose rebuild
+/// breaks their pinned clients (or whose files are wrong), and a note for
+/// each version that differs only compatibly, so that nothing is silent.
+pub struct FrozenCheck {
+    /// `E0402` diagnostics on the `versions` block.
+    pub diagnostics: Vec<Diagnostic>,
+    /// One paragraph per version with compatible differences only; they do
+    /// not fail the check.
+    pub notes: Vec<String>,
+}
+
 /// Compares every frozen version beside `spec` with the one its history
-/// rebuilds, as diagnostics on the `versions` block.
-pub fn frozen_diagnostics(compiled: &Compiled, spec: &Path) -> Vec<Diagnostic> {
+/// rebuilds: breaking differences as `E0402` diagnostics on the `versions`
+/// block, compatible ones as notes.
+pub fn frozen_check(compiled: &Compiled, spec: &Path) -> FrozenCheck {
+    let mut out = FrozenCheck {
+        diagnostics: Vec::new(),
+        notes: Vec::new(),
+    };
     let Some(ir) = &compiled.spec else {
-        return Vec::new();
+        return out;
     };
     let span = versions_span(&compiled.sources);
     let files = match read_frozen(spec) {
         Ok(f) => f,
         Err(e) => {
-            return vec![Diagnostic::error(
+            out.diagnostics.push(Diagnostic::error(
                 codes::BAD_CHANGE,
                 span,
                 format!("cannot read {}: {e}", frozen_dir(spec).display()),
-            )];
+            ));
+            return out;
         }
     };
-    let mut out = Vec::new();
     let origins = ts::Origins::from_sources(&compiled.sources);
     for drift in ts::verify(ir, &files, &origins) {
-        let file = format!("{}/{}", ts::DIR, drift.file);
-        if let Some(problem) = &drift.problem {
-            out.push(
-                Diagnostic::error(codes::BAD_CHANGE, span, format!("{file}: {problem}"))
-                    .with_label("in this history"),
-            );
-            continue;
-        }
-        let mut d = Diagnostic::error(
-            codes::BAD_CHANGE,
-            span,
-            format!(
-                "the history no longer rebuilds version {} as it was released ({file})",
-                drift.date
-            ),
-        )
-        .with_label(format!(
-            "{} difference{} no version explains",
-            drift.findings.len(),
-            if drift.findings.len() == 1 { "" } else { "s" }
-        ));
-        for f in &drift.findings {
-            d = d.with_note(format!("{} {}: {}", f.rule.id, f.location, f.message));
-        }
-        let suggestions = drift.suggestions();
-        if suggestions.is_empty() {
-            d = d.with_note("the history cannot express these changes: restore the released shape");
+        if drift.breaks() {
+            out.diagnostics.push(drift_diagnostic(&drift, span));
         } else {
-            d = d.with_note(format!(
-                "record them in a new version at the end of the `versions` block:\n{}",
-                ts::suggested_entry(&suggestions)
-            ));
+            out.notes.push(compatible_note(&drift));
         }
-        out.push(d);
     }
+    out
+}
+
+/// `rule location: message`, one finding.
+fn finding_line(f: &ts::Finding) -> String {
+    format!("{} {}: {}", f.rule.id, f.location, f.message)
+}
+
+/// `E0402` for a frozen version the history no longer rebuilds as its
+/// pinned clients know it: the breaking differences as notes, the
+/// compatible ones after them, and the version entry that would explain the
+/// breaks.
+fn drift_diagnostic(drift: &ts::Drift, span: Span) -> Diagnostic {
+    let file = format!("{}/{}", ts::DIR, drift.file);
+    if let Some(problem) = &drift.problem {
+        return Diagnostic::error(codes::BAD_CHANGE, span, format!("{file}: {problem}"))
+            .with_label("in this history");
+    }
+    let n = drift.findings.len();
+    let mut d = Diagnostic::error(
+        codes::BAD_CHANGE,
+        span,
+        format!(
+            "the history no longer rebuilds version {} as it was released ({file})",
+            drift.date
+        ),
+    )
+    .with_label(format!(
+        "{n} difference{} no version explains, breaking clients pinned to {}",
+        if n == 1 { "" } else { "s" },
+        drift.date
+    ));
+    for f in &drift.findings {
+        d = d.with_note(finding_line(f));
+    }
+    if !drift.compatible.is_empty() {
+        d = d.with_note(format!(
+            "compatible, needing no entry: {}",
+            drift
+                .compatible
+                .iter()
+                .map(|f| format!("{} {}", f.rule.id, f.location))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let suggestions = drift.suggestions();
+    if suggestions.is_empty() {
+        d = d.with_note("the history cannot express these changes: restore the released shape");
+    } else {
+        d = d.with_note(format!(
+            "record them in a new version at the end of the `versions` block:\n{}",
+            ts::suggested_entry(&suggestions)
+        ));
+    }
+    d
+}
+
+/// The note for a frozen version that differs from its rebuild only in
+/// ways its pinned clients accept.
+fn compatible_note(drift: &ts::Drift) -> String {
+    let file = format!("{}/{}", ts::DIR, drift.file);
+    let n = drift.compatible.len();
+    let mut out = if n == 0 {
+        format!(
+            "version {} differs from its release ({file}) only outside the contract (docs, titles, types no route reaches)",
+            drift.date
+        )
+    } else {
+        format!(
+            "version {} has {n} compatible difference{} from its release ({file}); {} every version and need{} no version entry:",
+            drift.date,
+            if n == 1 { "" } else { "s" },
+            if n == 1 {
+                "it applies to"
+            } else {
+                "they apply to"
+            },
+            if n == 1 { "s" } else { "" },
+        )
+    };
+    for f in &drift.compatible {
+        out.push_str("\n  ");
+        out.push_str(&finding_line(f));
+    }
+    out.push_str("\n`gatic release --refresh` records ");
+    out.push_str(if n == 1 { "it" } else { "them" });
+    out.push_str(" in the snapshot");
     out
 }
 
@@ -273,24 +348,77 @@ pub fn release(compiled: &Compiled, spec: &Path, force: bool) -> Result<Released
             return Ok(Released::Unchanged(path));
         }
         if !force {
-            let detail = match ts::parse(&old) {
-                Ok(frozen) => ts::diff_api(&frozen.api, &ir.head)
-                    .iter()
-                    .map(|f| format!("\n  {} {}: {}", f.rule.id, f.location, f.message))
-                    .collect::<String>(),
-                Err(e) => format!("\n  {e}"),
+            let (detail, compatible) = match ts::parse(&old) {
+                Ok(frozen) => {
+                    let findings = ts::diff_api(&frozen.api, &ir.head);
+                    let compatible = findings
+                        .iter()
+                        .all(|f| f.rule.severity == ts::Severity::Info);
+                    let lines = findings
+                        .iter()
+                        .map(|f| format!("\n  {}", finding_line(f)))
+                        .collect::<String>();
+                    (lines, compatible)
+                }
+                Err(e) => (format!("\n  {e}"), false),
+            };
+            let advice = if compatible {
+                "every difference is compatible: `gatic release --refresh` records them"
+            } else {
+                "add a new version for the changes, or pass --force to overwrite it"
             };
             return Err(format!(
-                "{} already holds a different release of this date; add a new version for the changes, or pass --force to overwrite it{detail}",
+                "{} already holds a different release of this date; {advice}{detail}",
                 path.display()
             ));
         }
     }
+    write(&path, &file.contents)?;
+    Ok(Released::Written(path))
+}
+
+/// Writes `contents` to `path`, creating its folder.
+fn write(path: &Path, contents: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::write(&path, &file.contents)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Released::Written(path))
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Why `gatic release --refresh` wrote nothing.
+pub enum RefreshRefused {
+    /// Some frozen version breaks its pinned clients (or its file or the
+    /// history has a problem): the `E0402` diagnostics that say so.
+    Breaks(Vec<Diagnostic>),
+    /// The frozen versions could not be read, or a snapshot not written.
+    Io(String),
+}
+
+/// `gatic release --refresh`: rewrites every frozen version beside `spec`
+/// (the head's too, when it was released) with what the history rebuilds
+/// now, where every difference is compatible, and returns the files
+/// written (only those whose bytes change). Any breaking difference refuses
+/// the whole refresh before anything is written. Versions that were never
+/// released are not frozen: that is `gatic release`.
+pub fn refresh(compiled: &Compiled, spec: &Path) -> Result<Vec<PathBuf>, RefreshRefused> {
+    let Some(ir) = &compiled.spec else {
+        return Err(RefreshRefused::Io("the spec has errors".to_string()));
+    };
+    let files = read_frozen(spec).map_err(|e| {
+        RefreshRefused::Io(format!("cannot read {}: {e}", frozen_dir(spec).display()))
+    })?;
+    let origins = ts::Origins::from_sources(&compiled.sources);
+    let span = versions_span(&compiled.sources);
+    let outputs = ts::refresh(ir, &files, &origins).map_err(|broken| {
+        RefreshRefused::Breaks(broken.iter().map(|d| drift_diagnostic(d, span)).collect())
+    })?;
+    let dir = spec.parent().unwrap_or(Path::new("."));
+    let mut written = Vec::new();
+    for file in outputs {
+        let path = dir.join(&file.path);
+        write(&path, &file.contents).map_err(RefreshRefused::Io)?;
+        written.push(path);
+    }
+    Ok(written)
 }

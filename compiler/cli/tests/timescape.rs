@@ -146,14 +146,11 @@ fn check_reports_drift_from_a_frozen_version_with_a_suggested_entry() {
     let dir = temp("drift");
     std::fs::write(dir.join("api.gati"), SMALL).expect("write");
     assert_eq!(gatic(&dir, &["release", "api.gati"]).status.code(), Some(0));
-    // Tamper with the frozen snapshot: the released `User` had no `name`.
+    // Tamper with the frozen snapshot: the released `User` also had an
+    // `email`, which clients pinned to 2025-01-01 read.
     let path = dir.join(".gati/versions/2025-01-01.json");
     let frozen = std::fs::read_to_string(&path).expect("read");
-    let mut value: serde_json::Value = serde_json::from_str(&frozen).expect("json");
-    if let Some(fields) = value["api"]["types"][0]["kind"]["fields"].as_array_mut() {
-        fields.retain(|f| f["name"] != "name");
-    }
-    std::fs::write(&path, serde_json::to_string_pretty(&value).expect("json")).expect("write");
+    std::fs::write(&path, with_released_email(&frozen)).expect("write");
     let out = gatic(&dir, &["check", "api.gati"]);
     assert_eq!(out.status.code(), Some(1));
     let t = text(&out);
@@ -161,9 +158,12 @@ fn check_reports_drift_from_a_frozen_version_with_a_suggested_entry() {
         t.contains("error[E0402]: the history no longer rebuilds version 2025-01-01"),
         "{t}"
     );
-    assert!(t.contains("response-field-added User.name"), "{t}");
+    assert!(
+        t.contains("response-required-field-removed User.email"),
+        "{t}"
+    );
     assert!(t.contains("YYYY-MM-DD \"Describe the change\" {"), "{t}");
-    assert!(t.contains("User.name added"), "{t}");
+    assert!(t.contains("User.email: string removed default"), "{t}");
     let github = gatic(&dir, &["check", "api.gati", "--format", "github"]);
     assert_eq!(github.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&github.stdout).starts_with("::error file=api.gati"));
@@ -179,15 +179,20 @@ fn check_reports_drift_from_a_frozen_version_with_a_suggested_entry() {
     std::fs::write(dir.join("api.gati"), &recorded).expect("write");
     let ok = gatic(&dir, &["check", "api.gati"]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
-    // The same change without a version is drift.
+    // The same change without a version is compatible: it applies to every
+    // version, and the check says so without failing.
     std::fs::write(
         dir.join("api.gati"),
         SMALL.replace("name: string", "name: string, age?: int32"),
     )
     .expect("write");
-    let drift = gatic(&dir, &["check", "api.gati"]);
-    assert_eq!(drift.status.code(), Some(1));
-    assert!(text(&drift).contains("User.age added"), "{}", text(&drift));
+    let compatible = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(compatible.status.code(), Some(0), "{}", text(&compatible));
+    assert!(
+        text(&compatible).contains("note: version 2025-01-01 has 1 compatible difference"),
+        "{}",
+        text(&compatible)
+    );
     // A frozen version the history lost, and a broken file.
     std::fs::write(dir.join("api.gati"), SMALL).expect("write");
     std::fs::write(
@@ -409,4 +414,261 @@ fn a_pasted_placeholder_default_says_the_value_is_missing() {
     settings.bind(|| {
         insta::assert_snapshot!("placeholder_default", text(&out));
     });
+}
+
+/// `text`, a frozen version, as if the released `User` also had a required
+/// `email` (a copy of its `name`), which the rebuilt version lacks.
+fn with_released_email(text: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(text).expect("json");
+    if let Some(types) = value["api"]["types"].as_array_mut() {
+        for t in types.iter_mut().filter(|t| t["name"] == "User") {
+            if let Some(fields) = t["kind"]["fields"].as_array_mut() {
+                let mut email = fields
+                    .iter()
+                    .find(|f| f["name"] == "name")
+                    .cloned()
+                    .expect("User.name");
+                email["name"] = "email".into();
+                fields.push(email);
+            }
+        }
+    }
+    let mut out = serde_json::to_string_pretty(&value).expect("json");
+    out.push('\n');
+    out
+}
+
+/// A released API whose request type is derived from its response type, so
+/// suggestions must name the declaring record (`User`).
+const USERS: &str = r#"service s { title "S" }
+
+/// A user.
+type User { id: uuid, name: string, nickname?: string }
+
+/// A new user.
+type NewUser = User without { id }
+
+/// Fetch a user.
+route get_user GET /users/{id: uuid} -> User
+
+/// Create a user.
+route create_user POST /users {
+  body NewUser
+  returns 201 User
+}
+
+versions {
+  2025-01-01 "Initial release"
+}
+"#;
+
+/// USERS after changes every client of 2025-01-01 accepts: an optional
+/// request field (also a response field) and a route, with no version entry.
+fn users_compatible() -> String {
+    with_list_users(&USERS.replace("nickname?: string }", "nickname?: string, bio?: string }"))
+}
+
+/// `spec` with a new route, `list_users`, before its `versions` block.
+fn with_list_users(spec: &str) -> String {
+    spec.replace(
+        "\nversions {",
+        "/// List users.\nroute list_users GET /users -> [User]\n\nversions {",
+    )
+}
+
+/// `USERS` released in a fresh folder `name`.
+fn released_users(name: &str) -> PathBuf {
+    let dir = temp(name);
+    std::fs::write(dir.join("api.gati"), USERS).expect("write");
+    let released = gatic(&dir, &["release", "api.gati"]);
+    assert_eq!(released.status.code(), Some(0), "{}", text(&released));
+    dir
+}
+
+fn assert_cli_snapshot(name: &str, value: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(common::snapshots("cli"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+/// Stripe's rule: additive changes apply to every version and need no
+/// entry. The frozen check names them, says how to record them, and passes.
+#[test]
+fn compatible_changes_after_a_release_pass_with_a_note() {
+    let dir = released_users("frozen-compatible");
+    std::fs::write(dir.join("api.gati"), users_compatible()).expect("write");
+    let out = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    for expected in [
+        "route-added route list_users",
+        "request-optional-field-added NewUser.bio",
+        "response-field-added User.bio",
+        "`gatic release --refresh` records them",
+    ] {
+        assert!(t.contains(expected), "{expected}: {t}");
+    }
+    assert!(!t.contains("E0402"), "{t}");
+    assert_cli_snapshot("frozen_compatible", &t);
+    let github = gatic(&dir, &["check", "api.gati", "--format", "github"]);
+    assert_eq!(github.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&github.stdout).starts_with(
+            "::notice file=api.gati,title=compatible changes since a release::version 2025-01-01"
+        ),
+        "{}",
+        text(&github)
+    );
+    // `--against` agrees: only uncovered breaks fail, and there are none.
+    let against = gatic(&dir, &["check", "api.gati", "--against", "old.gati"]);
+    assert_eq!(against.status.code(), Some(2), "old.gati does not exist");
+    std::fs::write(dir.join("old.gati"), USERS).expect("write");
+    let against = gatic(&dir, &["check", "api.gati", "--against", "old.gati"]);
+    assert_eq!(against.status.code(), Some(0), "{}", text(&against));
+}
+
+/// What breaks a client pinned to a released version is still `E0402`,
+/// with the entry that records it (naming the declaring record).
+#[test]
+fn breaking_changes_after_a_release_fail_with_a_suggestion() {
+    let dir = released_users("frozen-breaking");
+    let cases = [
+        // A response field disappears (and a request field old clients send).
+        (
+            "frozen_response_field_removed",
+            USERS.replace("name: string, ", ""),
+            "User.name: string removed default",
+        ),
+        // An optional request field becomes required.
+        (
+            "frozen_request_field_required",
+            USERS.replace("nickname?: string", "nickname: string"),
+            "User.nickname made required default",
+        ),
+        // A renamed optional field: old clients still send and read the old
+        // name, so it is breaking, recorded as `renamed from`.
+        (
+            "frozen_optional_field_renamed",
+            USERS.replace("nickname?: string", "handle?: string"),
+            "User.handle renamed from nickname",
+        ),
+    ];
+    for (name, spec, suggestion) in cases {
+        std::fs::write(dir.join("api.gati"), &spec).expect("write");
+        let out = gatic(&dir, &["check", "api.gati"]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out));
+        let t = text(&out);
+        assert!(
+            t.contains("error[E0402]: the history no longer rebuilds version 2025-01-01"),
+            "{name}: {t}"
+        );
+        assert!(t.contains(suggestion), "{name}: {t}");
+        // The suggested entry names the declaring record, not `NewUser`.
+        assert!(!t.contains("  NewUser."), "{name}: {t}");
+        assert_cli_snapshot(name, &t);
+    }
+}
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime")
+}
+
+/// `gatic release --refresh` records compatible changes in the released
+/// snapshots; a second run is a no-op.
+#[test]
+fn release_refresh_records_compatible_changes() {
+    let dir = released_users("refresh");
+    let path = dir.join(".gati/versions/2025-01-01.json");
+    let released = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(dir.join("api.gati"), users_compatible()).expect("write");
+    // Releasing again refuses, and points at `--refresh`.
+    let again = gatic(&dir, &["release", "api.gati"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again).contains("every difference is compatible: `gatic release --refresh`"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), released);
+    let both = gatic(&dir, &["release", "api.gati", "--refresh", "--force"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+
+    let refreshed = gatic(&dir, &["release", "api.gati", "--refresh"]);
+    assert_eq!(refreshed.status.code(), Some(0), "{}", text(&refreshed));
+    assert_eq!(
+        text(&refreshed),
+        "gatic: refreshed .gati/versions/2025-01-01.json\n"
+    );
+    let bytes = std::fs::read_to_string(&path).expect("read");
+    assert_ne!(bytes, released);
+    assert!(bytes.contains("\"list_users\"") && bytes.contains("\"bio\""));
+    // The snapshot is now what `gatic release` writes for this head.
+    let written = mtime(&path);
+    let release = gatic(&dir, &["release", "api.gati"]);
+    assert!(
+        text(&release).contains("is up to date"),
+        "{}",
+        text(&release)
+    );
+    let check = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(!text(&check).contains("note:"), "{}", text(&check));
+    // A second refresh changes nothing.
+    let second = gatic(&dir, &["release", "api.gati", "--refresh"]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert_eq!(
+        text(&second),
+        "gatic: every released snapshot is up to date\n"
+    );
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), bytes);
+    assert_eq!(mtime(&path), written);
+}
+
+/// A refresh where one released version would break its pinned clients
+/// refuses with `E0402` and writes nothing, not even the versions whose
+/// differences are compatible.
+#[test]
+fn release_refresh_refuses_a_breaking_change_and_writes_nothing() {
+    let dir = released_users("refresh-refused");
+    // A second release, so there are two snapshots.
+    let v2 = USERS.replace(
+        "  2025-01-01 \"Initial release\"\n",
+        "  2025-01-01 \"Initial release\"\n  2025-02-01 \"Avatars\" {\n    User.avatar added\n  }\n",
+    );
+    let v2 = v2.replace(
+        "nickname?: string }",
+        "nickname?: string, avatar?: string }",
+    );
+    std::fs::write(dir.join("api.gati"), &v2).expect("write");
+    let second = gatic(&dir, &["release", "api.gati"]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    // 2025-01-01 as released had an `email` the history no longer rebuilds
+    // (breaking), and both versions gain a route (compatible).
+    let first = dir.join(".gati/versions/2025-01-01.json");
+    let tampered = with_released_email(&std::fs::read_to_string(&first).expect("read"));
+    std::fs::write(&first, &tampered).expect("write");
+    std::fs::write(dir.join("api.gati"), with_list_users(&v2)).expect("write");
+    let later = dir.join(".gati/versions/2025-02-01.json");
+    let later_bytes = std::fs::read_to_string(&later).expect("read");
+    let check = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        text(&check).contains("note: version 2025-02-01 has 1 compatible difference"),
+        "{}",
+        text(&check)
+    );
+
+    let refused = gatic(&dir, &["release", "api.gati", "--refresh"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let t = text(&refused);
+    assert!(t.contains("nothing was refreshed"), "{t}");
+    assert!(!t.contains("2025-02-01"), "{t}");
+    assert_eq!(std::fs::read_to_string(&first).expect("read"), tampered);
+    assert_eq!(std::fs::read_to_string(&later).expect("read"), later_bytes);
+    assert_cli_snapshot("refresh_refused", &t);
 }

@@ -9,7 +9,8 @@
 //!   with a rule of the catalogue ([`rules`], documented in `specs/RULES.md`).
 //! - [`compare`] classifies each difference between two specs as compatible,
 //!   breaking but covered by the new spec's history, or breaking and uncovered.
-//! - [`freeze`] and [`verify`] write and check `.gati/versions/<date>.json`.
+//! - [`freeze`] and [`verify`] write and check `.gati/versions/<date>.json`;
+//!   [`refresh`] records compatible changes in them.
 //! - [`render`] prints a report as text, JSON or GitHub annotations.
 
 mod classify;
@@ -25,4 +26,4 @@ pub use diff::{Finding, diff_api, diff_api_with};
 pub use origins::Origins;
 pub use render::{Format, render, to_json};
 pub use rules::{Rule, Severity, Side};
-pub use snapshot::{DIR, Drift, FORMAT, Frozen, freeze, parse, suggested_entry, verify};
+pub use snapshot::{DIR, Drift, FORMAT, Frozen, freeze, parse, refresh, suggested_entry, verify};

@@ -1,6 +1,14 @@
 //! Frozen versions: `gatic release` writes the head's IR to
 //! `.gati/versions/<date>.json`, and `gatic check` compares every frozen
 //! version with the one the history rebuilds.
+//!
+//! The comparison uses the rule catalogue, with the frozen version as the
+//! old side and the rebuilt one as the new side. What would break a client
+//! pinned to the version (a `breaking` or `warning` rule) is drift the
+//! history must explain; what every such client accepts (an `info` rule:
+//! an added route, an optional request field, a response field, limits,
+//! deprecation) applies to every version without an entry, as Stripe's
+//! compatible changes do, and [`refresh`] records it in the snapshots.
 
 use gatic_ir::{Api, OutputFile, Spec};
 use serde::{Deserialize, Serialize};
@@ -8,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{complete, dedupe};
 use crate::diff::{Context, Finding, diff_in};
 use crate::origins::Origins;
+use crate::rules::Severity;
 
 /// The folder, beside the spec, that holds the frozen versions.
 pub const DIR: &str = ".gati/versions";
@@ -39,17 +48,23 @@ pub fn freeze(spec: &Spec) -> Result<OutputFile, String> {
             "the spec has no `versions` block: add one with the date of this release".to_string(),
         );
     };
+    snapshot(spec, &head.date, &head.title, &spec.head)
+}
+
+/// Version `date` of `spec`, titled `title`, with the API `api`, as the
+/// bytes of its snapshot file.
+fn snapshot(spec: &Spec, date: &str, title: &str, api: &Api) -> Result<OutputFile, String> {
     let frozen = Frozen {
         format: FORMAT,
         service: spec.service.name.clone(),
-        date: head.date.clone(),
-        title: head.title.clone(),
-        api: spec.head.clone(),
+        date: date.to_string(),
+        title: title.to_string(),
+        api: api.clone(),
     };
     let mut contents = serde_json::to_string_pretty(&frozen).map_err(|e| e.to_string())?;
     contents.push('\n');
     Ok(OutputFile {
-        path: format!("{DIR}/{}.json", head.date),
+        path: format!("{DIR}/{date}.json"),
         contents,
     })
 }
@@ -67,7 +82,7 @@ pub fn parse(text: &str) -> Result<Frozen, String> {
     Ok(frozen)
 }
 
-/// What is wrong with one frozen version.
+/// How one frozen version differs from the version the history rebuilds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Drift {
     /// The file's name, such as `2025-01-01.json`.
@@ -76,22 +91,50 @@ pub struct Drift {
     pub date: String,
     /// A problem with the file itself or the history, when there is one.
     pub problem: Option<String>,
-    /// How the rebuilt version differs from the frozen one: `old` is the
-    /// frozen version, `new` the rebuilt one.
+    /// The differences that break a client pinned to the version (rules of
+    /// severity `breaking` or `warning`, on the wire): `old` is the frozen
+    /// version, `new` the rebuilt one. Each is `E0402` until a version
+    /// entry explains it.
     pub findings: Vec<Finding>,
+    /// The differences every client pinned to the version accepts (rules
+    /// of severity `info`, deprecation and limits included). They apply to
+    /// every version and need no entry; [`refresh`] records them.
+    pub compatible: Vec<Finding>,
+    /// The snapshot [`refresh`] would write: the rebuilt version frozen,
+    /// when its bytes differ from the file's (also for differences outside
+    /// the contract, such as docs). `None` when there is a problem.
+    pub refreshed: Option<OutputFile>,
 }
 
 impl Drift {
-    /// The `versions` changes that would explain the differences, deduplicated.
+    /// Whether the version breaks its pinned clients, or the file or the
+    /// history has a problem: `gatic check` fails with `E0402`.
+    pub fn breaks(&self) -> bool {
+        self.problem.is_some() || !self.findings.is_empty()
+    }
+
+    /// The `versions` changes that would explain the breaking differences,
+    /// deduplicated. Compatible differences need none.
     pub fn suggestions(&self) -> Vec<String> {
         dedupe(self.findings.iter().filter_map(|f| f.suggestion.as_deref()))
     }
 }
 
+/// Whether a finding breaks a client pinned to the version it was found
+/// in: a `breaking` rule, or a `warning` one (a request field or parameter
+/// the client sends is ignored, an optional response field it reads is
+/// gone). Only `info` rules are compatible.
+fn breaks_pinned(f: &Finding) -> bool {
+    match f.rule.severity {
+        Severity::Breaking | Severity::Warning => f.rule.wire,
+        Severity::Info => false,
+    }
+}
+
 /// Compares every frozen version (`files`: file name and text, as found in
-/// [`DIR`]) with the version `spec`'s history rebuilds, and returns those
-/// that differ on the wire. Deprecation and limits are not compared: they
-/// apply to every version and change without a version entry. Suggestions
+/// [`DIR`]) with the version `spec`'s history rebuilds, with the rule
+/// catalogue (the frozen version is the old side), and returns those that
+/// differ in any way, breaking or not ([`Drift::breaks`] tells). Suggestions
 /// name the record that declares each field, as `origins` (the derivations
 /// of `spec`'s source) tell.
 pub fn verify(spec: &Spec, files: &[(String, String)], origins: &Origins) -> Vec<Drift> {
@@ -104,6 +147,8 @@ pub fn verify(spec: &Spec, files: &[(String, String)], origins: &Origins) -> Vec
             date: date.clone(),
             problem: Some(problem),
             findings: Vec::new(),
+            compatible: Vec::new(),
+            refreshed: None,
         };
         if !file.ends_with(".json") || !is_date(&date) {
             out.push(drift(format!(
@@ -137,20 +182,51 @@ pub fn verify(spec: &Spec, files: &[(String, String)], origins: &Origins) -> Vec
         };
         let later = spec.versions.get(i + 1..).unwrap_or_default();
         let rebuilt = complete(&version.api, &frozen.api, later);
-        let findings: Vec<Finding> = diff_in(&frozen.api, &rebuilt, &cx)
-            .into_iter()
-            .filter(|f| f.rule.wire)
-            .collect();
-        if !findings.is_empty() {
+        let (findings, compatible): (Vec<Finding>, Vec<Finding>) =
+            diff_in(&frozen.api, &rebuilt, &cx)
+                .into_iter()
+                .partition(breaks_pinned);
+        let refreshed = match snapshot(spec, &date, &version.title, &rebuilt) {
+            Ok(f) if f.contents != *text => Some(f),
+            Ok(_) => None,
+            Err(e) => {
+                out.push(drift(e));
+                continue;
+            }
+        };
+        if !findings.is_empty() || !compatible.is_empty() || refreshed.is_some() {
             out.push(Drift {
                 file: file.clone(),
                 date,
                 problem: None,
                 findings,
+                compatible,
+                refreshed,
             });
         }
     }
     out
+}
+
+/// The snapshots `gatic release --refresh` rewrites: each frozen version
+/// (the head's too, when it was released) as the history rebuilds it now,
+/// where its bytes differ from the file's. It refuses, returning the
+/// versions that break their pinned clients or have a problem, when there
+/// is any: then nothing may be written, so a refresh never records a break
+/// in one version while refusing another.
+pub fn refresh(
+    spec: &Spec,
+    files: &[(String, String)],
+    origins: &Origins,
+) -> Result<Vec<OutputFile>, Vec<Drift>> {
+    let (broken, fine): (Vec<Drift>, Vec<Drift>) = verify(spec, files, origins)
+        .into_iter()
+        .partition(Drift::breaks);
+    if broken.is_empty() {
+        Ok(fine.into_iter().filter_map(|d| d.refreshed).collect())
+    } else {
+        Err(broken)
+    }
 }
 
 /// Whether `s` looks like `YYYY-MM-DD`.
