@@ -458,3 +458,73 @@ fn every_frozen_check_suggestion_pasted_rebuilds_the_release() {
         "only {checked} cases drift from their release"
     );
 }
+
+/// The frozen check by the rule catalogue, over the corpus: each old head
+/// frozen as its version and checked against the new spec. A drift fails
+/// exactly when one of its differences breaks a client pinned to the
+/// version (a `breaking` or `warning` rule); otherwise `refresh` rewrites
+/// the snapshot, after which the check finds nothing and a second refresh
+/// writes nothing.
+#[test]
+fn frozen_check_fails_only_on_breaks_and_refresh_records_the_rest() {
+    let mut refreshed = 0;
+    let mut refused = 0;
+    for case in cases() {
+        let old = spec(&case.join("old.gati"));
+        let Ok(frozen) = gatic_timescape::freeze(&old) else {
+            continue;
+        };
+        let name = frozen
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let files = vec![(name.clone(), frozen.contents)];
+        let (new, origins) = spec_and_origins(&case.join("new.gati"));
+        for d in gatic_timescape::verify(&new, &files, &origins) {
+            assert!(
+                d.findings
+                    .iter()
+                    .all(|f| f.rule.severity != rules::Severity::Info),
+                "{}: a compatible difference fails the check",
+                case.display()
+            );
+            assert!(
+                d.compatible
+                    .iter()
+                    .all(|f| f.rule.severity == rules::Severity::Info),
+                "{}: a breaking difference passes the check",
+                case.display()
+            );
+        }
+        match gatic_timescape::refresh(&new, &files, &origins) {
+            Err(broken) => {
+                assert!(broken.iter().all(gatic_timescape::Drift::breaks));
+                refused += 1;
+            }
+            Ok(written) => {
+                let after: Vec<(String, String)> = match written.first() {
+                    Some(f) => vec![(name, f.contents.clone())],
+                    None => files,
+                };
+                assert!(
+                    gatic_timescape::verify(&new, &after, &origins).is_empty(),
+                    "{}: the refreshed snapshot still differs",
+                    case.display()
+                );
+                assert_eq!(
+                    gatic_timescape::refresh(&new, &after, &origins),
+                    Ok(Vec::new()),
+                    "{}: a second refresh writes again",
+                    case.display()
+                );
+                refreshed += usize::from(!written.is_empty());
+            }
+        }
+    }
+    assert!(
+        refreshed >= 1 && refused >= 4,
+        "{refreshed} refreshed, {refused} refused"
+    );
+}
