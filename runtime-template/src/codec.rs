@@ -327,6 +327,33 @@ pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.parts.headers.get(name)?.to_str().ok()
 }
 
+/// Parses a declared header like [`param`]; a value that is not visible
+/// ASCII (RFC 9110 field text, such as `café`) is a `type` violation rather
+/// than an absent header, so a request never goes through as if it had not
+/// sent it (an `Idempotency-Key` that silently vanished would let a retry
+/// charge twice).
+pub fn header_param<T: FromParam>(
+    request: &Request,
+    name: &str,
+    required: bool,
+    out: &mut Violations,
+) -> Option<T> {
+    let text = match request.parts.headers.get(name).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(text)) => Some(text),
+        Some(Err(_)) => {
+            out.push(Violation {
+                location: Location::Header,
+                pointer: param_pointer(name),
+                rule: "type",
+                message: "must be visible ASCII text".to_owned(),
+            });
+            return None;
+        }
+    };
+    param(text, Location::Header, name, required, out)
+}
+
 /// A cookie's value (surrounding double quotes removed), from any `Cookie`
 /// header.
 pub fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {

@@ -28,7 +28,8 @@ mod version;
 #[allow(unused_imports)]
 pub use codec::{
     Caller, Credential, Denied, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key,
-    bearer, cookie, decode_json, decode_json_object, header, param, path_param, percent_decode,
+    bearer, cookie, decode_json, decode_json_object, header, header_param, param, path_param,
+    percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};

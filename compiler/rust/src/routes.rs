@@ -811,8 +811,12 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         } else {
             let rust = cx.ty(&ty, Scope::Crate);
             let is_required = !param.optional && !has_default;
-            let parse = quote! {
-                runtime::param(#text, #location, #wire, #is_required, &mut violations)
+            // A declared header whose value is not visible ASCII is a 400,
+            // not an absent header.
+            let parse = if param.location == ParamLocation::Header {
+                quote!(runtime::header_param(request, #wire, #is_required, &mut violations))
+            } else {
+                quote!(runtime::param(#text, #location, #wire, #is_required, &mut violations))
             };
             let (parse, local_ty) = match default {
                 Some((default, true)) => (quote!(#parse.unwrap_or(#default)), rust),

@@ -272,3 +272,24 @@ fn amplification_bodies_get_bounded_answers() {
         "after {after} KiB from {baseline} KiB"
     );
 }
+
+/// A declared header whose value is not visible ASCII is a 400 naming the
+/// header, not a request that goes through as if it had none (an
+/// `Idempotency-Key` that silently vanished would let a retry create twice).
+#[test]
+fn non_ascii_declared_headers_are_rejected() {
+    let server = Server::start(4096, &[]);
+    let body = r#"{"handle":"cafe_user","email":"cafe@example.com","display_name":"Café"}"#;
+    let raw = format!(
+        "POST /users HTTP/1.1\r\nhost: test\r\nAuthorization: Bearer example-token\r\ncontent-type: application/json\r\nIdempotency-Key: café\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, answer) = exchange(server.port, &raw).expect("an answer");
+    assert_eq!(status, 400, "{answer}");
+    let problem: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+    assert_eq!(problem["violations"][0]["location"], "header", "{answer}");
+    assert_eq!(
+        problem["violations"][0]["pointer"], "/Idempotency-Key",
+        "{answer}"
+    );
+}
