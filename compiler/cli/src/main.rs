@@ -31,7 +31,9 @@ enum Command {
     /// Check a spec and report every problem; exit 1 when there is an error.
     ///
     /// Also rebuilds every version frozen in `.gati/versions/` beside the
-    /// spec and reports differences the history does not explain. With
+    /// spec and reports differences the history does not explain: errors
+    /// where they break clients pinned to the version, notes where they are
+    /// compatible (`gatic release --refresh` records those). With
     /// `--against`, lists every change since another revision of the spec
     /// and exits 1 when a breaking change is not covered by the history.
     Check {
