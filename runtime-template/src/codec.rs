@@ -2,10 +2,15 @@
 //! parameters, headers, cookies and credentials.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::marker::PhantomData;
 
 use bytes::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHENTICATE};
-use serde::de::DeserializeOwned;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
+};
 
 use super::problem::{Location, Problem, Violation, Violations};
 use super::validate::{push_index, push_key};
@@ -122,6 +127,7 @@ pub fn decode_json_object<T: DeserializeOwned>(request: &Request) -> Result<T, P
 #[cold]
 fn decode_slow<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> Result<T, Problem> {
     if matches!(error.classify(), serde_json::error::Category::Data)
+        && !is_duplicate(error)
         && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
         && integralize(&mut value)
         && let Ok(decoded) = serde_json::from_value(value)
@@ -129,6 +135,14 @@ fn decode_slow<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> R
         return Ok(decoded);
     }
     Err(json_problem::<T>(body, error))
+}
+
+/// Whether a decoding error is a repeated object key (serde's "duplicate
+/// field" of a record, or [`MapOf`]'s "duplicate key"): such a document must
+/// not be decoded again through `serde_json::Value`, which keeps the last.
+fn is_duplicate(error: &serde_json::Error) -> bool {
+    let text = error.to_string();
+    text.starts_with("duplicate field `") || text.starts_with("duplicate key `")
 }
 
 /// Replaces every float with a zero fraction (within `i64`) by the integer;
@@ -230,6 +244,176 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
         message,
     };
     Problem::invalid(422, vec![violation])
+}
+
+/// How generated types decode a value that holds JSON objects decoded as
+/// maps, rejecting a key that an object repeats: serde's `BTreeMap` keeps
+/// the last, and `serde_json::Value` too, so `{"a": 1, "a": 2}` would be
+/// taken for `{"a": 2}`. A record field whose type holds a map names its
+/// shape with the markers below and decodes through [`decode`]:
+/// `Option<Vec<BTreeMap<String, T>>>` is `NullOr<ListOf<MapOf<Plain<T>>>>`.
+/// The decoded values have the field's own Rust type, so users construct
+/// and read them as plain maps, lists and options.
+pub trait Decode {
+    /// The Rust type decoded.
+    type Value;
+
+    /// Decodes one value from `deserializer`.
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error>;
+}
+
+/// A value that holds no map: decoded by its own `Deserialize` (records
+/// check their own map fields).
+pub struct Plain<T>(PhantomData<T>);
+
+/// A JSON object as a `BTreeMap<String, _>` of values of shape `S`; a
+/// repeated key is an error, `duplicate key `k``, at the object.
+pub struct MapOf<S>(PhantomData<S>);
+
+/// A JSON array as a `Vec` of values of shape `S`.
+pub struct ListOf<S>(PhantomData<S>);
+
+/// `null` (`None`) or a value of shape `S`.
+pub struct NullOr<S>(PhantomData<S>);
+
+/// A value of shape `S`, boxed (a field that closes a cycle of types).
+pub struct Boxed<S>(PhantomData<S>);
+
+/// Decodes a value of shape `S`: what `#[serde(deserialize_with)]` calls
+/// for a field that holds a map.
+pub fn decode<'de, S: Decode, D: Deserializer<'de>>(deserializer: D) -> Result<S::Value, D::Error> {
+    S::decode(deserializer)
+}
+
+/// [`decode`] for an optional field: present means `Some` (absent is
+/// `#[serde(default)]`'s `None`).
+pub fn decode_some<'de, S: Decode, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<S::Value>, D::Error> {
+    S::decode(deserializer).map(Some)
+}
+
+impl<T: DeserializeOwned> Decode for Plain<T> {
+    type Value = T;
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+impl<S: Decode> Decode for MapOf<S> {
+    type Value = BTreeMap<String, S::Value>;
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        struct Entries<S>(PhantomData<S>);
+
+        impl<'de, S: Decode> Visitor<'de> for Entries<S> {
+            type Value = BTreeMap<String, S::Value>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value_seed(Seed::<S>(PhantomData))?;
+                    // One lookup, as serde's own insert: the entry is vacant
+                    // unless the object repeats the key.
+                    match out.entry(key) {
+                        Entry::Vacant(entry) => {
+                            entry.insert(value);
+                        }
+                        Entry::Occupied(entry) => {
+                            return Err(A::Error::custom(format_args!(
+                                "duplicate key `{}`",
+                                entry.key()
+                            )));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        deserializer.deserialize_map(Entries::<S>(PhantomData))
+    }
+}
+
+impl<S: Decode> Decode for ListOf<S> {
+    type Value = Vec<S::Value>;
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        struct Items<S>(PhantomData<S>);
+
+        impl<'de, S: Decode> Visitor<'de> for Items<S> {
+            type Value = Vec<S::Value>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                // As serde's own `Vec`: trust the hint only up to a bound.
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                while let Some(item) = seq.next_element_seed(Seed::<S>(PhantomData))? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+        }
+
+        deserializer.deserialize_seq(Items::<S>(PhantomData))
+    }
+}
+
+impl<S: Decode> Decode for NullOr<S> {
+    type Value = Option<S::Value>;
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        struct Nullable<S>(PhantomData<S>);
+
+        impl<'de, S: Decode> Visitor<'de> for Nullable<S> {
+            type Value = Option<S::Value>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an option")
+            }
+
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                S::decode(d).map(Some)
+            }
+        }
+
+        deserializer.deserialize_option(Nullable::<S>(PhantomData))
+    }
+}
+
+impl<S: Decode> Decode for Boxed<S> {
+    type Value = Box<S::Value>;
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
+        S::decode(deserializer).map(Box::new)
+    }
+}
+
+/// A shape as a `DeserializeSeed`, for the items of lists and maps.
+struct Seed<S>(PhantomData<S>);
+
+impl<'de, S: Decode> DeserializeSeed<'de> for Seed<S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
+        S::decode(deserializer)
+    }
 }
 
 /// Percent-decodes `text` (and turns `+` into a space when `plus_is_space`).
@@ -885,4 +1069,131 @@ mod tests {
             }
         }
     }
+
+    /// A record with maps at several depths, decoded as generated code does.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Labelled {
+        #[serde(default, deserialize_with = "decode::<NullOr<MapOf<Plain<u8>>>, _>")]
+        labels: Option<BTreeMap<String, u8>>,
+        #[serde(
+            default,
+            deserialize_with = "decode_some::<ListOf<MapOf<Plain<u8>>>, _>"
+        )]
+        rows: Option<Vec<BTreeMap<String, u8>>>,
+        #[serde(default, deserialize_with = "decode::<MapOf<MapOf<Plain<u8>>>, _>")]
+        grid: BTreeMap<String, BTreeMap<String, u8>>,
+        #[serde(
+            default,
+            deserialize_with = "decode::<Boxed<NullOr<MapOf<Plain<u8>>>>, _>"
+        )]
+        boxed: Box<Option<BTreeMap<String, u8>>>,
+        #[serde(default)]
+        a: u8,
+    }
+
+    /// The one violation of a body that does not decode as `T`.
+    fn violation_of<T: DeserializeOwned + std::fmt::Debug>(body: &str) -> Violation {
+        let headers = &[("content-type", "application/json")];
+        match decode_json::<T>(&request("/", headers, body)) {
+            Ok(v) => panic!("{body} decoded as {v:?}"),
+            Err(problem) => {
+                assert_eq!(problem.status, 422, "{body}: {problem:?}");
+                assert_eq!(problem.violations.len(), 1, "{body}");
+                problem.violations[0].clone()
+            }
+        }
+    }
+
+    #[test]
+    fn maps_decode_at_every_depth() {
+        let body = r#"{"labels": {"b": 2, "a": 1}, "rows": [{}, {"x": 3}],
+            "grid": {"r": {"c": 4}}, "boxed": {"k": 5}}"#;
+        let decoded: Labelled = match serde_json::from_str(body) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        };
+        let labels = decoded.labels.unwrap_or_default();
+        assert_eq!(
+            labels.into_iter().collect::<Vec<_>>(),
+            [("a".to_owned(), 1), ("b".to_owned(), 2)]
+        );
+        assert_eq!(decoded.rows.map(|r| r.len()), Some(2));
+        assert_eq!(decoded.grid["r"]["c"], 4);
+        assert_eq!(decoded.boxed.unwrap_or_default()["k"], 5);
+        // `null` where the shape allows it; absent fields keep their defaults.
+        let decoded: Labelled = match serde_json::from_str(r#"{"labels": null}"#) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(decoded.labels.is_none() && decoded.rows.is_none() && decoded.grid.is_empty());
+        for body in [
+            r#"{"rows": null}"#,
+            r#"{"grid": []}"#,
+            r#"{"boxed": {"k": -1}}"#,
+        ] {
+            assert_eq!(violation_of::<Labelled>(body).rule, "type", "{body}");
+        }
+    }
+
+    #[test]
+    fn repeated_map_keys_are_rejected_like_repeated_fields() {
+        // A record's repeated field: what serde's derive answers.
+        let field = violation_of::<Labelled>(r#"{"a": 1, "a": 2}"#);
+        assert_eq!(
+            (
+                field.location,
+                field.pointer.as_str(),
+                field.rule,
+                field.message.as_str()
+            ),
+            (Location::Body, "", "type", "duplicate field `a`")
+        );
+        // A map's repeated key: the same answer at the map, naming the key.
+        let cases = [
+            (r#"{"labels": {"a": 1, "b": 2, "a": 3}}"#, "/labels", "a"),
+            (r#"{"rows": [{"x": 1}, {"y": 1, "y": 2}]}"#, "/rows/1", "y"),
+            (
+                r#"{"grid": {"r": {"c": 1}, "s": {"c/~": 1, "c/~": 1}}}"#,
+                "/grid/s",
+                "c/~",
+            ),
+            (r#"{"grid": {"r": {}, "r": {}}}"#, "/grid", "r"),
+            (r#"{"boxed": {"": 1, "": 1}}"#, "/boxed", ""),
+        ];
+        for (body, pointer, key) in cases {
+            let v = violation_of::<Labelled>(body);
+            assert_eq!(
+                (v.location, v.pointer.as_str(), v.rule, v.message),
+                (
+                    Location::Body,
+                    pointer,
+                    "type",
+                    format!("duplicate key `{key}`")
+                ),
+                "{body}"
+            );
+        }
+        // Not even when the body has an integral float, which is decoded a
+        // second time (through `serde_json::Value`, which keeps the last key).
+        for body in [
+            r#"{"labels": {"a": 1, "a": 2}, "a": 1.0}"#,
+            r#"{"a": 1, "a": 2.0}"#,
+        ] {
+            assert_eq!(violation_of::<Labelled>(body).rule, "type", "{body}");
+        }
+        // A map decoded at the top.
+        let v = violation_of::<MapOfU8>(r#"{"k": 1, "k": 1}"#);
+        assert_eq!(
+            (v.pointer.as_str(), v.message.as_str()),
+            ("", "duplicate key `k`")
+        );
+    }
+
+    /// A body that is a map.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(transparent)]
+    struct MapOfU8(
+        #[serde(deserialize_with = "decode::<MapOf<Plain<u8>>, _>")] BTreeMap<String, u8>,
+    );
 }

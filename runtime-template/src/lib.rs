@@ -27,9 +27,9 @@ mod version;
 // subset, and a private `mod runtime` would otherwise warn about the rest.
 #[allow(unused_imports)]
 pub use codec::{
-    Caller, Credential, Denied, FromParam, MAX_PATH_PARAMS, PathParams, Query, Request, api_key,
-    bearer, cookie, decode_json, decode_json_object, header, header_param, param, path_param,
-    percent_decode,
+    Boxed, Caller, Credential, Decode, Denied, FromParam, ListOf, MAX_PATH_PARAMS, MapOf, NullOr,
+    PathParams, Plain, Query, Request, api_key, bearer, cookie, decode, decode_json,
+    decode_json_object, decode_some, header, header_param, param, path_param, percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};
@@ -49,7 +49,7 @@ pub use server::{
 };
 #[allow(unused_imports)]
 pub use validate::{
-    Format, Pointer, Validate, check_format, check_items, check_len, check_range_f64,
+    Format, Pointer, Validate, check_format, check_items, check_key, check_len, check_range_f64,
     check_range_i64, violation,
 };
 #[allow(unused_imports)]

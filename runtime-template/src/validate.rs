@@ -325,6 +325,27 @@ pub fn check_format(value: &str, format: Format, at: &Pointer<'_>, out: &mut Vio
     }
 }
 
+/// Runs `checks` on a map's key, at the key's pointer (`at` is the map's):
+/// the violations they find are pushed with "key " before their message,
+/// so they are told apart from the value's at the same pointer.
+pub fn check_key(
+    key: &str,
+    at: &Pointer<'_>,
+    out: &mut Violations,
+    checks: impl FnOnce(&str, &Pointer<'_>, &mut Violations),
+) {
+    let at = at.key(key);
+    // Empty until a check fails: a valid key costs no allocation.
+    let mut found = Violations::new();
+    checks(key, &at, &mut found);
+    for violation in found.kept() {
+        out.push(Violation {
+            message: format!("key {}", violation.message),
+            ..violation.clone()
+        });
+    }
+}
+
 fn is_email(value: &str) -> bool {
     let Some((local, domain)) = value.rsplit_once('@') else {
         return false;
@@ -535,5 +556,41 @@ mod tests {
             assert_eq!(out.is_empty(), ok, "{format:?} {value:?}");
             assert!(out.kept().iter().all(|v| v.rule == "format"));
         }
+    }
+
+    #[test]
+    fn key_checks() {
+        let root = Pointer::Root;
+        let labels = root.field("labels");
+        let mut out = Violations::new();
+        for key in ["ok", "", "a/b~c-too-long"] {
+            check_key(key, &labels, &mut out, |key, at, out| {
+                check_len(key, Some(1), Some(5), at, out);
+                check_format(key, Format::Hostname, at, out);
+            });
+        }
+        let found: Vec<_> = out
+            .kept()
+            .iter()
+            .map(|v| (v.pointer.as_str(), v.rule, v.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/labels/", "len", "key must have 1 to 5 characters"),
+                ("/labels/", "format", "key must be a host name"),
+                (
+                    "/labels/a~1b~0c-too-long",
+                    "len",
+                    "key must have 1 to 5 characters"
+                ),
+                (
+                    "/labels/a~1b~0c-too-long",
+                    "format",
+                    "key must be a host name"
+                ),
+            ]
+        );
+        assert_eq!(out.total(), 4);
     }
 }
