@@ -1,6 +1,6 @@
 //! `types.rs`: records, enums, unions, aliases and error payloads with serde.
 
-use gatic_ir::{Field, Primitive, Ty, TyKind, TypeDef, TypeDefKind, Value};
+use gatic_ir::{Field, Primitive, Ty, TyKind, TypeDef, TypeDefKind, Value, ident};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -215,6 +215,7 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
                 Some(tag) => quote!(#[serde(tag = #tag)]),
                 None => quote!(#[serde(untagged)]),
             };
+            let mut decoders = Vec::new();
             let variants = variants.iter().map(|v| {
                 let variant = type_ident(&v.name);
                 let doc = docs(v.doc.as_deref(), false, || {
@@ -225,7 +226,32 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
                 let rename = (tag.is_some() && needs_rename(&variant, wire))
                     .then(|| quote!(#[serde(rename = #wire)]));
                 let ty = cx.member_ty(&def.name, &v.ty, Scope::Types);
-                quote!(#doc #rename #variant(#ty),)
+                // A variant that holds a map rejects a key an object repeats.
+                let boxed = cx.boxed(&def.name, &v.ty);
+                let decode = map_shape(cx, &v.ty, boxed, Scope::Types, 0).map(|shape| {
+                    let function = value_ident(&format!("decode_{}", ident::snake(&v.name)));
+                    let path = format!("{name}::{function}");
+                    let fn_doc =
+                        format!(" Decodes `{}`, rejecting a key an object repeats.", v.name);
+                    decoders.push(quote! {
+                        #[doc = #fn_doc]
+                        fn #function<'de, D: ::serde::Deserializer<'de>>(
+                            deserializer: D,
+                        ) -> ::std::result::Result<#ty, D::Error> {
+                            crate::runtime::decode::<#shape, D>(deserializer)
+                        }
+                    });
+                    quote!(#[serde(deserialize_with = #path)])
+                });
+                quote!(#doc #rename #decode #variant(#ty),)
+            });
+            let variants: Vec<TokenStream> = variants.collect();
+            let decoders = (!decoders.is_empty()).then(|| {
+                quote! {
+                    impl #name {
+                        #(#decoders)*
+                    }
+                }
             });
             quote! {
                 #doc
@@ -235,6 +261,7 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
                 pub enum #name {
                     #(#variants)*
                 }
+                #decoders
             }
         }
         TypeDefKind::Alias { target } => {
@@ -298,22 +325,57 @@ fn record(
                     #value
                 }
             });
-        } else if field.optional {
+        }
+        // A field that holds a map decodes through the runtime's shapes, so
+        // that a JSON object repeating a key is an error.
+        let shape = map_shape(cx, &field.ty, cx.boxed(owner, &field.ty), Scope::Types, 0);
+        let optional = field.optional && field.default.is_none();
+        if optional {
             serde.push(quote!(default));
             serde.push(quote!(
                 skip_serializing_if = "::std::option::Option::is_none"
             ));
-            if field.ty.nullable {
+            ty = quote!(::std::option::Option<#ty>);
+        }
+        // Present but `null` is `None` only where the type is nullable, and
+        // an optional field's `None` is its absence.
+        match (optional, field.ty.nullable) {
+            _ if shape.is_some() || field.default.is_some() => {}
+            (true, true) => {
                 serde.push(quote!(deserialize_with = "double_option"));
                 helpers.double_option = true;
-            } else {
+            }
+            (true, false) => {
                 serde.push(quote!(deserialize_with = "present"));
                 helpers.present = true;
             }
-            ty = quote!(::std::option::Option<#ty>);
-        } else if field.ty.nullable {
-            serde.push(quote!(deserialize_with = "nullable"));
-            helpers.nullable = true;
+            (false, true) => {
+                serde.push(quote!(deserialize_with = "nullable"));
+                helpers.nullable = true;
+            }
+            (false, false) => {}
+        }
+        if let Some(shape) = shape {
+            let function = value_ident(&format!("decode_{}", field.name));
+            let path = format!("{name}::{function}");
+            serde.push(quote!(deserialize_with = #path));
+            let decode = if optional {
+                quote!(crate::runtime::decode_some::<#shape, D>(deserializer))
+            } else {
+                quote!(crate::runtime::decode::<#shape, D>(deserializer))
+            };
+            let fn_doc = format!(
+                " Decodes `{}`, rejecting a key an object repeats.",
+                field.name
+            );
+            defaults.push(quote! {
+                #[doc = #fn_doc]
+                fn #function<'de, D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<#ty, D::Error> {
+                    #decode
+                }
+            });
         }
         if field.write_only {
             serde.push(quote!(skip_serializing));
@@ -486,4 +548,46 @@ fn json_value(cx: &Context, value: &Value, ty: &Ty) -> TokenStream {
 /// The associated function that returns a field's default.
 fn default_fn(field: &str) -> proc_macro2::Ident {
     value_ident(&format!("default_{field}"))
+}
+
+/// The runtime shape (`runtime::MapOf<…>` and the like) that decodes `ty`,
+/// as `Context::ty` maps it (in a `Box` when `boxed`), rejecting a key that
+/// a JSON object repeats; `None` when `ty` holds no map outside a named
+/// record or union (which decode their own).
+fn map_shape(
+    cx: &Context,
+    ty: &Ty,
+    boxed: bool,
+    scope: Scope,
+    depth: usize,
+) -> Option<TokenStream> {
+    let mut shape = match &ty.kind {
+        TyKind::Primitive(_) => return None,
+        TyKind::List(item) => {
+            let item = map_shape(cx, item, false, scope, depth + 1)?;
+            quote!(crate::runtime::ListOf<#item>)
+        }
+        TyKind::Map(value) => {
+            let value = map_shape(cx, value, false, scope, depth + 1).unwrap_or_else(|| {
+                let value = cx.ty(value, scope);
+                quote!(crate::runtime::Plain<#value>)
+            });
+            quote!(crate::runtime::MapOf<#value>)
+        }
+        // An alias names its target's Rust type. Alias cycles are checker
+        // errors; the bound keeps this total anyway.
+        TyKind::Named(name) => match cx.def_kind(name) {
+            Some(TypeDefKind::Alias { target }) if depth <= cx.api.types.len() => {
+                map_shape(cx, target, false, scope, depth + 1)?
+            }
+            _ => return None,
+        },
+    };
+    if boxed {
+        shape = quote!(crate::runtime::Boxed<#shape>);
+    }
+    if ty.nullable {
+        shape = quote!(crate::runtime::NullOr<#shape>);
+    }
+    Some(shape)
 }

@@ -103,6 +103,54 @@ impl<'c, 'a> Checks<'c, 'a> {
         checks
     }
 
+    /// The `len`, `format` and `pattern` checks of the string `text` (a
+    /// `&str` or `&String`), the format its primitive implies first.
+    fn string_checks(
+        &self,
+        text: &TokenStream,
+        implied: Option<Format>,
+        refinements: &[&gatic_ir::Refinements],
+    ) -> TokenStream {
+        let mut body = TokenStream::new();
+        for r in refinements {
+            if let Some(len) = &r.len {
+                let (min, max) = count_bounds(len);
+                body.extend(quote!(runtime::check_len(#text, #min, #max, at, out);));
+            }
+        }
+        let mut formats: Vec<Format> = implied.into_iter().collect();
+        for r in refinements {
+            if let Some(f) = r.format
+                && !formats.contains(&f)
+            {
+                formats.push(f);
+            }
+        }
+        for f in formats {
+            let f = format_path(f);
+            body.extend(quote!(runtime::check_format(#text, #f, at, out);));
+        }
+        for r in refinements {
+            if let Some(pattern) = &r.pattern {
+                let id = if self.dry {
+                    format_ident!("PATTERN")
+                } else {
+                    self.cx.pattern(pattern)
+                };
+                body.extend(quote! {
+                    crate::validate::check_pattern(
+                        #text,
+                        &crate::validate::#id,
+                        #pattern,
+                        at,
+                        out,
+                    );
+                });
+            }
+        }
+        body
+    }
+
     /// Statements that push every violation of `value` (of spec type `ty`)
     /// onto `out`, with `at: &runtime::Pointer` pointing at it. Empty when
     /// there is nothing to check. `boxed` says the innermost named type is
@@ -132,47 +180,12 @@ impl<'c, 'a> Checks<'c, 'a> {
                 let string = matches!(p, Primitive::String | Primitive::Email | Primitive::Url);
                 let text = inner.by_ref();
                 if string {
-                    for r in refinements {
-                        if let Some(len) = &r.len {
-                            let (min, max) = count_bounds(len);
-                            body.extend(quote!(runtime::check_len(#text, #min, #max, at, out);));
-                        }
-                    }
-                    let mut formats = Vec::new();
-                    match p {
-                        Primitive::Email => formats.push(Format::Email),
-                        Primitive::Url => formats.push(Format::Url),
-                        _ => {}
-                    }
-                    for r in refinements {
-                        if let Some(f) = r.format
-                            && !formats.contains(&f)
-                        {
-                            formats.push(f);
-                        }
-                    }
-                    for f in formats {
-                        let f = format_path(f);
-                        body.extend(quote!(runtime::check_format(#text, #f, at, out);));
-                    }
-                    for r in refinements {
-                        if let Some(pattern) = &r.pattern {
-                            let id = if self.dry {
-                                format_ident!("PATTERN")
-                            } else {
-                                self.cx.pattern(pattern)
-                            };
-                            body.extend(quote! {
-                                crate::validate::check_pattern(
-                                    #text,
-                                    &crate::validate::#id,
-                                    #pattern,
-                                    at,
-                                    out,
-                                );
-                            });
-                        }
-                    }
+                    let implied = match p {
+                        Primitive::Email => Some(Format::Email),
+                        Primitive::Url => Some(Format::Url),
+                        _ => None,
+                    };
+                    body.extend(self.string_checks(&text, implied, refinements));
                 }
                 for r in refinements {
                     let Some(range) = &r.range else { continue };
@@ -207,6 +220,24 @@ impl<'c, 'a> Checks<'c, 'a> {
                         let v = inner.receiver();
                         body.extend(quote!(runtime::check_items(#v.len(), #min, #max, at, out);));
                     }
+                }
+                // A map's own `len`, `pattern` and `format` are its keys' (the
+                // refinements of its key type).
+                let key_checks = if matches!(resolved.kind, TyKind::Map(_)) {
+                    self.string_checks(&quote!(key), None, refinements)
+                } else {
+                    TokenStream::new()
+                };
+                if !key_checks.is_empty() {
+                    let v = inner.receiver();
+                    let key = format_ident!("key{depth}");
+                    body.extend(quote! {
+                        for #key in #v.keys() {
+                            runtime::check_key(#key, at, out, |key, at, out| {
+                                #key_checks
+                            });
+                        }
+                    });
                 }
                 let item_id = format_ident!("item{depth}");
                 let item_checks =

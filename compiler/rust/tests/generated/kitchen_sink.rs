@@ -319,6 +319,111 @@ fn recursive_types_round_trip() {
     assert_eq!(comment.parent.map(|p| p.text), Some("first".to_string()));
 }
 
+/// A user's request body with `extra` (JSON members, written as they are,
+/// repeated keys included) added at its end.
+fn user_with(extra: &str) -> String {
+    let body = request_json(&user());
+    format!("{},{extra}}}", body.strip_suffix('}').expect("an object"))
+}
+
+/// The violations of a problem as (pointer, rule, message).
+fn violations(problem: &serde_json::Value) -> Vec<(String, String, String)> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    problem["violations"]
+        .as_array()
+        .map(|vs| {
+            vs.iter()
+                .map(|v| (text(&v["pointer"]), text(&v["rule"]), text(&v["message"])))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn map_keys_are_checked() {
+    let json = [("content-type", "application/json")];
+    let body = user_with(r#""labels": {"ok": "1", "a/b": "2", "Bad/x": "3", "toolongkey": "4"}"#);
+    let (status, problem) = send("POST", "/users?tags=a", &json, &body);
+    assert_eq!(status, 422, "{problem}");
+    let found = violations(&problem);
+    let expected = [
+        (
+            "/labels/Bad~1x",
+            "pattern",
+            "key must match the pattern `[a-z][a-z0-9/]*`",
+        ),
+        (
+            "/labels/toolongkey",
+            "len",
+            "key must have 1 to 8 characters",
+        ),
+    ];
+    assert_eq!(
+        found,
+        expected.map(|(p, r, m)| (p.to_string(), r.to_string(), m.to_string()))
+    );
+    let body = user_with(r#""labels": {"ok": "1", "a/b": "2"}"#);
+    let (status, echoed) = send("POST", "/users?tags=a", &json, &body);
+    assert_eq!(status, 201, "{echoed}");
+    assert_eq!(echoed["labels"], serde_json::json!({"a/b": "2", "ok": "1"}));
+}
+
+#[test]
+fn repeated_keys_are_rejected() {
+    let json = [("content-type", "application/json")];
+    // A record's repeated field, as serde's derive answers it.
+    let (status, problem) = send("POST", "/users?tags=a", &json, &user_with(r#""name": "B""#));
+    assert_eq!(status, 422, "{problem}");
+    let field = violations(&problem);
+    assert_eq!(field.len(), 1, "{problem}");
+    assert_eq!(
+        (
+            field[0].0.as_str(),
+            field[0].1.as_str(),
+            field[0].2.as_str()
+        ),
+        ("", "type", "duplicate field `name`")
+    );
+    // A map's repeated key: the same answer at the map, naming the key, at
+    // any depth; a key repeated in a different object is no repetition.
+    let friend = request_json(&user());
+    let repeating = user_with(r#""labels": {"k/~": "1", "k/~": "1"}"#);
+    let cases = [
+        (
+            r#""labels": {"ok": "1", "ok": "2"}"#.to_string(),
+            "/labels",
+            "ok",
+        ),
+        (
+            format!(r#""friends": {{"x": {friend}, "y": {friend}, "x": {friend}}}"#),
+            "/friends",
+            "x",
+        ),
+        (
+            format!(r#""friends": {{"x": {repeating}}}"#),
+            "/friends/x/labels",
+            "k/~",
+        ),
+    ];
+    for (extra, pointer, key) in cases {
+        let (status, problem) = send("POST", "/users?tags=a", &json, &user_with(&extra));
+        assert_eq!(status, 422, "{extra}: {problem}");
+        assert_eq!(
+            violations(&problem),
+            [(
+                pointer.to_string(),
+                "type".to_string(),
+                format!("duplicate key `{key}`")
+            )],
+            "{extra}"
+        );
+    }
+    let distinct =
+        format!(r#""friends": {{"x": {friend}, "y": {friend}}}, "labels": {{"x": "1"}}"#);
+    let (status, echoed) = send("POST", "/users?tags=a", &json, &user_with(&distinct));
+    assert_eq!(status, 201, "{echoed}");
+}
+
 #[test]
 fn records_decode_only_from_objects() {
     // serde's derive would take a record written as an array of its fields,
