@@ -8,6 +8,9 @@
 //!   `anyOf: [schema, {"type": "null"}]` around a reference;
 //! - optional (or defaulted) fields are left out of `required`; nullable
 //!   fields without a default stay in it;
+//! - a map is an object with `additionalProperties`; its keys' refinements
+//!   (the map's own `len`, `pattern` and `format`, from its key type) are
+//!   its `propertyNames`;
 //! - a tagged union is a `oneOf` of one helper component per variant,
 //!   `Union.variant` (the dot keeps it clear of every spec name), which is the
 //!   variant's record plus the tag as a `const`, with a `discriminator`;
@@ -156,9 +159,30 @@ impl<'a> Schemas<'a> {
             TyKind::List(item) => Obj::new()
                 .with("type", "array")
                 .with("items", self.ty(item)),
-            TyKind::Map(value) => Obj::new()
-                .with("type", "object")
-                .with("additionalProperties", self.ty(value)),
+            TyKind::Map(value) => {
+                let mut schema = Obj::new().with("type", "object");
+                // A map's own `len`, `pattern` and `format` are its keys'.
+                let Refinements {
+                    len,
+                    pattern,
+                    format,
+                    ..
+                } = &ty.refinements;
+                if len.is_some() || pattern.is_some() || format.is_some() {
+                    let key = Ty {
+                        kind: TyKind::Primitive(Primitive::String),
+                        nullable: false,
+                        refinements: Refinements {
+                            len: *len,
+                            pattern: pattern.clone(),
+                            format: *format,
+                            ..Refinements::default()
+                        },
+                    };
+                    schema.set("propertyNames", self.ty(&key));
+                }
+                schema.with("additionalProperties", self.ty(value))
+            }
         };
         self.refine(&mut schema, ty);
         if ty.nullable {
@@ -167,7 +191,8 @@ impl<'a> Schemas<'a> {
         schema
     }
 
-    /// Adds the refinements of `ty` to its schema.
+    /// Adds the refinements of `ty` to its schema (a map's keys' are in
+    /// its `propertyNames` already).
     fn refine(&self, schema: &mut Obj, ty: &Ty) {
         let Refinements {
             len,
@@ -176,6 +201,10 @@ impl<'a> Schemas<'a> {
             pattern,
             format,
         } = &ty.refinements;
+        let (len, pattern, format) = match ty.kind {
+            TyKind::Map(_) => (&None, &None, &None),
+            _ => (len, pattern, format),
+        };
         if let Some(len) = len {
             set_counts(schema, len, "minLength", "maxLength");
         }

@@ -192,6 +192,14 @@ fn types_spec() -> Spec {
             )
             .default(Value::Object(Vec::new())),
             field("few_labels", named("Labels").items(bounds(None, int(3)))),
+            // A map's own `len`, `pattern` and `format` are its keys'.
+            field(
+                "hosts",
+                map(p(Primitive::Int32))
+                    .len(bounds(int(1), int(63)))
+                    .format(Format::Hostname)
+                    .items(bounds(None, int(9))),
+            ),
             field("weights", map(p(Primitive::Int32))).default(Value::Object(vec![
                 ("z".into(), Value::Int(1)),
                 ("a".into(), Value::Int(2)),
@@ -528,6 +536,17 @@ fn types_are_expressed_as_documented() {
     );
     assert_eq!(prop("labels")["maxProperties"], 50);
     assert_eq!(prop("few_labels")["maxProperties"], 3);
+    assert_eq!(
+        prop("hosts"),
+        serde_json::json!({
+            "type": "object",
+            "propertyNames": {
+                "type": "string", "minLength": 1, "maxLength": 63, "format": "hostname"
+            },
+            "additionalProperties": {"type": "integer", "format": "int32"},
+            "maxProperties": 9,
+        })
+    );
     assert_eq!(
         prop("short_email")["allOf"][0]["$ref"],
         "#/components/schemas/Email"
