@@ -235,6 +235,7 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
                         format!(" Decodes `{}`, rejecting a key an object repeats.", v.name);
                     decoders.push(quote! {
                         #[doc = #fn_doc]
+                        #[allow(clippy::type_complexity, reason = "the variant's own type, spelt out")]
                         fn #function<'de, D: ::serde::Deserializer<'de>>(
                             deserializer: D,
                         ) -> ::std::result::Result<#ty, D::Error> {
@@ -370,6 +371,7 @@ fn record(
             );
             defaults.push(quote! {
                 #[doc = #fn_doc]
+                #[allow(clippy::type_complexity, reason = "the field's own type, spelt out")]
                 fn #function<'de, D: ::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<#ty, D::Error> {
