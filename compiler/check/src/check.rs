@@ -325,7 +325,7 @@ pub(crate) fn check(
 
     let versions = cx.versions(root, &versions, &api, &service);
     cx.check_retired_names(&api);
-    cx.check_unused(&api, &versions);
+    cx.check_unused(&api, &versions, &route_decls);
     cx.check_deprecated_uses(&route_decls);
     let spec = ir::Spec {
         source: root_name.to_string(),
@@ -565,11 +565,20 @@ impl<'a> Ctx<'a> {
             TypeExprKind::Map(key, value, attrs) => {
                 let k = self.resolve_ty(key);
                 let v = self.resolve_ty(value);
+                // The key's refinements (an alias of `string` with `@len`,
+                // `@pattern` or `@format`) constrain the map's keys. The IR's
+                // map has no key type, so they are the map's own `len`,
+                // `pattern` and `format`, which no attribute can set on a map.
+                let mut keys = ir::Refinements::default();
                 if let Some(k) = &k {
                     let eff = self.effective(k);
                     let ok = matches!(eff.base, Base::Prim(Primitive::String) | Base::Unknown)
                         && !eff.nullable;
-                    if !ok {
+                    if ok {
+                        keys.len = eff.refs.len;
+                        keys.pattern = eff.refs.pattern;
+                        keys.format = eff.refs.format;
+                    } else {
                         self.push(
                             Diagnostic::error(
                                 codes::BAD_MAP_KEY,
@@ -590,7 +599,7 @@ impl<'a> Ctx<'a> {
                 Some(Ty {
                     kind: TyKind::Map(Box::new(v)),
                     nullable: false,
-                    refinements: ir::Refinements::default(),
+                    refinements: keys,
                 })
             }
             TypeExprKind::Nullable(inner) => {

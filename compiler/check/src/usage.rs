@@ -13,19 +13,43 @@ use crate::check::{Ctx, DeclKind, type_expr_names};
 
 impl Ctx<'_> {
     /// Warns about each type, enum, union or error that no route of any
-    /// version reaches (through fields, variants, aliases, errors, or as the
-    /// base of a derived record that is reached).
-    pub(crate) fn check_unused(&mut self, head: &ir::Api, versions: &[ir::Version]) {
+    /// version reaches (through fields, variants, aliases, errors, map keys,
+    /// or as the base of a derived record that is reached).
+    pub(crate) fn check_unused(
+        &mut self,
+        head: &ir::Api,
+        versions: &[ir::Version],
+        routes: &[&ast::RouteDecl],
+    ) {
+        let apis: Vec<&ir::Api> = std::iter::once(head)
+            .chain(versions.iter().map(|v| &v.api))
+            .collect();
         let mut used: BTreeSet<String> = BTreeSet::new();
-        for api in std::iter::once(head).chain(versions.iter().map(|v| &v.api)) {
+        for api in &apis {
             reach(api, &mut used);
         }
-        // A record derived from a base (by spread or `without`) uses the base.
+        // The IR keeps a map key's refinements, not its type's name, so the
+        // names written as map keys are taken from the source: a key of a
+        // reached declaration, or of a route, is used.
+        let keys = self.map_key_users(routes);
         loop {
             let before = used.len();
+            // A record derived from a base (by spread or `without`) uses the base.
             for (base, derived) in &self.derived {
                 if derived.iter().any(|d| used.contains(d)) {
                     used.insert(base.clone());
+                }
+            }
+            for (user, key) in &keys {
+                if !used.contains(key) && user.as_ref().is_none_or(|u| used.contains(u)) {
+                    let named = Ty {
+                        kind: TyKind::Named(key.clone()),
+                        nullable: false,
+                        refinements: ir::Refinements::default(),
+                    };
+                    for api in &apis {
+                        walk(api, vec![&named], &mut used);
+                    }
                 }
             }
             if used.len() == before {
@@ -51,6 +75,61 @@ impl Ctx<'_> {
                 .with_note("use it in a route, or remove it"),
             );
         }
+    }
+
+    /// Every name written as a map's key type, with the declaration whose
+    /// source writes it (`None` for a route, which is always reached).
+    fn map_key_users(&self, routes: &[&ast::RouteDecl]) -> Vec<(Option<String>, String)> {
+        let mut exprs: Vec<(Option<String>, &ast::TypeExpr)> = Vec::new();
+        for (name, idx) in &self.names {
+            let user = Some(name.to_string());
+            match self.decls[*idx].kind {
+                DeclKind::Type(t) => match &t.body {
+                    TypeBody::Record(members) => {
+                        exprs.extend(field_types(members).map(|e| (user.clone(), e)));
+                    }
+                    TypeBody::Alias(e) => exprs.push((user, e)),
+                    TypeBody::Without { .. } => {}
+                },
+                DeclKind::Union(u) => {
+                    exprs.extend(u.variants.iter().map(|v| (user.clone(), &v.ty)))
+                }
+                DeclKind::Error(e) => {
+                    exprs.extend(field_types(&e.members).map(|e| (user.clone(), e)))
+                }
+                DeclKind::Enum(_) => {}
+            }
+        }
+        for r in routes {
+            if let Some(a) = &r.arrow {
+                exprs.push((None, &a.success));
+            }
+            for s in &r.path.segments {
+                if let Segment::Param { ty: Some(t), .. } = s {
+                    exprs.push((None, t));
+                }
+            }
+            for c in &r.clauses {
+                match c {
+                    RouteClause::Body { ty, .. } => exprs.push((None, ty)),
+                    RouteClause::Returns { ty: Some(t), .. } => exprs.push((None, t)),
+                    RouteClause::Path(fs, _)
+                    | RouteClause::Query(fs, _)
+                    | RouteClause::Header(fs, _)
+                    | RouteClause::Cookie(fs, _) => {
+                        exprs.extend(fs.iter().map(|f| (None, &f.ty)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        for (user, expr) in exprs {
+            let mut names = Vec::new();
+            map_key_names(expr, &mut names);
+            keys.extend(names.into_iter().map(|n| (user.clone(), n.name.clone())));
+        }
+        keys
     }
 
     /// Warns where a `@deprecated` type, enum or union is named by a field,
@@ -166,8 +245,6 @@ impl Ctx<'_> {
 
 /// Adds to `used` every type and error that a route of `api` reaches.
 fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
-    let types: BTreeMap<&str, &ir::TypeDef> =
-        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let errors: BTreeMap<&str, &ir::ErrorDef> =
         api.errors.iter().map(|e| (e.name.as_str(), e)).collect();
     let mut stack: Vec<&Ty> = Vec::new();
@@ -182,6 +259,13 @@ fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
             }
         }
     }
+    walk(api, stack, used);
+}
+
+/// Adds to `used` every type of `api` that the types on `stack` reach.
+fn walk<'t>(api: &'t ir::Api, mut stack: Vec<&'t Ty>, used: &mut BTreeSet<String>) {
+    let types: BTreeMap<&str, &ir::TypeDef> =
+        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     while let Some(ty) = stack.pop() {
         match &ty.kind {
             TyKind::Primitive(_) => {}
@@ -203,5 +287,81 @@ fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
                 }
             }
         }
+    }
+}
+
+/// Every name a type expression writes as a map's key type.
+fn map_key_names<'e>(e: &'e ast::TypeExpr, out: &mut Vec<&'e ast::Ident>) {
+    match &e.kind {
+        ast::TypeExprKind::Named(_) => {}
+        ast::TypeExprKind::List(t, _) | ast::TypeExprKind::Nullable(t) => map_key_names(t, out),
+        ast::TypeExprKind::Map(k, v, _) => {
+            type_expr_names(k, out);
+            map_key_names(v, out);
+        }
+    }
+}
+
+/// The types of a record's or an error's own fields.
+fn field_types(members: &[Member]) -> impl Iterator<Item = &ast::TypeExpr> {
+    members.iter().filter_map(|m| match m {
+        Member::Field(f) => Some(&f.ty),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{MemoryLoader, compile};
+
+    /// The names `W0002` reports in `source`, and the IR's `Holder.tags`
+    /// refinements when it compiles.
+    fn unused(source: &str) -> (Vec<String>, Option<gatic_ir::Refinements>) {
+        let text = format!("service s {{\n  title \"S\"\n}}\n{source}");
+        let compiled = compile(
+            "main.gati",
+            &MemoryLoader::new([("main.gati", text.as_str())]),
+        );
+        let names = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "W0002")
+            .map(|d| d.message.split('`').nth(1).unwrap_or("").to_string())
+            .collect();
+        let tags = compiled.spec.and_then(|spec| {
+            let holder = spec.head.types.iter().find(|t| t.name == "Holder")?.clone();
+            match holder.kind {
+                gatic_ir::TypeDefKind::Record { fields } => fields
+                    .into_iter()
+                    .find(|f| f.name == "tags")
+                    .map(|f| f.ty.refinements),
+                _ => None,
+            }
+        });
+        (names, tags)
+    }
+
+    #[test]
+    fn map_key_types_are_used_where_their_map_is() {
+        let keys = "type Key = Inner @len(1..=40)\ntype Inner = string @pattern(\"[a-z]+\")\n";
+        // A reached record's map key, through an alias of an alias: used,
+        // and its refinements are the map's own.
+        let (names, tags) = unused(&format!(
+            "{keys}type Holder {{ tags: map<Key, int32> @items(..=5) }}\nroute get GET /x -> Holder\n"
+        ));
+        assert!(names.is_empty(), "{names:?}");
+        let tags = tags.expect("compiles");
+        assert_eq!(tags.pattern.as_deref(), Some("[a-z]+"));
+        assert!(tags.len.is_some() && tags.items.is_some());
+        // A route's own map type.
+        let (names, _) = unused(&format!(
+            "{keys}route put PUT /x {{\n  body map<string, [map<Key, int32>]>\n}}\n"
+        ));
+        assert!(names.is_empty(), "{names:?}");
+        // A key of a record nothing reaches is unused with its record.
+        let (names, _) = unused(&format!(
+            "{keys}type Holder {{ tags: map<Key, int32> }}\ntype Used {{ id: uuid }}\nroute get GET /x -> Used\n"
+        ));
+        assert_eq!(names, ["Key", "Inner", "Holder"]);
     }
 }
