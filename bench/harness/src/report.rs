@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::attack::AttackResult;
 use crate::http::LoadResult;
-use crate::{Results, Sample};
+use crate::{Results, Sample, Settings};
 
 /// The line before the harness's part of BENCHMARKS.md.
 pub const BEGIN: &str = "<!-- gatic-bench:begin (written by `cargo run --release -p gatic-bench`; edits here are overwritten) -->";
@@ -132,7 +132,6 @@ pub fn render(r: &Results) -> String {
     let Some(settings) = &r.settings else {
         return s;
     };
-    let summary = |server: &str, route: &str| summarize(r.get(server, route));
     let _ = writeln!(s, "## Results\n");
     if settings.smoke {
         let _ = writeln!(
@@ -141,6 +140,23 @@ pub fn render(r: &Results) -> String {
             settings.duration
         );
     }
+    if r.samples.is_empty() {
+        let _ = writeln!(s, "No throughput rounds in this run.\n");
+    } else {
+        throughput(&mut s, r, settings);
+    }
+
+    targets(&mut s, r);
+    overload(&mut s, r);
+    under_attack(&mut s, r);
+    compiler(&mut s, r);
+    machine(&mut s, r);
+    s
+}
+
+/// The throughput table: every server on every route.
+fn throughput(s: &mut String, r: &Results, settings: &Settings) {
+    let summary = |server: &str, route: &str| summarize(r.get(server, route));
     let _ = writeln!(
         s,
         "Requests per second are the median of {} rounds; each round starts every server in turn \
@@ -243,13 +259,6 @@ pub fn render(r: &Results) -> String {
     if !flags.is_empty() {
         let _ = writeln!(s);
     }
-
-    targets(&mut s, r);
-    overload(&mut s, r);
-    under_attack(&mut s, r);
-    compiler(&mut s, r);
-    machine(&mut s, r);
-    s
 }
 
 fn worst_ratio(r: &Results, peer: &str, by_cpu: bool) -> Option<(f64, String)> {
@@ -293,63 +302,8 @@ fn targets(s: &mut String, r: &Results) {
     );
     let _ = writeln!(s, "| Target | Measured in this run | |");
     let _ = writeln!(s, "|---|---|---|");
-    for (peer, label, goal) in [
-        ("axum", "axum", 1.0),
-        ("hyper", "raw hyper", 0.95),
-        ("fastify", "Fastify (cluster, 2 workers)", 1.8),
-        ("express", "Express", 5.0),
-    ] {
-        match (worst_ratio(r, peer, false), worst_ratio(r, peer, true)) {
-            (Some((ratio, route)), Some((cpu, cpu_route))) => {
-                let _ = writeln!(
-                    s,
-                    "| gatic ≥ {goal:.2}× {label} on every route | {ratio:.2}× by req/s ({route}); {cpu:.2}× per CPU-second ({cpu_route}) | {} by req/s, {} per CPU |",
-                    verdict(ratio >= goal),
-                    verdict(cpu >= goal)
-                );
-            }
-            _ => {
-                let _ = writeln!(
-                    s,
-                    "| gatic ≥ {goal:.2}× {label} on every route | not measured | |"
-                );
-            }
-        }
-    }
-    let rss = r
-        .routes
-        .iter()
-        .filter_map(|x| summarize(r.get("gatic", x.key)))
-        .map(|m| m.rss_kb)
-        .fold(f64::NAN, f64::max);
-    if rss.is_nan() {
-        let _ = writeln!(s, "| gatic RSS under load ≤ 10 MB | not measured | |");
-    } else {
-        let _ = writeln!(
-            s,
-            "| gatic RSS under load ≤ 10 MB | {} MiB at most | {} |",
-            mib(rss),
-            verdict(rss * 1024.0 <= 10e6)
-        );
-    }
-    match (
-        summarize(r.get("gatic", "post-oldest")),
-        summarize(r.get("gatic", "post")),
-    ) {
-        (Some(old), Some(head)) => {
-            let ratio = old.rps / head.rps;
-            let _ = writeln!(
-                s,
-                "| oldest-version POST ≥ 0.85× head | {ratio:.2}× | {} |",
-                verdict(ratio >= 0.85)
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                s,
-                "| oldest-version POST ≥ 0.85× head | pending: version negotiation not in the runtime yet | |"
-            );
-        }
+    if !r.samples.is_empty() {
+        throughput_targets(s, r);
     }
     if let Some(c) = r.compiler.iter().find(|c| c.routes == 1000) {
         let _ = writeln!(
@@ -428,6 +382,68 @@ fn targets(s: &mut String, r: &Results) {
         );
     }
     let _ = writeln!(s);
+}
+
+/// The targets the throughput rounds measure.
+fn throughput_targets(s: &mut String, r: &Results) {
+    for (peer, label, goal) in [
+        ("axum", "axum", 1.0),
+        ("hyper", "raw hyper", 0.95),
+        ("fastify", "Fastify (cluster, 2 workers)", 1.8),
+        ("express", "Express", 5.0),
+    ] {
+        match (worst_ratio(r, peer, false), worst_ratio(r, peer, true)) {
+            (Some((ratio, route)), Some((cpu, cpu_route))) => {
+                let _ = writeln!(
+                    s,
+                    "| gatic ≥ {goal:.2}× {label} on every route | {ratio:.2}× by req/s ({route}); {cpu:.2}× per CPU-second ({cpu_route}) | {} by req/s, {} per CPU |",
+                    verdict(ratio >= goal),
+                    verdict(cpu >= goal)
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    s,
+                    "| gatic ≥ {goal:.2}× {label} on every route | not measured | |"
+                );
+            }
+        }
+    }
+    let rss = r
+        .routes
+        .iter()
+        .filter_map(|x| summarize(r.get("gatic", x.key)))
+        .map(|m| m.rss_kb)
+        .fold(f64::NAN, f64::max);
+    if rss.is_nan() {
+        let _ = writeln!(s, "| gatic RSS under load ≤ 10 MB | not measured | |");
+    } else {
+        let _ = writeln!(
+            s,
+            "| gatic RSS under load ≤ 10 MB | {} MiB at most | {} |",
+            mib(rss),
+            verdict(rss * 1024.0 <= 10e6)
+        );
+    }
+    match (
+        summarize(r.get("gatic", "post-oldest")),
+        summarize(r.get("gatic", "post")),
+    ) {
+        (Some(old), Some(head)) => {
+            let ratio = old.rps / head.rps;
+            let _ = writeln!(
+                s,
+                "| oldest-version POST ≥ 0.85× head | {ratio:.2}× | {} |",
+                verdict(ratio >= 0.85)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                s,
+                "| oldest-version POST ≥ 0.85× head | pending: version negotiation not in the runtime yet | |"
+            );
+        }
+    }
 }
 
 fn overload(s: &mut String, r: &Results) {
