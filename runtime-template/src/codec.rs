@@ -128,6 +128,7 @@ pub fn decode_json_object<T: DeserializeOwned>(request: &Request) -> Result<T, P
 fn decode_slow<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> Result<T, Problem> {
     if matches!(error.classify(), serde_json::error::Category::Data)
         && !is_duplicate(error)
+        && unknown_field(&error.to_string()).is_none()
         && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
         && integralize(&mut value)
         && let Ok(decoded) = serde_json::from_value(value)
@@ -143,6 +144,20 @@ fn decode_slow<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> R
 fn is_duplicate(error: &serde_json::Error) -> bool {
     let text = error.to_string();
     text.starts_with("duplicate field `") || text.starts_with("duplicate key `")
+}
+
+/// The member a decoding error names as unknown (serde's "unknown field
+/// `x`, expected …" under `deny_unknown_fields`, which generated records of
+/// an `unknown_fields reject` policy carry).
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    // The name is raw, so it may hold a backtick: it ends where serde's
+    // explanation begins.
+    let end = rest
+        .find("`, expected")
+        .or_else(|| rest.find("`, there are no fields"))
+        .or_else(|| rest.rfind('`'))?;
+    Some(&rest[..end])
 }
 
 /// Replaces every float with a zero fraction (within `i64`) by the integer;
@@ -227,6 +242,25 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
         Some(i) if inner.line() != 0 => &text[..i],
         _ => text.as_str(),
     };
+    // A member the record does not declare is a malformed request (400),
+    // not an invalid value (422). serde_path_to_error records the key before
+    // it is refused, so the pointer usually names the member already; inside
+    // a tagged union serde decodes from a buffer the tracker does not see,
+    // and the pointer stops at the object, so the member is added to it.
+    if let Some(field) = unknown_field(message) {
+        let mut member = String::new();
+        push_key(&mut member, field);
+        if !pointer.ends_with(&member) {
+            pointer.push_str(&member);
+        }
+        let violation = Violation {
+            location: Location::Body,
+            pointer,
+            rule: "unknown",
+            message: format!("unknown field `{field}`"),
+        };
+        return Problem::invalid(400, vec![violation]);
+    }
     let (rule, message) = match message
         .strip_prefix("missing field `")
         .and_then(|m| m.strip_suffix('`'))
@@ -1019,12 +1053,20 @@ mod tests {
                 "/items/0/tags/x~1y~0",
                 "type",
             ),
+            // A member `deny_unknown_fields` refuses is a 400 naming it.
             (
                 "application/json",
                 r#"{"id": 1, "items": [], "extra": 0}"#,
-                422,
+                400,
                 "/extra",
-                "type",
+                "unknown",
+            ),
+            (
+                "application/json",
+                r#"{"a/b`": 0, "id": 1, "items": []}"#,
+                400,
+                "/a~1b`",
+                "unknown",
             ),
             ("application/json", "[]", 422, "", "type"),
             ("application/json", "[1, []]", 422, "", "type"),
@@ -1055,7 +1097,7 @@ mod tests {
                 Ok(order) => assert_eq!((status, order.id), (200, 1), "{ct} {body}"),
                 Err(problem) => {
                     assert_eq!(problem.status, status, "{ct} {body}: {problem:?}");
-                    if status == 422 {
+                    if status == 422 || !rule.is_empty() {
                         assert_eq!(problem.violations.len(), 1);
                         let v = &problem.violations[0];
                         assert_eq!(
@@ -1064,6 +1106,11 @@ mod tests {
                             "{body}"
                         );
                         assert!(!v.message.contains(" at line "), "{}", v.message);
+                        if rule == "unknown" {
+                            let name = pointer.rsplit('/').next().unwrap_or_default();
+                            let name = name.replace("~1", "/").replace("~0", "~");
+                            assert_eq!(v.message, format!("unknown field `{name}`"));
+                        }
                     }
                 }
             }

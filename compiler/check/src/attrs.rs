@@ -65,7 +65,8 @@ impl Place {
             ],
             Place::Alias => &["len", "range", "items", "pattern", "format", "deprecated"],
             Place::Items | Place::Refined => REFS,
-            Place::Record | Place::Enum | Place::EnumValue | Place::Route => &["deprecated"],
+            Place::Record => &["deprecated", "unknown_fields"],
+            Place::Enum | Place::EnumValue | Place::Route => &["deprecated"],
             Place::Union => &["tag", "deprecated"],
         }
     }
@@ -100,6 +101,7 @@ const KNOWN: &[&str] = &[
     "deprecated",
     "name",
     "tag",
+    "unknown_fields",
 ];
 
 /// The flags found among a declaration's attributes.
@@ -112,6 +114,8 @@ pub(crate) struct Flags {
     pub wire_name: Option<String>,
     /// `@tag(field)` and where it was written.
     pub tag: Option<(String, Span)>,
+    /// A record's `@unknown_fields(reject)` or `(ignore)`, and where it was written.
+    pub unknown_fields: Option<(ir::UnknownFields, Span)>,
 }
 
 impl Flags {
@@ -221,6 +225,25 @@ impl Ctx<'_> {
                             codes::BAD_REFINEMENT,
                             attr.span,
                             "`@name` takes one string, such as `@name(\"X-Request-Id\")`",
+                        );
+                    }
+                },
+                "unknown_fields" => match one_word(attr) {
+                    Some(word) => match crate::routes::unknown_fields_policy(&word) {
+                        Some(policy) => flags.unknown_fields = Some((policy, attr.span)),
+                        None => self.push(crate::routes::bad_unknown_fields(
+                            codes::BAD_REFINEMENT,
+                            &format!("`@unknown_fields({word})` is not a policy"),
+                            &word,
+                            attr.span,
+                        )),
+                    },
+                    None => {
+                        self.error(
+                            codes::BAD_REFINEMENT,
+                            attr.span,
+                            "`@unknown_fields` takes `reject` or `ignore`, such as \
+                             `@unknown_fields(reject)`",
                         );
                     }
                 },

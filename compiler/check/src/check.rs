@@ -276,6 +276,9 @@ pub(crate) fn check(
 
     let mut api = ir::Api::default();
     let mut record_ids = Vec::new();
+    // Each record's own `@unknown_fields(…)`, resolved against the service's
+    // once the service block is lowered.
+    let mut own_policies: Vec<(String, ir::UnknownFields, Span)> = Vec::new();
     for idx in 0..cx.decls.len() {
         let decl = cx.decls[idx];
         if cx.names.get(decl.name.name.as_str()) != Some(&idx) {
@@ -300,10 +303,14 @@ pub(crate) fn check(
                         }
                     }
                 };
+                if let Some((policy, span)) = flags.unknown_fields {
+                    own_policies.push((t.name.name.clone(), policy, span));
+                }
                 api.types.push(ir::TypeDef {
                     name: t.name.name.clone(),
                     doc: t.doc.clone(),
                     deprecated: flags.deprecated,
+                    unknown_fields: ir::UnknownFields::Ignore,
                     kind,
                 });
             }
@@ -320,6 +327,15 @@ pub(crate) fn check(
 
     cx.versioned = !versions.is_empty();
     let service = cx.service(root_name, root, &services);
+    // A record's own policy wins over the service's.
+    for def in &mut api.types {
+        if matches!(def.kind, ir::TypeDefKind::Record { .. }) {
+            def.unknown_fields = own_policies
+                .iter()
+                .find(|(name, _, _)| *name == def.name)
+                .map_or(service.unknown_fields, |(_, policy, _)| *policy);
+        }
+    }
     api.routes = cx.routes(&route_decls, &service);
     cx.check_readonly_in_requests(&route_decls, &api);
 
@@ -327,6 +343,7 @@ pub(crate) fn check(
     cx.check_retired_names(&api);
     cx.check_unused(&api, &versions, &route_decls);
     cx.check_deprecated_uses(&route_decls);
+    cx.check_unknown_fields_reach(&api, &versions, &own_policies);
     let spec = ir::Spec {
         source: root_name.to_string(),
         service,
@@ -1079,6 +1096,7 @@ impl<'a> Ctx<'a> {
             name: e.name.name.clone(),
             doc: e.doc.clone(),
             deprecated: flags.deprecated,
+            unknown_fields: ir::UnknownFields::Ignore,
             kind: ir::TypeDefKind::Enum {
                 values: values.into_iter().map(|(v, _)| v).collect(),
             },
@@ -1180,6 +1198,7 @@ impl<'a> Ctx<'a> {
             name: u.name.name.clone(),
             doc: u.doc.clone(),
             deprecated: flags.deprecated,
+            unknown_fields: ir::UnknownFields::Ignore,
             kind: ir::TypeDefKind::Union {
                 tag: tag.map(|(t, _)| t),
                 variants: variants.into_iter().map(|(v, _)| v).collect(),

@@ -17,11 +17,11 @@ use crate::check::{
 use crate::values::setting_value;
 
 /// The settings a service block may hold, in the order the reference lists them.
-const SERVICE_KEYS: &[&str] = &["title", "limits", "auth", "deploy"];
+const SERVICE_KEYS: &[&str] = &["title", "limits", "auth", "unknown_fields", "deploy"];
 
 /// The note on an unknown service setting.
 const SERVICE_KEYS_NOTE: &str = "the service block takes `title \"…\"`, `limits { … }`, \
-     `auth …` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
+     `auth …`, `unknown_fields reject|ignore` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
 
 /// A note for a key that names a setting gatic does not have yet, so the
 /// error says what happens instead.
@@ -33,6 +33,35 @@ fn future_setting_note(key: &str) -> Option<&'static str> {
         ),
         _ => None,
     }
+}
+
+/// The policy a word names in `unknown_fields …` or `@unknown_fields(…)`.
+pub(crate) fn unknown_fields_policy(word: &str) -> Option<ir::UnknownFields> {
+    match word {
+        "reject" => Some(ir::UnknownFields::Reject),
+        "ignore" => Some(ir::UnknownFields::Ignore),
+        _ => None,
+    }
+}
+
+/// A word that is not an unknown-fields policy (E0502), naming the two
+/// choices, with the closest one when it is near.
+pub(crate) fn bad_unknown_fields(
+    code: &'static str,
+    message: &str,
+    word: &str,
+    span: Span,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(code, span, message)
+        .with_label("expected `reject` or `ignore`")
+        .with_note(
+            "`reject` answers a request whose body has a member its record does not \
+             declare with 400, naming the member; `ignore` (the default) skips it",
+        );
+    if let Some(best) = did_you_mean(word, ["reject", "ignore"]) {
+        d = d.with_note(format!("did you mean `{best}`?"));
+    }
+    d
 }
 
 /// The note on an unknown limit.
@@ -153,6 +182,7 @@ impl<'a> Ctx<'a> {
                 limits: Limits::default(),
                 auth: Auth::None,
                 deploy: None,
+                unknown_fields: ir::UnknownFields::Ignore,
             };
         };
         let mut service = ir::Service {
@@ -162,6 +192,7 @@ impl<'a> Ctx<'a> {
             limits: Limits::default(),
             auth: Auth::None,
             deploy: None,
+            unknown_fields: ir::UnknownFields::Ignore,
         };
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for setting in &s.settings {
@@ -197,6 +228,21 @@ impl<'a> Ctx<'a> {
                         service.auth = a;
                     }
                 }
+                (
+                    "unknown_fields",
+                    SettingValue::Literal(ast::Literal {
+                        kind: LiteralKind::Word(word),
+                        ..
+                    }),
+                ) => match unknown_fields_policy(word) {
+                    Some(policy) => service.unknown_fields = policy,
+                    None => self.push(bad_unknown_fields(
+                        codes::UNKNOWN_SETTING,
+                        &format!("`unknown_fields {word}` is not a policy"),
+                        word,
+                        setting.span,
+                    )),
+                },
                 ("deploy", SettingValue::Block(items)) => {
                     service.deploy = Some(ir::SettingsBlock {
                         span: source_span(setting.key.span),
@@ -253,6 +299,7 @@ impl<'a> Ctx<'a> {
             "title" => "a string, such as `title \"Users\"`",
             "limits" => "a block, such as `limits { timeout 2s }`",
             "auth" => "`none`, `bearer` or `api_key \"Header\"`, such as `auth bearer`",
+            "unknown_fields" => "`reject` or `ignore`, such as `unknown_fields reject`",
             _ => "a block, such as `deploy { port 8080 }`",
         };
         self.push(

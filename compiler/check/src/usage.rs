@@ -243,6 +243,55 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// Warns (`W0003`) about each record whose own `@unknown_fields(reject)`
+    /// has no effect because no route's body reaches it at any version, while
+    /// some route does reach it (a record nothing reaches is `W0002`).
+    pub(crate) fn check_unknown_fields_reach(
+        &mut self,
+        head: &ir::Api,
+        versions: &[ir::Version],
+        own: &[(String, ir::UnknownFields, gatic_syntax::Span)],
+    ) {
+        if own.iter().all(|(_, policy, _)| policy.is_ignore()) {
+            return;
+        }
+        let apis: Vec<&ir::Api> = std::iter::once(head)
+            .chain(versions.iter().map(|v| &v.api))
+            .collect();
+        let mut requested: BTreeSet<String> = BTreeSet::new();
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        for api in &apis {
+            walk(
+                api,
+                api.routes.iter().filter_map(|r| r.body.as_ref()).collect(),
+                &mut requested,
+            );
+            reach(api, &mut used);
+        }
+        for (name, policy, span) in own {
+            if *policy == ir::UnknownFields::Reject
+                && !requested.contains(name)
+                && used.contains(name)
+            {
+                self.push(
+                    Diagnostic::warning(
+                        codes::UNKNOWN_FIELDS_IN_RESPONSE,
+                        *span,
+                        format!("`{name}` rejects unknown fields, but only responses reach it"),
+                    )
+                    .with_label("has no effect: no route's body is this record")
+                    .with_note(
+                        "the policy applies to requests only; clients must stay tolerant of \
+                         response members they do not know, so that adding one stays compatible",
+                    )
+                    .with_note("put it on the record a route's `body` names, or remove it"),
+                );
+            }
+        }
+    }
+}
+
 /// Adds to `used` every type and error that a route of `api` reaches.
 fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
     let errors: BTreeMap<&str, &ir::ErrorDef> =

@@ -62,6 +62,41 @@ pub struct Service {
     /// `settings` list, which nothing read back) still reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy: Option<SettingsBlock>,
+    /// What requests' records do with a member they do not declare
+    /// (`unknown_fields reject`), unless a record says otherwise. Left out
+    /// of the JSON when `ignore`, the default, so IR written before the
+    /// setting existed reads the same.
+    #[serde(default, skip_serializing_if = "UnknownFields::is_ignore")]
+    pub unknown_fields: UnknownFields,
+}
+
+/// What decoding a request does with a JSON object's member that its record
+/// does not declare. Responses are always decoded tolerantly: a client
+/// ignores members it does not know, so adding a response field stays
+/// compatible.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownFields {
+    /// The member is skipped (serde's default, and the language's).
+    #[default]
+    Ignore,
+    /// The request is answered 400, naming the member.
+    Reject,
+}
+
+impl UnknownFields {
+    /// Whether this is [`UnknownFields::Ignore`] (for serde's `skip_serializing_if`).
+    pub fn is_ignore(&self) -> bool {
+        *self == UnknownFields::Ignore
+    }
+
+    /// The word the language writes for it (`ignore`, `reject`).
+    pub fn word(self) -> &'static str {
+        match self {
+            UnknownFields::Ignore => "ignore",
+            UnknownFields::Reject => "reject",
+        }
+    }
 }
 
 /// A block of settings that a target checks itself (`deploy { … }`): its
@@ -212,6 +247,11 @@ pub struct TypeDef {
     pub doc: Option<String>,
     /// Marked `@deprecated`.
     pub deprecated: bool,
+    /// A record's policy for unknown request members, resolved: its own
+    /// `@unknown_fields(…)`, else the service's. Always `ignore` for other
+    /// kinds. Left out of the JSON when `ignore`.
+    #[serde(default, skip_serializing_if = "UnknownFields::is_ignore")]
+    pub unknown_fields: UnknownFields,
     /// What it is.
     pub kind: TypeDefKind,
 }

@@ -16,13 +16,22 @@
 //!   variant's record plus the tag as a `const`, with a `discriminator`;
 //! - an untagged union is a `oneOf` when its variants' JSON types are
 //!   disjoint, and an `anyOf` otherwise (the server takes the first variant
-//!   that parses, so a value matching two variants is still valid).
+//!   that parses, so a value matching two variants is still valid);
+//! - a record whose `unknown_fields` policy is `reject` says so in its
+//!   description, and is closed (`additionalProperties: false`) only where
+//!   that describes every use of its one schema: the document has one schema
+//!   per record for both directions, and responses must stay open (a client
+//!   ignores members it does not know, so adding a response field stays
+//!   compatible). So a rejecting record that a response or an error reaches
+//!   stays open, and so does a tagged union's variant, whose schema is one
+//!   part of an `allOf` with the tag beside it (closing it would refuse the
+//!   tag itself).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use gatic_ir::{
     Api, Bounds, EnumValue, Field, Format, Number, Primitive, Refinements, Ty, TyKind, TypeDef,
-    TypeDefKind, Value, Variant,
+    TypeDefKind, UnknownFields, Value, Variant,
 };
 
 use crate::json::{Json, Obj};
@@ -44,14 +53,66 @@ pub fn variant_component(union: &str, variant: &str) -> String {
 pub struct Schemas<'a> {
     /// The API's types by name.
     defs: HashMap<&'a str, &'a TypeDef>,
+    /// The types whose schema also describes something a client reads: those
+    /// a response or an error payload reaches, and tagged unions' variants
+    /// (see the module's notes on `unknown_fields`).
+    open: HashSet<&'a str>,
 }
 
 impl<'a> Schemas<'a> {
     /// Schemas for the types of `api`.
     pub fn new(api: &'a Api) -> Schemas<'a> {
-        Schemas {
-            defs: api.types.iter().map(|t| (t.name.as_str(), t)).collect(),
+        let defs: HashMap<&'a str, &'a TypeDef> =
+            api.types.iter().map(|t| (t.name.as_str(), t)).collect();
+        let mut open = HashSet::new();
+        let mut stack: Vec<&'a Ty> = api
+            .routes
+            .iter()
+            .filter_map(|r| r.returns.as_ref())
+            .collect();
+        stack.extend(
+            api.errors
+                .iter()
+                .flat_map(|e| e.fields.iter().map(|f| &f.ty)),
+        );
+        while let Some(ty) = stack.pop() {
+            match &ty.kind {
+                TyKind::Primitive(_) => {}
+                TyKind::List(item) | TyKind::Map(item) => stack.push(item),
+                TyKind::Named(name) => {
+                    let Some(def) = defs.get(name.as_str()) else {
+                        continue;
+                    };
+                    if !open.insert(def.name.as_str()) {
+                        continue;
+                    }
+                    match &def.kind {
+                        TypeDefKind::Record { fields } => {
+                            stack.extend(fields.iter().map(|f| &f.ty))
+                        }
+                        TypeDefKind::Union { variants, .. } => {
+                            stack.extend(variants.iter().map(|v| &v.ty))
+                        }
+                        TypeDefKind::Alias { target } => stack.push(target),
+                        TypeDefKind::Enum { .. } => {}
+                    }
+                }
+            }
         }
+        for def in &api.types {
+            if let TypeDefKind::Union {
+                tag: Some(_),
+                variants,
+            } = &def.kind
+            {
+                for variant in variants {
+                    if let TyKind::Named(name) = &variant.ty.kind {
+                        open.insert(name.as_str());
+                    }
+                }
+            }
+        }
+        Schemas { defs, open }
     }
 
     /// The type named `name`.
@@ -92,13 +153,35 @@ impl<'a> Schemas<'a> {
             TypeDefKind::Alias { target } => self.ty(target),
         };
         let mut description = def.doc.clone();
-        if let TypeDefKind::Enum { values } = &def.kind
-            && let Some(notes) = enum_notes(values)
-        {
+        let notes = match &def.kind {
+            TypeDefKind::Enum { values } => enum_notes(values),
+            TypeDefKind::Record { .. } => match def.unknown_fields {
+                UnknownFields::Reject if self.open.contains(def.name.as_str()) => Some(
+                    "A request that sends a member this record does not declare is \
+                     rejected (400, rule `unknown`). The schema stays open because responses \
+                     use it too: clients ignore members they do not know."
+                        .to_string(),
+                ),
+                UnknownFields::Reject => Some(
+                    "A request that sends a member this record does not declare is \
+                     rejected (400, rule `unknown`)."
+                        .to_string(),
+                ),
+                UnknownFields::Ignore => None,
+            },
+            TypeDefKind::Union { .. } | TypeDefKind::Alias { .. } => None,
+        };
+        if let Some(notes) = notes {
             description = Some(match description {
                 Some(doc) => format!("{doc}\n\n{notes}"),
                 None => notes,
             });
+        }
+        if def.unknown_fields == UnknownFields::Reject
+            && matches!(def.kind, TypeDefKind::Record { .. })
+            && !self.open.contains(def.name.as_str())
+        {
+            schema.set("additionalProperties", false);
         }
         schema = Obj::new()
             .with_opt("description", description)

@@ -1,6 +1,6 @@
 //! `types.rs`: records, enums, unions, aliases and error payloads with serde.
 
-use gatic_ir::{Field, Primitive, Ty, TyKind, TypeDef, TypeDefKind, Value, ident};
+use gatic_ir::{Field, Primitive, Ty, TyKind, TypeDef, TypeDefKind, UnknownFields, Value, ident};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -33,12 +33,14 @@ pub(crate) fn items(cx: &Context, keep: impl Fn(&str) -> bool) -> TokenStream {
                 error.name, error.status
             )
         });
+        // Error payloads are responses only, which stay tolerant.
         items.push(record(
             cx,
             &error.name,
             &name,
             doc,
             &error.fields,
+            UnknownFields::Ignore,
             &mut helpers,
         ));
     }
@@ -153,7 +155,15 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
             let doc = docs(def.doc.as_deref(), def.deprecated, || {
                 format!("The `{}` record.", def.name)
             });
-            record(cx, &def.name, &name, doc, fields, helpers)
+            record(
+                cx,
+                &def.name,
+                &name,
+                doc,
+                fields,
+                def.unknown_fields,
+                helpers,
+            )
         }
         TypeDefKind::Enum { values } => {
             let doc = docs(def.doc.as_deref(), def.deprecated, || {
@@ -279,12 +289,17 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
 }
 
 /// A struct for a record or an error payload, with its default functions.
+/// Under `UnknownFields::Reject` its derived `Deserialize` denies unknown
+/// members. Only requests are decoded by the server (it never reads its own
+/// responses back), so this is the request side alone; serializing is
+/// unaffected, and the runtime answers such a member with a 400 naming it.
 fn record(
     cx: &Context,
     owner: &str,
     name: &proc_macro2::Ident,
     doc: TokenStream,
     fields: &[Field],
+    unknown_fields: UnknownFields,
     helpers: &mut Helpers,
 ) -> TokenStream {
     let mut members = Vec::new();
@@ -397,12 +412,17 @@ fn record(
         }
     });
     helpers.object = true;
+    let deny = match unknown_fields {
+        UnknownFields::Reject => Some(quote!(#[serde(deny_unknown_fields)])),
+        UnknownFields::Ignore => None,
+    };
     // `remote = "Self"` makes the derives inherent functions; the trait
     // impls below serialize with them and decode only from JSON objects.
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(remote = "Self")]
+        #deny
         pub struct #name {
             #(#members)*
         }

@@ -1325,6 +1325,7 @@ fn strip_type(t: &TypeDef) -> TypeDef {
         name: t.name.clone(),
         doc: None,
         deprecated: false,
+        unknown_fields: t.unknown_fields,
         kind,
     }
 }

@@ -146,13 +146,15 @@ to strings, `@range` to numbers, `@items` to lists and maps.
     BAD_REFINEMENT = "E0204", "invalid refinement arguments",
 "A refinement's arguments are malformed: an empty range (`@len(10..=1)`), a
 negative length, a missing argument, an unknown format, or an invalid regular
-expression in `@pattern`.";
+expression in `@pattern`; or an `@unknown_fields` policy other than `reject`
+or `ignore`.";
 
     UNKNOWN_ATTRIBUTE = "E0205", "unknown attribute",
 "The attribute is not one the language knows, or not valid in this place.
 Fields take refinements (`@len`, `@range`, `@items`, `@pattern`, `@format`)
 and flags (`@readonly`, `@write_only`, `@deprecated`); headers and cookies
-also take `@name(\"Wire-Name\")`; unions take `@tag(field)`.";
+also take `@name(\"Wire-Name\")`; unions take `@tag(field)`; records take
+`@unknown_fields(reject)` or `@unknown_fields(ignore)`.";
 
     BAD_UNION = "E0206", "invalid union",
 "A tagged union (`@tag(kind)`) needs record variants that do not already have
@@ -283,9 +285,11 @@ the crate, image and SDK names derive from it.";
 has the wrong kind (limits take numbers, sizes like `64KiB`, durations like
 `2s` and rates like `100/s burst 200`), or a setting is given twice. A
 misspelt setting would otherwise silently not apply, so it is an error, with
-the closest valid name. The service block takes `title`, `limits`, `auth`
-and `deploy { … }`; the deployment's own settings (`port`, `replicas`, …)
-go inside `deploy`.
+the closest valid name. The service block takes `title`, `limits`, `auth`,
+`unknown_fields` and `deploy { … }`; the deployment's own settings (`port`,
+`replicas`, …) go inside `deploy`. `unknown_fields` is `reject` or `ignore`
+(what a request body's unknown members get: a 400 naming the member, or
+nothing); any other word is this error.
 
     limts { body 1MiB }       // error: unknown service setting; did you mean `limits`?
     limits { body 1MiB }
@@ -299,4 +303,13 @@ itself deprecated.";
     UNUSED = "W0002", "declared but never used",
 "A type, enum, union or error is declared but no route reaches it, so no
 target generates anything for it beyond the declaration.";
+
+    UNKNOWN_FIELDS_IN_RESPONSE = "W0003", "`@unknown_fields(reject)` on a record no request reaches",
+"A record says `@unknown_fields(reject)`, but only responses (or error
+payloads) reach it: no route's body does, at any version. The policy applies
+to decoding requests only, so it has no effect here. Responses stay
+tolerant on purpose: a client ignores members it does not know, which is
+what keeps adding a response field compatible. Put the attribute on the
+record requests send (often a derived one, `type NewUser
+@unknown_fields(reject) = User without { id }`), or remove it.";
 }

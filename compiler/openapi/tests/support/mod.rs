@@ -8,7 +8,7 @@ use std::process::Command;
 use gatic_ir::{
     Api, Auth, Bounds, ErrorDef, Field, Format, Limits, Method, Number, Param, ParamLocation,
     PathSegment, Primitive, Refinements, Route, Service, Spec, Ty, TyKind, TypeDef, TypeDefKind,
-    Value, Variant,
+    UnknownFields, Value, Variant,
 };
 
 /// The pip package that provides the validator, as CI installs it.
@@ -203,6 +203,7 @@ pub fn type_def(name: &str, doc: Option<&str>, kind: TypeDefKind) -> TypeDef {
         name: name.to_string(),
         doc: doc.map(str::to_string),
         deprecated: false,
+        unknown_fields: UnknownFields::Ignore,
         kind,
     }
 }
@@ -279,6 +280,7 @@ pub fn service(name: &str, title: &str, doc: Option<&str>) -> Service {
         limits: Limits::default(),
         auth: Auth::None,
         deploy: None,
+        unknown_fields: UnknownFields::Ignore,
     }
 }
 

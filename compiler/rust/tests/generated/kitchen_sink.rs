@@ -425,6 +425,51 @@ fn repeated_keys_are_rejected() {
 }
 
 #[test]
+fn unknown_fields_follow_the_records_policy() {
+    let json = [("content-type", "application/json")];
+    let uri = "/payments/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11";
+    // `Card` rejects (`@unknown_fields(reject)`): a 400 naming the member,
+    // inside the tagged union the body is, whose tag is no unknown member.
+    let (status, problem) = send(
+        "PUT",
+        uri,
+        &json,
+        r#"{"kind":"card","number":"1234567812345678","cvv":"123"}"#,
+    );
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(
+        violations(&problem),
+        [(
+            "/cvv".to_string(),
+            "unknown".to_string(),
+            "unknown field `cvv`".to_string()
+        )]
+    );
+    assert_eq!(problem["violations"][0]["location"], "body");
+    // `BankAccount` and `User` ignore (the default): the member is skipped.
+    let (status, paid) = send(
+        "PUT",
+        uri,
+        &json,
+        r#"{"kind":"bank_account","iban":"DE00","bic":"X"}"#,
+    );
+    assert_eq!((status, paid["kind"].as_str()), (200, Some("bank_account")), "{paid}");
+    assert!(paid.get("bic").is_none(), "{paid}");
+    let (status, echoed) = send(
+        "POST",
+        "/users?tags=a",
+        &json,
+        &user_with(r#""nickname_v2": "x""#),
+    );
+    assert_eq!(status, 201, "{echoed}");
+    assert!(echoed.get("nickname_v2").is_none(), "{echoed}");
+    // Responses stay tolerant: serializing a rejecting record is unchanged.
+    let card = serde_json::json!({"kind": "card", "number": "1234567812345678"});
+    let payment: Payment = serde_json::from_value(card.clone()).expect("a card");
+    assert_eq!(serde_json::to_value(&payment).expect("serializes"), card);
+}
+
+#[test]
 fn records_decode_only_from_objects() {
     // serde's derive would take a record written as an array of its fields,
     // at any depth; the API's JSON is objects only.
