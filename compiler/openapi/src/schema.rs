@@ -39,6 +39,35 @@ use crate::json::{Json, Obj};
 /// The JSON pointer prefix of schema components.
 const SCHEMAS: &str = "#/components/schemas/";
 
+/// The names of the types `stack` reaches, through fields, variants and
+/// aliases.
+fn reached<'a>(defs: &HashMap<&'a str, &'a TypeDef>, mut stack: Vec<&'a Ty>) -> HashSet<&'a str> {
+    let mut seen = HashSet::new();
+    while let Some(ty) = stack.pop() {
+        match &ty.kind {
+            TyKind::Primitive(_) => {}
+            TyKind::List(item) | TyKind::Map(item) => stack.push(item),
+            TyKind::Named(name) => {
+                let Some(def) = defs.get(name.as_str()) else {
+                    continue;
+                };
+                if !seen.insert(def.name.as_str()) {
+                    continue;
+                }
+                match &def.kind {
+                    TypeDefKind::Record { fields } => stack.extend(fields.iter().map(|f| &f.ty)),
+                    TypeDefKind::Union { variants, .. } => {
+                        stack.extend(variants.iter().map(|v| &v.ty))
+                    }
+                    TypeDefKind::Alias { target } => stack.push(target),
+                    TypeDefKind::Enum { .. } => {}
+                }
+            }
+        }
+    }
+    seen
+}
+
 /// A `$ref` to the schema component `name`.
 pub fn reference(name: &str) -> Obj {
     Obj::new().with("$ref", format!("{SCHEMAS}{name}"))
@@ -57,6 +86,9 @@ pub struct Schemas<'a> {
     /// a response or an error payload reaches, and tagged unions' variants
     /// (see the module's notes on `unknown_fields`).
     open: HashSet<&'a str>,
+    /// The types a route's body reaches: the only ones a policy on unknown
+    /// members applies to.
+    requested: HashSet<&'a str>,
 }
 
 impl<'a> Schemas<'a> {
@@ -64,7 +96,6 @@ impl<'a> Schemas<'a> {
     pub fn new(api: &'a Api) -> Schemas<'a> {
         let defs: HashMap<&'a str, &'a TypeDef> =
             api.types.iter().map(|t| (t.name.as_str(), t)).collect();
-        let mut open = HashSet::new();
         let mut stack: Vec<&'a Ty> = api
             .routes
             .iter()
@@ -75,30 +106,11 @@ impl<'a> Schemas<'a> {
                 .iter()
                 .flat_map(|e| e.fields.iter().map(|f| &f.ty)),
         );
-        while let Some(ty) = stack.pop() {
-            match &ty.kind {
-                TyKind::Primitive(_) => {}
-                TyKind::List(item) | TyKind::Map(item) => stack.push(item),
-                TyKind::Named(name) => {
-                    let Some(def) = defs.get(name.as_str()) else {
-                        continue;
-                    };
-                    if !open.insert(def.name.as_str()) {
-                        continue;
-                    }
-                    match &def.kind {
-                        TypeDefKind::Record { fields } => {
-                            stack.extend(fields.iter().map(|f| &f.ty))
-                        }
-                        TypeDefKind::Union { variants, .. } => {
-                            stack.extend(variants.iter().map(|v| &v.ty))
-                        }
-                        TypeDefKind::Alias { target } => stack.push(target),
-                        TypeDefKind::Enum { .. } => {}
-                    }
-                }
-            }
-        }
+        let mut open = reached(&defs, stack);
+        let requested = reached(
+            &defs,
+            api.routes.iter().filter_map(|r| r.body.as_ref()).collect(),
+        );
         for def in &api.types {
             if let TypeDefKind::Union {
                 tag: Some(_),
@@ -112,7 +124,11 @@ impl<'a> Schemas<'a> {
                 }
             }
         }
-        Schemas { defs, open }
+        Schemas {
+            defs,
+            open,
+            requested,
+        }
     }
 
     /// The type named `name`.
@@ -155,6 +171,7 @@ impl<'a> Schemas<'a> {
         let mut description = def.doc.clone();
         let notes = match &def.kind {
             TypeDefKind::Enum { values } => enum_notes(values),
+            TypeDefKind::Record { .. } if !self.requested.contains(def.name.as_str()) => None,
             TypeDefKind::Record { .. } => match def.unknown_fields {
                 UnknownFields::Reject if self.open.contains(def.name.as_str()) => Some(
                     "A request that sends a member this record does not declare is \
@@ -179,6 +196,7 @@ impl<'a> Schemas<'a> {
         }
         if def.unknown_fields == UnknownFields::Reject
             && matches!(def.kind, TypeDefKind::Record { .. })
+            && self.requested.contains(def.name.as_str())
             && !self.open.contains(def.name.as_str())
         {
             schema.set("additionalProperties", false);
