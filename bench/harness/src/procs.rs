@@ -136,6 +136,19 @@ pub fn pinned(core: usize, program: &str) -> Command {
     command
 }
 
+/// [`pinned`] at the lowest priority (`nice -n 19`): a second load
+/// generator that shares wrk's core takes only the time wrk leaves, so the
+/// two do not compete for the core and the measurement shows the server.
+pub fn pinned_low(core: usize, program: &str) -> Command {
+    let pinned = pinned(core, program);
+    let mut command = Command::new("nice");
+    command
+        .args(["-n", "19"])
+        .arg(pinned.get_program())
+        .args(pinned.get_args());
+    command
+}
+
 /// Sends `signal` to `pid`.
 pub fn signal(pid: u32, signal: &str) {
     let _ = Command::new("kill")
