@@ -898,9 +898,13 @@ fn handle<S: Service>(
                         let (service, index) = (&shared.service, run.route);
                         let (request, ctx) = (&run.request, &run.ctx);
                         let future = catch_unwind(AssertUnwindSafe(|| {
-                            service.authenticate(index, request, ctx)
+                            CATCHING.set(true);
+                            let future = service.authenticate(index, request, ctx);
+                            CATCHING.set(false);
+                            future
                         }));
                         let Ok(future) = future else {
+                            CATCHING.set(false);
                             break 'run panicked(route, &ctx.request_id);
                         };
                         let future = pin!(future);
