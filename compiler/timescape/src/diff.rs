@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use gatic_ir::{
     Api, Auth, Bounds, Change, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive,
-    Refinements, Route, Ty, TyKind, TypeDef, TypeDefKind, Version, ident,
+    Refinements, Route, Ty, TyKind, TypeDef, TypeDefKind, UnknownFields, Version, ident,
 };
 
 use crate::gati;
@@ -817,9 +817,42 @@ impl Differ<'_> {
         }
     }
 
+    /// Compares the policies of a record clients send for members it does
+    /// not declare. Responses stay tolerant whatever the policy says, so
+    /// only the request side has a rule. The history cannot record the
+    /// change (no change line sets a version's policy, and the rebuilt
+    /// versions take the head's), so there is no suggestion.
+    fn unknown_fields(&mut self, o: &TypeDef, n: &TypeDef) {
+        match (o.unknown_fields, n.unknown_fields) {
+            (UnknownFields::Ignore, UnknownFields::Reject) => self.push(
+                rules::REQUEST_UNKNOWN_FIELDS_REJECTED,
+                n.name.clone(),
+                format!(
+                    "`{}` now rejects members it does not declare (`unknown_fields reject`): an old client that sends one gets a 400 where it was ignored; to keep old clients working, keep `@unknown_fields(ignore)` on `{}` and reject on records that only new routes take, or accept the break knowingly",
+                    n.name, n.name
+                ),
+                None,
+            ),
+            (UnknownFields::Reject, UnknownFields::Ignore) => self.push(
+                rules::REQUEST_UNKNOWN_FIELDS_IGNORED,
+                n.name.clone(),
+                format!(
+                    "`{}` now ignores members it does not declare (`unknown_fields ignore`) instead of rejecting them",
+                    n.name
+                ),
+                None,
+            ),
+            (UnknownFields::Ignore, UnknownFields::Ignore)
+            | (UnknownFields::Reject, UnknownFields::Reject) => {}
+        }
+    }
+
     fn typedef(&mut self, o: &TypeDef, n: &TypeDef, side: Side) {
         match (&o.kind, &n.kind) {
             (TypeDefKind::Record { fields: a }, TypeDefKind::Record { fields: b }) => {
+                if side == Side::Request {
+                    self.unknown_fields(o, n);
+                }
                 self.fields(a, b, &n.name, side);
             }
             (TypeDefKind::Enum { values: a }, TypeDefKind::Enum { values: b }) => {

@@ -127,6 +127,8 @@ catalogue! {
     REQUEST_UNION_VARIANT_ADDED = "request-union-variant-added", Request, Info, true, "a union clients send gained a variant";
     REQUEST_UNION_VARIANT_REMOVED = "request-union-variant-removed", Request, Breaking, true, "a union clients send lost a variant";
     REQUEST_UNION_TAG_CHANGED = "request-union-tag-changed", Request, Breaking, true, "a tagged union clients send changed its discriminator field (or became untagged, or tagged)";
+    REQUEST_UNKNOWN_FIELDS_REJECTED = "request-unknown-fields-rejected", Request, Breaking, true, "a record clients send now rejects members it does not declare (`unknown_fields` from `ignore` to `reject`): old clients that send extra members get a 400";
+    REQUEST_UNKNOWN_FIELDS_IGNORED = "request-unknown-fields-ignored", Request, Info, true, "a record clients send now ignores members it does not declare (`unknown_fields` from `reject` to `ignore`)";
     // Record fields, response side.
     RESPONSE_FIELD_ADDED = "response-field-added", Response, Info, true, "a field was added to a type clients receive";
     RESPONSE_REQUIRED_FIELD_REMOVED = "response-required-field-removed", Response, Breaking, true, "a field that was always present in a type clients receive was removed";
