@@ -120,6 +120,26 @@ pub fn decode_json_object<T: DeserializeOwned>(request: &Request) -> Result<T, P
     decode_json(request)
 }
 
+/// [`decode_json`] for a body whose type holds a map at its top level (a
+/// map, a list of maps, …), decoded through its shape `S`: a key that a
+/// JSON object repeats is a 422 at the object, as in a record's field.
+/// Record bodies keep [`decode_json`] or [`decode_json_object`]: they check
+/// their own map fields.
+pub fn decode_json_shaped<S: Decode>(request: &Request) -> Result<S::Value, Problem> {
+    decode_json::<Shaped<S>>(request).map(|shaped| shaped.0)
+}
+
+/// A value of shape `S` as a type of its own, so that [`decode_json`] (and
+/// its error path, which decodes the type a second time to find where it
+/// failed) decodes it through the shape.
+struct Shaped<S: Decode>(S::Value);
+
+impl<'de, S: Decode> serde::Deserialize<'de> for Shaped<S> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        S::decode(deserializer).map(Shaped)
+    }
+}
+
 /// The cold path after a failed decode. JSON Schema counts `317.0` as an
 /// integer, so a document whose only fault is integers written with a zero
 /// fraction is decoded again with those numbers made integers; anything
@@ -129,13 +149,95 @@ fn decode_slow<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> R
     if matches!(error.classify(), serde_json::error::Category::Data)
         && !is_duplicate(error)
         && unknown_field(&error.to_string()).is_none()
-        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
-        && integralize(&mut value)
-        && let Ok(decoded) = serde_json::from_value(value)
     {
-        return Ok(decoded);
+        // A map decodes a value before it sees that its key repeats, so a
+        // value that failed may hide a repeated key: that is the answer,
+        // never a second decode through `Value`, which keeps the last.
+        match serde_json::from_slice::<Distinct>(body) {
+            Ok(Distinct(mut value)) => {
+                if integralize(&mut value)
+                    && let Ok(decoded) = serde_json::from_value(value)
+                {
+                    return Ok(decoded);
+                }
+            }
+            Err(repeated) if is_duplicate(&repeated) => {
+                return Err(json_problem::<Distinct>(body, &repeated));
+            }
+            Err(_) => {}
+        }
     }
     Err(json_problem::<T>(body, error))
+}
+
+/// A JSON document as a `serde_json::Value`, refused with "duplicate key"
+/// at the object when an object repeats a key (`Value` keeps the last).
+struct Distinct(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Distinct {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+
+        struct Any;
+
+        impl<'de> Visitor<'de> for Any {
+            type Value = Distinct;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Distinct, E> {
+                Ok(Distinct(Value::Null))
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Distinct, E> {
+                Ok(Distinct(Value::Bool(v)))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Distinct, E> {
+                Ok(Distinct(Value::from(v)))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Distinct, E> {
+                Ok(Distinct(Value::from(v)))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Distinct, E> {
+                Ok(Distinct(Value::from(v)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Distinct, E> {
+                Ok(Distinct(Value::String(v.to_owned())))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Distinct, E> {
+                Ok(Distinct(Value::String(v)))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Distinct, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Distinct(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Distinct(Value::Array(items)))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Distinct, A::Error> {
+                let mut members = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let Distinct(value) = map.next_value()?;
+                    if members.contains_key(&key) {
+                        return Err(A::Error::custom(format_args!("duplicate key `{key}`")));
+                    }
+                    members.insert(key, value);
+                }
+                Ok(Distinct(Value::Object(members)))
+            }
+        }
+
+        deserializer.deserialize_any(Any)
+    }
 }
 
 /// Whether a decoding error is a repeated object key (serde's "duplicate
@@ -1139,10 +1241,13 @@ mod tests {
         a: u8,
     }
 
-    /// The one violation of a body that does not decode as `T`.
-    fn violation_of<T: DeserializeOwned + std::fmt::Debug>(body: &str) -> Violation {
+    /// The one violation of `body`, which `decode` must refuse with a 422.
+    fn one_violation<V: std::fmt::Debug>(
+        body: &str,
+        decode: impl FnOnce(&Request) -> Result<V, Problem>,
+    ) -> Violation {
         let headers = &[("content-type", "application/json")];
-        match decode_json::<T>(&request("/", headers, body)) {
+        match decode(&request("/", headers, body)) {
             Ok(v) => panic!("{body} decoded as {v:?}"),
             Err(problem) => {
                 assert_eq!(problem.status, 422, "{body}: {problem:?}");
@@ -1150,6 +1255,11 @@ mod tests {
                 problem.violations[0].clone()
             }
         }
+    }
+
+    /// The one violation of a body that does not decode as `T`.
+    fn violation_of<T: DeserializeOwned + std::fmt::Debug>(body: &str) -> Violation {
+        one_violation(body, decode_json::<T>)
     }
 
     #[test]
@@ -1229,12 +1339,76 @@ mod tests {
         ] {
             assert_eq!(violation_of::<Labelled>(body).rule, "type", "{body}");
         }
+        // Nor when the repeated key's value is the integral float that
+        // failed, before the map saw the key repeat.
+        let v = violation_of::<Labelled>(r#"{"labels": {"a": 1, "a": 2.0}}"#);
+        assert_eq!(
+            (v.pointer.as_str(), v.rule, v.message.as_str()),
+            ("/labels", "type", "duplicate key `a`")
+        );
         // A map decoded at the top.
         let v = violation_of::<MapOfU8>(r#"{"k": 1, "k": 1}"#);
         assert_eq!(
             (v.pointer.as_str(), v.message.as_str()),
             ("", "duplicate key `k`")
         );
+    }
+
+    /// The one violation of a body decoded through shape `S`.
+    fn shaped_violation<S: Decode>(body: &str) -> Violation
+    where
+        S::Value: std::fmt::Debug,
+    {
+        one_violation(body, decode_json_shaped::<S>)
+    }
+
+    #[test]
+    fn bodies_that_are_maps_decode_through_their_shape() {
+        let headers = &[("content-type", "application/json")];
+        let decoded = decode_json_shaped::<ListOf<MapOf<Plain<u8>>>>(&request(
+            "/",
+            headers,
+            r#"[{"b": 2, "a": 1}, {}]"#,
+        ));
+        match decoded {
+            Ok(rows) => assert_eq!((rows.len(), rows[0]["a"], rows[0]["b"]), (2, 1, 2)),
+            Err(problem) => panic!("{problem:?}"),
+        }
+        // An integral float is decoded a second time, still through the shape.
+        match decode_json_shaped::<MapOf<Plain<u8>>>(&request("/", headers, r#"{"a": 1.0}"#)) {
+            Ok(map) => assert_eq!(map["a"], 1),
+            Err(problem) => panic!("{problem:?}"),
+        }
+        let cases = [
+            (r#"{"k": 1, "k": 2}"#, "", "duplicate key `k`"),
+            (r#"{"k": 1, "k": 2.0}"#, "", "duplicate key `k`"),
+            (r#"{"a": 1, "b": -1}"#, "/b", ""),
+            (r#"[1]"#, "", ""),
+        ];
+        for (body, pointer, message) in cases {
+            let v = shaped_violation::<MapOf<Plain<u8>>>(body);
+            assert_eq!(
+                (v.location, v.pointer.as_str(), v.rule),
+                (Location::Body, pointer, "type"),
+                "{body}"
+            );
+            if !message.is_empty() {
+                assert_eq!(v.message, message, "{body}");
+            }
+        }
+        let v = shaped_violation::<ListOf<MapOf<Plain<u8>>>>(r#"[{}, {"x/y": 1, "x/y": 1}]"#);
+        assert_eq!(
+            (v.pointer.as_str(), v.rule, v.message.as_str()),
+            ("/1", "type", "duplicate key `x/y`")
+        );
+        // Not JSON at all, or not JSON by its Content-Type: as `decode_json`.
+        let status = |body: &str, headers: &[(&str, &str)]| {
+            decode_json_shaped::<MapOf<Plain<u8>>>(&request("/", headers, body))
+                .err()
+                .map(|p| p.status)
+        };
+        assert_eq!(status("{", headers), Some(400));
+        assert_eq!(status("{}", &[]), Some(415));
     }
 
     /// A body that is a map.

@@ -29,7 +29,8 @@ mod version;
 pub use codec::{
     Boxed, Caller, Credential, Decode, Denied, FromParam, ListOf, MAX_PATH_PARAMS, MapOf, NullOr,
     PathParams, Plain, Query, Request, api_key, bearer, cookie, decode, decode_json,
-    decode_json_object, decode_some, header, header_param, param, path_param, percent_decode,
+    decode_json_object, decode_json_shaped, decode_some, header, header_param, param, path_param,
+    percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};
