@@ -346,7 +346,7 @@ impl Differ<'_> {
                         "{}route {} removed {}",
                         gati::doc_lines(o.doc.as_deref()),
                         o.name,
-                        gati::route_decl(o)
+                        gati::route_decl(&[self.new, self.old], o)
                     )),
                 );
             }
@@ -423,7 +423,11 @@ impl Differ<'_> {
             (None, Some(b)) => self.push(
                 rules::REQUEST_BODY_ADDED,
                 format!("{loc}: body"),
-                format!("route `{}` now requires a `{}` body", n.name, gati::ty(b)),
+                format!(
+                    "route `{}` now requires a `{}` body",
+                    n.name,
+                    gati::ty_in(&[self.new], b)
+                ),
                 None,
             ),
             (Some(_), None) => self.push(
@@ -450,7 +454,11 @@ impl Differ<'_> {
             (None, Some(b)) => self.push(
                 rules::RESPONSE_BODY_ADDED,
                 format!("{loc}: returns"),
-                format!("route `{}` now returns a `{}` body", n.name, gati::ty(b)),
+                format!(
+                    "route `{}` now returns a `{}` body",
+                    n.name,
+                    gati::ty_in(&[self.new], b)
+                ),
                 None,
             ),
             (Some(a), None) => self.push(
@@ -459,7 +467,7 @@ impl Differ<'_> {
                 format!(
                     "route `{}` no longer returns a body; old clients expect `{}`",
                     n.name,
-                    gati::ty(a)
+                    gati::ty_in(&[self.old], a)
                 ),
                 None,
             ),
@@ -647,16 +655,17 @@ impl Differ<'_> {
             TyKind::Map(_) => "map".to_string(),
         };
         // `changed from` takes a type without refinements of its own (those
-        // are recorded with `refined from`).
+        // are recorded with `refined from`); a map's key refinements belong
+        // to its key type, an alias of `string`, and stay.
         let old = Ty {
-            refinements: gatic_ir::Refinements::default(),
+            refinements: gati::key_refinements(&f.old_ty),
             ..f.old_ty.clone()
         };
         Some(format!(
             "{}.{} changed from {} via {}_{}_from_{}",
             f.owner,
             f.field,
-            gati::ty(&old),
+            gati::ty_in(&[self.new, self.old], &old),
             ident::snake(&f.owner),
             ident::snake(&f.field),
             from
@@ -682,7 +691,11 @@ impl Differ<'_> {
         self.push(
             rule,
             loc.to_string(),
-            format!("type {how} from `{}` to `{}`", gati::ty(old), gati::ty(new)),
+            format!(
+                "type {how} from `{}` to `{}`",
+                gati::ty_in(&[self.old], old),
+                gati::ty_in(&[self.new], new)
+            ),
             suggestion,
         );
     }
@@ -1179,7 +1192,7 @@ impl Differ<'_> {
             "{}{decl}.{}: {}{flags} removed{default}",
             gati::doc_lines(of.doc.as_deref()),
             of.name,
-            gati::ty(&of.ty)
+            gati::ty_in(&[self.new, self.old], &of.ty)
         ));
         let note = alike(of, added, renames, self.recorded).map_or_else(String::new, |list| {
             format!(

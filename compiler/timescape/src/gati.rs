@@ -2,22 +2,82 @@
 //! messages and the suggested `versions` entries write them.
 
 use gatic_ir::{
-    Auth, Bounds, Format, Method, Number, ParamLocation, PathSegment, Primitive, Refinements,
-    Route, Ty, TyKind, Value,
+    Api, Auth, Bounds, Format, Method, Number, ParamLocation, PathSegment, Primitive, Refinements,
+    Route, Ty, TyKind, TypeDefKind, Value,
 };
 
 /// A type as written in a spec: `[string @len(..=10)] | null @items(1..)`.
-pub fn ty(t: &Ty) -> String {
+///
+/// A map whose keys are refined (the IR keeps a key type's `len`, `pattern`
+/// and `format` as the map's own, and no attribute can set them on a map or
+/// inside its key) names its key type as the first alias of `string` with
+/// exactly those refinements that `apis` declare, searched in order. With
+/// no such alias the keys print as plain `string` followed by a comment
+/// that names the refinements: still valid `.gati`, but pasted it leaves
+/// the keys unrefined, since only an alias of `string` carries them.
+pub fn ty_in(apis: &[&Api], t: &Ty) -> String {
+    ty_keyed(t, &|keys| apis.iter().find_map(|api| key_alias(api, keys)))
+}
+
+/// The first alias `api` declares whose target is non-nullable `string`
+/// with exactly the refinements `keys`.
+fn key_alias(api: &Api, keys: &Refinements) -> Option<String> {
+    api.types.iter().find_map(|d| match &d.kind {
+        TypeDefKind::Alias { target }
+            if target.kind == TyKind::Primitive(Primitive::String)
+                && !target.nullable
+                && target.refinements == *keys =>
+        {
+            Some(d.name.clone())
+        }
+        TypeDefKind::Alias { .. }
+        | TypeDefKind::Record { .. }
+        | TypeDefKind::Enum { .. }
+        | TypeDefKind::Union { .. } => None,
+    })
+}
+
+/// The refinements of a map's keys, as the IR keeps them on the map.
+pub fn key_refinements(t: &Ty) -> Refinements {
+    match t.kind {
+        TyKind::Map(_) => Refinements {
+            len: t.refinements.len,
+            pattern: t.refinements.pattern.clone(),
+            format: t.refinements.format,
+            ..Refinements::default()
+        },
+        TyKind::Primitive(_) | TyKind::Named(_) | TyKind::List(_) => Refinements::default(),
+    }
+}
+
+fn ty_keyed(t: &Ty, alias: &dyn Fn(&Refinements) -> Option<String>) -> String {
+    let mut own = own_refinements(t);
     let mut out = match &t.kind {
         TyKind::Primitive(p) => p.name().to_string(),
         TyKind::Named(n) => n.clone(),
-        TyKind::List(item) => format!("[{}]", ty(item)),
-        TyKind::Map(value) => format!("map<string, {}>", ty(value)),
+        TyKind::List(item) => format!("[{}]", ty_keyed(item, alias)),
+        TyKind::Map(value) => {
+            let keys = key_refinements(t);
+            own.len = None;
+            own.pattern = None;
+            own.format = None;
+            let key = if keys.is_empty() {
+                "string".to_string()
+            } else {
+                alias(&keys).unwrap_or_else(|| {
+                    format!(
+                        "string /* keys {}: only an alias of string carries them */",
+                        refinements(&keys).replace("*/", "*\\/")
+                    )
+                })
+            };
+            format!("map<{key}, {}>", ty_keyed(value, alias))
+        }
     };
     if t.nullable {
         out.push_str(" | null");
     }
-    let attrs = refinements(&own_refinements(t));
+    let attrs = refinements(&own);
     if !attrs.is_empty() {
         out.push(' ');
         out.push_str(&attrs);
@@ -188,7 +248,9 @@ pub fn route_path(method: Method, path: &[PathSegment]) -> String {
 /// A route's declaration after its name, on one line, as a `route r removed`
 /// change carries it: `GET /users/{id: uuid} { query { full?: bool }, returns 200 User, errors NotFound }`.
 /// Limits are left out: the service-wide ones apply to a removed route.
-pub fn route_decl(route: &Route) -> String {
+/// Types are written as [`ty_in`] writes them, with `apis`' aliases.
+pub fn route_decl(apis: &[&Api], route: &Route) -> String {
+    let ty = |t: &Ty| ty_in(apis, t);
     let param = |name: &str| route.params.iter().find(|p| p.name == name);
     let mut path: String = route
         .path
@@ -263,4 +325,73 @@ pub fn route_decl(route: &Route) -> String {
         route.method.as_str(),
         clauses.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use gatic_check::{MemoryLoader, compile};
+    use gatic_ir::{Api, Ty, TypeDefKind};
+
+    use super::ty_in;
+
+    /// A spec with an alias of `string` for keys and a record holding
+    /// `field_type` as its `labels`.
+    fn spec(field_type: &str) -> String {
+        format!(
+            "service tags {{ title \"Tags\" }}\n\
+             /// A key.\n\
+             type Key = string @len(1..=40) @pattern(\"^[a-z*/]+$\")\n\
+             /// A tagged thing.\n\
+             type Thing {{\n  labels: {field_type}\n  key: Key\n}}\n\
+             /// Fetch a thing.\n\
+             route get_thing GET /things -> Thing\n"
+        )
+    }
+
+    /// The IR of `source` and the type of `Thing.labels`, failing on any
+    /// error.
+    fn labels(source: &str) -> (Api, Ty) {
+        let compiled = compile("tags.gati", &MemoryLoader::new([("tags.gati", source)]));
+        let errors: Vec<_> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == gatic_syntax::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{source}\n{errors:#?}");
+        let api = compiled.spec.expect("compiles").head;
+        let ty = match api.ty("Thing").map(|d| &d.kind) {
+            Some(TypeDefKind::Record { fields }) => fields
+                .iter()
+                .find(|f| f.name == "labels")
+                .map(|f| f.ty.clone()),
+            _ => None,
+        }
+        .expect("Thing.labels");
+        (api, ty)
+    }
+
+    /// A map keyed by a refined alias prints with the alias as its key
+    /// type, which parses and compiles back to the same type; without an
+    /// alias to name, the keys' refinements go into a comment and the text
+    /// still compiles (with plain `string` keys).
+    #[test]
+    fn a_map_with_refined_keys_prints_as_valid_source() {
+        let (api, ty) = labels(&spec("map<Key, [int32 @range(0..)]> | null @items(..=10)"));
+        assert!(ty.refinements.len.is_some(), "the key's len is the map's");
+
+        let named = ty_in(&[&api], &ty);
+        assert_eq!(named, "map<Key, [int32 @range(0..)]> | null @items(..=10)");
+        let (_, again) = labels(&spec(&named));
+        assert_eq!(again, ty, "printed and parsed back, the type is the same");
+
+        let unnamed = ty_in(&[], &ty);
+        assert_eq!(
+            unnamed,
+            "map<string /* keys @len(1..=40) @pattern(\"^[a-z*\\/]+$\"): only an alias of \
+             string carries them */, [int32 @range(0..)]> | null @items(..=10)"
+        );
+        let (_, plain) = labels(&spec(&unnamed));
+        assert!(plain.refinements.len.is_none() && plain.refinements.pattern.is_none());
+        assert_eq!(plain.refinements.items, ty.refinements.items);
+    }
 }
