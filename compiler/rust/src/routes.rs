@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::api::{error_ident, request_ident};
 use crate::context::{Context, Scope, lit_u64, type_ident, value_ident};
-use crate::types::default_value;
+use crate::types::{default_value, map_shape};
 use crate::validate::{Checks, Expr};
 use crate::versions::History;
 
@@ -882,8 +882,13 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     if let Some(ty) = &route.body {
         uses_request = true;
         let rust = cx.ty(ty, Scope::Crate);
+        // Records check their own map fields; a body that is a map (or holds
+        // one outside a record) decodes through its shape, so a repeated key
+        // is refused as in a record's field.
         let decode = if is_object(cx, ty) {
             quote!(runtime::decode_json_object)
+        } else if let Some(shape) = map_shape(cx, ty, false, Scope::Crate, 0) {
+            quote!(runtime::decode_json_shaped::<#shape>)
         } else {
             quote!(runtime::decode_json)
         };

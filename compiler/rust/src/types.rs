@@ -576,7 +576,7 @@ fn default_fn(field: &str) -> proc_macro2::Ident {
 /// as `Context::ty` maps it (in a `Box` when `boxed`), rejecting a key that
 /// a JSON object repeats; `None` when `ty` holds no map outside a named
 /// record or union (which decode their own).
-fn map_shape(
+pub(crate) fn map_shape(
     cx: &Context,
     ty: &Ty,
     boxed: bool,

@@ -10,8 +10,8 @@ use kitchen_sink_api::runtime::{self, Credential, Resolution, Service};
 use kitchen_sink_api::{
     Api, Comment, CreateUserError, CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest,
     GetMeError, GetMeRequest, GetUserError, GetUserRequest, ListCommentsError, ListCommentsRequest,
-    NotFound, PayError, PayRequest, Payment, PingError, PingRequest, PutTagsError, PutTagsRequest,
-    Reply, Role, Tree, User, routes,
+    NotFound, PayError, PayRequest, Payment, PingError, PingRequest, PutSettingsError,
+    PutSettingsRequest, PutTagsError, PutTagsRequest, Reply, Role, Tree, User, routes,
 };
 
 struct App;
@@ -67,6 +67,14 @@ impl Api for App {
     }
     async fn put_tags(&self, _: &Ctx, _: PutTagsRequest) -> Result<(), PutTagsError> {
         Ok(())
+    }
+    async fn put_settings(
+        &self,
+        _: &Ctx,
+        request: PutSettingsRequest,
+    ) -> Result<Reply<std::collections::BTreeMap<std::string::String, i32>>, PutSettingsError>
+    {
+        Ok(request.body.into())
     }
     async fn ping(&self, _: &Ctx, _: PingRequest) -> Result<(), PingError> {
         Ok(())
@@ -422,6 +430,49 @@ fn repeated_keys_are_rejected() {
         format!(r#""friends": {{"x": {friend}, "y": {friend}}}, "labels": {{"x": "1"}}"#);
     let (status, echoed) = send("POST", "/users?tags=a", &json, &user_with(&distinct));
     assert_eq!(status, 201, "{echoed}");
+}
+
+#[test]
+fn a_body_that_is_a_map_refuses_repeated_keys() {
+    let json = [("content-type", "application/json")];
+    let (status, echoed) = send("PUT", "/settings", &json, r#"{"b": 2, "a": 1}"#);
+    assert_eq!(
+        (status, echoed),
+        (200, serde_json::json!({"a": 1, "b": 2}))
+    );
+    // The same answer a record's map field gets, at the body's root; also
+    // when the repeated value is an integral float, decoded a second time.
+    for body in [r#"{"a": 1, "b": 2, "a": 3}"#, r#"{"a": 1, "a": 3.0}"#] {
+        let (status, problem) = send("PUT", "/settings", &json, body);
+        assert_eq!(status, 422, "{body}: {problem}");
+        assert_eq!(
+            violations(&problem),
+            [(
+                String::new(),
+                "type".to_string(),
+                "duplicate key `a`".to_string()
+            )],
+            "{body}"
+        );
+    }
+    let (status, problem) = send("PUT", "/settings", &json, r#"{"a": "1"}"#);
+    assert_eq!((status, pointers(&problem)), (422, vec!["/a".to_string()]));
+}
+
+#[test]
+fn a_list_body_counts_its_items() {
+    let json = [("content-type", "application/json")];
+    let tags = |n: usize| serde_json::json!(vec!["a@example.com"; n]).to_string();
+    for n in [0, 101] {
+        let (status, problem) = send("PUT", "/tags", &json, &tags(n));
+        assert_eq!(status, 422, "{n} items: {problem}");
+        let found = violations(&problem);
+        assert_eq!(found.len(), 1, "{problem}");
+        assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("", "items"));
+    }
+    for n in [1, 100] {
+        assert_eq!(send("PUT", "/tags", &json, &tags(n)).0, 204, "{n} items");
+    }
 }
 
 #[test]
