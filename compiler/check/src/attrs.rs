@@ -21,6 +21,8 @@ pub(crate) enum Place {
     PathParam,
     /// After an alias's type.
     Alias,
+    /// After a route's `body` type.
+    Body,
     /// Inside `[T @attrs]` or `map<K, V @attrs>`.
     Items,
     /// After a record's name.
@@ -64,6 +66,7 @@ impl Place {
                 "name",
             ],
             Place::Alias => &["len", "range", "items", "pattern", "format", "deprecated"],
+            Place::Body => &["len", "range", "items", "pattern", "format"],
             Place::Items | Place::Refined => REFS,
             Place::Record => &["deprecated", "unknown_fields"],
             Place::Enum | Place::EnumValue | Place::Route => &["deprecated"],
@@ -78,6 +81,7 @@ impl Place {
             Place::Wire => "a header or cookie",
             Place::PathParam => "a path parameter",
             Place::Alias => "an alias",
+            Place::Body => "a route's body",
             Place::Items => "list items or map values",
             Place::Record => "a record",
             Place::Enum => "an enum",

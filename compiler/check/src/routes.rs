@@ -793,7 +793,7 @@ impl<'a> Ctx<'a> {
         };
 
         // Clauses, with repeats of single clauses reported.
-        let mut body: Option<(&ast::TypeExpr, &ast::Doc, Span)> = None;
+        let mut body: Option<(&ast::TypeExpr, &[ast::Attr], &ast::Doc, Span)> = None;
         let mut returns: Option<(
             &Option<ast::Literal>,
             &Option<ast::TypeExpr>,
@@ -813,9 +813,16 @@ impl<'a> Ctx<'a> {
         }
         for clause in &r.clauses {
             let (kind, span, first) = match clause {
-                RouteClause::Body { ty, doc, span } => {
-                    ("body", *span, set_once(&mut body, (ty, doc, *span)))
-                }
+                RouteClause::Body {
+                    ty,
+                    attrs,
+                    doc,
+                    span,
+                } => (
+                    "body",
+                    *span,
+                    set_once(&mut body, (ty, attrs.as_slice(), doc, *span)),
+                ),
                 RouteClause::Returns {
                     status,
                     ty,
@@ -1097,8 +1104,8 @@ impl<'a> Ctx<'a> {
         let params = unique.into_iter().map(|(p, _)| p).collect();
 
         // Body.
-        let body_doc = body.and_then(|(_, doc, _)| doc.clone());
-        let body_ty = body.and_then(|(t, _, span)| {
+        let body_doc = body.and_then(|(_, _, doc, _)| doc.clone());
+        let body_ty = body.and_then(|(t, attrs, _, span)| {
             if matches!(
                 method,
                 Method::Get | Method::Head | Method::Delete | Method::Options
@@ -1114,7 +1121,11 @@ impl<'a> Ctx<'a> {
                     .with_note("send the data as query parameters, or use POST, PUT or PATCH"),
                 );
             }
-            self.resolve_ty(t)
+            // Refinements written after the body's type refine it, as they
+            // would an alias's (`body [Tag] @items(1..=100)`).
+            let mut ty = self.resolve_ty(t)?;
+            self.attrs(attrs, Place::Body, Some(&mut ty));
+            Some(ty)
         });
 
         // Success.

@@ -413,10 +413,12 @@ pub enum Segment {
 /// A clause in a route's block.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum RouteClause {
-    /// `body Type`, with the doc comment above it.
+    /// `body Type @attrs`, with the doc comment above it.
     Body {
         /// The body's type.
         ty: TypeExpr,
+        /// Refinements of the body as a whole (`body [Tag] @items(1..=100)`).
+        attrs: Vec<Attr>,
         /// What the body is, for the API's documentation.
         doc: Doc,
         /// The whole clause.

@@ -1003,11 +1003,19 @@ impl Builder<'_> {
             doc = None;
         }
         Some(match rule {
-            Rule::body_clause => RouteClause::Body {
-                ty: self.type_expr(parts.next()?),
-                doc,
-                span,
-            },
+            Rule::body_clause => {
+                let ty = self.type_expr(parts.next()?);
+                let attrs = parts
+                    .filter(|p| p.as_rule() == Rule::attr)
+                    .map(|p| self.attr(p))
+                    .collect();
+                RouteClause::Body {
+                    ty,
+                    attrs,
+                    doc,
+                    span,
+                }
+            }
             Rule::path_clause => RouteClause::Path(self.fields(parts.next()?), span),
             Rule::query_clause => RouteClause::Query(self.fields(parts.next()?), span),
             Rule::header_clause | Rule::cookie_clause => {
