@@ -169,7 +169,7 @@ impl<'a> Ctx<'a> {
         api: &mut ir::Api,
         service: &ir::Service,
     ) -> Vec<ir::Change> {
-        let mut seen: Vec<(String, Span)> = Vec::new();
+        let mut seen: Vec<(String, &ast::Change)> = Vec::new();
         for c in &e.changes {
             let key = match &c.target {
                 ChangeTarget::Member { owner, member, .. } => {
@@ -178,20 +178,35 @@ impl<'a> Ctx<'a> {
                 ChangeTarget::Type(t) => format!("type {}", t.name),
                 ChangeTarget::Route(r) => format!("route {}", r.name),
             };
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let first = *first;
-                self.push(
+            let earlier: Vec<&ast::Change> = seen
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, c)| *c)
+                .collect();
+            // A route renamed and moved in the same version is one change
+            // written as two lines, `renamed from` and `moved from`.
+            let paired = matches!(c.target, ChangeTarget::Route(_))
+                && (matches!(
+                    (earlier.as_slice(), &c.kind),
+                    ([first], ChangeKind::Moved { .. })
+                        if matches!(first.kind, ChangeKind::Renamed { .. })
+                ) || matches!(
+                    (earlier.as_slice(), &c.kind),
+                    ([first], ChangeKind::Renamed { .. })
+                        if matches!(first.kind, ChangeKind::Moved { .. })
+                ));
+            match earlier.first() {
+                Some(first) if !paired => self.push(
                     Diagnostic::error(
                         codes::DUPLICATE_CHANGE,
                         c.span,
                         format!("`{key}` changes twice in version {date}"),
                     )
                     .with_label("second change")
-                    .with_secondary(first, "first change")
+                    .with_secondary(first.span, "first change")
                     .with_note("merge them into one change, or spread them over two versions"),
-                );
-            } else {
-                seen.push((key, c.span));
+                ),
+                Some(_) | None => seen.push((key, c)),
             }
         }
         let reach = Reach {
@@ -199,8 +214,11 @@ impl<'a> Ctx<'a> {
             sent: reachable(api, true),
             received: reachable(api, false),
         };
+        // Undone last to first, except that a route's move is undone before
+        // its rename in the same version, whichever line comes first.
+        let order = undo_order(&e.changes);
         let mut changes = Vec::new();
-        for c in e.changes.iter().rev() {
+        for c in order {
             if let Some(change) = self.undo_change(c, date, api, &reach, service) {
                 changes.push(change);
             }
@@ -1085,6 +1103,42 @@ impl<'a> Ctx<'a> {
             ),
         }
     }
+}
+
+/// The order to undo one version's `changes` in: last to first, except
+/// that a route renamed and moved in the version has its move undone first,
+/// whichever line comes first, since both lines name the route by its new
+/// name (`route new renamed from old`, `route new moved from GET /old`).
+fn undo_order(changes: &[ast::Change]) -> Vec<&ast::Change> {
+    /// The route a rename (`true`) or a move (`false`) changes.
+    fn route_change(c: &ast::Change) -> Option<(&str, bool)> {
+        match (&c.target, &c.kind) {
+            (ChangeTarget::Route(r), ChangeKind::Renamed { .. }) => Some((&r.name, true)),
+            (ChangeTarget::Route(r), ChangeKind::Moved { .. }) => Some((&r.name, false)),
+            _ => None,
+        }
+    }
+    let mut order: Vec<&ast::Change> = changes.iter().rev().collect();
+    let mut i = 0;
+    while i < order.len() {
+        let later_move = match order.get(i).and_then(|c| route_change(c)) {
+            Some((route, true)) => order
+                .iter()
+                .skip(i + 1)
+                .position(|m| route_change(m) == Some((route, false))),
+            Some((_, false)) | None => None,
+        };
+        match later_move {
+            // The rename goes right after the move; the change now at `i`
+            // is looked at next.
+            Some(at) => {
+                let rename = order.remove(i);
+                order.insert(i + at + 1, rename);
+            }
+            None => i += 1,
+        }
+    }
+    order
 }
 
 /// Applies `change` to field `name` of every record in `family` that has it.

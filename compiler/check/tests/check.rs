@@ -498,6 +498,47 @@ fn versions_rebuild_old_apis() {
     snap("versions_rebuilt", &json);
 }
 
+/// A route renamed and moved in one version takes both lines, in either
+/// order: the version before has the old name and the old method and path
+/// (path parameters under their current names). Anything else written twice
+/// for one route in one version stays `E0404`.
+#[test]
+fn a_route_renamed_and_moved_in_one_version() {
+    let head = "service s {}\ntype User { id: uuid }\nroute fetch_user POST /accounts/{user_id: uuid}/fetch -> User\n";
+    for lines in [
+        "    route fetch_user renamed from get_user\n    route fetch_user moved from GET /users/{user_id}\n",
+        "    route fetch_user moved from GET /users/{user_id}\n    route fetch_user renamed from get_user\n",
+    ] {
+        let src = format!(
+            "{head}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n{lines}  }}\n}}\n"
+        );
+        let c = compile(
+            "main.gati",
+            &MemoryLoader::new([("main.gati", src.as_str())]),
+        );
+        assert_eq!(render(&c), "spec: ok\n", "{src}");
+        let spec = c.spec.expect("spec");
+        let old = &spec.versions[0].api;
+        assert_eq!(old.routes.len(), 1, "{src}");
+        assert_eq!(old.routes[0].name, "get_user", "{src}");
+        assert_eq!(old.routes[0].path_template(), "/users/{user_id}", "{src}");
+        assert_eq!(old.routes[0].method.as_str(), "GET", "{src}");
+        assert_eq!(spec.versions[1].api, spec.head);
+    }
+    let twice = format!(
+        "{head}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    route fetch_user renamed from get_user\n    route fetch_user moved from GET /users/{{user_id}}\n    route fetch_user renamed from read_user\n  }}\n}}\n"
+    );
+    let c = compile(
+        "main.gati",
+        &MemoryLoader::new([("main.gati", twice.as_str())]),
+    );
+    let text = render(&c);
+    assert!(
+        text.contains("E0404 ") && c.spec.is_none(),
+        "a third change to the route is a duplicate: {text}"
+    );
+}
+
 #[test]
 fn users_spec_lowers_without_errors() {
     let text = include_str!("../../../specs/valid/users.gati");

@@ -318,6 +318,23 @@ impl Differ<'_> {
                 self.route(o, n);
                 continue;
             }
+            // A new name and a new method or path, but the same parameters,
+            // body and responses as exactly one old route that is gone:
+            // renamed and moved at once.
+            if let Some(o) = renamed_and_moved(self.old, self.new, n, &matched) {
+                matched.insert(o.name.clone());
+                self.push(
+                    rules::ROUTE_RENAMED,
+                    loc,
+                    format!(
+                        "route `{}` is now called `{}` and moved (the only route removed and the only one added with its parameters, body and responses)",
+                        o.name, n.name
+                    ),
+                    Some(format!("route {} renamed from {}", n.name, o.name)),
+                );
+                self.route(o, n);
+                continue;
+            }
             self.push(
                 rules::ROUTE_ADDED,
                 loc,
@@ -1227,6 +1244,85 @@ impl Differ<'_> {
             ),
         }
     }
+}
+
+/// The old route that new route `n` is, renamed and moved at once: the
+/// only old route gone by name, unmatched and not renamed in place (a new
+/// route under its method and path) with `n`'s [`signature`], when `n` is
+/// the only such new route with it (several would make the pairing a
+/// guess). `None` when a move could not record it (a
+/// different number of path parameters).
+fn renamed_and_moved<'a>(
+    old: &'a Api,
+    new: &Api,
+    n: &Route,
+    matched: &BTreeSet<String>,
+) -> Option<&'a Route> {
+    let sig = signature(n);
+    let gone: Vec<&Route> = unpaired(old, new, &sig)
+        .into_iter()
+        .filter(|o| !matched.contains(&o.name))
+        .collect();
+    let [o] = gone[..] else {
+        return None;
+    };
+    (unpaired(new, old, &sig).len() == 1 && moved_from(o, n).is_some()).then_some(o)
+}
+
+/// The routes of `these` with signature `sig` that `others` has neither by
+/// name nor renamed in place (a route of `others` missing from `these` by
+/// name, under the same method and path).
+fn unpaired<'a>(these: &'a Api, others: &Api, sig: &Route) -> Vec<&'a Route> {
+    these
+        .routes
+        .iter()
+        .filter(|r| {
+            others.route(&r.name).is_none()
+                && !others
+                    .routes
+                    .iter()
+                    .any(|x| these.route(&x.name).is_none() && shape(x) == shape(r))
+                && signature(r) == *sig
+        })
+        .collect()
+}
+
+/// What a route takes and answers, for pairing a route renamed and moved at
+/// once: everything but its name, method, path, docs, deprecation and
+/// limits, with path parameters named by their position in the path (their
+/// names are not on the wire) and parameters in a fixed order.
+fn signature(r: &Route) -> Route {
+    let path_params: Vec<&str> = r
+        .path
+        .iter()
+        .filter_map(|s| match s {
+            PathSegment::Param(p) => Some(p.as_str()),
+            PathSegment::Literal(_) => None,
+        })
+        .collect();
+    let mut s = Route {
+        name: String::new(),
+        doc: None,
+        deprecated: false,
+        method: gatic_ir::Method::Get,
+        path: Vec::new(),
+        body_doc: None,
+        returns_doc: None,
+        limits: gatic_ir::Limits::default(),
+        ..r.clone()
+    };
+    for p in &mut s.params {
+        p.doc = None;
+        p.deprecated = false;
+        if p.location == ParamLocation::Path {
+            let at = path_params.iter().position(|x| *x == p.name);
+            p.name = at.map_or_else(String::new, |i| i.to_string());
+            p.wire_name.clone_from(&p.name);
+        }
+    }
+    s.params
+        .sort_by(|a, b| (a.location, &a.name).cmp(&(b.location, &b.name)));
+    s
 }
 
 /// Whether `b` could be `a` under another name: a `renamed from` line
