@@ -102,6 +102,13 @@ pub trait Service: Send + Sync + 'static {
         &[]
     }
 
+    /// The header clients name the version in and responses are stamped
+    /// with, lowercase (`version_header "Stripe-Version"` in the spec makes
+    /// it `"stripe-version"`); the `version` query parameter works too.
+    fn version_header(&self) -> &'static str {
+        "gati-version"
+    }
+
     /// Matches a request at version `version` (an index into
     /// [`Service::versions`]): routes that moved, or did not exist yet,
     /// resolve differently at old versions. The default ignores the version.
@@ -689,6 +696,8 @@ struct Shared<S> {
     service: S,
     /// Per version, oldest first: the headers stamped on its responses.
     versions: Box<[VersionHeaders]>,
+    /// [`Service::version_header`], parsed once.
+    version_header: HeaderName,
     /// The version of requests that name none.
     default_version: usize,
     routes: Box<[RouteState]>,
@@ -736,6 +745,7 @@ struct RouteState {
 impl<S: Service> Shared<S> {
     fn new(service: S, config: &Config, has_admin: bool) -> std::io::Result<Shared<S>> {
         let table = service.versions();
+        let version_header = version::header_name(service.version_header())?;
         let default_version = match &config.default_version {
             None => table.len().saturating_sub(1),
             Some(_) if table.is_empty() => 0,
@@ -800,7 +810,11 @@ impl<S: Service> Shared<S> {
             .unwrap_or((concurrency / 4).max(1));
         Ok(Shared {
             service,
-            versions: table.iter().map(VersionHeaders::new).collect(),
+            versions: table
+                .iter()
+                .map(|info| VersionHeaders::new(info, &version_header))
+                .collect(),
+            version_header,
             default_version,
             routes,
             unrouted: RouteMetrics::new(table.len()),
@@ -854,7 +868,7 @@ fn handle<S: Service>(
         link.http2.store(true, Relaxed);
     }
     let start = Instant::now();
-    let (id, asked, head) = RequestId::and_head(request.headers());
+    let (id, asked, head) = RequestId::and_head(request.headers(), &link.shared.version_header);
     let (parts, incoming) = request.into_parts();
     // A body the request may still send, unless the client waits for `100
     // Continue` before sending it.
@@ -1284,7 +1298,11 @@ fn route<S: Service>(
         match negotiated {
             Ok(index) => Some(index),
             Err(error) => {
-                let response = error.into_response(table, version::unix_now());
+                let response = error.into_response_for(
+                    shared.service.version_header(),
+                    table,
+                    version::unix_now(),
+                );
                 return Routed::Answer(early(response), unrouted, None, id);
             }
         }
@@ -1833,7 +1851,11 @@ impl RequestId {
     /// the other headers: how many `Host` fields there are and whether the
     /// client waits for `100 Continue`. One pass over the request's (usually
     /// few) headers instead of a hashed look-up each.
-    fn and_head(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>, Head) {
+    /// `version_header` is the header the version travels in.
+    fn and_head(
+        headers: &HeaderMap,
+        version_header: &HeaderName,
+    ) -> (RequestId, Option<HeaderValue>, Head) {
         let (mut given, mut version, mut head) = (None, None, Head::default());
         for (name, value) in headers {
             if *name == HOST {
@@ -1842,7 +1864,7 @@ impl RequestId {
                 head.expects_continue = true;
             } else if given.is_none() && name == X_REQUEST_ID {
                 given = Some(value);
-            } else if version.is_none() && name == version::GATI_VERSION {
+            } else if version.is_none() && name == version_header {
                 version = Some(value.clone());
             }
         }
@@ -1853,7 +1875,7 @@ impl RequestId {
     /// over the request's (usually few) headers instead of two hashed
     /// look-ups of names that are not standard.
     fn and_version(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>) {
-        let (id, version, _) = RequestId::and_head(headers);
+        let (id, version, _) = RequestId::and_head(headers, &version::GATI_VERSION);
         (id, version)
     }
 

@@ -129,6 +129,12 @@ impl VersionError {
     /// The problem response: 400 or 410, listing the supported versions
     /// (those not sunset) in `detail` and in a `supported` member.
     pub fn into_response(self, versions: &[VersionInfo], now: i64) -> Response {
+        self.into_response_for("Gati-Version", versions, now)
+    }
+
+    /// [`VersionError::into_response`] for a service whose version header
+    /// is `header`, which the 400 problem tells the client to send.
+    pub fn into_response_for(self, header: &str, versions: &[VersionInfo], now: i64) -> Response {
         #[derive(Serialize)]
         struct Body<'a> {
             #[serde(rename = "type")]
@@ -151,7 +157,7 @@ impl VersionError {
                     400,
                     "Bad Request",
                     format!(
-                        "unknown API version `{shown}`: send a `Gati-Version` date, one of {list} (a date in between means the version in force then)"
+                        "unknown API version `{shown}`: send a `{header}` date, one of {list} (a date in between means the version in force then)"
                     ),
                 )
             }
@@ -250,13 +256,15 @@ pub fn try_convert<T>(
 #[derive(Clone, Debug)]
 pub(super) struct VersionHeaders {
     pub(super) date: &'static str,
+    /// The header the version is stamped in.
+    name: HeaderName,
     version: Option<HeaderValue>,
     deprecation: Option<HeaderValue>,
     sunset: Option<HeaderValue>,
 }
 
 impl VersionHeaders {
-    pub(super) fn new(info: &VersionInfo) -> VersionHeaders {
+    pub(super) fn new(info: &VersionInfo, name: &HeaderName) -> VersionHeaders {
         let header = |text: &'static str| {
             HeaderValue::from_str(text)
                 .is_ok()
@@ -264,16 +272,18 @@ impl VersionHeaders {
         };
         VersionHeaders {
             date: info.date,
+            name: name.clone(),
             version: header(info.date),
             deprecation: info.deprecation.and_then(header),
             sunset: info.sunset.and_then(header),
         }
     }
 
-    /// Adds `Gati-Version`, and `Deprecation` / `Sunset` where declared.
+    /// Adds the version header (`Gati-Version` unless the service names
+    /// another), and `Deprecation` / `Sunset` where declared.
     pub(super) fn stamp(&self, headers: &mut HeaderMap) {
         if let Some(v) = &self.version {
-            headers.insert(GATI_VERSION, v.clone());
+            headers.insert(self.name.clone(), v.clone());
         }
         if let Some(v) = &self.deprecation {
             headers.insert(DEPRECATION, v.clone());
@@ -281,6 +291,22 @@ impl VersionHeaders {
         if let Some(v) = &self.sunset {
             headers.insert(SUNSET, v.clone());
         }
+    }
+}
+
+/// The version header `name` (lowercase, as [`Service::version_header`]
+/// returns it) as a [`HeaderName`], once at startup: a static one, so that
+/// comparing and stamping it never allocates; an error for text that is not
+/// a lowercase header name.
+///
+/// [`Service::version_header`]: super::server::Service::version_header
+pub(super) fn header_name(name: &'static str) -> std::io::Result<HeaderName> {
+    match HeaderName::from_bytes(name.as_bytes()) {
+        Ok(parsed) if parsed.as_str() == name => Ok(HeaderName::from_static(name)),
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("the version header {name:?} is not a lowercase HTTP header name"),
+        )),
     }
 }
 
@@ -397,7 +423,7 @@ mod tests {
     #[test]
     fn stamps_headers() {
         let mut map = HeaderMap::new();
-        VersionHeaders::new(&VERSIONS[0]).stamp(&mut map);
+        VersionHeaders::new(&VERSIONS[0], &GATI_VERSION).stamp(&mut map);
         assert_eq!(
             map.get(GATI_VERSION).map(|v| v.as_bytes()),
             Some(&b"2024-01-01"[..])
@@ -408,7 +434,7 @@ mod tests {
         );
         assert!(map.get(SUNSET).is_some());
         let mut map = HeaderMap::new();
-        VersionHeaders::new(&VERSIONS[2]).stamp(&mut map);
+        VersionHeaders::new(&VERSIONS[2], &GATI_VERSION).stamp(&mut map);
         assert_eq!(map.len(), 1);
     }
 }

@@ -554,6 +554,7 @@ class Transport:
         base_url: str,
         *,
         api_version: typing.Optional[str],
+        version_header: str = "Gati-Version",
         user_agent: str,
         token: typing.Optional[str],
         api_key: typing.Optional[str],
@@ -566,6 +567,7 @@ class Transport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
+        self.version_header = version_header
         self.user_agent = user_agent
         self.token = token
         self.api_key = api_key
@@ -597,7 +599,7 @@ class Transport:
             url += "?" + urllib.parse.urlencode(list(query))
         all_headers: typing.Dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
         if self.api_version is not None:
-            all_headers["Gati-Version"] = self.api_version
+            all_headers[self.version_header] = self.api_version
         all_headers.update(self.headers)
         if auth is not None:
             kind, header = auth

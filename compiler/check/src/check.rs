@@ -188,6 +188,9 @@ pub(crate) struct Ctx<'a> {
     /// Whether the spec has a `versions` block (so `?version=` and
     /// `Gati-Version` belong to version negotiation).
     pub versioned: bool,
+    /// The header clients name the API version in, as the service block
+    /// sets it (`Gati-Version` by default).
+    pub version_header: String,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -209,6 +212,7 @@ pub(crate) fn check(
         converters: Vec::new(),
         retired: Vec::new(),
         versioned: false,
+        version_header: ir::DEFAULT_VERSION_HEADER.to_string(),
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();

@@ -17,22 +17,69 @@ use crate::check::{
 use crate::values::setting_value;
 
 /// The settings a service block may hold, in the order the reference lists them.
-const SERVICE_KEYS: &[&str] = &["title", "limits", "auth", "unknown_fields", "deploy"];
+const SERVICE_KEYS: &[&str] = &[
+    "title",
+    "limits",
+    "auth",
+    "unknown_fields",
+    "version_header",
+    "deploy",
+];
 
 /// The note on an unknown service setting.
 const SERVICE_KEYS_NOTE: &str = "the service block takes `title \"…\"`, `limits { … }`, \
-     `auth …`, `unknown_fields reject|ignore` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
+     `auth …`, `unknown_fields reject|ignore`, `version_header \"Header-Name\"` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
 
-/// A note for a key that names a setting gatic does not have yet, so the
-/// error says what happens instead.
-fn future_setting_note(key: &str) -> Option<&'static str> {
-    match key {
-        "version_header" => Some(
-            "the version header's name is not configurable yet: clients send `Gati-Version` \
-             (or `?version=`)",
-        ),
-        _ => None,
-    }
+/// Request headers that HTTP, the runtime or the generated clients own, so
+/// that a spec cannot choose one as its version header (lowercase).
+const RESERVED_VERSION_HEADERS: &[&str] = &[
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "connection",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "cookie",
+    "date",
+    "deprecation",
+    "expect",
+    "forwarded",
+    "from",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "keep-alive",
+    "max-forwards",
+    "origin",
+    "pragma",
+    "proxy-authorization",
+    "range",
+    "referer",
+    "retry-after",
+    "sunset",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "user-agent",
+    "via",
+    "x-forwarded-for",
+    "x-request-id",
+];
+
+/// Whether `name` is an HTTP field name: an RFC 9110 token.
+fn is_header_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
 }
 
 /// The policy a word names in `unknown_fields …` or `@unknown_fields(…)`.
@@ -182,6 +229,7 @@ impl<'a> Ctx<'a> {
                 limits: Limits::default(),
                 auth: Auth::None,
                 deploy: None,
+                version_header: None,
                 unknown_fields: ir::UnknownFields::Ignore,
             };
         };
@@ -192,6 +240,7 @@ impl<'a> Ctx<'a> {
             limits: Limits::default(),
             auth: Auth::None,
             deploy: None,
+            version_header: None,
             unknown_fields: ir::UnknownFields::Ignore,
         };
         let mut seen: Vec<(&str, Span)> = Vec::new();
@@ -243,6 +292,17 @@ impl<'a> Ctx<'a> {
                         setting.span,
                     )),
                 },
+                (
+                    "version_header",
+                    SettingValue::Literal(ast::Literal {
+                        kind: LiteralKind::String(name),
+                        span,
+                    }),
+                ) => {
+                    if self.version_header_ok(name, *span) {
+                        service.version_header = Some(name.clone());
+                    }
+                }
                 ("deploy", SettingValue::Block(items)) => {
                     service.deploy = Some(ir::SettingsBlock {
                         span: source_span(setting.key.span),
@@ -260,19 +320,77 @@ impl<'a> Ctx<'a> {
                 (key, value) => self.wrong_service_value(key, value, setting.span),
             }
         }
+        if let (Some(name), Auth::ApiKey { header }) = (&service.version_header, &service.auth)
+            && header.eq_ignore_ascii_case(name)
+        {
+            let span = s
+                .settings
+                .iter()
+                .find(|setting| setting.key.name == "version_header")
+                .map_or(s.name.span, |setting| setting.span);
+            self.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_SETTING,
+                    span,
+                    format!("`{name}` is already the API key's header"),
+                )
+                .with_label("not a usable version header")
+                .with_note("the version header must differ from `auth api_key`'s"),
+            );
+            service.version_header = None;
+        }
+        self.version_header = service.version_header().to_string();
         service
     }
 
     /// A service-level key that is not a setting (E0502): the closest
     /// setting when one is near, and the list of settings.
     fn unknown_service_setting(&mut self, key: &ast::Ident) {
-        let mut d = unknown_key(key, "service setting", SERVICE_KEYS, SERVICE_KEYS_NOTE);
-        if d.suggestion.is_none()
-            && let Some(note) = future_setting_note(&key.name)
-        {
-            d = d.with_note(note);
-        }
-        self.push(d);
+        self.push(unknown_key(
+            key,
+            "service setting",
+            SERVICE_KEYS,
+            SERVICE_KEYS_NOTE,
+        ));
+    }
+
+    /// Whether `name` may be the version header (else E0502): an HTTP field
+    /// name that no standard request header or the runtime already uses, in
+    /// a spec with versions.
+    fn version_header_ok(&mut self, name: &str, span: Span) -> bool {
+        let lower = name.to_ascii_lowercase();
+        let problem = if !is_header_token(name) {
+            Some((
+                format!("`{name}` is not an HTTP header name"),
+                "a header name is letters, digits and `!#$%&'*+-.^_`|~`, without spaces or `:`"
+                    .to_string(),
+            ))
+        } else if RESERVED_VERSION_HEADERS.contains(&lower.as_str()) {
+            Some((
+                format!("`{name}` cannot be the version header"),
+                "it is a standard request header that HTTP, the server or the clients own: \
+                 choose a header of the API's own, such as `Payments-Version`"
+                    .to_string(),
+            ))
+        } else if !self.versioned {
+            Some((
+                "`version_header` needs a `versions` block".to_string(),
+                "only a spec with versions negotiates a version: add a `versions` block, or \
+                 remove the setting"
+                    .to_string(),
+            ))
+        } else {
+            None
+        };
+        let Some((message, note)) = problem else {
+            return true;
+        };
+        self.push(
+            Diagnostic::error(codes::UNKNOWN_SETTING, span, message)
+                .with_label("not a usable version header")
+                .with_note(note),
+        );
+        false
     }
 
     /// A service setting whose value has the wrong shape (E0502), naming the
@@ -300,6 +418,7 @@ impl<'a> Ctx<'a> {
             "limits" => "a block, such as `limits { timeout 2s }`",
             "auth" => "`none`, `bearer` or `api_key \"Header\"`, such as `auth bearer`",
             "unknown_fields" => "`reject` or `ignore`, such as `unknown_fields reject`",
+            "version_header" => "a header name, such as `version_header \"Stripe-Version\"`",
             _ => "a block, such as `deploy { port 8080 }`",
         };
         self.push(
@@ -1041,7 +1160,7 @@ impl<'a> Ctx<'a> {
                 self.check_param_type(&lf.field.ty, location, f.ty.span);
                 let negotiated = match location {
                     ParamLocation::Query => wire_name == "version",
-                    ParamLocation::Header => wire_name.eq_ignore_ascii_case("gati-version"),
+                    ParamLocation::Header => wire_name.eq_ignore_ascii_case(&self.version_header),
                     _ => false,
                 };
                 if negotiated && self.versioned {
@@ -1055,7 +1174,7 @@ impl<'a> Ctx<'a> {
                             ),
                         )
                         .with_label("clients choose the API version with it")
-                        .with_note("the server reads the API version from `?version=` and the `Gati-Version` header: give the parameter another name"),
+                        .with_note(format!("the server reads the API version from `?version=` and the `{}` header: give the parameter another name", self.version_header)),
                     );
                 }
                 let LField { field, .. } = lf;

@@ -75,6 +75,7 @@ fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec
                 other => panic!("a deploy block is an object, not {other:?}"),
             }),
             unknown_fields: gatic_ir::UnknownFields::Ignore,
+            version_header: None,
         },
         head: Api::default(),
         versions: Vec::new(),

@@ -68,7 +68,26 @@ pub struct Service {
     /// setting existed reads the same.
     #[serde(default, skip_serializing_if = "UnknownFields::is_ignore")]
     pub unknown_fields: UnknownFields,
+    /// The header clients name the API version in (`version_header
+    /// "Stripe-Version"`), as written; `None` means `Gati-Version`. Left out
+    /// of the JSON when absent, so IR written before the setting existed
+    /// reads the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_header: Option<String>,
 }
+
+impl Service {
+    /// The header the API version travels in, as written: the configured
+    /// one, else `Gati-Version`.
+    pub fn version_header(&self) -> &str {
+        self.version_header
+            .as_deref()
+            .unwrap_or(DEFAULT_VERSION_HEADER)
+    }
+}
+
+/// The version header when the service block names none.
+pub const DEFAULT_VERSION_HEADER: &str = "Gati-Version";
 
 /// What decoding a request does with a JSON object's member that its record
 /// does not declare. Responses are always decoded tolerantly: a client

@@ -230,7 +230,7 @@ impl<'a> Operations<'a> {
     }
 
     /// Whether `date` is the spec's newest version, which requests without
-    /// a `Gati-Version` get.
+    /// a version header get.
     fn is_head(&self, date: &str) -> bool {
         self.spec.versions.last().is_none_or(|v| v.date == date)
     }
@@ -265,7 +265,10 @@ impl<'a> Operations<'a> {
         if let Some(date) = self.version.filter(|_| !self.api.routes.is_empty()) {
             components.set(
                 "parameters",
-                Obj::new().with(VERSION_PARAM, version_parameter(date, self.is_head(date))),
+                Obj::new().with(
+                    VERSION_PARAM,
+                    version_parameter(self.spec.service.version_header(), date, self.is_head(date)),
+                ),
             );
         }
         if !self.security.is_empty() {
@@ -663,10 +666,11 @@ fn runtime_response(problem: &RuntimeProblem) -> Obj {
 
 /// The version header every operation of a versioned spec accepts. Only the
 /// head's document may leave it out: without it the server answers at the
-/// head (unless its operator configured another default).
-fn version_parameter(date: &str, head: bool) -> Obj {
+/// head (unless its operator configured another default). `name` is the
+/// header's name: `Gati-Version` unless the service block sets another.
+fn version_parameter(name: &str, date: &str, head: bool) -> Obj {
     Obj::new()
-        .with("name", "Gati-Version")
+        .with("name", name)
         .with("in", "header")
         .with(
             "description",

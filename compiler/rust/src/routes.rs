@@ -213,10 +213,21 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
                 }
             }
         });
+        // The spec's own version header, lowercase as the runtime wants it.
+        let version_header = cx.spec.service.version_header.as_ref().map(|name| {
+            let name = name.to_ascii_lowercase();
+            quote! {
+                fn version_header(&self) -> &'static str {
+                    #name
+                }
+            }
+        });
         quote! {
             fn versions(&self) -> &'static [runtime::VersionInfo] {
                 &crate::versions::VERSIONS
             }
+
+            #version_header
 
             #resolve_at
         }

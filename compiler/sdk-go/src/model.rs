@@ -50,6 +50,9 @@ pub struct Context {
     pub service_doc_text: String,
     /// The API version the SDK sends; empty when the spec is unversioned.
     pub version: String,
+    /// The header the version travels in (`Gati-Version` unless the service
+    /// block sets another).
+    pub version_header: String,
     /// Whether `models.go` needs the `time` package.
     pub models_time: bool,
     /// Whether `errors.go` needs the `time` package.
@@ -602,6 +605,7 @@ pub fn context(spec: &Spec) -> Context {
             .last()
             .map(|v| v.date.clone())
             .unwrap_or_default(),
+        version_header: spec.service.version_header().to_string(),
         models_time,
         errors_time,
         types: items,

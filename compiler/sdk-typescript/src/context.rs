@@ -41,6 +41,11 @@ pub struct Context {
     pub api_version_literal: String,
     /// The API version, bare.
     pub api_version: Option<String>,
+    /// The header the version travels in, as written (`Gati-Version` unless
+    /// the service block sets another).
+    pub version_header: String,
+    /// The same, lowercase, as `Headers` holds it.
+    pub version_header_lower: String,
     /// Some route uses bearer auth.
     pub bearer: bool,
     /// Some route uses an API key.
@@ -320,6 +325,8 @@ pub fn build(spec: &Spec) -> Context {
             .as_deref()
             .map_or_else(|| "null".to_string(), names::string),
         api_version,
+        version_header: spec.service.version_header().to_string(),
+        version_header_lower: spec.service.version_header().to_ascii_lowercase(),
         bearer,
         api_key,
         models,

@@ -280,6 +280,7 @@ pub fn service(name: &str, title: &str, doc: Option<&str>) -> Service {
         limits: Limits::default(),
         auth: Auth::None,
         deploy: None,
+        version_header: None,
         unknown_fields: UnknownFields::Ignore,
     }
 }
