@@ -20,7 +20,7 @@ use gatic_ir::{Api, Change, Spec, TypeDefKind, Version};
 
 use crate::diff::{Context, Finding, diff_in};
 use crate::origins::Origins;
-use crate::rules::Severity;
+use crate::rules::{self, Severity};
 
 /// How a change affects old clients, given the new spec's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,6 +188,7 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
 /// (`origins`: the derivations of `new`'s source, where they are pasted).
 pub fn compare_with(old: &Spec, new: &Spec, origins: &Origins) -> Report {
     let cx = Context::new(origins, &new.versions);
+    let service = service_findings(old, new);
     let full = diff_in(&old.head, &new.head, &cx);
     let old_date = old.versions.last().map(|v| v.date.clone());
     let versions = &new.versions;
@@ -207,9 +208,14 @@ pub fn compare_with(old: &Spec, new: &Spec, origins: &Origins) -> Report {
             diff_in(&api, &new.head, &cx),
         ))
     });
-    let changes = full
-        .into_iter()
-        .map(|finding| {
+    let service = service.into_iter().map(|finding| Classified {
+        finding,
+        verdict: Verdict::Uncovered {
+            reason: "the history cannot record it: every version is served under one header name, and old clients send the old one".to_string(),
+        },
+    });
+    let changes = service
+        .chain(full.into_iter().map(|finding| {
             let verdict = if finding.rule.severity != Severity::Breaking {
                 Verdict::Compatible
             } else {
@@ -223,7 +229,7 @@ pub fn compare_with(old: &Spec, new: &Spec, origins: &Origins) -> Report {
                 )
             };
             Classified { finding, verdict }
-        })
+        }))
         .collect();
     Report {
         old_version: old_date,
@@ -233,6 +239,28 @@ pub fn compare_with(old: &Spec, new: &Spec, origins: &Origins) -> Report {
             .map(|v| v.date.clone()),
         changes,
     }
+}
+
+/// Service-level differences, which no [`Api`] holds: the header clients
+/// name their version in. Only between versioned specs: an unversioned
+/// server reads no version header, so its clients pin nothing. Header names
+/// are case-insensitive, so only a change of letters counts.
+fn service_findings(old: &Spec, new: &Spec) -> Vec<Finding> {
+    if old.versions.is_empty() || new.versions.is_empty() {
+        return Vec::new();
+    }
+    let (o, n) = (old.service.version_header(), new.service.version_header());
+    if o.eq_ignore_ascii_case(n) {
+        return Vec::new();
+    }
+    vec![Finding {
+        rule: &rules::VERSION_HEADER_CHANGED,
+        location: format!("service {}: version header", new.service.name),
+        message: format!(
+            "the version header changed from `{o}` to `{n}`: the SDKs of every released version send `{o}`, which the server no longer reads, so pinned clients silently get the default version; keep `version_header \"{o}\"`"
+        ),
+        suggestion: None,
+    }]
 }
 
 fn verdict(

@@ -69,7 +69,9 @@ fn text(report: &Report) -> String {
                 out.push_str(&format!("    {reason}\n"));
                 if let Some(s) = &f.suggestion {
                     out.push_str(&format!("    record it: {}\n", change_line(s)));
-                } else {
+                } else if f.rule != &crate::rules::VERSION_HEADER_CHANGED {
+                    // A service-level change: its reason says what to do,
+                    // and no new route would help.
                     out.push_str("    the history cannot record this change: keep the old shape, or add a new route beside the old one\n");
                 }
             }

@@ -82,6 +82,8 @@ macro_rules! catalogue {
 }
 
 catalogue! {
+    // The service.
+    VERSION_HEADER_CHANGED = "version-header-changed", Request, Breaking, true, "the header clients name the API version in (`version_header`) changed: pinned clients' SDKs send the old one, which the server no longer reads";
     // Routes.
     ROUTE_ADDED = "route-added", Request, Info, true, "a route was added";
     ROUTE_REMOVED = "route-removed", Request, Breaking, true, "a route was removed";
