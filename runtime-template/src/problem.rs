@@ -164,9 +164,8 @@ impl Violations {
         Violations::default()
     }
 
-    /// Whether another violation would be kept; when not, callers may skip
-    /// describing it (it is then only counted by [`Violations::count`]).
-    pub fn keeps_more(&self) -> bool {
+    /// Whether another violation would be kept.
+    fn keeps_more(&self) -> bool {
         self.list.len() < MAX_VIOLATIONS.load(Relaxed) as usize
     }
 
@@ -178,11 +177,6 @@ impl Violations {
             cap_text(&mut violation.message);
             self.list.push(violation);
         }
-    }
-
-    /// Counts a violation that is not kept (there is no room for it).
-    pub fn count(&mut self) {
-        self.total += 1;
     }
 
     /// Whether none was found.

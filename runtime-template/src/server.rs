@@ -1844,10 +1844,10 @@ impl RequestId {
     /// The client's `X-Request-Id` when it is sane (1 to 128 URL-safe
     /// characters), else a new one: a per-process random prefix and a counter.
     fn of(headers: &HeaderMap) -> RequestId {
-        RequestId::and_version(headers).0
+        RequestId::from_given(headers.get(X_REQUEST_ID))
     }
 
-    /// [`RequestId::and_version`], and what the lifecycle needs to know of
+    /// [`RequestId::of`], the version header's value, and what the lifecycle needs to know of
     /// the other headers: how many `Host` fields there are and whether the
     /// client waits for `100 Continue`. One pass over the request's (usually
     /// few) headers instead of a hashed look-up each.
@@ -1869,14 +1869,6 @@ impl RequestId {
             }
         }
         (RequestId::from_given(given), version, head)
-    }
-
-    /// [`RequestId::of`], and the `Gati-Version` header's value: one pass
-    /// over the request's (usually few) headers instead of two hashed
-    /// look-ups of names that are not standard.
-    fn and_version(headers: &HeaderMap) -> (RequestId, Option<HeaderValue>) {
-        let (id, version, _) = RequestId::and_head(headers, &version::GATI_VERSION);
-        (id, version)
     }
 
     /// The client's id when it is sane, else a new one.
