@@ -210,6 +210,14 @@ impl Clients {
         self.entry(Scope { key, route: 0 })
     }
 
+    /// Counts a connection from `ip` however many the address has (an
+    /// in-process caller, which opens no socket).
+    pub(super) fn attach(&self, ip: IpAddr) -> Connection {
+        let client = self.client(ClientKey::address(ip));
+        client.connections.fetch_add(1, Relaxed);
+        Connection(client)
+    }
+
     /// Counts a new connection from `ip`, unless the address already has
     /// as many as it may.
     pub(super) fn connect(&self, ip: IpAddr) -> Option<Connection> {

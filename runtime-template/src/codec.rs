@@ -69,7 +69,7 @@ impl PathParams {
 }
 
 /// A request whose body has been read.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Request {
     /// Method, URI, version and headers.
     pub parts: hyper::http::request::Parts,
@@ -837,30 +837,63 @@ pub fn api_key<'a>(request: &'a Request, name: &str) -> Result<Credential<'a>, P
 
 /// Who an authenticated request comes from, as far as the runtime needs to
 /// know: a credential to count per-client limits against, or nobody (a
-/// route that does not authenticate).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// route that does not authenticate), and the principal authentication
+/// found for it, which the handler reads from its `Ctx`.
+#[derive(Clone)]
 pub struct Caller<'a> {
     credential: Option<Credential<'a>>,
+    principal: Option<super::server::Principal>,
 }
 
 impl<'a> Caller<'a> {
     /// A route that does not authenticate: limits count per IP address.
-    pub const ANONYMOUS: Caller<'static> = Caller { credential: None };
+    pub const ANONYMOUS: Caller<'static> = Caller {
+        credential: None,
+        principal: None,
+    };
 
     /// The holder of an accepted credential: limits count per credential.
     pub fn of(credential: Credential<'a>) -> Caller<'a> {
         Caller {
             credential: Some(credential),
+            principal: None,
         }
+    }
+
+    /// The same caller, with the principal its credential stands for.
+    pub fn with_principal<P: std::any::Any + Send + Sync>(mut self, principal: P) -> Caller<'a> {
+        self.principal = Some(std::sync::Arc::new(principal));
+        self
     }
 
     /// The accepted credential, if any.
     pub fn credential(&self) -> Option<Credential<'a>> {
         self.credential
     }
+
+    /// Takes the principal out (the server moves it into the `Ctx`).
+    pub(super) fn take_principal(&mut self) -> Option<super::server::Principal> {
+        self.principal.take()
+    }
 }
 
-/// Why authentication failed; each becomes a 401 with `WWW-Authenticate`.
+impl std::fmt::Debug for Caller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The credential is a secret: only its kind is shown.
+        let kind = match self.credential {
+            None => "anonymous",
+            Some(Credential::Bearer(_)) => "bearer",
+            Some(Credential::ApiKey(_)) => "api key",
+        };
+        f.debug_struct("Caller")
+            .field("credential", &kind)
+            .field("principal", &self.principal.is_some())
+            .finish()
+    }
+}
+
+/// Why a request may not go on; each becomes its problem (401 with
+/// `WWW-Authenticate`, or 403).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Denied {
     /// No credential was presented (the problem from [`bearer`] or [`api_key`]).
@@ -868,6 +901,9 @@ pub enum Denied {
     /// A credential was presented and not accepted: this counts against the
     /// client's budget of rejected credentials.
     Rejected(Problem),
+    /// The credential was accepted, but its principal may not call this
+    /// route (it lacks a scope the route requires): 403.
+    Forbidden(Problem),
 }
 
 impl Denied {
@@ -884,10 +920,28 @@ impl Denied {
         )
     }
 
-    /// The 401 problem.
+    /// A principal without the `missing` scopes a route requires: 403, with
+    /// `WWW-Authenticate: Bearer error="insufficient_scope"` (RFC 6750 §3.1)
+    /// for a bearer token.
+    pub fn insufficient_scope(credential: Credential<'_>, missing: &[&str]) -> Denied {
+        let scopes = missing.join(" ");
+        let mut problem = Problem::new(403, format!("this route requires the scopes: {scopes}"));
+        if let Credential::Bearer(_) = credential
+            && let Ok(challenge) = HeaderValue::from_str(&format!(
+                "Bearer error=\"insufficient_scope\", scope=\"{scopes}\""
+            ))
+        {
+            problem = problem.with_header(WWW_AUTHENTICATE, challenge);
+        }
+        Denied::Forbidden(problem)
+    }
+
+    /// The problem to answer with.
     pub fn into_problem(self) -> Problem {
         match self {
-            Denied::Missing(problem) | Denied::Rejected(problem) => problem,
+            Denied::Missing(problem) | Denied::Rejected(problem) | Denied::Forbidden(problem) => {
+                problem
+            }
         }
     }
 }

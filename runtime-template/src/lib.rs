@@ -20,6 +20,7 @@ mod problem;
 mod reply;
 mod scalar;
 mod server;
+mod testing;
 mod validate;
 mod version;
 
@@ -45,9 +46,12 @@ pub use reply::Reply;
 pub use scalar::{Base64, Date, DateTime, Decimal, Duration, ScalarError, Uuid};
 #[allow(unused_imports)]
 pub use server::{
-    Ctx, Resolution, Response, RouteInfo, RouteLimits, Service, X_REQUEST_ID, run, serve,
-    serve_with_admin,
+    App, BoxError, ConnectionFuture, Ctx, Direct, Principal, Resolution, Response, RouteInfo,
+    RouteLimits, ServeConnection, Service, Wrap, X_REQUEST_ID, run, run_with, serve, serve_layered,
+    serve_with, serve_with_admin,
 };
+#[allow(unused_imports)]
+pub use testing::{TestClient, TestRequest, TestResponse};
 #[allow(unused_imports)]
 pub use validate::{
     Format, Pointer, Validate, check_format, check_items, check_key, check_len, check_range_f64,

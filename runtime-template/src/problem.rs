@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::StatusCode;
-use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
@@ -339,7 +339,15 @@ pub(super) fn with_body(status: u16, content_type: &'static str, body: Vec<u8>) 
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status_code(status);
-    response.headers_mut().insert(CONTENT_TYPE, value);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, value);
+    if content_type == PROBLEM_JSON {
+        // A problem describes one request at one moment: no cache may keep
+        // it, and no browser may sniff it into something executable. A
+        // layer (`serve_with`) may still replace either.
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    }
     response
 }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
@@ -50,17 +50,18 @@ pub trait Service: Send + Sync + 'static {
     /// Matches a method and a percent-encoded path (no query) to a route.
     fn resolve(&self, method: &Method, path: &str) -> Resolution;
 
-    /// Authenticates a request to route `route` from its head alone, before
-    /// any body byte is read and before an admission slot is taken
-    /// (`request.body` is still empty). Called only for routes whose
-    /// [`RouteInfo::auth`] is true.
+    /// Authenticates a request to route `route` from its head alone
+    /// ([`Ctx::request`]), before any body byte is read and before an
+    /// admission slot is taken (the request's body is still empty). Called
+    /// only for routes whose [`RouteInfo::auth`] is true. The caller's
+    /// principal, if it has one, is what [`Ctx::principal_as`] gives the
+    /// handler.
     fn authenticate<'a>(
         &'a self,
         route: usize,
-        request: &'a Request,
         ctx: &'a Ctx,
     ) -> impl Future<Output = Result<Caller<'a>, Denied>> + Send + 'a {
-        let _ = (route, request, ctx);
+        let _ = (route, ctx);
         std::future::ready(Ok(Caller::ANONYMOUS))
     }
 
@@ -70,18 +71,14 @@ pub trait Service: Send + Sync + 'static {
         RouteLimits::NONE
     }
 
-    /// Runs route `route` on a request whose body has been read (within the
-    /// route's body limit) and whose admission slot is held.
+    /// Runs route `route` on a request ([`Ctx::request`]) whose body has
+    /// been read (within the route's body limit) and whose admission slot
+    /// is held.
     ///
-    /// The request and the context are borrowed from the server's own
-    /// per-request state, so the future holds two references rather than
-    /// copies of them.
-    fn call(
-        &self,
-        route: usize,
-        request: &Request,
-        ctx: &Ctx,
-    ) -> impl Future<Output = Response> + Send;
+    /// The context, request included, is borrowed from the server's own
+    /// per-request state, so the future holds a reference rather than a
+    /// copy of it.
+    fn call(&self, route: usize, ctx: &Ctx) -> impl Future<Output = Response> + Send;
 
     /// The OpenAPI document served at `/openapi.json`, if any.
     fn openapi(&self) -> Option<&'static str> {
@@ -172,26 +169,100 @@ pub enum Resolution {
     MethodNotAllowed(&'static str),
 }
 
-/// Per-request context handed to handlers.
-#[derive(Clone, Debug)]
+/// Per-request context handed to handlers: who called (the principal),
+/// the request itself (headers, extensions that middleware set), its id,
+/// the API version and the deadline.
+#[derive(Clone)]
 pub struct Ctx {
     request_id: RequestId,
     route: &'static str,
     deadline: Instant,
     /// The negotiated version: its index in `Service::versions` and its date.
     version: Option<(usize, &'static str)>,
+    /// The request: its head, its body once read, its path parameters.
+    request: Request,
+    /// What authentication returned for the caller, if anything.
+    principal: Option<Principal>,
+}
+
+/// A caller's principal, of the type the spec declares (`auth bearer ->
+/// Caller`), shared rather than copied when a context is cloned.
+pub type Principal = Arc<dyn std::any::Any + Send + Sync>;
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("request_id", &self.request_id.as_str())
+            .field("route", &self.route)
+            .field("version", &self.version())
+            .field("method", &self.request.parts.method)
+            .field("path", &self.request.path())
+            .field("principal", &self.principal.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Ctx {
-    /// A context, for calling handlers outside the server (in tests).
+    /// A context, for calling handlers outside the server (in tests): an
+    /// empty `GET /` request, no version, no principal.
     pub fn new(request_id: &str, route: &'static str, deadline: Instant) -> Ctx {
         let request_id = HeaderValue::from_str(request_id).unwrap_or(HeaderValue::from_static("-"));
+        let (parts, ()) = hyper::Request::new(()).into_parts();
         Ctx {
             request_id: RequestId::Given(request_id),
             route,
             deadline,
             version: None,
+            request: Request {
+                parts,
+                body: Bytes::new(),
+                params: PathParams::new(),
+            },
+            principal: None,
         }
+    }
+
+    /// The same context for `request` (for calling handlers outside the
+    /// server).
+    pub fn with_request(mut self, request: Request) -> Ctx {
+        self.request = request;
+        self
+    }
+
+    /// The same context with `principal` as the caller's principal (for
+    /// calling handlers outside the server).
+    pub fn with_principal<P: std::any::Any + Send + Sync>(mut self, principal: P) -> Ctx {
+        self.principal = Some(Arc::new(principal));
+        self
+    }
+
+    /// The request: method, URI, headers, extensions, body, path parameters.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// The request's headers, declared or not.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.request.parts.headers
+    }
+
+    /// The first value of request header `name` (any case), when it is
+    /// visible ASCII text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.request.parts.headers.get(name)?.to_str().ok()
+    }
+
+    /// Per-request data that middleware (a `tower` layer in front of the
+    /// service, see `serve_with`) put on the request.
+    pub fn extensions(&self) -> &hyper::http::Extensions {
+        &self.request.parts.extensions
+    }
+
+    /// The caller's principal as authentication returned it, if the route
+    /// authenticates and it is a `P`. Generated code offers a typed
+    /// `principal()` for the spec's declared type.
+    pub fn principal_as<P: std::any::Any>(&self) -> Option<&P> {
+        self.principal.as_deref()?.downcast_ref()
     }
 
     /// The same context at API version `date`, the `index`-th of
@@ -232,6 +303,18 @@ impl Ctx {
 /// admin listener on `GATI_ADMIN_PORT`, when set), serves until SIGTERM or
 /// SIGINT, then drains.
 pub fn run<S: Service>(service: S, config: Config) -> std::io::Result<()> {
+    run_with(service, config, Direct)
+}
+
+/// [`run`], with every request and response passing through `layer`: any
+/// `tower` layer (`tower-http`'s CORS, compression, trace, set-header…, or
+/// a stack of them), which sees the runtime's own answers (404, 413, 429,
+/// 503…) as well as the handlers'.
+pub fn run_with<S: Service, L: Wrap<S>>(
+    service: S,
+    config: Config,
+    layer: L,
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -242,7 +325,7 @@ pub fn run<S: Service>(service: S, config: Config) -> std::io::Result<()> {
             .map(|a| a.to_string())
             .unwrap_or_default();
         log("info", "listening", &[("address", &address)]);
-        serve(service, config, listener, shutdown_signal()).await
+        serve_with(service, config, listener, layer, shutdown_signal()).await
     })
 }
 
@@ -280,6 +363,18 @@ pub async fn serve<S: Service>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(service, config, listener, Direct, shutdown).await
+}
+
+/// [`serve`], with every request and response passing through `layer` (see
+/// [`run_with`]).
+pub async fn serve_with<S: Service, L: Wrap<S>>(
+    service: S,
+    config: Config,
+    listener: TcpListener,
+    layer: L,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let admin = match config.admin_port {
         None => None,
         Some(port) => {
@@ -293,7 +388,7 @@ pub async fn serve<S: Service>(
             Some(admin)
         }
     };
-    serve_with_admin(service, config, listener, admin, shutdown).await
+    serve_layered(service, config, listener, admin, layer, shutdown).await
 }
 
 /// [`serve`] with the admin listener bound by the caller (`None`: the
@@ -303,6 +398,18 @@ pub async fn serve_with_admin<S: Service>(
     config: Config,
     listener: TcpListener,
     admin: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_layered(service, config, listener, admin, Direct, shutdown).await
+}
+
+/// [`serve_with_admin`] through `layer` (see [`run_with`]).
+pub async fn serve_layered<S: Service, L: Wrap<S>>(
+    service: S,
+    config: Config,
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    layer: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     install_panic_hook(config.log_panic_message);
@@ -323,6 +430,7 @@ pub async fn serve_with_admin<S: Service>(
         .keep_alive_interval((config.h2_keepalive_ms > 0).then_some(keepalive))
         .keep_alive_timeout(keepalive);
     let builder = Arc::new(Builders { http1, auto });
+    let layer = Arc::new(layer);
     let (stop, stopped) = watch::channel(false);
     let admin_task = admin.map(|admin| tokio::spawn(admin_loop(admin, shared.clone())));
     let sweeper = {
@@ -355,7 +463,7 @@ pub async fn serve_with_admin<S: Service>(
                     match shared.clients.connect(peer.ip()) {
                         Some(counted) => {
                             let held = slot.take();
-                            connections.spawn(connection(stream, counted, held, shared.clone(), builder.clone(), stopped.clone()));
+                            connections.spawn(connection(stream, counted, held, shared.clone(), builder.clone(), layer.clone(), stopped.clone()));
                         }
                         None => {
                             shared.refused.fetch_add(1, Relaxed);
@@ -526,12 +634,13 @@ const PREFACE_START: &[u8] = b"PRI";
 /// start the HTTP/2 preface is served by hyper's HTTP/1 connection directly,
 /// which spares every request the `auto` wrapper's bookkeeping; the preface
 /// (or too few bytes to tell) goes to the `auto` builder, which finds out.
-async fn connection<S: Service>(
+async fn connection<S: Service, L: Wrap<S>>(
     stream: TcpStream,
     counted: super::clients::Connection,
     slot: Option<tokio::sync::OwnedSemaphorePermit>,
     shared: Arc<Shared<S>>,
     builders: Arc<Builders>,
+    layer: Arc<L>,
     mut stop: watch::Receiver<bool>,
 ) {
     let _slot = slot;
@@ -557,18 +666,191 @@ async fn connection<S: Service>(
         activity: AtomicU64::new(0),
         http2: AtomicBool::new(false),
     });
-    let service = {
-        let link = link.clone();
-        hyper::service::service_fn(move |request| handle(link.clone(), request))
+    let app = App { link: link.clone() };
+    let job = Job {
+        stream,
+        link,
+        builders,
+        stop,
+        http1,
     };
-    if http1 {
-        let io = TokioIo::new(ParseErrors::new(stream));
-        let conn = pin!(builders.http1.serve_connection(io, service));
-        drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
-    } else {
-        let io = TokioIo::new(stream);
-        let conn = pin!(builders.auto.serve_connection(io, service));
-        drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+    layer.wrap_into(app, job).await;
+}
+
+/// A boxed error, as hyper and tower pass them.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What the server puts in front of the service on each connection: nothing
+/// ([`Direct`]), or any `tower` layer: every `tower_layer::Layer` whose
+/// service answers hyper's requests is a `Wrap` (a `tower::ServiceBuilder`
+/// stack of `tower-http` layers, say).
+pub trait Wrap<S: Service>: Send + Sync + 'static {
+    /// Wraps the connection's `app`, and serves the connection with the
+    /// result (through `job`, the server's own half).
+    #[doc(hidden)]
+    fn wrap_into<J: ServeConnection>(&self, app: App<S>, job: J) -> ConnectionFuture;
+}
+
+/// The future that serves one connection.
+#[doc(hidden)]
+pub type ConnectionFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The server's half of serving a connection: given the service to answer
+/// its requests with, the future that serves it. A trait (rather than a
+/// function) so that [`Direct`] can hand over a service whose type cannot
+/// be named.
+#[doc(hidden)]
+pub trait ServeConnection {
+    /// Serves the connection with `service`.
+    fn serve<H, B>(self, service: H) -> ConnectionFuture
+    where
+        H: hyper::service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>>
+            + Send
+            + 'static,
+        H::Future: Send + 'static,
+        H::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>;
+}
+
+/// No layer: the runtime answers hyper directly.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Direct;
+
+impl<S: Service> Wrap<S> for Direct {
+    fn wrap_into<J: ServeConnection>(&self, app: App<S>, job: J) -> ConnectionFuture {
+        job.serve(hyper::service::service_fn(move |request| {
+            handle(app.link.clone(), request)
+        }))
+    }
+}
+
+impl<S, L, B> Wrap<S> for L
+where
+    S: Service,
+    L: tower_layer::Layer<App<S>> + Send + Sync + 'static,
+    L::Service: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    <L::Service as tower_service::Service<hyper::Request<Incoming>>>::Future: Send + 'static,
+    <L::Service as tower_service::Service<hyper::Request<Incoming>>>::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    fn wrap_into<J: ServeConnection>(&self, app: App<S>, job: J) -> ConnectionFuture {
+        job.serve(hyper_util::service::TowerToHyperService::new(
+            self.layer(app),
+        ))
+    }
+}
+
+/// One accepted connection, ready to be served by whatever the [`Wrap`]
+/// hands it.
+struct Job<S> {
+    stream: TcpStream,
+    link: Arc<Link<S>>,
+    builders: Arc<Builders>,
+    stop: watch::Receiver<bool>,
+    /// Whether the connection's first bytes rule out HTTP/2.
+    http1: bool,
+}
+
+impl<S: Service> ServeConnection for Job<S> {
+    fn serve<H, B>(self, service: H) -> ConnectionFuture
+    where
+        H: hyper::service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>>
+            + Send
+            + 'static,
+        H::Future: Send + 'static,
+        H::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let Job {
+            stream,
+            link,
+            builders,
+            stop,
+            http1,
+        } = self;
+        Box::pin(async move {
+            if http1 {
+                let io = TokioIo::new(ParseErrors::new(stream));
+                let conn = pin!(builders.http1.serve_connection(io, service));
+                drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+            } else {
+                let io = TokioIo::new(stream);
+                let conn = pin!(builders.auto.serve_connection(io, service));
+                drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+            }
+        })
+    }
+}
+
+/// The service as a `tower::Service` (`tower_service::Service`), for any
+/// request body: to call in-process ([`super::TestClient`] does), or to put
+/// behind layers ([`serve_with`] does, one per connection). Requests go
+/// through the whole lifecycle, limits and admission included: the service
+/// is always ready, and a request that finds no slot is answered 503 like
+/// any other.
+pub struct App<S> {
+    link: Arc<Link<S>>,
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> App<S> {
+        App {
+            link: self.link.clone(),
+        }
+    }
+}
+
+impl<S: Service> App<S> {
+    /// The service with `config`, for calling in-process: requests count as
+    /// coming from one client at 127.0.0.1 (their credentials, where routes
+    /// authenticate, tell clients apart as they do over the network).
+    pub fn new(service: S, config: &Config) -> std::io::Result<App<S>> {
+        set_max_violations(config.max_violations);
+        let shared = Arc::new(Shared::new(service, config, false)?);
+        let peer = IpAddr::from([127, 0, 0, 1]);
+        let client = shared.clients.attach(peer);
+        Ok(App {
+            link: Arc::new(Link {
+                shared,
+                client,
+                peer,
+                activity: AtomicU64::new(0),
+                http2: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// The service it runs.
+    pub fn service(&self) -> &S {
+        &self.link.shared.service
+    }
+}
+
+impl<S, B> tower_service::Service<hyper::Request<B>> for App<S>
+where
+    S: Service,
+    B: Body + Send + Unpin + 'static,
+    B::Data: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: hyper::Request<B>) -> Self::Future {
+        Box::pin(handle(self.link.clone(), request))
     }
 }
 
@@ -859,10 +1141,14 @@ impl<S: Service> Shared<S> {
 /// is read only after that, under a minimum data rate. So a client without
 /// a credential never holds a slot, and `100 Continue` (which hyper sends
 /// when the body is first read) goes only to accepted credentials.
-fn handle<S: Service>(
+fn handle<S: Service, B>(
     link: Arc<Link<S>>,
-    request: hyper::Request<Incoming>,
-) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static {
+    request: hyper::Request<B>,
+) -> impl Future<Output = Result<Response, Infallible>> + Send + 'static
+where
+    B: Body + Send + Unpin + 'static,
+    B::Data: Send,
+{
     link.activity.fetch_add(1, Relaxed);
     if request.version() == hyper::Version::HTTP_2 {
         link.http2.store(true, Relaxed);
@@ -909,49 +1195,61 @@ fn handle<S: Service>(
                                 "too many rejected credentials from this address",
                             );
                         }
-                        let (service, index) = (&shared.service, run.route);
-                        let (request, ctx) = (&run.request, &run.ctx);
-                        let future = catch_unwind(AssertUnwindSafe(|| {
-                            CATCHING.set(true);
-                            let future = service.authenticate(index, request, ctx);
-                            CATCHING.set(false);
-                            future
-                        }));
-                        let Ok(future) = future else {
-                            CATCHING.set(false);
-                            break 'run panicked(route, &ctx.request_id);
-                        };
-                        let future = pin!(future);
-                        let caller = match guarded(future, deadline, &mut timer).await {
-                            Called::Done(Ok(caller)) => caller,
-                            Called::Done(Err(Denied::Missing(problem))) => {
-                                break 'run problem.into_response();
+                        let principal = {
+                            let (service, index) = (&shared.service, run.route);
+                            let ctx = &run.ctx;
+                            let future = catch_unwind(AssertUnwindSafe(|| {
+                                CATCHING.set(true);
+                                let future = service.authenticate(index, ctx);
+                                CATCHING.set(false);
+                                future
+                            }));
+                            let Ok(future) = future else {
+                                CATCHING.set(false);
+                                break 'run panicked(route, &ctx.request_id);
+                            };
+                            let future = pin!(future);
+                            let mut caller = match guarded(future, deadline, &mut timer).await {
+                                Called::Done(Ok(caller)) => caller,
+                                Called::Done(Err(
+                                    Denied::Missing(problem) | Denied::Forbidden(problem),
+                                )) => {
+                                    break 'run problem.into_response();
+                                }
+                                Called::Done(Err(Denied::Rejected(problem))) => {
+                                    shared.clients.failed(link.client.client());
+                                    route.metrics.auth_failed();
+                                    shared.auth_log.note(shared.started, |count| {
+                                        log(
+                                            "warn",
+                                            "credential rejected",
+                                            &[
+                                                ("peer", &link.peer.to_string()),
+                                                ("route", route.name),
+                                                ("request_id", ctx.request_id()),
+                                                ("rejected_since_last_line", &count.to_string()),
+                                            ],
+                                        )
+                                    });
+                                    break 'run problem.into_response();
+                                }
+                                Called::Panicked => break 'run panicked(route, &ctx.request_id),
+                                Called::TimedOut => break 'run timed_out(route),
+                            };
+                            // Limits count per credential (hashed) when
+                            // there is one, else per address.
+                            if let Some(credential) = caller.credential() {
+                                credential_key =
+                                    Some(shared.clients.credential(credential.secret()));
                             }
-                            Called::Done(Err(Denied::Rejected(problem))) => {
-                                shared.clients.failed(link.client.client());
-                                route.metrics.auth_failed();
-                                shared.auth_log.note(shared.started, |count| {
-                                    log(
-                                        "warn",
-                                        "credential rejected",
-                                        &[
-                                            ("peer", &link.peer.to_string()),
-                                            ("route", route.name),
-                                            ("request_id", ctx.request_id()),
-                                            ("rejected_since_last_line", &count.to_string()),
-                                        ],
-                                    )
-                                });
-                                break 'run problem.into_response();
-                            }
-                            Called::Panicked => break 'run panicked(route, &ctx.request_id),
-                            Called::TimedOut => break 'run timed_out(route),
+                            caller.take_principal()
                         };
-                        match caller.credential() {
+                        // The caller's borrow of the request has ended: the
+                        // principal moves into the context.
+                        run.ctx.principal = principal;
+                        match credential_key {
                             None => link.client.client(),
-                            Some(credential) => {
-                                let key = shared.clients.credential(credential.secret());
-                                credential_key = Some(key);
+                            Some(key) => {
                                 by_credential = shared.clients.client(key);
                                 &by_credential
                             }
@@ -1069,7 +1367,7 @@ fn handle<S: Service>(
                             }
                         }
                     };
-                    run.request.body = match read {
+                    run.ctx.request.body = match read {
                         Ok(body) => body,
                         Err(BodyError::TooLarge) => break 'run too_large(route.body_limit),
                         Err(BodyError::Broken) => {
@@ -1083,10 +1381,10 @@ fn handle<S: Service>(
                     // is spawned. It borrows the request and the context
                     // from `run`, where they were built when routing.
                     let (service, index) = (&shared.service, run.route);
-                    let (request, ctx) = (&run.request, &run.ctx);
+                    let ctx = &run.ctx;
                     let Ok(future) = catch_unwind(AssertUnwindSafe(|| {
                         CATCHING.set(true);
-                        let future = service.call(index, request, ctx);
+                        let future = service.call(index, ctx);
                         CATCHING.set(false);
                         future
                     })) else {
@@ -1145,12 +1443,16 @@ const LINGER: Duration = Duration::from_secs(2);
 /// nginx's lingering close does: closing a socket with unread data resets
 /// it, and the client may then lose the answer before reading it. A body
 /// that ends in time leaves the connection usable; any other is cut.
-fn linger(mut body: Incoming, limit: u64) {
+fn linger<B>(mut body: B, limit: u64)
+where
+    B: Body + Send + Unpin + 'static,
+    B::Data: Send,
+{
     tokio::spawn(async move {
         let mut read = 0u64;
         let _ = tokio::time::timeout(LINGER, async {
             while let Some(Ok(frame)) = http_body_util::BodyExt::frame(&mut body).await {
-                read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                read += frame.data_ref().map_or(0, |d| d.remaining() as u64);
                 if read > limit {
                     return;
                 }
@@ -1244,12 +1546,11 @@ enum Routed {
 }
 
 /// A routed request, ready for authentication and admission. The handler
-/// borrows `request` (whose body is filled in once read) and `ctx` from
-/// here, so neither is moved or copied after routing.
+/// borrows `ctx` (and the request in it, whose body is filled in once
+/// read) from here, so it is not moved or copied after routing.
 struct Run {
     /// The route's index in `Service::routes`.
     route: usize,
-    request: Request,
     ctx: Ctx,
 }
 
@@ -1258,7 +1559,7 @@ struct Run {
 fn route<S: Service>(
     shared: &Shared<S>,
     request: hyper::http::request::Parts,
-    body: &Incoming,
+    body: &impl Body,
     head: Head,
     asked: Option<HeaderValue>,
     id: RequestId,
@@ -1350,16 +1651,17 @@ fn route<S: Service>(
     let version = version.and_then(|v| shared.versions.get(v).map(|h| (v, h.date)));
     Routed::Run(Run {
         route: index,
-        request: Request {
-            parts: request,
-            body: Bytes::new(),
-            params,
-        },
         ctx: Ctx {
             request_id: id,
             route: route.name,
             deadline: start + route.timeout,
             version,
+            request: Request {
+                parts: request,
+                body: Bytes::new(),
+                params,
+            },
+            principal: None,
         },
     })
 }
@@ -1593,7 +1895,7 @@ impl ParseErrors {
         let body = body_bytes(body);
         let id = RequestId::made();
         let mut out = format!(
-            "HTTP/1.1 {status} {reason}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-request-id: {}\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: {}\r\ncontent-length: {}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\nx-request-id: {}\r\nconnection: close\r\n\r\n",
             super::problem::PROBLEM_JSON,
             body.len(),
             id.as_str()
@@ -1785,9 +2087,9 @@ impl BodyReader {
     }
 
     /// Reads every frame that is ready; the body once the last has arrived.
-    fn poll(
+    fn poll<B: Body>(
         &mut self,
-        mut body: Pin<&mut Incoming>,
+        mut body: Pin<&mut B>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<Result<Bytes, BodyError>> {
         loop {
@@ -1796,9 +2098,12 @@ impl BodyReader {
                 Poll::Ready(None) => break,
                 Poll::Ready(Some(frame)) => frame,
             };
-            let Ok(data) = frame.map_err(|_| BodyError::Broken)?.into_data() else {
+            let Ok(mut data) = frame.map_err(|_| BodyError::Broken)?.into_data() else {
                 continue;
             };
+            // Hyper's frames are `Bytes` already (taken without a copy); a
+            // layer's body may carry any buffer.
+            let data = data.copy_to_bytes(data.remaining());
             self.total += data.len() as u64;
             if self.total > self.limit {
                 return Poll::Ready(Err(BodyError::TooLarge));
@@ -2003,7 +2308,7 @@ mod tests {
         fn resolve(&self, _: &Method, _: &str) -> Resolution {
             Resolution::NotFound
         }
-        async fn call(&self, _: usize, _: &Request, _: &Ctx) -> Response {
+        async fn call(&self, _: usize, _: &Ctx) -> Response {
             super::super::problem::empty_response(204)
         }
     }

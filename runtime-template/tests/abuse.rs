@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use gati_runtime::{
-    Caller, Config, Ctx, Denied, PathParams, Pointer, Problem, Query, RateLimit, Request,
-    Resolution, Response, RouteInfo, RouteLimits, Service, Validate, Violations, api_key, bearer,
-    check_len, decode_json, json_response, serve_with_admin,
+    Caller, Config, Ctx, Denied, PathParams, Pointer, Problem, Query, RateLimit, Resolution,
+    Response, RouteInfo, RouteLimits, Service, Validate, Violations, api_key, bearer, check_len,
+    decode_json, json_response, serve_with_admin,
 };
 use hyper::Method;
 use serde::Deserialize;
@@ -128,12 +128,8 @@ impl Service for Guarded {
         }
     }
 
-    async fn authenticate<'a>(
-        &'a self,
-        route: usize,
-        request: &'a Request,
-        _ctx: &'a Ctx,
-    ) -> Result<Caller<'a>, Denied> {
+    async fn authenticate<'a>(&'a self, route: usize, ctx: &'a Ctx) -> Result<Caller<'a>, Denied> {
+        let request = ctx.request();
         let credential = match route {
             CREATE => bearer(request)?,
             KEYED => api_key(request, "X-Api-Key")?,
@@ -146,7 +142,8 @@ impl Service for Guarded {
         }
     }
 
-    async fn call(&self, route: usize, request: &Request, _ctx: &Ctx) -> Response {
+    async fn call(&self, route: usize, ctx: &Ctx) -> Response {
+        let request = ctx.request();
         match route {
             CREATE => match decode_json::<Item>(request) {
                 Ok(item) => {

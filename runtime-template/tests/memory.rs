@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use gati_runtime::{
-    Config, Ctx, PathParams, Pointer, Problem, Request, Resolution, Response, RouteInfo,
-    RouteLimits, Service, Validate, Violations, check_len, decode_json, serve,
+    Config, Ctx, PathParams, Pointer, Problem, Resolution, Response, RouteInfo, RouteLimits,
+    Service, Validate, Violations, check_len, decode_json, serve,
 };
 use hyper::Method;
 use serde::Deserialize;
@@ -39,7 +39,8 @@ impl Service for Tags {
         Resolution::Route(0, PathParams::new())
     }
 
-    async fn call(&self, _: usize, request: &Request, _: &Ctx) -> Response {
+    async fn call(&self, _: usize, ctx: &Ctx) -> Response {
+        let request = ctx.request();
         let body: Body = match decode_json(request) {
             Ok(body) => body,
             Err(problem) => return problem.into_response(),

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use gati_runtime::{
-    Config, Ctx, PathParams, Pointer, Problem, Query, Request, Resolution, Response, RouteInfo,
-    RouteLimits, Service, Validate, Violations, check_items, check_len, decode_json, json_response,
-    path_param, serve,
+    Config, Ctx, PathParams, Pointer, Problem, Query, Resolution, Response, RouteInfo, RouteLimits,
+    Service, Validate, Violations, check_items, check_len, decode_json, json_response, path_param,
+    serve,
 };
 use hyper::Method;
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,8 @@ impl Service for App {
         }
     }
 
-    async fn call(&self, route: usize, request: &Request, ctx: &Ctx) -> Response {
+    async fn call(&self, route: usize, ctx: &Ctx) -> Response {
+        let request = ctx.request();
         match route {
             GET_USER => json_response(
                 200,

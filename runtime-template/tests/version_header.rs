@@ -3,8 +3,8 @@
 //! stamped with it, and `Gati-Version` means nothing to it.
 
 use gati_runtime::{
-    Config, Ctx, PathParams, Request, Resolution, Response, RouteInfo, RouteLimits, Service,
-    VersionInfo, json_response, serve,
+    Config, Ctx, PathParams, Resolution, Response, RouteInfo, RouteLimits, Service, VersionInfo,
+    json_response, serve,
 };
 use hyper::Method;
 use serde_json::json;
@@ -50,7 +50,7 @@ impl Service for Payments {
         }
     }
 
-    async fn call(&self, _route: usize, _request: &Request, _ctx: &Ctx) -> Response {
+    async fn call(&self, _route: usize, _ctx: &Ctx) -> Response {
         json_response(200, &json!({"ok": true}))
     }
 

@@ -191,6 +191,12 @@ pub(crate) struct Ctx<'a> {
     /// The header clients name the API version in, as the service block
     /// sets it (`Gati-Version` by default).
     pub version_header: String,
+    /// Every `-> Principal` written after an `auth` scheme, in source order.
+    pub principals: Vec<(String, Span)>,
+    /// The service's `scopes [...]`, checked, and where they were written.
+    pub service_scopes: Option<(Vec<String>, Span)>,
+    /// Routes that require scopes, and where the scopes were written.
+    pub scoped_routes: Vec<(String, Span)>,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -213,6 +219,9 @@ pub(crate) fn check(
         retired: Vec::new(),
         versioned: false,
         version_header: ir::DEFAULT_VERSION_HEADER.to_string(),
+        principals: Vec::new(),
+        service_scopes: None,
+        scoped_routes: Vec::new(),
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();
@@ -330,7 +339,7 @@ pub(crate) fn check(
     cx.find_infinite_records(&record_ids);
 
     cx.versioned = !versions.is_empty();
-    let service = cx.service(root_name, root, &services);
+    let mut service = cx.service(root_name, root, &services);
     // A record's own policy wins over the service's.
     for def in &mut api.types {
         if matches!(def.kind, ir::TypeDefKind::Record { .. }) {
@@ -341,11 +350,12 @@ pub(crate) fn check(
         }
     }
     api.routes = cx.routes(&route_decls, &service);
+    service.principal = cx.check_principal(&api);
     cx.check_readonly_in_requests(&route_decls, &api);
 
     let versions = cx.versions(root, &versions, &api, &service);
     cx.check_retired_names(&api);
-    cx.check_unused(&api, &versions, &route_decls);
+    cx.check_unused(&api, &versions, &route_decls, service.principal.as_deref());
     cx.check_deprecated_uses(&route_decls);
     cx.check_unknown_fields_reach(&api, &versions, &own_policies);
     let spec = ir::Spec {

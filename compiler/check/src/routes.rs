@@ -231,6 +231,7 @@ impl<'a> Ctx<'a> {
                 deploy: None,
                 version_header: None,
                 unknown_fields: ir::UnknownFields::Ignore,
+                principal: None,
             };
         };
         let mut service = ir::Service {
@@ -242,6 +243,7 @@ impl<'a> Ctx<'a> {
             deploy: None,
             version_header: None,
             unknown_fields: ir::UnknownFields::Ignore,
+            principal: None,
         };
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for setting in &s.settings {
@@ -267,14 +269,14 @@ impl<'a> Ctx<'a> {
                     service.title = t.clone();
                 }
                 ("limits", SettingValue::Block(items)) => service.limits = self.limits(items),
-                ("auth", SettingValue::Words(words)) => {
-                    if let Some(a) = self.auth(words, setting.span) {
+                ("auth", SettingValue::Auth(spec)) => {
+                    if let Some(a) = self.auth(&spec.words, setting.span) {
                         service.auth = a;
                     }
-                }
-                ("auth", SettingValue::Literal(word)) => {
-                    if let Some(a) = self.auth(std::slice::from_ref(word), setting.span) {
-                        service.auth = a;
+                    self.note_principal(spec);
+                    if let Some((scopes, span)) = &spec.scopes {
+                        let scopes = self.scope_tokens(scopes);
+                        self.service_scopes = Some((scopes, *span));
                     }
                 }
                 (
@@ -409,7 +411,7 @@ impl<'a> Ctx<'a> {
                 LiteralKind::List(_) => "a list",
                 LiteralKind::Object(_) => "an object",
             },
-            SettingValue::Words(_) => "several words",
+            SettingValue::Words(_) | SettingValue::Auth(_) => "several words",
             SettingValue::Block(_) => "a block",
             SettingValue::Rate(_) => "a rate",
         };
@@ -650,6 +652,166 @@ impl<'a> Ctx<'a> {
         }
         self.push(d);
         None
+    }
+
+    /// Notes the principal an `auth` names, checked with the others once
+    /// every route is lowered ([`Ctx::check_principal`]).
+    fn note_principal(&mut self, spec: &ast::AuthSpec) {
+        if let Some(principal) = &spec.principal {
+            self.principals
+                .push((principal.name.clone(), principal.span));
+        }
+    }
+
+    /// The scope tokens of a `scopes [...]` list: each a non-empty string
+    /// of visible ASCII without spaces, quotes or backslashes (RFC 6749
+    /// §3.3), each once.
+    fn scope_tokens(&mut self, scopes: &[ast::Literal]) -> Vec<String> {
+        let mut tokens: Vec<String> = Vec::new();
+        for scope in scopes {
+            let LiteralKind::String(token) = &scope.kind else {
+                continue;
+            };
+            let valid = !token.is_empty()
+                && token
+                    .bytes()
+                    .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+            if !valid {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PRINCIPAL,
+                        scope.span,
+                        format!("{token:?} is not a scope"),
+                    )
+                    .with_label("not a scope token")
+                    .with_note("a scope is visible ASCII without spaces, quotes or backslashes, such as \"notes:write\""),
+                );
+            } else if tokens.contains(token) {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PRINCIPAL,
+                        scope.span,
+                        format!("scope {token:?} is listed twice"),
+                    )
+                    .with_label("listed again here"),
+                );
+            } else {
+                tokens.push(token.clone());
+            }
+        }
+        tokens
+    }
+
+    /// The service's principal type: every `-> Name` must name the same
+    /// declared record, and routes that require scopes need one with a
+    /// `scopes: [string]` field, and must authenticate.
+    pub(crate) fn check_principal(&mut self, api: &ir::Api) -> Option<String> {
+        let mentions = std::mem::take(&mut self.principals);
+        let mut principal: Option<(String, Span)> = None;
+        let mut failed = false;
+        for (name, span) in &mentions {
+            if let Some((first, first_span)) = &principal {
+                if first != name {
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_PRINCIPAL,
+                            *span,
+                            format!("the principal is already `{first}`"),
+                        )
+                        .with_label("a second principal type")
+                        .with_secondary(*first_span, "first named here")
+                        .with_note("a service has one principal type: `authenticate` returns it for every route"),
+                    );
+                }
+                continue;
+            }
+            if failed {
+                continue;
+            }
+            let record = api.types.iter().find(|t| t.name == *name);
+            match record.map(|t| &t.kind) {
+                Some(ir::TypeDefKind::Record { .. }) => principal = Some((name.clone(), *span)),
+                Some(_) => {
+                    failed = true;
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_PRINCIPAL,
+                            *span,
+                            format!("`{name}` is not a record"),
+                        )
+                        .with_label("the principal must be a record")
+                        .with_note("declare it as `type Caller { id: string, … }`"),
+                    );
+                }
+                None => {
+                    failed = true;
+                    let names: Vec<&str> = api.types.iter().map(|t| t.name.as_str()).collect();
+                    let mut d = Diagnostic::error(
+                        codes::BAD_PRINCIPAL,
+                        *span,
+                        format!("no record is named `{name}`"),
+                    )
+                    .with_label("unknown principal type");
+                    if let Some(best) = did_you_mean(name, names) {
+                        d = d.with_suggestion(format!("did you mean `{best}`?"), *span, best);
+                    }
+                    self.push(d);
+                }
+            }
+        }
+        let scoped = std::mem::take(&mut self.scoped_routes);
+        for (route_name, span) in &scoped {
+            let Some(route) = api.routes.iter().find(|r| r.name == *route_name) else {
+                continue;
+            };
+            if route.auth == Auth::None {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PRINCIPAL,
+                        *span,
+                        format!("route `{route_name}` requires scopes but does not authenticate"),
+                    )
+                    .with_label("scopes without a credential")
+                    .with_note("give it a scheme: `auth bearer scopes [...]`"),
+                );
+                continue;
+            }
+            if failed {
+                continue;
+            }
+            let Some((name, _)) = &principal else {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PRINCIPAL,
+                        *span,
+                        "scopes need a principal that holds them",
+                    )
+                    .with_label("no principal to check these against")
+                    .with_note("name one after the scheme, such as `auth bearer -> Caller`, with a field `scopes: [string]`"),
+                );
+                failed = true;
+                continue;
+            };
+            let holds_scopes = api.types.iter().any(|t| {
+                t.name == *name
+                    && matches!(&t.kind, ir::TypeDefKind::Record { fields } if fields.iter().any(is_scopes_field))
+            });
+            if !holds_scopes {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PRINCIPAL,
+                        *span,
+                        format!("principal `{name}` has no field `scopes: [string]`"),
+                    )
+                    .with_label("nothing to check these scopes against")
+                    .with_note(format!(
+                        "add `scopes: [string]` to `{name}`: the scopes its caller holds"
+                    )),
+                );
+                failed = true;
+            }
+        }
+        principal.map(|(name, _)| name)
     }
 
     /// `auth none | bearer | api_key "Header"`.
@@ -920,7 +1082,7 @@ impl<'a> Ctx<'a> {
             Span,
         )> = None;
         let mut limits: Option<(&[ast::Setting], Span)> = None;
-        let mut auth: Option<(&[ast::Literal], Span)> = None;
+        let mut auth: Option<(&ast::AuthSpec, Span)> = None;
         let mut path_fields: Vec<&ast::Field> = Vec::new();
         let mut path_span: Option<Span> = None;
         let mut query: Vec<&ast::Field> = Vec::new();
@@ -957,8 +1119,8 @@ impl<'a> Ctx<'a> {
                     *span,
                     set_once(&mut limits, (s.as_slice(), *span)),
                 ),
-                RouteClause::Auth(w, span) => {
-                    ("auth", *span, set_once(&mut auth, (w.as_slice(), *span)))
+                RouteClause::Auth(spec, span) => {
+                    ("auth", *span, set_once(&mut auth, (spec, *span)))
                 }
                 RouteClause::Path(fields, span) => {
                     path_fields.extend(fields.iter());
@@ -1350,11 +1512,37 @@ impl<'a> Ctx<'a> {
         }
 
         let route_limits = limits.map(|(s, _)| self.limits(s)).unwrap_or_default();
-        let auth = match auth {
-            Some((words, span)) => self
-                .auth(words, span)
-                .unwrap_or_else(|| service.auth.clone()),
-            None => service.auth.clone(),
+        // A route's `auth` replaces the service's, scopes included; `auth
+        // scopes [...]` alone keeps the service's scheme and replaces only
+        // the scopes.
+        let (auth, scopes) = match auth {
+            Some((spec, span)) => {
+                self.note_principal(spec);
+                let scheme = if spec.words.is_empty() {
+                    service.auth.clone()
+                } else {
+                    self.auth(&spec.words, span)
+                        .unwrap_or_else(|| service.auth.clone())
+                };
+                let scopes = spec
+                    .scopes
+                    .as_ref()
+                    .map(|(scopes, span)| (self.scope_tokens(scopes), *span));
+                (scheme, scopes)
+            }
+            None => (
+                service.auth.clone(),
+                self.service_scopes
+                    .as_ref()
+                    .map(|(scopes, span)| (scopes.clone(), *span)),
+            ),
+        };
+        let scopes = match scopes {
+            Some((scopes, span)) if !scopes.is_empty() => {
+                self.scoped_routes.push((r.name.name.clone(), span));
+                scopes
+            }
+            _ => Vec::new(),
         };
         Some(ir::Route {
             name: r.name.name.clone(),
@@ -1377,6 +1565,7 @@ impl<'a> Ctx<'a> {
                 rate: route_limits.rate.or(service.limits.rate),
             },
             auth,
+            scopes,
         })
     }
 
@@ -1473,4 +1662,14 @@ pub(crate) fn normalized_path(path: &[PathSegment]) -> String {
         s.push('/');
     }
     s
+}
+
+/// Whether `field` is a principal's `scopes: [string]` (required, not
+/// nullable, of non-null strings).
+fn is_scopes_field(field: &ir::Field) -> bool {
+    field.name == "scopes"
+        && !field.optional
+        && !field.ty.nullable
+        && matches!(&field.ty.kind, ir::TyKind::List(item)
+            if matches!(item.kind, ir::TyKind::Primitive(Primitive::String)) && !item.nullable)
 }

@@ -20,6 +20,7 @@ impl Ctx<'_> {
         head: &ir::Api,
         versions: &[ir::Version],
         routes: &[&ast::RouteDecl],
+        principal: Option<&str>,
     ) {
         let apis: Vec<&ir::Api> = std::iter::once(head)
             .chain(versions.iter().map(|v| &v.api))
@@ -27,6 +28,15 @@ impl Ctx<'_> {
         let mut used: BTreeSet<String> = BTreeSet::new();
         for api in &apis {
             reach(api, &mut used);
+        }
+        // The principal is used by authentication, and what it reaches with it.
+        if let Some(principal) = principal {
+            let named = Ty {
+                kind: TyKind::Named(principal.to_string()),
+                nullable: false,
+                refinements: ir::Refinements::default(),
+            };
+            walk(head, vec![&named], &mut used);
         }
         // The IR keeps a map key's refinements, not its type's name, so the
         // names written as map keys are taken from the source: a key of a

@@ -501,6 +501,7 @@ pub(crate) fn setting_value(v: &ast::SettingValue) -> Value {
     match v {
         ast::SettingValue::Literal(l) => generic(l),
         ast::SettingValue::Words(ws) => Value::List(ws.iter().map(generic).collect()),
+        ast::SettingValue::Auth(spec) => Value::List(spec.words.iter().map(generic).collect()),
         ast::SettingValue::Block(settings) => Value::Object(
             settings
                 .iter()

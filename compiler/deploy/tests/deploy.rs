@@ -76,6 +76,7 @@ fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec
             }),
             unknown_fields: gatic_ir::UnknownFields::Ignore,
             version_header: None,
+            principal: None,
         },
         head: Api::default(),
         versions: Vec::new(),

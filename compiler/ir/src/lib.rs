@@ -74,6 +74,12 @@ pub struct Service {
     /// reads the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_header: Option<String>,
+    /// The record authentication returns for a caller (`auth bearer ->
+    /// Caller`), which handlers read from their context; `None` when
+    /// authentication only accepts or rejects. Left out of the JSON when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
 }
 
 impl Service {
@@ -709,6 +715,12 @@ pub struct Route {
     pub limits: Limits,
     /// The route's authentication, the service-wide one already merged in.
     pub auth: Auth,
+    /// The scopes the caller's principal must hold (`auth … scopes
+    /// ["notes:write"]`), the service's unless the route names its own; a
+    /// caller without one of them is answered 403. Left out of the JSON
+    /// when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 impl Route {

@@ -37,7 +37,7 @@ struct RuntimeProblem {
 }
 
 /// Every problem the runtime can answer with, by status.
-const RUNTIME_PROBLEMS: [RuntimeProblem; 11] = [
+const RUNTIME_PROBLEMS: [RuntimeProblem; 12] = [
     RuntimeProblem {
         status: 400,
         component: "BadRequest",
@@ -47,6 +47,11 @@ const RUNTIME_PROBLEMS: [RuntimeProblem; 11] = [
         status: 401,
         component: "Unauthorized",
         description: "The request carries no credentials.",
+    },
+    RuntimeProblem {
+        status: 403,
+        component: "Forbidden",
+        description: "The caller's credential lacks a scope the route requires.",
     },
     RuntimeProblem {
         status: 404,
@@ -372,7 +377,18 @@ impl<'a> Operations<'a> {
         if let Some(scheme) = self.security_scheme(&route.auth) {
             op.set(
                 "security",
-                vec![Obj::new().with(scheme, Json::Array(Vec::new()))],
+                vec![
+                    Obj::new().with(
+                        scheme,
+                        Json::Array(
+                            route
+                                .scopes
+                                .iter()
+                                .map(|s| Json::from(s.as_str()))
+                                .collect(),
+                        ),
+                    ),
+                ],
             );
         }
         if let Some(rate) = &route.limits.rate {
@@ -439,6 +455,7 @@ impl<'a> Operations<'a> {
         for problem in &RUNTIME_PROBLEMS {
             let applies = match problem.status {
                 401 => route.auth != Auth::None,
+                403 => route.auth != Auth::None && !route.scopes.is_empty(),
                 415 => route.body.is_some(),
                 _ => true,
             };
@@ -614,6 +631,13 @@ fn problem_headers(problem: &RuntimeProblem) -> Option<Obj> {
             "WWW-Authenticate",
             header(
                 "`Bearer`, on routes that take a bearer token.",
+                Obj::new().with("type", "string"),
+            ),
+        )),
+        403 => Some(Obj::new().with(
+            "WWW-Authenticate",
+            header(
+                "`Bearer error=\"insufficient_scope\", scope=\"…\"`, on routes that take a bearer token: the scopes missing.",
                 Obj::new().with("type", "string"),
             ),
         )),

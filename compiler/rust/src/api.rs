@@ -96,8 +96,29 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
             ) -> impl ::std::future::Future<Output = ::std::result::Result<#success, #error>> + Send;
         }
     });
-    let authenticate = has_auth(cx).then(|| {
-        quote! {
+    let authenticate = has_auth(cx).then(|| match &cx.spec.service.principal {
+        Some(principal) => {
+            let principal = cx.named(principal, Scope::Crate);
+            quote! {
+                /// Finds who `credential` belongs to, for the route in `ctx`:
+                /// the principal the handler then reads with
+                /// `ctx.principal()`, or `Err(Denied::rejected(credential))`.
+                /// It runs for every route that declares authentication, from
+                /// the request's head alone: before the body is read and
+                /// before the request takes an admission slot. A rejected
+                /// credential counts against its address's budget of
+                /// rejected credentials; a route's scopes are checked against
+                /// the principal's after it returns.
+                fn authenticate(
+                    &self,
+                    ctx: &crate::runtime::Ctx,
+                    credential: crate::runtime::Credential<'_>,
+                ) -> impl ::std::future::Future<
+                    Output = ::std::result::Result<#principal, crate::runtime::Denied>,
+                > + Send;
+            }
+        }
+        None => quote! {
             /// Decides whether `credential` may call the route in `ctx`. It runs
             /// for every route that declares authentication, from the request's
             /// head alone: before the body is read and before the request takes
@@ -108,7 +129,7 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
                 ctx: &crate::runtime::Ctx,
                 credential: crate::runtime::Credential<'_>,
             ) -> impl ::std::future::Future<Output = bool> + Send;
-        }
+        },
     });
     let routes = handled.iter().map(|&(route, _)| route_items(cx, route));
     let doc = [
@@ -136,6 +157,20 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let principal = cx.spec.service.principal.as_ref().map(|name| {
+        let ty = cx.named(name, Scope::Crate);
+        let doc = format!(
+            " The caller's [`{name}`](crate::types::{name}), as `Api::authenticate` returned it; `None` on a route that does not authenticate."
+        );
+        quote! {
+            impl crate::runtime::Ctx {
+                #[doc = #doc]
+                pub fn principal(&self) -> ::std::option::Option<&#ty> {
+                    self.principal_as()
+                }
+            }
+        }
+    });
     // Hand-written version converters are part of what the user implements:
     // the crate does not serve until they exist.
     let supertrait = converters.then(|| quote!(crate::versions::Converters+));
@@ -148,6 +183,8 @@ pub(crate) fn generate(cx: &Context, converters: bool) -> TokenStream {
             #(#methods)*
             #authenticate
         }
+
+        #principal
 
         #(#routes)*
     }

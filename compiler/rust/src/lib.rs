@@ -446,5 +446,23 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
         pub fn serve<A: api::Api>(api: A, config: runtime::Config) -> ::std::io::Result<()> {
             runtime::run(routes::Router::new(api), config)
         }
+
+        /// [`serve`], with every request and response passing through
+        /// `layer`: any `tower` layer, or a `tower::ServiceBuilder` stack of
+        /// them (`tower-http`'s CORS, compression, trace, set-header…). It
+        /// sees the runtime's own answers (404, 413, 429, 503…) too.
+        pub fn serve_with<A: api::Api, L: runtime::Wrap<routes::Router<A>>>(
+            api: A,
+            config: runtime::Config,
+            layer: L,
+        ) -> ::std::io::Result<()> {
+            runtime::run_with(routes::Router::new(api), config, layer)
+        }
+
+        /// A client that calls `api` in-process, without a socket, through
+        /// the whole request lifecycle: for tests.
+        pub fn test_client<A: api::Api>(api: A) -> runtime::TestClient<routes::Router<A>> {
+            runtime::TestClient::new(routes::Router::new(api))
+        }
     }
 }

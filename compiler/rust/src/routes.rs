@@ -63,7 +63,7 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
             }
         }
     });
-    let authenticate_fn = authenticate(&routes);
+    let authenticate_fn = authenticate(cx, &routes);
     let head_entries: Vec<Entry> = cx
         .api
         .routes
@@ -179,9 +179,10 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
             }
         })
         .collect();
+    let call_request = (!routes.is_empty()).then(|| quote!(let request = ctx.request();));
     let call_body = if routes.is_empty() {
         quote! {
-            let _ = (route, request, ctx);
+            let _ = (route, ctx);
             runtime::Problem::new(404, "no such route").into_response()
         }
     } else {
@@ -267,12 +268,8 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
                 #head_resolve
             }
 
-            async fn call(
-                &self,
-                route: usize,
-                request: &runtime::Request,
-                ctx: &runtime::Ctx,
-            ) -> runtime::Response {
+            async fn call(&self, route: usize, ctx: &runtime::Ctx) -> runtime::Response {
+                #call_request
                 #call_body
             }
 
@@ -324,8 +321,11 @@ impl Plan<'_, '_, '_> {
 /// `Service::authenticate`: each route that authenticates takes its
 /// credential from the head (a 401 with `WWW-Authenticate` when there is
 /// none) and asks `Api::authenticate`; the runtime calls it before the body
-/// is read and before admission. `None` when no route authenticates.
-fn authenticate(routes: &[&Route]) -> Option<TokenStream> {
+/// is read and before admission. With a principal, `Api::authenticate`
+/// returns it, routes that require scopes check them (403 without), and the
+/// runtime hands it to the handler's context. `None` when no route
+/// authenticates.
+fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
     let mut schemes: Vec<(TokenStream, Vec<proc_macro2::Literal>)> = Vec::new();
     for (i, route) in routes.iter().enumerate() {
         let take = match &route.auth {
@@ -348,22 +348,66 @@ fn authenticate(routes: &[&Route]) -> Option<TokenStream> {
     let arms = schemes
         .iter()
         .map(|(take, indices)| quote!(#(#indices)|* => #take,));
-    Some(quote! {
-        async fn authenticate<'a>(
-            &'a self,
-            route: usize,
-            request: &'a runtime::Request,
-            ctx: &'a runtime::Ctx,
-        ) -> ::std::result::Result<runtime::Caller<'a>, runtime::Denied> {
-            let credential = match route {
-                #(#arms)*
-                _ => return ::std::result::Result::Ok(runtime::Caller::ANONYMOUS),
-            };
+    let accept = match &cx.spec.service.principal {
+        None => quote! {
             if self.api.authenticate(ctx, credential).await {
                 ::std::result::Result::Ok(runtime::Caller::of(credential))
             } else {
                 ::std::result::Result::Err(runtime::Denied::rejected(credential))
             }
+        },
+        Some(_) => {
+            let mut scoped: Vec<(Vec<String>, Vec<proc_macro2::Literal>)> = Vec::new();
+            for (i, route) in routes.iter().enumerate() {
+                if route.scopes.is_empty() || route.auth == Auth::None {
+                    continue;
+                }
+                let index = proc_macro2::Literal::usize_unsuffixed(i);
+                match scoped.iter_mut().find(|(s, _)| *s == route.scopes) {
+                    Some((_, indices)) => indices.push(index),
+                    None => scoped.push((route.scopes.clone(), vec![index])),
+                }
+            }
+            let check = (!scoped.is_empty()).then(|| {
+                let arms = scoped
+                    .iter()
+                    .map(|(scopes, indices)| quote!(#(#indices)|* => &[#(#scopes),*],));
+                quote! {
+                    let required: &[&str] = match route {
+                        #(#arms)*
+                        _ => &[],
+                    };
+                    let missing: ::std::vec::Vec<&str> = required
+                        .iter()
+                        .filter(|scope| !principal.scopes.iter().any(|held| held == *scope))
+                        .copied()
+                        .collect();
+                    if !missing.is_empty() {
+                        return ::std::result::Result::Err(runtime::Denied::insufficient_scope(
+                            credential, &missing,
+                        ));
+                    }
+                }
+            });
+            quote! {
+                let principal = self.api.authenticate(ctx, credential).await?;
+                #check
+                ::std::result::Result::Ok(runtime::Caller::of(credential).with_principal(principal))
+            }
+        }
+    };
+    Some(quote! {
+        async fn authenticate<'a>(
+            &'a self,
+            route: usize,
+            ctx: &'a runtime::Ctx,
+        ) -> ::std::result::Result<runtime::Caller<'a>, runtime::Denied> {
+            let request = ctx.request();
+            let credential = match route {
+                #(#arms)*
+                _ => return ::std::result::Result::Ok(runtime::Caller::ANONYMOUS),
+            };
+            #accept
         }
     })
 }

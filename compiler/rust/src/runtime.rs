@@ -45,6 +45,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/server.rs"),
     ),
     (
+        "testing.rs",
+        include_str!("../../../runtime-template/src/testing.rs"),
+    ),
+    (
         "validate.rs",
         include_str!("../../../runtime-template/src/validate.rs"),
     ),

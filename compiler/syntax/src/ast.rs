@@ -82,6 +82,20 @@ pub struct Setting {
     pub span: Span,
 }
 
+/// An `auth` setting or clause as written: `bearer`, `api_key "X-Key"`,
+/// `none`, then optionally `-> Principal` and `scopes ["a", "b"]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuthSpec {
+    /// The scheme and its argument (`bearer`; `api_key "X-Key"`); empty
+    /// when the clause names only scopes.
+    pub words: Vec<Literal>,
+    /// `-> Caller`: the record authentication returns for a caller.
+    pub principal: Option<Ident>,
+    /// `scopes [...]`: the scopes a caller's principal must hold, and where
+    /// the list was written.
+    pub scopes: Option<(Vec<Literal>, Span)>,
+}
+
 /// The value of a [`Setting`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum SettingValue {
@@ -89,6 +103,8 @@ pub enum SettingValue {
     Literal(Literal),
     /// Several words, as in `auth api_key "X-Api-Key"`.
     Words(Vec<Literal>),
+    /// `auth …`: a scheme, a principal and scopes.
+    Auth(AuthSpec),
     /// A nested block of settings.
     Block(Vec<Setting>),
     /// `rate N/UNIT burst M per SCOPE`, in a `limits` block.
@@ -447,8 +463,9 @@ pub enum RouteClause {
     Errors(Vec<Ident>, Span),
     /// `limits { concurrency 64, body 64KiB, timeout 2s }`.
     Limits(Vec<Setting>, Span),
-    /// `auth bearer`, `auth api_key "X-Key"`, `auth none`.
-    Auth(Vec<Literal>, Span),
+    /// `auth bearer`, `auth api_key "X-Key" -> Caller`, `auth none`,
+    /// `auth scopes ["notes:write"]`.
+    Auth(AuthSpec, Span),
 }
 
 /// `versions { entries }`.

@@ -217,6 +217,21 @@ cannot both give the success type.";
     BAD_AUTH = "E0307", "invalid auth scheme",
 "`auth` takes `none`, `bearer`, or `api_key \"Header-Name\"`.";
 
+    BAD_PRINCIPAL = "E0308", "invalid principal or scopes",
+"`auth bearer -> Caller` names the record that `authenticate` returns for a
+caller; handlers read it from their context. It must be a declared record,
+and a service has one principal type: every `-> Name` names the same record.
+
+`scopes [\"notes:write\"]` after an auth scheme (or alone, in a route:
+`auth scopes [\"notes:write\"]`) lists the scopes a caller must hold, or
+the request is answered 403. Scopes need a principal with a field
+`scopes: [string]`, a route that authenticates, and scope tokens without
+spaces or quotes (RFC 6749 §3.3):
+
+    service notes { auth bearer -> Caller }
+    type Caller { id: string, scopes: [string] }
+    route delete_note DELETE /notes/{id: uuid} { auth scopes [\"notes:admin\"] }";
+
     BAD_VERSION_DATE = "E0401", "versions out of order",
 "Versions are listed oldest first, each date later than the one before.";
 

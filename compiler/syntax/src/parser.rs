@@ -818,10 +818,10 @@ impl Builder<'_> {
                     ..span
                 },
             };
-            let words = self.auth_spec(first.into_inner().next()?);
+            let spec = self.auth_spec(first.into_inner().next()?);
             return Some(Setting {
                 key,
-                value: SettingValue::Words(words),
+                value: SettingValue::Auth(spec),
                 span,
             });
         }
@@ -873,8 +873,30 @@ impl Builder<'_> {
         })
     }
 
-    fn auth_spec(&mut self, pair: Pair<'_, Rule>) -> Vec<Literal> {
-        pair.into_inner().map(|p| self.literal(p)).collect()
+    fn auth_spec(&mut self, pair: Pair<'_, Rule>) -> AuthSpec {
+        let mut spec = AuthSpec {
+            words: Vec::new(),
+            principal: None,
+            scopes: None,
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::auth_principal => {
+                    spec.principal = part.into_inner().next().map(|name| self.ident(name));
+                }
+                Rule::auth_scopes => {
+                    let span = self.span(&part);
+                    let scopes = part
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::string)
+                        .map(|p| self.literal(p))
+                        .collect();
+                    spec.scopes = Some((scopes, span));
+                }
+                _ => spec.words.push(self.literal(part)),
+            }
+        }
+        spec
     }
 
     fn path(&mut self, pair: Pair<'_, Rule>) -> PathTemplate {

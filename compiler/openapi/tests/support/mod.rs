@@ -256,6 +256,7 @@ pub fn route(name: &str, method: Method, path: &str, status: u16) -> Route {
         errors: Vec::new(),
         limits: Limits::default(),
         auth: Auth::None,
+        scopes: Vec::new(),
     }
 }
 
@@ -281,6 +282,7 @@ pub fn service(name: &str, title: &str, doc: Option<&str>) -> Service {
         auth: Auth::None,
         deploy: None,
         version_header: None,
+        principal: None,
         unknown_fields: UnknownFields::Ignore,
     }
 }

@@ -1,11 +1,7 @@
 //! Behaviour of the crate generated from the kitchen-sink fixture. The test
 //! harness copies this file into the generated crate as `tests/behaviour.rs`.
 
-use std::time::{Duration, Instant};
-
-use bytes::Bytes;
-use http_body_util::BodyExt;
-use kitchen_sink_api::runtime::{self, Credential, Resolution, Service};
+use kitchen_sink_api::runtime::{Credential, Resolution, Service};
 // Not a glob: the fixture names types `Result`, `Option`, `Box`, `String`, `Vec`.
 use kitchen_sink_api::{
     Api, Comment, CreateUserError, CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest,
@@ -87,51 +83,22 @@ impl Api for App {
     }
 }
 
-/// Resolves and runs one request: the status and the body as JSON (or null).
+/// Sends one request through the whole lifecycle in-process (the runtime's
+/// `TestClient`): the status and the body as JSON (or null).
 fn send(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
-    let router = routes::Router::new(App);
-    let mut builder = hyper::Request::builder().method(method).uri(uri);
+    let client = kitchen_sink_api::test_client(App);
+    let method = hyper::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut request = client.request(method, uri).body(body.to_string());
     for (name, value) in headers {
-        builder = builder.header(*name, *value);
+        request = request.header(name, value);
     }
-    let (parts, ()) = builder.body(()).expect("a request").into_parts();
-    let (route, params) = match router.resolve(&parts.method, parts.uri.path()) {
-        Resolution::Route(route, params) => (route, params),
-        other => panic!("{method} {uri} did not resolve: {other:?}"),
-    };
-    let request = runtime::Request {
-        parts,
-        body: Bytes::from(body.to_string()),
-        params,
-    };
-    let ctx = Ctx::new(
-        "test",
-        router.routes()[route].name,
-        Instant::now() + Duration::from_secs(5),
-    );
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("a runtime");
-    rt.block_on(async {
-        // As the server does: authentication from the head, then the call.
-        if router.routes()[route].auth {
-            if let Err(denied) = router.authenticate(route, &request, &ctx).await {
-                let problem = denied.into_problem();
-                let status = problem.status;
-                return (status, serde_json::to_value(&problem).unwrap_or_default());
-            }
-        }
-        let response = router.call(route, &request, &ctx).await;
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a body")
-            .to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-        (status, json)
-    })
+    let response = rt.block_on(request.send());
+    let json = serde_json::from_slice(response.bytes()).unwrap_or(serde_json::Value::Null);
+    (response.status(), json)
 }
 
 /// A user as a client sends it: with its write-only `password`.
