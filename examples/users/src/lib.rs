@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use users_api::runtime::{Credential, DateTime, Uuid};
+use users_api::runtime::{Credential, DateTime, Denied, Uuid};
 use users_api::{
-    Api, CreatePostError, CreatePostRequest, CreateUserError, CreateUserRequest, Ctx,
+    Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserRequest, Ctx,
     DeleteUserError, DeleteUserRequest, GetUserError, GetUserRequest, ListPostsError,
     ListPostsRequest, NotFound, Post, PostPage, Rejected, Reply, Role, Taken, UpdateUserError,
     UpdateUserRequest, User,
@@ -16,9 +16,11 @@ use users_api::{
 /// The bearer token the example accepts unless `USERS_API_TOKEN` says otherwise.
 pub const DEFAULT_TOKEN: &str = "example-token";
 
-/// The example's state: users, their posts, and answered idempotency keys.
+/// The example's state: the tokens it accepts, users, their posts, and
+/// answered idempotency keys.
 pub struct App {
-    token: String,
+    /// Each accepted bearer token and who it stands for.
+    tokens: BTreeMap<String, Caller>,
     store: Mutex<Store>,
 }
 
@@ -33,12 +35,24 @@ struct Store {
 }
 
 impl App {
-    /// An empty store that accepts `token` as its bearer token.
+    /// An empty store that accepts `token` as the operator's bearer token,
+    /// with every scope.
     pub fn new(token: impl Into<String>) -> App {
         App {
-            token: token.into(),
+            tokens: BTreeMap::new(),
             store: Mutex::new(Store::default()),
         }
+        .with_token(token, "operator", &["users:write", "users:admin"])
+    }
+
+    /// The same store, also accepting `token` for `name` with `scopes`.
+    pub fn with_token(mut self, token: impl Into<String>, name: &str, scopes: &[&str]) -> App {
+        let caller = Caller {
+            name: name.to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        self.tokens.insert(token.into(), caller);
+        self
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -166,7 +180,12 @@ impl Api for App {
         Ok(post.into())
     }
 
-    async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> bool {
-        matches!(credential, Credential::Bearer(token) if token == self.token)
+    async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> Result<Caller, Denied> {
+        // Routes' scopes (`delete_user` needs `users:admin`) are checked by
+        // the generated code against the caller returned here.
+        self.tokens
+            .get(credential.secret())
+            .cloned()
+            .ok_or_else(|| Denied::rejected(credential))
     }
 }

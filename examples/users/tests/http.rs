@@ -347,7 +347,7 @@ impl Api for Panicking {
     async fn create_post(&self, ctx: &Ctx, r: users_api::CreatePostRequest) -> Result<users_api::Reply<users_api::Post>, users_api::CreatePostError> {
         self.0.create_post(ctx, r).await
     }
-    async fn authenticate(&self, ctx: &Ctx, credential: Credential<'_>) -> bool {
+    async fn authenticate(&self, ctx: &Ctx, credential: Credential<'_>) -> Result<users_api::Caller, users_api::runtime::Denied> {
         self.0.authenticate(ctx, credential).await
     }
 }

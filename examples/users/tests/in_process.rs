@@ -1,0 +1,72 @@
+//! The users example in-process, through `users_api::test_client`: the whole
+//! request lifecycle (authentication, scopes, decoding, validation, version
+//! conversion, problems) without a socket.
+
+use serde_json::{Value, json};
+use users_example::{App, DEFAULT_TOKEN};
+
+/// The example's store, with a second token that may write but not administer.
+fn app() -> App {
+    App::new(DEFAULT_TOKEN).with_token("author-token", "author", &["users:write"])
+}
+
+fn new_user(handle: &str) -> Value {
+    json!({"handle": handle, "email": format!("{handle}@example.com"), "display_name": handle})
+}
+
+#[tokio::test]
+async fn scopes_decide_who_may_delete() {
+    let client = users_api::test_client(app());
+    let created = client.post("/users").bearer("author-token").json(&new_user("ada")).send().await;
+    assert_eq!(created.status(), 201, "{}", created.text());
+    let id = created.json::<Value>()["id"].as_str().unwrap_or_default().to_owned();
+    let path = format!("/users/{id}");
+
+    // The author's token is accepted, but lacks `users:admin`: 403, before
+    // the handler runs, with the scope it lacks.
+    let forbidden = client.delete(&path).bearer("author-token").send().await;
+    assert_eq!(forbidden.status(), 403, "{}", forbidden.text());
+    assert_eq!(
+        forbidden.header("www-authenticate"),
+        Some("Bearer error=\"insufficient_scope\", scope=\"users:admin\"")
+    );
+    assert_eq!(forbidden.header("content-type"), Some("application/problem+json"));
+    assert_eq!(forbidden.header("cache-control"), Some("no-store"));
+    assert_eq!(client.get(&path).send().await.status(), 200, "still there");
+
+    // A token nobody issued is a 401; no token at all, a 401 with the challenge.
+    assert_eq!(client.delete(&path).bearer("forged").send().await.status(), 401);
+    let anonymous = client.delete(&path).send().await;
+    assert_eq!((anonymous.status(), anonymous.header("www-authenticate")), (401, Some("Bearer")));
+
+    // The operator's token has every scope. (The last admin cannot be
+    // deleted, so make a second user first.)
+    let second = client.post("/users").bearer(DEFAULT_TOKEN).json(&new_user("bob")).send().await;
+    let second = second.json::<Value>()["id"].as_str().unwrap_or_default().to_owned();
+    let deleted = client.delete(&format!("/users/{second}")).bearer(DEFAULT_TOKEN).send().await;
+    assert_eq!(deleted.status(), 204, "{}", deleted.text());
+    assert_eq!(client.get(&format!("/users/{second}")).send().await.status(), 404);
+}
+
+#[tokio::test]
+async fn old_clients_in_process() {
+    let client = users_api::test_client(app());
+    // A client pinned to 2025-01-01 still says `name`.
+    let old = json!({"handle": "cyd", "email": "cyd@example.com", "name": "Cyd"});
+    let created = client.post("/users").version("2025-01-01").bearer(DEFAULT_TOKEN).json(&old).send().await;
+    assert_eq!(created.status(), 201, "{}", created.text());
+    assert_eq!(created.header("gati-version"), Some("2025-01-01"));
+    let body: Value = created.json();
+    assert_eq!(body["name"], "Cyd");
+    assert!(body.get("display_name").is_none(), "{body}");
+
+    // The head sees the same user under its new field name.
+    let id = body["id"].as_str().unwrap_or_default();
+    let now: Value = client.get(&format!("/users/{id}")).send().await.json();
+    assert_eq!(now["display_name"], "Cyd");
+
+    // A validation failure is a bounded 422 that points at the field.
+    let bad = client.post("/users").bearer(DEFAULT_TOKEN).json(&json!({"handle": "x"})).send().await;
+    assert_eq!(bad.status(), 422, "{}", bad.text());
+    assert!(bad.json::<Value>()["violations"].as_array().is_some_and(|v| !v.is_empty()));
+}
