@@ -90,6 +90,11 @@ pub struct Config {
     /// `YYYY-MM-DD` date rounded down to a released version; default: the
     /// head). Ignored by services without versions.
     pub default_version: Option<String>,
+    /// The origins that may call the API from a browser
+    /// (`GATI_CORS_ORIGINS`: comma-separated origins such as
+    /// `https://app.example.com`, `*` for any, or `none`), in place of the
+    /// spec's `cors { origins [...] }`; `None` keeps the spec's.
+    pub cors_origins: Option<Vec<String>>,
 }
 
 /// A token bucket: `requests` per `per_ms` milliseconds on average, and at
@@ -185,6 +190,7 @@ impl Default for Config {
             h2_keepalive_ms: 20_000,
             log_panic_message: true,
             default_version: None,
+            cors_origins: None,
         }
     }
 }
@@ -344,12 +350,15 @@ impl Config {
         if let Some((_, v)) = get("GATI_DEFAULT_VERSION") {
             config.default_version = Some(v);
         }
+        if let Some(var) = get("GATI_CORS_ORIGINS") {
+            config.cors_origins = Some(parse_origins(var)?);
+        }
         Ok(config)
     }
 }
 
 /// Every variable [`Config::from_env`] reads.
-pub(super) const VARIABLES: [&str; 24] = [
+pub(super) const VARIABLES: [&str; 25] = [
     "PORT",
     "GATI_HOST",
     "GATI_ADMIN_PORT",
@@ -374,6 +383,7 @@ pub(super) const VARIABLES: [&str; 24] = [
     "GATI_H2_KEEPALIVE_MS",
     "GATI_LOG_PANIC_MESSAGE",
     "GATI_DEFAULT_VERSION",
+    "GATI_CORS_ORIGINS",
 ];
 
 /// Why a `GATI_*` name is not a setting, with the closest one.
@@ -422,6 +432,49 @@ fn parse_bool((variable, value): (&'static str, String)) -> Result<bool, ConfigE
         "false" | "0" | "off" | "no" => Ok(false),
         _ => Err(error(variable, value, "expected true or false")),
     }
+}
+
+/// Parses comma-separated origins (`https://app.example.com,
+/// http://localhost:5173`), `*` for any, or `none`: each an `http` or
+/// `https` origin as browsers send it (lowercase, no path).
+fn parse_origins((variable, value): (&'static str, String)) -> Result<Vec<String>, ConfigError> {
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        if origin != "*" && !is_origin(origin) {
+            let reason = format!(
+                "{origin:?} is not an origin: expected scheme://host[:port] in lowercase, such as https://app.example.com, or * or none"
+            );
+            return Err(error(variable, value, reason));
+        }
+        origins.push(origin.to_owned());
+    }
+    Ok(origins)
+}
+
+/// Whether `text` is a serialized `http` or `https` origin (RFC 6454):
+/// lowercase scheme and host, an optional port, nothing after. The checker
+/// applies the same rule to the spec's `cors { origins }`.
+pub(super) fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.[]:".contains(&b));
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
 }
 
 /// Parses a rate such as `100/s burst 200`, or `off`.

@@ -15,6 +15,7 @@ mod admission;
 mod clients;
 mod codec;
 mod config;
+mod cors;
 mod metrics;
 mod problem;
 mod reply;
@@ -35,6 +36,8 @@ pub use codec::{
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};
+#[allow(unused_imports)]
+pub use cors::CorsPolicy;
 #[allow(unused_imports)]
 pub use problem::{
     Location, PROBLEM_JSON, Problem, Violation, Violations, declared_problem, empty_response,

@@ -18,7 +18,7 @@ use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
 use hyper::header::{
-    ALLOW, CONNECTION, EXPECT, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+    ALLOW, CONNECTION, EXPECT, HOST, HeaderMap, HeaderName, HeaderValue, ORIGIN, RETRY_AFTER,
 };
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -31,6 +31,7 @@ use super::admission::{Gate, Shed};
 use super::clients::{Client, ClientKey, Clients};
 use super::codec::{Caller, Denied, PathParams, Request};
 use super::config::{Config, RateLimit, defaults};
+use super::cors::{Cors, CorsPolicy};
 use super::metrics::{self, GateGauges, RouteMetrics, Snapshot};
 use super::problem::{Problem, empty_response, set_max_violations, with_body};
 use super::version::{self, VersionHeaders, VersionInfo};
@@ -112,6 +113,13 @@ pub trait Service: Send + Sync + 'static {
     fn resolve_at(&self, method: &Method, path: &str, version: usize) -> Resolution {
         let _ = version;
         self.resolve(method, path)
+    }
+
+    /// The CORS policy the spec declares (`cors { origins [...] }`), with
+    /// the request and response headers the API uses; `GATI_CORS_ORIGINS`
+    /// replaces its origins. The default allows no origin.
+    fn cors(&self) -> &'static CorsPolicy {
+        &CorsPolicy::OFF
     }
 }
 
@@ -1009,6 +1017,8 @@ struct Shared<S> {
     auth_log: SharedThrottle,
     /// The most bytes of an unread body thrown away after an early answer.
     linger_limit: u64,
+    /// The CORS policy in effect, if any origin may call.
+    cors: Option<Cors>,
     started: Instant,
     draining: AtomicBool,
 }
@@ -1090,6 +1100,7 @@ impl<S: Service> Shared<S> {
         let client_concurrency = config
             .client_concurrency
             .unwrap_or((concurrency / 4).max(1));
+        let cors = Cors::new(service.cors(), config.cors_origins.as_deref());
         Ok(Shared {
             service,
             versions: table
@@ -1119,6 +1130,7 @@ impl<S: Service> Shared<S> {
                 .max_body
                 .or(service_limits.body)
                 .unwrap_or(defaults::MAX_BODY),
+            cors,
             started: Instant::now(),
             draining: AtomicBool::new(false),
         })
@@ -1159,7 +1171,18 @@ where
     // A body the request may still send, unless the client waits for `100
     // Continue` before sending it.
     let pending = !incoming.is_end_stream() && !head.expects_continue;
-    let mut routed = route(&link.shared, parts, &incoming, head, asked, id, start);
+    // The origin is kept only when CORS is on: the answer is stamped for it.
+    let origin = head.origin.filter(|_| link.shared.cors.is_some());
+    let mut routed = route(
+        &link.shared,
+        parts,
+        &incoming,
+        head.hosts,
+        origin.as_ref(),
+        asked,
+        id,
+        start,
+    );
     let mut incoming = Some(incoming);
     async move {
         let _active = Active(&link.activity);
@@ -1425,6 +1448,9 @@ where
             stamp.stamp(headers);
         }
         headers.insert(X_REQUEST_ID, id.to_header());
+        if let Some(cors) = &shared.cors {
+            cors.stamp(origin.as_ref(), headers);
+        }
         if pending
             && !body_read
             && let Some(body) = incoming.take()
@@ -1556,11 +1582,13 @@ struct Run {
 
 /// Built-ins, `Host`, version negotiation, routing and the declared body
 /// length: everything decided before authentication, without waiting.
+#[allow(clippy::too_many_arguments)]
 fn route<S: Service>(
     shared: &Shared<S>,
     request: hyper::http::request::Parts,
     body: &impl Body,
-    head: Head,
+    hosts: u8,
+    origin: Option<&HeaderValue>,
     asked: Option<HeaderValue>,
     id: RequestId,
     start: Instant,
@@ -1572,7 +1600,6 @@ fn route<S: Service>(
     }
     // RFC 9112 §3.2: exactly one Host in HTTP/1.1 (HTTP/2 may carry the
     // authority alone, and HTTP/1.0 may omit it, but never two).
-    let hosts = head.hosts;
     if hosts > 1 || (hosts == 0 && request.version == hyper::Version::HTTP_11) {
         let detail = if hosts == 0 {
             "an HTTP/1.1 request needs a Host header"
@@ -1583,6 +1610,14 @@ fn route<S: Service>(
             .with_header(CONNECTION, HeaderValue::from_static("close"))
             .into_response();
         return Routed::Answer(Some(response), Counters::Unrouted, None, id);
+    }
+    // A CORS preflight is answered from the policy, before version
+    // negotiation (a browser sends no version header with it).
+    if request.method == Method::OPTIONS
+        && let (Some(cors), Some(origin)) = (&shared.cors, origin)
+        && let Some(response) = cors.preflight(origin, &request.headers)
+    {
+        return Routed::Answer(Some(response), Counters::None, None, id);
     }
     let unrouted = Counters::Unrouted;
     let version = if shared.versions.is_empty() {
@@ -2127,12 +2162,14 @@ impl BodyReader {
 
 /// What the lifecycle needs to know of a request's headers, found in the
 /// pass that looks for its id.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct Head {
     /// `Host` fields (two or more are an error).
     hosts: u8,
     /// Whether the client sent `Expect` (it then waits for `100 Continue`).
     expects_continue: bool,
+    /// The `Origin` a browser sent (for CORS).
+    origin: Option<HeaderValue>,
 }
 
 /// A request id: the client's `X-Request-Id`, or one made here and kept as
@@ -2167,6 +2204,8 @@ impl RequestId {
                 head.hosts = head.hosts.saturating_add(1);
             } else if *name == EXPECT {
                 head.expects_continue = true;
+            } else if *name == ORIGIN {
+                head.origin = Some(value.clone());
             } else if given.is_none() && name == X_REQUEST_ID {
                 given = Some(value);
             } else if version.is_none() && name == version_header {

@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use gati_runtime::{
-    Caller, Config, Ctx, Denied, PathParams, Resolution, Response, RouteInfo, RouteLimits, Service,
-    TestClient, bearer, json_response, serve_with,
+    Caller, Config, CorsPolicy, Ctx, Denied, PathParams, Resolution, Response, RouteInfo,
+    RouteLimits, Service, TestClient, bearer, json_response, serve_with,
 };
 use hyper::Method;
 use hyper::header::{HeaderName, HeaderValue};
@@ -95,6 +95,18 @@ impl Service for Notes {
             return Err(Denied::insufficient_scope(credential, &["notes:admin"]));
         }
         Ok(Caller::of(credential).with_principal(account))
+    }
+
+    fn cors(&self) -> &'static CorsPolicy {
+        static CORS: CorsPolicy = CorsPolicy {
+            origins: &["https://app.example.com"],
+            methods: "GET, POST",
+            headers: "authorization, content-type, x-request-id",
+            expose: "x-request-id, retry-after",
+            max_age_s: 600,
+            credentials: false,
+        };
+        &CORS
     }
 
     async fn call(&self, route: usize, ctx: &Ctx) -> Response {
@@ -279,4 +291,102 @@ fn ctx_for_calling_handlers_directly() {
         shown.contains("req-1") && shown.contains("principal: true"),
         "{shown}"
     );
+}
+
+#[tokio::test]
+async fn cors_preflights_and_stamps_answers_problems_included() {
+    let client = TestClient::new(Notes);
+    let app = "https://app.example.com";
+
+    // A preflight from an allowed origin: 204 with the policy, before
+    // routing, authentication or limits.
+    let preflight = client
+        .options("/admin")
+        .header("origin", app)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await;
+    assert_eq!(preflight.status(), 204, "{}", preflight.text());
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(app));
+    assert_eq!(
+        preflight.header("access-control-allow-methods"),
+        Some("GET, POST")
+    );
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some("authorization, content-type, x-request-id")
+    );
+    assert_eq!(preflight.header("access-control-max-age"), Some("600"));
+
+    // Another origin's preflight is refused, readably.
+    let refused = client
+        .options("/admin")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.header("access-control-allow-origin").is_none());
+
+    // Answers to the allowed origin carry it, problems too (a page must be
+    // able to read why it failed); other origins' answers do not.
+    let ok = client
+        .get("/whoami")
+        .header("origin", app)
+        .bearer("ada")
+        .send()
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.header("access-control-allow-origin"), Some(app));
+    assert_eq!(
+        ok.header("access-control-expose-headers"),
+        Some("x-request-id, retry-after")
+    );
+    assert_eq!(ok.header("vary"), Some("origin"));
+    let problem = client.get("/whoami").header("origin", app).send().await;
+    assert_eq!(problem.status(), 401);
+    assert_eq!(problem.header("access-control-allow-origin"), Some(app));
+    let other = client
+        .get("/big")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(other.status(), 200);
+    assert!(other.header("access-control-allow-origin").is_none());
+
+    // An OPTIONS that is not a preflight is still a 405.
+    assert_eq!(client.options("/big").send().await.status(), 405);
+
+    // The environment replaces the origins; `none` turns CORS off.
+    let config = Config::from_vars(|name| (name == "GATI_CORS_ORIGINS").then(|| "*".to_owned()))
+        .expect("a valid origin list");
+    let any = TestClient::with_config(Notes, &config).expect("a client");
+    let stamped = any
+        .get("/big")
+        .header("origin", "https://anyone.example")
+        .send()
+        .await;
+    assert_eq!(stamped.header("access-control-allow-origin"), Some("*"));
+    let config = Config::from_vars(|name| (name == "GATI_CORS_ORIGINS").then(|| "none".to_owned()))
+        .expect("none is valid");
+    let off = TestClient::with_config(Notes, &config).expect("a client");
+    let plain = off.get("/big").header("origin", app).send().await;
+    assert!(plain.header("access-control-allow-origin").is_none());
+    assert!(plain.header("vary").is_none(), "no CORS, no Vary");
+    for bad in [
+        "https://app.example.com/",
+        "ftp://x",
+        "HTTPS://APP.EXAMPLE.COM",
+    ] {
+        let error = Config::from_vars(|name| (name == "GATI_CORS_ORIGINS").then(|| bad.to_owned()));
+        assert_eq!(
+            error.map_err(|e| e.variable),
+            Err("GATI_CORS_ORIGINS"),
+            "{bad}"
+        );
+    }
 }

@@ -23,12 +23,27 @@ const SERVICE_KEYS: &[&str] = &[
     "auth",
     "unknown_fields",
     "version_header",
+    "cors",
     "deploy",
 ];
 
+/// The settings of a `cors { … }` block.
+const CORS_KEYS: &[&str] = &[
+    "origins",
+    "methods",
+    "headers",
+    "expose",
+    "max_age",
+    "credentials",
+];
+
+/// The note on an unknown CORS setting.
+const CORS_KEYS_NOTE: &str = "`cors { … }` takes `origins [\"https://app.example.com\"]`, \
+     `methods [GET, POST]`, `headers [\"X-Trace\"]`, `expose [\"X-Total\"]`, `max_age 10m` and `credentials true`";
+
 /// The note on an unknown service setting.
 const SERVICE_KEYS_NOTE: &str = "the service block takes `title \"…\"`, `limits { … }`, \
-     `auth …`, `unknown_fields reject|ignore`, `version_header \"Header-Name\"` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
+     `auth …`, `unknown_fields reject|ignore`, `version_header \"Header-Name\"`, `cors { … }` and `deploy { … }`, which holds the deployment's settings (`port`, `replicas`, …)";
 
 /// Request headers that HTTP, the runtime or the generated clients own, so
 /// that a spec cannot choose one as its version header (lowercase).
@@ -232,6 +247,7 @@ impl<'a> Ctx<'a> {
                 version_header: None,
                 unknown_fields: ir::UnknownFields::Ignore,
                 principal: None,
+                cors: None,
             };
         };
         let mut service = ir::Service {
@@ -244,6 +260,7 @@ impl<'a> Ctx<'a> {
             version_header: None,
             unknown_fields: ir::UnknownFields::Ignore,
             principal: None,
+            cors: None,
         };
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for setting in &s.settings {
@@ -304,6 +321,9 @@ impl<'a> Ctx<'a> {
                     if self.version_header_ok(name, *span) {
                         service.version_header = Some(name.clone());
                     }
+                }
+                ("cors", SettingValue::Block(items)) => {
+                    service.cors = self.cors(items, setting.span)
                 }
                 ("deploy", SettingValue::Block(items)) => {
                     service.deploy = Some(ir::SettingsBlock {
@@ -421,6 +441,7 @@ impl<'a> Ctx<'a> {
             "auth" => "`none`, `bearer` or `api_key \"Header\"`, such as `auth bearer`",
             "unknown_fields" => "`reject` or `ignore`, such as `unknown_fields reject`",
             "version_header" => "a header name, such as `version_header \"Stripe-Version\"`",
+            "cors" => "a block, such as `cors { origins [\"https://app.example.com\"] }`",
             _ => "a block, such as `deploy { port 8080 }`",
         };
         self.push(
@@ -652,6 +673,137 @@ impl<'a> Ctx<'a> {
         }
         self.push(d);
         None
+    }
+
+    /// `cors { origins [...], methods [...], headers [...], expose [...],
+    /// max_age 10m, credentials true }`: every key known, given once and of
+    /// its kind (E0502 otherwise); `None` when it allows no origin.
+    fn cors(&mut self, items: &[ast::Setting], span: Span) -> Option<ir::Cors> {
+        let mut cors = ir::Cors::default();
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        let mut any_origin: Option<Span> = None;
+        let mut credentials_at: Option<Span> = None;
+        for item in items {
+            let key = item.key.name.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            if !CORS_KEYS.contains(&key) {
+                self.push(unknown_key(
+                    &item.key,
+                    "CORS setting",
+                    CORS_KEYS,
+                    CORS_KEYS_NOTE,
+                ));
+                continue;
+            }
+            if self.set_twice(&mut seen, key, item.key.span, "") {
+                continue;
+            }
+            let value = match &item.value {
+                SettingValue::Literal(literal) => &literal.kind,
+                _ => {
+                    self.push(bad_cors(item.span, key, "a single value"));
+                    continue;
+                }
+            };
+            match (key, value) {
+                ("origins" | "methods" | "headers" | "expose", LiteralKind::List(list)) => {
+                    for entry in list {
+                        let text = match &entry.kind {
+                            LiteralKind::String(text) => text.clone(),
+                            LiteralKind::Word(word) if key == "methods" => word.clone(),
+                            _ => {
+                                self.push(bad_cors(entry.span, key, "not a string"));
+                                continue;
+                            }
+                        };
+                        let problem = match key {
+                            "origins" if text == "*" => {
+                                any_origin = Some(entry.span);
+                                None
+                            }
+                            "origins" if !is_origin(&text) => Some(
+                                "an origin is `scheme://host[:port]` in lowercase, without a path, such as `https://app.example.com` (or `*` for any)",
+                            ),
+                            "methods"
+                                if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+                                    .contains(&text.as_str()) =>
+                            {
+                                Some("a method is one of GET, POST, PUT, PATCH, DELETE and HEAD")
+                            }
+                            "headers" | "expose" if !is_header_token(&text) => {
+                                Some("a header name is letters, digits and `!#$%&'*+-.^_`|~`")
+                            }
+                            _ => None,
+                        };
+                        if let Some(note) = problem {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::UNKNOWN_SETTING,
+                                    entry.span,
+                                    format!("{text:?} is not valid in `{key}`"),
+                                )
+                                .with_label(format!("not one of `{key}`"))
+                                .with_note(note),
+                            );
+                            continue;
+                        }
+                        let list = match key {
+                            "origins" => &mut cors.origins,
+                            "methods" => &mut cors.methods,
+                            "headers" => &mut cors.headers,
+                            _ => &mut cors.expose,
+                        };
+                        let text = if key == "headers" || key == "expose" {
+                            text.to_ascii_lowercase()
+                        } else {
+                            text
+                        };
+                        if !list.contains(&text) {
+                            list.push(text);
+                        }
+                    }
+                }
+                ("max_age", LiteralKind::Duration(ms)) => cors.max_age_s = Some(ms / 1000),
+                ("credentials", LiteralKind::Bool(on)) => {
+                    cors.credentials = *on;
+                    if *on {
+                        credentials_at = Some(item.span);
+                    }
+                }
+                (key, _) => {
+                    let expected = match key {
+                        "max_age" => "a duration, such as `max_age 10m`",
+                        "credentials" => "`true` or `false`",
+                        _ => "a list, such as `[\"…\"]`",
+                    };
+                    self.push(bad_cors(item.span, key, expected));
+                }
+            }
+        }
+        if let (Some(star), Some(credentials)) = (any_origin, credentials_at) {
+            self.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_SETTING,
+                    star,
+                    "`credentials true` cannot go with any origin",
+                )
+                .with_label("any origin")
+                .with_secondary(credentials, "credentials allowed here")
+                .with_note("browsers refuse a credentialed answer to `*`: list the origins that may send cookies"),
+            );
+            return None;
+        }
+        if cors.origins.is_empty() {
+            self.push(
+                Diagnostic::error(codes::UNKNOWN_SETTING, span, "`cors` names no origin")
+                    .with_label("no origin may call")
+                    .with_note("add `origins [\"https://app.example.com\"]`; `GATI_CORS_ORIGINS` can replace them per deployment"),
+            );
+            return None;
+        }
+        Some(cors)
     }
 
     /// Notes the principal an `auth` names, checked with the others once
@@ -1672,4 +1824,40 @@ fn is_scopes_field(field: &ir::Field) -> bool {
         && !field.ty.nullable
         && matches!(&field.ty.kind, ir::TyKind::List(item)
             if matches!(item.kind, ir::TyKind::Primitive(Primitive::String)) && !item.nullable)
+}
+
+/// A `cors` setting whose value is not of its kind.
+fn bad_cors(span: Span, key: &str, expected: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::UNKNOWN_SETTING,
+        span,
+        format!("`{key}` in `cors` takes {expected}"),
+    )
+    .with_label("not usable here")
+    .with_note(CORS_KEYS_NOTE)
+}
+
+/// Whether `text` is a serialized `http` or `https` origin (RFC 6454), as
+/// browsers send it in `Origin`: lowercase scheme and host, an optional
+/// port, no path. The runtime checks `GATI_CORS_ORIGINS` with the same
+/// rule (`runtime-template/src/config.rs`, which is copied into generated
+/// crates and so shares no code with the compiler).
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.[]:".contains(&b));
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
 }

@@ -77,6 +77,7 @@ fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec
             unknown_fields: gatic_ir::UnknownFields::Ignore,
             version_header: None,
             principal: None,
+            cors: None,
         },
         head: Api::default(),
         versions: Vec::new(),

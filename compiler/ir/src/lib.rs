@@ -80,6 +80,34 @@ pub struct Service {
     /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
+    /// Which browser origins may call the API, and how (`cors { … }`).
+    /// Left out of the JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+}
+
+/// The service's CORS policy (`cors { origins [...], … }`): the runtime
+/// answers preflights and lets these origins read the answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cors {
+    /// The origins that may call (`https://app.example.com`), or `*`.
+    pub origins: Vec<String>,
+    /// The methods a preflight allows, uppercase; empty means the methods
+    /// the routes use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    /// Request headers allowed besides those the API declares or uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<String>,
+    /// Response headers a page may read besides those the API sends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expose: Vec<String>,
+    /// How long a browser may cache a preflight's answer, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_s: Option<u64>,
+    /// Whether pages may send cookies with their calls and read the answers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub credentials: bool,
 }
 
 impl Service {

@@ -64,6 +64,7 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
         }
     });
     let authenticate_fn = authenticate(cx, &routes);
+    let cors_fn = cors(cx, &routes, history.versioned());
     let head_entries: Vec<Entry> = cx
         .api
         .routes
@@ -275,6 +276,8 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
 
             #authenticate_fn
 
+            #cors_fn
+
             fn openapi(&self) -> ::std::option::Option<&'static str> {
                 ::std::option::Option::Some(include_str!("openapi.json"))
             }
@@ -410,6 +413,80 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             #accept
         }
     })
+}
+
+/// `Service::cors`: the spec's origins, and the request and response
+/// headers the API uses, so that a preflight allows exactly what the SDKs
+/// send and a page can read what the API answers with. Generated for every
+/// service, with no origins when the spec has no `cors` block, so that
+/// `GATI_CORS_ORIGINS` can turn CORS on per deployment.
+fn cors(cx: &Context, routes: &[&Route], versioned: bool) -> TokenStream {
+    let policy = cx.spec.service.cors.clone().unwrap_or_default();
+    let version_header = versioned.then(|| cx.spec.service.version_header().to_ascii_lowercase());
+    let mut headers: Vec<String> = vec!["content-type".into(), "x-request-id".into()];
+    let add = |list: &mut Vec<String>, name: String| {
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    };
+    for route in routes {
+        match &route.auth {
+            Auth::None => {}
+            Auth::Bearer => add(&mut headers, "authorization".into()),
+            Auth::ApiKey { header } => add(&mut headers, header.to_ascii_lowercase()),
+        }
+        for param in &route.params {
+            if param.location == gatic_ir::ParamLocation::Header {
+                add(&mut headers, param.wire_name.to_ascii_lowercase());
+            }
+        }
+    }
+    let mut expose: Vec<String> = vec!["x-request-id".into()];
+    if let Some(name) = &version_header {
+        add(&mut headers, name.clone());
+        add(&mut expose, name.clone());
+        add(&mut expose, "deprecation".into());
+        add(&mut expose, "sunset".into());
+    }
+    for name in ["retry-after", "www-authenticate"] {
+        add(&mut expose, name.into());
+    }
+    for name in &policy.headers {
+        add(&mut headers, name.clone());
+    }
+    for name in &policy.expose {
+        add(&mut expose, name.clone());
+    }
+    let methods: Vec<String> = if policy.methods.is_empty() {
+        ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+            .into_iter()
+            .filter(|m| routes.iter().any(|r| r.method.as_str() == *m))
+            .map(String::from)
+            .collect()
+    } else {
+        policy.methods.clone()
+    };
+    let origins = &policy.origins;
+    let methods = methods.join(", ");
+    let headers = headers.join(", ");
+    let expose = expose.join(", ");
+    let max_age = proc_macro2::Literal::u32_unsuffixed(
+        u32::try_from(policy.max_age_s.unwrap_or(600)).unwrap_or(u32::MAX),
+    );
+    let credentials = policy.credentials;
+    quote! {
+        fn cors(&self) -> &'static runtime::CorsPolicy {
+            static CORS: runtime::CorsPolicy = runtime::CorsPolicy {
+                origins: &[#(#origins),*],
+                methods: #methods,
+                headers: #headers,
+                expose: #expose,
+                max_age_s: #max_age,
+                credentials: #credentials,
+            };
+            &CORS
+        }
+    }
 }
 
 /// A `runtime::RouteLimits` literal.

@@ -21,6 +21,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/config.rs"),
     ),
     (
+        "cors.rs",
+        include_str!("../../../runtime-template/src/cors.rs"),
+    ),
+    (
         "lib.rs",
         include_str!("../../../runtime-template/src/lib.rs"),
     ),

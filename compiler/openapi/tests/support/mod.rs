@@ -283,6 +283,7 @@ pub fn service(name: &str, title: &str, doc: Option<&str>) -> Service {
         deploy: None,
         version_header: None,
         principal: None,
+        cors: None,
         unknown_fields: UnknownFields::Ignore,
     }
 }
