@@ -93,7 +93,7 @@ pub fn work_dir() -> PathBuf {
 }
 
 /// The command that installs the toolchain the tests need.
-pub const INSTALL: &str = "npm install --no-save --no-package-lock --prefix target/gatic-sdk/typescript typescript@5 @types/node@20";
+pub const INSTALL: &str = "npm install --no-save --no-package-lock --prefix target/gatic-sdk/typescript typescript@5 @types/node@20 playwright-core@1";
 
 /// The TypeScript compiler: `$GATIC_TSC`, else the one installed under
 /// `target/gatic-sdk/typescript`; fails with the install command otherwise.

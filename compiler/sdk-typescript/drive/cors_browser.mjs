@@ -1,0 +1,100 @@
+// Runs the users example's TypeScript SDK in headless Chromium, from a page
+// on another loopback origin than the API's: the API allows the page's
+// origin (GATI_CORS_ORIGINS), so preflights pass and the page reads answers,
+// problems and exposed headers; a page on a third origin is refused.
+//
+// Started by tests/browser.rs from the compiled SDK's folder (`out/`), with
+// GATIC_TEST_SERVER_BIN naming the users example's server binary, and
+// CHROMIUM the browser. Writes `cors.png`, a screenshot of the allowed page.
+
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const root = process.cwd();
+const types = { ".html": "text/html", ".js": "text/javascript" };
+
+/** A static server for `root` on a free loopback port. */
+async function serveStatic() {
+  const server = http.createServer(async (req, res) => {
+    const file = path.join(root, new URL(req.url, "http://x").pathname);
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** A free loopback port. */
+async function freePort() {
+  const probe = http.createServer();
+  await new Promise((done) => probe.listen(0, "127.0.0.1", done));
+  const { port } = probe.address();
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+const allowed = await serveStatic();
+const other = await serveStatic();
+const apiPort = await freePort();
+const api = `http://127.0.0.1:${apiPort}`;
+const server = spawn(process.env.GATIC_TEST_SERVER_BIN, [], {
+  env: { ...process.env, PORT: String(apiPort), GATI_HOST: "127.0.0.1", GATI_CORS_ORIGINS: allowed.origin },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+
+let browser;
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${api}/readyz`)).ok) break;
+    } catch {}
+    assert.ok(i < 100, "the users example did not start");
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const run = async (origin) => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/index.html?api=${encodeURIComponent(api)}`);
+    await page.waitForSelector("body[data-done]", { timeout: 15_000 });
+    const outcome = JSON.parse(await page.textContent("#result"));
+    return { page, outcome };
+  };
+
+  const ok = await run(allowed.origin);
+  await ok.page.screenshot({ path: path.join(root, "cors.png") });
+  console.log(JSON.stringify(ok.outcome));
+  assert.equal(ok.outcome.error, undefined, JSON.stringify(ok.outcome));
+  assert.equal(ok.outcome.created, "From a browser");
+  assert.equal(ok.outcome.fetched, true);
+  // The 404's problem and its request id are readable cross-origin.
+  assert.deepEqual(ok.outcome.missing, { status: 404, requestId: true });
+  // Every answer's exposed version header and request id were readable.
+  assert.ok(ok.outcome.seen.length >= 3);
+  for (const [version, id] of ok.outcome.seen) {
+    assert.equal(version, "2025-06-01");
+    assert.ok(id);
+  }
+
+  // A page on an origin the API does not allow cannot call it.
+  const refused = await run(other.origin);
+  console.log(JSON.stringify(refused.outcome));
+  assert.match(String(refused.outcome.error), /Failed to fetch|TypeError/);
+} finally {
+  await browser?.close();
+  server.kill("SIGTERM");
+  allowed.server.close();
+  other.server.close();
+}

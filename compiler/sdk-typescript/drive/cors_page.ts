@@ -1,0 +1,59 @@
+// The page's script: the users example's TypeScript SDK, called from a
+// browser page on another origin than the API's (`?api=` names the API).
+// What happened goes into `#result` as JSON, and `data-done` marks the end.
+
+import { ApiError, NotFoundError, UsersClient } from "../src/index.js";
+
+type Outcome = Record<string, unknown>;
+
+async function drive(): Promise<Outcome> {
+  const baseUrl = new URLSearchParams(location.search).get("api") ?? "";
+  const outcome: Outcome = { origin: location.origin };
+  // The version header and request id of every answer, as the page can read
+  // them: only exposed headers are visible to a cross-origin page.
+  const seen: (string | null)[][] = [];
+  const client = new UsersClient({
+    baseUrl,
+    token: "example-token",
+    timeoutMs: 5_000,
+    fetch: async (input: string, init: RequestInit): Promise<Response> => {
+      const response = await fetch(input, init);
+      seen.push([response.headers.get("gati-version"), response.headers.get("x-request-id")]);
+      return response;
+    },
+  });
+  const run = Math.random().toString(36).slice(2, 10);
+  try {
+    const created = await client.createUser({
+      handle: `web_${run}`,
+      email: `web.${run}@example.com`,
+      display_name: "From a browser",
+    });
+    outcome["created"] = created.display_name;
+    const fetched = await client.getUser(created.id);
+    outcome["fetched"] = fetched.id === created.id;
+    try {
+      await client.getUser("00000000-0000-4000-8000-000000000000");
+      outcome["missing"] = "no error";
+    } catch (error) {
+      outcome["missing"] =
+        error instanceof NotFoundError
+          ? { status: error.status, requestId: error.requestId !== null }
+          : String(error);
+    }
+    outcome["seen"] = seen;
+  } catch (error) {
+    outcome["error"] = error instanceof ApiError ? `${error.status} ${error.message}` : String(error);
+  }
+  return outcome;
+}
+
+function report(outcome: Outcome): void {
+  const result = document.getElementById("result");
+  if (result !== null) {
+    result.textContent = JSON.stringify(outcome, null, 2);
+  }
+  document.body.dataset["done"] = "1";
+}
+
+drive().then(report, (error: unknown) => report({ error: String(error) }));

@@ -1,0 +1,70 @@
+//! CORS in a real browser: the users example's TypeScript SDK, compiled
+//! with tsc, runs in headless Chromium from a page on another loopback
+//! origin than the API's, which allows it (`GATI_CORS_ORIGINS`); a page on
+//! a third origin is refused. `drive/cors_browser.mjs` does the browsing with
+//! playwright-core and leaves a screenshot, `cors.png`, in the work folder.
+//!
+//! Runs only when `GATIC_TEST_SERVER_BIN` names the users example's server
+//! binary (the end-to-end script builds it and sets the variable); without
+//! it the test says so and does nothing, like the drive.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn users_sdk_calls_cross_origin_from_chromium() {
+    let Some(server) = std::env::var_os("GATIC_TEST_SERVER_BIN") else {
+        eprintln!("GATIC_TEST_SERVER_BIN is not set: the browser test did not run");
+        return;
+    };
+    let chromium = chromium();
+    let tsc = common::tsc();
+    let node = common::node();
+    let playwright = common::work_dir().join("node_modules/playwright-core");
+    assert!(
+        playwright.is_dir(),
+        "playwright-core is not installed: run `{}` in the workspace root",
+        common::INSTALL
+    );
+    let spec = common::compile("examples/users/users.gati");
+    let dir = common::work_dir().join("browser-users");
+    common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
+    common::prepare_tests(&dir, &["cors_page.ts"]);
+    common::run(
+        Command::new(&tsc)
+            .arg("-p")
+            .arg(dir.join("tsconfig.test.json")),
+        "tsc on the browser page",
+    );
+    let drive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("drive");
+    std::fs::copy(drive.join("cors_page.html"), dir.join("out/index.html")).expect("copy the page");
+    std::fs::copy(drive.join("cors_browser.mjs"), dir.join("cors_browser.mjs"))
+        .expect("copy the script");
+    common::run(
+        Command::new(node)
+            .arg(dir.join("cors_browser.mjs"))
+            .env("GATIC_TEST_SERVER_BIN", server)
+            .env("CHROMIUM", chromium)
+            .current_dir(dir.join("out")),
+        "node cors_browser.mjs (the SDK in Chromium, cross-origin)",
+    );
+    assert!(
+        dir.join("out/cors.png").is_file(),
+        "a screenshot of the page"
+    );
+}
+
+/// Debian's Chromium (`$CHROMIUM` overrides); fails with how to install it.
+fn chromium() -> PathBuf {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    let path = PathBuf::from("/usr/bin/chromium");
+    assert!(
+        path.is_file(),
+        "Chromium is not installed: run `apt-get install chromium` (or set CHROMIUM to a Chromium binary)"
+    );
+    path
+}
