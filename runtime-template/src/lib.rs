@@ -44,7 +44,7 @@ pub use problem::{
     json_response,
 };
 #[allow(unused_imports)]
-pub use reply::Reply;
+pub use reply::{Extra, Reply, SameSite, SetCookie, not_modified, put_header};
 #[allow(unused_imports)]
 pub use scalar::{Base64, Date, DateTime, Decimal, Duration, ScalarError, Uuid};
 #[allow(unused_imports)]

@@ -27,6 +27,28 @@ const SERVICE_KEYS: &[&str] = &[
     "deploy",
 ];
 
+/// Response headers that HTTP or the runtime writes, so a route cannot
+/// declare them (lowercase).
+const RESERVED_RESPONSE_HEADERS: &[&str] = &[
+    "allow",
+    "connection",
+    "content-length",
+    "content-type",
+    "date",
+    "deprecation",
+    "keep-alive",
+    "retry-after",
+    "set-cookie",
+    "sunset",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "vary",
+    "www-authenticate",
+    "x-request-id",
+];
+
 /// The settings of a `cors { … }` block.
 const CORS_KEYS: &[&str] = &[
     "origins",
@@ -806,6 +828,63 @@ impl<'a> Ctx<'a> {
         Some(cors)
     }
 
+    /// The response headers of a `returns … headers { … }`: scalar fields
+    /// (or enums) named on the wire by `@name("ETag")` or by their name with
+    /// `-` for `_`, each once, none that HTTP or the runtime owns.
+    fn response_headers(&mut self, fields: &[&ast::Field]) -> Vec<ir::Param> {
+        let mut out: Vec<ir::Param> = Vec::new();
+        for f in fields {
+            let Some(lf) = self.field(f, Place::Wire) else {
+                continue;
+            };
+            let wire_name = explicit_wire_name(f).unwrap_or_else(|| f.name.name.replace('_', "-"));
+            self.check_param_type(&lf.field.ty, ParamLocation::Header, f.ty.span);
+            let lower = wire_name.to_ascii_lowercase();
+            let owned = RESERVED_RESPONSE_HEADERS.contains(&lower.as_str())
+                || lower.starts_with("access-control-")
+                || lower.eq_ignore_ascii_case(&self.version_header);
+            if owned {
+                self.push(
+                    Diagnostic::error(
+                        codes::RESERVED_NAME,
+                        f.name.span,
+                        format!("the response header `{wire_name}` is the server's own"),
+                    )
+                    .with_label("set by HTTP or the runtime")
+                    .with_note("the runtime writes Content-Type, Content-Length, the version headers, X-Request-Id, CORS, Retry-After, WWW-Authenticate and Allow itself; cookies are set with `Reply::cookie`"),
+                );
+                continue;
+            }
+            if let Some(first) = out
+                .iter()
+                .find(|p| p.wire_name.eq_ignore_ascii_case(&wire_name))
+            {
+                let first = first.name.clone();
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        f.name.span,
+                        format!("the response header `{wire_name}` is declared twice"),
+                    )
+                    .with_label(format!("also `{first}`")),
+                );
+                continue;
+            }
+            let field = lf.field;
+            out.push(ir::Param {
+                name: field.name,
+                wire_name,
+                location: ParamLocation::Header,
+                doc: field.doc,
+                ty: field.ty,
+                optional: field.optional,
+                default: field.default,
+                deprecated: field.deprecated,
+            });
+        }
+        out
+    }
+
     /// Notes the principal an `auth` names, checked with the others once
     /// every route is lowered ([`Ctx::check_principal`]).
     fn note_principal(&mut self, spec: &ast::AuthSpec) {
@@ -1236,6 +1315,7 @@ impl<'a> Ctx<'a> {
         let mut limits: Option<(&[ast::Setting], Span)> = None;
         let mut auth: Option<(&ast::AuthSpec, Span)> = None;
         let mut path_fields: Vec<&ast::Field> = Vec::new();
+        let mut response_header_fields: Vec<&ast::Field> = Vec::new();
         let mut path_span: Option<Span> = None;
         let mut query: Vec<&ast::Field> = Vec::new();
         let mut headers: Vec<&ast::Field> = Vec::new();
@@ -1259,13 +1339,16 @@ impl<'a> Ctx<'a> {
                 RouteClause::Returns {
                     status,
                     ty,
+                    headers,
                     doc,
                     span,
-                } => (
-                    "returns",
-                    *span,
-                    set_once(&mut returns, (status, ty, doc, *span)),
-                ),
+                } => {
+                    let first = set_once(&mut returns, (status, ty, doc, *span));
+                    if first.is_none() {
+                        response_header_fields.extend(headers.iter());
+                    }
+                    ("returns", *span, first)
+                }
                 RouteClause::Limits(s, span) => (
                     "limits",
                     *span,
@@ -1453,19 +1536,7 @@ impl<'a> Ctx<'a> {
                 let Some(lf) = self.field(f, place) else {
                     continue;
                 };
-                let explicit = f
-                    .attrs
-                    .iter()
-                    .find(|a| a.name.name == "name")
-                    .and_then(|a| match a.args.as_slice() {
-                        [
-                            ast::AttrArg::Literal(ast::Literal {
-                                kind: LiteralKind::String(s),
-                                ..
-                            }),
-                        ] => Some(s.clone()),
-                        _ => None,
-                    });
+                let explicit = explicit_wire_name(f);
                 let wire_name = match (location, explicit) {
                     (ParamLocation::Header | ParamLocation::Cookie, Some(w)) => w,
                     (ParamLocation::Header, None) => f.name.name.replace('_', "-"),
@@ -1663,6 +1734,7 @@ impl<'a> Ctx<'a> {
             errors.push((e.name.clone(), e.span));
         }
 
+        let response_headers = self.response_headers(&response_header_fields);
         let route_limits = limits.map(|(s, _)| self.limits(s)).unwrap_or_default();
         // A route's `auth` replaces the service's, scopes included; `auth
         // scopes [...]` alone keeps the service's scheme and replaces only
@@ -1718,6 +1790,7 @@ impl<'a> Ctx<'a> {
             },
             auth,
             scopes,
+            response_headers,
         })
     }
 
@@ -1860,4 +1933,20 @@ fn is_origin(text: &str) -> bool {
     let port_ok =
         port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
     host_ok && port_ok
+}
+
+/// The wire name a header or cookie field gives with `@name("…")`.
+fn explicit_wire_name(f: &ast::Field) -> Option<String> {
+    f.attrs
+        .iter()
+        .find(|a| a.name.name == "name")
+        .and_then(|a| match a.args.as_slice() {
+            [
+                ast::AttrArg::Literal(ast::Literal {
+                    kind: LiteralKind::String(s),
+                    ..
+                }),
+            ] => Some(s.clone()),
+            _ => None,
+        })
 }

@@ -749,6 +749,11 @@ pub struct Route {
     /// when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// The headers the success response carries (`returns 201 Charge
+    /// headers { location: url }`), which the handler sets and clients
+    /// read; their location is `Header`. Left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<Param>,
 }
 
 impl Route {

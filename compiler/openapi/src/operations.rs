@@ -443,7 +443,45 @@ impl<'a> Operations<'a> {
                 ),
             );
         }
+        if !route.response_headers.is_empty() {
+            let mut headers = Obj::new();
+            for header in &route.response_headers {
+                let mut ty = header.ty.clone();
+                ty.nullable = false;
+                let mut obj = Obj::new()
+                    .with_opt("description", header.doc.as_deref())
+                    .with("required", !header.optional);
+                if header.deprecated {
+                    obj.set("deprecated", true);
+                }
+                headers.set(
+                    header.wire_name.as_str(),
+                    obj.with("schema", self.schemas.ty(&ty)),
+                );
+            }
+            success.set("headers", headers);
+        }
         responses.set(route.status.to_string(), success);
+        // A GET with an ETag answers a matching `If-None-Match` with 304.
+        if route.method == Method::Get
+            && let Some(etag) = route
+                .response_headers
+                .iter()
+                .find(|h| h.wire_name.eq_ignore_ascii_case("etag"))
+        {
+            let header = Obj::new()
+                .with("required", true)
+                .with("schema", Obj::new().with("type", "string"));
+            responses.set(
+                "304",
+                Obj::new()
+                    .with(
+                        "description",
+                        "The client's copy is current (its `If-None-Match` names this ETag); no body.",
+                    )
+                    .with("headers", Obj::new().with(etag.wire_name.as_str(), header)),
+            );
+        }
 
         // Every status a problem can come with, and the declared errors at each.
         let mut statuses: BTreeMap<u16, (Vec<&ErrorDef>, bool)> = BTreeMap::new();

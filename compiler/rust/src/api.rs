@@ -17,6 +17,11 @@ pub(crate) fn error_ident(route: &Route) -> Ident {
     format_ident!("{}Error", ident::rust_type(&route.name))
 }
 
+/// `<Route>Headers`: the response headers a route declares.
+pub(crate) fn headers_ident(route: &Route) -> Ident {
+    format_ident!("{}Headers", ident::rust_type(&route.name))
+}
+
 /// Every route the `Api` trait has a method for: the head's, then the ones
 /// a version removed (served at the versions before their removal), each
 /// with the date of the version that removed it.
@@ -49,14 +54,20 @@ pub(crate) fn param_ty(cx: &Context, param: &gatic_ir::Param) -> TokenStream {
 
 /// The Rust type a route's handler returns on success: a
 /// `runtime::Reply` of the response value, which the handler may own or
-/// share, or `()` for a route without a response body.
+/// share, with the route's declared response headers, or `()` for a route
+/// with neither a response body nor headers.
 pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
-    match &route.returns {
-        Some(ty) => {
+    let headers = (!route.response_headers.is_empty()).then(|| {
+        let id = headers_ident(route);
+        quote!(, crate::api::#id)
+    });
+    match (&route.returns, headers) {
+        (Some(ty), headers) => {
             let ty = cx.ty(ty, Scope::Crate);
-            quote!(crate::runtime::Reply<#ty>)
+            quote!(crate::runtime::Reply<#ty #headers>)
         }
-        None => quote!(()),
+        (None, Some(headers)) => quote!(crate::runtime::Reply<() #headers>),
+        (None, None) => quote!(()),
     }
 }
 
@@ -218,6 +229,28 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
             pub body: #ty,
         });
     }
+    let headers = (!route.response_headers.is_empty()).then(|| {
+        let id = headers_ident(route);
+        let doc = format!(
+            " The response headers of `{}`, which its handler sets with `Reply::headers`.",
+            route.name
+        );
+        let fields = route.response_headers.iter().map(|param| {
+            let field = value_ident(&param.name);
+            let ty = param_ty(cx, param);
+            let doc = docs(param.doc.as_deref(), param.deprecated, || {
+                format!("The `{}` response header.", param.wire_name)
+            });
+            quote!(#doc pub #field: #ty,)
+        });
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #id {
+                #(#fields)*
+            }
+        }
+    });
     let request_doc = format!(" The input of `{}`.", route.name);
     let error_doc = format!(" The errors `{}` may return.", route.name);
     let mut variants = Vec::new();
@@ -262,5 +295,7 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
         }
 
         #(#froms)*
+
+        #headers
     }
 }

@@ -400,7 +400,11 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
     }
     let mut api_names = Vec::new();
     for (route, _) in api::handled_routes(cx) {
-        for id in [api::request_ident(route), api::error_ident(route)] {
+        let headers = (!route.response_headers.is_empty()).then(|| api::headers_ident(route));
+        for id in [api::request_ident(route), api::error_ident(route)]
+            .into_iter()
+            .chain(headers)
+        {
             if reexport(id.to_string()) {
                 api_names.push(id);
             }

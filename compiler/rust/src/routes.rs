@@ -1112,25 +1112,103 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             .backward_chain(plan.k, &tys?, value, plan.generic)
     };
     let date = plan.map(|p| p.history.date(p.k));
-    let ok = match &route.returns {
+    // The success answer: the value serialized (converted back first for an
+    // old version), then the route's declared headers and any the handler
+    // added. A version's clients get the head's headers too: a header a
+    // client does not know is one it ignores.
+    let respond = |value: TokenStream| match &route.returns {
+        Some(_) => quote!(runtime::json_response(#status, #value)),
+        None => quote!(runtime::empty_response(#status)),
+    };
+    let declared = head.response_headers.iter().map(|param| {
+        let name = param.wire_name.to_ascii_lowercase();
+        let field = value_ident(&param.name);
+        let list = matches!(cx.resolve(&param.ty).kind, TyKind::List(_));
+        if param.optional && param.default.is_none() && !list {
+            quote! {
+                if let ::std::option::Option::Some(value) = &headers.#field {
+                    runtime::put_header(out, #name, value)?;
+                }
+            }
+        } else {
+            quote!(runtime::put_header(out, #name, &headers.#field)?;)
+        }
+    });
+    let has_headers = !head.response_headers.is_empty();
+    let etag = route.method == gatic_ir::Method::Get
+        && head
+            .response_headers
+            .iter()
+            .any(|p| p.wire_name.eq_ignore_ascii_case("etag"));
+    let finish = |response: TokenStream| -> TokenStream {
+        let response = if has_headers {
+            quote! {{
+                let mut response = #response;
+                let out = response.headers_mut();
+                let written = (|| -> ::std::result::Result<(), runtime::Problem> {
+                    #(#declared)*
+                    ::std::result::Result::Ok(())
+                })();
+                match written {
+                    ::std::result::Result::Ok(()) => response,
+                    ::std::result::Result::Err(problem) => return problem.into_response(),
+                }
+            }}
+        } else {
+            response
+        };
+        let response = quote!(extra.finish(#response));
+        if etag {
+            quote!(runtime::not_modified(request, #response))
+        } else {
+            response
+        }
+    };
+    let split = if has_headers {
+        quote!(let (value, headers, extra) = reply.split();)
+    } else {
+        quote!(let (value, (), extra) = reply.split();)
+    };
+    let ok = match (&route.returns, has_headers) {
         // The handler's `Reply` is serialized where it lies at the head; an
         // old version's conversion takes the value out (copying it only if
         // the handler shares it).
-        Some(_) => match back(
+        (Some(_), _) => match back(
             plan.and_then(|p| p.tys(|r| r.returns.clone())),
             quote!(value.into_inner()),
         ) {
-            Some(chain) => quote! {
-                ::std::result::Result::Ok(value) => match runtime::try_convert(move || { #chain }) {
-                    ::std::result::Result::Ok(value) => runtime::json_response(#status, &value),
-                    ::std::result::Result::Err(error) => error.response_problem(#date),
-                },
-            },
+            Some(chain) => {
+                let answer = finish(respond(quote!(&value)));
+                quote! {
+                    ::std::result::Result::Ok(reply) => {
+                        #split
+                        match runtime::try_convert(move || { #chain }) {
+                            ::std::result::Result::Ok(value) => #answer,
+                            ::std::result::Result::Err(error) => error.response_problem(#date),
+                        }
+                    }
+                }
+            }
             None => {
-                quote!(::std::result::Result::Ok(value) => runtime::json_response(#status, &*value),)
+                let answer = finish(respond(quote!(&*value)));
+                quote! {
+                    ::std::result::Result::Ok(reply) => {
+                        #split
+                        #answer
+                    }
+                }
             }
         },
-        None => quote!(::std::result::Result::Ok(()) => runtime::empty_response(#status),),
+        (None, true) => {
+            let answer = finish(respond(TokenStream::new()));
+            quote! {
+                ::std::result::Result::Ok(reply) => {
+                    let (_, headers, extra) = reply.split();
+                    #answer
+                }
+            }
+        }
+        (None, false) => quote!(::std::result::Result::Ok(()) => runtime::empty_response(#status),),
     };
     let error_ty = error_ident(head);
     let error_arms = head.errors.iter().map(|name| {
@@ -1168,7 +1246,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             },
         }
     });
-    let request_param = if uses_request {
+    let request_param = if uses_request || etag {
         quote!(request)
     } else {
         quote!(_request)

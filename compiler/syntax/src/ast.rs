@@ -448,12 +448,14 @@ pub enum RouteClause {
     Header(Vec<Field>, Span),
     /// `cookie name?: type`, one or a block.
     Cookie(Vec<Field>, Span),
-    /// `returns [STATUS] [Type]`.
+    /// `returns [STATUS] [Type] [headers { … }]`.
     Returns {
         /// The success status, if written.
         status: Option<Literal>,
         /// The success type, if any.
         ty: Option<TypeExpr>,
+        /// The response headers the handler sets (`headers { location: url }`).
+        headers: Vec<Field>,
         /// What the response is, for the API's documentation.
         doc: Doc,
         /// The whole clause.

@@ -1065,16 +1065,23 @@ impl Builder<'_> {
             Rule::returns_clause => {
                 let mut status = None;
                 let mut ty = None;
+                let mut headers = Vec::new();
                 for p in parts {
                     match p.as_rule() {
                         Rule::number => status = Some(self.literal(p)),
                         Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::returns_headers => {
+                            if let Some(block) = p.into_inner().nth(1) {
+                                headers = self.fields(block);
+                            }
+                        }
                         _ => {}
                     }
                 }
                 RouteClause::Returns {
                     status,
                     ty,
+                    headers,
                     doc,
                     span,
                 }

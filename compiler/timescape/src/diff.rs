@@ -504,6 +504,7 @@ impl Differ<'_> {
                 self.error(a, b);
             }
         }
+        self.response_headers(o, n, &loc);
         for e in &o.errors {
             if !n.errors.contains(e) {
                 self.push(
@@ -513,6 +514,74 @@ impl Differ<'_> {
                     None,
                 );
             }
+        }
+    }
+
+    /// The success response's declared headers, matched by their name on
+    /// the wire (any case): what old clients read must stay.
+    fn response_headers(&mut self, o: &Route, n: &Route, loc: &str) {
+        let find = |route: &Route, name: &str| {
+            route
+                .response_headers
+                .iter()
+                .find(|h| h.wire_name.eq_ignore_ascii_case(name))
+                .cloned()
+        };
+        for nh in &n.response_headers {
+            let hloc = format!("{loc}: response header {}", nh.wire_name);
+            let Some(oh) = find(o, &nh.wire_name) else {
+                self.push(
+                    rules::RESPONSE_HEADER_ADDED,
+                    hloc,
+                    format!(
+                        "route `{}` now answers with a `{}` header",
+                        n.name, nh.wire_name
+                    ),
+                    None,
+                );
+                continue;
+            };
+            match (oh.optional, nh.optional) {
+                (false, true) => self.push(
+                    rules::RESPONSE_HEADER_BECAME_OPTIONAL,
+                    hloc.clone(),
+                    format!(
+                        "route `{}` may now answer without its `{}` header, which old clients read",
+                        n.name, nh.wire_name
+                    ),
+                    None,
+                ),
+                (true, false) => self.push(
+                    rules::RESPONSE_HEADER_BECAME_REQUIRED,
+                    hloc.clone(),
+                    format!(
+                        "route `{}` now always sends its `{}` header",
+                        n.name, nh.wire_name
+                    ),
+                    None,
+                ),
+                _ => {}
+            }
+            self.ty(&oh.ty, &nh.ty, Side::Response, &hloc);
+        }
+        for oh in &o.response_headers {
+            if find(n, &oh.wire_name).is_some() {
+                continue;
+            }
+            let rule = if oh.optional {
+                rules::RESPONSE_OPTIONAL_HEADER_REMOVED
+            } else {
+                rules::RESPONSE_REQUIRED_HEADER_REMOVED
+            };
+            self.push(
+                rule,
+                format!("{loc}: response header {}", oh.wire_name),
+                format!(
+                    "route `{}` no longer answers with its `{}` header, which old clients read",
+                    n.name, oh.wire_name
+                ),
+                None,
+            );
         }
     }
 

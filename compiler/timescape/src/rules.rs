@@ -111,6 +111,12 @@ catalogue! {
     RESPONSE_ERROR_ADDED = "response-error-added", Response, Info, true, "a route may return an error it did not declare before";
     RESPONSE_ERROR_REMOVED = "response-error-removed", Response, Info, true, "a route no longer returns an error";
     RESPONSE_ERROR_STATUS_CHANGED = "response-error-status-changed", Response, Breaking, true, "an error's HTTP status changed";
+    // Response headers.
+    RESPONSE_HEADER_ADDED = "response-header-added", Response, Info, true, "a route's success response declares a new header";
+    RESPONSE_REQUIRED_HEADER_REMOVED = "response-required-header-removed", Response, Breaking, true, "a header that every success response carried was removed: old clients read it";
+    RESPONSE_OPTIONAL_HEADER_REMOVED = "response-optional-header-removed", Response, Warning, true, "a header that success responses could carry was removed";
+    RESPONSE_HEADER_BECAME_OPTIONAL = "response-header-became-optional", Response, Breaking, true, "a header that every success response carried may now be absent";
+    RESPONSE_HEADER_BECAME_REQUIRED = "response-header-became-required", Response, Info, true, "a header that success responses could leave out is now always sent";
     // Record fields, request side.
     REQUEST_REQUIRED_FIELD_ADDED = "request-required-field-added", Request, Breaking, true, "a required field without a default was added to a type clients send";
     REQUEST_OPTIONAL_FIELD_ADDED = "request-optional-field-added", Request, Info, true, "an optional field (or one with a default) was added to a type clients send";

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use users_api::runtime::{Credential, DateTime, Denied, Uuid};
 use users_api::{
-    Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserRequest, Ctx,
-    DeleteUserError, DeleteUserRequest, GetUserError, GetUserRequest, ListPostsError,
+    Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserHeaders,
+    CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest, GetUserError, GetUserHeaders,
+    GetUserRequest, ListPostsError,
     ListPostsRequest, NotFound, Post, PostPage, Rejected, Reply, Role, Taken, UpdateUserError,
     UpdateUserRequest, User,
 };
@@ -63,7 +64,7 @@ impl App {
 }
 
 impl Api for App {
-    async fn create_user(&self, _ctx: &Ctx, request: CreateUserRequest) -> Result<Reply<User>, CreateUserError> {
+    async fn create_user(&self, _ctx: &Ctx, request: CreateUserRequest) -> Result<Reply<User, CreateUserHeaders>, CreateUserError> {
         let mut store = self.store();
         if let Some(user) = request
             .idempotency_key
@@ -71,7 +72,8 @@ impl Api for App {
             .and_then(|key| store.idempotency.get(key))
         {
             // A replay answers with the stored user itself, not a copy.
-            return Ok(Arc::clone(user).into());
+            let location = format!("/users/{}", user.id);
+            return Ok(Reply::shared(Arc::clone(user)).headers(CreateUserHeaders { location }));
         }
         let new = request.body;
         for user in store.users.values() {
@@ -97,16 +99,16 @@ impl Api for App {
         if let Some(key) = request.idempotency_key {
             store.idempotency.insert(key, Arc::new(user.clone()));
         }
-        Ok(user.into())
+        let location = format!("/users/{}", user.id);
+        Ok(Reply::new(user).headers(CreateUserHeaders { location }))
     }
 
-    async fn get_user(&self, _ctx: &Ctx, request: GetUserRequest) -> Result<Reply<User>, GetUserError> {
-        self.store()
-            .users
-            .get(&request.id)
-            .cloned()
-            .map(Reply::from)
-            .ok_or_else(|| NotFound { id: request.id }.into())
+    async fn get_user(&self, _ctx: &Ctx, request: GetUserRequest) -> Result<Reply<User, GetUserHeaders>, GetUserError> {
+        let user = self.store().users.get(&request.id).cloned();
+        let user = user.ok_or(NotFound { id: request.id })?;
+        // The generated code answers 304 when `If-None-Match` names it.
+        let etag = revision(&user);
+        Ok(Reply::new(user).headers(GetUserHeaders { etag }))
     }
 
     async fn update_user(&self, _ctx: &Ctx, request: UpdateUserRequest) -> Result<Reply<User>, UpdateUserError> {
@@ -188,4 +190,13 @@ impl Api for App {
             .cloned()
             .ok_or_else(|| Denied::rejected(credential))
     }
+}
+
+/// A user's revision as an entity tag: a hash of every field, so any change
+/// gives a new tag (within this process, which is as long as the store lives).
+fn revision(user: &User) -> String {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(format!("{user:?}").as_bytes());
+    format!("\"{:016x}\"", hasher.finish())
 }

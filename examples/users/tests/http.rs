@@ -329,10 +329,10 @@ async fn hostile_requests_get_problems_not_crashes() {
 struct Panicking(App);
 
 impl Api for Panicking {
-    async fn create_user(&self, ctx: &Ctx, r: users_api::CreateUserRequest) -> Result<users_api::Reply<users_api::User>, users_api::CreateUserError> {
+    async fn create_user(&self, ctx: &Ctx, r: users_api::CreateUserRequest) -> Result<users_api::Reply<users_api::User, users_api::CreateUserHeaders>, users_api::CreateUserError> {
         self.0.create_user(ctx, r).await
     }
-    async fn get_user(&self, _: &Ctx, _: users_api::GetUserRequest) -> Result<users_api::Reply<users_api::User>, users_api::GetUserError> {
+    async fn get_user(&self, _: &Ctx, _: users_api::GetUserRequest) -> Result<users_api::Reply<users_api::User, users_api::GetUserHeaders>, users_api::GetUserError> {
         panic!("a bug in a handler")
     }
     async fn update_user(&self, ctx: &Ctx, r: users_api::UpdateUserRequest) -> Result<users_api::Reply<users_api::User>, users_api::UpdateUserError> {

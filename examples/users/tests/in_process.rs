@@ -70,3 +70,31 @@ async fn old_clients_in_process() {
     assert_eq!(bad.status(), 422, "{}", bad.text());
     assert!(bad.json::<Value>()["violations"].as_array().is_some_and(|v| !v.is_empty()));
 }
+
+#[tokio::test]
+async fn location_and_conditional_get() {
+    let client = users_api::test_client(app());
+    let created = client.post("/users").bearer(DEFAULT_TOKEN).json(&new_user("eve")).send().await;
+    assert_eq!(created.status(), 201, "{}", created.text());
+    let id = created.json::<Value>()["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(created.header("location"), Some(format!("/users/{id}").as_str()));
+
+    let path = format!("/users/{id}");
+    let first = client.get(&path).send().await;
+    assert_eq!(first.status(), 200);
+    let etag = first.header("etag").expect("an ETag").to_owned();
+
+    // The copy is current: 304, no body, the same ETag.
+    let again = client.get(&path).header("if-none-match", &etag).send().await;
+    assert_eq!(again.status(), 304, "{}", again.text());
+    assert!(again.bytes().is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+
+    // A change gives a new tag, and the old one gets the whole user.
+    let patched = client.patch(&path).bearer(DEFAULT_TOKEN).json(&json!({"bio": "hi"})).send().await;
+    assert_eq!(patched.status(), 200, "{}", patched.text());
+    let stale = client.get(&path).header("if-none-match", &etag).send().await;
+    assert_eq!(stale.status(), 200);
+    assert_ne!(stale.header("etag"), Some(etag.as_str()));
+    assert_eq!(stale.json::<Value>()["bio"], "hi");
+}

@@ -257,6 +257,7 @@ pub fn route(name: &str, method: Method, path: &str, status: u16) -> Route {
         limits: Limits::default(),
         auth: Auth::None,
         scopes: Vec::new(),
+        response_headers: Vec::new(),
     }
 }
 
