@@ -17,6 +17,7 @@ import email.utils
 import enum
 import http.client
 import json
+import math
 import random
 import re
 import socket
@@ -28,6 +29,7 @@ import urllib.request
 import uuid
 
 T = typing.TypeVar("T")
+H = typing.TypeVar("H")
 E = typing.TypeVar("E", bound=enum.Enum)
 
 Decoder = typing.Callable[[object, str], T]
@@ -61,7 +63,8 @@ class DecodeError(ValueError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path or '/'}: {message}")
         self.path = path
-        """The JSON pointer of the offending value."""
+        """The JSON pointer of the offending value, or the name of the
+        offending response header."""
         self.message = message
         """What was wrong."""
 
@@ -389,6 +392,73 @@ class Response:
             return typing.cast(object, json.loads(self.body.decode("utf-8")))
         except (UnicodeDecodeError, ValueError) as err:
             raise DecodeError("", f"the response body is not JSON: {err}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer(typing.Generic[T, H]):
+    """What a route that declares response headers returns: the typed body
+    and the typed headers. Routes without declared headers return the body
+    alone."""
+
+    body: T
+    """The decoded body; `None` for a route that answers without one."""
+    headers: H
+    """The headers the route declares, typed: its `<Route>Headers` dataclass."""
+
+
+# Response headers: a declared header's text -> typed value, raising
+# DecodeError with the header's name as the path. Strings, decimals, UUIDs,
+# dates, timestamps, bytes and enums are read by the JSON string decoders.
+
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def header_int(value: object, path: str) -> int:
+    """An integer written as a header's text (`42`, `-7`)."""
+    if isinstance(value, str) and _INT.fullmatch(value.strip()):
+        return int(value.strip())
+    raise DecodeError(path, f"expected an integer, got {value!r}")
+
+
+def header_float(value: object, path: str) -> float:
+    """A finite number written as a header's text (`0.5`, `1e3`)."""
+    if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+        result = float(value.strip())
+        if math.isfinite(result):
+            return result
+    raise DecodeError(path, f"expected a number, got {value!r}")
+
+
+def header_bool(value: object, path: str) -> bool:
+    """`true` or `false` written as a header's text."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "false"):
+            return text == "true"
+    raise DecodeError(path, f"expected true or false, got {value!r}")
+
+
+def header(response: Response, name: str, decode: Decoder[T]) -> T:
+    """The declared response header `name` (any case), which must be present."""
+    value = response.header(name)
+    if value is None:
+        raise DecodeError(name, "missing response header")
+    return decode(value, name)
+
+
+def optional_header(response: Response, name: str, decode: Decoder[T]) -> typing.Optional[T]:
+    """A declared response header that may be absent (`None` when it is)."""
+    value = response.header(name)
+    return None if value is None else decode(value, name)
+
+
+def defaulted_header(response: Response, name: str, decode: Decoder[T], default: str) -> T:
+    """A declared response header with a default (its header text), read
+    when the header is absent."""
+    value = response.header(name)
+    return decode(default if value is None else value, name)
 
 
 @dataclasses.dataclass

@@ -80,17 +80,21 @@ func TestDriveUsersExample(t *testing.T) {
 		DisplayName: "Ana",
 		Website:     usersclient.Ptr("https://ana.example.com"),
 	}
-	_, err := anonymous.CreateUser(ctx, ana, nil)
+	_, _, err := anonymous.CreateUser(ctx, ana, nil)
 	if apiErr := expect[*usersclient.APIError](t, "create_user without a token", err); apiErr.StatusCode != 401 {
 		t.Fatalf("create_user without a token: status %d, want 401", apiErr.StatusCode)
 	}
 
-	// create_user: 201 User; the first user of a fresh server is an admin.
+	// create_user: 201 User with its Location; the first user of a fresh
+	// server is an admin.
 	key := &usersclient.CreateUserParams{IdempotencyKey: usersclient.Ptr("drive-" + run)}
-	first, err := client.CreateUser(ctx, ana, key)
+	first, created, err := client.CreateUser(ctx, ana, key)
 	must(t, "create_user", err)
 	if first.ID == "" || first.Handle != ana.Handle || first.Email != ana.Email || first.DisplayName != "Ana" {
 		t.Fatalf("create_user returned %+v", first)
+	}
+	if created == nil || created.Location != "/users/"+first.ID {
+		t.Fatalf("create_user: headers %+v, want Location /users/%s", created, first.ID)
 	}
 	if first.Bio != nil || first.Website == nil || *first.Website != "https://ana.example.com" {
 		t.Fatalf("create_user: bio %v, website %v", first.Bio, first.Website)
@@ -107,23 +111,29 @@ func TestDriveUsersExample(t *testing.T) {
 	}
 
 	// A repeated Idempotency-Key returns the first response.
-	again, err := client.CreateUser(ctx, ana, key)
+	again, replayed, err := client.CreateUser(ctx, ana, key)
 	must(t, "create_user with a repeated Idempotency-Key", err)
 	if again.ID != first.ID || again.Role != first.Role {
 		t.Fatalf("a repeated Idempotency-Key created another user: %+v vs %+v", again, first)
 	}
+	if replayed.Location != created.Location {
+		t.Fatalf("a repeated Idempotency-Key answered Location %q, want %q", replayed.Location, created.Location)
+	}
 
 	// Later users are readers.
 	bob := usersclient.NewUser{Handle: handle("bob"), Email: email("bob"), DisplayName: "Bob", Bio: usersclient.Ptr("Hi, I'm Bob.")}
-	second, err := client.CreateUser(ctx, bob, nil)
+	second, createdBob, err := client.CreateUser(ctx, bob, nil)
 	must(t, "create_user bob", err)
 	if second.Role != usersclient.RoleReader || second.Bio == nil || *second.Bio != "Hi, I'm Bob." || second.Website != nil {
 		t.Fatalf("create_user bob returned %+v", second)
 	}
+	if createdBob.Location != "/users/"+second.ID {
+		t.Fatalf("create_user bob: Location %q, want /users/%s", createdBob.Location, second.ID)
+	}
 
 	// 409 Taken, by handle and by email.
 	clash := usersclient.NewUser{Handle: ana.Handle, Email: email("carol"), DisplayName: "Carol"}
-	_, err = client.CreateUser(ctx, clash, nil)
+	_, _, err = client.CreateUser(ctx, clash, nil)
 	taken := expect[*usersclient.TakenError](t, "create_user with a taken handle", err)
 	if taken.Field != "handle" || taken.StatusCode != 409 || taken.Problem.Status != 409 {
 		t.Fatalf("taken handle: %+v, problem %+v", taken, taken.Problem)
@@ -135,13 +145,13 @@ func TestDriveUsersExample(t *testing.T) {
 		t.Fatalf("taken handle as *APIError: %d", apiErr.StatusCode)
 	}
 	clash = usersclient.NewUser{Handle: handle("carol"), Email: bob.Email, DisplayName: "Carol"}
-	_, err = client.CreateUser(ctx, clash, nil)
+	_, _, err = client.CreateUser(ctx, clash, nil)
 	if taken := expect[*usersclient.TakenError](t, "create_user with a taken email", err); taken.Field != "email" {
 		t.Fatalf("taken email: field %q", taken.Field)
 	}
 
 	// 422 with violations for a request that fails validation.
-	_, err = client.CreateUser(ctx, usersclient.NewUser{Handle: "A!", Email: email("dave"), DisplayName: "Dave"}, nil)
+	_, _, err = client.CreateUser(ctx, usersclient.NewUser{Handle: "A!", Email: email("dave"), DisplayName: "Dave"}, nil)
 	invalid := expect[*usersclient.APIError](t, "create_user with handle A!", err)
 	if invalid.StatusCode != 422 || len(invalid.Problem.Violations) == 0 {
 		t.Fatalf("handle A!: status %d, problem %+v", invalid.StatusCode, invalid.Problem)
@@ -158,14 +168,24 @@ func TestDriveUsersExample(t *testing.T) {
 		t.Fatalf("a validation failure decoded as the declared Rejected error")
 	}
 
-	// get_user: the user, or 404 NotFound{id}.
-	got, err := client.GetUser(ctx, first.ID)
+	// get_user: the user with its ETag, or 404 NotFound{id}.
+	got, revision, err := client.GetUser(ctx, first.ID)
 	must(t, "get_user", err)
 	if got.ID != first.ID || got.Handle != first.Handle || !got.CreatedAt.Equal(first.CreatedAt) || got.Role != first.Role {
 		t.Fatalf("get_user returned %+v, want %+v", got, first)
 	}
+	if revision == nil || revision.Etag == "" {
+		t.Fatalf("get_user: headers %+v, want an ETag", revision)
+	}
+	_, unchanged, err := client.GetUser(ctx, first.ID)
+	must(t, "get_user again", err)
+	if unchanged.Etag != revision.Etag {
+		t.Fatalf("get_user of an unchanged user: ETag %q, then %q", revision.Etag, unchanged.Etag)
+	}
+	_, before, err := client.GetUser(ctx, second.ID)
+	must(t, "get_user bob", err)
 	const missing = "00000000-0000-4000-8000-000000000000"
-	_, err = client.GetUser(ctx, missing)
+	_, _, err = client.GetUser(ctx, missing)
 	notFound := expect[*usersclient.NotFoundError](t, "get_user of an unknown id", err)
 	if notFound.ID != missing || notFound.StatusCode != 404 || notFound.Problem.Type != "urn:problem:users:not-found" {
 		t.Fatalf("get_user of an unknown id: %+v, problem %+v", notFound, notFound.Problem)
@@ -176,6 +196,9 @@ func TestDriveUsersExample(t *testing.T) {
 	must(t, "update_user display_name", err)
 	if updated.DisplayName != "Robert" || updated.Bio == nil || *updated.Bio != "Hi, I'm Bob." || updated.Handle != bob.Handle {
 		t.Fatalf("update_user display_name returned %+v", updated)
+	}
+	if _, after, err := client.GetUser(ctx, second.ID); err != nil || after.Etag == "" || after.Etag == before.Etag {
+		t.Fatalf("get_user after an update: headers %+v (%v), want an ETag other than %q", after, err, before.Etag)
 	}
 	updated, err = client.UpdateUser(ctx, second.ID, usersclient.UserPatch{Bio: usersclient.NullValue[string]()})
 	must(t, "update_user bio null", err)
@@ -270,7 +293,7 @@ func TestDriveUsersExample(t *testing.T) {
 		t.Fatalf("delete_user without a token: status %d", apiErr.StatusCode)
 	}
 	must(t, "delete_user", client.DeleteUser(ctx, second.ID))
-	_, err = client.GetUser(ctx, second.ID)
+	_, _, err = client.GetUser(ctx, second.ID)
 	expect[*usersclient.NotFoundError](t, "get_user of a deleted user", err)
 	err = client.DeleteUser(ctx, second.ID)
 	if nf := expect[*usersclient.NotFoundError](t, "delete_user of a deleted user", err); nf.ID != second.ID {

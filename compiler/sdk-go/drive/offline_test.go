@@ -1,6 +1,7 @@
 // Offline tests of the Go SDK generated from examples/users/users.gati:
-// retries, timeouts, headers, typed errors and the JSON of unions, enums and
-// nullable fields, against httptest servers (no example server needed).
+// retries, timeouts, request and response headers, typed errors and the JSON
+// of unions, enums and nullable fields, against httptest servers (no example
+// server needed).
 // Written by hand; gatic's toolchain test runs them with `go test -run Offline`.
 
 package drive
@@ -21,6 +22,10 @@ import (
 
 const userJSON = `{"id":"7d3c8e8e-0f49-4c4e-9a62-1b1d2b0c0a01","handle":"ana","email":"ana@example.com",` +
 	`"display_name":"Ana","bio":null,"role":"admin","created_at":"2025-06-01T12:00:00Z"}`
+
+// userLocation is the Location of the user in userJSON, which create_user
+// must answer with.
+const userLocation = "/users/7d3c8e8e-0f49-4c4e-9a62-1b1d2b0c0a01"
 
 // server answers with handler and counts the requests it gets.
 func server(t *testing.T, handler func(n int32, w http.ResponseWriter, r *http.Request)) (*httptest.Server, *int32) {
@@ -48,16 +53,17 @@ func TestOfflinePostIsRetriedOn503WithRetryAfter(t *testing.T) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
+		w.Header().Set("Location", userLocation)
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write([]byte(userJSON))
 	})
 	client := usersclient.NewUsersClient(srv.URL, fastRetries())
-	user, err := client.CreateUser(context.Background(), newUser(), nil)
+	user, headers, err := client.CreateUser(context.Background(), newUser(), nil)
 	if err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
-	if user.Handle != "ana" || *count != 2 {
-		t.Fatalf("got %+v after %d requests, want ana after 2", user, *count)
+	if user.Handle != "ana" || headers.Location != userLocation || *count != 2 {
+		t.Fatalf("got %+v (%+v) after %d requests, want ana after 2", user, headers, *count)
 	}
 }
 
@@ -66,7 +72,7 @@ func TestOfflinePostIsNotRetriedOnPlain503(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	client := usersclient.NewUsersClient(srv.URL, fastRetries())
-	_, err := client.CreateUser(context.Background(), newUser(), nil)
+	_, _, err := client.CreateUser(context.Background(), newUser(), nil)
 	var apiErr *usersclient.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
 		t.Fatalf("want a 503 *APIError, got %v", err)
@@ -85,12 +91,13 @@ func TestOfflinePostWithIdempotencyKeyIsRetried(t *testing.T) {
 		if r.Header.Get("Idempotency-Key") != "k1" {
 			t.Errorf("Idempotency-Key = %q", r.Header.Get("Idempotency-Key"))
 		}
+		w.Header().Set("Location", userLocation)
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write([]byte(userJSON))
 	})
 	client := usersclient.NewUsersClient(srv.URL, fastRetries())
 	params := &usersclient.CreateUserParams{IdempotencyKey: usersclient.Ptr("k1")}
-	if _, err := client.CreateUser(context.Background(), newUser(), params); err != nil {
+	if _, _, err := client.CreateUser(context.Background(), newUser(), params); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
 	if *count != 3 {
@@ -103,7 +110,7 @@ func TestOfflineGetIsRetriedThenGivesUp(t *testing.T) {
 		w.WriteHeader(http.StatusGatewayTimeout)
 	})
 	client := usersclient.NewUsersClient(srv.URL, fastRetries())
-	_, err := client.GetUser(context.Background(), "x")
+	_, _, err := client.GetUser(context.Background(), "x")
 	var apiErr *usersclient.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 504 || *count != 3 {
 		t.Fatalf("got %v after %d requests, want a 504 after 3", err, *count)
@@ -120,7 +127,7 @@ func TestOfflineTimeoutPerAttempt(t *testing.T) {
 	client := usersclient.NewUsersClient(srv.URL, usersclient.WithTimeout(50*time.Millisecond),
 		usersclient.WithRetries(1, 0, 0))
 	start := time.Now()
-	_, err := client.GetUser(context.Background(), "x")
+	_, _, err := client.GetUser(context.Background(), "x")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want a deadline error, got %v", err)
 	}
@@ -137,13 +144,14 @@ func TestOfflineHeadersAndParameters(t *testing.T) {
 		case strings.HasSuffix(r.URL.Path, "/posts"):
 			_, _ = w.Write([]byte(`{"items":[]}`))
 		default:
+			w.Header().Set("ETag", `"1"`)
 			_, _ = w.Write([]byte(userJSON))
 		}
 	})
 	client := usersclient.NewUsersClient(srv.URL+"/", usersclient.WithBearerToken("tok"),
 		usersclient.WithHeader("X-Extra", "1"))
 	ctx := context.Background()
-	if _, err := client.GetUser(ctx, "a b/c"); err != nil {
+	if _, _, err := client.GetUser(ctx, "a b/c"); err != nil {
 		t.Fatal(err)
 	}
 	limit := int32(5)
@@ -199,7 +207,7 @@ func TestOfflineTypedErrors(t *testing.T) {
 	client := usersclient.NewUsersClient(srv.URL)
 	ctx := context.Background()
 
-	_, err := client.GetUser(ctx, "u9")
+	_, _, err := client.GetUser(ctx, "u9")
 	var notFound *usersclient.NotFoundError
 	if !errors.As(err, &notFound) || notFound.ID != "u9" || notFound.StatusCode != 404 || notFound.RequestID() != "req-1" {
 		t.Fatalf("want *NotFoundError{ID: u9}, got %#v", err)
@@ -215,7 +223,7 @@ func TestOfflineTypedErrors(t *testing.T) {
 		t.Fatalf("want *RejectedError, got %v", err)
 	}
 
-	_, err = client.CreateUser(ctx, newUser(), nil)
+	_, _, err = client.CreateUser(ctx, newUser(), nil)
 	if errors.As(err, &rejected) {
 		t.Fatalf("a validation failure decoded as the declared Rejected error: %v", err)
 	}
@@ -224,6 +232,50 @@ func TestOfflineTypedErrors(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "/handle") {
 		t.Fatalf("the message does not name the violation: %v", err)
+	}
+}
+
+func TestOfflineResponseHeaders(t *testing.T) {
+	srv, count := server(t, func(n int32, w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == "POST":
+			// Header names are case-insensitive: sent in lowercase, read all the same.
+			w.Header()["location"] = []string{userLocation}
+			w.WriteHeader(http.StatusCreated)
+		case strings.HasSuffix(r.URL.Path, "/u1"):
+			w.Header().Set("ETag", `"abc"`)
+		}
+		// /users/u2 answers without its ETag.
+		_, _ = w.Write([]byte(userJSON))
+	})
+	client := usersclient.NewUsersClient(srv.URL, usersclient.WithBearerToken("tok"), fastRetries())
+	ctx := context.Background()
+
+	user, created, err := client.CreateUser(ctx, newUser(), nil)
+	if err != nil || created == nil || created.Location != userLocation || user.Handle != "ana" {
+		t.Fatalf("CreateUser: %+v, headers %+v, error %v", user, created, err)
+	}
+	user, revision, err := client.GetUser(ctx, "u1")
+	if err != nil || revision == nil || revision.Etag != `"abc"` || user.Handle != "ana" {
+		t.Fatalf("GetUser: %+v, headers %+v, error %v", user, revision, err)
+	}
+
+	// A success response without a required header fails like a body that
+	// does not decode: a plain error, no result, and no retry.
+	before := *count
+	user, revision, err = client.GetUser(ctx, "u2")
+	if err == nil || user != nil || revision != nil {
+		t.Fatalf("GetUser without an ETag: %+v, headers %+v, error %v", user, revision, err)
+	}
+	var apiErr *usersclient.APIError
+	if errors.As(err, &apiErr) {
+		t.Fatalf("a missing header decoded as an *APIError: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "decoding the GET /users/u2 response") || !strings.Contains(msg, "ETag") {
+		t.Fatalf("the error does not say what failed: %v", err)
+	}
+	if *count-before != 1 {
+		t.Fatalf("a response without its header was retried: %d requests", *count-before)
 	}
 }
 

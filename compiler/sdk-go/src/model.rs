@@ -65,6 +65,13 @@ pub struct Context {
     pub routes: Vec<RouteItem>,
     /// The service's kebab-case name, as used in problem type URNs.
     pub service_kebab: String,
+    /// Whether any route declares response headers (`client.go` then needs
+    /// `readHeader`, and the README says how they come back).
+    pub response_headers: bool,
+    /// A README line showing a call that returns headers, such as
+    /// `user, headers, err := client.CreateUser(ctx, body, nil)`; empty
+    /// when no route declares any.
+    pub headers_usage: String,
 }
 
 /// A named type.
@@ -147,7 +154,10 @@ pub struct RouteItem {
     pub doc: String,
     /// The parameter list after `ctx context.Context`.
     pub args: String,
-    /// The result list: `error`, `(*User, error)` or `(out []Post, err error)`.
+    /// The result list: `error`, `(*User, error)` or `(out []Post, err error)`;
+    /// with declared response headers `(*GetUserHeaders, error)`,
+    /// `(*User, *GetUserHeaders, error)` or `(out []Post, headers
+    /// *ListPostsHeaders, err error)`.
     pub results: String,
     /// `none`, `pointer` or `value`.
     pub returns: &'static str,
@@ -177,6 +187,25 @@ pub struct RouteItem {
     pub usage: String,
     /// The route's declared errors, as Go type names.
     pub errors: Vec<String>,
+    /// The struct of the route's declared response headers, when it has any.
+    pub headers: Option<HeadersItem>,
+}
+
+/// The struct holding a route's declared response headers.
+#[derive(Debug, Serialize)]
+pub struct HeadersItem {
+    /// The Go type (`CreateUserHeaders`).
+    pub name: String,
+    /// The struct's doc comment.
+    pub doc: String,
+    /// Struct members, laid out as gofmt does.
+    pub members: String,
+    /// One `readHeader(…)` call per header, each returning an error.
+    pub reads: Vec<String>,
+    /// The method's local (or named result) holding the struct.
+    pub var: String,
+    /// The headers as a README cell: `Location`, `ETag` ….
+    pub wire_names: String,
 }
 
 /// The options struct of a route's optional parameters.
@@ -552,6 +581,18 @@ pub fn context(spec: &Spec) -> Context {
         items.push(item);
     }
 
+    // Claimed after every other package-level name, so declaring response
+    // headers never renames a type, error, options struct or constant.
+    let mut headers_names = BTreeMap::new();
+    for r in &spec.head.routes {
+        if !r.response_headers.is_empty() {
+            headers_names.insert(
+                r.name.clone(),
+                global.claim(&format!("{}Headers", exported(&r.name))),
+            );
+        }
+    }
+
     let service_kebab = gatic_ir::ident::kebab(&spec.service.name);
     let errors: Vec<ErrorItem> = spec
         .head
@@ -572,11 +613,27 @@ pub fn context(spec: &Spec) -> Context {
                 &b,
                 r,
                 name,
-                params_names.get(&r.name).cloned(),
-                &error_names,
+                Names {
+                    params: params_names.get(&r.name).cloned(),
+                    headers: headers_names.get(&r.name).cloned(),
+                    errors: &error_names,
+                },
             )
         })
         .collect::<Vec<_>>();
+    let headers_usage = routes
+        .iter()
+        .find(|r| r.headers.is_some())
+        .map(|r| {
+            let var = r.headers.as_ref().map_or("headers", |h| h.var.as_str());
+            let result = match r.returns {
+                "none" => String::new(),
+                "pointer" => format!("{}, ", parameter(&r.out_ty)),
+                _ => "out, ".to_string(),
+            };
+            format!("{result}{var}, err := client.{}", r.usage)
+        })
+        .unwrap_or_default();
 
     let uses_time = |s: &str| s.contains("time.Time");
     let models_time = items.iter().any(|t| {
@@ -610,6 +667,8 @@ pub fn context(spec: &Spec) -> Context {
         errors_time,
         types: items,
         errors,
+        response_headers: !headers_usage.is_empty(),
+        headers_usage,
         routes,
         service_kebab,
     }
@@ -656,13 +715,22 @@ fn error_item(b: &Builder<'_>, e: &ErrorDef, name: &str, service_kebab: &str) ->
     }
 }
 
-fn route_item(
-    b: &Builder<'_>,
-    r: &Route,
-    name: String,
-    params_name: Option<String>,
-    error_names: &BTreeMap<String, String>,
-) -> RouteItem {
+/// The package-level names a route's method refers to.
+struct Names<'a> {
+    /// Its options struct, when it has optional parameters.
+    params: Option<String>,
+    /// Its response headers struct, when it declares response headers.
+    headers: Option<String>,
+    /// Every declared error's Go type, by spec name.
+    errors: &'a BTreeMap<String, String>,
+}
+
+fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> RouteItem {
+    let Names {
+        params: params_name,
+        headers: headers_name,
+        errors: error_names,
+    } = names;
     let mut scope = Scope::default();
     let mut args = vec!["ctx context.Context".to_string()];
     let mut usage_args = vec!["ctx".to_string()];
@@ -702,6 +770,10 @@ fn route_item(
         args.push(format!("params *{name}"));
         usage_args.push("nil".into());
     }
+    // Claimed after the parameters: a parameter named `headers` keeps its
+    // name, and the local takes another.
+    let headers = headers_name
+        .map(|struct_name| headers_item(b, r, &name, struct_name, scope.claim("headers")));
 
     let mut path = String::new();
     let mut literal = String::new();
@@ -784,15 +856,24 @@ fn route_item(
         }
     }
 
-    let (returns, out_ty, results) = match &r.returns {
-        None => ("none", String::new(), "error".to_string()),
-        Some(ty) if b.is_struct(ty) && !ty.nullable => {
+    let (returns, out_ty, results) = match (&r.returns, &headers) {
+        (None, None) => ("none", String::new(), "error".to_string()),
+        (None, Some(h)) => ("none", String::new(), format!("(*{}, error)", h.name)),
+        (Some(ty), headers) if b.is_struct(ty) && !ty.nullable => {
             let t = b.base(ty);
-            ("pointer", t.clone(), format!("(*{t}, error)"))
+            let results = match headers {
+                None => format!("(*{t}, error)"),
+                Some(h) => format!("(*{t}, *{}, error)", h.name),
+            };
+            ("pointer", t, results)
         }
-        Some(ty) => {
+        (Some(ty), headers) => {
             let t = b.nested(ty);
-            ("value", t.clone(), format!("(out {t}, err error)"))
+            let results = match headers {
+                None => format!("(out {t}, err error)"),
+                Some(h) => format!("(out {t}, {} *{}, err error)", h.var, h.name),
+            };
+            ("value", t, results)
         }
     };
 
@@ -808,6 +889,12 @@ fn route_item(
     }
     if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
         paragraphs.push(format!("Result: {}", d.trim()));
+    }
+    if let Some(h) = &headers {
+        paragraphs.push(format!(
+            "The response's declared headers come back in *{}.",
+            h.name
+        ));
     }
     if !errors.is_empty() {
         let list: Vec<String> = errors.iter().map(|e| format!("*{e}")).collect();
@@ -849,6 +936,87 @@ fn route_item(
             members: layout(&members),
         }),
         errors,
+        headers,
+    }
+}
+
+/// The struct of a route's declared response headers, named `name`, which
+/// the method `method` holds in the local `var`.
+fn headers_item(
+    b: &Builder<'_>,
+    r: &Route,
+    method: &str,
+    name: String,
+    var: String,
+) -> HeadersItem {
+    let mut scope = Scope::default();
+    let mut members = Vec::new();
+    let mut reads = Vec::new();
+    for p in &r.response_headers {
+        let field = scope.claim(&exported(&p.name));
+        let base = b.base(&p.ty);
+        // Only a header that is optional and has no default may be absent:
+        // the server always sends the others.
+        let may_be_absent = p.optional && p.default.is_none();
+        let ty = if may_be_absent && !b.nilable(&p.ty) {
+            format!("*{base}")
+        } else {
+            base
+        };
+        let mut notes: Vec<String> = p.doc.iter().cloned().collect();
+        let mut where_ = format!("From the response header {}.", go_string(&p.wire_name));
+        if may_be_absent {
+            where_.push_str(" Nil when the response leaves it out.");
+        }
+        let fallback = p.default.as_ref().and_then(header_text);
+        if let Some(v) = &p.default {
+            where_.push_str(&format!(" The server's default: {}.", v.to_json()));
+        }
+        notes.push(where_);
+        notes.extend(deprecated(p.deprecated));
+        members.push(Member {
+            doc: comment(&notes, "\t"),
+            name: field.clone(),
+            ty,
+            tag: String::new(),
+        });
+        let required = !p.optional && p.default.is_none();
+        reads.push(format!(
+            "readHeader(header, {}, {required}, {}, &h.{field})",
+            go_string(&p.wire_name),
+            go_string(fallback.as_deref().unwrap_or(""))
+        ));
+    }
+    let wire_names: Vec<String> = r
+        .response_headers
+        .iter()
+        .map(|p| format!("`{}`", p.wire_name))
+        .collect();
+    HeadersItem {
+        doc: comment(
+            &[format!(
+                "{name} holds the headers a {method} response declares."
+            )],
+            "",
+        ),
+        name,
+        members: layout(&members),
+        reads,
+        var,
+        wire_names: wire_names.join(", "),
+    }
+}
+
+/// A default value as header text: strings and enum values as they are,
+/// numbers in decimal, booleans as `true`/`false`; `None` for values a
+/// header cannot hold.
+fn header_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) | Value::Enum(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(_) => Some(value.to_json().to_string()),
+        Value::Bool(v) => Some(v.to_string()),
+        Value::Null | Value::List(_) | Value::Object(_) => None,
     }
 }
 

@@ -3,7 +3,8 @@
 Run against a running example server whose base URL is in GATI_TEST_BASE_URL,
 with the SDK generated from examples/users/users.gati on PYTHONPATH (the
 `drive` test of gatic-sdk-python does both). Checks typed success values,
-typed errors with their problem payloads, and the Gati-Version round trip.
+typed response headers (`Location`, `ETag`), typed errors with their problem
+payloads, and the Gati-Version round trip.
 Exits non-zero on the first failed check.
 """
 
@@ -16,7 +17,10 @@ import uuid
 
 from users_client import (
     API_VERSION,
+    Answer,
     ApiError,
+    CreateUserHeaders,
+    GetUserHeaders,
     ImageBody,
     NewPost,
     NewUser,
@@ -72,14 +76,24 @@ def main() -> None:
     anonymous = UsersClient(base_url, retry=RetryPolicy(max_attempts=1))
     run = uuid.uuid4().hex[:8]
 
-    # create_user: 201 User; the first user is an admin, later ones readers.
+    # create_user: 201 User with a Location header; the first user is an
+    # admin, later ones readers.
     ada_new = NewUser(
         handle=f"ada_{run}",
         email=f"ada_{run}@example.com",
         display_name="Ada Lovelace",
         website="https://ada.example.com",
     )
-    ada = client.create_user(ada_new, idempotency_key=f"key-{run}")
+    created = client.create_user(ada_new, idempotency_key=f"key-{run}")
+    ada = created.body
+    check(
+        isinstance(created, Answer) and isinstance(created.headers, CreateUserHeaders),
+        "create_user answers with its body and headers",
+    )
+    check(
+        created.headers.location == f"/users/{ada.id}",
+        f"Location is the new user's path, got {created.headers.location!r}",
+    )
     check(ada.handle == ada_new.handle and ada.email == ada_new.email, "create_user echoes the fields")
     check(isinstance(ada.id, uuid.UUID), "User.id is a UUID")
     check(ada.created_at.tzinfo is not None, "User.created_at is timezone-aware")
@@ -98,11 +112,14 @@ def main() -> None:
 
     # A repeated Idempotency-Key returns the first response.
     again = client.create_user(ada_new, idempotency_key=f"key-{run}")
-    check(again.id == ada.id, "a repeated Idempotency-Key returns the first user")
+    check(again.body.id == ada.id, "a repeated Idempotency-Key returns the first user")
+    check(again.headers.location == created.headers.location, "and the first Location")
 
-    bob = client.create_user(
+    bob_created = client.create_user(
         NewUser(handle=f"bob_{run}", email=f"bob_{run}@example.com", display_name="Bob", bio="Hi.")
     )
+    bob = bob_created.body
+    check(bob_created.headers.location == f"/users/{bob.id}", "Location names bob")
     check(bob.role == Role.READER, f"later users are readers, got {bob.role!r}")
     check(bob.bio == "Hi." and bob.website is None, "bob's bio set, website absent")
 
@@ -144,8 +161,13 @@ def main() -> None:
     )
     check(unauthorized.status == 401, f"no token: 401, got {unauthorized.status}")
 
-    # get_user: User or 404 NotFound{id}.
-    check(anonymous.get_user(ada.id) == ada, "get_user returns the created user (no token needed)")
+    # get_user: User with an ETag, or 404 NotFound{id}.
+    fetched = anonymous.get_user(ada.id)
+    check(fetched.body == ada, "get_user returns the created user (no token needed)")
+    check(isinstance(fetched.headers, GetUserHeaders), "get_user answers with its headers")
+    etag = fetched.headers.etag
+    check(isinstance(etag, str) and etag != "", f"get_user has a non-empty ETag, got {etag!r}")
+    check(anonymous.get_user(ada.id).headers.etag == etag, "the ETag is stable while the user is unchanged")
     missing = uuid.uuid4()
     not_found = raises(NotFound, lambda: client.get_user(missing), "get_user of an unknown id")
     check(not_found.status == 404 and not_found.id == missing, f"NotFound.id is the id asked for, got {not_found.id}")
@@ -153,6 +175,7 @@ def main() -> None:
     # update_user: absent fields unchanged, a null bio removes it.
     updated = client.update_user(ada.id, UserPatch(display_name="Countess Lovelace"))
     check(updated.display_name == "Countess Lovelace" and updated.bio is None, "PATCH changes display_name only")
+    check(client.get_user(ada.id).headers.etag != etag, "the ETag changes with the user")
     updated = client.update_user(ada.id, UserPatch(bio="Analyst."))
     check(updated.bio == "Analyst." and updated.display_name == "Countess Lovelace", "PATCH sets bio only")
     updated = client.update_user(ada.id, UserPatch())
@@ -216,7 +239,7 @@ def main() -> None:
     if fresh:
         rejected = raises(Rejected, lambda: client.delete_user(ada.id), "deleting the last admin")
         check(rejected.status == 422 and bool(rejected.reason), f"Rejected carries a reason: {rejected.reason!r}")
-        check(client.get_user(ada.id).id == ada.id, "the last admin is still there")
+        check(client.get_user(ada.id).body.id == ada.id, "the last admin is still there")
     else:
         client.delete_user(ada.id)
     check(all(r.header("X-Request-Id") for r in responses), "every response has X-Request-Id")

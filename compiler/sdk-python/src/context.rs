@@ -28,6 +28,11 @@ const RESERVED_EXPORTS: &[&str] = &[
     "Violation",
 ];
 
+/// The runtime's generic success value of routes that declare response
+/// headers, exported (and so reserved) only by SDKs that have such routes:
+/// a spec type of that name elsewhere keeps its name.
+const ANSWER: &str = "Answer";
+
 /// Attributes every error has (from `ApiError` and `Exception`).
 const RESERVED_ERROR_ATTRS: &[&str] = &[
     "args",
@@ -76,12 +81,19 @@ pub struct Context {
     pub bearer: bool,
     /// Whether any route uses an API key (the client takes `api_key`).
     pub api_key: bool,
+    /// Whether any route declares response headers (the package exports
+    /// `Answer`).
+    pub answer: bool,
     /// Enums, emitted first: record defaults refer to their members.
     pub enums: Vec<EnumCtx>,
     /// Records and unions, in declaration order.
     pub models: Vec<ModelCtx>,
-    /// Aliases, emitted last, dependencies first.
+    /// Aliases, emitted after the models, dependencies first.
     pub aliases: Vec<AliasCtx>,
+    /// The response headers' dataclasses, emitted last, in route order.
+    pub headers: Vec<HeadersCtx>,
+    /// The client methods that return an `Answer` (README).
+    pub answer_methods: Vec<String>,
     /// Declared errors.
     pub errors: Vec<ErrorCtx>,
     /// One client method per route.
@@ -205,6 +217,34 @@ pub struct AliasCtx {
     pub doc: Option<String>,
 }
 
+/// The dataclass of one route's response headers.
+#[derive(Serialize)]
+pub struct HeadersCtx {
+    /// The class (`CreateUserHeaders`).
+    pub name: String,
+    /// Class docstring.
+    pub doc: String,
+    /// Attributes in constructor order: without defaults first.
+    pub fields: Vec<HeaderCtx>,
+    /// Attributes in spec order, for reading.
+    pub decode: Vec<HeaderCtx>,
+}
+
+/// One response header.
+#[derive(Clone, Serialize)]
+pub struct HeaderCtx {
+    /// The attribute.
+    pub attr: String,
+    /// The annotation.
+    pub annotation: String,
+    /// The constructor default, if any.
+    pub default: Option<String>,
+    /// Attribute docstring.
+    pub doc: String,
+    /// The expression reading it from `response`.
+    pub decode: String,
+}
+
 /// A declared error.
 #[derive(Serialize)]
 pub struct ErrorCtx {
@@ -253,6 +293,9 @@ pub struct RouteCtx {
     pub idempotent: String,
     /// The expression decoding `_response`, if the route returns a body.
     pub decode: Option<String>,
+    /// The headers class (`_m.CreateUserHeaders`), if the route declares
+    /// response headers: the method then returns an `Answer`.
+    pub headers: Option<String>,
     /// A one-line call summary for the README.
     pub summary: String,
     /// The first line of the route's doc.
@@ -283,6 +326,10 @@ pub fn build(spec: &Spec) -> Context {
     // One namespace for everything the package exports.
     let mut exports = Scope::with_reserved(RESERVED_EXPORTS);
     exports.claim(&client);
+    let answer = api.routes.iter().any(|r| !r.response_headers.is_empty());
+    if answer {
+        exports.claim(ANSWER);
+    }
     let mut types = Types::new(api);
     for def in &api.types {
         let name = exports.claim(&names::class_name(&def.name));
@@ -303,6 +350,15 @@ pub fn build(spec: &Spec) -> Context {
         types.classes.insert(e.name.clone(), name.clone());
         error_names.push(name);
     }
+    // Claimed after the spec's own names, which keep theirs.
+    let header_classes: Vec<Option<String>> = api
+        .routes
+        .iter()
+        .map(|r| {
+            (!r.response_headers.is_empty())
+                .then(|| exports.claim(&format!("{}Headers", names::class_name(&r.name))))
+        })
+        .collect();
 
     let mut enums = Vec::new();
     let mut models = Vec::new();
@@ -385,7 +441,25 @@ pub fn build(spec: &Spec) -> Context {
 
     let errors: Vec<ErrorCtx> = api.errors.iter().map(|e| error(spec, &types, e)).collect();
 
-    let routes: Vec<RouteCtx> = api.routes.iter().map(|r| route(spec, &types, r)).collect();
+    let headers: Vec<HeadersCtx> = api
+        .routes
+        .iter()
+        .zip(&header_classes)
+        .filter_map(|(r, class)| Some(response_headers(&types, r, class.as_ref()?)))
+        .collect();
+    model_exports.extend(headers.iter().map(|h| h.name.clone()));
+
+    let routes: Vec<RouteCtx> = api
+        .routes
+        .iter()
+        .zip(&header_classes)
+        .map(|(r, class)| route(spec, &types, r, class.as_deref()))
+        .collect();
+    let answer_methods = routes
+        .iter()
+        .filter(|r| r.headers.is_some())
+        .map(|r| r.name.clone())
+        .collect();
 
     let api_version = spec.versions.last().map(|v| v.date.clone());
     let version = api_version.as_deref().map_or_else(
@@ -445,9 +519,12 @@ pub fn build(spec: &Spec) -> Context {
             .routes
             .iter()
             .any(|r| matches!(r.auth, Auth::ApiKey { .. })),
+        answer,
         enums,
         models,
         aliases,
+        headers,
+        answer_methods,
         errors,
         routes,
         model_exports,
@@ -683,7 +760,87 @@ fn error(spec: &Spec, types: &Types, e: &ErrorDef) -> ErrorCtx {
     }
 }
 
-fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
+/// The dataclass of `r`'s response headers, called `class`.
+fn response_headers(types: &Types, r: &Route, class: &str) -> HeadersCtx {
+    let mut scope = Scope::with_reserved(&["from_response"]);
+    let all: Vec<HeaderCtx> = r
+        .response_headers
+        .iter()
+        .map(|p| {
+            let attr = scope.claim(&names::value_name(&p.name));
+            let wire = string(&p.wire_name);
+            let decoder = types.header_decoder(&p.ty, "");
+            // A header with a default takes it when absent: the default's
+            // header text, read like the header's. One the server may leave
+            // out (optional, or `| null`) is `None` when absent; any other
+            // must be there.
+            let defaulted = p.default.as_ref().and_then(|v| {
+                let text = match v.to_json() {
+                    serde_json::Value::String(text) => text,
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((types.scalar_default(&p.ty, v, "")?, text))
+            });
+            let (annotation, default, decode, absent) = match defaulted {
+                Some((value, text)) => (
+                    types.annotation(&p.ty, ""),
+                    Some(value.clone()),
+                    format!(
+                        "_rt.defaulted_header(response, {wire}, {decoder}, {})",
+                        string(&text)
+                    ),
+                    format!("; `{value}` when absent"),
+                ),
+                None if p.optional || p.ty.nullable => (
+                    format!("_t.Optional[{}]", types.annotation_non_null(&p.ty, "")),
+                    Some("None".to_string()),
+                    format!("_rt.optional_header(response, {wire}, {decoder})"),
+                    "; `None` when absent".to_string(),
+                ),
+                None => (
+                    types.annotation(&p.ty, ""),
+                    None,
+                    format!("_rt.header(response, {wire}, {decoder})"),
+                    String::new(),
+                ),
+            };
+            let source = format!("The `{}` header{absent}.", p.wire_name);
+            let doc = match doc_of(p.doc.as_deref(), p.deprecated) {
+                Some(d) => format!("{d}\n\n{source}"),
+                None => source,
+            };
+            HeaderCtx {
+                attr,
+                annotation,
+                default,
+                doc: docstring(&doc, "    "),
+                decode,
+            }
+        })
+        .collect();
+    let mut fields: Vec<HeaderCtx> = all
+        .iter()
+        .filter(|h| h.default.is_none())
+        .cloned()
+        .collect();
+    fields.extend(all.iter().filter(|h| h.default.is_some()).cloned());
+    let doc = format!(
+        "The headers `{}` declares on its success response (HTTP {}), typed.\n\n\
+         Read by `from_response`: a required header that is missing or does not\n\
+         parse raises `DecodeError`, like a body that does not match.",
+        r.name, r.status
+    );
+    HeadersCtx {
+        name: class.to_string(),
+        doc: docstring(&doc, "    "),
+        fields,
+        decode: all,
+    }
+}
+
+fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteCtx {
     let mut scope = Scope::with_reserved(&["self", "timeout"]);
     let body_name = r.body.as_ref().map(|_| scope.claim("body"));
     let attrs: Vec<String> = r
@@ -850,15 +1007,35 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
     for a in &args_doc {
         doc.push_str(&format!("\n    {a}"));
     }
-    if let Some(ty) = returns_body {
-        doc.push_str(&format!(
-            "\n\nReturns:\n    {} (HTTP {}).",
-            types.annotation(ty, "").replace("_t.", ""),
-            r.status
-        ));
-        if let Some(about) = r.returns_doc.as_deref() {
-            doc.push_str(&format!(" {}", gatic_ir::doc::one_line(about)));
+    let body_type = returns_body.map(|ty| types.annotation(ty, "").replace("_t.", ""));
+    let about = r.returns_doc.as_deref().map_or(String::new(), |d| {
+        format!(" {}", gatic_ir::doc::one_line(d))
+    });
+    match (&body_type, headers) {
+        (Some(body), None) => {
+            doc.push_str(&format!(
+                "\n\nReturns:\n    {body} (HTTP {}).{about}",
+                r.status
+            ));
         }
+        (body, Some(class)) => {
+            let wire: Vec<String> = r
+                .response_headers
+                .iter()
+                .map(|p| format!("`{}`", p.wire_name))
+                .collect();
+            let what = match body {
+                Some(body) => format!("`body` is the {body} (HTTP {}).{about}", r.status),
+                None => format!("`body` is None (HTTP {}).{about}", r.status),
+            };
+            doc.push_str(&format!(
+                "\n\nReturns:\n    Answer[{}, {class}]: {what}\n    `headers` holds the \
+                 response headers {}.",
+                body.as_deref().unwrap_or("None"),
+                wire.join(", ")
+            ));
+        }
+        (None, None) => {}
     }
     doc.push_str("\n\nRaises:");
     for e in &r.errors {
@@ -873,6 +1050,9 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
     }
     doc.push_str("\n    ApiError: Any other error response (validation, auth, overload…).");
     doc.push_str("\n    TransportError: No response arrived (connection failed or timed out).");
+    if headers.is_some() {
+        doc.push_str("\n    DecodeError: A required response header is missing or does not parse.");
+    }
 
     let name = names::value_name(&r.name);
     RouteCtx {
@@ -886,7 +1066,13 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
         name,
         doc: docstring(&doc, "        "),
         signature,
-        returns: returns_body.map_or("None".into(), |t| types.annotation(t, "_m.")),
+        returns: match headers {
+            Some(class) => format!(
+                "_rt.Answer[{}, _m.{class}]",
+                returns_body.map_or("None".into(), |t| types.annotation(t, "_m."))
+            ),
+            None => returns_body.map_or("None".into(), |t| types.annotation(t, "_m.")),
+        },
         method: string(r.method.as_str()),
         path,
         has_query: params.iter().any(|p| p.list == "_query"),
@@ -906,5 +1092,6 @@ fn route(spec: &Spec, types: &Types, r: &Route) -> RouteCtx {
         idempotent,
         decode: returns_body
             .map(|t| format!("{}(_response.json(), \"\")", types.decoder(t, "_m."))),
+        headers: headers.map(|class| format!("_m.{class}")),
     }
 }

@@ -2,10 +2,13 @@
 //! generated from the IR.
 //!
 //! Output (under `sdk/python/`): `pyproject.toml`, `README.md` and the package
-//! `<service>_client/` with `models.py` (dataclasses, `str` enums, unions),
-//! `errors.py` (one exception per declared error), `client.py` (one method per
-//! route), the hand-written `_runtime.py` (codecs and the urllib transport
-//! with timeouts and retries), `__init__.py` and the `py.typed` marker.
+//! `<service>_client/` with `models.py` (dataclasses, `str` enums, unions,
+//! and a frozen `<Route>Headers` dataclass per route that declares response
+//! headers), `errors.py` (one exception per declared error), `client.py` (one
+//! method per route; a route with response headers returns the runtime's
+//! `Answer[T, <Route>Headers]`), the hand-written `_runtime.py` (codecs and
+//! the urllib transport with timeouts and retries), `__init__.py` and the
+//! `py.typed` marker.
 //! Names and expressions are computed in [`context`]; the templates under
 //! `targets/python/` only lay them out.
 

@@ -108,6 +108,24 @@ impl<'a> Types<'a> {
         }
     }
 
+    /// A decoder for `ty` read from a response header's text, ignoring its
+    /// `| null` (an absent header is `None`). Numbers and booleans are
+    /// parsed from their text; every other scalar is written as its JSON
+    /// string, so the JSON decoder reads it. Types a header cannot have get
+    /// their JSON decoder, which rejects the text at run time.
+    pub fn header_decoder(&self, ty: &Ty, prefix: &str) -> String {
+        match &ty.kind {
+            TyKind::Primitive(Primitive::Int32 | Primitive::Int64) => "_rt.header_int".into(),
+            TyKind::Primitive(Primitive::Float64) => "_rt.header_float".into(),
+            TyKind::Primitive(Primitive::Bool) => "_rt.header_bool".into(),
+            TyKind::Named(name) => match self.resolve(name) {
+                Some(Resolved::Other(target)) => self.header_decoder(target, prefix),
+                _ => self.decoder_non_null(ty, prefix),
+            },
+            _ => self.decoder_non_null(ty, prefix),
+        }
+    }
+
     /// An expression turning `value` (of type `ty`) into JSON, or `None` when
     /// the value already is its JSON form. `depth` numbers loop variables.
     pub fn encoder(&self, ty: &Ty, value: &str, depth: usize) -> Option<String> {

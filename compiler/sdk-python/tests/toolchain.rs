@@ -1,8 +1,9 @@
 //! The generated SDKs under the real tools: each spec's package passes
 //! `mypy --strict` and imports; the kitchen sink's SDK passes the Python unit
 //! tests in `tests/python/` (codecs, unions, errors, retries against a local
-//! server), and they and the users drive program type-check against their
-//! SDKs under `mypy --strict`. Missing tools fail the test with the command
+//! server), the response headers spec's SDK those in `tests/python_headers/`,
+//! and they and the users drive program type-check against their SDKs under
+//! `mypy --strict`. Missing tools fail the test with the command
 //! that installs them.
 
 mod support;
@@ -60,6 +61,26 @@ fn kitchen_sink_sdk_passes_python_unit_tests() {
     let files = gatic_sdk_python::generate(&support::fixture::kitchen_sink());
     let out = support::write("unit_kitchen_sink", &files);
     let tests = support::workspace().join("compiler/sdk-python/tests/python");
+    support::run(
+        support::mypy()
+            .arg(&tests)
+            .env("MYPYPATH", out.join("sdk/python")),
+    );
+    support::run(
+        Command::new(support::python())
+            .args(["-m", "unittest", "discover", "-v", "-s"])
+            .arg(&tests)
+            .env("PYTHONPATH", out.join("sdk/python"))
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+    );
+}
+
+#[test]
+fn response_headers_sdk_passes_python_unit_tests() {
+    support::require_mypy();
+    let files = gatic_sdk_python::generate(&support::response_headers());
+    let out = support::write("unit_response_headers", &files);
+    let tests = support::workspace().join("compiler/sdk-python/tests/python_headers");
     support::run(
         support::mypy()
             .arg(&tests)

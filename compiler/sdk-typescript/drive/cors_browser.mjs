@@ -79,6 +79,9 @@ try {
   assert.equal(ok.outcome.error, undefined, JSON.stringify(ok.outcome));
   assert.equal(ok.outcome.created, "From a browser");
   assert.equal(ok.outcome.fetched, true);
+  // The declared response headers (Location, ETag) are readable cross-origin.
+  assert.equal(ok.outcome.location, true);
+  assert.equal(ok.outcome.etag, true);
   // The 404's problem and its request id are readable cross-origin.
   assert.deepEqual(ok.outcome.missing, { status: 404, requestId: true });
   // Every answer's exposed version header and request id were readable.

@@ -29,9 +29,11 @@ async function drive(): Promise<Outcome> {
       email: `web.${run}@example.com`,
       display_name: "From a browser",
     });
-    outcome["created"] = created.display_name;
-    const fetched = await client.getUser(created.id);
-    outcome["fetched"] = fetched.id === created.id;
+    outcome["created"] = created.body.display_name;
+    outcome["location"] = created.headers.location === `/users/${created.body.id}`;
+    const fetched = await client.getUser(created.body.id);
+    outcome["fetched"] = fetched.body.id === created.body.id;
+    outcome["etag"] = fetched.headers.etag !== "";
     try {
       await client.getUser("00000000-0000-4000-8000-000000000000");
       outcome["missing"] = "no error";

@@ -1,5 +1,6 @@
 // Tests of the generated SDK's runtime against a fake `fetch`: the request it
-// builds, the version header, decoding, typed errors, retries and timeouts.
+// builds, the version header, decoding (declared response headers too), typed
+// errors, retries and timeouts.
 // Written against the SDK generated from examples/users/users.gati; the
 // toolchain test compiles it with the SDK and runs it under `node --test`.
 
@@ -74,13 +75,23 @@ const user: User = {
   created_at: "2025-06-01T12:00:00Z",
 };
 
+/** `create_user`'s answer: 201, the user and its `Location`. */
+function created(): Response {
+  return json(201, user, { location: `/users/${user.id}` });
+}
+
+/** `get_user`'s answer: the user and its `ETag`. */
+function fetched(): Response {
+  return json(200, user, { etag: '"r1"' });
+}
+
 test("sends the version, auth only where the route needs it, and the body", async () => {
-  const { client, seen } = fake([() => json(201, user), () => json(200, user)]);
-  const created = await client.createUser(
+  const { client, seen } = fake([created, fetched]);
+  const answer = await client.createUser(
     { handle: "ada", email: "ada@example.com", display_name: "Ada" },
     { idempotency_key: "k1" },
   );
-  assert.deepEqual(created, user);
+  assert.deepEqual(answer, { body: user, headers: { location: `/users/${user.id}` } });
   const post = seen[0];
   assert.ok(post);
   assert.equal(post.url, "http://api.test/v1/users");
@@ -96,7 +107,9 @@ test("sends the version, auth only where the route needs it, and the body", asyn
     display_name: "Ada",
   });
 
-  await client.getUser("a/b c");
+  const got = await client.getUser("a/b c");
+  assert.deepEqual(got.body, user);
+  assert.equal(got.headers.etag, '"r1"');
   const get = seen[1];
   assert.ok(get);
   assert.equal(get.url, "http://api.test/v1/users/a%2Fb%20c");
@@ -110,6 +123,14 @@ test("encodes query parameters and leaves absent ones out", async () => {
   const page = await client.listPosts(user.id, { limit: 5, tag: "a&b" });
   assert.deepEqual(page.items, []);
   assert.equal(seen[0]?.url, `http://api.test/v1/users/${user.id}/posts?limit=5&tag=a%26b`);
+});
+
+test("a declared response header that is missing throws a SyntaxError", async () => {
+  const { client, seen } = fake([() => json(200, user), fetched]);
+  const error = await client.getUser(user.id).catch((e: unknown) => e);
+  assert.ok(error instanceof SyntaxError, String(error));
+  assert.match(error.message, /ETag/);
+  assert.equal(seen.length, 1, "not retried");
 });
 
 test("a 204 resolves to undefined", async () => {
@@ -165,15 +186,15 @@ test("idempotent requests are retried on 503 and network errors", async () => {
     () => {
       throw new TypeError("fetch failed");
     },
-    () => json(200, user),
+    fetched,
   ]);
-  assert.deepEqual(await client.getUser(user.id), user);
+  assert.deepEqual((await client.getUser(user.id)).body, user);
   assert.equal(seen.length, 3);
 });
 
 test("a POST is not retried, unless shed with Retry-After or sent with an idempotency key", async () => {
   const unavailable = (): Response => problem(503, { type: "about:blank", title: "Service Unavailable" });
-  const post = fake([unavailable, () => json(201, user)]);
+  const post = fake([unavailable, created]);
   const failed = await post.client
     .createUser({ handle: "ada", email: "ada@example.com", display_name: "Ada" })
     .catch((e: unknown) => e);
@@ -182,12 +203,12 @@ test("a POST is not retried, unless shed with Retry-After or sent with an idempo
 
   const shed = fake([
     () => problem(503, { type: "about:blank", title: "Service Unavailable" }, { "retry-after": "0" }),
-    () => json(201, user),
+    created,
   ]);
   await shed.client.createUser({ handle: "ada", email: "ada@example.com", display_name: "Ada" });
   assert.equal(shed.seen.length, 2);
 
-  const keyed = fake([unavailable, () => json(201, user)]);
+  const keyed = fake([unavailable, created]);
   await keyed.client.createUser(
     { handle: "ada", email: "ada@example.com", display_name: "Ada" },
     { idempotency_key: "k2" },

@@ -1,7 +1,8 @@
 // The drive: every route of the users example, called through the SDK
 // generated from examples/users/users.gati, against a running server whose
-// base URL is in GATI_TEST_BASE_URL. It checks typed results, typed errors
-// with their problem payloads, and the Gati-Version header on every request.
+// base URL is in GATI_TEST_BASE_URL. It checks typed results and declared
+// response headers, typed errors with their problem payloads, and the
+// Gati-Version header on every request.
 //
 // The server may already hold data (other SDKs' drives share it), so every
 // handle and email is unique to this run, and the one check that depends on
@@ -74,10 +75,12 @@ let first: User;
 let second: User;
 const posts: Post[] = [];
 
-test("create_user: 201 User, roles, defaults and idempotent replays", async () => {
+test("create_user: 201 User and Location, roles, defaults and idempotent replays", async () => {
   const key = `key-${run}`;
-  first = await api.createUser(newUser("ada"), { idempotency_key: key });
+  const created = await api.createUser(newUser("ada"), { idempotency_key: key });
+  first = created.body;
   assert.match(first.id, UUID);
+  assert.equal(created.headers.location, "/users/" + first.id);
   assert.equal(first.handle, `ada_${run}`);
   assert.equal(first.email, `ada.${run}@example.com`);
   assert.equal(first.display_name, `ada ${run}`);
@@ -87,13 +90,15 @@ test("create_user: 201 User, roles, defaults and idempotent replays", async () =
   assert.ok(!Number.isNaN(Date.parse(first.created_at)), first.created_at);
 
   const replay = await api.createUser(newUser("ada"), { idempotency_key: key });
-  assert.deepEqual(replay, first, "a repeated Idempotency-Key returns the first response");
+  assert.deepEqual(replay, created, "a repeated Idempotency-Key returns the first response");
 
-  second = await api.createUser({
+  const grace = await api.createUser({
     ...newUser("grace"),
     bio: "Compilers.",
     website: "https://example.com/grace",
   });
+  second = grace.body;
+  assert.equal(grace.headers.location, "/users/" + second.id);
   assert.equal(second.role, "reader", "only the first user is an admin");
   assert.equal(second.bio, "Compilers.");
   assert.equal(second.website, "https://example.com/grace");
@@ -137,8 +142,11 @@ test("writes without a token answer 401", async () => {
   assert.equal(patch.status, 401);
 });
 
-test("get_user: User, or 404 NotFound with the id", async () => {
-  assert.deepEqual(await anonymous.getUser(first.id), first, "get_user needs no token");
+test("get_user: User and ETag, or 404 NotFound with the id", async () => {
+  const fetched = await anonymous.getUser(first.id);
+  assert.deepEqual(fetched.body, first, "get_user needs no token");
+  assert.equal(typeof fetched.headers.etag, "string");
+  assert.ok(fetched.headers.etag.length > 0, "a non-empty ETag");
   const missing = randomUUID();
   const error = await failure(api.getUser(missing));
   assert.ok(error instanceof NotFoundError, String(error));
@@ -161,7 +169,7 @@ test("update_user: absent fields stay, a null bio is removed", async () => {
   const cleared = await api.updateUser(second.id, { bio: null });
   assert.equal(cleared.bio, null);
   assert.equal(cleared.display_name, "Grace H.");
-  assert.deepEqual(await api.getUser(second.id), cleared);
+  assert.deepEqual((await api.getUser(second.id)).body, cleared);
 
   const missing = randomUUID();
   const error = await failure(api.updateUser(missing, { bio: "x" }));

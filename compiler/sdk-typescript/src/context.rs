@@ -4,8 +4,8 @@
 use crate::names::{self, Namer};
 use crate::shapes::{Shapes, Side, field_on, field_optional};
 use gatic_ir::{
-    Auth, Bounds, ErrorDef, Field, Number, ParamLocation, PathSegment, Primitive, Refinements,
-    Route, Spec, Ty, TyKind, TypeDefKind, ident,
+    Api, Auth, Bounds, ErrorDef, Field, Number, Param, ParamLocation, PathSegment, Primitive,
+    Refinements, Route, Spec, Ty, TyKind, TypeDefKind, ident,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,6 +64,8 @@ pub struct Context {
     pub uses_encode_path: bool,
     /// Whether some route has a cookie parameter.
     pub uses_cookies: bool,
+    /// Whether some route declares response headers (its method resolves to an `Answer`).
+    pub uses_answer: bool,
 }
 
 /// One declaration of `models.ts`.
@@ -145,8 +147,11 @@ pub struct RouteCtx {
     pub doc: String,
     /// The parameter list, as written in the signature.
     pub args: String,
-    /// The TypeScript type of the result.
+    /// The TypeScript type the method resolves to: the body's type, or
+    /// `Answer<body, headers>` for a route that declares response headers.
     pub returns: String,
+    /// The TypeScript type of the success body (`void` without one).
+    pub body_ty: String,
     /// The result's type for a Markdown table: unqualified, `|` escaped.
     pub returns_md: String,
     /// The HTTP method, as a string literal.
@@ -175,6 +180,8 @@ pub struct RouteCtx {
     pub status: u16,
     /// The params interface, when the route has query, header or cookie parameters.
     pub params: Option<ParamsCtx>,
+    /// The headers interface, when the route declares response headers.
+    pub response_headers: Option<HeadersCtx>,
     /// The declared errors' classes, for the doc comment and README.
     pub errors: Vec<String>,
 }
@@ -190,6 +197,20 @@ pub struct ParamsCtx {
     pub fields: Vec<FieldCtx>,
     /// Whether the argument may be left out (every member is optional).
     pub optional: bool,
+}
+
+/// The interface holding a route's declared response headers.
+#[derive(Debug, Serialize)]
+pub struct HeadersCtx {
+    /// The interface's name.
+    pub name: String,
+    /// Its rendered doc comment.
+    pub doc: String,
+    /// Its members.
+    pub fields: Vec<FieldCtx>,
+    /// How the transport reads each header: an object literal of the
+    /// runtime's `ResponseHeader` (`{ key: "etag", name: "ETag", type: "string" }`).
+    pub reads: Vec<String>,
 }
 
 /// Names of the spec's types: the main declaration and the request shape.
@@ -265,7 +286,7 @@ pub fn build(spec: &Spec) -> Context {
     let routes: Vec<RouteCtx> = api
         .routes
         .iter()
-        .map(|r| route_ctx(&client, &tn, &mut namer, &mut methods, &error_class, r))
+        .map(|r| route_ctx(&client, api, &tn, &mut namer, &mut methods, &error_class, r))
         .collect();
 
     let all_routes_auth = api.routes.iter().map(|r| &r.auth);
@@ -301,6 +322,9 @@ pub fn build(spec: &Spec) -> Context {
             || r.params
                 .as_ref()
                 .is_some_and(|p| p.fields.iter().any(|f| f.ty.contains("models.")))
+            || r.response_headers
+                .as_ref()
+                .is_some_and(|h| h.fields.iter().any(|f| f.ty.contains("models.")))
     });
     let errors_use_models = errors
         .iter()
@@ -334,6 +358,7 @@ pub fn build(spec: &Spec) -> Context {
         client_uses_models,
         errors_use_models,
         uses_cookies: routes.iter().any(|r| !r.cookies.is_empty()),
+        uses_answer: routes.iter().any(|r| r.response_headers.is_some()),
         uses_encode_path: api
             .routes
             .iter()
@@ -488,6 +513,7 @@ fn error_ctx(spec: &Spec, tn: &TypeNames, namer: &mut Namer, e: &ErrorDef) -> Er
 
 fn route_ctx(
     client: &str,
+    api: &Api,
     tn: &TypeNames,
     namer: &mut Namer,
     methods: &mut Namer,
@@ -592,6 +618,28 @@ fn route_ctx(
             optional,
         })
     };
+    let response_headers = (!r.response_headers.is_empty()).then(|| {
+        let name = namer.take(&format!("{}Headers", names::pascal(&r.name)));
+        HeadersCtx {
+            doc: jsdoc(
+                &[format!(
+                    "The response headers of {{@link {client}.{method_name}}}, read from a success answer."
+                )],
+                "",
+            ),
+            name,
+            fields: r
+                .response_headers
+                .iter()
+                .map(|h| response_header_field(tn, h))
+                .collect(),
+            reads: r
+                .response_headers
+                .iter()
+                .map(|h| response_header_read(api, h))
+                .collect(),
+        }
+    });
     let entries = |loc: ParamLocation| -> Vec<(String, String)> {
         let optional = params.as_ref().is_some_and(|p| p.optional);
         let object = if optional { "params?" } else { "params" };
@@ -620,10 +668,32 @@ fn route_ctx(
         r.method.as_str(),
         r.path_template(),
         match (&r.returns, r.status) {
-            (Some(_), s) => format!(": `{s}` with the result."),
-            (None, s) => format!(": `{s}`, no content."),
+            (Some(_), s) => format!(": `{s}` with the result"),
+            (None, s) => format!(": `{s}`, no content"),
         }
     ));
+    if let Some(last) = lines.last_mut() {
+        if let Some(h) = &response_headers {
+            let wire: Vec<&str> = r
+                .response_headers
+                .iter()
+                .map(|h| h.wire_name.as_str())
+                .collect();
+            let and = if r.returns.is_some() {
+                " and"
+            } else {
+                ", with"
+            };
+            // A few headers are named; more are left to the interface.
+            let which = if wire.len() <= 3 {
+                header_list(&wire)
+            } else {
+                format!("the headers of {{@link {}}}", h.name)
+            };
+            last.push_str(&format!("{and} {which}"));
+        }
+        last.push('.');
+    }
     if let (Some(d), Some(_)) = (&r.body_doc, &r.body) {
         lines.push(format!("@param body - {}", gatic_ir::doc::one_line(d)));
     }
@@ -637,10 +707,14 @@ fn route_ctx(
     if r.deprecated {
         lines.push("@deprecated".into());
     }
-    let returns = r.returns.as_ref().map_or_else(
+    let body_ty = r.returns.as_ref().map_or_else(
         || "void".to_string(),
         |t| ts_ty(tn, t, Side::Response, "models."),
     );
+    let returns = match &response_headers {
+        Some(h) => format!("Answer<{body_ty}, {}>", h.name),
+        None => body_ty.clone(),
+    };
     RouteCtx {
         returns_md: returns.replace("models.", "").replace('|', "\\|"),
         name: r.name.clone(),
@@ -649,6 +723,7 @@ fn route_ctx(
         args: args.join(", "),
         decodes: r.returns.is_some() && r.method != gatic_ir::Method::Head,
         returns,
+        body_ty,
         http_method: names::string(r.method.as_str()),
         http_method_bare: r.method.as_str(),
         path_template: r.path_template(),
@@ -665,7 +740,82 @@ fn route_ctx(
         idempotent: r.method.is_idempotent(),
         status: r.status,
         params,
+        response_headers,
         errors,
+    }
+}
+
+/// The member of a headers interface for the declared response header `h`.
+fn response_header_field(tn: &TypeNames, h: &Param) -> FieldCtx {
+    let mut lines = doc_lines(h.doc.as_deref());
+    lines.push(format!("Read from the `{}` header.", h.wire_name));
+    if let Some(note) = refinement_note(&h.ty.refinements) {
+        lines.push(note);
+    }
+    if h.deprecated {
+        lines.push("@deprecated".into());
+    }
+    // The server cannot send `null` in a header (it answers 500 instead), so
+    // the value never is.
+    let ty = Ty {
+        nullable: false,
+        ..h.ty.clone()
+    };
+    FieldCtx {
+        doc: jsdoc(&lines, "  "),
+        key: names::property(&h.name),
+        optional: response_header_optional(h),
+        ty: ts_ty(tn, &ty, Side::Response, "models."),
+    }
+}
+
+/// Whether the server may leave the response header `h` out: it always
+/// sends a required one and one with a default.
+fn response_header_optional(h: &Param) -> bool {
+    h.optional && h.default.is_none()
+}
+
+/// The runtime's description of how to read the response header `h`: an
+/// object literal of its `ResponseHeader` interface.
+fn response_header_read(api: &Api, h: &Param) -> String {
+    format!(
+        "{{ key: {}, name: {}, type: {}{} }}",
+        names::string(&h.name),
+        names::string(&h.wire_name),
+        names::string(header_text_type(api, &h.ty, 0)),
+        if response_header_optional(h) {
+            ", optional: true"
+        } else {
+            ""
+        }
+    )
+}
+
+/// How a header's text turns into a value of `ty`: `integer` and `number`
+/// are parsed, `boolean` is `true` or `false`, and everything else (strings,
+/// UUIDs, dates, decimals, enums) is the text itself. Aliases are followed
+/// up to 16 deep (`depth` counts them; the checker rejects cycles anyway).
+fn header_text_type(api: &Api, ty: &Ty, depth: usize) -> &'static str {
+    match &ty.kind {
+        TyKind::Primitive(Primitive::Int32 | Primitive::Int64) => "integer",
+        TyKind::Primitive(Primitive::Float64) => "number",
+        TyKind::Primitive(Primitive::Bool) => "boolean",
+        TyKind::Named(n) if depth < 16 => match api.ty(n).map(|t| &t.kind) {
+            Some(TypeDefKind::Alias { target }) => header_text_type(api, target, depth + 1),
+            _ => "string",
+        },
+        _ => "string",
+    }
+}
+
+/// Header names as prose: the `A` header, the `A` and `B` headers, the `A`,
+/// `B` and `C` headers.
+fn header_list(wire: &[&str]) -> String {
+    let quoted: Vec<String> = wire.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => format!("the {one} header"),
+        [init @ .., last] => format!("the {} and {last} headers", init.join(", ")),
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 /// Names every generated SDK exports from `index.ts` besides the spec's own.
 pub const SDK_EXPORTS: &[&str] = &[
+    "Answer",
     "ApiError",
     "RequestTimeoutError",
     "Problem",

@@ -1,6 +1,7 @@
 //! Proves the generated SDKs compile: `tsc --strict` on the SDK of every
 //! spec in the corpus, then Node tests of the runtime (retries, timeouts,
-//! errors, the version header) against a fake `fetch`.
+//! errors, the version header, reading declared response headers) against a
+//! fake `fetch`.
 //!
 //! Needs Node 18+ and TypeScript; when they are missing the test fails with
 //! the command that installs them.
@@ -44,5 +45,27 @@ fn runtime_behaves_under_node_test() {
             .args(["--test", "out/test/runtime.test.js"])
             .current_dir(&dir),
         "node --test runtime.test.js",
+    );
+}
+
+#[test]
+fn response_headers_are_read_under_node_test() {
+    let tsc = common::tsc();
+    let node = common::node();
+    let spec = common::compile(common::HEADERS_FIXTURE);
+    let dir = common::work_dir().join("headers-test");
+    common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
+    common::prepare_tests(&dir, &["headers.test.ts"]);
+    common::run(
+        Command::new(&tsc)
+            .arg("-p")
+            .arg(dir.join("tsconfig.test.json")),
+        "tsc on the response header tests",
+    );
+    common::run(
+        Command::new(node)
+            .args(["--test", "out/test/headers.test.js"])
+            .current_dir(&dir),
+        "node --test headers.test.js",
     );
 }

@@ -7,8 +7,10 @@ use gatic_ir::*;
 
 /// Types named like the SDK's runtime (`APIError`, `Nullable`), an error
 /// named so its Go name meets a type's, fields and routes colliding after
-/// casing, enum values colliding with each other and with a type, and
-/// parameters named like Go keywords, packages and the method's locals.
+/// casing, enum values colliding with each other and with a type,
+/// parameters named like Go keywords, packages and the method's locals, and
+/// response headers of every type a header may have, on each kind of
+/// result, in a struct whose name a type already has.
 pub fn collisions() -> Spec {
     use Primitive as P;
     let types = vec![
@@ -43,6 +45,7 @@ pub fn collisions() -> Spec {
             },
         ),
         record("ModeFast", None, vec![field("z", prim(P::Bool))]),
+        record("GetThingHeaders", None, vec![field("w", prim(P::String))]),
         def(
             "Shape",
             None,
@@ -89,13 +92,66 @@ pub fn collisions() -> Spec {
             ..param("params", ParamLocation::Cookie, prim(P::Float64))
         },
     ];
+    get.params
+        .push(param("headers", ParamLocation::Query, prim(P::String)));
     get.returns = Some(named("Thing"));
     get.errors = vec!["NotFound".into()];
+    let header = |name: &str, t: Ty| Param {
+        wire_name: format!("X-{name}"),
+        ..param(name, ParamLocation::Header, t)
+    };
+    get.response_headers = vec![
+        Param {
+            doc: Some("Colliding after casing with the next one.".into()),
+            ..header("quota_left", prim(P::Int32))
+        },
+        Param {
+            optional: true,
+            ..header("quotaLeft", prim(P::Int64))
+        },
+        header("ratio", prim(P::Float64)),
+        Param {
+            optional: true,
+            ..header("fresh", prim(P::Bool))
+        },
+        header("modified_at", prim(P::Datetime)),
+        Param {
+            optional: true,
+            ..header("seen_at", prim(P::Datetime))
+        },
+        header("digest", prim(P::Bytes)),
+        Param {
+            optional: true,
+            ..header("signature", prim(P::Bytes))
+        },
+        header("id", prim(P::Uuid)),
+        header("price", prim(P::Decimal)),
+        header("mode", named("Mode")),
+        Param {
+            optional: true,
+            deprecated: true,
+            ..header("next_mode", named("Mode"))
+        },
+        Param {
+            optional: true,
+            default: Some(Value::Int(20)),
+            ..header("limit", prim(P::Int32))
+        },
+        Param {
+            default: Some(Value::Enum("fast".into())),
+            ..header("fallback_mode", named("Mode"))
+        },
+    ];
     let mut get2 = route("getThing", Method::Post, "/things");
     get2.body = Some(named("Shape"));
     get2.returns = Some(map(named("Mode")));
+    get2.response_headers = vec![header("count", prim(P::Int64))];
     let mut head = route("head", Method::Head, "/");
     head.status = 204;
+    head.response_headers = vec![Param {
+        optional: true,
+        ..header("etag", prim(P::String))
+    }];
     spec(
         "api_error",
         Api {

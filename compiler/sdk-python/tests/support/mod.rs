@@ -34,12 +34,14 @@ pub fn compile(dir: &Path, root: &str) -> Spec {
     }
 }
 
-/// Every spec the tests generate from, by name: the IR fixtures, then each
-/// valid corpus spec (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
+/// Every spec the tests generate from, by name: the IR fixtures, this
+/// crate's response headers spec, then each valid corpus spec
+/// (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
 pub fn corpus() -> Vec<(String, Spec)> {
     let mut specs = vec![
         ("kitchen_sink".to_string(), fixture::kitchen_sink()),
         ("minimal".to_string(), fixture::minimal()),
+        ("response_headers".to_string(), response_headers()),
     ];
     let dir = workspace().join("specs/valid");
     let mut roots = Vec::new();
@@ -65,6 +67,15 @@ pub fn corpus() -> Vec<(String, Spec)> {
         specs.push((format!("corpus_{name}"), compile(&dir, &root)));
     }
     specs
+}
+
+/// `tests/specs/headers.gati`: response headers of every type a header can
+/// have, required, optional and defaulted, and a route without a body.
+pub fn response_headers() -> Spec {
+    compile(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs"),
+        "headers.gati",
+    )
 }
 
 /// The users example's spec.

@@ -40,8 +40,9 @@ pub fn compile(path: &str) -> Spec {
     spec
 }
 
-/// The corpus: a snapshot name and a spec, for the fixtures and every valid spec
-/// (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
+/// The corpus: a snapshot name and a spec, for the fixtures, every valid spec
+/// (`specs/valid/*.gati` and `specs/valid/*/main.gati`), the users example and
+/// this crate's own `tests/fixtures/headers.gati` (response headers of every type).
 pub fn corpus() -> Vec<(String, Spec)> {
     let mut out = vec![
         ("kitchen_sink".to_string(), fixture::kitchen_sink()),
@@ -70,8 +71,12 @@ pub fn corpus() -> Vec<(String, Spec)> {
         "example_users".to_string(),
         compile("examples/users/users.gati"),
     ));
+    out.push(("fixture_headers".to_string(), compile(HEADERS_FIXTURE)));
     out
 }
+
+/// A spec whose routes declare response headers of every type.
+pub const HEADERS_FIXTURE: &str = "compiler/sdk-typescript/tests/fixtures/headers.gati";
 
 /// Writes `files` (paths under `sdk/typescript/`) into `dir`, replacing what was there.
 pub fn write_sdk(dir: &Path, files: &[OutputFile]) {
