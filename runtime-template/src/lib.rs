@@ -16,6 +16,8 @@ mod clients;
 mod codec;
 mod config;
 mod cors;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod metrics;
 mod problem;
 mod reply;
@@ -38,6 +40,9 @@ pub use codec::{
 pub use config::{Config, ConfigError, RateLimit};
 #[allow(unused_imports)]
 pub use cors::CorsPolicy;
+#[cfg(feature = "jwt")]
+#[allow(unused_imports)]
+pub use jwt::{JwtRejected, JwtSettings, JwtVerifier, principal_claims};
 #[allow(unused_imports)]
 pub use problem::{
     Location, PROBLEM_JSON, Problem, Violation, Violations, declared_problem, empty_response,

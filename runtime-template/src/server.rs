@@ -115,6 +115,14 @@ pub trait Service: Send + Sync + 'static {
         self.resolve(method, path)
     }
 
+    /// Gets the service ready to serve, once, before the first request:
+    /// loads what it needs from outside (the keys that verify bearer tokens,
+    /// with `auth jwt`). An error stops the server (or `App::new`) with its
+    /// reason. The default has nothing to do.
+    fn prepare(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+
     /// The CORS policy the spec declares (`cors { origins [...] }`), with
     /// the request and response headers the API uses; `GATI_CORS_ORIGINS`
     /// replaces its origins. The default allows no origin.
@@ -1036,6 +1044,7 @@ struct RouteState {
 
 impl<S: Service> Shared<S> {
     fn new(service: S, config: &Config, has_admin: bool) -> std::io::Result<Shared<S>> {
+        service.prepare()?;
         let table = service.versions();
         let version_header = version::header_name(service.version_header())?;
         let default_version = match &config.default_version {

@@ -197,6 +197,11 @@ pub(crate) struct Ctx<'a> {
     pub service_scopes: Option<(Vec<String>, Span)>,
     /// Routes that require scopes, and where the scopes were written.
     pub scoped_routes: Vec<(String, Span)>,
+    /// The `auth jwt { … }` settings, and where they were given.
+    pub jwt: Option<(ir::Jwt, Span)>,
+    /// Where `auth jwt` and `auth bearer` were written.
+    pub jwt_uses: Vec<Span>,
+    pub bearer_uses: Vec<Span>,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -222,6 +227,9 @@ pub(crate) fn check(
         principals: Vec::new(),
         service_scopes: None,
         scoped_routes: Vec::new(),
+        jwt: None,
+        jwt_uses: Vec::new(),
+        bearer_uses: Vec::new(),
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();
@@ -351,6 +359,7 @@ pub(crate) fn check(
     }
     api.routes = cx.routes(&route_decls, &service);
     service.principal = cx.check_principal(&api);
+    service.jwt = cx.check_jwt();
     cx.check_readonly_in_requests(&route_decls, &api);
 
     let versions = cx.versions(root, &versions, &api, &service);

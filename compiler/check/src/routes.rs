@@ -49,6 +49,19 @@ const RESERVED_RESPONSE_HEADERS: &[&str] = &[
     "x-request-id",
 ];
 
+/// The settings of an `auth jwt { … }` block.
+const JWT_KEYS: &[&str] = &["issuer", "audience", "keys", "algorithms", "leeway"];
+
+/// The note on a JWT setting.
+const JWT_KEYS_NOTE: &str = "`auth jwt { … }` takes `issuer \"https://auth.example.com/\"`, `audience \"notes-api\"`, \
+     `keys env NOTES_JWKS` (the variable holding the JWKS file's path), and optionally `algorithms [RS256, ES256]` and `leeway 60s`";
+
+/// The signature algorithms `auth jwt` may accept.
+const JWT_ALGORITHMS: &[&str] = &[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA", "HS256",
+    "HS384", "HS512",
+];
+
 /// The settings of a `cors { … }` block.
 const CORS_KEYS: &[&str] = &[
     "origins",
@@ -270,6 +283,7 @@ impl<'a> Ctx<'a> {
                 unknown_fields: ir::UnknownFields::Ignore,
                 principal: None,
                 cors: None,
+                jwt: None,
             };
         };
         let mut service = ir::Service {
@@ -283,6 +297,7 @@ impl<'a> Ctx<'a> {
             unknown_fields: ir::UnknownFields::Ignore,
             principal: None,
             cors: None,
+            jwt: None,
         };
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for setting in &s.settings {
@@ -892,6 +907,207 @@ impl<'a> Ctx<'a> {
             self.principals
                 .push((principal.name.clone(), principal.span));
         }
+        let scheme = spec.words.first().and_then(|w| match &w.kind {
+            LiteralKind::Word(word) => Some((word.as_str(), w.span)),
+            _ => None,
+        });
+        match (scheme, &spec.settings) {
+            (Some(("jwt", span)), settings) => {
+                self.jwt_uses.push(span);
+                if let Some((items, block)) = settings {
+                    self.jwt_block(items, *block);
+                }
+            }
+            (Some(("bearer", span)), _) => self.bearer_uses.push(span),
+            (_, Some((_, block))) => self.push(
+                Diagnostic::error(
+                    codes::BAD_AUTH,
+                    *block,
+                    "only `auth jwt` takes a block of settings",
+                )
+                .with_label("not a setting of this scheme"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// `jwt { issuer "…", audience "…", keys env VAR, algorithms [...],
+    /// leeway 30s }`: once per service.
+    fn jwt_block(&mut self, items: &[ast::Setting], block: Span) {
+        if let Some((_, first)) = &self.jwt {
+            let first = *first;
+            self.push(
+                Diagnostic::error(codes::BAD_AUTH, block, "the JWT settings are given twice")
+                    .with_label("a second block")
+                    .with_secondary(first, "first given here")
+                    .with_note("a service verifies tokens one way: give the block once, then write `auth jwt` alone"),
+            );
+            return;
+        }
+        let mut jwt = ir::Jwt::default();
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for item in items {
+            let key = item.key.name.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            if !JWT_KEYS.contains(&key) {
+                self.push(unknown_key(
+                    &item.key,
+                    "JWT setting",
+                    JWT_KEYS,
+                    JWT_KEYS_NOTE,
+                ));
+                continue;
+            }
+            if self.set_twice(&mut seen, key, item.key.span, "") {
+                continue;
+            }
+            let literal = |value: &ast::SettingValue| match value {
+                SettingValue::Literal(l) => Some(l.kind.clone()),
+                _ => None,
+            };
+            let ok = match (key, &item.value) {
+                ("issuer" | "audience", value) => match literal(value) {
+                    Some(LiteralKind::String(text)) if !text.is_empty() => {
+                        if key == "issuer" {
+                            jwt.issuer = text;
+                        } else {
+                            jwt.audience = text;
+                        }
+                        true
+                    }
+                    _ => false,
+                },
+                ("keys", SettingValue::Words(words)) => match words.as_slice() {
+                    [_, name] => match &name.kind {
+                        LiteralKind::Word(var) | LiteralKind::String(var)
+                            if !var.is_empty()
+                                && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                                && !var.to_ascii_uppercase().starts_with("GATI_") =>
+                        {
+                            jwt.keys_env = var.clone();
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                },
+                ("algorithms", value) => match literal(value) {
+                    Some(LiteralKind::List(list)) => {
+                        let mut ok = true;
+                        for entry in &list {
+                            match &entry.kind {
+                                LiteralKind::Word(a) | LiteralKind::String(a)
+                                    if JWT_ALGORITHMS.contains(&a.as_str()) =>
+                                {
+                                    if !jwt.algorithms.contains(a) {
+                                        jwt.algorithms.push(a.clone());
+                                    }
+                                }
+                                _ => {
+                                    ok = false;
+                                    self.push(
+                                        Diagnostic::error(
+                                            codes::UNKNOWN_SETTING,
+                                            entry.span,
+                                            "not a JWT algorithm",
+                                        )
+                                        .with_label("unknown algorithm")
+                                        .with_note(format!("one of {}", JWT_ALGORITHMS.join(", "))),
+                                    );
+                                }
+                            }
+                        }
+                        ok || !jwt.algorithms.is_empty()
+                    }
+                    _ => false,
+                },
+                ("leeway", value) => match literal(value) {
+                    Some(LiteralKind::Duration(ms)) => {
+                        jwt.leeway_s = Some(ms / 1000);
+                        true
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !ok && key != "algorithms" {
+                let expected = match key {
+                    "issuer" => {
+                        "a string: the `iss` every token carries, such as `issuer \"https://auth.example.com/\"`"
+                    }
+                    "audience" => {
+                        "a string: the `aud` every token carries, such as `audience \"notes-api\"`"
+                    }
+                    "keys" => {
+                        "`env NAME`: the environment variable that holds the JWKS file's path (not a `GATI_` one)"
+                    }
+                    _ => "a duration, such as `leeway 30s`",
+                };
+                self.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_SETTING,
+                        item.span,
+                        format!("`{key}` in `auth jwt` takes {expected}"),
+                    )
+                    .with_label("not usable here")
+                    .with_note(JWT_KEYS_NOTE),
+                );
+            }
+        }
+        let missing: Vec<&str> = [
+            ("issuer", jwt.issuer.is_empty()),
+            ("audience", jwt.audience.is_empty()),
+            ("keys", jwt.keys_env.is_empty()),
+        ]
+        .into_iter()
+        .filter(|(key, empty)| *empty && !seen.iter().any(|(k, _)| k == key))
+        .map(|(key, _)| key)
+        .collect();
+        if !missing.is_empty() {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_AUTH,
+                    block,
+                    format!("`auth jwt` needs {}", missing.join(", ")),
+                )
+                .with_label("incomplete")
+                .with_note(JWT_KEYS_NOTE),
+            );
+        }
+        self.jwt = Some((jwt, block));
+    }
+
+    /// Every `auth jwt` has the settings somewhere, and a service does not
+    /// mix tokens it verifies with tokens `authenticate` judges.
+    pub(crate) fn check_jwt(&mut self) -> Option<ir::Jwt> {
+        let uses = std::mem::take(&mut self.jwt_uses);
+        let bearers = std::mem::take(&mut self.bearer_uses);
+        let jwt = self.jwt.take();
+        match (&jwt, uses.first(), bearers.first()) {
+            (None, Some(first), _) => self.push(
+                Diagnostic::error(
+                    codes::BAD_AUTH,
+                    *first,
+                    "`auth jwt` without its settings",
+                )
+                .with_label("how are tokens verified?")
+                .with_note("give them once: `auth jwt { issuer \"…\", audience \"…\", keys env NAME }`"),
+            ),
+            (Some(_), Some(first), Some(bearer)) => self.push(
+                Diagnostic::error(
+                    codes::BAD_AUTH,
+                    *bearer,
+                    "`auth bearer` in a service that verifies JWTs",
+                )
+                .with_label("a token `authenticate` would judge")
+                .with_secondary(*first, "tokens are JWTs here")
+                .with_note("a bearer token is one kind of thing per service: write `auth jwt` (or `auth api_key` for another kind of credential)"),
+            ),
+            _ => {}
+        }
+        jwt.map(|(jwt, _)| jwt)
     }
 
     /// The scope tokens of a `scopes [...]` list: each a non-empty string
@@ -1045,7 +1261,7 @@ impl<'a> Ctx<'a> {
         principal.map(|(name, _)| name)
     }
 
-    /// `auth none | bearer | api_key "Header"`.
+    /// `auth none | bearer | jwt | api_key "Header"`.
     fn auth(&mut self, words: &[ast::Literal], span: Span) -> Option<Auth> {
         let word = |l: &ast::Literal| match &l.kind {
             LiteralKind::Word(w) => Some(w.clone()),
@@ -1059,6 +1275,8 @@ impl<'a> Ctx<'a> {
         ) {
             (Some("none"), _, 1) => Some(Auth::None),
             (Some("bearer"), _, 1) => Some(Auth::Bearer),
+            // A bearer token the server verifies itself (`auth jwt { … }`).
+            (Some("jwt"), _, 1) => Some(Auth::Bearer),
             (Some("api_key"), Some(LiteralKind::String(h)), 2)
                 if crate::attrs::valid_header_name(h) =>
             {
@@ -1067,15 +1285,15 @@ impl<'a> Ctx<'a> {
             _ => None,
         };
         if result.is_none() {
-            let schemes = ["none", "bearer", "api_key"];
+            let schemes = ["none", "bearer", "jwt", "api_key"];
             let mut d = Diagnostic::error(
                 codes::BAD_AUTH,
                 span,
                 match scheme.as_deref() {
                     Some("api_key") => "`auth api_key` needs the header's name, such as `auth api_key \"X-Api-Key\"`".to_string(),
-                    Some(s @ ("none" | "bearer")) => format!("`auth {s}` takes no further arguments"),
+                    Some(s @ ("none" | "bearer" | "jwt")) => format!("`auth {s}` takes no further arguments"),
                     Some(s) => format!("unknown auth scheme `{s}`"),
-                    None => "`auth` takes `none`, `bearer` or `api_key \"Header\"`".to_string(),
+                    None => "`auth` takes `none`, `bearer`, `jwt` or `api_key \"Header\"`".to_string(),
                 },
             )
             .with_label("invalid auth");

@@ -309,6 +309,7 @@ fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
     let mut stack: Vec<&Ty> = Vec::new();
     for r in &api.routes {
         stack.extend(r.params.iter().map(|p| &p.ty));
+        stack.extend(r.response_headers.iter().map(|h| &h.ty));
         stack.extend(r.body.iter().chain(r.returns.iter()));
         for e in &r.errors {
             if used.insert(e.clone())

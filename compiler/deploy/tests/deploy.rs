@@ -78,6 +78,7 @@ fn spec(source: &str, name: &str, limits: Limits, deploy: Option<Value>) -> Spec
             version_header: None,
             principal: None,
             cors: None,
+            jwt: None,
         },
         head: Api::default(),
         versions: Vec::new(),

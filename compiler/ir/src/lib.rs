@@ -84,6 +84,29 @@ pub struct Service {
     /// Left out of the JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
+    /// How the server verifies bearer tokens itself (`auth jwt { … }`):
+    /// every bearer route's token is then a JWT, checked before the
+    /// handler. Left out of the JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt: Option<Jwt>,
+}
+
+/// `auth jwt { issuer "…", audience "…", keys env VAR }`: bearer tokens are
+/// JSON Web Tokens, verified against a JWKS file's keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwt {
+    /// The `iss` every token must carry.
+    pub issuer: String,
+    /// The `aud` every token must carry.
+    pub audience: String,
+    /// The environment variable holding the JWKS file's path.
+    pub keys_env: String,
+    /// The signature algorithms accepted; empty: each key's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub algorithms: Vec<String>,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds (60 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leeway_s: Option<u64>,
 }
 
 /// The service's CORS policy (`cors { origins [...], … }`): the runtime

@@ -553,10 +553,21 @@ impl<'a> Operations<'a> {
     fn security_scheme(&mut self, auth: &Auth) -> Option<String> {
         let (name, scheme) = match auth {
             Auth::None => return None,
-            Auth::Bearer => (
-                "bearer".to_string(),
-                Obj::new().with("type", "http").with("scheme", "bearer"),
-            ),
+            Auth::Bearer => {
+                let mut scheme = Obj::new().with("type", "http").with("scheme", "bearer");
+                // With `auth jwt`, every bearer token is a JSON Web Token.
+                if let Some(jwt) = &self.spec.service.jwt {
+                    scheme.set("bearerFormat", "JWT");
+                    scheme.set(
+                        "description",
+                        format!(
+                            "A JSON Web Token issued by `{}` for the audience `{}`.",
+                            jwt.issuer, jwt.audience
+                        ),
+                    );
+                }
+                ("bearer".to_string(), scheme)
+            }
             Auth::ApiKey { header } => (
                 self.api_key_scheme_name(header),
                 Obj::new()

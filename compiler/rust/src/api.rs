@@ -35,7 +35,11 @@ pub(crate) fn handled_routes<'a>(cx: &Context<'a>) -> Vec<(&'a Route, Option<&'a
 
 /// Whether any route checks credentials (so the trait has `authenticate`).
 pub(crate) fn has_auth(cx: &Context) -> bool {
-    handled_routes(cx).iter().any(|(r, _)| r.auth != Auth::None)
+    // With `auth jwt`, bearer tokens are the server's to verify.
+    let verified = |auth: &Auth| cx.spec.service.jwt.is_some() && *auth == Auth::Bearer;
+    handled_routes(cx)
+        .iter()
+        .any(|(r, _)| r.auth != Auth::None && !verified(&r.auth))
 }
 
 /// The Rust type of a parameter's field in the request struct.

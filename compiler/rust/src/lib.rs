@@ -142,6 +142,7 @@ pub fn generate_crate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
             &crate_name,
             &description,
             !cx.patterns().is_empty(),
+            spec.service.jwt.is_some(),
         )
     });
 

@@ -31,7 +31,13 @@ pub(crate) fn runtime_dependencies() -> String {
 }
 
 /// The generated crate's manifest.
-pub(crate) fn render(source: &str, name: &str, description: &str, regex: bool) -> String {
+pub(crate) fn render(
+    source: &str,
+    name: &str,
+    description: &str,
+    regex: bool,
+    jwt: bool,
+) -> String {
     let mut env = Environment::new();
     env.set_keep_trailing_newline(true);
     env.set_trim_blocks(true);
@@ -43,6 +49,7 @@ pub(crate) fn render(source: &str, name: &str, description: &str, regex: bool) -
             description => description.replace('\\', "\\\\").replace('"', "\\\""),
             dependencies => runtime_dependencies(),
             regex,
+            jwt,
         },
     );
     match rendered {

@@ -65,6 +65,10 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
     });
     let authenticate_fn = authenticate(cx, &routes);
     let cors_fn = cors(cx, &routes, history.versioned());
+    let (jwt_field, jwt_init, jwt_prepare, jwt_helper) = match jwt_parts(cx) {
+        Some((field, init, prepare, helper)) => (field, init, prepare, helper),
+        None => Default::default(),
+    };
     let head_entries: Vec<Entry> = cx
         .api
         .routes
@@ -246,12 +250,13 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
         /// [`runtime::Service`] that `runtime::run` drives.
         pub struct Router<A> {
             api: A,
+            #jwt_field
         }
 
         impl<A: crate::api::Api> Router<A> {
             /// A router that hands requests to `api`.
             pub fn new(api: A) -> Self {
-                Router { api }
+                Router { api, #jwt_init }
             }
 
             #(#handlers)*
@@ -259,6 +264,8 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
         }
 
         #(#resolver_fns)*
+
+        #jwt_helper
 
         impl<A: crate::api::Api> runtime::Service for Router<A> {
             fn routes(&self) -> &'static [runtime::RouteInfo] {
@@ -275,6 +282,8 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
             }
 
             #authenticate_fn
+
+            #jwt_prepare
 
             #cors_fn
 
@@ -329,7 +338,11 @@ impl Plan<'_, '_, '_> {
 /// runtime hands it to the handler's context. `None` when no route
 /// authenticates.
 fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
+    let jwt = cx.spec.service.jwt.is_some();
     let mut schemes: Vec<(TokenStream, Vec<proc_macro2::Literal>)> = Vec::new();
+    // Routes whose bearer token the server verifies itself (`auth jwt`).
+    let mut verified: Vec<proc_macro2::Literal> = Vec::new();
+    let mut judged = false;
     for (i, route) in routes.iter().enumerate() {
         let take = match &route.auth {
             Auth::None => continue,
@@ -337,6 +350,11 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             Auth::ApiKey { header } => quote!(runtime::api_key(request, #header)?),
         };
         let index = proc_macro2::Literal::usize_unsuffixed(i);
+        if jwt && route.auth == Auth::Bearer {
+            verified.push(index.clone());
+        } else {
+            judged = true;
+        }
         match schemes
             .iter_mut()
             .find(|(t, _)| t.to_string() == take.to_string())
@@ -351,13 +369,56 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
     let arms = schemes
         .iter()
         .map(|(take, indices)| quote!(#(#indices)|* => #take,));
+    // What a JWT route makes of its verified token: the principal from its
+    // claims, or nothing without one.
+    let from_token = match &cx.spec.service.principal {
+        Some(name) => {
+            let ty = cx.named(name, Scope::Crate);
+            let fields: Vec<String> = match cx
+                .api
+                .types
+                .iter()
+                .find(|t| t.name == *name)
+                .map(|t| &t.kind)
+            {
+                Some(gatic_ir::TypeDefKind::Record { fields }) => {
+                    fields.iter().map(|f| f.name.clone()).collect()
+                }
+                _ => Vec::new(),
+            };
+            quote! {{
+                let claims = self.jwt_claims(credential)?;
+                let principal: #ty = ::serde_json::from_value(runtime::principal_claims(claims, &[#(#fields),*]))
+                    .map_err(|_| runtime::Denied::rejected(credential))?;
+                principal
+            }}
+        }
+        None => quote! {{
+            self.jwt_claims(credential)?;
+        }},
+    };
+    let judge = match &cx.spec.service.principal {
+        Some(_) => quote!(self.api.authenticate(ctx, credential).await?),
+        None => quote! {
+            if !self.api.authenticate(ctx, credential).await {
+                return ::std::result::Result::Err(runtime::Denied::rejected(credential));
+            }
+        },
+    };
+    let decide = match (verified.is_empty(), judged) {
+        (true, _) => judge,
+        (false, false) => from_token,
+        (false, true) => quote! {
+            match route {
+                #(#verified)|* => #from_token,
+                _ => #judge,
+            }
+        },
+    };
     let accept = match &cx.spec.service.principal {
         None => quote! {
-            if self.api.authenticate(ctx, credential).await {
-                ::std::result::Result::Ok(runtime::Caller::of(credential))
-            } else {
-                ::std::result::Result::Err(runtime::Denied::rejected(credential))
-            }
+            #decide;
+            ::std::result::Result::Ok(runtime::Caller::of(credential))
         },
         Some(_) => {
             let mut scoped: Vec<(Vec<String>, Vec<proc_macro2::Literal>)> = Vec::new();
@@ -393,7 +454,7 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
                 }
             });
             quote! {
-                let principal = self.api.authenticate(ctx, credential).await?;
+                let principal = #decide;
                 #check
                 ::std::result::Result::Ok(runtime::Caller::of(credential).with_principal(principal))
             }
@@ -413,6 +474,72 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             #accept
         }
     })
+}
+
+/// With `auth jwt`: the router's verifier field, its `Service::prepare`
+/// (which loads the keys at startup, so a server without them does not
+/// start), and the helper that verifies a token.
+fn jwt_parts(cx: &Context) -> Option<(TokenStream, TokenStream, TokenStream, TokenStream)> {
+    let jwt = cx.spec.service.jwt.as_ref()?;
+    let (issuer, audience, keys_env) = (&jwt.issuer, &jwt.audience, &jwt.keys_env);
+    let algorithms = &jwt.algorithms;
+    let leeway = jwt.leeway_s.unwrap_or(60);
+    let field = quote! {
+        /// The keys bearer tokens are verified with, loaded by `prepare`.
+        jwt: ::std::sync::OnceLock<runtime::JwtVerifier>,
+    };
+    let init = quote!(jwt: ::std::sync::OnceLock::new(),);
+    let prepare = quote! {
+        fn prepare(&self) -> ::std::io::Result<()> {
+            if self.jwt.get().is_none() {
+                let verifier = runtime::JwtVerifier::from_env(JWT)?;
+                let _ = self.jwt.set(verifier);
+            }
+            ::std::result::Result::Ok(())
+        }
+    };
+    let helper = quote! {
+        /// How bearer tokens are verified (`auth jwt` in the spec): build a
+        /// verifier from a JWKS document with
+        /// `runtime::JwtVerifier::from_jwks(text, JWT)`.
+        pub const JWT: runtime::JwtSettings = runtime::JwtSettings {
+            issuer: #issuer,
+            audience: #audience,
+            keys_env: #keys_env,
+            algorithms: &[#(#algorithms),*],
+            leeway_s: #leeway,
+        };
+
+        impl<A: crate::api::Api> Router<A> {
+            /// A router that hands requests to `api` and verifies bearer
+            /// tokens with `verifier`, rather than with the keys of the
+            /// JWKS file that the environment names (for keys kept
+            /// elsewhere, and for tests).
+            pub fn with_jwt(api: A, verifier: runtime::JwtVerifier) -> Self {
+                let jwt = ::std::sync::OnceLock::new();
+                let _ = jwt.set(verifier);
+                Router { api, jwt }
+            }
+
+            /// The claims of a bearer token that a known key signed, which has
+            /// not expired and was issued for this API; a 401 otherwise.
+            fn jwt_claims(
+                &self,
+                credential: runtime::Credential<'_>,
+            ) -> ::std::result::Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, runtime::Denied> {
+                let ::std::option::Option::Some(verifier) = self.jwt.get() else {
+                    return ::std::result::Result::Err(runtime::Denied::Missing(runtime::Problem::new(
+                        503,
+                        "the keys that verify tokens are not loaded",
+                    )));
+                };
+                verifier
+                    .verify(credential.secret())
+                    .map_err(|_| runtime::Denied::rejected(credential))
+            }
+        }
+    };
+    Some((field, init, prepare, helper))
 }
 
 /// `Service::cors`: the spec's origins, and the request and response
@@ -442,6 +569,12 @@ fn cors(cx: &Context, routes: &[&Route], versioned: bool) -> TokenStream {
         }
     }
     let mut expose: Vec<String> = vec!["x-request-id".into()];
+    // The routes' declared response headers, which the SDKs read.
+    for route in routes {
+        for header in &route.response_headers {
+            add(&mut expose, header.wire_name.to_ascii_lowercase());
+        }
+    }
     if let Some(name) = &version_header {
         add(&mut headers, name.clone());
         add(&mut expose, name.clone());

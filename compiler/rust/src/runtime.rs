@@ -25,6 +25,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/cors.rs"),
     ),
     (
+        "jwt.rs",
+        include_str!("../../../runtime-template/src/jwt.rs"),
+    ),
+    (
         "lib.rs",
         include_str!("../../../runtime-template/src/lib.rs"),
     ),

@@ -89,6 +89,9 @@ pub struct AuthSpec {
     /// The scheme and its argument (`bearer`; `api_key "X-Key"`); empty
     /// when the clause names only scopes.
     pub words: Vec<Literal>,
+    /// `jwt { issuer "…", … }`: the scheme's settings, and where the block
+    /// was written.
+    pub settings: Option<(Vec<Setting>, Span)>,
     /// `-> Caller`: the record authentication returns for a caller.
     pub principal: Option<Ident>,
     /// `scopes [...]`: the scopes a caller's principal must hold, and where

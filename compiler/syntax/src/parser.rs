@@ -876,11 +876,48 @@ impl Builder<'_> {
     fn auth_spec(&mut self, pair: Pair<'_, Rule>) -> AuthSpec {
         let mut spec = AuthSpec {
             words: Vec::new(),
+            settings: None,
             principal: None,
             scopes: None,
         };
         for part in pair.into_inner() {
             match part.as_rule() {
+                Rule::jwt_block => {
+                    let span = self.span(&part);
+                    let mut settings = Vec::new();
+                    for item in part.into_inner() {
+                        if item.as_rule() == Rule::bad_setting {
+                            self.explain_bad(&item, Rule::setting_only);
+                            continue;
+                        }
+                        let Some(inner) = item.into_inner().next() else {
+                            continue;
+                        };
+                        if inner.as_rule() == Rule::jwt_keys {
+                            let span = self.span(&inner);
+                            let mut words = inner.into_inner();
+                            let (Some(keys), Some(env), Some(name)) =
+                                (words.next(), words.next(), words.next())
+                            else {
+                                continue;
+                            };
+                            let key = self.ident(keys);
+                            let env = Literal {
+                                kind: LiteralKind::Word("env".to_string()),
+                                span: self.span(&env),
+                            };
+                            let name = self.literal(name);
+                            settings.push(Setting {
+                                key,
+                                value: SettingValue::Words(vec![env, name]),
+                                span,
+                            });
+                        } else if let Some(setting) = self.setting(inner) {
+                            settings.push(setting);
+                        }
+                    }
+                    spec.settings = Some((settings, span));
+                }
                 Rule::auth_principal => {
                     spec.principal = part.into_inner().next().map(|name| self.ident(name));
                 }

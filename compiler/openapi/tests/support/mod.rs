@@ -285,6 +285,7 @@ pub fn service(name: &str, title: &str, doc: Option<&str>) -> Service {
         version_header: None,
         principal: None,
         cors: None,
+        jwt: None,
         unknown_fields: UnknownFields::Ignore,
     }
 }
