@@ -339,9 +339,9 @@ impl Plan<'_, '_, '_> {
 /// authenticates.
 fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
     let jwt = cx.spec.service.jwt.is_some();
-    let mut schemes: Vec<(TokenStream, Vec<proc_macro2::Literal>)> = Vec::new();
+    let mut schemes: Vec<(TokenStream, Vec<usize>)> = Vec::new();
     // Routes whose bearer token the server verifies itself (`auth jwt`).
-    let mut verified: Vec<proc_macro2::Literal> = Vec::new();
+    let mut verified: Vec<usize> = Vec::new();
     let mut judged = false;
     for (i, route) in routes.iter().enumerate() {
         let take = match &route.auth {
@@ -349,9 +349,9 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             Auth::Bearer => quote!(runtime::bearer(request)?),
             Auth::ApiKey { header } => quote!(runtime::api_key(request, #header)?),
         };
-        let index = proc_macro2::Literal::usize_unsuffixed(i);
+        let index = i;
         if jwt && route.auth == Auth::Bearer {
-            verified.push(index.clone());
+            verified.push(index);
         } else {
             judged = true;
         }
@@ -368,7 +368,10 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
     }
     let arms = schemes
         .iter()
-        .map(|(take, indices)| quote!(#(#indices)|* => #take,));
+        .map(|(take, indices)| {
+            let pattern = index_pattern(indices);
+            quote!(#pattern => #take,)
+        });
     // What a JWT route makes of its verified token: the principal from its
     // claims, or nothing without one.
     let from_token = match &cx.spec.service.principal {
@@ -405,12 +408,13 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             }
         },
     };
+    let verified_pattern = index_pattern(&verified);
     let decide = match (verified.is_empty(), judged) {
         (true, _) => judge,
         (false, false) => from_token,
         (false, true) => quote! {
             match route {
-                #(#verified)|* => #from_token,
+                #verified_pattern => #from_token,
                 _ => #judge,
             }
         },
@@ -421,12 +425,12 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             ::std::result::Result::Ok(runtime::Caller::of(credential))
         },
         Some(_) => {
-            let mut scoped: Vec<(Vec<String>, Vec<proc_macro2::Literal>)> = Vec::new();
+            let mut scoped: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
             for (i, route) in routes.iter().enumerate() {
                 if route.scopes.is_empty() || route.auth == Auth::None {
                     continue;
                 }
-                let index = proc_macro2::Literal::usize_unsuffixed(i);
+                let index = i;
                 match scoped.iter_mut().find(|(s, _)| *s == route.scopes) {
                     Some((_, indices)) => indices.push(index),
                     None => scoped.push((route.scopes.clone(), vec![index])),
@@ -435,7 +439,10 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             let check = (!scoped.is_empty()).then(|| {
                 let arms = scoped
                     .iter()
-                    .map(|(scopes, indices)| quote!(#(#indices)|* => &[#(#scopes),*],));
+                    .map(|(scopes, indices)| {
+                        let pattern = index_pattern(indices);
+                        quote!(#pattern => &[#(#scopes),*],)
+                    });
                 quote! {
                     let required: &[&str] = match route {
                         #(#arms)*
@@ -474,6 +481,33 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
             #accept
         }
     })
+}
+
+/// A `match` pattern for route indices (ascending): runs of three or more
+/// as ranges (`0..=2 | 5`), as clippy prefers.
+fn index_pattern(indices: &[usize]) -> TokenStream {
+    let mut parts: Vec<TokenStream> = Vec::new();
+    let mut i = 0;
+    while i < indices.len() {
+        let mut j = i;
+        while j + 1 < indices.len() && indices[j + 1] == indices[j] + 1 {
+            j += 1;
+        }
+        let (start, end) = (
+            proc_macro2::Literal::usize_unsuffixed(indices[i]),
+            proc_macro2::Literal::usize_unsuffixed(indices[j]),
+        );
+        if j - i >= 2 {
+            parts.push(quote!(#start..=#end));
+        } else {
+            for &index in &indices[i..=j] {
+                let one = proc_macro2::Literal::usize_unsuffixed(index);
+                parts.push(quote!(#one));
+            }
+        }
+        i = j + 1;
+    }
+    quote!(#(#parts)|*)
 }
 
 /// With `auth jwt`: the router's verifier field, its `Service::prepare`
