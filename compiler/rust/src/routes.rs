@@ -366,12 +366,10 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
     if schemes.is_empty() {
         return None;
     }
-    let arms = schemes
-        .iter()
-        .map(|(take, indices)| {
-            let pattern = index_pattern(indices);
-            quote!(#pattern => #take,)
-        });
+    let arms = schemes.iter().map(|(take, indices)| {
+        let pattern = index_pattern(indices);
+        quote!(#pattern => #take,)
+    });
     // What a JWT route makes of its verified token: the principal from its
     // claims, or nothing without one.
     let from_token = match &cx.spec.service.principal {
@@ -437,12 +435,10 @@ fn authenticate(cx: &Context, routes: &[&Route]) -> Option<TokenStream> {
                 }
             }
             let check = (!scoped.is_empty()).then(|| {
-                let arms = scoped
-                    .iter()
-                    .map(|(scopes, indices)| {
-                        let pattern = index_pattern(indices);
-                        quote!(#pattern => &[#(#scopes),*],)
-                    });
+                let arms = scoped.iter().map(|(scopes, indices)| {
+                    let pattern = index_pattern(indices);
+                    quote!(#pattern => &[#(#scopes),*],)
+                });
                 quote! {
                     let required: &[&str] = match route {
                         #(#arms)*
