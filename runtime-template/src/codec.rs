@@ -286,6 +286,77 @@ fn integralize(value: &mut serde_json::Value) -> bool {
 }
 
 /// Whether a Content-Type header names JSON.
+/// A raw body (`body bytes "image/png"`) as it arrived, without a copy:
+/// 415 unless its `Content-Type` is `media` (whose subtype may be `*`:
+/// `image/*` takes any image), parameters and case aside.
+pub fn decode_bytes(request: &Request, media: &str) -> Result<Bytes, Problem> {
+    if !is_media(request.parts.headers.get(CONTENT_TYPE), media) {
+        return Err(Problem::new(415, format!("expected Content-Type: {media}")));
+    }
+    Ok(request.body.clone())
+}
+
+/// A text body (`body text`): 415 unless its `Content-Type` is `media`
+/// (any `charset` but UTF-8 is refused too); 400 unless it is UTF-8.
+pub fn decode_text(request: &Request, media: &str) -> Result<String, Problem> {
+    let content_type = request.parts.headers.get(CONTENT_TYPE);
+    let charset_ok = content_type
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .skip(1)
+                .all(|param| match param.split_once('=') {
+                    Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                        let value = value.trim().trim_matches('"');
+                        value.eq_ignore_ascii_case("utf-8")
+                            || value.eq_ignore_ascii_case("us-ascii")
+                    }
+                    _ => true,
+                })
+        })
+        .unwrap_or(false);
+    if !is_media(content_type, media) || !charset_ok {
+        return Err(Problem::new(
+            415,
+            format!("expected Content-Type: {media}; charset=utf-8"),
+        ));
+    }
+    match std::str::from_utf8(&request.body) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(error) => Err(Problem::invalid(
+            400,
+            vec![Violation {
+                location: Location::Body,
+                pointer: String::new(),
+                rule: "type",
+                message: format!(
+                    "the body is not UTF-8 text (byte {} is not)",
+                    error.valid_up_to()
+                ),
+            }],
+        )),
+    }
+}
+
+/// Whether a `Content-Type` is `media` (`type/subtype`, or `type/*`).
+fn is_media(content_type: Option<&HeaderValue>, media: &str) -> bool {
+    let Some(value) = content_type else {
+        return false;
+    };
+    let essence = value
+        .as_bytes()
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    match media.strip_suffix("/*") {
+        Some(kind) => essence.split(|&b| b == b'/').next().is_some_and(|k| {
+            k.eq_ignore_ascii_case(kind.as_bytes()) && essence.len() > k.len() + 1
+        }),
+        None => essence.eq_ignore_ascii_case(media.as_bytes()),
+    }
+}
+
 fn is_json(content_type: Option<&HeaderValue>) -> bool {
     let Some(value) = content_type else {
         return false;
@@ -955,6 +1026,52 @@ impl From<Problem> for Denied {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_bodies() {
+        let request = |content_type: Option<&str>, body: &'static [u8]| {
+            let mut builder = hyper::Request::builder().method("PUT").uri("/a");
+            if let Some(ct) = content_type {
+                builder = builder.header("content-type", ct);
+            }
+            let (parts, ()) = builder.body(()).unwrap_or_default().into_parts();
+            Request {
+                parts,
+                body: Bytes::from_static(body),
+                params: PathParams::new(),
+            }
+        };
+        let png = request(Some("image/png"), b"\x89PNG");
+        assert_eq!(
+            decode_bytes(&png, "image/png").ok(),
+            Some(Bytes::from_static(b"\x89PNG"))
+        );
+        assert!(decode_bytes(&png, "image/*").is_ok());
+        assert_eq!(
+            decode_bytes(&png, "image/jpeg").err().map(|p| p.status),
+            Some(415)
+        );
+        assert!(decode_bytes(&request(None, b""), "image/png").is_err());
+        assert!(decode_bytes(&request(Some("image/"), b""), "image/*").is_err());
+
+        let text = request(Some("text/plain; charset=utf-8"), "héllo".as_bytes());
+        assert_eq!(
+            decode_text(&text, "text/plain").ok().as_deref(),
+            Some("héllo")
+        );
+        let latin1 = request(Some("text/plain; charset=iso-8859-1"), b"h\xe9llo");
+        assert_eq!(
+            decode_text(&latin1, "text/plain").err().map(|p| p.status),
+            Some(415)
+        );
+        let broken = request(Some("text/plain"), b"h\xe9llo");
+        assert_eq!(
+            decode_text(&broken, "text/plain").err().map(|p| p.status),
+            Some(400)
+        );
+        let csv = request(Some("TEXT/CSV"), b"a,b");
+        assert!(decode_text(&csv, "text/csv").is_ok());
+    }
 
     fn request(uri: &str, headers: &[(&str, &str)], body: &str) -> Request {
         let mut builder = hyper::Request::builder().uri(uri);

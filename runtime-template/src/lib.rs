@@ -29,12 +29,15 @@ mod version;
 
 // The re-exports are the runtime's interface; each generated crate uses a
 // subset, and a private `mod runtime` would otherwise warn about the rest.
+/// Raw bodies (`body bytes "…"`, `returns bytes "…"`) are `Bytes`.
+#[allow(unused_imports)]
+pub use bytes::Bytes;
 #[allow(unused_imports)]
 pub use codec::{
     Boxed, Caller, Credential, Decode, Denied, FromParam, ListOf, MAX_PATH_PARAMS, MapOf, NullOr,
-    PathParams, Plain, Query, Request, api_key, bearer, cookie, decode, decode_json,
-    decode_json_object, decode_json_shaped, decode_some, header, header_param, param, path_param,
-    percent_decode,
+    PathParams, Plain, Query, Request, api_key, bearer, cookie, decode, decode_bytes, decode_json,
+    decode_json_object, decode_json_shaped, decode_some, decode_text, header, header_param, param,
+    path_param, percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};
@@ -46,7 +49,7 @@ pub use jwt::{JwtRejected, JwtSettings, JwtVerifier, principal_claims};
 #[allow(unused_imports)]
 pub use problem::{
     Location, PROBLEM_JSON, Problem, Violation, Violations, declared_problem, empty_response,
-    json_response,
+    json_response, raw_response,
 };
 #[allow(unused_imports)]
 pub use reply::{Extra, Reply, SameSite, SetCookie, not_modified, put_header};

@@ -283,6 +283,17 @@ pub fn declared_problem<T: Serialize>(
     with_body(status, PROBLEM_JSON, buf)
 }
 
+/// A raw response (`returns bytes "image/png"`): `body` as it is, with
+/// `content_type` (for text, `text/plain; charset=utf-8` and the like).
+pub fn raw_response(status: u16, content_type: &'static str, body: Bytes) -> Response {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status_code(status);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
 /// `value` as an `application/json` response (a 500 problem if it cannot be
 /// serialized).
 ///

@@ -1,9 +1,10 @@
 """Runtime support shared by every gatic-generated Python SDK.
 
-JSON codecs for the wire contract's scalars, the problem+json error types, and
-the HTTP transport (urllib from the standard library) with timeouts and
-retries. This file is hand-written and identical in every SDK; the generator
-only prepends its header line. Standard library only.
+JSON codecs for the wire contract's scalars, raw (bytes and text) bodies, the
+problem+json error types, and the HTTP transport (urllib from the standard
+library) with timeouts and retries. This file is hand-written and identical
+in every SDK; the generator only prepends its header line. Standard library
+only.
 """
 
 from __future__ import annotations
@@ -330,6 +331,25 @@ def encode_bytes(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
+# Raw bodies: routes whose body is bytes or text of a media type, not JSON.
+
+
+def raw_bytes(value: typing.Union[bytes, bytearray, memoryview]) -> bytes:
+    """A raw bytes body, sent as it is (a `bytearray` or `memoryview` is copied)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"a raw body is bytes, bytearray or memoryview, not {type(value).__name__}")
+
+
+def raw_text(value: str) -> bytes:
+    """A text body, encoded as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    raise TypeError(f"a text body is a str, not {type(value).__name__}")
+
+
 def tagged(tag: str, value: str, payload: object) -> typing.Dict[str, object]:
     """A tagged union variant: the payload object with the tag member first."""
     out: typing.Dict[str, object] = {tag: value}
@@ -392,6 +412,13 @@ class Response:
             return typing.cast(object, json.loads(self.body.decode("utf-8")))
         except (UnicodeDecodeError, ValueError) as err:
             raise DecodeError("", f"the response body is not JSON: {err}") from None
+
+    def text(self) -> str:
+        """The body decoded as UTF-8 text."""
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise DecodeError("", f"the response body is not UTF-8 text: {err}") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -658,16 +685,22 @@ class Transport:
         headers: typing.Sequence[typing.Tuple[str, str]] = (),
         cookies: typing.Sequence[typing.Tuple[str, str]] = (),
         body: object = UNSET,
+        content: typing.Optional[bytes] = None,
+        content_type: str = "application/octet-stream",
+        accept: str = "application/json",
         auth: Auth = None,
         idempotent: bool,
         timeout: typing.Optional[float] = None,
     ) -> Response:
         """Sends one call, retrying as the policy allows; returns a 2xx
-        response or raises `ApiError` (or a subclass) or `TransportError`."""
+        response or raises `ApiError` (or a subclass) or `TransportError`.
+
+        `body` is a JSON value; `content` is a raw body, sent as it is with
+        `content_type`. `accept` names what a success answers with."""
         url = self.base_url + path
         if query:
             url += "?" + urllib.parse.urlencode(list(query))
-        all_headers: typing.Dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
+        all_headers: typing.Dict[str, str] = {"Accept": accept, "User-Agent": self.user_agent}
         if self.api_version is not None:
             all_headers[self.version_header] = self.api_version
         all_headers.update(self.headers)
@@ -684,7 +717,10 @@ class Transport:
                 f"{name}={urllib.parse.quote(value, safe='')}" for name, value in cookies
             )
         data: typing.Optional[bytes] = None
-        if not isinstance(body, Unset):
+        if content is not None:
+            data = content
+            all_headers["Content-Type"] = content_type
+        elif not isinstance(body, Unset):
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             all_headers["Content-Type"] = "application/json"
         attempt = 0

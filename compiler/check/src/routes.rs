@@ -843,6 +843,57 @@ impl<'a> Ctx<'a> {
         Some(cors)
     }
 
+    /// The format of a raw payload, its media type checked: `type/subtype`
+    /// in tokens, a request's subtype may be `*`; text is `text/plain`
+    /// unless the spec says.
+    fn raw_format(&mut self, raw: &ast::RawPayload, request: bool) -> ir::BodyFormat {
+        let media = match &raw.media {
+            Some(ast::Literal {
+                kind: LiteralKind::String(media),
+                span,
+            }) => {
+                let lower = media.to_ascii_lowercase();
+                let valid = match lower.split_once('/') {
+                    Some((kind, sub)) => {
+                        is_header_token(kind)
+                            && kind != "*"
+                            && is_header_token(sub)
+                            && (request || sub != "*")
+                    }
+                    None => false,
+                };
+                let json = lower == "application/json" || lower.ends_with("+json");
+                if !valid || json {
+                    let (message, note) = if json {
+                        (
+                            format!("\"{media}\" is JSON"),
+                            "a JSON body is a type: `body Note`, not `bytes`".to_string(),
+                        )
+                    } else {
+                        (
+                            format!("\"{media}\" is not a media type"),
+                            format!(
+                                "a media type is `type/subtype`, such as `image/png`{}",
+                                if request { " or `image/*`" } else { "" }
+                            ),
+                        )
+                    };
+                    self.push(
+                        Diagnostic::error(codes::BAD_CLAUSE, *span, message)
+                            .with_label("not usable here")
+                            .with_note(note),
+                    );
+                }
+                lower
+            }
+            _ => "text/plain".to_string(),
+        };
+        match raw.kind {
+            ast::RawKind::Bytes => ir::BodyFormat::Bytes { media },
+            ast::RawKind::Text => ir::BodyFormat::Text { media },
+        }
+    }
+
     /// The response headers of a `returns … headers { … }`: scalar fields
     /// (or enums) named on the wire by `@name("ETag")` or by their name with
     /// `-` for `_`, each once, none that HTTP or the runtime owns.
@@ -1534,6 +1585,8 @@ impl<'a> Ctx<'a> {
         let mut auth: Option<(&ast::AuthSpec, Span)> = None;
         let mut path_fields: Vec<&ast::Field> = Vec::new();
         let mut response_header_fields: Vec<&ast::Field> = Vec::new();
+        let mut body_raw: Option<&ast::RawPayload> = None;
+        let mut returns_raw: Option<&ast::RawPayload> = None;
         let mut path_span: Option<Span> = None;
         let mut query: Vec<&ast::Field> = Vec::new();
         let mut headers: Vec<&ast::Field> = Vec::new();
@@ -1546,17 +1599,21 @@ impl<'a> Ctx<'a> {
             let (kind, span, first) = match clause {
                 RouteClause::Body {
                     ty,
+                    raw,
                     attrs,
                     doc,
                     span,
-                } => (
-                    "body",
-                    *span,
-                    set_once(&mut body, (ty, attrs.as_slice(), doc, *span)),
-                ),
+                } => {
+                    let first = set_once(&mut body, (ty, attrs.as_slice(), doc, *span));
+                    if first.is_none() {
+                        body_raw = raw.as_ref();
+                    }
+                    ("body", *span, first)
+                }
                 RouteClause::Returns {
                     status,
                     ty,
+                    raw,
                     headers,
                     doc,
                     span,
@@ -1564,6 +1621,7 @@ impl<'a> Ctx<'a> {
                     let first = set_once(&mut returns, (status, ty, doc, *span));
                     if first.is_none() {
                         response_header_fields.extend(headers.iter());
+                        returns_raw = raw.as_ref();
                     }
                     ("returns", *span, first)
                 }
@@ -1846,9 +1904,25 @@ impl<'a> Ctx<'a> {
             // Refinements written after the body's type refine it, as they
             // would an alias's (`body [Tag] @items(1..=100)`).
             let mut ty = self.resolve_ty(t)?;
-            self.attrs(attrs, Place::Body, Some(&mut ty));
+            if let (Some(raw), Some(first)) = (body_raw, attrs.first()) {
+                self.push(
+                    Diagnostic::error(
+                        codes::REFINEMENT_NOT_APPLICABLE,
+                        first.span,
+                        "a raw body takes no refinements",
+                    )
+                    .with_label("not checked on raw bytes or text")
+                    .with_secondary(raw.span, "the body is raw")
+                    .with_note("the route's `limits { body … }` bounds its size"),
+                );
+            } else {
+                self.attrs(attrs, Place::Body, Some(&mut ty));
+            }
             Some(ty)
         });
+        let body_format = body_raw.map_or(ir::BodyFormat::Json, |raw| self.raw_format(raw, true));
+        let returns_format =
+            returns_raw.map_or(ir::BodyFormat::Json, |raw| self.raw_format(raw, false));
 
         // Success.
         let returns_doc = returns.and_then(|(_, _, doc, _)| doc.clone());
@@ -2009,6 +2083,8 @@ impl<'a> Ctx<'a> {
             auth,
             scopes,
             response_headers,
+            body_format,
+            returns_format,
         })
     }
 

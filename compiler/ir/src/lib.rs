@@ -777,6 +777,50 @@ pub struct Route {
     /// read; their location is `Header`. Left out of the JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub response_headers: Vec<Param>,
+    /// How the request body travels: JSON (the default), or raw bytes or
+    /// text of a media type (`body bytes "image/png"`, `body text`), when
+    /// `body` is then `bytes` or `string`. Left out of the JSON when JSON.
+    #[serde(default, skip_serializing_if = "BodyFormat::is_json")]
+    pub body_format: BodyFormat,
+    /// How the success body travels (`returns bytes "image/png"`,
+    /// `returns text`). Left out of the JSON when JSON.
+    #[serde(default, skip_serializing_if = "BodyFormat::is_json")]
+    pub returns_format: BodyFormat,
+}
+
+/// How a body travels on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BodyFormat {
+    /// JSON, `application/json`.
+    #[default]
+    Json,
+    /// Bytes as they are, of a media type (`image/png`; a request's may end
+    /// in `/*`, such as `image/*`).
+    Bytes {
+        /// The media type.
+        media: String,
+    },
+    /// UTF-8 text of a media type (`text/plain` unless the spec says).
+    Text {
+        /// The media type, without parameters.
+        media: String,
+    },
+}
+
+impl BodyFormat {
+    /// Whether this is [`BodyFormat::Json`] (for serde's `skip_serializing_if`).
+    pub fn is_json(&self) -> bool {
+        *self == BodyFormat::Json
+    }
+
+    /// The media type on the wire: `application/json`, or the raw one.
+    pub fn media(&self) -> &str {
+        match self {
+            BodyFormat::Json => "application/json",
+            BodyFormat::Bytes { media } | BodyFormat::Text { media } => media,
+        }
+    }
 }
 
 impl Route {

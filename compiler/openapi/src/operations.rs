@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use gatic_ir::{
-    Api, Auth, ErrorDef, Method, Param, ParamLocation, PathSegment, Rate, Route, Spec, TyKind,
-    ident,
+    Api, Auth, BodyFormat, ErrorDef, Method, Param, ParamLocation, PathSegment, Rate, Route, Spec,
+    Ty, TyKind, ident,
 };
 
 use crate::json::{Json, Obj};
@@ -71,7 +71,7 @@ const RUNTIME_PROBLEMS: [RuntimeProblem; 12] = [
     RuntimeProblem {
         status: 415,
         component: "UnsupportedMediaType",
-        description: "The body is not `application/json`.",
+        description: "The body's `Content-Type` is not the one the route takes (`application/json` unless the spec says otherwise).",
     },
     RuntimeProblem {
         status: 422,
@@ -364,13 +364,7 @@ impl<'a> Operations<'a> {
                 Obj::new()
                     .with_opt("description", route.body_doc.as_deref())
                     .with("required", true)
-                    .with(
-                        "content",
-                        Obj::new().with(
-                            "application/json",
-                            Obj::new().with("schema", self.schemas.ty(body)),
-                        ),
-                    ),
+                    .with("content", self.content(&route.body_format, body)),
             );
         }
         op.set("responses", self.responses(route));
@@ -395,6 +389,17 @@ impl<'a> Operations<'a> {
             op.set("x-gati-rate-limit", rate_limit(rate));
         }
         op
+    }
+
+    /// A body's `content`: its media type, and the schema of its JSON, or
+    /// of raw bytes (`format: binary`) or text.
+    fn content(&mut self, format: &BodyFormat, ty: &Ty) -> Obj {
+        let schema = match format {
+            BodyFormat::Json => self.schemas.ty(ty),
+            BodyFormat::Bytes { .. } => Obj::new().with("type", "string").with("format", "binary"),
+            BodyFormat::Text { .. } => Obj::new().with("type", "string"),
+        };
+        Obj::new().with(format.media(), Obj::new().with("schema", schema))
     }
 
     /// One path, query, header or cookie parameter.
@@ -435,13 +440,7 @@ impl<'a> Operations<'a> {
         let description = route.returns_doc.as_deref().unwrap_or(reason(route.status));
         let mut success = Obj::new().with("description", description);
         if let (Some(returns), true) = (&route.returns, bodies) {
-            success.set(
-                "content",
-                Obj::new().with(
-                    "application/json",
-                    Obj::new().with("schema", self.schemas.ty(returns)),
-                ),
-            );
+            success.set("content", self.content(&route.returns_format, returns));
         }
         if !route.response_headers.is_empty() {
             let mut headers = Obj::new();

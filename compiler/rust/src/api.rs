@@ -67,7 +67,11 @@ pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
     });
     match (&route.returns, headers) {
         (Some(ty), headers) => {
-            let ty = cx.ty(ty, Scope::Crate);
+            let ty = match route.returns_format {
+                gatic_ir::BodyFormat::Bytes { .. } => quote!(crate::runtime::Bytes),
+                gatic_ir::BodyFormat::Text { .. } => quote!(::std::string::String),
+                gatic_ir::BodyFormat::Json => cx.ty(ty, Scope::Crate),
+            };
             quote!(crate::runtime::Reply<#ty #headers>)
         }
         (None, Some(headers)) => quote!(crate::runtime::Reply<() #headers>),
@@ -224,7 +228,11 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
         fields.push(quote!(#doc pub #id: #ty,));
     }
     if let Some(body) = &route.body {
-        let ty = cx.ty(body, Scope::Crate);
+        let ty = match route.body_format {
+            gatic_ir::BodyFormat::Bytes { .. } => quote!(crate::runtime::Bytes),
+            gatic_ir::BodyFormat::Text { .. } => quote!(::std::string::String),
+            gatic_ir::BodyFormat::Json => cx.ty(body, Scope::Crate),
+        };
         let doc = docs(route.body_doc.as_deref(), false, || {
             "The request body.".to_string()
         });

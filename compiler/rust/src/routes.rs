@@ -1174,7 +1174,24 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
 
     // The body: decoded by the runtime (415, 400 or 422 on failure).
     let mut body_checks = TokenStream::new();
-    if let Some(ty) = &route.body {
+    if let (Some(_), gatic_ir::BodyFormat::Bytes { media } | gatic_ir::BodyFormat::Text { media }) =
+        (&route.body, &route.body_format)
+    {
+        // A raw body: as it arrived (bytes), or checked to be UTF-8 (text).
+        uses_request = true;
+        let (rust, decode) = match &route.body_format {
+            gatic_ir::BodyFormat::Text { .. } => {
+                (quote!(::std::string::String), quote!(runtime::decode_text))
+            }
+            _ => (quote!(runtime::Bytes), quote!(runtime::decode_bytes)),
+        };
+        body.extend(quote! {
+            let body: #rust = match #decode(request, #media) {
+                ::std::result::Result::Ok(body) => body,
+                ::std::result::Result::Err(problem) => #exit_problem,
+            };
+        });
+    } else if let Some(ty) = &route.body {
         uses_request = true;
         let rust = cx.ty(ty, Scope::Crate);
         // Records check their own map fields; a body that is a map (or holds
@@ -1279,9 +1296,21 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     // old version), then the route's declared headers and any the handler
     // added. A version's clients get the head's headers too: a header a
     // client does not know is one it ignores.
-    let respond = |value: TokenStream| match &route.returns {
-        Some(_) => quote!(runtime::json_response(#status, #value)),
-        None => quote!(runtime::empty_response(#status)),
+    let respond = |value: TokenStream| match (&route.returns, &route.returns_format) {
+        (None, _) => quote!(runtime::empty_response(#status)),
+        (Some(_), gatic_ir::BodyFormat::Json) => quote!(runtime::json_response(#status, #value)),
+        // A raw body: bytes shared, not copied; text copied once.
+        (Some(_), gatic_ir::BodyFormat::Bytes { media }) => {
+            quote!(runtime::raw_response(#status, #media, ::std::clone::Clone::clone(#value)))
+        }
+        (Some(_), gatic_ir::BodyFormat::Text { media }) => {
+            let content_type = format!("{media}; charset=utf-8");
+            quote!(runtime::raw_response(
+                #status,
+                #content_type,
+                runtime::Bytes::from(::std::string::String::clone(#value)),
+            ))
+        }
     };
     let declared = head.response_headers.iter().map(|param| {
         let name = param.wire_name.to_ascii_lowercase();

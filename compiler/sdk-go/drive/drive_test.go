@@ -6,11 +6,14 @@
 package drive
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,6 +220,48 @@ func TestDriveUsersExample(t *testing.T) {
 	_, err = anonymous.UpdateUser(ctx, second.ID, usersclient.UserPatch{})
 	if apiErr := expect[*usersclient.APIError](t, "update_user without a token", err); apiErr.StatusCode != 401 {
 		t.Fatalf("update_user without a token: status %d", apiErr.StatusCode)
+	}
+
+	// put_avatar, get_avatar: bytes that are not UTF-8 come back exactly.
+	const png = "\x89PNG\r\n\x1a\n"
+	must(t, "put_avatar", client.PutAvatar(ctx, first.ID, bytes.NewReader([]byte(png))))
+	avatar, err := anonymous.GetAvatar(ctx, first.ID)
+	must(t, "get_avatar", err)
+	if !bytes.Equal(avatar, []byte(png)) {
+		t.Fatalf("get_avatar returned %q, want %q", avatar, png)
+	}
+	// A reader that cannot seek is streamed with chunked encoding.
+	streamed := png + "chunked"
+	must(t, "put_avatar from a one-shot reader", client.PutAvatar(ctx, first.ID, struct{ io.Reader }{strings.NewReader(streamed)}))
+	if avatar, err = anonymous.GetAvatar(ctx, first.ID); err != nil || string(avatar) != streamed {
+		t.Fatalf("get_avatar after a chunked upload returned %q (%v), want %q", avatar, err, streamed)
+	}
+	must(t, "put_avatar again", client.PutAvatar(ctx, first.ID, strings.NewReader(png)))
+	err = anonymous.PutAvatar(ctx, first.ID, strings.NewReader(png))
+	if apiErr := expect[*usersclient.APIError](t, "put_avatar without a token", err); apiErr.StatusCode != 401 {
+		t.Fatalf("put_avatar without a token: status %d", apiErr.StatusCode)
+	}
+	err = client.PutAvatar(ctx, missing, strings.NewReader(png))
+	if nf := expect[*usersclient.NotFoundError](t, "put_avatar of an unknown user", err); nf.ID != missing {
+		t.Fatalf("put_avatar of an unknown user: id %q", nf.ID)
+	}
+	avatar, err = anonymous.GetAvatar(ctx, second.ID)
+	if nf := expect[*usersclient.NotFoundError](t, "get_avatar of a user without one", err); nf.ID != second.ID || avatar != nil {
+		t.Fatalf("get_avatar of a user without one: id %q, avatar %q", nf.ID, avatar)
+	}
+	if avatar, err = anonymous.GetAvatar(ctx, first.ID); err != nil || string(avatar) != png {
+		t.Fatalf("get_avatar returned %q (%v), want %q", avatar, err, png)
+	}
+
+	// get_card: the user's name and handle, as text.
+	card, err := anonymous.GetCard(ctx, first.ID)
+	must(t, "get_card", err)
+	if want := first.DisplayName + " (@" + first.Handle + ")\n"; card != want {
+		t.Fatalf("get_card returned %q, want %q", card, want)
+	}
+	card, err = anonymous.GetCard(ctx, missing)
+	if nf := expect[*usersclient.NotFoundError](t, "get_card of an unknown user", err); nf.ID != missing || card != "" {
+		t.Fatalf("get_card of an unknown user: id %q, card %q", nf.ID, card)
 	}
 
 	// create_post: 201 Post, tags default to [].

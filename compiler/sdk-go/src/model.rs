@@ -3,8 +3,8 @@
 
 use crate::names::{Scope, exported, package, parameter};
 use gatic_ir::{
-    Auth, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Route, Spec, Ty, TyKind,
-    TypeDef, TypeDefKind, Value,
+    Auth, BodyFormat, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Route, Spec,
+    Ty, TyKind, TypeDef, TypeDefKind, Value,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -72,6 +72,17 @@ pub struct Context {
     /// `user, headers, err := client.CreateUser(ctx, body, nil)`; empty
     /// when no route declares any.
     pub headers_usage: String,
+    /// Whether any route streams its request body from an `io.Reader`
+    /// (`body bytes "image/png"`): `client.go` then needs the stream helpers.
+    pub stream_bodies: bool,
+    /// Whether any route sends its request body as text (`body text`).
+    pub text_bodies: bool,
+    /// Whether any route returns bytes or text (`returns bytes "image/png"`,
+    /// `returns text`) instead of JSON.
+    pub raw_results: bool,
+    /// Whether any route sends or returns a body that is not JSON (the
+    /// README then says how).
+    pub raw_bodies: bool,
 }
 
 /// A named type.
@@ -157,7 +168,8 @@ pub struct RouteItem {
     /// The result list: `error`, `(*User, error)` or `(out []Post, err error)`;
     /// with declared response headers `(*GetUserHeaders, error)`,
     /// `(*User, *GetUserHeaders, error)` or `(out []Post, headers
-    /// *ListPostsHeaders, err error)`.
+    /// *ListPostsHeaders, err error)`; a raw result is `(out []byte, err
+    /// error)` or `(out string, err error)`.
     pub results: String,
     /// `none`, `pointer` or `value`.
     pub returns: &'static str,
@@ -179,8 +191,19 @@ pub struct RouteItem {
     pub required: Vec<String>,
     /// Statements adding optional parameters (inside `if params != nil`).
     pub optional: Vec<String>,
-    /// The request body argument: `body` or `nil`.
+    /// Statements setting a body that is not JSON: `req.streamBody(…)` or
+    /// `req.textBody(…)` for the request's, `req.rawResult(…)` for the
+    /// response's.
+    pub raw: Vec<String>,
+    /// The JSON request body argument: `body`, or `nil` when the route has
+    /// no body or a raw one.
     pub body: &'static str,
+    /// The request body as a README cell when it is not JSON (`io.Reader`,
+    /// `image/png`), else empty.
+    pub raw_body: String,
+    /// The result as a README cell when it is not JSON (`[]byte`,
+    /// `image/png`), else empty.
+    pub raw_result: String,
     /// The options struct, when the route has optional parameters.
     pub params: Option<ParamsItem>,
     /// The call as a README line: `GetUser(ctx, id)`.
@@ -292,6 +315,26 @@ fn comment(paragraphs: &[String], indent: &str) -> String {
                 out.push('\n');
             }
         }
+    }
+    out
+}
+
+/// `text` with its words wrapped into lines of at most `width` characters
+/// (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
     }
     out
 }
@@ -668,6 +711,24 @@ pub fn context(spec: &Spec) -> Context {
         types: items,
         errors,
         response_headers: !headers_usage.is_empty(),
+        stream_bodies: spec
+            .head
+            .routes
+            .iter()
+            .any(|r| r.body.is_some() && matches!(r.body_format, BodyFormat::Bytes { .. })),
+        text_bodies: spec
+            .head
+            .routes
+            .iter()
+            .any(|r| r.body.is_some() && matches!(r.body_format, BodyFormat::Text { .. })),
+        raw_results: spec
+            .head
+            .routes
+            .iter()
+            .any(|r| r.returns.is_some() && !r.returns_format.is_json()),
+        raw_bodies: routes
+            .iter()
+            .any(|r| !r.raw_body.is_empty() || !r.raw_result.is_empty()),
         headers_usage,
         routes,
         service_kebab,
@@ -755,16 +816,65 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         }
         vars.insert(p.name.clone(), var);
     }
-    let body = if let Some(ty) = &r.body {
-        let var = scope.claim("body");
-        if let Some(d) = &r.body_doc {
-            param_docs.push(format!("{var}: {}", d.trim()));
+    let mut raw = Vec::new();
+    let mut raw_body = String::new();
+    let mut wire_docs = Vec::new();
+    let body = match &r.body {
+        None => "nil",
+        Some(ty) => {
+            let var = scope.claim("body");
+            if let Some(d) = &r.body_doc {
+                param_docs.push(format!("{var}: {}", d.trim()));
+            }
+            usage_args.push(var.clone());
+            match &r.body_format {
+                BodyFormat::Json => {
+                    args.push(format!("{var} {}", b.base(ty)));
+                    "body"
+                }
+                // The spec's `bytes` type is ignored: the body is streamed
+                // from the caller's reader, of the declared media type or,
+                // for a wildcard (`image/*`), of the one the caller names.
+                BodyFormat::Bytes { media } => {
+                    args.push(format!("{var} io.Reader"));
+                    let content_type = if media.ends_with("/*") {
+                        let ct = scope.claim("contentType");
+                        args.push(format!("{ct} string"));
+                        usage_args.push(ct.clone());
+                        wire_docs.push(format!(
+                            "The request body is read from {var} and sent with the \
+                             Content-Type {ct}, which must match {media}."
+                        ));
+                        raw_body = format!("`io.Reader`, `{media}` (the type is `{ct}`)");
+                        ct
+                    } else {
+                        wire_docs.push(format!(
+                            "The request body is read from {var} and sent with the \
+                             Content-Type {media}."
+                        ));
+                        raw_body = format!("`io.Reader`, `{media}`");
+                        go_string(media)
+                    };
+                    wire_docs.push(format!(
+                        "{var} is not closed. The call is retried only when {var} is an \
+                         io.Seeker, rewound to where it was when the call began; any other \
+                         reader is read once, so the call is attempted once."
+                    ));
+                    raw.push(format!("req.streamBody({var}, {content_type})"));
+                    "nil"
+                }
+                BodyFormat::Text { media } => {
+                    args.push(format!("{var} string"));
+                    wire_docs.push(format!(
+                        "The request body is {var}, sent with the Content-Type {media}; \
+                         charset=utf-8."
+                    ));
+                    raw_body = format!("`string`, `{media}`");
+                    raw.push(format!("req.textBody({var}, {})", go_string(media)));
+                    "nil"
+                }
+            }
         }
-        args.push(format!("{var} {}", b.base(ty)));
-        usage_args.push(var);
-        "body"
-    } else {
-        "nil"
     };
     if let Some(name) = &params_name {
         args.push(format!("params *{name}"));
@@ -856,10 +966,30 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         }
     }
 
-    let (returns, out_ty, results) = match (&r.returns, &headers) {
-        (None, None) => ("none", String::new(), "error".to_string()),
-        (None, Some(h)) => ("none", String::new(), format!("(*{}, error)", h.name)),
-        (Some(ty), headers) if b.is_struct(ty) && !ty.nullable => {
+    // A raw result is the response body as it is: bytes or text, whatever
+    // the spec's type (`bytes` or `string`).
+    let raw_out = match (&r.returns, &r.returns_format) {
+        (None, _) | (_, BodyFormat::Json) => None,
+        (Some(_), BodyFormat::Bytes { media }) => Some(("[]byte", media)),
+        (Some(_), BodyFormat::Text { media }) => Some(("string", media)),
+    };
+    let mut raw_result = String::new();
+    if let Some((go_ty, media)) = raw_out {
+        raw.push(format!("req.rawResult({})", go_string(media)));
+        raw_result = format!("`{go_ty}`, `{media}`");
+        wire_docs.push(format!("The result is the {media} response body as it is."));
+    }
+    let (returns, out_ty, results) = match (&r.returns, raw_out, &headers) {
+        (None, _, None) => ("none", String::new(), "error".to_string()),
+        (None, _, Some(h)) => ("none", String::new(), format!("(*{}, error)", h.name)),
+        (Some(_), Some((t, _)), headers) => {
+            let results = match headers {
+                None => format!("(out {t}, err error)"),
+                Some(h) => format!("(out {t}, {} *{}, err error)", h.var, h.name),
+            };
+            ("value", t.to_string(), results)
+        }
+        (Some(ty), None, headers) if b.is_struct(ty) && !ty.nullable => {
             let t = b.base(ty);
             let results = match headers {
                 None => format!("(*{t}, error)"),
@@ -867,7 +997,7 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
             };
             ("pointer", t, results)
         }
-        (Some(ty), headers) => {
+        (Some(ty), None, headers) => {
             let t = b.nested(ty);
             let results = match headers {
                 None => format!("(out {t}, err error)"),
@@ -890,6 +1020,7 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
     if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
         paragraphs.push(format!("Result: {}", d.trim()));
     }
+    paragraphs.extend(wire_docs.iter().map(|d| wrap(d, 76)));
     if let Some(h) = &headers {
         paragraphs.push(format!(
             "The response's declared headers come back in *{}.",
@@ -930,7 +1061,10 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         api_key_header,
         required,
         optional,
+        raw,
         body,
+        raw_body,
+        raw_result,
         params: params_name.map(|name| ParamsItem {
             name,
             members: layout(&members),

@@ -3,8 +3,9 @@
 Run against a running example server whose base URL is in GATI_TEST_BASE_URL,
 with the SDK generated from examples/users/users.gati on PYTHONPATH (the
 `drive` test of gatic-sdk-python does both). Checks typed success values,
-typed response headers (`Location`, `ETag`), typed errors with their problem
-payloads, and the Gati-Version round trip.
+typed response headers (`Location`, `ETag`), bodies that are not JSON (an
+avatar's bytes, a card's text), typed errors with their problem payloads, and
+the Gati-Version round trip.
 Exits non-zero on the first failed check.
 """
 
@@ -185,6 +186,32 @@ def main() -> None:
     check(updated.handle == ada.handle and updated.created_at == ada.created_at, "PATCH keeps other fields")
     raises(NotFound, lambda: client.update_user(missing, UserPatch(bio=None)), "update_user of an unknown id")
 
+    # put_avatar / get_avatar: bytes as they are, here not UTF-8; get_card:
+    # text. Errors stay problem+json.
+    png = b"\x89PNG\r\n\x1a\n"
+    raises(NotFound, lambda: anonymous.get_avatar(ada.id), "get_avatar before an upload")
+    client.put_avatar(ada.id, png)
+    avatar: bytes = client.get_avatar(ada.id)
+    check(isinstance(avatar, bytes) and avatar == png, f"get_avatar returns the bytes put, got {avatar!r}")
+    content_type = responses[-1].header("Content-Type")
+    check(content_type == "image/png", f"the avatar comes back as image/png, got {content_type!r}")
+    client.put_avatar(ada.id, bytearray(png[::-1]))
+    check(anonymous.get_avatar(ada.id) == png[::-1], "a bytearray is sent as is, and replaces the avatar")
+    client.put_avatar(ada.id, memoryview(png))
+    check(anonymous.get_avatar(ada.id) == png, "a memoryview is sent as is")
+    card: str = anonymous.get_card(ada.id)
+    check(
+        card == f"{updated.display_name} (@{ada.handle})\n",
+        f"get_card is the display name and handle, got {card!r}",
+    )
+    avatar_missing = raises(NotFound, lambda: client.put_avatar(missing, png), "put_avatar of an unknown user")
+    check(avatar_missing.id == missing, "NotFound.id on put_avatar")
+    raises(NotFound, lambda: anonymous.get_avatar(missing), "get_avatar of an unknown user")
+    card_missing = raises(NotFound, lambda: anonymous.get_card(missing), "get_card of an unknown user")
+    check(card_missing.id == missing, "NotFound.id on get_card")
+    no_token = raises(ApiError, lambda: anonymous.put_avatar(ada.id, png), "put_avatar without a token")
+    check(no_token.status == 401, f"put_avatar without a token: 401, got {no_token.status}")
+
     # create_post: 201 Post; tags default to []; 404 for an unknown user.
     text = client.create_post(
         ada.id,
@@ -232,8 +259,10 @@ def main() -> None:
     raises(NotFound, lambda: client.list_posts(missing), "list_posts of an unknown user")
 
     # delete_user: 204; 404 when unknown; 422 Rejected for the last admin.
+    client.put_avatar(bob.id, png)
     client.delete_user(bob.id)
     raises(NotFound, lambda: client.get_user(bob.id), "a deleted user is gone")
+    raises(NotFound, lambda: client.get_avatar(bob.id), "and so is their avatar")
     gone = raises(NotFound, lambda: client.delete_user(bob.id), "deleting an unknown user")
     check(gone.id == bob.id, "NotFound.id on delete")
     if fresh:

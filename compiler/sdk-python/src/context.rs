@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use gatic_ir::{
-    Auth, ErrorDef, Field, Method, ParamLocation, PathSegment, Route, Spec, Ty, TypeDefKind,
+    Auth, BodyFormat, ErrorDef, Field, Method, ParamLocation, PathSegment, Route, Spec, Ty,
+    TypeDefKind,
 };
 
 use crate::names::{self, Scope};
@@ -94,6 +95,9 @@ pub struct Context {
     pub headers: Vec<HeadersCtx>,
     /// The client methods that return an `Answer` (README).
     pub answer_methods: Vec<String>,
+    /// The client methods that send or return a body that is not JSON
+    /// (README).
+    pub raw_methods: Vec<String>,
     /// Declared errors.
     pub errors: Vec<ErrorCtx>,
     /// One client method per route.
@@ -287,6 +291,15 @@ pub struct RouteCtx {
     pub has_cookies: bool,
     /// The body's JSON expression.
     pub body: Option<String>,
+    /// A raw body's expression, as `bytes` (bytes or text of a media type).
+    pub content: Option<String>,
+    /// A raw body's `Content-Type` expression.
+    pub content_type: Option<String>,
+    /// The `Accept` literal of a route that answers with a raw body; JSON
+    /// routes leave it to the transport.
+    pub accept: Option<String>,
+    /// Whether the route sends or returns a raw body.
+    pub raw: bool,
     /// The `auth` argument.
     pub auth: String,
     /// The `idempotent` argument.
@@ -460,6 +473,11 @@ pub fn build(spec: &Spec) -> Context {
         .filter(|r| r.headers.is_some())
         .map(|r| r.name.clone())
         .collect();
+    let raw_methods = routes
+        .iter()
+        .filter(|r| r.raw)
+        .map(|r| r.name.clone())
+        .collect();
 
     let api_version = spec.versions.last().map(|v| v.date.clone());
     let version = api_version.as_deref().map_or_else(
@@ -525,6 +543,7 @@ pub fn build(spec: &Spec) -> Context {
         aliases,
         headers,
         answer_methods,
+        raw_methods,
         errors,
         routes,
         model_exports,
@@ -843,6 +862,15 @@ fn response_headers(types: &Types, r: &Route, class: &str) -> HeadersCtx {
 fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteCtx {
     let mut scope = Scope::with_reserved(&["self", "timeout"]);
     let body_name = r.body.as_ref().map(|_| scope.claim("body"));
+    // A bytes body of a media type family (`image/*`): the caller names the
+    // exact type in a keyword-only argument, claimed before the parameters
+    // so that it keeps its name.
+    let content_type_name = match &r.body_format {
+        BodyFormat::Bytes { media } if body_name.is_some() && media.ends_with("/*") => {
+            Some(scope.claim("content_type"))
+        }
+        _ => None,
+    };
     let attrs: Vec<String> = r
         .params
         .iter()
@@ -928,13 +956,38 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         }
     }
     if let (Some(ty), Some(name)) = (&r.body, &body_name) {
-        positional.push(format!("{name}: {}", types.annotation(ty, "_m.")));
+        let annotation = match &r.body_format {
+            BodyFormat::Json => types.annotation(ty, "_m."),
+            BodyFormat::Bytes { .. } => "_t.Union[bytes, bytearray, memoryview]".to_string(),
+            BodyFormat::Text { .. } => "str".to_string(),
+        };
+        positional.push(format!("{name}: {annotation}"));
         summary_args.insert(positional.len() - 1, name.clone());
         let about = r
             .body_doc
             .as_deref()
             .map_or("The request body.".to_string(), gatic_ir::doc::one_line);
-        args_doc.insert(0, format!("{name}: {about}"));
+        let sent = match (&r.body_format, &content_type_name) {
+            (BodyFormat::Json, _) => String::new(),
+            (BodyFormat::Bytes { .. }, Some(ct)) => {
+                format!(" Sent as it is, with `{ct}` as its Content-Type.")
+            }
+            (BodyFormat::Bytes { media }, None) => format!(" Sent as it is, as `{media}`."),
+            (BodyFormat::Text { media }, _) => format!(" Sent as `{media}`, in UTF-8."),
+        };
+        args_doc.insert(0, format!("{name}: {about}{sent}"));
+        if let (Some(ct), BodyFormat::Bytes { media }) = (&content_type_name, &r.body_format) {
+            keyword.insert(0, format!("{ct}: str"));
+            summary_args.insert(positional.len(), format!("{ct}=…"));
+            let example = example_media(media).map_or(String::new(), |m| format!(" (`{m}`)"));
+            args_doc.insert(
+                1,
+                format!(
+                    "{ct}: The body's media type{example}, sent as its Content-Type: one \
+                     of the `{media}` types (the server answers 415 to any other)."
+                ),
+            );
+        }
     }
     let mut signature = positional;
     signature.push("*".into());
@@ -1007,14 +1060,23 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
     for a in &args_doc {
         doc.push_str(&format!("\n    {a}"));
     }
-    let body_type = returns_body.map(|ty| types.annotation(ty, "").replace("_t.", ""));
+    let body_type = returns_body.map(|ty| match &r.returns_format {
+        BodyFormat::Json => types.annotation(ty, "").replace("_t.", ""),
+        BodyFormat::Bytes { .. } => "bytes".to_string(),
+        BodyFormat::Text { .. } => "str".to_string(),
+    });
     let about = r.returns_doc.as_deref().map_or(String::new(), |d| {
         format!(" {}", gatic_ir::doc::one_line(d))
     });
+    let how = match &r.returns_format {
+        BodyFormat::Json => String::new(),
+        BodyFormat::Bytes { media } => format!(": the `{media}` body as it arrived"),
+        BodyFormat::Text { media } => format!(": the `{media}` body, decoded as UTF-8"),
+    };
     match (&body_type, headers) {
         (Some(body), None) => {
             doc.push_str(&format!(
-                "\n\nReturns:\n    {body} (HTTP {}).{about}",
+                "\n\nReturns:\n    {body} (HTTP {}){how}.{about}",
                 r.status
             ));
         }
@@ -1025,7 +1087,7 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
                 .map(|p| format!("`{}`", p.wire_name))
                 .collect();
             let what = match body {
-                Some(body) => format!("`body` is the {body} (HTTP {}).{about}", r.status),
+                Some(body) => format!("`body` is the {body} (HTTP {}){how}.{about}", r.status),
                 None => format!("`body` is None (HTTP {}).{about}", r.status),
             };
             doc.push_str(&format!(
@@ -1054,6 +1116,42 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         doc.push_str("\n    DecodeError: A required response header is missing or does not parse.");
     }
 
+    let returns = returns_body.map(|ty| match &r.returns_format {
+        BodyFormat::Json => types.annotation(ty, "_m."),
+        BodyFormat::Bytes { .. } => "bytes".to_string(),
+        BodyFormat::Text { .. } => "str".to_string(),
+    });
+    let decode = returns_body.map(|ty| match &r.returns_format {
+        BodyFormat::Json => format!("{}(_response.json(), \"\")", types.decoder(ty, "_m.")),
+        BodyFormat::Bytes { .. } => "_response.body".to_string(),
+        BodyFormat::Text { .. } => "_response.text()".to_string(),
+    });
+    let accept = match (&r.returns_format, returns_body) {
+        (BodyFormat::Bytes { media } | BodyFormat::Text { media }, Some(_)) => {
+            Some(string(&format!("{media}, application/problem+json")))
+        }
+        _ => None,
+    };
+    let raw_body = r.body.is_some() && !r.body_format.is_json();
+    let (body, content, content_type) = match (&r.body, &body_name, &r.body_format) {
+        (Some(ty), Some(name), BodyFormat::Json) => (
+            Some(types.encoder(ty, name, 0).unwrap_or_else(|| name.clone())),
+            None,
+            None,
+        ),
+        (Some(_), Some(name), BodyFormat::Bytes { media }) => (
+            None,
+            Some(format!("_rt.raw_bytes({name})")),
+            Some(content_type_name.clone().unwrap_or_else(|| string(media))),
+        ),
+        (Some(_), Some(name), BodyFormat::Text { media }) => (
+            None,
+            Some(format!("_rt.raw_text({name})")),
+            Some(string(&format!("{media}; charset=utf-8"))),
+        ),
+        _ => (None, None, None),
+    };
+
     let name = names::value_name(&r.name);
     RouteCtx {
         summary: format!("client.{name}({})", summary_args.join(", ")),
@@ -1069,9 +1167,9 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         returns: match headers {
             Some(class) => format!(
                 "_rt.Answer[{}, _m.{class}]",
-                returns_body.map_or("None".into(), |t| types.annotation(t, "_m."))
+                returns.as_deref().unwrap_or("None")
             ),
-            None => returns_body.map_or("None".into(), |t| types.annotation(t, "_m.")),
+            None => returns.unwrap_or_else(|| "None".into()),
         },
         method: string(r.method.as_str()),
         path,
@@ -1079,19 +1177,31 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         has_headers: params.iter().any(|p| p.list == "_headers"),
         has_cookies: params.iter().any(|p| p.list == "_cookies"),
         params,
-        body: r
-            .body
-            .as_ref()
-            .zip(body_name.as_ref())
-            .map(|(ty, name)| types.encoder(ty, name, 0).unwrap_or_else(|| name.clone())),
+        body,
+        content,
+        content_type,
+        raw: raw_body || accept.is_some(),
+        accept,
         auth: match &r.auth {
             Auth::None => "None".into(),
             Auth::Bearer => "(\"bearer\", \"\")".into(),
             Auth::ApiKey { header } => format!("(\"api_key\", {})", string(header)),
         },
         idempotent,
-        decode: returns_body
-            .map(|t| format!("{}(_response.json(), \"\")", types.decoder(t, "_m."))),
+        decode,
         headers: headers.map(|class| format!("_m.{class}")),
+    }
+}
+
+/// An example member of the media type family `media` (`image/*` gives
+/// `image/png`), for a docstring, when the family is a common one.
+fn example_media(media: &str) -> Option<&'static str> {
+    match media {
+        "image/*" => Some("image/png"),
+        "audio/*" => Some("audio/mpeg"),
+        "video/*" => Some("video/mp4"),
+        "text/*" => Some("text/plain"),
+        "application/*" => Some("application/octet-stream"),
+        _ => None,
     }
 }

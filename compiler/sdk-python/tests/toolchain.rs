@@ -2,7 +2,8 @@
 //! `mypy --strict` and imports; the kitchen sink's SDK passes the Python unit
 //! tests in `tests/python/` (codecs, unions, errors, retries against a local
 //! server), the response headers spec's SDK those in `tests/python_headers/`,
-//! and they and the users drive program type-check against their SDKs under
+//! the raw bodies corpus spec's SDK those in `tests/python_raw/`, and they
+//! and the users drive program type-check against their SDKs under
 //! `mypy --strict`. Missing tools fail the test with the command
 //! that installs them.
 
@@ -55,12 +56,15 @@ fn every_sdk_passes_mypy_strict_and_imports() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-#[test]
-fn kitchen_sink_sdk_passes_python_unit_tests() {
+/// Generates `spec`'s SDK into `name`, then type-checks the Python unit
+/// tests in `tests/<folder>` against it with mypy and runs them.
+fn python_unit_tests(spec: &gatic_ir::Spec, name: &str, folder: &str) {
     support::require_mypy();
-    let files = gatic_sdk_python::generate(&support::fixture::kitchen_sink());
-    let out = support::write("unit_kitchen_sink", &files);
-    let tests = support::workspace().join("compiler/sdk-python/tests/python");
+    let files = gatic_sdk_python::generate(spec);
+    let out = support::write(name, &files);
+    let tests = support::workspace()
+        .join("compiler/sdk-python/tests")
+        .join(folder);
     support::run(
         support::mypy()
             .arg(&tests)
@@ -76,23 +80,26 @@ fn kitchen_sink_sdk_passes_python_unit_tests() {
 }
 
 #[test]
+fn kitchen_sink_sdk_passes_python_unit_tests() {
+    python_unit_tests(
+        &support::fixture::kitchen_sink(),
+        "unit_kitchen_sink",
+        "python",
+    );
+}
+
+#[test]
 fn response_headers_sdk_passes_python_unit_tests() {
-    support::require_mypy();
-    let files = gatic_sdk_python::generate(&support::response_headers());
-    let out = support::write("unit_response_headers", &files);
-    let tests = support::workspace().join("compiler/sdk-python/tests/python_headers");
-    support::run(
-        support::mypy()
-            .arg(&tests)
-            .env("MYPYPATH", out.join("sdk/python")),
+    python_unit_tests(
+        &support::response_headers(),
+        "unit_response_headers",
+        "python_headers",
     );
-    support::run(
-        Command::new(support::python())
-            .args(["-m", "unittest", "discover", "-v", "-s"])
-            .arg(&tests)
-            .env("PYTHONPATH", out.join("sdk/python"))
-            .env("PYTHONDONTWRITEBYTECODE", "1"),
-    );
+}
+
+#[test]
+fn raw_bodies_sdk_passes_python_unit_tests() {
+    python_unit_tests(&support::raw_bodies(), "unit_raw_bodies", "python_raw");
 }
 
 #[test]

@@ -82,6 +82,9 @@ try {
   // The declared response headers (Location, ETag) are readable cross-origin.
   assert.equal(ok.outcome.location, true);
   assert.equal(ok.outcome.etag, true);
+  // Bytes went and came back unchanged; text came back as a string.
+  assert.deepEqual(ok.outcome.avatar, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.match(ok.outcome.card, /^From a browser \(@web_[a-z0-9]+\)\n$/);
   // The 404's problem and its request id are readable cross-origin.
   assert.deepEqual(ok.outcome.missing, { status: 404, requestId: true });
   // Every answer's exposed version header and request id were readable.

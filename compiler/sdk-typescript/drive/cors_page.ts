@@ -34,6 +34,13 @@ async function drive(): Promise<Outcome> {
     const fetched = await client.getUser(created.body.id);
     outcome["fetched"] = fetched.body.id === created.body.id;
     outcome["etag"] = fetched.headers.etag !== "";
+    // Bytes cross origins as they are (a preflighted `image/png` PUT), and
+    // come back as a Blob; text comes back as a string.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    await client.putAvatar(created.body.id, png);
+    const avatar = new Uint8Array(await (await client.getAvatar(created.body.id)).arrayBuffer());
+    outcome["avatar"] = Array.from(avatar);
+    outcome["card"] = await client.getCard(created.body.id);
     try {
       await client.getUser("00000000-0000-4000-8000-000000000000");
       outcome["missing"] = "no error";

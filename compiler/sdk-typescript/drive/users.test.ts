@@ -1,8 +1,8 @@
 // The drive: every route of the users example, called through the SDK
 // generated from examples/users/users.gati, against a running server whose
 // base URL is in GATI_TEST_BASE_URL. It checks typed results and declared
-// response headers, typed errors with their problem payloads, and the
-// Gati-Version header on every request.
+// response headers, bytes and text bodies, typed errors with their problem
+// payloads, and the Gati-Version header on every request.
 //
 // The server may already hold data (other SDKs' drives share it), so every
 // handle and email is unique to this run, and the one check that depends on
@@ -249,6 +249,45 @@ test("list_posts: newest first, limit, cursor, tag, and 404", async () => {
   const error = await failure(api.listPosts(missing));
   assert.ok(error instanceof NotFoundError, String(error));
   assert.equal(error.problem.id, missing);
+});
+
+test("put_avatar, get_avatar and get_card: bytes and text as they are", async () => {
+  const created = await api.createUser(newUser("avatar"));
+  const user = created.body;
+  // The start of every PNG file: bytes that are not UTF-8.
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+  const none = await failure(anonymous.getAvatar(user.id));
+  assert.ok(none instanceof NotFoundError, String(none));
+  assert.equal(none.problem.id, user.id);
+
+  assert.equal(await api.putAvatar(user.id, png), undefined);
+  const avatar = await anonymous.getAvatar(user.id);
+  assert.ok(avatar instanceof Blob, String(avatar));
+  assert.equal(avatar.type, "image/png");
+  assert.deepEqual(new Uint8Array(await avatar.arrayBuffer()), png);
+
+  // An ArrayBuffer or a Blob goes as well, and replaces the avatar.
+  const reversed = png.slice().reverse();
+  await api.putAvatar(user.id, new Blob([reversed]));
+  assert.deepEqual(new Uint8Array(await (await api.getAvatar(user.id)).arrayBuffer()), reversed);
+  await api.putAvatar(user.id, png.slice().buffer);
+  assert.deepEqual(new Uint8Array(await (await api.getAvatar(user.id)).arrayBuffer()), png);
+
+  const card = await anonymous.getCard(user.id);
+  assert.equal(card, `${user.display_name} (@${user.handle})\n`);
+
+  const unauthorized = await failure(anonymous.putAvatar(user.id, png));
+  assert.ok(unauthorized instanceof ApiError, String(unauthorized));
+  assert.equal(unauthorized.status, 401);
+
+  const missing = randomUUID();
+  const nobody = await failure(api.putAvatar(missing, png));
+  assert.ok(nobody instanceof NotFoundError, String(nobody));
+  assert.equal(nobody.problem.id, missing);
+  const noCard = await failure(anonymous.getCard(missing));
+  assert.ok(noCard instanceof NotFoundError, String(noCard));
+  assert.equal(noCard.problem.id, missing);
 });
 
 test("delete_user: 204, then 404; the last admin is 422 Rejected", async () => {

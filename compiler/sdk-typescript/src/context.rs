@@ -4,8 +4,8 @@
 use crate::names::{self, Namer};
 use crate::shapes::{Shapes, Side, field_on, field_optional};
 use gatic_ir::{
-    Api, Auth, Bounds, ErrorDef, Field, Number, Param, ParamLocation, PathSegment, Primitive,
-    Refinements, Route, Spec, Ty, TyKind, TypeDefKind, ident,
+    Api, Auth, BodyFormat, Bounds, ErrorDef, Field, Number, Param, ParamLocation, PathSegment,
+    Primitive, Refinements, Route, Spec, Ty, TyKind, TypeDefKind, ident,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,6 +66,10 @@ pub struct Context {
     pub uses_cookies: bool,
     /// Whether some route declares response headers (its method resolves to an `Answer`).
     pub uses_answer: bool,
+    /// Whether some route takes or returns a body that is not JSON (bytes or text).
+    pub uses_raw: bool,
+    /// Whether some route takes bytes of any type of a family (`image/*`).
+    pub uses_content_type_arg: bool,
 }
 
 /// One declaration of `models.ts`.
@@ -174,8 +178,18 @@ pub struct RouteCtx {
     pub auth: String,
     /// Safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS).
     pub idempotent: bool,
-    /// The success body is JSON to decode.
-    pub decodes: bool,
+    /// How the runtime reads a success body: `json`, `blob`, `text` or
+    /// `none` (no content, or a `HEAD`).
+    pub reads: &'static str,
+    /// The expression the body's `Content-Type` comes from when the body is
+    /// not JSON: a string literal, or the `contentType` argument.
+    pub content_type: Option<String>,
+    /// The `Accept` header, as a string literal, when the success body is not JSON.
+    pub accept: Option<String>,
+    /// The media type of a body that is not JSON, for the README's table.
+    pub body_media: Option<String>,
+    /// The media type of a success body that is not JSON, for the README's table.
+    pub returns_media: Option<String>,
     /// The success status.
     pub status: u16,
     /// The params interface, when the route has query, header or cookie parameters.
@@ -359,6 +373,10 @@ pub fn build(spec: &Spec) -> Context {
         errors_use_models,
         uses_cookies: routes.iter().any(|r| !r.cookies.is_empty()),
         uses_answer: routes.iter().any(|r| r.response_headers.is_some()),
+        uses_raw: routes
+            .iter()
+            .any(|r| r.body_media.is_some() || r.returns_media.is_some()),
+        uses_content_type_arg: api.routes.iter().any(wildcard_body),
         uses_encode_path: api
             .routes
             .iter()
@@ -531,6 +549,11 @@ fn route_ctx(
         "arguments",
         "eval",
     ]);
+    let wildcard = wildcard_body(r);
+    if wildcard {
+        // The body's media type: a path parameter must not take its name.
+        args_namer.take("contentType");
+    }
     let mut args = Vec::new();
     let mut arg_of = BTreeMap::new();
     for p in r
@@ -563,9 +586,36 @@ fn route_ctx(
         s
     };
     let body = r.body.as_ref().map(|b| {
-        args.push(format!("body: {}", ts_ty(tn, b, Side::Request, "models.")));
+        let ty = match &r.body_format {
+            BodyFormat::Json => ts_ty(tn, b, Side::Request, "models."),
+            BodyFormat::Bytes { .. } => "Blob | ArrayBuffer | Uint8Array".to_string(),
+            BodyFormat::Text { .. } => "string".to_string(),
+        };
+        args.push(format!("body: {ty}"));
+        if wildcard {
+            args.push("contentType: string".to_string());
+        }
         "body".to_string()
     });
+    let content_type = match &r.body_format {
+        BodyFormat::Json => None,
+        BodyFormat::Bytes { .. } if wildcard => Some("contentType".to_string()),
+        BodyFormat::Bytes { media } => Some(names::string(media)),
+        BodyFormat::Text { media } => Some(names::string(&format!("{media}; charset=utf-8"))),
+    }
+    .filter(|_| r.body.is_some());
+    let is_head = r.method == gatic_ir::Method::Head;
+    let reads = match (&r.returns, &r.returns_format) {
+        (None, _) => "none",
+        (Some(_), _) if is_head => "none",
+        (Some(_), BodyFormat::Json) => "json",
+        (Some(_), BodyFormat::Bytes { .. }) => "blob",
+        (Some(_), BodyFormat::Text { .. }) => "text",
+    };
+    let body_media = raw_media(&r.body_format).filter(|_| r.body.is_some());
+    let returns_media = raw_media(&r.returns_format).filter(|_| r.returns.is_some());
+    // Error answers are problem+json whatever the success body is.
+    let accept = returns_media.map(|m| names::string(&format!("{m}, application/problem+json")));
 
     let others: Vec<_> = r
         .params
@@ -694,8 +744,37 @@ fn route_ctx(
         }
         last.push('.');
     }
+    if r.body.is_some() {
+        match &r.body_format {
+            BodyFormat::Json => {}
+            BodyFormat::Bytes { media } if wildcard => lines.push(format!(
+                "Sends `body` as it is, with `contentType` (which must match `{media}`) as its `Content-Type`."
+            )),
+            BodyFormat::Bytes { media } => {
+                lines.push(format!("Sends `body` as it is, as `{media}`."));
+            }
+            BodyFormat::Text { media } => lines.push(format!("Sends `body` as UTF-8 `{media}`.")),
+        }
+    }
+    match reads {
+        "blob" => lines.push(format!(
+            "The result is the `{}` bytes, as a `Blob`.",
+            r.returns_format.media()
+        )),
+        "text" => lines.push(format!(
+            "The result is the `{}` text.",
+            r.returns_format.media()
+        )),
+        _ => {}
+    }
     if let (Some(d), Some(_)) = (&r.body_doc, &r.body) {
         lines.push(format!("@param body - {}", gatic_ir::doc::one_line(d)));
+    }
+    if wildcard {
+        lines.push(format!(
+            "@param contentType - The body's media type, which must match `{}`.",
+            r.body_format.media()
+        ));
     }
     if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
         lines.push(format!("@returns {}", gatic_ir::doc::one_line(d)));
@@ -707,10 +786,12 @@ fn route_ctx(
     if r.deprecated {
         lines.push("@deprecated".into());
     }
-    let body_ty = r.returns.as_ref().map_or_else(
-        || "void".to_string(),
-        |t| ts_ty(tn, t, Side::Response, "models."),
-    );
+    let body_ty = match (&r.returns, &r.returns_format) {
+        (None, _) => "void".to_string(),
+        (Some(t), BodyFormat::Json) => ts_ty(tn, t, Side::Response, "models."),
+        (Some(_), BodyFormat::Bytes { .. }) => "Blob".to_string(),
+        (Some(_), BodyFormat::Text { .. }) => "string".to_string(),
+    };
     let returns = match &response_headers {
         Some(h) => format!("Answer<{body_ty}, {}>", h.name),
         None => body_ty.clone(),
@@ -721,7 +802,11 @@ fn route_ctx(
         method_name,
         doc: jsdoc(&lines, "  "),
         args: args.join(", "),
-        decodes: r.returns.is_some() && r.method != gatic_ir::Method::Head,
+        reads,
+        content_type,
+        accept,
+        body_media: body_media.map(str::to_string),
+        returns_media: returns_media.map(str::to_string),
         returns,
         body_ty,
         http_method: names::string(r.method.as_str()),
@@ -743,6 +828,21 @@ fn route_ctx(
         response_headers,
         errors,
     }
+}
+
+/// The media type of a body that is not JSON; `None` for JSON.
+fn raw_media(format: &BodyFormat) -> Option<&str> {
+    match format {
+        BodyFormat::Json => None,
+        raw => Some(raw.media()),
+    }
+}
+
+/// Whether `r` takes bytes of any type of a family (`body bytes "image/*"`):
+/// its method then takes the body's media type as an argument.
+fn wildcard_body(r: &Route) -> bool {
+    r.body.is_some()
+        && matches!(&r.body_format, BodyFormat::Bytes { media } if media.ends_with("/*"))
 }
 
 /// The member of a headers interface for the declared response header `h`.

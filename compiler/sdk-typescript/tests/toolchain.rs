@@ -1,7 +1,7 @@
 //! Proves the generated SDKs compile: `tsc --strict` on the SDK of every
 //! spec in the corpus, then Node tests of the runtime (retries, timeouts,
-//! errors, the version header, reading declared response headers) against a
-//! fake `fetch`.
+//! errors, the version header, reading declared response headers, bodies
+//! that are not JSON) against a fake `fetch`.
 //!
 //! Needs Node 18+ and TypeScript; when they are missing the test fails with
 //! the command that installs them.
@@ -67,5 +67,27 @@ fn response_headers_are_read_under_node_test() {
             .args(["--test", "out/test/headers.test.js"])
             .current_dir(&dir),
         "node --test headers.test.js",
+    );
+}
+
+#[test]
+fn raw_bodies_travel_under_node_test() {
+    let tsc = common::tsc();
+    let node = common::node();
+    let spec = common::compile("specs/valid/raw_bodies.gati");
+    let dir = common::work_dir().join("raw-test");
+    common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
+    common::prepare_tests(&dir, &["raw.test.ts"]);
+    common::run(
+        Command::new(&tsc)
+            .arg("-p")
+            .arg(dir.join("tsconfig.test.json")),
+        "tsc on the raw body tests",
+    );
+    common::run(
+        Command::new(node)
+            .args(["--test", "out/test/raw.test.js"])
+            .current_dir(&dir),
+        "node --test raw.test.js",
     );
 }

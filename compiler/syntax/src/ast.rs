@@ -210,6 +210,27 @@ pub enum TypeExprKind {
     Nullable(Box<TypeExpr>),
 }
 
+/// A body sent as it is rather than as JSON: `bytes "image/png"`, `text`,
+/// `text "text/csv"`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RawPayload {
+    /// Bytes or text.
+    pub kind: RawKind,
+    /// The media type as written, if any (`bytes` always has one).
+    pub media: Option<Literal>,
+    /// The whole payload.
+    pub span: Span,
+}
+
+/// What a [`RawPayload`] carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum RawKind {
+    /// Any bytes.
+    Bytes,
+    /// UTF-8 text.
+    Text,
+}
+
 /// `@name` or `@name(args)`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Attr {
@@ -434,8 +455,10 @@ pub enum Segment {
 pub enum RouteClause {
     /// `body Type @attrs`, with the doc comment above it.
     Body {
-        /// The body's type.
+        /// The body's type (`bytes` or `string` for a raw body).
         ty: TypeExpr,
+        /// `bytes "image/png"` or `text`: the body as it is, not JSON.
+        raw: Option<RawPayload>,
         /// Refinements of the body as a whole (`body [Tag] @items(1..=100)`).
         attrs: Vec<Attr>,
         /// What the body is, for the API's documentation.
@@ -455,8 +478,10 @@ pub enum RouteClause {
     Returns {
         /// The success status, if written.
         status: Option<Literal>,
-        /// The success type, if any.
+        /// The success type, if any (`bytes` or `string` for a raw one).
         ty: Option<TypeExpr>,
+        /// `bytes "image/png"` or `text`: the response as it is, not JSON.
+        raw: Option<RawPayload>,
         /// The response headers the handler sets (`headers { location: url }`).
         headers: Vec<Field>,
         /// What the response is, for the API's documentation.

@@ -873,6 +873,22 @@ impl Builder<'_> {
         })
     }
 
+    /// `bytes "image/png"`, `text` or `text "text/csv"`.
+    fn raw_payload(&mut self, pair: Pair<'_, Rule>) -> RawPayload {
+        let span = self.span(&pair);
+        let mut kind = RawKind::Text;
+        let mut media = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::kw_bytes => kind = RawKind::Bytes,
+                Rule::kw_text => kind = RawKind::Text,
+                Rule::string => media = Some(self.literal(part)),
+                _ => {}
+            }
+        }
+        RawPayload { kind, media, span }
+    }
+
     fn auth_spec(&mut self, pair: Pair<'_, Rule>) -> AuthSpec {
         let mut spec = AuthSpec {
             words: Vec::new(),
@@ -1063,13 +1079,20 @@ impl Builder<'_> {
         }
         Some(match rule {
             Rule::body_clause => {
-                let ty = self.type_expr(parts.next()?);
+                let first = parts.next()?;
+                let (ty, raw) = if first.as_rule() == Rule::raw_payload {
+                    let raw = self.raw_payload(first);
+                    (raw_type(&raw), Some(raw))
+                } else {
+                    (self.type_expr(first), None)
+                };
                 let attrs = parts
                     .filter(|p| p.as_rule() == Rule::attr)
                     .map(|p| self.attr(p))
                     .collect();
                 RouteClause::Body {
                     ty,
+                    raw,
                     attrs,
                     doc,
                     span,
@@ -1102,11 +1125,17 @@ impl Builder<'_> {
             Rule::returns_clause => {
                 let mut status = None;
                 let mut ty = None;
+                let mut raw = None;
                 let mut headers = Vec::new();
                 for p in parts {
                     match p.as_rule() {
                         Rule::number => status = Some(self.literal(p)),
                         Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::raw_payload => {
+                            let payload = self.raw_payload(p);
+                            ty = Some(raw_type(&payload));
+                            raw = Some(payload);
+                        }
                         Rule::returns_headers => {
                             if let Some(block) = p.into_inner().nth(1) {
                                 headers = self.fields(block);
@@ -1118,6 +1147,7 @@ impl Builder<'_> {
                 RouteClause::Returns {
                     status,
                     ty,
+                    raw,
                     headers,
                     doc,
                     span,
@@ -1595,6 +1625,21 @@ fn missing_default(line: &str) -> Option<usize> {
         from = i + "default".len();
     }
     None
+}
+
+/// The type a raw payload stands for: `bytes`, or `string` for text.
+fn raw_type(raw: &RawPayload) -> TypeExpr {
+    let name = match raw.kind {
+        RawKind::Bytes => "bytes",
+        RawKind::Text => "string",
+    };
+    TypeExpr {
+        kind: TypeExprKind::Named(Ident {
+            name: name.to_string(),
+            span: raw.span,
+        }),
+        span: raw.span,
+    }
 }
 
 #[cfg(test)]

@@ -453,6 +453,17 @@ impl Differ<'_> {
                 format!("route `{}` no longer takes a body", n.name),
                 None,
             ),
+            (Some(_), Some(_)) if o.body_format != n.body_format => self.push(
+                rules::REQUEST_BODY_FORMAT_CHANGED,
+                format!("{loc}: body"),
+                format!(
+                    "route `{}` takes its body as {} instead of {}",
+                    n.name,
+                    format_name(&n.body_format),
+                    format_name(&o.body_format)
+                ),
+                None,
+            ),
             (Some(a), Some(b)) => self.ty(a, b, Side::Request, &format!("{loc}: body")),
             (None, None) => {}
         }
@@ -485,6 +496,17 @@ impl Differ<'_> {
                     "route `{}` no longer returns a body; old clients expect `{}`",
                     n.name,
                     gati::ty_in(&[self.old], a)
+                ),
+                None,
+            ),
+            (Some(_), Some(_)) if o.returns_format != n.returns_format => self.push(
+                rules::RESPONSE_BODY_FORMAT_CHANGED,
+                format!("{loc}: returns"),
+                format!(
+                    "route `{}` returns its body as {} instead of {}",
+                    n.name,
+                    format_name(&n.returns_format),
+                    format_name(&o.returns_format)
                 ),
                 None,
             ),
@@ -1487,4 +1509,13 @@ fn moved_from(o: &Route, n: &Route) -> Option<String> {
         })
         .collect();
     Some(gati::route_path(o.method, &path))
+}
+
+/// A body format in words: `JSON`, `bytes (image/png)`, `text (text/plain)`.
+fn format_name(format: &gatic_ir::BodyFormat) -> String {
+    match format {
+        gatic_ir::BodyFormat::Json => "JSON".to_string(),
+        gatic_ir::BodyFormat::Bytes { media } => format!("bytes ({media})"),
+        gatic_ir::BodyFormat::Text { media } => format!("text ({media})"),
+    }
 }

@@ -105,9 +105,11 @@ catalogue! {
     // Bodies, statuses and errors.
     REQUEST_BODY_ADDED = "request-body-added", Request, Breaking, true, "a route that took no body now requires one";
     REQUEST_BODY_REMOVED = "request-body-removed", Request, Warning, true, "a route no longer takes a body: old clients' bodies are ignored";
+    REQUEST_BODY_FORMAT_CHANGED = "request-body-format-changed", Request, Breaking, true, "a route's body changed between JSON, raw bytes and text, or changed its media type";
     RESPONSE_STATUS_CHANGED = "response-status-changed", Response, Breaking, true, "a route's success status changed";
     RESPONSE_BODY_ADDED = "response-body-added", Response, Info, true, "a route that returned an empty body now returns one";
     RESPONSE_BODY_REMOVED = "response-body-removed", Response, Breaking, true, "a route that returned a body now returns an empty one";
+    RESPONSE_BODY_FORMAT_CHANGED = "response-body-format-changed", Response, Breaking, true, "a route's success body changed between JSON, raw bytes and text, or changed its media type";
     RESPONSE_ERROR_ADDED = "response-error-added", Response, Info, true, "a route may return an error it did not declare before";
     RESPONSE_ERROR_REMOVED = "response-error-removed", Response, Info, true, "a route no longer returns an error";
     RESPONSE_ERROR_STATUS_CHANGED = "response-error-status-changed", Response, Breaking, true, "an error's HTTP status changed";

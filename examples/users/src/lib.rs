@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use users_api::runtime::{Credential, DateTime, Denied, Uuid};
+use users_api::runtime::{Bytes, Credential, DateTime, Denied, Uuid};
 use users_api::{
     Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserHeaders,
-    CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest, GetUserError, GetUserHeaders,
-    GetUserRequest, ListPostsError,
-    ListPostsRequest, NotFound, Post, PostPage, Rejected, Reply, Role, Taken, UpdateUserError,
-    UpdateUserRequest, User,
+    CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest, GetAvatarError, GetAvatarRequest,
+    GetCardError, GetCardRequest, GetUserError, GetUserHeaders, GetUserRequest, ListPostsError,
+    ListPostsRequest, NotFound, Post, PostPage, PutAvatarError, PutAvatarRequest, Rejected, Reply,
+    Role, Taken, UpdateUserError, UpdateUserRequest, User,
 };
 
 /// The bearer token the example accepts unless `USERS_API_TOKEN` says otherwise.
@@ -33,6 +33,8 @@ struct Store {
     /// The user each `Idempotency-Key` created, shared with every replay of
     /// that request's answer.
     idempotency: BTreeMap<String, Arc<User>>,
+    /// Each user's avatar, as uploaded (shared with every download, not copied).
+    avatars: BTreeMap<Uuid, Bytes>,
 }
 
 impl App {
@@ -137,6 +139,7 @@ impl Api for App {
             .into());
         }
         store.users.remove(&request.id);
+        store.avatars.remove(&request.id);
         store.posts.retain(|p| p.author_id != request.id);
         Ok(())
     }
@@ -180,6 +183,29 @@ impl Api for App {
         };
         store.posts.push(post.clone());
         Ok(post.into())
+    }
+
+    async fn put_avatar(&self, _ctx: &Ctx, request: PutAvatarRequest) -> Result<(), PutAvatarError> {
+        let mut store = self.store();
+        if !store.users.contains_key(&request.id) {
+            return Err(NotFound { id: request.id }.into());
+        }
+        store.avatars.insert(request.id, request.body);
+        Ok(())
+    }
+
+    async fn get_avatar(&self, _ctx: &Ctx, request: GetAvatarRequest) -> Result<Reply<Bytes>, GetAvatarError> {
+        let store = self.store();
+        match store.avatars.get(&request.id) {
+            Some(avatar) => Ok(avatar.clone().into()),
+            None => Err(NotFound { id: request.id }.into()),
+        }
+    }
+
+    async fn get_card(&self, _ctx: &Ctx, request: GetCardRequest) -> Result<Reply<String>, GetCardError> {
+        let store = self.store();
+        let user = store.users.get(&request.id).ok_or(NotFound { id: request.id })?;
+        Ok(format!("{} (@{})\n", user.display_name, user.handle).into())
     }
 
     async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> Result<Caller, Denied> {

@@ -347,6 +347,15 @@ impl Api for Panicking {
     async fn create_post(&self, ctx: &Ctx, r: users_api::CreatePostRequest) -> Result<users_api::Reply<users_api::Post>, users_api::CreatePostError> {
         self.0.create_post(ctx, r).await
     }
+    async fn put_avatar(&self, ctx: &Ctx, r: users_api::PutAvatarRequest) -> Result<(), users_api::PutAvatarError> {
+        self.0.put_avatar(ctx, r).await
+    }
+    async fn get_avatar(&self, ctx: &Ctx, r: users_api::GetAvatarRequest) -> Result<users_api::Reply<users_api::runtime::Bytes>, users_api::GetAvatarError> {
+        self.0.get_avatar(ctx, r).await
+    }
+    async fn get_card(&self, ctx: &Ctx, r: users_api::GetCardRequest) -> Result<users_api::Reply<String>, users_api::GetCardError> {
+        self.0.get_card(ctx, r).await
+    }
     async fn authenticate(&self, ctx: &Ctx, credential: Credential<'_>) -> Result<users_api::Caller, users_api::runtime::Denied> {
         self.0.authenticate(ctx, credential).await
     }

@@ -98,3 +98,36 @@ async fn location_and_conditional_get() {
     assert_ne!(stale.header("etag"), Some(etag.as_str()));
     assert_eq!(stale.json::<Value>()["bio"], "hi");
 }
+
+#[tokio::test]
+async fn avatars_and_cards_are_not_json() {
+    let client = users_api::test_client(app());
+    let created = client.post("/users").bearer(DEFAULT_TOKEN).json(&new_user("pix")).send().await;
+    let id = created.json::<Value>()["id"].as_str().unwrap_or_default().to_owned();
+    let avatar = format!("/users/{id}/avatar");
+    // Eight bytes that are not UTF-8, as a PNG's are.
+    let png: &'static [u8] = b"\x89PNG\r\n\x1a\n";
+
+    assert_eq!(client.get(&avatar).send().await.status(), 404);
+    let wrong_type = client.put(&avatar).bearer(DEFAULT_TOKEN).header("content-type", "image/jpeg").body(png).send().await;
+    assert_eq!(wrong_type.status(), 415, "{}", wrong_type.text());
+    let anonymous = client.put(&avatar).header("content-type", "image/png").body(png).send().await;
+    assert_eq!(anonymous.status(), 401);
+    let stored = client.put(&avatar).bearer(DEFAULT_TOKEN).header("content-type", "image/png").body(png).send().await;
+    assert_eq!(stored.status(), 204, "{}", stored.text());
+
+    let fetched = client.get(&avatar).send().await;
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.header("content-type"), Some("image/png"));
+    assert_eq!(&fetched.bytes()[..], png);
+
+    let card = client.get(&format!("/users/{id}/card")).send().await;
+    assert_eq!(card.status(), 200);
+    assert_eq!(card.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(card.text(), "pix (@pix)\n");
+
+    // The body limit holds for raw bodies too: 1 MiB for avatars.
+    let huge = vec![0u8; 1024 * 1024 + 1];
+    let refused = client.put(&avatar).bearer(DEFAULT_TOKEN).header("content-type", "image/png").body(huge).send().await;
+    assert_eq!(refused.status(), 413, "{}", refused.text());
+}

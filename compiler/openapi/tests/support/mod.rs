@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gatic_ir::{
-    Api, Auth, Bounds, ErrorDef, Field, Format, Limits, Method, Number, Param, ParamLocation,
-    PathSegment, Primitive, Refinements, Route, Service, Spec, Ty, TyKind, TypeDef, TypeDefKind,
-    UnknownFields, Value, Variant,
+    Api, Auth, BodyFormat, Bounds, ErrorDef, Field, Format, Limits, Method, Number, Param,
+    ParamLocation, PathSegment, Primitive, Refinements, Route, Service, Spec, Ty, TyKind, TypeDef,
+    TypeDefKind, UnknownFields, Value, Variant,
 };
 
 /// The pip package that provides the validator, as CI installs it.
@@ -258,6 +258,8 @@ pub fn route(name: &str, method: Method, path: &str, status: u16) -> Route {
         auth: Auth::None,
         scopes: Vec::new(),
         response_headers: Vec::new(),
+        body_format: BodyFormat::Json,
+        returns_format: BodyFormat::Json,
     }
 }
 

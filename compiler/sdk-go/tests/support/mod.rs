@@ -148,9 +148,19 @@ pub fn check_sdk(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The corpus spec the offline tests use for what the users example lacks
+/// (a wildcard media type, text bodies), and where its SDK is written.
+const GALLERY: (&str, &str) = ("raw_bodies.gati", "drive-gallery");
+
 /// Sets up the drive module: the hand-written tests of `drive/` plus a
-/// `go.mod` that uses the users example's SDK in `sdk` through `replace`.
+/// `go.mod` that uses the users example's SDK in `sdk`, and the SDK of the
+/// corpus's `raw_bodies.gati` (written next to it), through `replace`.
 pub fn drive_module(sdk: &Path) -> PathBuf {
+    let gallery = sdk_dir(GALLERY.1);
+    write_sdk(
+        &gallery,
+        &gatic_sdk_go::generate(&compile(&root().join("specs/valid"), GALLERY.0)),
+    );
     let dir = root().join("target/gatic-sdk/go/drive");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the drive folder");
@@ -165,8 +175,9 @@ pub fn drive_module(sdk: &Path) -> PathBuf {
         }
     }
     let go_mod = format!(
-        "module example.com/drive\n\ngo 1.19\n\nrequire example.com/usersclient v0.0.0\n\nreplace example.com/usersclient => {}\n",
-        sdk.display()
+        "module example.com/drive\n\ngo 1.19\n\nrequire (\n\texample.com/galleryclient v0.0.0\n\texample.com/usersclient v0.0.0\n)\n\nreplace example.com/usersclient => {}\n\nreplace example.com/galleryclient => {}\n",
+        sdk.display(),
+        gallery.display()
     );
     std::fs::write(dir.join("go.mod"), go_mod).expect("write the drive's go.mod");
     dir

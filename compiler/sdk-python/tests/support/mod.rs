@@ -78,6 +78,11 @@ pub fn response_headers() -> Spec {
     )
 }
 
+/// `specs/valid/raw_bodies.gati`: bodies that are not JSON.
+pub fn raw_bodies() -> Spec {
+    compile(&workspace().join("specs/valid"), "raw_bodies.gati")
+}
+
 /// The users example's spec.
 pub fn users_example() -> Spec {
     compile(&workspace().join("examples/users"), "users.gati")
