@@ -16,6 +16,7 @@ mod clients;
 mod codec;
 mod config;
 mod cors;
+mod form;
 #[cfg(feature = "jwt")]
 mod jwt;
 mod metrics;
@@ -43,6 +44,8 @@ pub use codec::{
 pub use config::{Config, ConfigError, RateLimit};
 #[allow(unused_imports)]
 pub use cors::CorsPolicy;
+#[allow(unused_imports)]
+pub use form::{FilePart, Form, MAX_PART_HEAD, MAX_PARTS, decode_multipart};
 #[cfg(feature = "jwt")]
 #[allow(unused_imports)]
 pub use jwt::{JwtRejected, JwtSettings, JwtVerifier, principal_claims};

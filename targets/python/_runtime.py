@@ -1,6 +1,7 @@
 """Runtime support shared by every gatic-generated Python SDK.
 
-JSON codecs for the wire contract's scalars, raw (bytes and text) bodies, the
+JSON codecs for the wire contract's scalars, raw (bytes and text) bodies,
+multipart forms (`FileUpload` and the `multipart/form-data` encoder), the
 problem+json error types, and the HTTP transport (urllib from the standard
 library) with timeouts and retries. This file is hand-written and identical
 in every SDK; the generator only prepends its header line. Standard library
@@ -19,8 +20,11 @@ import enum
 import http.client
 import json
 import math
+import mimetypes
+import os
 import random
 import re
+import secrets
 import socket
 import time
 import typing
@@ -348,6 +352,146 @@ def raw_text(value: str) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8")
     raise TypeError(f"a text body is a str, not {type(value).__name__}")
+
+
+# Multipart forms: routes whose body is `multipart/form-data` (RFC 7578),
+# files and fields.
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclasses.dataclass(frozen=True)
+class FileUpload:
+    """A file sent as one part of a multipart form: its bytes, its media type
+    and, optionally, the file name the server is told.
+
+    A `bytearray` or `memoryview` given as `content` is copied to `bytes`, so
+    the upload cannot change once made."""
+
+    content: bytes
+    """The file's contents, sent as they are."""
+    content_type: str
+    """The file's media type (`image/png`), sent as the part's Content-Type;
+    the route's spec says which types the server accepts."""
+    filename: typing.Optional[str] = None
+    """The file's name, shown to the server (`cat.png`); not sent when `None`."""
+
+    def __post_init__(self) -> None:
+        content: object = self.content
+        if isinstance(content, (bytearray, memoryview)):
+            object.__setattr__(self, "content", bytes(content))
+        elif not isinstance(content, bytes):
+            raise TypeError(f"a file's content is bytes, not {type(content).__name__}")
+        content_type: object = self.content_type
+        if not isinstance(content_type, str):
+            raise TypeError(f"a file's content_type is a str, not {type(content_type).__name__}")
+        if not content_type.strip() or _CONTROL.search(content_type) or not content_type.isascii():
+            raise ValueError(f"not a media type: {content_type!r}")
+        filename: object = self.filename
+        if filename is not None and not isinstance(filename, str):
+            raise TypeError(f"a file's filename is a str or None, not {type(filename).__name__}")
+
+    @classmethod
+    def from_path(
+        cls,
+        path: typing.Union[str, os.PathLike[str]],
+        content_type: typing.Optional[str] = None,
+        *,
+        filename: typing.Optional[str] = None,
+    ) -> FileUpload:
+        """The file at `path`, read whole. Its media type is `content_type`,
+        else guessed from the file's extension (`application/octet-stream`
+        when it cannot be); its name is `filename`, else the path's last
+        component."""
+        name = os.path.basename(os.fspath(path))
+        if content_type is None:
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        with open(path, "rb") as f:
+            content = f.read()
+        return cls(content, content_type, name if filename is None else filename)
+
+
+FormPart = typing.Tuple[str, typing.Union[str, FileUpload]]
+"""One part of a form being built: its name, and a field's text or a file."""
+
+
+def add_file(parts: typing.List[FormPart], name: str, file: FileUpload) -> None:
+    """Appends a file part."""
+    if not isinstance(file, FileUpload):
+        raise TypeError(f"the form part {name!r} is a FileUpload, not {type(file).__name__}")
+    parts.append((name, file))
+
+
+def add_field(parts: typing.List[FormPart], name: str, value: object) -> None:
+    """Appends a field part, its value written as a query parameter's (`None`
+    adds nothing)."""
+    if value is None:
+        return
+    if isinstance(value, FileUpload):
+        raise TypeError(f"the form part {name!r} is a field, not a file")
+    parts.append((name, param_text(value)))
+
+
+def _disposition_value(text: str) -> str:
+    """A name or file name as a quoted `Content-Disposition` parameter,
+    escaped as browsers do (the WHATWG HTML standard): `"`, CR and LF are
+    percent-encoded, so no value can end the quotes or the header line."""
+    escaped = text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    return f'"{escaped}"'
+
+
+_BOUNDARY = re.compile(r"[0-9A-Za-z'+_.-]{1,70}")
+"""Boundaries RFC 2046 allows that a Content-Type carries unquoted."""
+
+
+def _new_boundary() -> str:
+    """A random boundary: 32 hex digits after a fixed prefix, within RFC
+    2046's 70 characters."""
+    return "gatic-form-" + secrets.token_hex(16)
+
+
+def multipart(parts: typing.Sequence[FormPart], boundary: typing.Optional[str] = None) -> typing.Tuple[bytes, str]:
+    """Encodes a `multipart/form-data` body (RFC 7578): the body's bytes and
+    its Content-Type, `multipart/form-data; boundary=…`.
+
+    Each part has `Content-Disposition: form-data; name="…"` (a file's also
+    `filename="…"` when it has one, and its `Content-Type`), then its bytes;
+    a field's text is sent as UTF-8. The boundary is random and occurs in no
+    part (a new one is drawn if it does); a `boundary` given, for tests,
+    must not occur either."""
+    heads: typing.List[bytes] = []
+    datas: typing.List[bytes] = []
+    for name, value in parts:
+        head = "Content-Disposition: form-data; name=" + _disposition_value(name)
+        if isinstance(value, FileUpload):
+            if value.filename is not None:
+                head += "; filename=" + _disposition_value(value.filename)
+            head += "\r\nContent-Type: " + value.content_type.strip()
+            data = value.content
+        else:
+            data = value.encode("utf-8")
+        heads.append(head.encode("utf-8"))
+        datas.append(data)
+
+    def occurs(candidate: str) -> bool:
+        needle = candidate.encode("ascii")
+        return any(needle in part for part in heads + datas)
+
+    if boundary is None:
+        boundary = _new_boundary()
+        while occurs(boundary):
+            boundary = _new_boundary()
+    elif not _BOUNDARY.fullmatch(boundary):
+        raise ValueError(f"not a boundary that needs no quoting: {boundary!r}")
+    elif occurs(boundary):
+        raise ValueError(f"the boundary {boundary!r} occurs in the form")
+    delimiter = b"--" + boundary.encode("ascii")
+    out = bytearray()
+    for part_head, part_data in zip(heads, datas):
+        out += delimiter + b"\r\n" + part_head + b"\r\n\r\n" + part_data + b"\r\n"
+    out += delimiter + b"--\r\n"
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
 def tagged(tag: str, value: str, payload: object) -> typing.Dict[str, object]:

@@ -847,6 +847,22 @@ impl<'a> Ctx<'a> {
     /// in tokens, a request's subtype may be `*`; text is `text/plain`
     /// unless the spec says.
     fn raw_format(&mut self, raw: &ast::RawPayload, request: bool) -> ir::BodyFormat {
+        if raw.kind == ast::RawKind::Multipart {
+            if !request {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        raw.span,
+                        "a response cannot be a multipart form",
+                    )
+                    .with_label("requests only")
+                    .with_note("answer with a record, bytes or text"),
+                );
+            }
+            return ir::BodyFormat::Multipart {
+                parts: self.multipart_parts(&raw.parts),
+            };
+        }
         let media = match &raw.media {
             Some(ast::Literal {
                 kind: LiteralKind::String(media),
@@ -889,9 +905,127 @@ impl<'a> Ctx<'a> {
             _ => "text/plain".to_string(),
         };
         match raw.kind {
-            ast::RawKind::Bytes => ir::BodyFormat::Bytes { media },
             ast::RawKind::Text => ir::BodyFormat::Text { media },
+            _ => ir::BodyFormat::Bytes { media },
         }
+    }
+
+    /// A multipart form's parts: `name: file @accept("image/*")` for a file
+    /// (any type without `@accept`), or a scalar or enum field read like a
+    /// query parameter; each name once; no refinements, defaults or other
+    /// attributes yet (E0203), so none is silently not enforced.
+    fn multipart_parts(&mut self, fields: &[ast::Field]) -> Vec<ir::Part> {
+        let mut parts: Vec<ir::Part> = Vec::new();
+        for f in fields {
+            if parts.iter().any(|p| p.name == f.name.name) {
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_NAME,
+                        f.name.span,
+                        format!("part `{}` is declared twice", f.name.name),
+                    )
+                    .with_label("declared again"),
+                );
+                continue;
+            }
+            if let Some(default) = &f.default {
+                self.push(
+                    Diagnostic::error(
+                        codes::REFINEMENT_NOT_APPLICABLE,
+                        default.span,
+                        "a form part takes no default",
+                    )
+                    .with_label("not applied")
+                    .with_note("make the part optional (`name?:`) and choose in the handler"),
+                );
+            }
+            let is_file = matches!(&f.ty.kind, ast::TypeExprKind::Named(n) if n.name == "file");
+            let mut accept = None;
+            for attr in &f.attrs {
+                match (attr.name.name.as_str(), attr.args.as_slice(), is_file) {
+                    (
+                        "accept",
+                        [
+                            ast::AttrArg::Literal(ast::Literal {
+                                kind: LiteralKind::String(media),
+                                span,
+                            }),
+                        ],
+                        true,
+                    ) => {
+                        let lower = media.to_ascii_lowercase();
+                        let valid = lower == "*/*"
+                            || lower.split_once('/').is_some_and(|(kind, sub)| {
+                                is_header_token(kind) && kind != "*" && is_header_token(sub)
+                            });
+                        if !valid {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::BAD_REFINEMENT,
+                                    *span,
+                                    format!("\"{media}\" is not a media type"),
+                                )
+                                .with_label("not usable here")
+                                .with_note("`@accept` takes a media type such as `image/png`, `image/*` or `*/*`"),
+                            );
+                        }
+                        accept = Some(lower);
+                    }
+                    _ => self.push(
+                        Diagnostic::error(
+                            codes::REFINEMENT_NOT_APPLICABLE,
+                            attr.span,
+                            if is_file {
+                                "a file part takes only `@accept(\"type/subtype\")`".to_string()
+                            } else {
+                                "a form field takes no attributes yet".to_string()
+                            },
+                        )
+                        .with_label("not applied")
+                        .with_note("form fields are read like query parameters; check further in the handler"),
+                    ),
+                }
+            }
+            let kind = if is_file {
+                ir::PartKind::File {
+                    accept: accept.unwrap_or_else(|| "*/*".to_string()),
+                }
+            } else {
+                let Some(ty) = self.resolve_ty(&f.ty) else {
+                    continue;
+                };
+                if ty.nullable {
+                    self.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            f.ty.span,
+                            "a form part cannot be `null`",
+                        )
+                        .with_label("a form has no null")
+                        .with_note("make the part optional (`name?:`) instead"),
+                    );
+                }
+                self.check_param_type(&ty, ParamLocation::Header, f.ty.span);
+                ir::PartKind::Value { ty }
+            };
+            parts.push(ir::Part {
+                name: f.name.name.clone(),
+                doc: f.doc.clone(),
+                optional: f.optional,
+                kind,
+            });
+        }
+        if parts.is_empty() {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CLAUSE,
+                    Span::default(),
+                    "a multipart form needs parts",
+                )
+                .with_label("empty"),
+            );
+        }
+        parts
     }
 
     /// The response headers of a `returns … headers { … }`: scalar fields

@@ -789,7 +789,7 @@ pub struct Route {
 }
 
 /// How a body travels on the wire.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BodyFormat {
     /// JSON, `application/json`.
@@ -806,6 +806,40 @@ pub enum BodyFormat {
         /// The media type, without parameters.
         media: String,
     },
+    /// A `multipart/form-data` form (requests only): files and fields.
+    Multipart {
+        /// The form's parts, in declaration order.
+        parts: Vec<Part>,
+    },
+}
+
+/// One part of a multipart form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// The part's name in the form.
+    pub name: String,
+    /// Doc comment.
+    pub doc: Option<String>,
+    /// May be absent.
+    pub optional: bool,
+    /// A file, or a field's value.
+    pub kind: PartKind,
+}
+
+/// What a [`Part`] holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PartKind {
+    /// A file: its bytes, with the media types it may have (`image/*`).
+    File {
+        /// The media type accepted, possibly `type/*` or `*/*`.
+        accept: String,
+    },
+    /// A field's text, read as a scalar or enum like a query parameter.
+    Value {
+        /// Its type.
+        ty: Ty,
+    },
 }
 
 impl BodyFormat {
@@ -819,6 +853,7 @@ impl BodyFormat {
         match self {
             BodyFormat::Json => "application/json",
             BodyFormat::Bytes { media } | BodyFormat::Text { media } => media,
+            BodyFormat::Multipart { .. } => "multipart/form-data",
         }
     }
 }

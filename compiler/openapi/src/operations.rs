@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use gatic_ir::{
-    Api, Auth, BodyFormat, ErrorDef, Method, Param, ParamLocation, PathSegment, Rate, Route, Spec,
-    Ty, TyKind, ident,
+    Api, Auth, BodyFormat, ErrorDef, Method, Param, ParamLocation, PartKind, PathSegment, Rate,
+    Route, Spec, Ty, TyKind, ident,
 };
 
 use crate::json::{Json, Obj};
@@ -398,6 +398,43 @@ impl<'a> Operations<'a> {
             BodyFormat::Json => self.schemas.ty(ty),
             BodyFormat::Bytes { .. } => Obj::new().with("type", "string").with("format", "binary"),
             BodyFormat::Text { .. } => Obj::new().with("type", "string"),
+            BodyFormat::Multipart { parts } => {
+                // An object of the form's parts; each file's media types in
+                // `encoding`.
+                let mut properties = Obj::new();
+                let mut encoding = Obj::new();
+                let mut required: Vec<Json> = Vec::new();
+                for part in parts {
+                    let schema = match &part.kind {
+                        PartKind::File { accept } => {
+                            encoding.set(
+                                part.name.as_str(),
+                                Obj::new().with("contentType", accept.as_str()),
+                            );
+                            Obj::new().with("type", "string").with("format", "binary")
+                        }
+                        PartKind::Value { ty } => self.schemas.ty(ty),
+                    };
+                    properties.set(
+                        part.name.as_str(),
+                        schema.with_opt("description", part.doc.as_deref()),
+                    );
+                    if !part.optional {
+                        required.push(Json::from(part.name.as_str()));
+                    }
+                }
+                let mut schema = Obj::new()
+                    .with("type", "object")
+                    .with("properties", properties);
+                if !required.is_empty() {
+                    schema.set("required", Json::Array(required));
+                }
+                let mut media = Obj::new().with("schema", schema);
+                if !encoding.is_empty() {
+                    media.set("encoding", encoding);
+                }
+                return Obj::new().with(format.media(), media);
+            }
         };
         Obj::new().with(format.media(), Obj::new().with("schema", schema))
     }

@@ -17,6 +17,11 @@ pub(crate) fn error_ident(route: &Route) -> Ident {
     format_ident!("{}Error", ident::rust_type(&route.name))
 }
 
+/// `<Route>Form`: a route's multipart form.
+pub(crate) fn form_ident(route: &Route) -> Ident {
+    format_ident!("{}Form", ident::rust_type(&route.name))
+}
+
 /// `<Route>Headers`: the response headers a route declares.
 pub(crate) fn headers_ident(route: &Route) -> Ident {
     format_ident!("{}Headers", ident::rust_type(&route.name))
@@ -68,7 +73,9 @@ pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
     match (&route.returns, headers) {
         (Some(ty), headers) => {
             let ty = match route.returns_format {
-                gatic_ir::BodyFormat::Bytes { .. } => quote!(crate::runtime::Bytes),
+                gatic_ir::BodyFormat::Bytes { .. } | gatic_ir::BodyFormat::Multipart { .. } => {
+                    quote!(crate::runtime::Bytes)
+                }
                 gatic_ir::BodyFormat::Text { .. } => quote!(::std::string::String),
                 gatic_ir::BodyFormat::Json => cx.ty(ty, Scope::Crate),
             };
@@ -231,6 +238,10 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
         let ty = match route.body_format {
             gatic_ir::BodyFormat::Bytes { .. } => quote!(crate::runtime::Bytes),
             gatic_ir::BodyFormat::Text { .. } => quote!(::std::string::String),
+            gatic_ir::BodyFormat::Multipart { .. } => {
+                let id = form_ident(route);
+                quote!(crate::api::#id)
+            }
             gatic_ir::BodyFormat::Json => cx.ty(body, Scope::Crate),
         };
         let doc = docs(route.body_doc.as_deref(), false, || {
@@ -263,6 +274,40 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
             }
         }
     });
+    let form = match &route.body_format {
+        gatic_ir::BodyFormat::Multipart { parts } => {
+            let id = form_ident(route);
+            let doc = format!(" The multipart form `{}` takes.", route.name);
+            let fields = parts.iter().map(|part| {
+                let field = value_ident(&part.name);
+                let inner = match &part.kind {
+                    gatic_ir::PartKind::File { .. } => quote!(crate::runtime::FilePart),
+                    gatic_ir::PartKind::Value { ty } => cx.ty(ty, Scope::Crate),
+                };
+                let ty = if part.optional {
+                    quote!(::std::option::Option<#inner>)
+                } else {
+                    inner
+                };
+                let what = match &part.kind {
+                    gatic_ir::PartKind::File { accept } => {
+                        format!("The `{}` file ({accept}).", part.name)
+                    }
+                    gatic_ir::PartKind::Value { .. } => format!("The `{}` field.", part.name),
+                };
+                let doc = docs(part.doc.as_deref(), false, || what);
+                quote!(#doc pub #field: #ty,)
+            });
+            Some(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub struct #id {
+                    #(#fields)*
+                }
+            })
+        }
+        _ => None,
+    };
     let request_doc = format!(" The input of `{}`.", route.name);
     let error_doc = format!(" The errors `{}` may return.", route.name);
     let mut variants = Vec::new();
@@ -309,5 +354,7 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
         #(#froms)*
 
         #headers
+
+        #form
     }
 }

@@ -402,9 +402,12 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
     let mut api_names = Vec::new();
     for (route, _) in api::handled_routes(cx) {
         let headers = (!route.response_headers.is_empty()).then(|| api::headers_ident(route));
+        let form = matches!(route.body_format, gatic_ir::BodyFormat::Multipart { .. })
+            .then(|| api::form_ident(route));
         for id in [api::request_ident(route), api::error_ident(route)]
             .into_iter()
             .chain(headers)
+            .chain(form)
         {
             if reexport(id.to_string()) {
                 api_names.push(id);

@@ -1174,8 +1174,60 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
 
     // The body: decoded by the runtime (415, 400 or 422 on failure).
     let mut body_checks = TokenStream::new();
-    if let (Some(_), gatic_ir::BodyFormat::Bytes { media } | gatic_ir::BodyFormat::Text { media }) =
-        (&route.body, &route.body_format)
+    let mut form_violations = false;
+    if let (Some(_), gatic_ir::BodyFormat::Multipart { parts }) = (&route.body, &route.body_format)
+    {
+        // A multipart form: each declared part taken by name (files by
+        // media type, values like query parameters), every other part a
+        // violation; 400 with them all.
+        uses_request = true;
+        form_violations = true;
+        let form_ty = crate::api::form_ident(head);
+        let mut reads = Vec::new();
+        let mut unwraps = Vec::new();
+        let mut fields = Vec::new();
+        for part in parts {
+            let local = format_ident!("part_{}", ident::snake(&part.name));
+            let field = value_ident(&part.name);
+            let name = &part.name;
+            let required = !part.optional;
+            match &part.kind {
+                gatic_ir::PartKind::File { accept } => {
+                    reads.push(
+                        quote!(let #local = form.file(#name, #accept, #required, &mut violations);),
+                    );
+                }
+                gatic_ir::PartKind::Value { ty } => {
+                    let rust = cx.ty(ty, Scope::Crate);
+                    reads.push(quote!(let #local: ::std::option::Option<#rust> = form.value(#name, #required, &mut violations);));
+                }
+            }
+            if required {
+                unwraps.push(quote! {
+                    let ::std::option::Option::Some(#local) = #local else {
+                        #invalid_400
+                    };
+                });
+            }
+            fields.push(quote!(#field: #local));
+        }
+        body.extend(quote! {
+            let mut form = match runtime::decode_multipart(request) {
+                ::std::result::Result::Ok(form) => form,
+                ::std::result::Result::Err(problem) => #exit_problem,
+            };
+            #(#reads)*
+            form.finish(&mut violations);
+            if !violations.is_empty() {
+                #invalid_400
+            }
+            #(#unwraps)*
+            let body = crate::api::#form_ty { #(#fields),* };
+        });
+    } else if let (
+        Some(_),
+        gatic_ir::BodyFormat::Bytes { media } | gatic_ir::BodyFormat::Text { media },
+    ) = (&route.body, &route.body_format)
     {
         // A raw body: as it arrived (bytes), or checked to be UTF-8 (text).
         uses_request = true;
@@ -1231,7 +1283,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             }
         });
     }
-    let violations_decl = (needs_violations_for_params || needs_validation)
+    let violations_decl = (needs_violations_for_params || needs_validation || form_violations)
         .then(|| quote!(let mut violations = runtime::Violations::new();));
 
     // An old version's values, converted forward to the head's types.
@@ -1297,7 +1349,10 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     // added. A version's clients get the head's headers too: a header a
     // client does not know is one it ignores.
     let respond = |value: TokenStream| match (&route.returns, &route.returns_format) {
-        (None, _) => quote!(runtime::empty_response(#status)),
+        // The checker refuses multipart responses.
+        (None, _) | (Some(_), gatic_ir::BodyFormat::Multipart { .. }) => {
+            quote!(runtime::empty_response(#status))
+        }
         (Some(_), gatic_ir::BodyFormat::Json) => quote!(runtime::json_response(#status, #value)),
         // A raw body: bytes shared, not copied; text copied once.
         (Some(_), gatic_ir::BodyFormat::Bytes { media }) => {

@@ -25,6 +25,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/cors.rs"),
     ),
     (
+        "form.rs",
+        include_str!("../../../runtime-template/src/form.rs"),
+    ),
+    (
         "jwt.rs",
         include_str!("../../../runtime-template/src/jwt.rs"),
     ),

@@ -253,6 +253,45 @@ func TestDriveUsersExample(t *testing.T) {
 		t.Fatalf("get_avatar returned %q (%v), want %q", avatar, err, png)
 	}
 
+	// add_photo: a multipart form, its file's type checked by the server.
+	photo, err := client.AddPhoto(ctx, first.ID, usersclient.AddPhotoForm{
+		Photo:   usersclient.FilePart{Content: strings.NewReader(png), ContentType: "image/png", Filename: "cat.png"},
+		Caption: usersclient.Ptr("A cat"),
+	})
+	must(t, "add_photo", err)
+	if photo.ID == "" || photo.ContentType != "image/png" || photo.Size != 8 || photo.Caption == nil || *photo.Caption != "A cat" {
+		t.Fatalf("add_photo returned %+v", photo)
+	}
+	if photo.Filename == nil || *photo.Filename != "cat.png" {
+		t.Fatalf("add_photo: filename %v, want cat.png", photo.Filename)
+	}
+	// Without the optional caption, from a reader that cannot seek.
+	photo, err = client.AddPhoto(ctx, first.ID, usersclient.AddPhotoForm{
+		Photo: usersclient.FilePart{Content: struct{ io.Reader }{strings.NewReader(png)}, ContentType: "image/png"},
+	})
+	must(t, "add_photo without a caption", err)
+	if photo.Caption != nil || photo.Filename != nil || photo.Size != 8 {
+		t.Fatalf("add_photo without a caption returned %+v", photo)
+	}
+	_, err = client.AddPhoto(ctx, first.ID, usersclient.AddPhotoForm{
+		Photo: usersclient.FilePart{Content: strings.NewReader("not an image"), ContentType: "text/plain", Filename: "notes.txt"},
+	})
+	if apiErr := expect[*usersclient.APIError](t, "add_photo of a text file", err); apiErr.StatusCode != 400 {
+		t.Fatalf("add_photo of a text file: status %d, want 400 (problem %+v)", apiErr.StatusCode, apiErr.Problem)
+	}
+	_, err = client.AddPhoto(ctx, missing, usersclient.AddPhotoForm{
+		Photo: usersclient.FilePart{Content: strings.NewReader(png), ContentType: "image/png"},
+	})
+	if nf := expect[*usersclient.NotFoundError](t, "add_photo for an unknown user", err); nf.ID != missing {
+		t.Fatalf("add_photo for an unknown user: id %q", nf.ID)
+	}
+	_, err = anonymous.AddPhoto(ctx, first.ID, usersclient.AddPhotoForm{
+		Photo: usersclient.FilePart{Content: strings.NewReader(png), ContentType: "image/png"},
+	})
+	if apiErr := expect[*usersclient.APIError](t, "add_photo without a token", err); apiErr.StatusCode != 401 {
+		t.Fatalf("add_photo without a token: status %d", apiErr.StatusCode)
+	}
+
 	// get_card: the user's name and handle, as text.
 	card, err := anonymous.GetCard(ctx, first.ID)
 	must(t, "get_card", err)

@@ -3,8 +3,8 @@
 
 use crate::names::{Scope, exported, package, parameter};
 use gatic_ir::{
-    Auth, BodyFormat, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive, Route, Spec,
-    Ty, TyKind, TypeDef, TypeDefKind, Value,
+    Auth, BodyFormat, ErrorDef, Field, Param, ParamLocation, Part, PartKind, PathSegment,
+    Primitive, Route, Spec, Ty, TyKind, TypeDef, TypeDefKind, Value,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +28,10 @@ const RUNTIME_NAMES: &[&str] = &[
     "NullValue",
     "Ptr",
 ];
+
+/// The exported type of a file in a multipart form, which the SDK defines
+/// when a route sends one; a spec name colliding with it then gets a suffix.
+const FILE_PART: &str = "FilePart";
 
 /// Everything the templates need.
 #[derive(Debug, Serialize)]
@@ -77,6 +81,15 @@ pub struct Context {
     pub stream_bodies: bool,
     /// Whether any route sends its request body as text (`body text`).
     pub text_bodies: bool,
+    /// Whether any route sends a multipart form (`body multipart { … }`):
+    /// `client.go` then defines `FilePart` and the form helpers.
+    pub form_bodies: bool,
+    /// Whether any request body is read from the caller's readers (a bytes
+    /// body or a form): `client.go` then needs the upload helpers.
+    pub uploads: bool,
+    /// README lines showing a call that sends a form with a file; empty when
+    /// no route does.
+    pub form_usage: String,
     /// Whether any route returns bytes or text (`returns bytes "image/png"`,
     /// `returns text`) instead of JSON.
     pub raw_results: bool,
@@ -196,10 +209,13 @@ pub struct RouteItem {
     /// response's.
     pub raw: Vec<String>,
     /// The JSON request body argument: `body`, or `nil` when the route has
-    /// no body or a raw one.
+    /// no body, a raw one or a form.
     pub body: &'static str,
+    /// The form struct and its parts, when the request body is a multipart
+    /// form.
+    pub form: Option<FormItem>,
     /// The request body as a README cell when it is not JSON (`io.Reader`,
-    /// `image/png`), else empty.
+    /// `image/png`; `AddPhotoForm`, `multipart/form-data`), else empty.
     pub raw_body: String,
     /// The result as a README cell when it is not JSON (`[]byte`,
     /// `image/png`), else empty.
@@ -229,6 +245,27 @@ pub struct HeadersItem {
     pub var: String,
     /// The headers as a README cell: `Location`, `ETag` ….
     pub wire_names: String,
+}
+
+/// The struct of a route's multipart form, and the parts the method sends.
+#[derive(Debug, Serialize)]
+pub struct FormItem {
+    /// The Go type (`AddPhotoForm`).
+    pub name: String,
+    /// The struct's doc comment.
+    pub doc: String,
+    /// Struct members, laid out as gofmt does.
+    pub members: String,
+    /// One `formPart` literal per part, in declaration order, such as
+    /// `{name: "photo", accept: "image/*", file: &form.Photo}`.
+    pub parts: Vec<String>,
+    /// The first file part's field and a media type it accepts, for the
+    /// README's example.
+    #[serde(skip)]
+    first_file: Option<(String, String)>,
+    /// The method's argument holding the form.
+    #[serde(skip)]
+    var: String,
 }
 
 /// The options struct of a route's optional parameters.
@@ -510,6 +547,14 @@ pub fn context(spec: &Spec) -> Context {
     let mut global = Scope::with(RUNTIME_NAMES);
     global.reserve(&client);
     global.reserve(&constructor);
+    let form_bodies = spec
+        .head
+        .routes
+        .iter()
+        .any(|r| matches!(r.body_format, BodyFormat::Multipart { .. }));
+    if form_bodies {
+        global.reserve(FILE_PART);
+    }
 
     let mut types = BTreeMap::new();
     for t in &spec.head.types {
@@ -635,6 +680,16 @@ pub fn context(spec: &Spec) -> Context {
             );
         }
     }
+    // Claimed last for the same reason: a form never renames another name.
+    let mut form_names = BTreeMap::new();
+    for r in &spec.head.routes {
+        if matches!(r.body_format, BodyFormat::Multipart { .. }) {
+            form_names.insert(
+                r.name.clone(),
+                global.claim(&format!("{}Form", exported(&r.name))),
+            );
+        }
+    }
 
     let service_kebab = gatic_ir::ident::kebab(&spec.service.name);
     let errors: Vec<ErrorItem> = spec
@@ -659,6 +714,7 @@ pub fn context(spec: &Spec) -> Context {
                 Names {
                     params: params_names.get(&r.name).cloned(),
                     headers: headers_names.get(&r.name).cloned(),
+                    form: form_names.get(&r.name).cloned(),
                     errors: &error_names,
                 },
             )
@@ -678,11 +734,35 @@ pub fn context(spec: &Spec) -> Context {
         })
         .unwrap_or_default();
 
+    let form_usage = routes
+        .iter()
+        .find_map(|r| {
+            let form = r.form.as_ref()?;
+            let (field, media) = form.first_file.as_ref()?;
+            let var = &form.var;
+            let result = match r.returns {
+                "none" => String::new(),
+                "pointer" => format!("{}, ", parameter(&r.out_ty)),
+                _ => "out, ".to_string(),
+            };
+            Some(format!(
+                "{var} := {package}.{}{{\n\t{field}: {package}.{FILE_PART}{{Content: file, ContentType: {}}},\n}}\n{result}err := client.{}",
+                form.name,
+                go_string(media),
+                r.usage
+            ))
+        })
+        .unwrap_or_default();
     let uses_time = |s: &str| s.contains("time.Time");
     let models_time = items.iter().any(|t| {
         uses_time(&t.members) || uses_time(&t.target) || t.variants.iter().any(|v| uses_time(&v.ty))
     });
     let errors_time = errors.iter().any(|e| uses_time(&e.members));
+    let stream_bodies = spec
+        .head
+        .routes
+        .iter()
+        .any(|r| r.body.is_some() && matches!(r.body_format, BodyFormat::Bytes { .. }));
 
     Context {
         source: spec.source.clone(),
@@ -711,11 +791,10 @@ pub fn context(spec: &Spec) -> Context {
         types: items,
         errors,
         response_headers: !headers_usage.is_empty(),
-        stream_bodies: spec
-            .head
-            .routes
-            .iter()
-            .any(|r| r.body.is_some() && matches!(r.body_format, BodyFormat::Bytes { .. })),
+        stream_bodies,
+        form_bodies,
+        uploads: stream_bodies || form_bodies,
+        form_usage,
         text_bodies: spec
             .head
             .routes
@@ -782,6 +861,8 @@ struct Names<'a> {
     params: Option<String>,
     /// Its response headers struct, when it declares response headers.
     headers: Option<String>,
+    /// Its form struct, when its request body is a multipart form.
+    form: Option<String>,
     /// Every declared error's Go type, by spec name.
     errors: &'a BTreeMap<String, String>,
 }
@@ -790,6 +871,7 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
     let Names {
         params: params_name,
         headers: headers_name,
+        form: form_name,
         errors: error_names,
     } = names;
     let mut scope = Scope::default();
@@ -819,10 +901,14 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
     let mut raw = Vec::new();
     let mut raw_body = String::new();
     let mut wire_docs = Vec::new();
+    let mut form = None;
     let body = match &r.body {
         None => "nil",
         Some(ty) => {
-            let var = scope.claim("body");
+            let var = scope.claim(match r.body_format {
+                BodyFormat::Multipart { .. } => "form",
+                _ => "body",
+            });
             if let Some(d) = &r.body_doc {
                 param_docs.push(format!("{var}: {}", d.trim()));
             }
@@ -831,6 +917,31 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
                 BodyFormat::Json => {
                     args.push(format!("{var} {}", b.base(ty)));
                     "body"
+                }
+                // The spec's placeholder type is ignored: the form is its
+                // own struct, a file part a `FilePart`.
+                BodyFormat::Multipart { parts } => {
+                    let struct_name = form_name.clone().unwrap_or_else(|| format!("{name}Form"));
+                    args.push(format!("{var} {struct_name}"));
+                    wire_docs.push(format!(
+                        "{var} is sent as a multipart/form-data body, its parts in \
+                         declaration order; an optional part left nil is left out."
+                    ));
+                    if parts
+                        .iter()
+                        .any(|p| matches!(p.kind, PartKind::File { .. }))
+                    {
+                        wire_docs.push(
+                            "Each file is streamed from its Content, which is not closed. The \
+                             call is retried only when every file's Content is an io.Seeker, \
+                             rewound to where it was when the call began; otherwise the call \
+                             is attempted once."
+                                .to_string(),
+                        );
+                    }
+                    raw_body = format!("`{struct_name}`, `multipart/form-data`");
+                    form = Some(form_item(b, &name, struct_name, &var, parts));
+                    "nil"
                 }
                 // The spec's `bytes` type is ignored: the body is streamed
                 // from the caller's reader, of the declared media type or,
@@ -969,7 +1080,8 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
     // A raw result is the response body as it is: bytes or text, whatever
     // the spec's type (`bytes` or `string`).
     let raw_out = match (&r.returns, &r.returns_format) {
-        (None, _) | (_, BodyFormat::Json) => None,
+        // A response is never a form: the checker refuses one.
+        (None, _) | (_, BodyFormat::Json | BodyFormat::Multipart { .. }) => None,
         (Some(_), BodyFormat::Bytes { media }) => Some(("[]byte", media)),
         (Some(_), BodyFormat::Text { media }) => Some(("string", media)),
     };
@@ -1063,6 +1175,7 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         optional,
         raw,
         body,
+        form,
         raw_body,
         raw_result,
         params: params_name.map(|name| ParamsItem {
@@ -1138,6 +1251,98 @@ fn headers_item(
         reads,
         var,
         wire_names: wire_names.join(", "),
+    }
+}
+
+/// The struct of a route's multipart form, named `name`, which the method
+/// `method` takes as `var`, and the `formPart` literals that send it.
+fn form_item(b: &Builder<'_>, method: &str, name: String, var: &str, parts: &[Part]) -> FormItem {
+    let mut scope = Scope::default();
+    let mut members = Vec::new();
+    let mut literals = Vec::new();
+    let mut first_file = None;
+    for p in parts {
+        let field = scope.claim(&exported(&p.name));
+        let mut notes: Vec<String> = p.doc.iter().cloned().collect();
+        let wire = go_string(&p.name);
+        let (ty, mut where_, literal) = match &p.kind {
+            PartKind::File { accept } => {
+                let ty = if p.optional {
+                    format!("*{FILE_PART}")
+                } else {
+                    FILE_PART.to_string()
+                };
+                let where_ = if accept == "*/*" {
+                    format!("Sent as the file part {wire}, of any type.")
+                } else if accept.ends_with("/*") {
+                    format!("Sent as the file part {wire}; its ContentType must match {accept}.")
+                } else {
+                    format!("Sent as the file part {wire}; its ContentType must be {accept}.")
+                };
+                if first_file.is_none() {
+                    first_file = Some((field.clone(), example_media(accept)));
+                }
+                let file = if p.optional {
+                    format!("{var}.{field}")
+                } else {
+                    format!("&{var}.{field}")
+                };
+                let literal = format!(
+                    "{{name: {wire}, accept: {}, file: {file}}}",
+                    go_string(accept)
+                );
+                (ty, where_, literal)
+            }
+            PartKind::Value { ty } => {
+                let base = b.base(ty);
+                let ty = if p.optional && !b.nilable(ty) {
+                    format!("*{base}")
+                } else {
+                    base
+                };
+                let where_ = format!("Sent as the part {wire}.");
+                let literal = format!("{{name: {wire}, value: {var}.{field}}}");
+                (ty, where_, literal)
+            }
+        };
+        if p.optional {
+            where_.push_str(" Nil leaves it out.");
+        }
+        notes.push(where_);
+        members.push(Member {
+            doc: comment(&notes, "\t"),
+            name: field,
+            ty,
+            tag: String::new(),
+        });
+        literals.push(literal);
+    }
+    FormItem {
+        doc: comment(
+            &[format!(
+                "{name} is the multipart/form-data form {method} sends."
+            )],
+            "",
+        ),
+        name,
+        members: layout(&members),
+        parts: literals,
+        first_file,
+        var: var.to_string(),
+    }
+}
+
+/// A media type that `accept` (`image/png`, `image/*` or `*/*`) takes, for
+/// examples.
+fn example_media(accept: &str) -> String {
+    match accept.strip_suffix("/*") {
+        None => accept.to_string(),
+        Some("*" | "application") => "application/octet-stream".to_string(),
+        Some("image") => "image/png".to_string(),
+        Some("text") => "text/plain".to_string(),
+        Some("audio") => "audio/mpeg".to_string(),
+        Some("video") => "video/mp4".to_string(),
+        Some(kind) => format!("{kind}/x-example"),
     }
 }
 

@@ -70,6 +70,7 @@ const METHOD_LOCALS: &[&str] = &[
     "time",
     "url",
     "pathParam",
+    "formPart",
     "newCall",
     "authNone",
     "authBearer",

@@ -4,7 +4,7 @@ Run against a running example server whose base URL is in GATI_TEST_BASE_URL,
 with the SDK generated from examples/users/users.gati on PYTHONPATH (the
 `drive` test of gatic-sdk-python does both). Checks typed success values,
 typed response headers (`Location`, `ETag`), bodies that are not JSON (an
-avatar's bytes, a card's text), typed errors with their problem payloads, and
+avatar's bytes, a card's text, a photo's multipart form), typed errors with their problem payloads, and
 the Gati-Version round trip.
 Exits non-zero on the first failed check.
 """
@@ -21,12 +21,14 @@ from users_client import (
     Answer,
     ApiError,
     CreateUserHeaders,
+    FileUpload,
     GetUserHeaders,
     ImageBody,
     NewPost,
     NewUser,
     NotFound,
     Post,
+    Photo,
     PostBodyImage,
     PostBodyText,
     Rejected,
@@ -211,6 +213,39 @@ def main() -> None:
     check(card_missing.id == missing, "NotFound.id on get_card")
     no_token = raises(ApiError, lambda: anonymous.put_avatar(ada.id, png), "put_avatar without a token")
     check(no_token.status == 401, f"put_avatar without a token: 401, got {no_token.status}")
+
+    # add_photo: a multipart form, the file's own media type checked against
+    # `image/*` (a text file is a 400), the caption optional.
+    photo = client.add_photo(ada.id, photo=FileUpload(png, "image/png", filename="cat.png"), caption="A cat")
+    check(isinstance(photo, Photo) and isinstance(photo.id, uuid.UUID), f"add_photo returns a Photo, got {photo!r}")
+    check(
+        photo.content_type == "image/png" and photo.size == 8 and photo.caption == "A cat",
+        f"the photo is the 8 bytes of image/png with its caption, got {photo!r}",
+    )
+    check(photo.filename == "cat.png", f"the file name is kept, got {photo.filename!r}")
+    bare = client.add_photo(ada.id, photo=FileUpload(png[::-1], "image/webp"))
+    check(
+        bare.caption is None and bare.filename is None and bare.content_type == "image/webp" and bare.id != photo.id,
+        f"a photo without a caption or file name, got {bare!r}",
+    )
+    refused = raises(
+        ApiError,
+        lambda: client.add_photo(ada.id, photo=FileUpload(b"not an image", "text/plain"), caption="A cat"),
+        "a text/plain photo",
+    )
+    check(refused.status == 400 and not isinstance(refused, NotFound), f"a text/plain photo: 400, got {refused!r}")
+    check(
+        any(v.pointer == "/photo" and v.location == "body" for v in refused.violations),
+        f"a violation points at the photo part: {refused.violations}",
+    )
+    photo_missing = raises(
+        NotFound, lambda: client.add_photo(missing, photo=FileUpload(png, "image/png")), "add_photo for an unknown user"
+    )
+    check(photo_missing.id == missing, "NotFound.id on add_photo")
+    photo_denied = raises(
+        ApiError, lambda: anonymous.add_photo(ada.id, photo=FileUpload(png, "image/png")), "add_photo without a token"
+    )
+    check(photo_denied.status == 401, f"add_photo without a token: 401, got {photo_denied.status}")
 
     # create_post: 201 Post; tags default to []; 404 for an unknown user.
     text = client.create_post(

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use gatic_ir::{
-    Auth, BodyFormat, ErrorDef, Field, Method, ParamLocation, PathSegment, Route, Spec, Ty,
-    TypeDefKind,
+    Auth, BodyFormat, ErrorDef, Field, Method, ParamLocation, Part, PartKind, PathSegment, Route,
+    Spec, Ty, TypeDefKind,
 };
 
 use crate::names::{self, Scope};
@@ -33,6 +33,10 @@ const RESERVED_EXPORTS: &[&str] = &[
 /// headers, exported (and so reserved) only by SDKs that have such routes:
 /// a spec type of that name elsewhere keeps its name.
 const ANSWER: &str = "Answer";
+
+/// The runtime's file of a multipart form, exported (and so reserved) only
+/// by SDKs with a route whose form has a file part.
+const FILE_UPLOAD: &str = "FileUpload";
 
 /// Attributes every error has (from `ApiError` and `Exception`).
 const RESERVED_ERROR_ATTRS: &[&str] = &[
@@ -85,6 +89,9 @@ pub struct Context {
     /// Whether any route declares response headers (the package exports
     /// `Answer`).
     pub answer: bool,
+    /// Whether any route's form has a file part (the package exports
+    /// `FileUpload`).
+    pub file_upload: bool,
     /// Enums, emitted first: record defaults refer to their members.
     pub enums: Vec<EnumCtx>,
     /// Records and unions, in declaration order.
@@ -95,9 +102,11 @@ pub struct Context {
     pub headers: Vec<HeadersCtx>,
     /// The client methods that return an `Answer` (README).
     pub answer_methods: Vec<String>,
-    /// The client methods that send or return a body that is not JSON
-    /// (README).
+    /// The client methods that send or return bytes or text rather than
+    /// JSON (README).
     pub raw_methods: Vec<String>,
+    /// The client methods that send a multipart form (README).
+    pub form_methods: Vec<String>,
     /// Declared errors.
     pub errors: Vec<ErrorCtx>,
     /// One client method per route.
@@ -291,14 +300,18 @@ pub struct RouteCtx {
     pub has_cookies: bool,
     /// The body's JSON expression.
     pub body: Option<String>,
-    /// A raw body's expression, as `bytes` (bytes or text of a media type).
+    /// A raw body's expression, as `bytes` (bytes or text of a media type,
+    /// or an encoded form).
     pub content: Option<String>,
     /// A raw body's `Content-Type` expression.
     pub content_type: Option<String>,
+    /// A multipart form's parts, in declaration order: the method builds
+    /// `_form` from them and encodes it. Empty unless the body is a form.
+    pub form: Vec<PartCtx>,
     /// The `Accept` literal of a route that answers with a raw body; JSON
     /// routes leave it to the transport.
     pub accept: Option<String>,
-    /// Whether the route sends or returns a raw body.
+    /// Whether the route sends or returns bytes or text rather than JSON.
     pub raw: bool,
     /// The `auth` argument.
     pub auth: String,
@@ -330,6 +343,17 @@ pub struct ParamCtx {
     pub value: String,
 }
 
+/// One part of a multipart form.
+#[derive(Serialize)]
+pub struct PartCtx {
+    /// The Python argument.
+    pub attr: String,
+    /// Whether it may be `None` (absent, then left out of the form).
+    pub guarded: bool,
+    /// The statement appending it to `_form`.
+    pub add: String,
+}
+
 /// Builds the context for `spec`.
 pub fn build(spec: &Spec) -> Context {
     let api = &spec.head;
@@ -342,6 +366,15 @@ pub fn build(spec: &Spec) -> Context {
     let answer = api.routes.iter().any(|r| !r.response_headers.is_empty());
     if answer {
         exports.claim(ANSWER);
+    }
+    let file_upload = api.routes.iter().any(|r| match &r.body_format {
+        BodyFormat::Multipart { parts } => parts
+            .iter()
+            .any(|p| matches!(p.kind, PartKind::File { .. })),
+        _ => false,
+    });
+    if file_upload {
+        exports.claim(FILE_UPLOAD);
     }
     let mut types = Types::new(api);
     for def in &api.types {
@@ -478,6 +511,11 @@ pub fn build(spec: &Spec) -> Context {
         .filter(|r| r.raw)
         .map(|r| r.name.clone())
         .collect();
+    let form_methods = routes
+        .iter()
+        .filter(|r| !r.form.is_empty())
+        .map(|r| r.name.clone())
+        .collect();
 
     let api_version = spec.versions.last().map(|v| v.date.clone());
     let version = api_version.as_deref().map_or_else(
@@ -538,12 +576,14 @@ pub fn build(spec: &Spec) -> Context {
             .iter()
             .any(|r| matches!(r.auth, Auth::ApiKey { .. })),
         answer,
+        file_upload,
         enums,
         models,
         aliases,
         headers,
         answer_methods,
         raw_methods,
+        form_methods,
         errors,
         routes,
         model_exports,
@@ -859,18 +899,43 @@ fn response_headers(types: &Types, r: &Route, class: &str) -> HeadersCtx {
     }
 }
 
+/// A request body passed in one argument, `body`: JSON, or bytes or text of
+/// a media type. A form has none: its parts are arguments of their own.
+enum BodyArg<'a> {
+    /// A JSON value of the type.
+    Json(&'a Ty),
+    /// Bytes of the media type (`image/png`, or a family such as `image/*`).
+    Bytes(&'a str),
+    /// Text of the media type.
+    Text(&'a str),
+}
+
 fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteCtx {
     let mut scope = Scope::with_reserved(&["self", "timeout"]);
-    let body_name = r.body.as_ref().map(|_| scope.claim("body"));
+    let body_arg = match (&r.body, &r.body_format) {
+        (Some(ty), BodyFormat::Json) => Some(BodyArg::Json(ty)),
+        (Some(_), BodyFormat::Bytes { media }) => Some(BodyArg::Bytes(media)),
+        (Some(_), BodyFormat::Text { media }) => Some(BodyArg::Text(media)),
+        // A form's `body` is only a placeholder.
+        (None, _) | (_, BodyFormat::Multipart { .. }) => None,
+    };
+    let form_parts: &[Part] = match &r.body_format {
+        BodyFormat::Multipart { parts } => parts,
+        _ => &[],
+    };
+    let body_name = body_arg.as_ref().map(|_| scope.claim("body"));
     // A bytes body of a media type family (`image/*`): the caller names the
     // exact type in a keyword-only argument, claimed before the parameters
     // so that it keeps its name.
-    let content_type_name = match &r.body_format {
-        BodyFormat::Bytes { media } if body_name.is_some() && media.ends_with("/*") => {
-            Some(scope.claim("content_type"))
-        }
+    let content_type_name = match &body_arg {
+        Some(BodyArg::Bytes(media)) if media.ends_with("/*") => Some(scope.claim("content_type")),
         _ => None,
     };
+    // A form's parts are the body: claimed before the parameters too.
+    let part_attrs: Vec<String> = form_parts
+        .iter()
+        .map(|p| scope.claim(&names::value_name(&p.name)))
+        .collect();
     let attrs: Vec<String> = r
         .params
         .iter()
@@ -882,6 +947,8 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
     let mut args_doc = Vec::new();
     let mut params = Vec::new();
     let mut summary_args = Vec::new();
+    // How many of `args_doc` are path parameters' (which come first).
+    let mut path_docs = 0;
     for (p, attr) in r.params.iter().zip(&attrs) {
         let default = p
             .default
@@ -913,6 +980,9 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         }
         if !pdoc.is_empty() {
             args_doc.push(format!("{attr}: {pdoc}"));
+            if p.location == ParamLocation::Path {
+                path_docs += 1;
+            }
         }
         match p.location {
             ParamLocation::Path => {
@@ -955,11 +1025,11 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
             }
         }
     }
-    if let (Some(ty), Some(name)) = (&r.body, &body_name) {
-        let annotation = match &r.body_format {
-            BodyFormat::Json => types.annotation(ty, "_m."),
-            BodyFormat::Bytes { .. } => "_t.Union[bytes, bytearray, memoryview]".to_string(),
-            BodyFormat::Text { .. } => "str".to_string(),
+    if let (Some(arg), Some(name)) = (&body_arg, &body_name) {
+        let annotation = match arg {
+            BodyArg::Json(ty) => types.annotation(ty, "_m."),
+            BodyArg::Bytes(_) => "_t.Union[bytes, bytearray, memoryview]".to_string(),
+            BodyArg::Text(_) => "str".to_string(),
         };
         positional.push(format!("{name}: {annotation}"));
         summary_args.insert(positional.len() - 1, name.clone());
@@ -967,16 +1037,16 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
             .body_doc
             .as_deref()
             .map_or("The request body.".to_string(), gatic_ir::doc::one_line);
-        let sent = match (&r.body_format, &content_type_name) {
-            (BodyFormat::Json, _) => String::new(),
-            (BodyFormat::Bytes { .. }, Some(ct)) => {
+        let sent = match (arg, &content_type_name) {
+            (BodyArg::Json(_), _) => String::new(),
+            (BodyArg::Bytes(_), Some(ct)) => {
                 format!(" Sent as it is, with `{ct}` as its Content-Type.")
             }
-            (BodyFormat::Bytes { media }, None) => format!(" Sent as it is, as `{media}`."),
-            (BodyFormat::Text { media }, _) => format!(" Sent as `{media}`, in UTF-8."),
+            (BodyArg::Bytes(media), None) => format!(" Sent as it is, as `{media}`."),
+            (BodyArg::Text(media), _) => format!(" Sent as `{media}`, in UTF-8."),
         };
         args_doc.insert(0, format!("{name}: {about}{sent}"));
-        if let (Some(ct), BodyFormat::Bytes { media }) = (&content_type_name, &r.body_format) {
+        if let (Some(ct), BodyArg::Bytes(media)) = (&content_type_name, arg) {
             keyword.insert(0, format!("{ct}: str"));
             summary_args.insert(positional.len(), format!("{ct}=…"));
             let example = example_media(media).map_or(String::new(), |m| format!(" (`{m}`)"));
@@ -989,6 +1059,93 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
             );
         }
     }
+    // A form's parts come first among the keyword-only arguments, in
+    // declaration order; required ones have no default.
+    let mut form = Vec::new();
+    let mut part_keyword = Vec::new();
+    let mut part_docs = Vec::new();
+    let mut part_summary = Vec::new();
+    for (p, attr) in form_parts.iter().zip(&part_attrs) {
+        let wire = string(&p.name);
+        let (annotation, add, about) = match &p.kind {
+            PartKind::File { accept } => {
+                let annotation = if p.optional {
+                    "_t.Optional[_rt.FileUpload]".to_string()
+                } else {
+                    "_rt.FileUpload".to_string()
+                };
+                let about = match accept.as_str() {
+                    "*/*" => " A `FileUpload` of any media type.".to_string(),
+                    family if family.ends_with("/*") => format!(
+                        " A `FileUpload` whose `content_type` matches `{family}` (the server \
+                         answers 400 to any other)."
+                    ),
+                    exact => format!(
+                        " A `FileUpload` whose `content_type` is `{exact}` (the server \
+                         answers 400 to any other)."
+                    ),
+                };
+                (
+                    annotation,
+                    format!("_rt.add_file(_form, {wire}, {attr})"),
+                    about,
+                )
+            }
+            PartKind::Value { ty } => {
+                let annotation = if p.optional {
+                    format!("_t.Optional[{}]", types.annotation_non_null(ty, "_m."))
+                } else {
+                    types.annotation(ty, "_m.")
+                };
+                // Inside its guard an optional part is not `None`; a
+                // nullable one that is `None` is left out by `add_field`.
+                let value = if p.optional || !ty.nullable {
+                    types.encoder_non_null(ty, attr, 0)
+                } else {
+                    types.encoder(ty, attr, 0)
+                }
+                .unwrap_or_else(|| attr.clone());
+                (
+                    annotation,
+                    format!("_rt.add_field(_form, {wire}, {value})"),
+                    String::new(),
+                )
+            }
+        };
+        let what = match &p.kind {
+            PartKind::File { .. } => "file",
+            PartKind::Value { .. } => "field",
+        };
+        let doc = p.doc.as_deref().map_or_else(
+            || format!("The form's `{}` {what}.", p.name),
+            gatic_ir::doc::one_line,
+        );
+        let absent = if p.optional {
+            " Left out of the form when `None`."
+        } else {
+            ""
+        };
+        part_docs.push(format!("{attr}: {doc}{about}{absent}"));
+        if p.optional {
+            part_keyword.push(format!("{attr}: {annotation} = None"));
+            part_summary.push(format!("{attr}=None"));
+        } else {
+            part_keyword.push(format!("{attr}: {annotation}"));
+            part_summary.push(format!("{attr}=…"));
+        }
+        form.push(PartCtx {
+            attr: attr.clone(),
+            guarded: p.optional,
+            add,
+        });
+    }
+    // Path parameters come first, then the form's parts, then the other
+    // parameters (a form has no `body` argument).
+    args_doc.splice(path_docs..path_docs, part_docs);
+    let path_args = positional.len().min(summary_args.len());
+    summary_args.splice(path_args..path_args, part_summary);
+    keyword.splice(0..0, part_keyword);
+
     let mut signature = positional;
     signature.push("*".into());
     signature.extend(keyword);
@@ -1056,13 +1213,30 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         r.method.as_str(),
         r.path_template()
     ));
+    if !form.is_empty() {
+        let mut parts: Vec<String> = form.iter().map(|p| format!("`{}`", p.attr)).collect();
+        let last = parts.pop().unwrap_or_default();
+        let parts = if parts.is_empty() {
+            last
+        } else {
+            format!("{} and {last}", parts.join(", "))
+        };
+        let about = r.body_doc.as_deref().map_or(String::new(), |d| {
+            format!(" {}", gatic_ir::doc::one_line(d))
+        });
+        doc.push_str(&format!(
+            "\n\nSends a `multipart/form-data` form of {parts}.{about}"
+        ));
+    }
     doc.push_str("\n\nArgs:");
     for a in &args_doc {
         doc.push_str(&format!("\n    {a}"));
     }
+    // The checker refuses a form as a response; were one to come, it would
+    // be returned as its bytes, like any answer of a media type.
     let body_type = returns_body.map(|ty| match &r.returns_format {
         BodyFormat::Json => types.annotation(ty, "").replace("_t.", ""),
-        BodyFormat::Bytes { .. } => "bytes".to_string(),
+        BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => "bytes".to_string(),
         BodyFormat::Text { .. } => "str".to_string(),
     });
     let about = r.returns_doc.as_deref().map_or(String::new(), |d| {
@@ -1070,7 +1244,9 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
     });
     let how = match &r.returns_format {
         BodyFormat::Json => String::new(),
-        BodyFormat::Bytes { media } => format!(": the `{media}` body as it arrived"),
+        BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => {
+            format!(": the `{}` body as it arrived", r.returns_format.media())
+        }
         BodyFormat::Text { media } => format!(": the `{media}` body, decoded as UTF-8"),
     };
     match (&body_type, headers) {
@@ -1118,36 +1294,44 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
 
     let returns = returns_body.map(|ty| match &r.returns_format {
         BodyFormat::Json => types.annotation(ty, "_m."),
-        BodyFormat::Bytes { .. } => "bytes".to_string(),
+        BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => "bytes".to_string(),
         BodyFormat::Text { .. } => "str".to_string(),
     });
     let decode = returns_body.map(|ty| match &r.returns_format {
         BodyFormat::Json => format!("{}(_response.json(), \"\")", types.decoder(ty, "_m.")),
-        BodyFormat::Bytes { .. } => "_response.body".to_string(),
+        BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => "_response.body".to_string(),
         BodyFormat::Text { .. } => "_response.text()".to_string(),
     });
     let accept = match (&r.returns_format, returns_body) {
-        (BodyFormat::Bytes { media } | BodyFormat::Text { media }, Some(_)) => {
-            Some(string(&format!("{media}, application/problem+json")))
-        }
-        _ => None,
+        (BodyFormat::Json, _) | (_, None) => None,
+        (format, Some(_)) => Some(string(&format!(
+            "{}, application/problem+json",
+            format.media()
+        ))),
     };
-    let raw_body = r.body.is_some() && !r.body_format.is_json();
-    let (body, content, content_type) = match (&r.body, &body_name, &r.body_format) {
-        (Some(ty), Some(name), BodyFormat::Json) => (
+    let raw_body = matches!(body_arg, Some(BodyArg::Bytes(_) | BodyArg::Text(_)));
+    let (body, content, content_type) = match (&body_arg, &body_name) {
+        (Some(BodyArg::Json(ty)), Some(name)) => (
             Some(types.encoder(ty, name, 0).unwrap_or_else(|| name.clone())),
             None,
             None,
         ),
-        (Some(_), Some(name), BodyFormat::Bytes { media }) => (
+        (Some(BodyArg::Bytes(media)), Some(name)) => (
             None,
             Some(format!("_rt.raw_bytes({name})")),
             Some(content_type_name.clone().unwrap_or_else(|| string(media))),
         ),
-        (Some(_), Some(name), BodyFormat::Text { media }) => (
+        (Some(BodyArg::Text(media)), Some(name)) => (
             None,
             Some(format!("_rt.raw_text({name})")),
             Some(string(&format!("{media}; charset=utf-8"))),
+        ),
+        // A form is encoded into `_content`, with its boundary in
+        // `_content_type`.
+        _ if !form.is_empty() => (
+            None,
+            Some("_content".to_string()),
+            Some("_content_type".to_string()),
         ),
         _ => (None, None, None),
     };
@@ -1180,6 +1364,7 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         body,
         content,
         content_type,
+        form,
         raw: raw_body || accept.is_some(),
         accept,
         auth: match &r.auth {

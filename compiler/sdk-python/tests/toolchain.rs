@@ -2,9 +2,9 @@
 //! `mypy --strict` and imports; the kitchen sink's SDK passes the Python unit
 //! tests in `tests/python/` (codecs, unions, errors, retries against a local
 //! server), the response headers spec's SDK those in `tests/python_headers/`,
-//! the raw bodies corpus spec's SDK those in `tests/python_raw/`, and they
-//! and the users drive program type-check against their SDKs under
-//! `mypy --strict`. Missing tools fail the test with the command
+//! the raw bodies corpus spec's SDK those in `tests/python_raw/`, the forms
+//! spec's SDK those in `tests/python_forms/`, and they and the users drive
+//! program type-check against their SDKs under `mypy --strict`. Missing tools fail the test with the command
 //! that installs them.
 
 mod support;
@@ -100,6 +100,11 @@ fn response_headers_sdk_passes_python_unit_tests() {
 #[test]
 fn raw_bodies_sdk_passes_python_unit_tests() {
     python_unit_tests(&support::raw_bodies(), "unit_raw_bodies", "python_raw");
+}
+
+#[test]
+fn forms_sdk_passes_python_unit_tests() {
+    python_unit_tests(&support::forms(), "unit_forms", "python_forms");
 }
 
 #[test]

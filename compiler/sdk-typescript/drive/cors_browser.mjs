@@ -85,6 +85,8 @@ try {
   // Bytes went and came back unchanged; text came back as a string.
   assert.deepEqual(ok.outcome.avatar, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.match(ok.outcome.card, /^From a browser \(@web_[a-z0-9]+\)\n$/);
+  // A form went as multipart/form-data, its file with its name and type.
+  assert.deepEqual(ok.outcome.photo, ["image/png", 8, "dot.png", "From a browser"]);
   // The 404's problem and its request id are readable cross-origin.
   assert.deepEqual(ok.outcome.missing, { status: 404, requestId: true });
   // Every answer's exposed version header and request id were readable.

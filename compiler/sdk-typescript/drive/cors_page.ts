@@ -41,6 +41,13 @@ async function drive(): Promise<Outcome> {
     const avatar = new Uint8Array(await (await client.getAvatar(created.body.id)).arrayBuffer());
     outcome["avatar"] = Array.from(avatar);
     outcome["card"] = await client.getCard(created.body.id);
+    // A multipart form crosses origins too: the browser encodes the FormData
+    // and sets its Content-Type, boundary and all.
+    const photo = await client.addPhoto(created.body.id, {
+      photo: new File([png], "dot.png", { type: "image/png" }),
+      caption: "From a browser",
+    });
+    outcome["photo"] = [photo.content_type, photo.size, photo.filename, photo.caption];
     try {
       await client.getUser("00000000-0000-4000-8000-000000000000");
       outcome["missing"] = "no error";

@@ -1,8 +1,8 @@
 // The drive: every route of the users example, called through the SDK
 // generated from examples/users/users.gati, against a running server whose
 // base URL is in GATI_TEST_BASE_URL. It checks typed results and declared
-// response headers, bytes and text bodies, typed errors with their problem
-// payloads, and the Gati-Version header on every request.
+// response headers, bytes and text bodies, multipart forms, typed errors
+// with their problem payloads, and the Gati-Version header on every request.
 //
 // The server may already hold data (other SDKs' drives share it), so every
 // handle and email is unique to this run, and the one check that depends on
@@ -288,6 +288,46 @@ test("put_avatar, get_avatar and get_card: bytes and text as they are", async ()
   const noCard = await failure(anonymous.getCard(missing));
   assert.ok(noCard instanceof NotFoundError, String(noCard));
   assert.equal(noCard.problem.id, missing);
+});
+
+test("add_photo: a multipart form with an image and a caption; other types are refused", async () => {
+  const created = await api.createUser(newUser("photo"));
+  const user = created.body;
+  const png = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])], { type: "image/png" });
+
+  const photo = await api.addPhoto(user.id, { photo: png, caption: "A cat" });
+  assert.match(photo.id, UUID);
+  assert.equal(photo.content_type, "image/png");
+  assert.equal(photo.size, 8);
+  assert.equal(photo.caption, "A cat");
+  // A plain Blob is named after its part.
+  assert.equal(photo.filename, "photo");
+
+  // The caption is optional; a File's name is sent as the file name (Node
+  // has a global File from version 20 on).
+  if (typeof File === "function") {
+    const file = new File([new Uint8Array([0xff, 0xd8, 0xff])], "cat.jpg", { type: "image/jpeg" });
+    const bare = await api.addPhoto(user.id, { photo: file });
+    assert.equal(bare.content_type, "image/jpeg");
+    assert.equal(bare.size, 3);
+    assert.equal(bare.filename, "cat.jpg");
+    assert.equal(bare.caption, undefined);
+  }
+
+  // The part accepts `image/*` only.
+  const text = new Blob(["not an image"], { type: "text/plain" });
+  const refused = await failure(api.addPhoto(user.id, { photo: text, caption: "A cat" }));
+  assert.ok(refused instanceof ApiError, String(refused));
+  assert.equal(refused.status, 400);
+
+  const missing = randomUUID();
+  const nobody = await failure(api.addPhoto(missing, { photo: png }));
+  assert.ok(nobody instanceof NotFoundError, String(nobody));
+  assert.equal(nobody.problem.id, missing);
+
+  const unauthorized = await failure(anonymous.addPhoto(user.id, { photo: png }));
+  assert.ok(unauthorized instanceof ApiError, String(unauthorized));
+  assert.equal(unauthorized.status, 401);
 });
 
 test("delete_user: 204, then 404; the last admin is 422 Rejected", async () => {

@@ -4,8 +4,8 @@
 use crate::names::{self, Namer};
 use crate::shapes::{Shapes, Side, field_on, field_optional};
 use gatic_ir::{
-    Api, Auth, BodyFormat, Bounds, ErrorDef, Field, Number, Param, ParamLocation, PathSegment,
-    Primitive, Refinements, Route, Spec, Ty, TyKind, TypeDefKind, ident,
+    Api, Auth, BodyFormat, Bounds, ErrorDef, Field, Number, Param, ParamLocation, Part, PartKind,
+    PathSegment, Primitive, Refinements, Route, Spec, Ty, TyKind, TypeDefKind, ident,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,8 +66,10 @@ pub struct Context {
     pub uses_cookies: bool,
     /// Whether some route declares response headers (its method resolves to an `Answer`).
     pub uses_answer: bool,
-    /// Whether some route takes or returns a body that is not JSON (bytes or text).
+    /// Whether some route takes or returns a body that is bytes or text.
     pub uses_raw: bool,
+    /// Whether some route takes a multipart form.
+    pub uses_form: bool,
     /// Whether some route takes bytes of any type of a family (`image/*`).
     pub uses_content_type_arg: bool,
 }
@@ -172,8 +174,10 @@ pub struct RouteCtx {
     pub headers: Vec<(String, String)>,
     /// Cookie entries.
     pub cookies: Vec<(String, String)>,
-    /// The body expression, when the route takes one.
+    /// The body expression, when the route takes one (JSON, bytes or text).
     pub body: Option<String>,
+    /// The multipart form, when the route takes one instead of a body.
+    pub form: Option<FormCtx>,
     /// The auth expression: `"none"`, `"bearer"` or `{ header: "…" }`.
     pub auth: String,
     /// Safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS).
@@ -186,7 +190,8 @@ pub struct RouteCtx {
     pub content_type: Option<String>,
     /// The `Accept` header, as a string literal, when the success body is not JSON.
     pub accept: Option<String>,
-    /// The media type of a body that is not JSON, for the README's table.
+    /// The media type of a body that is not JSON (bytes, text or a
+    /// multipart form), for the README's table.
     pub body_media: Option<String>,
     /// The media type of a success body that is not JSON, for the README's table.
     pub returns_media: Option<String>,
@@ -211,6 +216,21 @@ pub struct ParamsCtx {
     pub fields: Vec<FieldCtx>,
     /// Whether the argument may be left out (every member is optional).
     pub optional: bool,
+}
+
+/// The interface holding a route's multipart form, and how it is sent.
+#[derive(Debug, Serialize)]
+pub struct FormCtx {
+    /// The interface's name.
+    pub name: String,
+    /// Its rendered doc comment.
+    pub doc: String,
+    /// Its members, one per part.
+    pub fields: Vec<FieldCtx>,
+    /// How the transport sends each part, in declaration order: an object
+    /// literal of the runtime's `FormPart` (`{ name: "photo", file: form.photo }`
+    /// or `{ name: "caption", value: form.caption }`).
+    pub parts: Vec<String>,
 }
 
 /// The interface holding a route's declared response headers.
@@ -339,6 +359,9 @@ pub fn build(spec: &Spec) -> Context {
             || r.response_headers
                 .as_ref()
                 .is_some_and(|h| h.fields.iter().any(|f| f.ty.contains("models.")))
+            || r.form
+                .as_ref()
+                .is_some_and(|f| f.fields.iter().any(|f| f.ty.contains("models.")))
     });
     let errors_use_models = errors
         .iter()
@@ -373,9 +396,11 @@ pub fn build(spec: &Spec) -> Context {
         errors_use_models,
         uses_cookies: routes.iter().any(|r| !r.cookies.is_empty()),
         uses_answer: routes.iter().any(|r| r.response_headers.is_some()),
-        uses_raw: routes
-            .iter()
-            .any(|r| r.body_media.is_some() || r.returns_media.is_some()),
+        uses_raw: api.routes.iter().any(|r| {
+            (r.body.is_some() && raw_media(&r.body_format).is_some())
+                || (r.returns.is_some() && raw_media(&r.returns_format).is_some())
+        }),
+        uses_form: routes.iter().any(|r| r.form.is_some()),
         uses_content_type_arg: api.routes.iter().any(wildcard_body),
         uses_encode_path: api
             .routes
@@ -554,6 +579,10 @@ fn route_ctx(
         // The body's media type: a path parameter must not take its name.
         args_namer.take("contentType");
     }
+    if matches!(r.body_format, BodyFormat::Multipart { .. }) {
+        // The form's argument, likewise.
+        args_namer.take("form");
+    }
     let mut args = Vec::new();
     let mut arg_of = BTreeMap::new();
     for p in r
@@ -585,11 +614,24 @@ fn route_ctx(
         s.push('`');
         s
     };
-    let body = r.body.as_ref().map(|b| {
+    // A form is sent from its own argument; the route's body is then only a
+    // placeholder.
+    let form = match &r.body_format {
+        BodyFormat::Multipart { parts } => {
+            let name = namer.take(&format!("{}Form", names::pascal(&r.name)));
+            args.push(format!("form: {name}"));
+            Some(form_ctx(tn, client, &method_name, name, parts))
+        }
+        _ => None,
+    };
+    let body = r.body.as_ref().filter(|_| form.is_none()).map(|b| {
         let ty = match &r.body_format {
-            BodyFormat::Json => ts_ty(tn, b, Side::Request, "models."),
             BodyFormat::Bytes { .. } => "Blob | ArrayBuffer | Uint8Array".to_string(),
             BodyFormat::Text { .. } => "string".to_string(),
+            // A form never gets here: it has its own argument.
+            BodyFormat::Json | BodyFormat::Multipart { .. } => {
+                ts_ty(tn, b, Side::Request, "models.")
+            }
         };
         args.push(format!("body: {ty}"));
         if wildcard {
@@ -597,8 +639,9 @@ fn route_ctx(
         }
         "body".to_string()
     });
+    // A form's `Content-Type` carries its boundary: `fetch` sets it.
     let content_type = match &r.body_format {
-        BodyFormat::Json => None,
+        BodyFormat::Json | BodyFormat::Multipart { .. } => None,
         BodyFormat::Bytes { .. } if wildcard => Some("contentType".to_string()),
         BodyFormat::Bytes { media } => Some(names::string(media)),
         BodyFormat::Text { media } => Some(names::string(&format!("{media}; charset=utf-8"))),
@@ -608,11 +651,15 @@ fn route_ctx(
     let reads = match (&r.returns, &r.returns_format) {
         (None, _) => "none",
         (Some(_), _) if is_head => "none",
-        (Some(_), BodyFormat::Json) => "json",
+        // A response is never a form: the checker allows them in requests only.
+        (Some(_), BodyFormat::Json | BodyFormat::Multipart { .. }) => "json",
         (Some(_), BodyFormat::Bytes { .. }) => "blob",
         (Some(_), BodyFormat::Text { .. }) => "text",
     };
-    let body_media = raw_media(&r.body_format).filter(|_| r.body.is_some());
+    let body_media = match &r.body_format {
+        BodyFormat::Multipart { .. } => Some(r.body_format.media()),
+        other => raw_media(other).filter(|_| r.body.is_some()),
+    };
     let returns_media = raw_media(&r.returns_format).filter(|_| r.returns.is_some());
     // Error answers are problem+json whatever the success body is.
     let accept = returns_media.map(|m| names::string(&format!("{m}, application/problem+json")));
@@ -744,9 +791,14 @@ fn route_ctx(
         }
         last.push('.');
     }
-    if r.body.is_some() {
+    if let Some(f) = &form {
+        lines.push(format!(
+            "Sends `form` as `multipart/form-data`: the parts of {{@link {}}}, absent optional ones left out.",
+            f.name
+        ));
+    } else if r.body.is_some() {
         match &r.body_format {
-            BodyFormat::Json => {}
+            BodyFormat::Json | BodyFormat::Multipart { .. } => {}
             BodyFormat::Bytes { media } if wildcard => lines.push(format!(
                 "Sends `body` as it is, with `contentType` (which must match `{media}`) as its `Content-Type`."
             )),
@@ -767,8 +819,12 @@ fn route_ctx(
         )),
         _ => {}
     }
-    if let (Some(d), Some(_)) = (&r.body_doc, &r.body) {
-        lines.push(format!("@param body - {}", gatic_ir::doc::one_line(d)));
+    if let Some(d) = &r.body_doc {
+        if form.is_some() {
+            lines.push(format!("@param form - {}", gatic_ir::doc::one_line(d)));
+        } else if body.is_some() {
+            lines.push(format!("@param body - {}", gatic_ir::doc::one_line(d)));
+        }
     }
     if wildcard {
         lines.push(format!(
@@ -788,7 +844,9 @@ fn route_ctx(
     }
     let body_ty = match (&r.returns, &r.returns_format) {
         (None, _) => "void".to_string(),
-        (Some(t), BodyFormat::Json) => ts_ty(tn, t, Side::Response, "models."),
+        (Some(t), BodyFormat::Json | BodyFormat::Multipart { .. }) => {
+            ts_ty(tn, t, Side::Response, "models.")
+        }
         (Some(_), BodyFormat::Bytes { .. }) => "Blob".to_string(),
         (Some(_), BodyFormat::Text { .. }) => "string".to_string(),
     };
@@ -817,6 +875,7 @@ fn route_ctx(
         headers,
         cookies,
         body,
+        form,
         auth: match &r.auth {
             Auth::None => "\"none\"".to_string(),
             Auth::Bearer => "\"bearer\"".to_string(),
@@ -830,10 +889,110 @@ fn route_ctx(
     }
 }
 
-/// The media type of a body that is not JSON; `None` for JSON.
+/// The form interface of a route that takes the multipart form `parts`,
+/// named `name`, for the method `client.method_name`.
+fn form_ctx(
+    tn: &TypeNames,
+    client: &str,
+    method_name: &str,
+    name: String,
+    parts: &[Part],
+) -> FormCtx {
+    let fields = parts
+        .iter()
+        .map(|p| {
+            let mut lines = doc_lines(p.doc.as_deref());
+            let ty = match &p.kind {
+                PartKind::File { accept } => {
+                    lines.extend(file_part_doc(accept));
+                    "Blob".to_string()
+                }
+                PartKind::Value { ty } => {
+                    if let Some(note) = refinement_note(&ty.refinements) {
+                        lines.push(note);
+                    }
+                    ts_ty(tn, ty, Side::Request, "models.")
+                }
+            };
+            FieldCtx {
+                doc: jsdoc(&lines, "  "),
+                key: names::property(&p.name),
+                optional: p.optional,
+                ty,
+            }
+        })
+        .collect();
+    let parts = parts
+        .iter()
+        .map(|p| {
+            let member = match p.kind {
+                PartKind::File { .. } => "file",
+                PartKind::Value { .. } => "value",
+            };
+            format!(
+                "{{ name: {}, {member}: {} }}",
+                names::string(&p.name),
+                names::access("form", &p.name)
+            )
+        })
+        .collect();
+    FormCtx {
+        doc: jsdoc(
+            &[format!(
+                "The multipart form of {{@link {client}.{method_name}}}: one member per part."
+            )],
+            "",
+        ),
+        name,
+        fields,
+        parts,
+    }
+}
+
+/// The doc lines of a file part that accepts `accept`: which types it takes,
+/// and that the Blob's `type` and a `File`'s `name` are what is sent.
+fn file_part_doc(accept: &str) -> Vec<String> {
+    let which = if accept == "*/*" {
+        "A file of any media type.".to_string()
+    } else if accept.ends_with("/*") {
+        format!("A file of any `{accept}` type.")
+    } else {
+        format!("A file of type `{accept}`.")
+    };
+    // A family's example is its most common member.
+    let example = match accept {
+        "*/*" => Some("application/pdf"),
+        "image/*" => Some("image/png"),
+        "text/*" => Some("text/plain"),
+        "audio/*" => Some("audio/mpeg"),
+        "video/*" => Some("video/mp4"),
+        "application/*" => Some("application/pdf"),
+        family if family.ends_with("/*") => None,
+        concrete => Some(concrete),
+    };
+    let set = match example {
+        Some(m) => format!(
+            "so set it, as in `new Blob([bytes], {{ type: {} }})`",
+            names::string(m)
+        ),
+        None => "so set it".to_string(),
+    };
+    // A media type such as `*/*` must not end the comment.
+    [
+        which,
+        format!("The Blob's `type` is sent as the part's `Content-Type`, {set}."),
+        "A `File`'s `name` is sent as its file name; a plain Blob is named after the part."
+            .to_string(),
+    ]
+    .into_iter()
+    .map(|l| l.replace("*/", "*\\/"))
+    .collect()
+}
+
+/// The media type of a body that is bytes or text; `None` for JSON and forms.
 fn raw_media(format: &BodyFormat) -> Option<&str> {
     match format {
-        BodyFormat::Json => None,
+        BodyFormat::Json | BodyFormat::Multipart { .. } => None,
         raw => Some(raw.media()),
     }
 }
@@ -1040,4 +1199,30 @@ fn bounds(b: &Bounds) -> String {
         ""
     };
     format!("{min}{lo}..{hi}{max}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_part_docs_name_the_types_and_never_end_the_comment() {
+        let any = file_part_doc("*/*").join(" ");
+        assert!(any.starts_with("A file of any media type."), "{any}");
+        assert!(!any.contains("*/"), "{any}");
+        let family = file_part_doc("image/*").join(" ");
+        assert!(family.contains("`image/*`"), "{family}");
+        assert!(family.contains("{ type: \"image/png\" }"), "{family}");
+        let concrete = file_part_doc("application/pdf").join(" ");
+        assert!(
+            concrete.starts_with("A file of type `application/pdf`."),
+            "{concrete}"
+        );
+        assert!(
+            concrete.contains("{ type: \"application/pdf\" }"),
+            "{concrete}"
+        );
+        let unknown = file_part_doc("font/*").join(" ");
+        assert!(unknown.contains("`Content-Type`, so set it."), "{unknown}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Proves the generated SDKs compile: `tsc --strict` on the SDK of every
 //! spec in the corpus, then Node tests of the runtime (retries, timeouts,
 //! errors, the version header, reading declared response headers, bodies
-//! that are not JSON) against a fake `fetch`.
+//! that are not JSON, multipart forms) against a fake `fetch`.
 //!
 //! Needs Node 18+ and TypeScript; when they are missing the test fails with
 //! the command that installs them.
@@ -89,5 +89,27 @@ fn raw_bodies_travel_under_node_test() {
             .args(["--test", "out/test/raw.test.js"])
             .current_dir(&dir),
         "node --test raw.test.js",
+    );
+}
+
+#[test]
+fn multipart_forms_travel_under_node_test() {
+    let tsc = common::tsc();
+    let node = common::node();
+    let spec = common::compile("specs/valid/raw_bodies.gati");
+    let dir = common::work_dir().join("form-test");
+    common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
+    common::prepare_tests(&dir, &["form.test.ts"]);
+    common::run(
+        Command::new(&tsc)
+            .arg("-p")
+            .arg(dir.join("tsconfig.test.json")),
+        "tsc on the multipart form tests",
+    );
+    common::run(
+        Command::new(node)
+            .args(["--test", "out/test/form.test.js"])
+            .current_dir(&dir),
+        "node --test form.test.js",
     );
 }

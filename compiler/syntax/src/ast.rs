@@ -210,14 +210,16 @@ pub enum TypeExprKind {
     Nullable(Box<TypeExpr>),
 }
 
-/// A body sent as it is rather than as JSON: `bytes "image/png"`, `text`,
-/// `text "text/csv"`.
+/// A body that is not JSON: `bytes "image/png"`, `text`, `text
+/// "text/csv"`, or `multipart { photo: file @accept("image/*"), … }`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RawPayload {
-    /// Bytes or text.
+    /// Bytes, text or a multipart form.
     pub kind: RawKind,
     /// The media type as written, if any (`bytes` always has one).
     pub media: Option<Literal>,
+    /// A multipart form's parts, as fields.
+    pub parts: Vec<Field>,
     /// The whole payload.
     pub span: Span,
 }
@@ -229,6 +231,8 @@ pub enum RawKind {
     Bytes,
     /// UTF-8 text.
     Text,
+    /// A `multipart/form-data` form: files and fields.
+    Multipart,
 }
 
 /// `@name` or `@name(args)`.

@@ -878,15 +878,23 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let mut kind = RawKind::Text;
         let mut media = None;
+        let mut parts = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
                 Rule::kw_bytes => kind = RawKind::Bytes,
                 Rule::kw_text => kind = RawKind::Text,
+                Rule::kw_multipart => kind = RawKind::Multipart,
                 Rule::string => media = Some(self.literal(part)),
+                Rule::fields_block => parts = self.fields(part),
                 _ => {}
             }
         }
-        RawPayload { kind, media, span }
+        RawPayload {
+            kind,
+            media,
+            parts,
+            span,
+        }
     }
 
     fn auth_spec(&mut self, pair: Pair<'_, Rule>) -> AuthSpec {
@@ -1630,7 +1638,7 @@ fn missing_default(line: &str) -> Option<usize> {
 /// The type a raw payload stands for: `bytes`, or `string` for text.
 fn raw_type(raw: &RawPayload) -> TypeExpr {
     let name = match raw.kind {
-        RawKind::Bytes => "bytes",
+        RawKind::Bytes | RawKind::Multipart => "bytes",
         RawKind::Text => "string",
     };
     TypeExpr {

@@ -453,6 +453,17 @@ impl Differ<'_> {
                 format!("route `{}` no longer takes a body", n.name),
                 None,
             ),
+            (Some(_), Some(_))
+                if matches!(
+                    (&o.body_format, &n.body_format),
+                    (
+                        gatic_ir::BodyFormat::Multipart { .. },
+                        gatic_ir::BodyFormat::Multipart { .. }
+                    )
+                ) =>
+            {
+                self.form_parts(o, n, &loc)
+            }
             (Some(_), Some(_)) if o.body_format != n.body_format => self.push(
                 rules::REQUEST_BODY_FORMAT_CHANGED,
                 format!("{loc}: body"),
@@ -533,6 +544,58 @@ impl Differ<'_> {
                     rules::RESPONSE_ERROR_REMOVED,
                     format!("{loc}: error {e}"),
                     format!("route `{}` no longer returns `{e}`", n.name),
+                    None,
+                );
+            }
+        }
+    }
+
+    /// A multipart form's parts: an optional part added is compatible;
+    /// anything else (a part removed, which old clients still send and the
+    /// form now refuses; one added that is required; one whose kind, type
+    /// or presence changed) breaks old clients.
+    fn form_parts(&mut self, o: &Route, n: &Route, loc: &str) {
+        let parts = |r: &Route| match &r.body_format {
+            gatic_ir::BodyFormat::Multipart { parts } => parts.clone(),
+            _ => Vec::new(),
+        };
+        let (old, new) = (parts(o), parts(n));
+        for np in &new {
+            let ploc = format!("{loc}: body part {}", np.name);
+            match old.iter().find(|p| p.name == np.name) {
+                None if np.optional => self.push(
+                    rules::REQUEST_OPTIONAL_FIELD_ADDED,
+                    ploc,
+                    format!("route `{}` accepts a new optional form part `{}`", n.name, np.name),
+                    None,
+                ),
+                None => self.push(
+                    rules::REQUEST_BODY_FORMAT_CHANGED,
+                    ploc,
+                    format!("route `{}` requires a new form part `{}`", n.name, np.name),
+                    None,
+                ),
+                Some(op) if op.kind != np.kind || (op.optional && !np.optional) => self.push(
+                    rules::REQUEST_BODY_FORMAT_CHANGED,
+                    ploc,
+                    format!(
+                        "route `{}` takes form part `{}` differently (its kind, type or presence changed)",
+                        n.name, np.name
+                    ),
+                    None,
+                ),
+                Some(_) => {}
+            }
+        }
+        for op in &old {
+            if !new.iter().any(|p| p.name == op.name) {
+                self.push(
+                    rules::REQUEST_BODY_FORMAT_CHANGED,
+                    format!("{loc}: body part {}", op.name),
+                    format!(
+                        "route `{}` no longer takes form part `{}`, which old clients send (and the form now refuses)",
+                        n.name, op.name
+                    ),
                     None,
                 );
             }
@@ -1515,6 +1578,7 @@ fn moved_from(o: &Route, n: &Route) -> Option<String> {
 fn format_name(format: &gatic_ir::BodyFormat) -> String {
     match format {
         gatic_ir::BodyFormat::Json => "JSON".to_string(),
+        gatic_ir::BodyFormat::Multipart { .. } => "a multipart form".to_string(),
         gatic_ir::BodyFormat::Bytes { media } => format!("bytes ({media})"),
         gatic_ir::BodyFormat::Text { media } => format!("text ({media})"),
     }

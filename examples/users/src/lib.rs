@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use users_api::runtime::{Bytes, Credential, DateTime, Denied, Uuid};
 use users_api::{
-    Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserHeaders,
+    AddPhotoError, AddPhotoRequest, Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserHeaders,
     CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest, GetAvatarError, GetAvatarRequest,
     GetCardError, GetCardRequest, GetUserError, GetUserHeaders, GetUserRequest, ListPostsError,
-    ListPostsRequest, NotFound, Post, PostPage, PutAvatarError, PutAvatarRequest, Rejected, Reply,
+    ListPostsRequest, NotFound, Photo, Post, PostPage, PutAvatarError, PutAvatarRequest, Rejected, Reply,
     Role, Taken, UpdateUserError, UpdateUserRequest, User,
 };
 
@@ -35,6 +35,8 @@ struct Store {
     idempotency: BTreeMap<String, Arc<User>>,
     /// Each user's avatar, as uploaded (shared with every download, not copied).
     avatars: BTreeMap<Uuid, Bytes>,
+    /// Each user's photos, with their bytes.
+    photos: BTreeMap<Uuid, Vec<(Photo, Bytes)>>,
 }
 
 impl App {
@@ -206,6 +208,23 @@ impl Api for App {
         let store = self.store();
         let user = store.users.get(&request.id).ok_or(NotFound { id: request.id })?;
         Ok(format!("{} (@{})\n", user.display_name, user.handle).into())
+    }
+
+    async fn add_photo(&self, _ctx: &Ctx, request: AddPhotoRequest) -> Result<Reply<Photo>, AddPhotoError> {
+        let mut store = self.store();
+        if !store.users.contains_key(&request.id) {
+            return Err(NotFound { id: request.id }.into());
+        }
+        let form = request.body;
+        let photo = Photo {
+            id: Uuid::new_v4(),
+            filename: form.photo.filename,
+            content_type: form.photo.content_type,
+            size: i64::try_from(form.photo.bytes.len()).unwrap_or(i64::MAX),
+            caption: form.caption,
+        };
+        store.photos.entry(request.id).or_default().push((photo.clone(), form.photo.bytes));
+        Ok(photo.into())
     }
 
     async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> Result<Caller, Denied> {

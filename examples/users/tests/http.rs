@@ -356,6 +356,9 @@ impl Api for Panicking {
     async fn get_card(&self, ctx: &Ctx, r: users_api::GetCardRequest) -> Result<users_api::Reply<String>, users_api::GetCardError> {
         self.0.get_card(ctx, r).await
     }
+    async fn add_photo(&self, ctx: &Ctx, r: users_api::AddPhotoRequest) -> Result<users_api::Reply<users_api::Photo>, users_api::AddPhotoError> {
+        self.0.add_photo(ctx, r).await
+    }
     async fn authenticate(&self, ctx: &Ctx, credential: Credential<'_>) -> Result<users_api::Caller, users_api::runtime::Denied> {
         self.0.authenticate(ctx, credential).await
     }

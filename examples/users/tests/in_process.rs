@@ -131,3 +131,66 @@ async fn avatars_and_cards_are_not_json() {
     let refused = client.put(&avatar).bearer(DEFAULT_TOKEN).header("content-type", "image/png").body(huge).send().await;
     assert_eq!(refused.status(), 413, "{}", refused.text());
 }
+
+/// One part of a hand-made form: its name, its file's name and type if it
+/// is a file, and its contents.
+type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+#[tokio::test]
+async fn a_photo_uploads_as_a_multipart_form() {
+    let client = users_api::test_client(app());
+    let created = client.post("/users").bearer(DEFAULT_TOKEN).json(&new_user("cam")).send().await;
+    let id = created.json::<Value>()["id"].as_str().unwrap_or_default().to_owned();
+    let photos = format!("/users/{id}/photos");
+    let form = |parts: &[Part<'_>]| {
+        let mut body = Vec::new();
+        for (name, file, data) in parts {
+            body.extend_from_slice(b"--BOUNDARY\r\n");
+            match file {
+                Some((filename, media)) => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {media}\r\n\r\n").as_bytes(),
+                ),
+                None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            }
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--BOUNDARY--\r\n");
+        body
+    };
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n";
+    let post = |body: Vec<u8>| {
+        client
+            .post(&photos)
+            .bearer(DEFAULT_TOKEN)
+            .header("content-type", "multipart/form-data; boundary=BOUNDARY")
+            .body(body)
+            .send()
+    };
+
+    let added = post(form(&[("photo", Some(("cat.png", "image/png")), png), ("caption", None, b"A cat")])).await;
+    assert_eq!(added.status(), 201, "{}", added.text());
+    let photo: Value = added.json();
+    assert_eq!(
+        (photo["filename"].as_str(), photo["content_type"].as_str(), photo["size"].as_i64(), photo["caption"].as_str()),
+        (Some("cat.png"), Some("image/png"), Some(8), Some("A cat"))
+    );
+
+    // The caption is optional; the photo is not, and must be an image; a
+    // part the form does not declare is refused, never dropped.
+    assert_eq!(post(form(&[("photo", Some(("a.png", "image/png")), png)])).await.status(), 201);
+    let problems = [
+        (form(&[("caption", None, b"no photo")]), "/photo", "required"),
+        (form(&[("photo", Some(("a.txt", "text/plain")), b"hi")]), "/photo", "format"),
+        (form(&[("photo", Some(("a.png", "image/png")), png), ("extra", None, b"x")]), "/extra", "unknown"),
+    ];
+    for (body, pointer, rule) in problems {
+        let refused = post(body).await;
+        assert_eq!(refused.status(), 400, "{}", refused.text());
+        let violation = &refused.json::<Value>()["violations"][0];
+        assert_eq!((violation["pointer"].as_str(), violation["rule"].as_str()), (Some(pointer), Some(rule)), "{violation}");
+    }
+    // Not a form at all: 415.
+    let json = client.post(&photos).bearer(DEFAULT_TOKEN).json(&json!({"photo": "x"})).send().await;
+    assert_eq!(json.status(), 415);
+}

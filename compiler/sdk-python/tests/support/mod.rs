@@ -35,13 +35,14 @@ pub fn compile(dir: &Path, root: &str) -> Spec {
 }
 
 /// Every spec the tests generate from, by name: the IR fixtures, this
-/// crate's response headers spec, then each valid corpus spec
+/// crate's response headers and forms specs, then each valid corpus spec
 /// (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
 pub fn corpus() -> Vec<(String, Spec)> {
     let mut specs = vec![
         ("kitchen_sink".to_string(), fixture::kitchen_sink()),
         ("minimal".to_string(), fixture::minimal()),
         ("response_headers".to_string(), response_headers()),
+        ("forms".to_string(), forms()),
     ];
     let dir = workspace().join("specs/valid");
     let mut roots = Vec::new();
@@ -75,6 +76,14 @@ pub fn response_headers() -> Spec {
     compile(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs"),
         "headers.gati",
+    )
+}
+
+/// `tests/specs/forms.gati`: multipart forms with every kind of part.
+pub fn forms() -> Spec {
+    compile(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs"),
+        "forms.gati",
     )
 }
 
