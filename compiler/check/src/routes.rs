@@ -50,11 +50,20 @@ const RESERVED_RESPONSE_HEADERS: &[&str] = &[
 ];
 
 /// The settings of an `auth jwt { … }` block.
-const JWT_KEYS: &[&str] = &["issuer", "audience", "keys", "algorithms", "leeway"];
+const JWT_KEYS: &[&str] = &[
+    "issuer",
+    "audience",
+    "keys",
+    "algorithms",
+    "leeway",
+    "token_url",
+    "authorization_url",
+];
 
 /// The note on a JWT setting.
 const JWT_KEYS_NOTE: &str = "`auth jwt { … }` takes `issuer \"https://auth.example.com/\"`, `audience \"notes-api\"`, \
-     `keys env NOTES_JWKS` (the variable holding the JWKS file's path), and optionally `algorithms [RS256, ES256]` and `leeway 60s`";
+     `keys env NOTES_JWKS` (the variable holding the JWKS file's path), and optionally `algorithms [RS256, ES256]`, `leeway 60s`, \
+     and, for the documentation's OAuth2 flows, `token_url \"https://…\"` and `authorization_url \"https://…\"`";
 
 /// The signature algorithms `auth jwt` may accept.
 const JWT_ALGORITHMS: &[&str] = &[
@@ -1208,6 +1217,20 @@ impl<'a> Ctx<'a> {
                     }
                     _ => false,
                 },
+                ("token_url" | "authorization_url", value) => match literal(value) {
+                    Some(LiteralKind::String(url))
+                        if (url.starts_with("https://") || url.starts_with("http://"))
+                            && !url.contains(char::is_whitespace) =>
+                    {
+                        if key == "token_url" {
+                            jwt.token_url = Some(url);
+                        } else {
+                            jwt.authorization_url = Some(url);
+                        }
+                        true
+                    }
+                    _ => false,
+                },
                 ("leeway", value) => match literal(value) {
                     Some(LiteralKind::Duration(ms)) => {
                         jwt.leeway_s = Some(ms / 1000);
@@ -1227,6 +1250,9 @@ impl<'a> Ctx<'a> {
                     }
                     "keys" => {
                         "`env NAME`: the environment variable that holds the JWKS file's path (not a `GATI_` one)"
+                    }
+                    "token_url" | "authorization_url" => {
+                        "an `https://` URL, such as `token_url \"https://auth.example.com/oauth/token\"`"
                     }
                     _ => "a duration, such as `leeway 30s`",
                 };

@@ -107,6 +107,14 @@ pub struct Jwt {
     /// Clock skew allowed on `exp` and `nbf`, in seconds (60 when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leeway_s: Option<u64>,
+    /// Where clients get tokens (`token_url`), for the documentation: an
+    /// OAuth2 client-credentials flow in OpenAPI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Where people sign in (`authorization_url`), for the documentation:
+    /// with `token_url`, an OAuth2 authorization-code flow in OpenAPI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
 }
 
 /// The service's CORS policy (`cors { origins [...], … }`): the runtime

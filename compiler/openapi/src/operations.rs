@@ -589,6 +589,16 @@ impl<'a> Operations<'a> {
     fn security_scheme(&mut self, auth: &Auth) -> Option<String> {
         let (name, scheme) = match auth {
             Auth::None => return None,
+            Auth::Bearer
+                if self
+                    .spec
+                    .service
+                    .jwt
+                    .as_ref()
+                    .is_some_and(|jwt| jwt.token_url.is_some()) =>
+            {
+                ("oauth2".to_string(), self.oauth2_scheme())
+            }
             Auth::Bearer => {
                 let mut scheme = Obj::new().with("type", "http").with("scheme", "bearer");
                 // With `auth jwt`, every bearer token is a JSON Web Token.
@@ -616,6 +626,61 @@ impl<'a> Operations<'a> {
             self.security.push((name.clone(), scheme));
         }
         Some(name)
+    }
+
+    /// The OAuth2 scheme of a service whose JWTs come from a token endpoint
+    /// (`token_url`): client credentials, and the authorization code too
+    /// with an `authorization_url`; every scope a route requires, listed.
+    fn oauth2_scheme(&self) -> Obj {
+        let Some(jwt) = &self.spec.service.jwt else {
+            return Obj::new();
+        };
+        let mut scopes: Vec<&str> = Vec::new();
+        for route in &self.api.routes {
+            for scope in &route.scopes {
+                if !scopes.contains(&scope.as_str()) {
+                    scopes.push(scope);
+                }
+            }
+        }
+        let scope_obj = || {
+            let mut obj = Obj::new();
+            for scope in &scopes {
+                obj.set(
+                    *scope,
+                    format!("Required by the routes that list `{scope}`."),
+                );
+            }
+            obj
+        };
+        let mut flows = Obj::new();
+        if let Some(token_url) = &jwt.token_url {
+            flows.set(
+                "clientCredentials",
+                Obj::new()
+                    .with("tokenUrl", token_url.as_str())
+                    .with("scopes", scope_obj()),
+            );
+            if let Some(authorization_url) = &jwt.authorization_url {
+                flows.set(
+                    "authorizationCode",
+                    Obj::new()
+                        .with("authorizationUrl", authorization_url.as_str())
+                        .with("tokenUrl", token_url.as_str())
+                        .with("scopes", scope_obj()),
+                );
+            }
+        }
+        Obj::new()
+            .with("type", "oauth2")
+            .with(
+                "description",
+                format!(
+                    "JSON Web Tokens issued by `{}` for the audience `{}`, sent as `Authorization: Bearer`.",
+                    jwt.issuer, jwt.audience
+                ),
+            )
+            .with("flows", flows)
     }
 
     /// `apiKey` when every route with an API key reads the same header, else

@@ -818,7 +818,11 @@ impl Builder<'_> {
                     ..span
                 },
             };
-            let spec = self.auth_spec(first.into_inner().next()?);
+            let spec = self.auth_spec(
+                first
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::auth_spec)?,
+            );
             return Some(Setting {
                 key,
                 value: SettingValue::Auth(spec),
@@ -1165,7 +1169,10 @@ impl Builder<'_> {
                 RouteClause::Errors(parts.map(|p| self.ident(p)).collect(), span)
             }
             Rule::limits_clause => RouteClause::Limits(self.settings(parts.next()?), span),
-            Rule::auth_clause => RouteClause::Auth(self.auth_spec(parts.next()?), span),
+            Rule::auth_clause => RouteClause::Auth(
+                self.auth_spec(parts.find(|p| p.as_rule() == Rule::auth_spec)?),
+                span,
+            ),
             _ => return None,
         })
     }
