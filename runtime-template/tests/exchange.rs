@@ -8,11 +8,11 @@
 use std::time::Duration;
 
 use gati_runtime::{
-    Caller, Config, CorsPolicy, Ctx, Denied, PathParams, Resolution, Response, RouteInfo,
-    RouteLimits, Service, TestClient, bearer, json_response, serve_with,
+    Caller, Config, CorsPolicy, Ctx, Denied, PathParams, Reply, Resolution, Response, RouteInfo,
+    RouteLimits, Service, SetCookie, TestClient, bearer, json_response, serve_with,
 };
 use hyper::Method;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use serde_json::json;
 use tower_http::add_extension::AddExtensionLayer;
 use tower_http::compression::CompressionLayer;
@@ -124,6 +124,20 @@ impl Service for Notes {
                     }),
                 )
             }
+            // A reply with a cookie and a header the route does not declare,
+            // as a handler builds it.
+            _ if ctx.request().path() == "/big" && ctx.header("x-want-cookie").is_some() => {
+                let (value, (), extra) = Reply::new(json!({"ok": true}))
+                    .header(
+                        CACHE_CONTROL,
+                        HeaderValue::from_static("private, max-age=60"),
+                    )
+                    .cookie(
+                        SetCookie::new("session", "s3cr3t; v=1").max_age(Duration::from_secs(3600)),
+                    )
+                    .split();
+                extra.finish(json_response(200, &*value))
+            }
             _ => json_response(200, &json!({ "text": "all work and no play ".repeat(200) })),
         }
     }
@@ -203,6 +217,15 @@ async fn tower_http_layers_see_every_answer() {
     let reply = fetch(addr, "POST", "/admin", &headers, "{\"go\":1}").await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["body"], "{\"go\":1}");
+
+    // A cookie the handler set, with its secure defaults, over the socket.
+    let reply = fetch(addr, "GET", "/big", &[("x-want-cookie", "1")], "").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.header("set-cookie"),
+        Some("session=s3cr3t%3B%20v=1; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax")
+    );
+    assert_eq!(reply.header("cache-control"), Some("private, max-age=60"));
 
     // The compression layer compresses what the handler answered.
     // (Compressed, the body is chunked: the connection's end marks its end.)
