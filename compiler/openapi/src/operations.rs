@@ -423,9 +423,11 @@ impl<'a> Operations<'a> {
                         required.push(Json::from(part.name.as_str()));
                     }
                 }
+                // The server refuses a part the form does not declare.
                 let mut schema = Obj::new()
                     .with("type", "object")
-                    .with("properties", properties);
+                    .with("properties", properties)
+                    .with("additionalProperties", false);
                 if !required.is_empty() {
                     schema.set("required", Json::Array(required));
                 }
