@@ -257,14 +257,21 @@ impl Form {
         let mut found = self.parts.iter_mut().filter(|p| p.name == name && !p.taken);
         let first = found.next()?;
         first.taken = true;
+        // The contents move out; the entry stays, marked taken.
         let part = RawPart {
-            name: first.name.clone(),
-            filename: first.filename.clone(),
-            content_type: first.content_type.clone(),
-            data: first.data.clone(),
+            name: String::new(),
+            filename: first.filename.take(),
+            content_type: first.content_type.take(),
+            data: std::mem::take(&mut first.data),
             taken: true,
         };
-        if found.next().is_some() {
+        // Repeats are one violation here, not also "unknown" in `finish`.
+        let mut repeated = false;
+        for again in found {
+            again.taken = true;
+            repeated = true;
+        }
+        if repeated {
             out.push(Violation {
                 location: Location::Body,
                 pointer: pointer(name),
@@ -428,6 +435,23 @@ mod tests {
         form.finish(&mut out);
         let rules: Vec<&str> = out.kept().iter().map(|v| v.rule).collect();
         assert_eq!(rules, ["format", "type", "required", "unknown"]);
+
+        // A part sent twice is one violation, not also an unknown part.
+        let twice = request(
+            "multipart/form-data; boundary=b",
+            b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--\r\n",
+        );
+        let Ok(mut form) = decode_multipart(&twice) else {
+            panic!("a valid form");
+        };
+        let mut out = Violations::new();
+        assert_eq!(
+            form.value::<String>("a", true, &mut out).as_deref(),
+            Some("1")
+        );
+        form.finish(&mut out);
+        let rules: Vec<&str> = out.kept().iter().map(|v| v.rule).collect();
+        assert_eq!(rules, ["type"]);
 
         let status = |ct: &str, body: &'static [u8]| {
             decode_multipart(&request(ct, body)).err().map(|p| p.status)

@@ -47,8 +47,10 @@ impl std::fmt::Debug for JwtVerifier {
     }
 }
 
-/// Why a token was not accepted (for the log; the client gets a 401 that
-/// says only that the credential was not accepted).
+/// Why a token was not accepted, for tests and for code that verifies
+/// tokens itself. The generated router does not pass it on: the client
+/// gets a 401 that says only that the credential was not accepted, and the
+/// runtime's throttled "credential rejected" line names no reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JwtRejected(pub String);
 
