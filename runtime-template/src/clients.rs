@@ -65,6 +65,25 @@ impl Client {
 /// A request counted as in flight for its client, until dropped.
 pub(super) struct InFlight<'a>(&'a AtomicU32);
 
+impl Client {
+    /// Counts one more request in flight, whatever the cap, until the guard
+    /// is dropped: for an event stream, which goes on after its request was
+    /// admitted (under the cap) and returned.
+    pub(super) fn hold(self: &Arc<Client>) -> Held {
+        self.in_flight.fetch_add(1, Relaxed);
+        Held(self.clone())
+    }
+}
+
+/// A stream counted as in flight for its client, until dropped.
+pub(super) struct Held(Arc<Client>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Relaxed);
+    }
+}
+
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Relaxed);
@@ -76,7 +95,7 @@ pub(super) struct Connection(Arc<Client>);
 
 impl Connection {
     /// The connection's client.
-    pub(super) fn client(&self) -> &Client {
+    pub(super) fn client(&self) -> &Arc<Client> {
         &self.0
     }
 }

@@ -11,8 +11,10 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue, WWW_AUTHEN
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
 };
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::problem::{Location, Problem, Violation, Violations};
+use super::scalar::Scalar;
 use super::validate::{push_index, push_key};
 
 /// The most path parameters a route can have.
@@ -453,14 +455,19 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
     Problem::invalid(422, vec![violation])
 }
 
-/// How generated types decode a value that holds JSON objects decoded as
-/// maps, rejecting a key that an object repeats: serde's `BTreeMap` keeps
-/// the last, and `serde_json::Value` too, so `{"a": 1, "a": 2}` would be
-/// taken for `{"a": 2}`. A record field whose type holds a map names its
-/// shape with the markers below and decodes through [`decode`]:
-/// `Option<Vec<BTreeMap<String, T>>>` is `NullOr<ListOf<MapOf<Plain<T>>>>`.
-/// The decoded values have the field's own Rust type, so users construct
-/// and read them as plain maps, lists and options.
+/// How generated types decode a value that serde's own impls would decode
+/// too leniently: JSON objects decoded as maps, rejecting a key that an
+/// object repeats (serde's `BTreeMap` keeps the last, and
+/// `serde_json::Value` too, so `{"a": 1, "a": 2}` would be taken for
+/// `{"a": 2}`), and scalars of the ecosystem's crates (`uuid::Uuid`,
+/// `time::OffsetDateTime`…), read by the runtime's own strict grammars
+/// ([`Wire`]). A record field whose type holds either names its shape with
+/// the markers below and decodes through [`decode`] (and encodes through
+/// [`encode`] when it holds a scalar): `Option<Vec<BTreeMap<String, T>>>`
+/// is `NullOr<ListOf<MapOf<Plain<T>>>>`, `Vec<uuid::Uuid>` is
+/// `ListOf<Wire<uuid::Uuid>>`. The decoded values have the field's own Rust
+/// type, so users construct and read them as plain maps, lists, options and
+/// the ecosystem's types.
 pub trait Decode {
     /// The Rust type decoded.
     type Value;
@@ -469,9 +476,16 @@ pub trait Decode {
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error>;
 }
 
-/// A value that holds no map: decoded by its own `Deserialize` (records
-/// check their own map fields).
+/// A value that holds no map and no [`Wire`] scalar: decoded by its own
+/// `Deserialize` and encoded by its own `Serialize` (records handle their
+/// own fields).
 pub struct Plain<T>(PhantomData<T>);
+
+/// A scalar read and written in the runtime's wire format (its [`Scalar`]
+/// impl), never through its crate's serde impls: `uuid`'s would accept
+/// braced and URN forms, `time`'s is not RFC 3339, and `bytes::Bytes`
+/// would be an array of numbers.
+pub struct Wire<T>(PhantomData<T>);
 
 /// A JSON object as a `BTreeMap<String, _>` of values of shape `S`; a
 /// repeated key is an error, `duplicate key `k``, at the object.
@@ -609,6 +623,111 @@ impl<S: Decode> Decode for Boxed<S> {
 
     fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Value, D::Error> {
         S::decode(deserializer).map(Box::new)
+    }
+}
+
+impl<T: Scalar> Decode for Wire<T> {
+    type Value = T;
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        T::decode(deserializer)
+    }
+}
+
+/// The encoding side of a shape: how generated code serializes a value
+/// that holds a [`Wire`] scalar (`#[serde(serialize_with =
+/// "Record::encode_field")]` calling [`encode`], and [`Encoded`] for a
+/// response body or header). Maps, lists and options serialize as serde's
+/// own do; only the scalars inside differ.
+pub trait Encode: Decode {
+    /// Encodes one value into `serializer`.
+    fn encode<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error>;
+}
+
+impl<T: DeserializeOwned + Serialize> Encode for Plain<T> {
+    fn encode<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+}
+
+impl<T: Scalar> Encode for Wire<T> {
+    fn encode<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        value.encode(serializer)
+    }
+}
+
+impl<E: Encode> Encode for MapOf<E> {
+    fn encode<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(value.len()))?;
+        for (key, item) in value {
+            map.serialize_entry(key, &Encoded::<E>(item))?;
+        }
+        map.end()
+    }
+}
+
+impl<E: Encode> Encode for ListOf<E> {
+    fn encode<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(value.len()))?;
+        for item in value {
+            seq.serialize_element(&Encoded::<E>(item))?;
+        }
+        seq.end()
+    }
+}
+
+impl<E: Encode> Encode for NullOr<E> {
+    fn encode<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(item) => serializer.serialize_some(&Encoded::<E>(item)),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<E: Encode> Encode for Boxed<E> {
+    fn encode<S: Serializer>(value: &Self::Value, serializer: S) -> Result<S::Ok, S::Error> {
+        E::encode(value, serializer)
+    }
+}
+
+/// A borrowed value of shape `S`, serialized through the shape: what
+/// generated code hands `json_response` for a body whose type holds a
+/// [`Wire`] scalar outside a record (`returns datetime`, `returns [uuid]`),
+/// and `put_header` for such a header.
+pub struct Encoded<'a, S: Decode>(&'a S::Value);
+
+impl<'a, S: Decode> Encoded<'a, S> {
+    /// `value`, to be serialized as shape `S`.
+    pub fn new(value: &'a S::Value) -> Encoded<'a, S> {
+        Encoded(value)
+    }
+}
+
+impl<S: Encode> Serialize for Encoded<'_, S> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        S::encode(self.0, serializer)
+    }
+}
+
+/// Encodes a value of shape `S`: what `#[serde(serialize_with)]` calls for
+/// a field that holds a [`Wire`] scalar.
+pub fn encode<S: Encode, Z: Serializer>(
+    value: &S::Value,
+    serializer: Z,
+) -> Result<Z::Ok, Z::Error> {
+    S::encode(value, serializer)
+}
+
+/// [`encode`] for an optional field, whose `None` is skipped (absent)
+/// before this is called; `None` would be written as `null`.
+pub fn encode_some<S: Encode, Z: Serializer>(
+    value: &Option<S::Value>,
+    serializer: Z,
+) -> Result<Z::Ok, Z::Error> {
+    match value {
+        Some(item) => S::encode(item, serializer),
+        None => serializer.serialize_none(),
     }
 }
 
@@ -1588,4 +1707,93 @@ mod tests {
     struct MapOfU8(
         #[serde(deserialize_with = "decode::<MapOf<Plain<u8>>, _>")] BTreeMap<String, u8>,
     );
+
+    /// A record whose fields hold scalars read and written by the runtime,
+    /// at several depths, as generated code declares them.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Scalars {
+        #[serde(
+            serialize_with = "encode::<Wire<Bytes>, _>",
+            deserialize_with = "decode::<Wire<Bytes>, _>"
+        )]
+        blob: Bytes,
+        #[serde(
+            serialize_with = "encode::<ListOf<Wire<Bytes>>, _>",
+            deserialize_with = "decode::<ListOf<Wire<Bytes>>, _>"
+        )]
+        blobs: Vec<Bytes>,
+        #[serde(
+            serialize_with = "encode::<MapOf<NullOr<Wire<Bytes>>>, _>",
+            deserialize_with = "decode::<MapOf<NullOr<Wire<Bytes>>>, _>"
+        )]
+        named: BTreeMap<String, Option<Bytes>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "encode_some::<Boxed<Wire<Bytes>>, _>",
+            deserialize_with = "decode_some::<Boxed<Wire<Bytes>>, _>"
+        )]
+        boxed: Option<Box<Bytes>>,
+    }
+
+    #[test]
+    fn scalars_are_read_and_written_by_the_runtime_at_every_depth() {
+        let body =
+            r#"{"blob":"Zm9v","blobs":["","Zg=="],"named":{"a":null,"b":"Zm8="},"boxed":"Zg=="}"#;
+        let decoded: Scalars = match serde_json::from_str(body) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(decoded.blob, Bytes::from_static(b"foo"));
+        assert_eq!(decoded.blobs[1], Bytes::from_static(b"f"));
+        assert_eq!(decoded.named["b"], Some(Bytes::from_static(b"fo")));
+        assert_eq!(serde_json::to_string(&decoded).ok().as_deref(), Some(body));
+        // Unpadded input is written back padded; an absent option stays absent.
+        let decoded: Scalars = serde_json::from_str(r#"{"blob":"Zg","blobs":[],"named":{}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            serde_json::to_string(&decoded).ok().as_deref(),
+            Some(r#"{"blob":"Zg==","blobs":[],"named":{}}"#)
+        );
+        // Strict at every depth, with the pointer of the value.
+        let cases = [
+            (r#"{"blob":"Zm9v\n","blobs":[],"named":{}}"#, "/blob"),
+            (r#"{"blob":"","blobs":["","-_-_"],"named":{}}"#, "/blobs/1"),
+            (r#"{"blob":"","blobs":[],"named":{"k":[102]}}"#, "/named/k"),
+            (
+                r#"{"blob":"","blobs":[],"named":{},"boxed":null}"#,
+                "/boxed",
+            ),
+            (r#"{"blob":[102],"blobs":[],"named":{}}"#, "/blob"),
+        ];
+        for (body, pointer) in cases {
+            let v = violation_of::<Scalars>(body);
+            assert_eq!((v.pointer.as_str(), v.rule), (pointer, "type"), "{body}");
+        }
+        assert!(
+            violation_of::<Scalars>(r#"{"blob":"-_-_","blobs":[],"named":{}}"#)
+                .message
+                .contains("base64")
+        );
+    }
+
+    #[test]
+    fn top_level_scalars_decode_and_encode_through_their_shape() {
+        use super::super::scalar::Uuid;
+        let headers = &[("content-type", "application/json")];
+        let id = "123e4567-e89b-12d3-a456-426614174000";
+        let decoded = decode_json_shaped::<ListOf<Wire<Uuid>>>(&request(
+            "/",
+            headers,
+            &format!(r#"["{id}"]"#),
+        ));
+        let ids = decoded.unwrap_or_else(|p| panic!("{p:?}"));
+        let json = serde_json::to_string(&Encoded::<ListOf<Wire<Uuid>>>::new(&ids));
+        assert_eq!(json.ok(), Some(format!(r#"["{id}"]"#)));
+        let v = shaped_violation::<ListOf<Wire<Uuid>>>(&format!(r#"["{id}", "{{{id}}}"]"#));
+        assert_eq!((v.pointer.as_str(), v.rule), ("/1", "type"));
+        let none: Option<Bytes> = None;
+        let json = serde_json::to_string(&Encoded::<NullOr<Wire<Bytes>>>::new(&none));
+        assert_eq!(json.ok().as_deref(), Some("null"));
+    }
 }

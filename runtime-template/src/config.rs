@@ -79,6 +79,10 @@ pub struct Config {
     /// Concurrent streams one HTTP/2 connection may open
     /// (`GATI_H2_MAX_STREAMS`, default 100).
     pub h2_max_streams: u32,
+    /// Server-sent event streams open at once, across every route
+    /// (`GATI_MAX_EVENT_STREAMS`, default 4096); past it, a stream route
+    /// answers 503.
+    pub max_event_streams: u32,
     /// How often an HTTP/2 connection is pinged, and how long the answer may
     /// take before the connection is closed, in milliseconds
     /// (`GATI_H2_KEEPALIVE_MS`, default 20000; 0 = no pings).
@@ -187,6 +191,7 @@ impl Default for Config {
             },
             max_violations: 50,
             h2_max_streams: 100,
+            max_event_streams: 4096,
             h2_keepalive_ms: 20_000,
             log_panic_message: true,
             default_version: None,
@@ -340,6 +345,9 @@ impl Config {
         if let Some(var) = get("GATI_H2_MAX_STREAMS") {
             config.h2_max_streams = parse_int(var, 1)?;
         }
+        if let Some(var) = get("GATI_MAX_EVENT_STREAMS") {
+            config.max_event_streams = parse_int(var, 1)?;
+        }
         if let Some(var) = get("GATI_H2_KEEPALIVE_MS") {
             config.h2_keepalive_ms = parse_int(var, 0)?;
         }
@@ -358,7 +366,7 @@ impl Config {
 }
 
 /// Every variable [`Config::from_env`] reads.
-pub(super) const VARIABLES: [&str; 25] = [
+pub(super) const VARIABLES: [&str; 26] = [
     "PORT",
     "GATI_HOST",
     "GATI_ADMIN_PORT",
@@ -380,6 +388,7 @@ pub(super) const VARIABLES: [&str; 25] = [
     "GATI_AUTH_FAILURE_RATE",
     "GATI_MAX_VIOLATIONS",
     "GATI_H2_MAX_STREAMS",
+    "GATI_MAX_EVENT_STREAMS",
     "GATI_H2_KEEPALIVE_MS",
     "GATI_LOG_PANIC_MESSAGE",
     "GATI_DEFAULT_VERSION",
@@ -573,6 +582,7 @@ mod tests {
         );
         assert_eq!((c.body_min_rate, c.body_grace_ms), (240, 5000));
         assert_eq!((c.max_violations, c.h2_max_streams), (50, 100));
+        assert_eq!(c.max_event_streams, 4096);
     }
 
     #[test]

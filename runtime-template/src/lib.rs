@@ -12,10 +12,12 @@
 #![allow(dead_code)]
 
 mod admission;
+mod body;
 mod clients;
 mod codec;
 mod config;
 mod cors;
+mod events;
 mod form;
 #[cfg(feature = "jwt")]
 mod jwt;
@@ -30,20 +32,24 @@ mod version;
 
 // The re-exports are the runtime's interface; each generated crate uses a
 // subset, and a private `mod runtime` would otherwise warn about the rest.
+#[allow(unused_imports)]
+pub use body::{KEEP_ALIVE, ResponseBody};
 /// Raw bodies (`body bytes "…"`, `returns bytes "…"`) are `Bytes`.
 #[allow(unused_imports)]
 pub use bytes::Bytes;
 #[allow(unused_imports)]
 pub use codec::{
-    Boxed, Caller, Credential, Decode, Denied, FromParam, ListOf, MAX_PATH_PARAMS, MapOf, NullOr,
-    PathParams, Plain, Query, Request, api_key, bearer, cookie, decode, decode_bytes, decode_json,
-    decode_json_object, decode_json_shaped, decode_some, decode_text, header, header_param, param,
-    path_param, percent_decode,
+    Boxed, Caller, Credential, Decode, Denied, Encode, Encoded, FromParam, ListOf, MAX_PATH_PARAMS,
+    MapOf, NullOr, PathParams, Plain, Query, Request, Wire, api_key, bearer, cookie, decode,
+    decode_bytes, decode_json, decode_json_object, decode_json_shaped, decode_some, decode_text,
+    encode, encode_some, header, header_param, param, path_param, percent_decode,
 };
 #[allow(unused_imports)]
 pub use config::{Config, ConfigError, RateLimit};
 #[allow(unused_imports)]
 pub use cors::CorsPolicy;
+#[allow(unused_imports)]
+pub use events::{BadEventId, Event, EventSender, Events, StreamClosed, event_json, event_stream};
 #[allow(unused_imports)]
 pub use form::{FilePart, Form, MAX_PART_HEAD, MAX_PARTS, decode_multipart};
 #[cfg(feature = "jwt")]
@@ -57,7 +63,10 @@ pub use problem::{
 #[allow(unused_imports)]
 pub use reply::{Extra, Reply, SameSite, SetCookie, not_modified, put_header};
 #[allow(unused_imports)]
-pub use scalar::{Base64, Date, DateTime, Decimal, Duration, ScalarError, Uuid};
+pub use scalar::{
+    Base64, Date, DateTime, Decimal, Duration, ExactDecimal, Scalar, ScalarError, Uuid,
+    parse_default,
+};
 #[allow(unused_imports)]
 pub use server::{
     App, BoxError, ConnectionFuture, Ctx, Direct, Principal, Resolution, Response, RouteInfo,
@@ -68,8 +77,8 @@ pub use server::{
 pub use testing::{TestClient, TestRequest, TestResponse};
 #[allow(unused_imports)]
 pub use validate::{
-    Format, Pointer, Validate, check_format, check_items, check_key, check_len, check_range_f64,
-    check_range_i64, violation,
+    Format, Pointer, Validate, check_format, check_items, check_key, check_len,
+    check_range_decimal, check_range_f64, check_range_i64, violation,
 };
 #[allow(unused_imports)]
 pub use version::{

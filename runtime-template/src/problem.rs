@@ -1,12 +1,12 @@
 //! Error responses as RFC 9457 problem details, and the JSON response builders.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::StatusCode;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
+use super::body::ResponseBody;
 use super::server::Response;
 
 /// The media type of every error response.
@@ -118,12 +118,18 @@ impl Problem {
         self
     }
 
-    /// The `application/problem+json` response.
-    pub fn into_response(self) -> Response {
+    /// The problem's JSON, as its response's body carries it.
+    pub fn to_json(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(160 + 96 * self.violations.len());
         // Serializing this struct cannot fail: every field is a string,
         // a number or a list of those.
-        let _ = serde_json::to_writer(&mut buf, &self);
+        let _ = serde_json::to_writer(&mut buf, self);
+        buf
+    }
+
+    /// The `application/problem+json` response.
+    pub fn into_response(self) -> Response {
+        let buf = self.to_json();
         let mut response = with_body(self.status, PROBLEM_JSON, buf);
         for (name, value) in self.headers {
             response.headers_mut().append(name, value);
@@ -286,7 +292,7 @@ pub fn declared_problem<T: Serialize>(
 /// A raw response (`returns bytes "image/png"`): `body` as it is, with
 /// `content_type` (for text, `text/plain; charset=utf-8` and the like).
 pub fn raw_response(status: u16, content_type: &'static str, body: Bytes) -> Response {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(ResponseBody::full(body));
     *response.status_mut() = status_code(status);
     response
         .headers_mut()
@@ -333,7 +339,7 @@ pub fn json_response<T: Serialize>(status: u16, value: &T) -> Response {
 
 /// A response with no body.
 pub fn empty_response(status: u16) -> Response {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(ResponseBody::empty());
     *response.status_mut() = status_code(status);
     response
 }
@@ -348,7 +354,7 @@ pub(super) fn with_body(status: u16, content_type: &'static str, body: Vec<u8>) 
     } else {
         HeaderValue::from_static(content_type)
     };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = Response::new(ResponseBody::full(body));
     *response.status_mut() = status_code(status);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, value);

@@ -99,6 +99,14 @@ impl<T, H> Reply<T, H> {
         &self.headers
     }
 
+    /// The value if the reply owns it, or shares it with no one else.
+    pub fn into_owned(self) -> Option<T> {
+        match self.value {
+            Value::Owned(value) => Some(value),
+            Value::Shared(value) => Arc::into_inner(value),
+        }
+    }
+
     /// The value, copied only if it is shared and still referenced elsewhere.
     pub fn into_inner(self) -> T
     where
@@ -241,7 +249,7 @@ pub fn not_modified(request: &super::codec::Request, response: Response) -> Resp
     parts.status = hyper::StatusCode::NOT_MODIFIED;
     parts.headers.remove(CONTENT_TYPE);
     parts.headers.remove(CONTENT_LENGTH);
-    Response::from_parts(parts, http_body_util::Full::new(bytes::Bytes::new()))
+    Response::from_parts(parts, super::body::ResponseBody::empty())
 }
 
 /// A `Set-Cookie` header (RFC 6265), secure by default: `Path=/`,

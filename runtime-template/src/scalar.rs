@@ -1,12 +1,27 @@
 //! Scalar types with a string wire format: UUID, date, date-time, decimal,
-//! ISO 8601 duration and base64 bytes, each validated when parsed.
+//! ISO 8601 duration and base64 bytes, each validated when parsed; and the
+//! same wire formats for the ecosystem's types that generated fields use
+//! (`uuid::Uuid`, `time::Date`, `time::OffsetDateTime`,
+//! `rust_decimal::Decimal`, `bytes::Bytes`), through [`Scalar`].
+
+// The ecosystem's types are behind the features of the crates they come
+// from (`uuid`, `time`, `rust_decimal`), and a generated crate declares only
+// those its spec uses, so the others are names its `cfg`s do not know.
+#![allow(unexpected_cfgs)]
 
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 use std::str::FromStr;
 
+use bytes::Bytes;
+use serde::de::{Deserializer, Visitor};
+use serde::ser::Serializer;
+
 use super::codec::FromParam;
+use super::problem::Violations;
+use super::validate::{Pointer, Validate};
 
 /// Why a scalar's text could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,35 +45,130 @@ impl fmt::Display for ScalarError {
 
 impl std::error::Error for ScalarError {}
 
-/// Implements serde (as a JSON string) and `FromParam` through `Display` and
-/// `FromStr`.
+/// A scalar with one strict wire format, which the runtime reads and
+/// writes itself: the runtime's own types here, and the ecosystem's types
+/// that generated fields use, whose crates' serde impls are lenient
+/// (`uuid` takes braced, URN and simple forms) or another format (`time`'s
+/// is not RFC 3339; `bytes::Bytes` is an array of numbers). Generated code
+/// reaches it through the `Wire<T>` shape and `FromParam`.
+pub trait Scalar: Sized {
+    /// What a JSON value of another type is told it should be.
+    const EXPECTING: &'static str;
+
+    /// The value `text` writes, by the runtime's grammar for the type.
+    fn parse(text: &str) -> Result<Self, ScalarError>;
+
+    /// Writes the value's text as a string; an error (never a panic) for a
+    /// value the wire format cannot write, such as a date before year 0.
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+
+    /// What a default whose text does not parse stands for: zero, nil, the
+    /// epoch or nothing. The compiler checks defaults, so this only keeps
+    /// generated code total.
+    fn zero() -> Self;
+
+    /// Decodes a JSON value: a string, parsed.
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(Text::<Self>(PhantomData))
+    }
+}
+
+/// The value a default's text writes, else [`Scalar::zero`]: what a
+/// generated field's default function returns.
+pub fn parse_default<T: Scalar>(text: &str) -> T {
+    T::parse(text).unwrap_or_else(|_| T::zero())
+}
+
+/// A visitor that takes a string and parses it as `T`.
+struct Text<T>(PhantomData<T>);
+
+impl<T: Scalar> Visitor<'_> for Text<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        T::parse(text).map_err(E::custom)
+    }
+}
+
+/// A visitor for decimals: a string, or a JSON number (integers exactly,
+/// others through their shortest round-trip text, which never has an
+/// exponent).
+struct Number<T>(PhantomData<T>);
+
+impl<T: Scalar> Visitor<'_> for Number<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        T::parse(text).map_err(E::custom)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<T, E> {
+        T::parse(&n.to_string()).map_err(E::custom)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<T, E> {
+        T::parse(&n.to_string()).map_err(E::custom)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<T, E> {
+        if n.is_finite() {
+            T::parse(&n.to_string()).map_err(E::custom)
+        } else {
+            Err(E::custom("not a finite number"))
+        }
+    }
+}
+
+/// Implements [`Scalar`] through `Display` and `FromStr`, and serde (as a
+/// JSON string) and `FromParam` through [`Scalar`].
 macro_rules! string_scalar {
     ($t:ident, $expecting:literal) => {
-        impl serde::Serialize for $t {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl Scalar for $t {
+            const EXPECTING: &'static str = $expecting;
+
+            fn parse(text: &str) -> Result<$t, ScalarError> {
+                text.parse()
+            }
+
+            fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
+            }
+
+            fn zero() -> $t {
+                $t::default()
+            }
+        }
+
+        scalar_serde!($t);
+    };
+}
+
+/// serde and `FromParam` for a type of this file, through its [`Scalar`] impl.
+macro_rules! scalar_serde {
+    ($t:ident) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                Scalar::encode(self, serializer)
             }
         }
 
         impl<'de> serde::Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$t, D::Error> {
-                struct Visitor;
-                impl serde::de::Visitor<'_> for Visitor {
-                    type Value = $t;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str($expecting)
-                    }
-                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$t, E> {
-                        text.parse().map_err(E::custom)
-                    }
-                }
-                deserializer.deserialize_str(Visitor)
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$t, D::Error> {
+                <$t as Scalar>::decode(deserializer)
             }
         }
 
         impl FromParam for $t {
             fn from_param(text: &str) -> Result<$t, String> {
-                text.parse().map_err(|e: ScalarError| e.to_string())
+                <$t as Scalar>::parse(text).map_err(|e| e.to_string())
             }
         }
     };
@@ -381,6 +491,48 @@ impl DateTime {
     }
 
     fn parse_bytes(b: &[u8]) -> Option<DateTime> {
+        let written = Written::parse(b)?;
+        let local = written.date.days_since_epoch() * SECS_PER_DAY
+            + i64::from(written.hour) * 3600
+            + i64::from(written.minute) * 60
+            + i64::from(written.second);
+        Some(DateTime {
+            secs: local - i64::from(written.offset_minutes) * 60,
+            nanos: written.nanos,
+            offset_minutes: written.offset_minutes,
+        })
+    }
+
+    /// The date-time as it is written: local date and time, and offset.
+    fn written(&self) -> Option<Written> {
+        let t = self.local_secs().rem_euclid(SECS_PER_DAY);
+        Some(Written {
+            date: self.local_date()?,
+            hour: u8::try_from(t / 3600).ok()?,
+            minute: u8::try_from(t / 60 % 60).ok()?,
+            second: u8::try_from(t % 60).ok()?,
+            nanos: self.nanos,
+            offset_minutes: self.offset_minutes,
+        })
+    }
+}
+
+/// An RFC 3339 date-time as written: the local date and time of day, and
+/// the offset from UTC (within ±23:59). Every value writes valid text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Written {
+    date: Date,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    nanos: u32,
+    offset_minutes: i16,
+}
+
+impl Written {
+    /// The parts of `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (`t` and `z` too);
+    /// fraction digits past nanoseconds are dropped.
+    fn parse(b: &[u8]) -> Option<Written> {
         if b.len() < 20 || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
             return None;
         }
@@ -422,36 +574,35 @@ impl DateTime {
             }
             _ => return None,
         };
-        let local = date.days_since_epoch() * SECS_PER_DAY + i64::from(h * 3600 + m * 60 + s);
-        Some(DateTime {
-            secs: local - i64::from(offset_minutes) * 60,
+        Some(Written {
+            date,
+            hour: u8::try_from(h).ok()?,
+            minute: u8::try_from(m).ok()?,
+            second: u8::try_from(s).ok()?,
             nanos,
             offset_minutes,
         })
     }
 }
 
-impl FromStr for DateTime {
-    type Err = ScalarError;
-    fn from_str(text: &str) -> Result<DateTime, ScalarError> {
-        DateTime::parse_bytes(text.as_bytes()).ok_or_else(|| {
-            ScalarError::new("expected an RFC 3339 date-time like 2024-02-29T12:30:00Z")
-        })
-    }
-}
-
-impl fmt::Display for DateTime {
+impl fmt::Display for Written {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let local = self.local_secs();
-        let date = self.local_date().ok_or(fmt::Error)?;
-        let t = local.rem_euclid(SECS_PER_DAY);
-        write!(f, "{date}T{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)?;
+        write!(
+            f,
+            "{}T{:02}:{:02}:{:02}",
+            self.date, self.hour, self.minute, self.second
+        )?;
         if self.nanos != 0 {
-            let mut fraction = format!("{:09}", self.nanos);
-            while fraction.ends_with('0') {
-                fraction.pop();
+            // Nine digits without the zeros that end them.
+            let mut digits = [b'0'; 9];
+            let mut n = self.nanos;
+            for slot in digits.iter_mut().rev() {
+                *slot = b'0' + (n % 10) as u8;
+                n /= 10;
             }
-            write!(f, ".{fraction}")?;
+            let end = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+            f.write_str(".")?;
+            f.write_str(std::str::from_utf8(&digits[..end]).map_err(|_| fmt::Error)?)?;
         }
         match self.offset_minutes {
             0 => f.write_str("Z"),
@@ -466,6 +617,23 @@ impl fmt::Display for DateTime {
     }
 }
 
+impl FromStr for DateTime {
+    type Err = ScalarError;
+    fn from_str(text: &str) -> Result<DateTime, ScalarError> {
+        DateTime::parse_bytes(text.as_bytes()).ok_or_else(datetime_error)
+    }
+}
+
+fn datetime_error() -> ScalarError {
+    ScalarError::new("expected an RFC 3339 date-time like 2024-02-29T12:30:00Z")
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.written().ok_or(fmt::Error)?.fmt(f)
+    }
+}
+
 impl fmt::Debug for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DateTime({self})")
@@ -475,25 +643,26 @@ impl fmt::Debug for DateTime {
 string_scalar!(DateTime, "an RFC 3339 date-time string");
 
 // ---------------------------------------------------------------------------
-// Decimal
+// ExactDecimal
 
-/// An exact decimal number, such as `-12.50`, kept as the text it was written
-/// in (without a leading `+`). Equality, hashing and ordering are numeric, so
-/// `1.5 == 1.50`. No exponent is accepted. The default is `0`.
+/// An exact decimal number of any size, such as `-12.50`, kept as the text
+/// it was written in (without a leading `+`). Equality, hashing and ordering
+/// are numeric, so `1.5 == 1.50`. No exponent is accepted. The default is
+/// `0`. It is [`Decimal`] unless the `rust_decimal` feature is on.
 #[derive(Clone)]
-pub struct Decimal {
+pub struct ExactDecimal {
     text: String,
 }
 
-impl Default for Decimal {
-    fn default() -> Decimal {
-        Decimal {
+impl Default for ExactDecimal {
+    fn default() -> ExactDecimal {
+        ExactDecimal {
             text: "0".to_owned(),
         }
     }
 }
 
-impl Decimal {
+impl ExactDecimal {
     /// The text, as written.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -517,17 +686,17 @@ impl Decimal {
     }
 }
 
-impl From<i64> for Decimal {
-    fn from(n: i64) -> Decimal {
-        Decimal {
+impl From<i64> for ExactDecimal {
+    fn from(n: i64) -> ExactDecimal {
+        ExactDecimal {
             text: n.to_string(),
         }
     }
 }
 
-impl FromStr for Decimal {
+impl FromStr for ExactDecimal {
     type Err = ScalarError;
-    fn from_str(text: &str) -> Result<Decimal, ScalarError> {
+    fn from_str(text: &str) -> Result<ExactDecimal, ScalarError> {
         let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
         let (int, frac) = match unsigned.split_once('.') {
             Some((int, frac)) => (int, Some(frac)),
@@ -537,28 +706,28 @@ impl FromStr for Decimal {
         if !all_digits(int) || !frac.is_none_or(all_digits) {
             return Err(ScalarError::new("expected a decimal number like -12.50"));
         }
-        Ok(Decimal {
+        Ok(ExactDecimal {
             text: text.strip_prefix('+').unwrap_or(text).to_owned(),
         })
     }
 }
 
-impl PartialEq for Decimal {
-    fn eq(&self, other: &Decimal) -> bool {
+impl PartialEq for ExactDecimal {
+    fn eq(&self, other: &ExactDecimal) -> bool {
         self.key() == other.key()
     }
 }
 
-impl Eq for Decimal {}
+impl Eq for ExactDecimal {}
 
-impl Hash for Decimal {
+impl Hash for ExactDecimal {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.key().hash(state);
     }
 }
 
-impl Ord for Decimal {
-    fn cmp(&self, other: &Decimal) -> Ordering {
+impl Ord for ExactDecimal {
+    fn cmp(&self, other: &ExactDecimal) -> Ordering {
         let (an, ai, af) = self.key();
         let (bn, bi, bf) = other.key();
         // Without insignificant zeros, a longer integer part is larger, and
@@ -577,70 +746,47 @@ impl Ord for Decimal {
     }
 }
 
-impl PartialOrd for Decimal {
-    fn partial_cmp(&self, other: &Decimal) -> Option<Ordering> {
+impl PartialOrd for ExactDecimal {
+    fn partial_cmp(&self, other: &ExactDecimal) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl fmt::Display for Decimal {
+impl fmt::Display for ExactDecimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
 }
 
-impl fmt::Debug for Decimal {
+impl fmt::Debug for ExactDecimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Decimal({self})")
+        write!(f, "ExactDecimal({self})")
     }
 }
 
-impl serde::Serialize for Decimal {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+/// Accepts a string, or a JSON number (integers exactly; other numbers
+/// through their shortest round-trip text).
+impl Scalar for ExactDecimal {
+    const EXPECTING: &'static str = "a decimal string";
+
+    fn parse(text: &str) -> Result<ExactDecimal, ScalarError> {
+        text.parse()
+    }
+
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.text)
     }
-}
 
-/// Accepts a string, or a JSON number (integers exactly; other numbers through
-/// their shortest round-trip text).
-impl<'de> serde::Deserialize<'de> for Decimal {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Decimal;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a decimal string")
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Decimal, E> {
-                text.parse().map_err(E::custom)
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Decimal, E> {
-                Ok(Decimal {
-                    text: n.to_string(),
-                })
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Decimal, E> {
-                Ok(Decimal {
-                    text: n.to_string(),
-                })
-            }
-            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Decimal, E> {
-                if n.is_finite() {
-                    n.to_string().parse().map_err(E::custom)
-                } else {
-                    Err(E::custom("not a finite number"))
-                }
-            }
-        }
-        deserializer.deserialize_any(Visitor)
+    fn zero() -> ExactDecimal {
+        ExactDecimal::default()
+    }
+
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ExactDecimal, D::Error> {
+        deserializer.deserialize_any(Number::<ExactDecimal>(PhantomData))
     }
 }
 
-impl FromParam for Decimal {
-    fn from_param(text: &str) -> Result<Decimal, String> {
-        text.parse().map_err(|e: ScalarError| e.to_string())
-    }
-}
+scalar_serde!(ExactDecimal);
 
 // ---------------------------------------------------------------------------
 // Duration
@@ -893,26 +1039,263 @@ impl FromStr for Base64 {
 
 impl fmt::Display for Base64 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 4];
+        Base64Text(&self.0).fmt(f)
+    }
+}
+
+string_scalar!(Base64, "a base64 string");
+
+/// Bytes written as padded standard base64, a kilobyte of text at a time.
+struct Base64Text<'a>(&'a [u8]);
+
+impl fmt::Display for Base64Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 1024];
+        let mut len = 0;
         for chunk in self.0.chunks(3) {
             let n = chunk
                 .iter()
                 .enumerate()
                 .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-            for (i, slot) in buf.iter_mut().enumerate() {
+            for (i, slot) in buf[len..len + 4].iter_mut().enumerate() {
                 *slot = if i <= chunk.len() {
                     ALPHABET[(n >> (18 - 6 * i)) as usize & 63]
                 } else {
                     b'='
                 };
             }
-            f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)?;
+            len += 4;
+            if len == buf.len() {
+                f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)?;
+                len = 0;
+            }
         }
-        Ok(())
+        f.write_str(std::str::from_utf8(&buf[..len]).map_err(|_| fmt::Error)?)
     }
 }
 
-string_scalar!(Base64, "a base64 string");
+// ---------------------------------------------------------------------------
+// The ecosystem's types, read and written by the grammars above
+
+/// The decimal type of generated fields: `rust_decimal::Decimal` with the
+/// `rust_decimal` feature (96 bits of digits, at most 28 after the point; a
+/// value beyond that is refused, never rounded), else [`ExactDecimal`].
+#[cfg(feature = "rust_decimal")]
+pub type Decimal = rust_decimal::Decimal;
+
+/// The decimal type of generated fields: `rust_decimal::Decimal` with the
+/// `rust_decimal` feature (96 bits of digits, at most 28 after the point; a
+/// value beyond that is refused, never rounded), else [`ExactDecimal`].
+#[cfg(not(feature = "rust_decimal"))]
+pub type Decimal = ExactDecimal;
+
+/// `FromParam` (the type's wire text) and `Validate` (no refinements of
+/// its own) for an ecosystem type, through its [`Scalar`] impl.
+macro_rules! ecosystem_scalar {
+    ($t:ty) => {
+        impl FromParam for $t {
+            fn from_param(text: &str) -> Result<$t, String> {
+                <$t as Scalar>::parse(text).map_err(|e| e.to_string())
+            }
+        }
+
+        impl Validate for $t {
+            fn validate(&self, _: &Pointer<'_>, _: &mut Violations) {}
+        }
+    };
+}
+
+/// `uuid`: the hyphenated form only (braced, URN and simple forms are
+/// refused), written lowercase.
+#[cfg(feature = "uuid")]
+impl Scalar for uuid::Uuid {
+    const EXPECTING: &'static str = "a UUID string";
+
+    fn parse(text: &str) -> Result<uuid::Uuid, ScalarError> {
+        text.parse::<Uuid>().map(uuid::Uuid::from)
+    }
+
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&Uuid::from(*self))
+    }
+
+    fn zero() -> uuid::Uuid {
+        uuid::Uuid::nil()
+    }
+}
+
+#[cfg(feature = "uuid")]
+ecosystem_scalar!(uuid::Uuid);
+
+#[cfg(feature = "uuid")]
+impl From<Uuid> for uuid::Uuid {
+    fn from(value: Uuid) -> uuid::Uuid {
+        uuid::Uuid::from_bytes(value.0)
+    }
+}
+
+#[cfg(feature = "uuid")]
+impl From<uuid::Uuid> for Uuid {
+    fn from(value: uuid::Uuid) -> Uuid {
+        Uuid(value.into_bytes())
+    }
+}
+
+/// `date`: `YYYY-MM-DD`, years 0000 to 9999; a date outside them (which
+/// `time` can hold) cannot be written.
+#[cfg(feature = "time")]
+impl Scalar for time::Date {
+    const EXPECTING: &'static str = "a date string (YYYY-MM-DD)";
+
+    fn parse(text: &str) -> Result<time::Date, ScalarError> {
+        let date: Date = text.parse()?;
+        time_date(date).ok_or_else(|| ScalarError::new("expected a date like 2024-02-29"))
+    }
+
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match date_of(*self) {
+            Some(date) => serializer.collect_str(&date),
+            None => Err(<S::Error as serde::ser::Error>::custom(OUT_OF_YEARS)),
+        }
+    }
+
+    fn zero() -> time::Date {
+        time::OffsetDateTime::UNIX_EPOCH.date()
+    }
+}
+
+#[cfg(feature = "time")]
+ecosystem_scalar!(time::Date);
+
+/// `datetime`: RFC 3339, keeping the offset it was written with. An offset
+/// with seconds (a historical local mean time) has no RFC 3339 form, so
+/// such a value is written as the same instant in UTC; a date outside years
+/// 0000 to 9999 cannot be written.
+#[cfg(feature = "time")]
+impl Scalar for time::OffsetDateTime {
+    const EXPECTING: &'static str = "an RFC 3339 date-time string";
+
+    fn parse(text: &str) -> Result<time::OffsetDateTime, ScalarError> {
+        let written = Written::parse(text.as_bytes()).ok_or_else(datetime_error)?;
+        let date = time_date(written.date).ok_or_else(datetime_error)?;
+        let time =
+            time::Time::from_hms_nano(written.hour, written.minute, written.second, written.nanos)
+                .map_err(|_| datetime_error())?;
+        let offset = time::UtcOffset::from_whole_seconds(i32::from(written.offset_minutes) * 60)
+            .map_err(|_| datetime_error())?;
+        Ok(time::PrimitiveDateTime::new(date, time).assume_offset(offset))
+    }
+
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut value = *self;
+        let mut offset = value.offset().whole_seconds();
+        if offset % 60 != 0 {
+            value = value
+                .checked_to_offset(time::UtcOffset::UTC)
+                .ok_or_else(|| <S::Error as serde::ser::Error>::custom(OUT_OF_YEARS))?;
+            offset = 0;
+        }
+        let written = date_of(value.date()).map(|date| Written {
+            date,
+            hour: value.hour(),
+            minute: value.minute(),
+            second: value.second(),
+            nanos: value.nanosecond(),
+            // A `UtcOffset` is within ±25:59:59, so its minutes fit.
+            offset_minutes: i16::try_from(offset / 60).unwrap_or(0),
+        });
+        match written {
+            Some(written) if written.offset_minutes.unsigned_abs() < 24 * 60 => {
+                serializer.collect_str(&written)
+            }
+            Some(_) => Err(<S::Error as serde::ser::Error>::custom(
+                "an offset of 24 hours or more has no RFC 3339 form",
+            )),
+            None => Err(<S::Error as serde::ser::Error>::custom(OUT_OF_YEARS)),
+        }
+    }
+
+    fn zero() -> time::OffsetDateTime {
+        time::OffsetDateTime::UNIX_EPOCH
+    }
+}
+
+#[cfg(feature = "time")]
+ecosystem_scalar!(time::OffsetDateTime);
+
+/// Why a date or date-time from a handler cannot be written.
+#[cfg(feature = "time")]
+const OUT_OF_YEARS: &str = "a date outside the years 0000 to 9999 has no RFC 3339 form";
+
+/// A date of the wire format as a `time::Date` (every one is one).
+#[cfg(feature = "time")]
+fn time_date(date: Date) -> Option<time::Date> {
+    let month = time::Month::try_from(date.month).ok()?;
+    time::Date::from_calendar_date(i32::from(date.year), month, date.day).ok()
+}
+
+/// A `time::Date` as a date of the wire format, if its year is 0 to 9999.
+#[cfg(feature = "time")]
+fn date_of(date: time::Date) -> Option<Date> {
+    let year = u16::try_from(date.year()).ok()?;
+    Date::from_ymd(year, u8::from(date.month()), date.day())
+}
+
+/// `decimal` with the `rust_decimal` feature: the same grammar as
+/// [`ExactDecimal`] (a string, or a JSON number), refused with a 400 or 422
+/// when the number does not fit `rust_decimal` exactly, never rounded.
+#[cfg(feature = "rust_decimal")]
+impl Scalar for rust_decimal::Decimal {
+    const EXPECTING: &'static str = "a decimal string";
+
+    fn parse(text: &str) -> Result<rust_decimal::Decimal, ScalarError> {
+        let exact: ExactDecimal = text.parse()?;
+        rust_decimal::Decimal::from_str_exact(exact.as_str()).map_err(|_| {
+            ScalarError::new(
+                "expected a decimal number with at most 28 digits after the point, \
+                 within ±79228162514264337593543950335 (96 bits of digits)",
+            )
+        })
+    }
+
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+
+    fn zero() -> rust_decimal::Decimal {
+        rust_decimal::Decimal::ZERO
+    }
+
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<rust_decimal::Decimal, D::Error> {
+        deserializer.deserialize_any(Number::<rust_decimal::Decimal>(PhantomData))
+    }
+}
+
+#[cfg(feature = "rust_decimal")]
+ecosystem_scalar!(rust_decimal::Decimal);
+
+/// `bytes`: standard base64 as [`Base64`] reads it (padding optional,
+/// canonical), written padded. Decoding copies nothing past the decoded
+/// bytes themselves.
+impl Scalar for Bytes {
+    const EXPECTING: &'static str = "a base64 string";
+
+    fn parse(text: &str) -> Result<Bytes, ScalarError> {
+        text.parse::<Base64>().map(|b| Bytes::from(b.0))
+    }
+
+    fn encode<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&Base64Text(self))
+    }
+
+    fn zero() -> Bytes {
+        Bytes::new()
+    }
+}
+
+ecosystem_scalar!(Bytes);
 
 #[cfg(test)]
 mod tests {
@@ -1107,7 +1490,7 @@ mod tests {
 
     #[test]
     fn decimal() {
-        check::<Decimal>(
+        check::<ExactDecimal>(
             &[
                 ("-12.50", "-12.50"),
                 ("+3", "3"),
@@ -1119,7 +1502,7 @@ mod tests {
                 "", "-", "1.", ".5", "1e5", "1.2.3", "--1", " 1", "1 ", "NaN", "inf", "0x10", "١",
             ],
         );
-        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        let d = |s: &str| s.parse::<ExactDecimal>().unwrap_or_default();
         assert_eq!(d("1.5"), d("01.50"));
         assert_eq!(d("-0.0"), d("0"));
         let ordered = [
@@ -1129,14 +1512,18 @@ mod tests {
             assert!(d(pair[0]) < d(pair[1]), "{} < {}", pair[0], pair[1]);
         }
         use std::collections::HashSet;
-        let set: HashSet<Decimal> = ["1.5", "1.50", "-0", "0.0"].iter().map(|s| d(s)).collect();
+        let set: HashSet<ExactDecimal> =
+            ["1.5", "1.50", "-0", "0.0"].iter().map(|s| d(s)).collect();
         assert_eq!(set.len(), 2);
-        assert_eq!(serde_json::from_str::<Decimal>("12").ok(), Some(d("12")));
         assert_eq!(
-            serde_json::from_str::<Decimal>("-0.25").ok(),
+            serde_json::from_str::<ExactDecimal>("12").ok(),
+            Some(d("12"))
+        );
+        assert_eq!(
+            serde_json::from_str::<ExactDecimal>("-0.25").ok(),
             Some(d("-0.25"))
         );
-        assert_eq!(Decimal::from(-7).as_str(), "-7");
+        assert_eq!(ExactDecimal::from(-7).as_str(), "-7");
         assert_eq!(d("2.5").to_f64(), 2.5);
     }
 
@@ -1233,5 +1620,269 @@ mod tests {
             );
         }
         assert_eq!(Base64(b"foobar".to_vec()).to_string(), "Zm9vYmFy");
+    }
+
+    /// A value serialized through its [`Scalar`] impl, as the `Wire` shape does.
+    struct Wired<'a, T>(&'a T);
+
+    impl<T: Scalar> serde::Serialize for Wired<'_, T> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.0.encode(serializer)
+        }
+    }
+
+    /// `value`'s JSON through its [`Scalar`] impl, or why it has none.
+    fn wire_json<T: Scalar>(value: &T) -> Result<String, String> {
+        serde_json::to_string(&Wired(value)).map_err(|e| e.to_string())
+    }
+
+    /// `json` decoded through `T`'s [`Scalar`] impl.
+    fn wire_decode<T: Scalar>(json: &str) -> Result<T, String> {
+        T::decode(&mut serde_json::Deserializer::from_str(json)).map_err(|e| e.to_string())
+    }
+
+    /// [`check`] for a type whose serde impls are not the wire format: each
+    /// valid text parses (as text, JSON and a parameter) and is written back
+    /// canonically; each invalid one is refused all three ways.
+    fn check_wire<T>(valid: &[(&str, &str)], invalid: &[&str])
+    where
+        T: Scalar + FromParam + Validate + fmt::Debug + PartialEq,
+    {
+        for (text, canonical) in valid {
+            let value = match T::parse(text) {
+                Ok(v) => v,
+                Err(e) => panic!("{text:?} rejected: {e}"),
+            };
+            assert_eq!(
+                wire_json(&value),
+                Ok(format!("\"{canonical}\"")),
+                "{text:?}"
+            );
+            let json = serde_json::to_string(text).unwrap_or_default();
+            assert_eq!(wire_decode::<T>(&json).as_ref(), Ok(&value), "{text:?}");
+            assert_eq!(T::from_param(text).as_ref(), Ok(&value), "{text:?}");
+            assert_eq!(T::parse(canonical).as_ref(), Ok(&value), "{canonical:?}");
+            let mut out = Violations::new();
+            value.validate(&Pointer::Root, &mut out);
+            assert!(out.is_empty());
+        }
+        for text in invalid {
+            assert!(T::parse(text).is_err(), "{text:?} accepted");
+            assert!(
+                T::from_param(text).is_err(),
+                "{text:?} accepted as a parameter"
+            );
+            let json = serde_json::to_string(text).unwrap_or_default();
+            assert!(
+                wire_decode::<T>(&json).is_err(),
+                "{text:?} accepted as JSON"
+            );
+        }
+        for json in ["[]", "true", "null", "{}"] {
+            assert!(wire_decode::<T>(json).is_err(), "{json} accepted");
+        }
+    }
+
+    #[cfg(feature = "uuid")]
+    #[test]
+    fn ecosystem_uuid_keeps_the_hyphenated_form_only() {
+        check_wire::<uuid::Uuid>(
+            &[
+                (
+                    "123e4567-e89b-12d3-a456-426614174000",
+                    "123e4567-e89b-12d3-a456-426614174000",
+                ),
+                (
+                    "123E4567-E89B-12D3-A456-42661417400A",
+                    "123e4567-e89b-12d3-a456-42661417400a",
+                ),
+            ],
+            &[
+                // The forms `uuid`'s own parser (and serde impl) accepts.
+                "{123e4567-e89b-12d3-a456-426614174000}",
+                "urn:uuid:123e4567-e89b-12d3-a456-426614174000",
+                "123e4567e89b12d3a456426614174000",
+                "",
+                "123e4567-e89b-12d3-a456-42661417400",
+                "g23e4567-e89b-12d3-a456-426614174000",
+            ],
+        );
+        assert_eq!(
+            wire_decode::<uuid::Uuid>("12"),
+            Err("invalid type: integer `12`, expected a UUID string at line 1 column 2".to_owned())
+        );
+        let own = Uuid::new_v4();
+        assert_eq!(Uuid::from(uuid::Uuid::from(own)), own);
+        assert_eq!(<uuid::Uuid as Scalar>::zero(), uuid::Uuid::nil());
+        assert_eq!(parse_default::<uuid::Uuid>("not a uuid"), uuid::Uuid::nil());
+    }
+
+    #[cfg(feature = "time")]
+    #[test]
+    fn ecosystem_dates_are_calendar_dates_of_years_0_to_9999() {
+        check_wire::<time::Date>(
+            &[
+                ("2024-02-29", "2024-02-29"),
+                ("0000-01-01", "0000-01-01"),
+                ("9999-12-31", "9999-12-31"),
+            ],
+            &[
+                "2023-02-29",
+                "2024-1-01",
+                "+2024-01-01",
+                "-0001-01-01",
+                "2024-01-01T00:00:00Z",
+                "20240101",
+                "2024-060",
+            ],
+        );
+        // `time` holds years before 0000, which RFC 3339 cannot write: an
+        // error to serialize (a 500 for a response), never a panic.
+        let before = time::Date::from_calendar_date(-1, time::Month::December, 31);
+        let before = before.unwrap_or(time::OffsetDateTime::UNIX_EPOCH.date());
+        assert!(wire_json(&before).is_err_and(|e| e.contains("0000 to 9999")));
+        assert_eq!(
+            parse_default::<time::Date>("1970-01-01"),
+            <time::Date as Scalar>::zero()
+        );
+    }
+
+    #[cfg(feature = "time")]
+    #[test]
+    fn ecosystem_datetimes_keep_their_offset() {
+        check_wire::<time::OffsetDateTime>(
+            &[
+                ("2024-02-29T12:30:00Z", "2024-02-29T12:30:00Z"),
+                ("2024-02-29t12:30:00z", "2024-02-29T12:30:00Z"),
+                (
+                    "2024-02-29T12:30:00.250+01:00",
+                    "2024-02-29T12:30:00.25+01:00",
+                ),
+                ("2024-02-29T12:30:00-00:00", "2024-02-29T12:30:00Z"),
+                (
+                    "1969-12-31T23:59:59.999999999-23:59",
+                    "1969-12-31T23:59:59.999999999-23:59",
+                ),
+                (
+                    "2024-01-01T00:00:00.1234567891234Z",
+                    "2024-01-01T00:00:00.123456789Z",
+                ),
+                ("0000-01-01T00:00:00+01:00", "0000-01-01T00:00:00+01:00"),
+                // In UTC this instant is in year 10000; written, it is not.
+                ("9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59-23:59"),
+            ],
+            &[
+                "2024-02-29 12:30:00Z",
+                "2024-02-29T12:30:00",
+                "2024-02-29",
+                "2024-02-29T24:00:00Z",
+                "2024-02-29T12:30:60Z",
+                "2024-02-29T12:30:00+0100",
+                "2024-02-29T12:30:00+24:00",
+                "2024-02-29T12:30Z",
+                "2024-02-29T12:30:00.Z",
+                "2024-02-29T12:30:00 +01:00",
+                "Thu, 29 Feb 2024 12:30:00 GMT",
+            ],
+        );
+        let parse = |text: &str| {
+            <time::OffsetDateTime as Scalar>::parse(text)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        };
+        let local = parse("2024-02-29T12:30:00.5+05:30");
+        assert_eq!(local.offset().whole_minutes(), 330);
+        assert_eq!((local.hour(), local.minute()), (12, 30));
+        assert_eq!(local, parse("2024-02-29T07:00:00.5Z"), "the same instant");
+        assert_eq!(
+            local.unix_timestamp(),
+            parse("2024-02-29T07:00:00Z").unix_timestamp()
+        );
+        // An offset with seconds has no RFC 3339 form: the same instant in UTC.
+        let lmt = time::UtcOffset::from_hms(0, 9, 21).unwrap_or(time::UtcOffset::UTC);
+        let paris = parse("1900-01-01T00:09:21Z").to_offset(lmt);
+        assert_eq!(wire_json(&paris), Ok("\"1900-01-01T00:09:21Z\"".to_owned()));
+        // Offsets of a day or more, and years outside 0000 to 9999, cannot be written.
+        let far = time::UtcOffset::from_hms(25, 0, 0).unwrap_or(time::UtcOffset::UTC);
+        assert!(wire_json(&parse("2024-02-29T12:30:00Z").to_offset(far)).is_err());
+        let early = parse("0000-01-01T00:00:00+01:00").to_offset(time::UtcOffset::UTC);
+        assert!(wire_json(&early).is_err_and(|e| e.contains("0000 to 9999")));
+    }
+
+    #[cfg(feature = "rust_decimal")]
+    #[test]
+    fn ecosystem_decimals_are_refused_rather_than_rounded() {
+        check_wire::<rust_decimal::Decimal>(
+            &[
+                ("-12.50", "-12.50"),
+                ("+3", "3"),
+                ("007.100", "7.100"),
+                ("12345678901234567890.0001", "12345678901234567890.0001"),
+                (
+                    "79228162514264337593543950335",
+                    "79228162514264337593543950335",
+                ),
+                (
+                    "0.0000000000000000000000000001",
+                    "0.0000000000000000000000000001",
+                ),
+            ],
+            &[
+                "",
+                "1.",
+                ".5",
+                "1e5",
+                "1E-3",
+                "--1",
+                " 1",
+                "NaN",
+                "inf",
+                "0x10",
+                // Past what `rust_decimal` holds: refused, not rounded.
+                "79228162514264337593543950336",
+                "0.00000000000000000000000000001",
+                "7922816251426433759354395033.55",
+            ],
+        );
+        let too_big = <rust_decimal::Decimal as Scalar>::parse("79228162514264337593543950336");
+        assert!(too_big.is_err_and(|e| e.to_string().contains("at most 28 digits")));
+        // JSON numbers, as the runtime's own decimal takes them.
+        let number = |json: &str| wire_decode::<rust_decimal::Decimal>(json).map(|d| d.to_string());
+        assert_eq!(number("12"), Ok("12".to_owned()));
+        assert_eq!(number("-0.25"), Ok("-0.25".to_owned()));
+        assert_eq!(
+            number("18446744073709551615"),
+            Ok("18446744073709551615".to_owned())
+        );
+        assert!(number("1e300").is_err());
+        assert!(number("1e-30").is_err());
+    }
+
+    #[test]
+    fn ecosystem_bytes_are_canonical_standard_base64() {
+        check_wire::<Bytes>(
+            &[
+                ("", ""),
+                ("Zg==", "Zg=="),
+                ("Zg", "Zg=="),
+                ("Zm9v", "Zm9v"),
+                ("+/+/", "+/+/"),
+            ],
+            &[
+                // URL-safe, whitespace, stray bits, extra padding.
+                "-_-_", "Zm9v\n", "Zm 9v", "Zh==", "Zm9v=", "Z===", "Zg===",
+            ],
+        );
+        // Longer than the kilobyte written at a time.
+        let long: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let text = Base64(long.clone()).to_string();
+        assert_eq!(
+            wire_json(&Bytes::from(long.clone())),
+            Ok(format!("\"{text}\""))
+        );
+        assert_eq!(
+            <Bytes as Scalar>::parse(&text).map(|b| b.to_vec()),
+            Ok(long)
+        );
+        assert_eq!(<Bytes as Scalar>::zero(), Bytes::new());
     }
 }

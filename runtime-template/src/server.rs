@@ -14,7 +14,6 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
-use http_body_util::Full;
 use hyper::Method;
 use hyper::body::{Body, Incoming};
 use hyper::header::{
@@ -28,6 +27,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::admission::{Gate, Shed};
+use super::body::ResponseBody;
 use super::clients::{Client, ClientKey, Clients};
 use super::codec::{Caller, Denied, PathParams, Request};
 use super::config::{Config, RateLimit, defaults};
@@ -36,8 +36,9 @@ use super::metrics::{self, GateGauges, RouteMetrics, Snapshot};
 use super::problem::{Problem, empty_response, set_max_violations, with_body};
 use super::version::{self, VersionHeaders, VersionInfo};
 
-/// The response type of every handler.
-pub type Response = hyper::Response<Full<Bytes>>;
+/// The response type of every handler: whole bytes, or a stream of
+/// server-sent events.
+pub type Response = hyper::Response<ResponseBody>;
 
 /// The header carrying the request id, on every response.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -447,7 +448,6 @@ pub async fn serve_layered<S: Service, L: Wrap<S>>(
         .keep_alive_timeout(keepalive);
     let builder = Arc::new(Builders { http1, auto });
     let layer = Arc::new(layer);
-    let (stop, stopped) = watch::channel(false);
     let admin_task = admin.map(|admin| tokio::spawn(admin_loop(admin, shared.clone())));
     let sweeper = {
         let shared = shared.clone();
@@ -479,7 +479,7 @@ pub async fn serve_layered<S: Service, L: Wrap<S>>(
                     match shared.clients.connect(peer.ip()) {
                         Some(counted) => {
                             let held = slot.take();
-                            connections.spawn(connection(stream, counted, held, shared.clone(), builder.clone(), layer.clone(), stopped.clone()));
+                            connections.spawn(connection(stream, counted, held, shared.clone(), builder.clone(), layer.clone(), shared.stop.subscribe()));
                         }
                         None => {
                             shared.refused.fetch_add(1, Relaxed);
@@ -506,7 +506,7 @@ pub async fn serve_layered<S: Service, L: Wrap<S>>(
     }
     drop(listener);
     shared.draining.store(true, Relaxed);
-    let _ = stop.send(true);
+    shared.stop.send_replace(true);
     log(
         "info",
         "draining",
@@ -989,6 +989,24 @@ impl Drop for Active<'_> {
     }
 }
 
+/// An event stream counted as a request in flight on its connection (so
+/// the idle watchdog leaves the connection open, and a drain waits for the
+/// stream's end), until dropped.
+struct Streaming<S>(Arc<Link<S>>);
+
+impl<S> Streaming<S> {
+    fn new(link: &Arc<Link<S>>) -> Streaming<S> {
+        link.activity.fetch_add(1, Relaxed);
+        Streaming(link.clone())
+    }
+}
+
+impl<S> Drop for Streaming<S> {
+    fn drop(&mut self) {
+        self.0.activity.fetch_add(FINISHED - 1, Relaxed);
+    }
+}
+
 /// State shared by every connection.
 struct Shared<S> {
     service: S,
@@ -1027,6 +1045,11 @@ struct Shared<S> {
     linger_limit: u64,
     /// The CORS policy in effect, if any origin may call.
     cors: Option<Cors>,
+    /// Event streams open at once: a slot each (`max_event_streams`).
+    event_streams: Arc<Semaphore>,
+    /// Turns true when the server drains: connections shut down gracefully
+    /// and event streams end.
+    stop: watch::Sender<bool>,
     started: Instant,
     draining: AtomicBool,
 }
@@ -1140,6 +1163,8 @@ impl<S: Service> Shared<S> {
                 .or(service_limits.body)
                 .unwrap_or(defaults::MAX_BODY),
             cors,
+            event_streams: Arc::new(Semaphore::new(config.max_event_streams as usize)),
+            stop: watch::Sender::new(false),
             started: Instant::now(),
             draining: AtomicBool::new(false),
         })
@@ -1218,7 +1243,7 @@ where
                     // Authentication, from the head alone.
                     let mut credential_key = None;
                     let by_credential;
-                    let client: &Client = if route.auth {
+                    let client: &Arc<Client> = if route.auth {
                         let wait = shared.clients.failure_wait(link.client.client());
                         if !wait.is_zero() {
                             route.metrics.limited();
@@ -1427,7 +1452,37 @@ where
                     // largest part of the request's, is never moved.
                     let future = pin!(future);
                     match guarded(future, deadline, &mut timer).await {
-                        Called::Done(response) => response,
+                        Called::Done(mut response) => {
+                            if response.body().is_stream() {
+                                // An event stream goes on after the handler:
+                                // it holds a stream slot, counts as in flight
+                                // for its client and its connection, and ends
+                                // when the server drains. Its admission slot
+                                // is given back now.
+                                match shared.event_streams.clone().try_acquire_owned() {
+                                    Ok(slot) => {
+                                        let held = (slot, client.hold(), Streaming::new(&link));
+                                        let mut stop = shared.stop.subscribe();
+                                        response.body_mut().hold(
+                                            async move {
+                                                let _ = stop.wait_for(|stop| *stop).await;
+                                            },
+                                            Box::new(held),
+                                        );
+                                    }
+                                    Err(_) => {
+                                        route.metrics.limited();
+                                        response = Problem::new(
+                                            503,
+                                            "too many event streams are open; retry later",
+                                        )
+                                        .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
+                                        .into_response();
+                                    }
+                                }
+                            }
+                            response
+                        }
                         Called::Panicked => panicked(route, &ctx.request_id),
                         Called::TimedOut => timed_out(route),
                     }
@@ -1822,8 +1877,7 @@ fn answer_builtin<S: Service>(
         ),
         _ => {
             let mut response = with_body(200, "application/json", Vec::new());
-            *response.body_mut() =
-                Full::new(Bytes::from_static(openapi.unwrap_or("{}").as_bytes()));
+            *response.body_mut() = ResponseBody::from(openapi.unwrap_or("{}"));
             response
         }
     }
@@ -1935,8 +1989,7 @@ impl ParseErrors {
         }
         let response = Problem::new(status, detail).into_response();
         let reason = response.status().canonical_reason().unwrap_or("Error");
-        let body = response.into_body();
-        let body = body_bytes(body);
+        let body = response.body().bytes();
         let id = RequestId::made();
         let mut out = format!(
             "HTTP/1.1 {status} {reason}\r\ncontent-type: {}\r\ncontent-length: {}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\nx-request-id: {}\r\nconnection: close\r\n\r\n",
@@ -1967,16 +2020,6 @@ impl ParseErrors {
             }
         }
         Poll::Ready(Ok(()))
-    }
-}
-
-/// The bytes of a `Full` body (the runtime's responses are one chunk).
-fn body_bytes(body: Full<Bytes>) -> Bytes {
-    let mut body = pin!(body);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match body.as_mut().poll_frame(&mut cx) {
-        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
-        _ => Bytes::new(),
     }
 }
 

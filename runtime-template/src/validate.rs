@@ -68,7 +68,7 @@ no_refinements!(
     scalar::Uuid,
     scalar::Date,
     scalar::DateTime,
-    scalar::Decimal,
+    scalar::ExactDecimal,
     scalar::Duration,
     scalar::Base64,
 );
@@ -228,6 +228,52 @@ pub fn check_range_i64(
         _ => return,
     };
     out.push(violation(at, "range", message));
+}
+
+/// Checks a decimal against bounds written as decimal text (`"0.01"`), each
+/// inclusive unless marked exclusive, compared exactly (never through a
+/// float). A bound the type cannot hold (beyond `rust_decimal`'s range) lies
+/// beyond every value on its side.
+pub fn check_range_decimal<D: Ord + std::str::FromStr>(
+    value: &D,
+    min: Option<&str>,
+    min_exclusive: bool,
+    max: Option<&str>,
+    max_exclusive: bool,
+    at: &Pointer<'_>,
+    out: &mut Violations,
+) {
+    use std::cmp::Ordering;
+    // How `value` compares with `bound`: a bound that does not parse is far
+    // below every value when negative, else far above.
+    let compare = |bound: &str| match bound.parse::<D>() {
+        Ok(bound) => value.cmp(&bound),
+        Err(_) if bound.starts_with('-') => Ordering::Greater,
+        Err(_) => Ordering::Less,
+    };
+    if let Some(lo) = min {
+        let order = compare(lo);
+        if order == Ordering::Less || (min_exclusive && order == Ordering::Equal) {
+            let message = if min_exclusive {
+                format!("must be more than {lo}")
+            } else {
+                format!("must be at least {lo}")
+            };
+            out.push(violation(at, "range", message));
+            return;
+        }
+    }
+    if let Some(hi) = max {
+        let order = compare(hi);
+        if order == Ordering::Greater || (max_exclusive && order == Ordering::Equal) {
+            let message = if max_exclusive {
+                format!("must be less than {hi}")
+            } else {
+                format!("must be at most {hi}")
+            };
+            out.push(violation(at, "range", message));
+        }
+    }
 }
 
 /// Checks a number against bounds, each inclusive unless marked exclusive.

@@ -223,6 +223,12 @@ impl ConvertError {
 
     /// The 500 problem for a response that cannot be shown at version `date`.
     pub fn response_problem(self, date: &str) -> Response {
+        self.event_problem(date).into_response()
+    }
+
+    /// The problem of a response (or one event of a stream) the client's
+    /// version cannot represent.
+    pub fn event_problem(self, date: &str) -> Problem {
         Problem::new(
             500,
             format!(
@@ -230,7 +236,6 @@ impl ConvertError {
                 self.message
             ),
         )
-        .into_response()
     }
 }
 

@@ -1,7 +1,8 @@
 """Runtime support shared by every gatic-generated Python SDK.
 
 JSON codecs for the wire contract's scalars, raw (bytes and text) bodies,
-multipart forms (`FileUpload` and the `multipart/form-data` encoder), the
+multipart forms (`FileUpload` and the `multipart/form-data` encoder),
+server-sent events (the `text/event-stream` parser and `EventStream`), the
 problem+json error types, and the HTTP transport (urllib from the standard
 library) with timeouts and retries. This file is hand-written and identical
 in every SDK; the generator only prepends its header line. Standard library
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
+import collections
 import dataclasses
 import datetime
 import decimal
@@ -734,6 +737,310 @@ class TransportError(Exception):
         """The attempt timed out."""
 
 
+# Server-sent events: routes declared `returns stream T` answer with
+# `text/event-stream` (the WHATWG HTML standard's event stream format), each
+# event's data one JSON value of the route's event type.
+
+
+class ServerSentEvent(typing.NamedTuple):
+    """One event as the event stream format frames it, before its data is
+    decoded."""
+
+    type: str
+    """The `event:` field, `message` when the frame has none."""
+    data: typing.Optional[str]
+    """The `data:` lines joined with line feeds; `None` for a frame without
+    data, which sets the last event id and nothing else."""
+    id: str
+    """The last event id when the event arrived (an `id:` field sets it, and
+    it holds for later events until another sets it again)."""
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+MAX_EVENT_BYTES = 1 << 20
+"""The most bytes one event may take by default (1 MiB): its data so far and
+the line being read."""
+
+
+def _utf8_length(text: str) -> int:
+    """The bytes of `text` in UTF-8."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+class EventParser:
+    """Turns the bytes of a `text/event-stream` body, in chunks of any size,
+    into events, as the WHATWG HTML standard says: UTF-8 (a leading byte
+    order mark is dropped, bad bytes are replaced), lines ended by CRLF, CR
+    or LF, `:` comments, one optional space after a field's colon, several
+    `data:` lines joined with line feeds, `id:` kept until the next one (one
+    with a NUL is ignored), and `retry:` and unknown fields ignored. An event
+    the body ends in the middle of is dropped.
+
+    One event may take at most `max_event_bytes` bytes (UTF-8): its data so
+    far and the line being read. Past them the parser stops: `error` holds a
+    `DecodeError` saying so, `feed` still returns the events its chunk
+    completed before that point, and what it is fed after is ignored."""
+
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._max_event_bytes = max_event_bytes
+        self._started = False
+        self._line = ""
+        self._line_bytes = 0
+        self._after_cr = False
+        self._type = ""
+        self._data: typing.List[str] = []
+        self._data_bytes = 0
+        self._id = ""
+        self.error: typing.Optional[DecodeError] = None
+        """Set once an event went past `max_event_bytes`."""
+
+    def feed(self, chunk: bytes, final: bool = False) -> typing.List[ServerSentEvent]:
+        """The events that `chunk` completes; `final` marks the body's end."""
+        if self.error is not None:
+            return []
+        text = self._decoder.decode(chunk, final)
+        if not text:
+            return []
+        if not self._started:
+            self._started = True
+            if text.startswith("\ufeff"):
+                text = text[1:]
+        if self._after_cr:
+            # A CR that ended the last chunk ended a line: a LF right after
+            # it belongs to that line ending.
+            self._after_cr = False
+            if text.startswith("\n"):
+                text = text[1:]
+        events: typing.List[ServerSentEvent] = []
+        start = 0
+        for end in _LINE_END.finditer(text):
+            rest = text[start : end.start()]
+            if self._exceeds(self._line_bytes + _utf8_length(rest)):
+                return events
+            self._field(self._line + rest, events)
+            self._line = ""
+            self._line_bytes = 0
+            start = end.end()
+        if text.endswith("\r"):
+            self._after_cr = True
+        rest = text[start:]
+        self._line_bytes += _utf8_length(rest)
+        if self._exceeds(self._line_bytes):
+            return events
+        self._line += rest
+        return events
+
+    def _exceeds(self, line_bytes: int) -> bool:
+        """Whether a line of `line_bytes` bytes takes the event past its
+        bound; if so, the parser stops, dropping what it holds."""
+        if self._data_bytes + line_bytes <= self._max_event_bytes:
+            return False
+        self.error = DecodeError("", f"an event exceeded {self._max_event_bytes} bytes")
+        self._line = ""
+        self._data = []
+        return True
+
+    def _field(self, line: str, events: typing.List[ServerSentEvent]) -> None:
+        if not line:
+            self._dispatch(events)
+            return
+        if line.startswith(":"):
+            return
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "event":
+            self._type = value
+        elif name == "data":
+            self._data_bytes += (1 if self._data else 0) + _utf8_length(value)
+            self._data.append(value)
+        elif name == "id":
+            if "\0" not in value:
+                self._id = value
+
+    def _dispatch(self, events: typing.List[ServerSentEvent]) -> None:
+        if self._data:
+            events.append(ServerSentEvent(self._type or "message", "\n".join(self._data), self._id))
+        else:
+            events.append(ServerSentEvent("", None, self._id))
+        self._type = ""
+        self._data = []
+        self._data_bytes = 0
+
+
+def _socket_of(reply: object) -> typing.Optional[socket.socket]:
+    """The socket under an `http.client` response, when it can be found."""
+    raw = getattr(getattr(reply, "fp", None), "raw", None)
+    sock = getattr(raw, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+_EVENT_STREAM_ERRORS = (OSError, http.client.HTTPException, ValueError)
+
+
+class EventStream(typing.Generic[T]):
+    """The events of a route declared `returns stream T`, each decoded as it
+    arrives: an iterator (`for event in stream`) and a context manager that
+    closes the stream on exit.
+
+    The method returns it once the response head has arrived (an error
+    status raises first, as on every route). The client's timeout bounds
+    only that wait: a stream may then stay quiet as long as it likes (the
+    server sends a keep-alive comment every 15 seconds). Iteration ends when
+    the server ends the stream or `close()` is called. An `error` event (the
+    server could not send an event, say because this SDK's API version
+    cannot represent it) raises `ApiError` (or the declared error its
+    problem names) and ends the stream; a connection that breaks raises
+    `TransportError`. An event whose data does not match the models raises
+    `DecodeError` and leaves the stream open: iterate on for the next one.
+    An event larger than the client's `max_event_bytes` (1 MiB by default:
+    its data so far and the line being read) raises `DecodeError` too, but
+    ends the stream and its request (once the events before it are read).
+
+    The stream is never reconnected: once it ends or breaks, call the method
+    again (routes that resume take the `last_event_id` in a parameter)."""
+
+    def __init__(
+        self,
+        response: Response,
+        reply: http.client.HTTPResponse,
+        decode: Decoder[T],
+        error_for: typing.Callable[[Response], ApiError],
+        max_event_bytes: int = MAX_EVENT_BYTES,
+    ) -> None:
+        self.response = response
+        """The response head (status and headers; the body is left empty)."""
+        self._reply = reply
+        self._socket = _socket_of(reply)
+        self._decode = decode
+        self._error_for = error_for
+        self._parser = EventParser(max_event_bytes)
+        self._pending: typing.Deque[ServerSentEvent] = collections.deque()
+        self._last_event_id = ""
+        self._ended = False
+        self._closed = False
+        self._failure: typing.Optional[DecodeError] = None
+
+    @property
+    def last_event_id(self) -> str:
+        """The id of the last event iteration reached (`""` until one has an
+        id): an `id:` field sets it, and it holds for the events after."""
+        return self._last_event_id
+
+    @property
+    def closed(self) -> bool:
+        """Whether the request has ended: the stream ended, broke, or was
+        closed."""
+        return self._ended
+
+    def __iter__(self) -> EventStream[T]:
+        return self
+
+    def __next__(self) -> T:
+        while True:
+            if self._pending:
+                event = self._pending.popleft()
+                self._last_event_id = event.id
+                if event.data is None:
+                    continue
+                if event.type == "error":
+                    self.close()
+                    raise self._problem(event.data)
+                if event.type != "message":
+                    # A type this SDK does not know: not one of this
+                    # route's events.
+                    continue
+                return self._value(event.data)
+            if self._failure is not None:
+                failure, self._failure = self._failure, None
+                self.close()
+                raise failure
+            if self._ended:
+                raise StopIteration
+            chunk = self._read()
+            if self._closed:
+                raise StopIteration
+            if chunk:
+                self._pending.extend(self._parser.feed(chunk))
+            else:
+                self._pending.extend(self._parser.feed(b"", final=True))
+                self._end()
+            if self._parser.error is not None and self._failure is None and not self._closed:
+                # An event too large: the request ends now, and the error is
+                # raised once the events before it are read.
+                self._failure = self._parser.error
+                self._hang_up()
+
+    def __enter__(self) -> EventStream[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Ends the request (the server sees the connection close) and the
+        iteration: events not yet reached are dropped. Safe to call more than
+        once, and from another thread while one iterates (which then ends)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.clear()
+        self._hang_up()
+
+    def _hang_up(self) -> None:
+        """Ends the request: the server sees the connection close."""
+        if self._socket is not None and not self._ended:
+            # Wakes a read blocked in another thread.
+            try:
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._end()
+
+    def _end(self) -> None:
+        self._ended = True
+        try:
+            self._reply.close()
+        except _EVENT_STREAM_ERRORS:
+            pass
+
+    def _read(self) -> bytes:
+        try:
+            return self._reply.read1(65536)
+        except Exception as err:
+            if self._closed:
+                return b""
+            if not isinstance(err, _EVENT_STREAM_ERRORS):
+                raise
+            self._end()
+            raise TransportError(f"the event stream broke off: {err}") from err
+
+    def _value(self, data: str) -> T:
+        try:
+            value = json.loads(data)
+        except ValueError as err:
+            raise DecodeError("", f"an event's data is not JSON: {err}") from None
+        return self._decode(value, "")
+
+    def _problem(self, data: str) -> ApiError:
+        """The error an `error` event's problem stands for, its response the
+        stream's head with the problem's status and the problem as body."""
+        status = 500
+        try:
+            members = json.loads(data)
+        except ValueError:
+            members = None
+        if isinstance(members, dict):
+            value = members.get("status")
+            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+                status = value
+        headers = dict(self.response.headers)
+        headers["content-type"] = "application/problem+json"
+        return self._error_for(Response(status, headers, data.encode("utf-8")))
+
+
 # The transport.
 
 
@@ -805,6 +1112,7 @@ class Transport:
         on_response: typing.Optional[typing.Callable[[Response], None]],
         error_for: typing.Callable[[Response], ApiError],
         opener: typing.Optional[urllib.request.OpenerDirector],
+        max_event_bytes: int = MAX_EVENT_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
@@ -818,6 +1126,7 @@ class Transport:
         self.on_response = on_response
         self.error_for = error_for
         self.opener = opener or urllib.request.build_opener()
+        self.max_event_bytes = max_event_bytes
         self.sleep: typing.Callable[[float], None] = time.sleep
 
     def send(
@@ -841,6 +1150,73 @@ class Transport:
 
         `body` is a JSON value; `content` is a raw body, sent as it is with
         `content_type`. `accept` names what a success answers with."""
+        request = self._request(method, path, query, headers, cookies, body, content, content_type, accept, auth)
+        response, _ = self._exchange(request, idempotent, timeout, stream=False)
+        return response
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        decode: Decoder[T],
+        query: typing.Sequence[typing.Tuple[str, str]] = (),
+        headers: typing.Sequence[typing.Tuple[str, str]] = (),
+        cookies: typing.Sequence[typing.Tuple[str, str]] = (),
+        body: object = UNSET,
+        content: typing.Optional[bytes] = None,
+        content_type: str = "application/octet-stream",
+        auth: Auth = None,
+        idempotent: bool,
+        timeout: typing.Optional[float] = None,
+    ) -> EventStream[T]:
+        """Sends one call whose success is a `text/event-stream`, retrying as
+        `send` does until the response head arrives; returns the open stream,
+        its events decoded by `decode`. The timeout bounds the wait for the
+        head only: the stream's reads then wait as long as it takes. One
+        event may take at most `max_event_bytes`. A success of another media
+        type raises `DecodeError`."""
+        request = self._request(
+            method,
+            path,
+            query,
+            headers,
+            cookies,
+            body,
+            content,
+            content_type,
+            "text/event-stream, application/problem+json",
+            auth,
+        )
+        response, reply = self._exchange(request, idempotent, timeout, stream=True)
+        if reply is None:
+            raise DecodeError("", "the response has no event stream")
+        media = (response.header("Content-Type") or "").split(";")[0].strip().lower()
+        if media != "text/event-stream":
+            reply.close()
+            raise DecodeError("", f"expected a text/event-stream response, got {media or 'no Content-Type'}")
+        sock = _socket_of(reply)
+        if sock is not None:
+            try:
+                sock.settimeout(None)
+            except OSError:
+                pass
+        return EventStream(response, reply, decode, self.error_for, self.max_event_bytes)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        query: typing.Sequence[typing.Tuple[str, str]],
+        headers: typing.Sequence[typing.Tuple[str, str]],
+        cookies: typing.Sequence[typing.Tuple[str, str]],
+        body: object,
+        content: typing.Optional[bytes],
+        content_type: str,
+        accept: str,
+        auth: Auth,
+    ) -> _Request:
+        """The URL, headers and body of a call."""
         url = self.base_url + path
         if query:
             url += "?" + urllib.parse.urlencode(list(query))
@@ -867,21 +1243,33 @@ class Transport:
         elif not isinstance(body, Unset):
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             all_headers["Content-Type"] = "application/json"
+        return _Request(method, url, all_headers, data)
+
+    def _exchange(
+        self, call: _Request, idempotent: bool, timeout: typing.Optional[float], *, stream: bool
+    ) -> typing.Tuple[Response, typing.Optional[http.client.HTTPResponse]]:
+        """Sends `call`, retrying as the policy allows, until a 2xx response
+        (with its still open reply when `stream` is set) or an error."""
         attempt = 0
         while True:
             attempt += 1
-            request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+            request = urllib.request.Request(call.url, data=call.data, headers=call.headers, method=call.method)
             try:
-                response = self._once(request, self.timeout if timeout is None else timeout)
+                response, reply = self._once(request, self.timeout if timeout is None else timeout, stream)
             except TransportError as err:
                 if attempt < self.retry.max_attempts and (idempotent or err.refused):
                     self.sleep(self.retry.backoff(attempt))
                     continue
                 raise
             if self.on_response is not None:
-                self.on_response(response)
+                try:
+                    self.on_response(response)
+                except BaseException:
+                    if reply is not None:
+                        reply.close()
+                    raise
             if 200 <= response.status < 300:
-                return response
+                return response, reply
             delay = self._retry_delay(response, attempt, idempotent)
             if delay is None:
                 raise self.error_for(response)
@@ -899,17 +1287,29 @@ class Transport:
             return after if after is not None else self.retry.backoff(attempt)
         return None
 
-    def _once(self, request: urllib.request.Request, timeout: float) -> Response:
+    def _once(
+        self, request: urllib.request.Request, timeout: float, stream: bool
+    ) -> typing.Tuple[Response, typing.Optional[http.client.HTTPResponse]]:
+        """One attempt: the whole response, or, for a 2xx when `stream` is
+        set, its head and the reply left open to read the body from."""
         try:
-            with self.opener.open(request, timeout=timeout) as raw:
-                reply = typing.cast(http.client.HTTPResponse, raw)
-                return Response(reply.status, _headers(reply.headers.items()), reply.read())
+            raw = self.opener.open(request, timeout=timeout)
+            reply = typing.cast(http.client.HTTPResponse, raw)
+            try:
+                head = _headers(reply.headers.items())
+                if stream and 200 <= reply.status < 300:
+                    return Response(reply.status, head, b""), reply
+                body = reply.read()
+            finally:
+                if not (stream and 200 <= reply.status < 300):
+                    reply.close()
+            return Response(reply.status, head, body), None
         except urllib.error.HTTPError as err:
             try:
                 body = err.read()
             except (OSError, http.client.HTTPException):
                 body = b""
-            return Response(err.code, _headers(err.headers.items() if err.headers else []), body)
+            return Response(err.code, _headers(err.headers.items() if err.headers else []), body), None
         except urllib.error.URLError as err:
             reason = err.reason
             raise TransportError(
@@ -921,6 +1321,15 @@ class Transport:
             raise TransportError(f"{request.get_method()} {request.full_url}: timed out", timed_out=True) from err
         except (OSError, http.client.HTTPException) as err:
             raise TransportError(f"{request.get_method()} {request.full_url}: {err}") from err
+
+
+class _Request(typing.NamedTuple):
+    """A call ready to send (again, when it is retried)."""
+
+    method: str
+    url: str
+    headers: typing.Dict[str, str]
+    data: typing.Optional[bytes]
 
 
 # `socket.timeout` became an alias of `TimeoutError` only in Python 3.10.

@@ -37,6 +37,8 @@ pub(crate) enum Place {
     Route,
     /// In `refined from @attrs`.
     Refined,
+    /// The old type of `changed from T @attrs via f`.
+    Retyped,
 }
 
 impl Place {
@@ -67,7 +69,7 @@ impl Place {
             ],
             Place::Alias => &["len", "range", "items", "pattern", "format", "deprecated"],
             Place::Body => &["len", "range", "items", "pattern", "format"],
-            Place::Items | Place::Refined => REFS,
+            Place::Items | Place::Refined | Place::Retyped => REFS,
             Place::Record => &["deprecated", "unknown_fields"],
             Place::Enum | Place::EnumValue | Place::Route => &["deprecated"],
             Place::Union => &["tag", "deprecated"],
@@ -89,6 +91,7 @@ impl Place {
             Place::Union => "a union",
             Place::Route => "a route",
             Place::Refined => "`refined from`",
+            Place::Retyped => "`changed from`",
         }
     }
 }
@@ -276,7 +279,12 @@ impl Ctx<'_> {
         let name = attr.name.name.as_str();
         let applies = match (name, base) {
             (_, Base::Unknown) => return,
-            ("len" | "pattern" | "format", Base::Prim(p)) => p.is_string_like(),
+            // Only text is checked by length, pattern and format: a uuid,
+            // date, date-time, duration, decimal or base64 value has a
+            // fixed wire format, and its text is never refined.
+            ("len" | "pattern" | "format", Base::Prim(p)) => {
+                matches!(p, Primitive::String | Primitive::Email | Primitive::Url)
+            }
             ("range", Base::Prim(p)) => p.is_number() || *p == Primitive::Decimal,
             ("items", Base::List(_) | Base::Map(_)) => true,
             _ => false,
@@ -298,6 +306,18 @@ impl Ctx<'_> {
                 ("len", Base::Prim(p)) if p.is_number() => Some("use `@range` to bound a number"),
                 ("len", Base::List(_) | Base::Map(_)) => {
                     Some("use `@items` to bound the number of items")
+                }
+                (
+                    "range",
+                    Base::Prim(Primitive::Datetime | Primitive::Date | Primitive::Duration),
+                ) => Some(
+                    "the language has no bounds for dates and durations yet; check them in the handler",
+                ),
+                ("len" | "pattern" | "format", Base::Prim(Primitive::Bytes)) => {
+                    Some("a body's size is bounded by the route's `limits { body … }`")
+                }
+                ("len" | "pattern" | "format", Base::Prim(p)) if p.is_string_like() => {
+                    Some("its wire format is fixed; use `string` for free text")
                 }
                 ("range", Base::Prim(p)) if p.is_string_like() => {
                     Some("use `@len` to bound a string's length")

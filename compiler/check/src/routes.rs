@@ -856,6 +856,20 @@ impl<'a> Ctx<'a> {
     /// in tokens, a request's subtype may be `*`; text is `text/plain`
     /// unless the spec says.
     fn raw_format(&mut self, raw: &ast::RawPayload, request: bool) -> ir::BodyFormat {
+        if raw.kind == ast::RawKind::Stream {
+            if request {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        raw.span,
+                        "a request body cannot be a stream",
+                    )
+                    .with_label("responses only")
+                    .with_note("`returns stream Event` answers with server-sent events; a request sends a record, bytes, text or a form"),
+                );
+            }
+            return ir::BodyFormat::EventStream;
+        }
         if raw.kind == ast::RawKind::Multipart {
             if !request {
                 self.push(
@@ -2116,6 +2130,17 @@ impl<'a> Ctx<'a> {
             Some(lit) => match &lit.kind {
                 LiteralKind::Number(ast::Number::Int(n)) if (200..=299).contains(n) => {
                     let n = *n as u16;
+                    if n != 200 && returns_format == ir::BodyFormat::EventStream {
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_STATUS,
+                                lit.span,
+                                "a stream of events is answered with 200",
+                            )
+                            .with_label(format!("status {n}"))
+                            .with_note("browsers' EventSource accepts only 200; write `returns stream Event`"),
+                        );
+                    }
                     if n == 204
                         && let Some(t) = success
                     {
@@ -2186,7 +2211,23 @@ impl<'a> Ctx<'a> {
             errors.push((e.name.clone(), e.span));
         }
 
-        let response_headers = self.response_headers(&response_header_fields);
+        let mut response_headers = self.response_headers(&response_header_fields);
+        if returns_format == ir::BodyFormat::EventStream
+            && let Some(first) = response_header_fields.first()
+        {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CLAUSE,
+                    first.name.span,
+                    "a stream of events declares no response headers",
+                )
+                .with_label("not supported on `returns stream`")
+                .with_note(
+                    "put what the client needs in the events, or add headers with `Reply::header`",
+                ),
+            );
+            response_headers.clear();
+        }
         let route_limits = limits.map(|(s, _)| self.limits(s)).unwrap_or_default();
         // A route's `auth` replaces the service's, scopes included; `auth
         // scopes [...]` alone keeps the service's scheme and replaces only

@@ -756,8 +756,11 @@ impl<'a> Ctx<'a> {
                     from: refs,
                 })
             }
-            ChangeKind::Retyped { from, via } => {
-                let old: Ty = self.resolve_ty(from)?;
+            ChangeKind::Retyped { from, attrs, via } => {
+                let mut old: Ty = self.resolve_ty(from)?;
+                // The old type's own refinements, as a field's would be
+                // written: `changed from string @len(..=50) via f`.
+                self.attrs(attrs, Place::Retyped, Some(&mut old));
                 if old == field.ty {
                     return self.bad_change(
                         from.span,
@@ -1038,57 +1041,105 @@ impl<'a> Ctx<'a> {
                     return None;
                 };
                 let route = api.route(&name.name)?;
-                let now: BTreeSet<&str> = route
-                    .params
-                    .iter()
-                    .filter(|p| p.location == ir::ParamLocation::Path)
-                    .map(|p| p.name.as_str())
-                    .collect();
-                let mut old = Vec::new();
-                let mut ok = true;
-                for seg in &path.segments {
-                    match seg {
-                        Segment::Literal(l) => old.push(PathSegment::Literal(l.name.clone())),
-                        Segment::Param { name: p, span, .. } => {
-                            if !now.contains(p.name.as_str()) {
-                                ok = false;
-                                self.push(
-                                    Diagnostic::error(
-                                        codes::BAD_CHANGE,
-                                        *span,
-                                        format!("route `{}` has no path parameter `{}` at version {date}", name.name, p.name),
-                                    )
-                                    .with_label("the old path must use the route's current path parameters"),
-                                );
-                            }
-                            old.push(PathSegment::Param(p.name.clone()));
-                        }
-                    }
-                }
-                let old_params: BTreeSet<&str> = old
+                // The route's path parameters at this version: (identity,
+                // name on the wire at this version), in path order. The
+                // identity is the head's name, which generated code and
+                // converters use in every version; a move may rename.
+                let now: Vec<(String, String)> = route
+                    .path
                     .iter()
                     .filter_map(|s| match s {
-                        PathSegment::Param(p) => Some(p.as_str()),
+                        PathSegment::Param(p) => {
+                            let wire = route
+                                .params
+                                .iter()
+                                .find(|q| q.name == *p && q.location == ir::ParamLocation::Path)
+                                .map_or(p.as_str(), |q| q.wire_name.as_str());
+                            Some((p.clone(), wire.to_string()))
+                        }
                         PathSegment::Literal(_) => None,
                     })
                     .collect();
-                if let Some(lost) = now.iter().find(|p| !old_params.contains(*p)) {
-                    ok = false;
-                    self.push(
-                        Diagnostic::error(
-                            codes::BAD_CHANGE,
-                            path.span,
-                            format!("the old path lacks the path parameter `{lost}`"),
+                let written: Vec<(&str, Span)> = path
+                    .segments
+                    .iter()
+                    .filter_map(|seg| match seg {
+                        Segment::Param { name: p, span, .. } => Some((p.name.as_str(), *span)),
+                        Segment::Literal(_) => None,
+                    })
+                    .collect();
+                if written.len() != now.len() {
+                    let (message, label) = if written.len() < now.len() {
+                        (
+                            format!(
+                                "the old path has {} path parameter(s), but route `{}` has {} at version {date}",
+                                written.len(),
+                                name.name,
+                                now.len()
+                            ),
+                            "every current path parameter must appear in the old path",
                         )
-                        .with_label("every current path parameter must appear in the old path"),
+                    } else {
+                        (
+                            format!(
+                                "the old path has {} path parameters, but route `{}` has only {} at version {date}",
+                                written.len(),
+                                name.name,
+                                now.len()
+                            ),
+                            "the old path must use the route's current path parameters",
+                        )
+                    };
+                    self.push(
+                        Diagnostic::error(codes::BAD_CHANGE, path.span, message).with_label(label),
                     );
-                }
-                if !ok {
                     return None;
+                }
+                // Each old parameter is the current one of the same name,
+                // else (renamed) the next unmatched one in path order.
+                let mut taken = vec![false; now.len()];
+                let mut identity: Vec<Option<usize>> = written
+                    .iter()
+                    .map(|(w, _)| {
+                        let i = now.iter().position(|(_, wire)| wire == w)?;
+                        taken[i] = true;
+                        Some(i)
+                    })
+                    .collect();
+                for slot in identity.iter_mut().filter(|s| s.is_none()) {
+                    if let Some(i) = taken.iter().position(|t| !t) {
+                        taken[i] = true;
+                        *slot = Some(i);
+                    }
+                }
+                let mut old = Vec::new();
+                let mut renames: Vec<(String, String)> = Vec::new();
+                let mut params = identity.into_iter().zip(&written);
+                for seg in &path.segments {
+                    match seg {
+                        Segment::Literal(l) => old.push(PathSegment::Literal(l.name.clone())),
+                        Segment::Param { .. } => {
+                            let Some((Some(i), (wire, _))) = params.next() else {
+                                return None;
+                            };
+                            let (id, _) = &now[i];
+                            old.push(PathSegment::Param(id.clone()));
+                            renames.push((id.clone(), (*wire).to_string()));
+                        }
+                    }
                 }
                 if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
                     r.method = m;
                     r.path.clone_from(&old);
+                    for (id, wire) in &renames {
+                        if let Some(p) = r
+                            .params
+                            .iter_mut()
+                            .find(|p| p.name == *id && p.location == ir::ParamLocation::Path)
+                        {
+                            p.wire_name.clone_from(wire);
+                        }
+                    }
                 }
                 Some(ir::Change::RouteMoved {
                     name: name.name.clone(),

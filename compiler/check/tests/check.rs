@@ -443,7 +443,7 @@ fn versions() {
         (
             "route changes",
             format!(
-                "{base}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    route get_usr added\n    route create_user removed\n    route get_user renamed from create_user\n    route get_user moved from GET /people/{{pid}}\n    type Nope added\n  }}\n}}"
+                "{base}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    route get_usr added\n    route create_user removed\n    route get_user renamed from create_user\n    route get_user moved from GET /people/{{pid}}/x/{{extra}}\n    type Nope added\n  }}\n}}"
             ),
         ),
         (

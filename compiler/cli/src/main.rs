@@ -1,5 +1,6 @@
 //! The `gatic` command line: the only part of the compiler that does IO.
 
+mod fmt;
 mod timescape;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -115,6 +116,20 @@ enum Command {
     Explain {
         /// The code; without one, every code is listed.
         code: Option<String>,
+    },
+    /// Rewrite `.gati` files in the canonical layout (comments kept); with
+    /// `--check`, write nothing, print a diff of each file that would
+    /// change, and exit 1 if any would.
+    ///
+    /// A file that does not parse is reported and nothing is written.
+    /// Without FILES, formats the spec in the current folder (its only
+    /// `.gati` file, or `main.gati`) and every file it `use`s.
+    Fmt {
+        /// Write nothing; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// The files to format.
+        files: Vec<PathBuf>,
     },
     /// Print the checked IR of a spec as JSON.
     Ir {
@@ -272,6 +287,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Fmt { check, files } => fmt::run(&files, check),
         Command::Ir { spec } => {
             let compiled = gatic::compile_path(&spec);
             report(&compiled, Format::Human);

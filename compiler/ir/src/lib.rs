@@ -791,7 +791,8 @@ pub struct Route {
     #[serde(default, skip_serializing_if = "BodyFormat::is_json")]
     pub body_format: BodyFormat,
     /// How the success body travels (`returns bytes "image/png"`,
-    /// `returns text`). Left out of the JSON when JSON.
+    /// `returns text`, `returns stream Event`). Left out of the JSON when
+    /// JSON.
     #[serde(default, skip_serializing_if = "BodyFormat::is_json")]
     pub returns_format: BodyFormat,
 }
@@ -819,6 +820,9 @@ pub enum BodyFormat {
         /// The form's parts, in declaration order.
         parts: Vec<Part>,
     },
+    /// Server-sent events, `text/event-stream` (responses only): each
+    /// event's data is one JSON value of the route's `returns` type.
+    EventStream,
 }
 
 /// One part of a multipart form.
@@ -862,12 +866,16 @@ impl BodyFormat {
             BodyFormat::Json => "application/json",
             BodyFormat::Bytes { media } | BodyFormat::Text { media } => media,
             BodyFormat::Multipart { .. } => "multipart/form-data",
+            BodyFormat::EventStream => "text/event-stream",
         }
     }
 }
 
 impl Route {
-    /// The path as an OpenAPI-style template: `/users/{id}`.
+    /// The path as an OpenAPI-style template: `/users/{id}`. A parameter
+    /// is written with its name on the wire, which an old version's path
+    /// may have called otherwise (`moved from GET /docs/{id}` for the
+    /// head's `{doc_id}`).
     pub fn path_template(&self) -> String {
         if self.path.is_empty() {
             return "/".to_string();
@@ -876,7 +884,14 @@ impl Route {
             .iter()
             .map(|s| match s {
                 PathSegment::Literal(l) => format!("/{l}"),
-                PathSegment::Param(p) => format!("/{{{p}}}"),
+                PathSegment::Param(p) => {
+                    let wire = self
+                        .params
+                        .iter()
+                        .find(|q| q.name == *p && q.location == ParamLocation::Path)
+                        .map_or(p.as_str(), |q| q.wire_name.as_str());
+                    format!("/{{{wire}}}")
+                }
             })
             .collect()
     }

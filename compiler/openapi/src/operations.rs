@@ -392,10 +392,25 @@ impl<'a> Operations<'a> {
     }
 
     /// A body's `content`: its media type, and the schema of its JSON, or
-    /// of raw bytes (`format: binary`) or text.
+    /// of raw bytes (`format: binary`) or text. A stream of server-sent
+    /// events is text whose events' JSON has the schema in `x-gati-event`
+    /// (OpenAPI 3.1 has no place for it; 3.2's `itemSchema` is the same
+    /// idea).
     fn content(&mut self, format: &BodyFormat, ty: &Ty) -> Obj {
         let schema = match format {
             BodyFormat::Json => self.schemas.ty(ty),
+            BodyFormat::EventStream => {
+                let media = Obj::new()
+                    .with(
+                        "schema",
+                        Obj::new().with("type", "string").with(
+                            "description",
+                            "Server-sent events: each event's `data` is one JSON value of the schema in `x-gati-event`.",
+                        ),
+                    )
+                    .with("x-gati-event", self.schemas.ty(ty));
+                return Obj::new().with(format.media(), media);
+            }
             BodyFormat::Bytes { .. } => Obj::new().with("type", "string").with("format", "binary"),
             BodyFormat::Text { .. } => Obj::new().with("type", "string"),
             BodyFormat::Multipart { parts } => {

@@ -78,6 +78,10 @@ pub(crate) fn success_ty(cx: &Context, route: &Route) -> TokenStream {
                 }
                 gatic_ir::BodyFormat::Text { .. } => quote!(::std::string::String),
                 gatic_ir::BodyFormat::Json => cx.ty(ty, Scope::Crate),
+                gatic_ir::BodyFormat::EventStream => {
+                    let event = cx.ty(ty, Scope::Crate);
+                    quote!(crate::runtime::Events<#event>)
+                }
             };
             quote!(crate::runtime::Reply<#ty #headers>)
         }
@@ -242,7 +246,10 @@ fn route_items(cx: &Context, route: &Route) -> TokenStream {
                 let id = form_ident(route);
                 quote!(crate::api::#id)
             }
-            gatic_ir::BodyFormat::Json => cx.ty(body, Scope::Crate),
+            // The checker refuses a stream as a request body.
+            gatic_ir::BodyFormat::Json | gatic_ir::BodyFormat::EventStream => {
+                cx.ty(body, Scope::Crate)
+            }
         };
         let doc = docs(route.body_doc.as_deref(), false, || {
             "The request body.".to_string()

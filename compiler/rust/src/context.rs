@@ -192,7 +192,11 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The Rust type of a primitive.
+/// The Rust type of a primitive: the ecosystem's types where one fits the
+/// wire format (`uuid`, `time`, `bytes`, and `rust_decimal` behind the
+/// generated crate's feature of that name, which `runtime::Decimal`
+/// follows), the runtime's own `Duration` (ISO 8601 durations have years
+/// and months, which no ecosystem type holds).
 pub(crate) fn primitive(p: gatic_ir::Primitive) -> TokenStream {
     use gatic_ir::Primitive as P;
     match p {
@@ -202,12 +206,87 @@ pub(crate) fn primitive(p: gatic_ir::Primitive) -> TokenStream {
         P::Int64 => quote!(i64),
         P::Float64 => quote!(f64),
         P::Decimal => quote!(crate::runtime::Decimal),
-        P::Uuid => quote!(crate::runtime::Uuid),
-        P::Date => quote!(crate::runtime::Date),
-        P::Datetime => quote!(crate::runtime::DateTime),
+        P::Uuid => quote!(::uuid::Uuid),
+        P::Date => quote!(::time::Date),
+        P::Datetime => quote!(::time::OffsetDateTime),
         P::Duration => quote!(crate::runtime::Duration),
-        P::Bytes => quote!(crate::runtime::Base64),
+        P::Bytes => quote!(::bytes::Bytes),
         P::Any => quote!(::serde_json::Value),
+    }
+}
+
+/// Whether the runtime, not the type's own serde impls, reads and writes a
+/// primitive (through the `runtime::Wire` shape): the ecosystem's types,
+/// whose serde impls are lenient or of another format, and the decimal,
+/// which is one of them with the `rust_decimal` feature.
+pub(crate) fn is_wire(p: gatic_ir::Primitive) -> bool {
+    use gatic_ir::Primitive as P;
+    matches!(p, P::Uuid | P::Date | P::Datetime | P::Decimal | P::Bytes)
+}
+
+/// The ecosystem crates a spec's types need, each a dependency (and a
+/// feature) of the generated crate only when some version of the API uses it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Crates {
+    /// `uuid`, for `uuid`.
+    pub uuid: bool,
+    /// `time`, for `date` and `datetime`.
+    pub time: bool,
+    /// `rust_decimal`, for `decimal` (behind a feature that is off by default).
+    pub rust_decimal: bool,
+}
+
+impl Crates {
+    /// The crates every version of `spec` needs: every type, error and route
+    /// (parameters, bodies, responses, response headers, form values).
+    pub fn of(spec: &Spec) -> Crates {
+        let mut crates = Crates::default();
+        let apis = std::iter::once(&spec.head).chain(spec.versions.iter().map(|v| &v.api));
+        for api in apis {
+            for def in &api.types {
+                match &def.kind {
+                    TypeDefKind::Record { fields } => {
+                        fields.iter().for_each(|f| crates.add(&f.ty));
+                    }
+                    TypeDefKind::Union { variants, .. } => {
+                        variants.iter().for_each(|v| crates.add(&v.ty));
+                    }
+                    TypeDefKind::Alias { target } => crates.add(target),
+                    TypeDefKind::Enum { .. } => {}
+                }
+            }
+            for error in &api.errors {
+                error.fields.iter().for_each(|f| crates.add(&f.ty));
+            }
+            for route in &api.routes {
+                let params = route.params.iter().chain(&route.response_headers);
+                params.for_each(|p| crates.add(&p.ty));
+                route
+                    .body
+                    .iter()
+                    .chain(&route.returns)
+                    .for_each(|t| crates.add(t));
+                if let gatic_ir::BodyFormat::Multipart { parts } = &route.body_format {
+                    for part in parts {
+                        if let gatic_ir::PartKind::Value { ty } = &part.kind {
+                            crates.add(ty);
+                        }
+                    }
+                }
+            }
+        }
+        crates
+    }
+
+    fn add(&mut self, ty: &Ty) {
+        use gatic_ir::Primitive as P;
+        match &ty.kind {
+            TyKind::Primitive(P::Uuid) => self.uuid = true,
+            TyKind::Primitive(P::Date | P::Datetime) => self.time = true,
+            TyKind::Primitive(P::Decimal) => self.rust_decimal = true,
+            TyKind::Primitive(_) | TyKind::Named(_) => {}
+            TyKind::List(item) | TyKind::Map(item) => self.add(item),
+        }
     }
 }
 

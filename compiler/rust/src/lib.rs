@@ -143,6 +143,7 @@ pub fn generate_crate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
             &description,
             !cx.patterns().is_empty(),
             spec.service.jwt.is_some(),
+            context::Crates::of(spec),
         )
     });
 
@@ -431,6 +432,27 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
             pub use versions::Converters;
         )
     });
+    // The crates whose types the API's fields are, so that a handler crate
+    // names the very same types (`api::uuid::Uuid`).
+    let crates = context::Crates::of(cx.spec);
+    let scalar_crates = [
+        crates.time.then(|| {
+            quote!(
+                pub use ::time;
+            )
+        }),
+        crates.uuid.then(|| {
+            quote!(
+                pub use ::uuid;
+            )
+        }),
+        crates.rust_decimal.then(|| {
+            quote!(
+                #[cfg(feature = "rust_decimal")]
+                pub use ::rust_decimal;
+            )
+        }),
+    ];
     quote! {
         #(#![doc = #docs])*
         #![deny(missing_docs)]
@@ -446,6 +468,7 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
         #converters_use
         pub use runtime::{Config, Ctx, Reply};
         #types_use
+        #(#scalar_crates)*
 
         #version
 

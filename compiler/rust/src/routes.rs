@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::api::{error_ident, request_ident};
 use crate::context::{Context, Scope, lit_u64, type_ident, value_ident};
-use crate::types::{default_value, map_shape};
+use crate::types::{default_value, encode_shape, map_shape};
 use crate::validate::{Checks, Expr};
 use crate::versions::History;
 
@@ -736,10 +736,15 @@ fn own<T: PartialEq>(value: Option<T>, inherited: Option<T>) -> Option<T> {
 
 /// The body of `resolve`: split the path into a fixed array of segments,
 /// then one `match` arm per route, most specific path first (fewest
-/// parameters, then literals leftmost), guarded by the method. A path that no
-/// route takes with this method falls to a second `match` that finds the
-/// `Allow` set: one arm per intersection of path shapes, so a path matching
-/// several shapes (`/users/me` and `/users/{id}`) is allowed every method of
+/// parameters, then literals leftmost), guarded by the method. A path with no
+/// parameter is OpenAPI's "concrete path", matched before every templated
+/// one whatever the method: after its routes' arms, an unguarded arm answers
+/// 405 with only its own methods, so `PATCH /users/me` is not taken by
+/// `PATCH /users/{id}` (the document the server serves lists no PATCH on
+/// `/users/me`). Any other path that no route takes with this method falls
+/// to a second `match` that finds the `Allow` set: one arm per intersection
+/// of path shapes, so a path matching several templated shapes
+/// (`/users/{id}/posts` and `/{kind}/me/posts`) is allowed every method of
 /// each of them.
 fn resolve(routes: &[Entry]) -> TokenStream {
     if routes.is_empty() {
@@ -764,6 +769,7 @@ fn resolve(routes: &[Entry]) -> TokenStream {
 
     let mut order: Vec<usize> = (0..routes.len()).collect();
     order.sort_by_key(|&i| specificity(&shape_of(routes[i].route)));
+    let concrete = |shape: &[Option<&str>]| shape.iter().all(Option::is_some);
     let route_arms = order.iter().map(|&i| {
         let entry = &routes[i];
         let shape = shape_of(entry.route);
@@ -804,6 +810,31 @@ fn resolve(routes: &[Entry]) -> TokenStream {
         };
         quote!([#(#pattern),*] if *method == ::hyper::Method::#method => #resolution,)
     });
+    let route_arms: Vec<TokenStream> = route_arms.collect();
+    // Concrete paths come first in `order`; after their arms, each one's
+    // unguarded 405.
+    let concrete_count = order
+        .iter()
+        .take_while(|&&i| concrete(&shape_of(routes[i].route)))
+        .count();
+    let mut concrete_shapes: Vec<Vec<Option<&str>>> = Vec::new();
+    for &i in &order[..concrete_count] {
+        let shape = shape_of(routes[i].route);
+        if !concrete_shapes.contains(&shape) {
+            concrete_shapes.push(shape);
+        }
+    }
+    let concrete_arms = concrete_shapes.iter().map(|shape| {
+        let pattern = pattern_of(shape);
+        let methods: Vec<Method> = routes
+            .iter()
+            .filter(|r| shape_of(r.route) == *shape)
+            .map(|r| r.route.method)
+            .collect();
+        let allow = allow_header(methods);
+        quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
+    });
+    let (first_arms, rest_arms) = route_arms.split_at(concrete_count);
 
     // Every shape, and every non-empty intersection of shapes, with the
     // methods of all routes whose shape covers it. Shapes are bucketed by
@@ -846,32 +877,31 @@ fn resolve(routes: &[Entry]) -> TokenStream {
         route_buckets.add(i, shape);
     }
     closure.sort_by_key(|shape| specificity(shape));
+    // A concrete route's path was answered above.
+    closure.retain(|shape| !concrete_shapes.contains(shape));
     let allow_arms = closure.iter().map(|shape| {
         let pattern = pattern_of(shape);
-        let mut methods: Vec<Method> = route_buckets
+        let methods: Vec<Method> = route_buckets
             .meeting(shape)
             .filter(|&i| covers(&shapes[i], shape))
             .map(|i| routes[i].route.method)
             .collect();
-        methods.sort();
-        methods.dedup();
-        // The runtime serves HEAD with every GET route.
-        let allow = methods
-            .iter()
-            .flat_map(|m| match m {
-                Method::Get => vec!["GET", "HEAD"],
-                m => vec![m.as_str()],
-            })
-            .fold(Vec::new(), |mut allowed, m| {
-                if !allowed.contains(&m) {
-                    allowed.push(m);
-                }
-                allowed
-            })
-            .join(", ");
+        let allow = allow_header(methods);
         quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
     });
 
+    let allow_arms: Vec<TokenStream> = allow_arms.collect();
+    // Without a templated path there is no `Allow` set left to find.
+    let fallback = if allow_arms.is_empty() {
+        quote!(_ => runtime::Resolution::NotFound,)
+    } else {
+        quote! {
+            _ => match segments {
+                #(#allow_arms)*
+                _ => runtime::Resolution::NotFound,
+            },
+        }
+    };
     let (starts_decl, starts_record) = if any_params {
         (
             quote! {
@@ -903,13 +933,32 @@ fn resolve(routes: &[Entry]) -> TokenStream {
         }
         let segments = &segments[..count];
         match segments {
-            #(#route_arms)*
-            _ => match segments {
-                #(#allow_arms)*
-                _ => runtime::Resolution::NotFound,
-            },
+            #(#first_arms)*
+            #(#concrete_arms)*
+            #(#rest_arms)*
+            #fallback
         }
     }
+}
+
+/// An `Allow` header's value for these methods, each once, in order; the
+/// runtime serves HEAD with every GET route.
+fn allow_header(mut methods: Vec<Method>) -> String {
+    methods.sort();
+    methods.dedup();
+    methods
+        .iter()
+        .flat_map(|m| match m {
+            Method::Get => vec!["GET", "HEAD"],
+            m => vec![m.as_str()],
+        })
+        .fold(Vec::new(), |mut allowed, m| {
+            if !allowed.contains(&m) {
+                allowed.push(m);
+            }
+            allowed
+        })
+        .join(", ")
 }
 
 /// Sort key for path shapes: fewer parameters first, then literals leftmost.
@@ -1353,11 +1402,20 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         (None, _) | (Some(_), gatic_ir::BodyFormat::Multipart { .. }) => {
             quote!(runtime::empty_response(#status))
         }
-        (Some(_), gatic_ir::BodyFormat::Json) => quote!(runtime::json_response(#status, #value)),
+        // A body that holds a scalar the runtime writes goes through its shape.
+        (Some(ty), gatic_ir::BodyFormat::Json) => match encode_shape(cx, ty, false, Scope::Crate) {
+            Some(shape) => quote!(runtime::json_response(
+                #status,
+                &runtime::Encoded::<#shape>::new(#value),
+            )),
+            None => quote!(runtime::json_response(#status, #value)),
+        },
         // A raw body: bytes shared, not copied; text copied once.
         (Some(_), gatic_ir::BodyFormat::Bytes { media }) => {
             quote!(runtime::raw_response(#status, #media, ::std::clone::Clone::clone(#value)))
         }
+        // Streams are answered below, where the events are taken out.
+        (Some(_), gatic_ir::BodyFormat::EventStream) => quote!(runtime::empty_response(500)),
         (Some(_), gatic_ir::BodyFormat::Text { media }) => {
             let content_type = format!("{media}; charset=utf-8");
             quote!(runtime::raw_response(
@@ -1367,18 +1425,28 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             ))
         }
     };
+    let head_cx = plan.map_or(cx, |p| p.history.cx(p.history.head_index()));
     let declared = head.response_headers.iter().map(|param| {
         let name = param.wire_name.to_ascii_lowercase();
         let field = value_ident(&param.name);
         let list = matches!(cx.resolve(&param.ty).kind, TyKind::List(_));
+        // A UUID, date or decimal is written by the runtime, through its shape.
+        let mut ty = param.ty.clone();
+        ty.nullable = false;
+        let text = |value: TokenStream| match encode_shape(head_cx, &ty, false, Scope::Crate) {
+            Some(shape) => quote!(&runtime::Encoded::<#shape>::new(#value)),
+            None => value,
+        };
         if param.optional && param.default.is_none() && !list {
+            let value = text(quote!(value));
             quote! {
                 if let ::std::option::Option::Some(value) = &headers.#field {
-                    runtime::put_header(out, #name, value)?;
+                    runtime::put_header(out, #name, #value)?;
                 }
             }
         } else {
-            quote!(runtime::put_header(out, #name, &headers.#field)?;)
+            let value = text(quote!(&headers.#field));
+            quote!(runtime::put_header(out, #name, #value)?;)
         }
     });
     let has_headers = !head.response_headers.is_empty();
@@ -1416,7 +1484,51 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     } else {
         quote!(let (value, (), extra) = reply.split();)
     };
+    let stream =
+        route.returns.is_some() && route.returns_format == gatic_ir::BodyFormat::EventStream;
     let ok = match (&route.returns, has_headers) {
+        // A stream's events are written one by one as they come, each
+        // converted back first for an old version; an event the version
+        // cannot represent ends the stream with an `error` event.
+        (Some(_), _) if stream => {
+            // An event that is a scalar the runtime writes goes through its
+            // shape, as a JSON body does.
+            let json = match route
+                .returns
+                .as_ref()
+                .and_then(|ty| encode_shape(cx, ty, false, Scope::Crate))
+            {
+                Some(shape) => {
+                    quote!(runtime::event_json(&runtime::Encoded::<#shape>::new(&event)))
+                }
+                None => quote!(runtime::event_json(&event)),
+            };
+            let encode = match back(
+                plan.and_then(|p| p.tys(|r| r.returns.clone())),
+                quote!(event),
+            ) {
+                Some(chain) => quote! {
+                    move |event| match runtime::try_convert(move || { #chain }) {
+                        ::std::result::Result::Ok(event) => #json,
+                        ::std::result::Result::Err(error) => {
+                            ::std::result::Result::Err(error.event_problem(#date))
+                        }
+                    }
+                },
+                None => quote!(|event| #json),
+            };
+            // A handler that shares its `Events` elsewhere has none to give.
+            let answer = finish(quote!(runtime::event_stream(
+                value.into_owned().unwrap_or_default(),
+                #encode,
+            )));
+            quote! {
+                ::std::result::Result::Ok(reply) => {
+                    #split
+                    #answer
+                }
+            }
+        }
         // The handler's `Reply` is serialized where it lies at the head; an
         // old version's conversion takes the value out (copying it only if
         // the handler shares it).

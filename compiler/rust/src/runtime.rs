@@ -9,6 +9,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/admission.rs"),
     ),
     (
+        "body.rs",
+        include_str!("../../../runtime-template/src/body.rs"),
+    ),
+    (
         "clients.rs",
         include_str!("../../../runtime-template/src/clients.rs"),
     ),
@@ -23,6 +27,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "cors.rs",
         include_str!("../../../runtime-template/src/cors.rs"),
+    ),
+    (
+        "events.rs",
+        include_str!("../../../runtime-template/src/events.rs"),
     ),
     (
         "form.rs",

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::context::{
-    Context, Scope, docs, float_expr, int_expr, needs_rename, type_ident, value_ident,
+    Context, Scope, docs, float_expr, int_expr, is_wire, needs_rename, type_ident, value_ident,
 };
 
 /// The items of `types.rs`, without the file's header.
@@ -236,25 +236,35 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
                 let rename = (tag.is_some() && needs_rename(&variant, wire))
                     .then(|| quote!(#[serde(rename = #wire)]));
                 let ty = cx.member_ty(&def.name, &v.ty, Scope::Types);
-                // A variant that holds a map rejects a key an object repeats.
+                // A variant that holds a map rejects a key an object repeats;
+                // one that holds a scalar the runtime reads and writes is
+                // decoded and encoded by the runtime's functions directly.
                 let boxed = cx.boxed(&def.name, &v.ty);
-                let decode = map_shape(cx, &v.ty, boxed, Scope::Types, 0).map(|shape| {
-                    let function = value_ident(&format!("decode_{}", ident::snake(&v.name)));
-                    let path = format!("{name}::{function}");
-                    let fn_doc =
-                        format!(" Decodes `{}`, rejecting a key an object repeats.", v.name);
-                    decoders.push(quote! {
-                        #[doc = #fn_doc]
-                        #[allow(clippy::type_complexity, reason = "the variant's own type, spelt out")]
-                        fn #function<'de, D: ::serde::Deserializer<'de>>(
-                            deserializer: D,
-                        ) -> ::std::result::Result<#ty, D::Error> {
-                            crate::runtime::decode::<#shape, D>(deserializer)
-                        }
-                    });
-                    quote!(#[serde(deserialize_with = #path)])
-                });
-                quote!(#doc #rename #decode #variant(#ty),)
+                let with = match encode_shape(cx, &v.ty, boxed, Scope::Types) {
+                    Some(shape) => {
+                        let decode = path_text(&quote!(crate::runtime::decode::<#shape, _>));
+                        let encode = path_text(&quote!(crate::runtime::encode::<#shape, _>));
+                        Some(quote!(#[serde(deserialize_with = #decode, serialize_with = #encode)]))
+                    }
+                    None => map_shape(cx, &v.ty, boxed, Scope::Types, 0).map(|shape| {
+                        let function =
+                            value_ident(&format!("decode_{}", ident::snake(&v.name)));
+                        let path = format!("{name}::{function}");
+                        let fn_doc =
+                            format!(" Decodes `{}`, rejecting a key an object repeats.", v.name);
+                        decoders.push(quote! {
+                            #[doc = #fn_doc]
+                            #[allow(clippy::type_complexity, reason = "the variant's own type, spelt out")]
+                            fn #function<'de, D: ::serde::Deserializer<'de>>(
+                                deserializer: D,
+                            ) -> ::std::result::Result<#ty, D::Error> {
+                                crate::runtime::decode::<#shape, D>(deserializer)
+                            }
+                        });
+                        quote!(#[serde(deserialize_with = #path)])
+                    }),
+                };
+                quote!(#doc #rename #with #variant(#ty),)
             });
             let variants: Vec<TokenStream> = variants.collect();
             let decoders = (!decoders.is_empty()).then(|| {
@@ -342,9 +352,12 @@ fn record(
                 }
             });
         }
-        // A field that holds a map decodes through the runtime's shapes, so
-        // that a JSON object repeating a key is an error.
-        let shape = map_shape(cx, &field.ty, cx.boxed(owner, &field.ty), Scope::Types, 0);
+        // A field that holds a map or a scalar the runtime reads decodes
+        // through the runtime's shapes, so that a JSON object repeating a
+        // key is an error and a scalar is read by the runtime's grammar.
+        let boxed = cx.boxed(owner, &field.ty);
+        let shape = map_shape(cx, &field.ty, boxed, Scope::Types, 0);
+        let encode = encode_shape(cx, &field.ty, boxed, Scope::Types);
         let optional = field.optional && field.default.is_none();
         if optional {
             serde.push(quote!(default));
@@ -371,7 +384,23 @@ fn record(
             }
             (false, false) => {}
         }
-        if let Some(shape) = shape {
+        if let Some(shape) = encode {
+            // A scalar the runtime reads and writes: its functions, directly.
+            let (decode, encode) = if optional {
+                (
+                    quote!(crate::runtime::decode_some::<#shape, _>),
+                    quote!(crate::runtime::encode_some::<#shape, _>),
+                )
+            } else {
+                (
+                    quote!(crate::runtime::decode::<#shape, _>),
+                    quote!(crate::runtime::encode::<#shape, _>),
+                )
+            };
+            let (decode, encode) = (path_text(&decode), path_text(&encode));
+            serde.push(quote!(deserialize_with = #decode));
+            serde.push(quote!(serialize_with = #encode));
+        } else if let Some(shape) = shape {
             let function = value_ident(&format!("decode_{}", field.name));
             let path = format!("{name}::{function}");
             serde.push(quote!(deserialize_with = #path));
@@ -452,6 +481,16 @@ fn record(
     }
 }
 
+/// A path with generic arguments (`crate::runtime::decode::<…, _>`) as the
+/// text of a serde attribute: tokens without the spaces `to_string` puts
+/// between them, but after commas.
+fn path_text(path: &TokenStream) -> String {
+    path.to_string()
+        .split_whitespace()
+        .collect::<String>()
+        .replace(',', ", ")
+}
+
 /// An expression of `ty`'s Rust type holding `value` (checked against the
 /// type by the compiler before generation).
 pub(crate) fn default_value(
@@ -492,6 +531,11 @@ fn kind_value(cx: &Context, value: &Value, kind: &TyKind, ty: &Ty, scope: Scope)
                     Ok(tokens) => quote!(::serde_json::json!(#tokens)),
                     Err(_) => json(),
                 }
+            }
+            // The ecosystem's types are parsed by the runtime's grammar.
+            (p, Value::String(s)) if is_wire(*p) => {
+                let rust = crate::context::primitive(*p);
+                quote!(crate::runtime::parse_default::<#rust>(#s))
             }
             (p, Value::String(s)) if p.is_string_like() => {
                 let rust = crate::context::primitive(*p);
@@ -560,11 +604,19 @@ fn kind_value(cx: &Context, value: &Value, kind: &TyKind, ty: &Ty, scope: Scope)
 }
 
 /// The fallback for defaults no direct expression covers: the value's JSON,
-/// deserialized when the default is first needed.
+/// deserialized (through its shape, when it has one) when the default is
+/// first needed.
 fn json_value(cx: &Context, value: &Value, ty: &Ty) -> TokenStream {
     let rust = cx.ty(ty, Scope::Crate);
     let text = value.to_json().to_string();
-    quote!(::serde_json::from_str::<#rust>(#text).expect("gatic checked this default against its type"))
+    match map_shape(cx, ty, false, Scope::Crate, 0) {
+        Some(shape) => quote!(crate::runtime::decode::<#shape, _>(
+            &mut ::serde_json::Deserializer::from_str(#text)
+        )
+        .expect("gatic checked this default against its type")),
+        None => quote!(::serde_json::from_str::<#rust>(#text)
+            .expect("gatic checked this default against its type")),
+    }
 }
 
 /// The associated function that returns a field's default.
@@ -572,10 +624,12 @@ fn default_fn(field: &str) -> proc_macro2::Ident {
     value_ident(&format!("default_{field}"))
 }
 
-/// The runtime shape (`runtime::MapOf<…>` and the like) that decodes `ty`,
-/// as `Context::ty` maps it (in a `Box` when `boxed`), rejecting a key that
-/// a JSON object repeats; `None` when `ty` holds no map outside a named
-/// record or union (which decode their own).
+/// The runtime shape (`runtime::MapOf<…>`, `runtime::Wire<…>` and the
+/// like) that decodes `ty`, as `Context::ty` maps it (in a `Box` when
+/// `boxed`): a JSON object repeating a key is refused, and the ecosystem's
+/// scalars are read by the runtime's grammars. `None` when `ty` holds no map
+/// and no such scalar outside a named record or union (which decode their
+/// own), so serde's own `Deserialize` is exact.
 pub(crate) fn map_shape(
     cx: &Context,
     ty: &Ty,
@@ -583,24 +637,55 @@ pub(crate) fn map_shape(
     scope: Scope,
     depth: usize,
 ) -> Option<TokenStream> {
-    let mut shape = match &ty.kind {
+    shape(cx, ty, boxed, scope, depth).map(|(shape, _)| shape)
+}
+
+/// The shape that encodes `ty` (see [`map_shape`]): `Some` only when `ty`
+/// holds a scalar the runtime writes (a `runtime::Wire`) outside a named
+/// record or union, since serde writes maps, lists and options as the API
+/// does.
+pub(crate) fn encode_shape(
+    cx: &Context,
+    ty: &Ty,
+    boxed: bool,
+    scope: Scope,
+) -> Option<TokenStream> {
+    match shape(cx, ty, boxed, scope, 0) {
+        Some((shape, true)) => Some(shape),
+        _ => None,
+    }
+}
+
+/// The shape of `ty`, and whether it holds a `runtime::Wire` scalar.
+fn shape(
+    cx: &Context,
+    ty: &Ty,
+    boxed: bool,
+    scope: Scope,
+    depth: usize,
+) -> Option<(TokenStream, bool)> {
+    let (mut shape, wire) = match &ty.kind {
+        TyKind::Primitive(p) if is_wire(*p) => {
+            let rust = crate::context::primitive(*p);
+            (quote!(crate::runtime::Wire<#rust>), true)
+        }
         TyKind::Primitive(_) => return None,
         TyKind::List(item) => {
-            let item = map_shape(cx, item, false, scope, depth + 1)?;
-            quote!(crate::runtime::ListOf<#item>)
+            let (item, wire) = shape(cx, item, false, scope, depth + 1)?;
+            (quote!(crate::runtime::ListOf<#item>), wire)
         }
         TyKind::Map(value) => {
-            let value = map_shape(cx, value, false, scope, depth + 1).unwrap_or_else(|| {
+            let (value, wire) = shape(cx, value, false, scope, depth + 1).unwrap_or_else(|| {
                 let value = cx.ty(value, scope);
-                quote!(crate::runtime::Plain<#value>)
+                (quote!(crate::runtime::Plain<#value>), false)
             });
-            quote!(crate::runtime::MapOf<#value>)
+            (quote!(crate::runtime::MapOf<#value>), wire)
         }
         // An alias names its target's Rust type. Alias cycles are checker
         // errors; the bound keeps this total anyway.
         TyKind::Named(name) => match cx.def_kind(name) {
             Some(TypeDefKind::Alias { target }) if depth <= cx.api.types.len() => {
-                map_shape(cx, target, false, scope, depth + 1)?
+                shape(cx, target, false, scope, depth + 1)?
             }
             _ => return None,
         },
@@ -611,5 +696,5 @@ pub(crate) fn map_shape(
     if ty.nullable {
         shape = quote!(crate::runtime::NullOr<#shape>);
     }
-    Some(shape)
+    Some((shape, wire))
 }

@@ -200,6 +200,26 @@ impl<'c, 'a> Checks<'c, 'a> {
                             };
                             body.extend(quote!(runtime::check_range_i64(#v, #min, #max, at, out);));
                         }
+                        Primitive::Decimal => {
+                            // Bounds as decimal text, compared exactly.
+                            let v = inner.by_ref();
+                            let text = |n: Option<gatic_ir::Number>| match n {
+                                Some(gatic_ir::Number::Int(i)) => {
+                                    let t = i.to_string();
+                                    quote!(::std::option::Option::Some(#t))
+                                }
+                                Some(gatic_ir::Number::Float(f)) => {
+                                    let t = f.to_string();
+                                    quote!(::std::option::Option::Some(#t))
+                                }
+                                None => quote!(::std::option::Option::None),
+                            };
+                            let (min, max) = (text(range.min), text(range.max));
+                            let (min_x, max_x) = (range.min_exclusive, range.max_exclusive);
+                            body.extend(quote! {
+                                runtime::check_range_decimal(#v, #min, #min_x, #max, #max_x, at, out);
+                            });
+                        }
                         Primitive::Float64 => {
                             let v = inner.by_value();
                             let min = opt_float(range.min);

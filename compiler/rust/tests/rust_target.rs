@@ -42,8 +42,17 @@ fn minimal_snapshots() {
 }
 
 #[test]
+fn scalars_snapshots() {
+    check_snapshots(&fixture::scalars());
+}
+
+#[test]
 fn generation_is_deterministic() {
-    for spec in [fixture::kitchen_sink(), fixture::minimal()] {
+    for spec in [
+        fixture::kitchen_sink(),
+        fixture::minimal(),
+        fixture::scalars(),
+    ] {
         assert_eq!(generate(&spec), generate(&spec));
     }
 }
@@ -94,6 +103,18 @@ fn layout_headers_and_dependencies() {
         !minimal[0].contents.contains("regex"),
         "no @pattern, no regex"
     );
+    // The ecosystem's crates only where the spec uses their scalars.
+    for krate in ["uuid", "time", "rust_decimal"] {
+        assert!(
+            !minimal[0].contents.contains(&format!("\n{krate} =")),
+            "no scalar, no {krate}"
+        );
+        assert!(
+            manifest.contains(&format!("\n{krate} = {{ version")),
+            "{krate}"
+        );
+    }
+    assert!(manifest.contains("default = [\"time\", \"uuid\"]"));
 
     let named = gatic_rust::generate(
         &fixture::minimal(),
@@ -107,6 +128,12 @@ fn layout_headers_and_dependencies() {
 /// Writes a generated crate as a standalone package and runs clippy on it;
 /// with `behaviour`, also runs that file as the crate's integration test.
 fn check_compiles(spec: &Spec, behaviour: Option<&str>) {
+    check_compiles_with(spec, behaviour, &[]);
+}
+
+/// [`check_compiles`] with extra cargo arguments (`--features …`) for
+/// clippy and the test.
+fn check_compiles_with(spec: &Spec, behaviour: Option<&str>, extra: &[&str]) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = workspace
         .join("target/gatic-generated")
@@ -148,9 +175,16 @@ fn check_compiles(spec: &Spec, behaviour: Option<&str>) {
             String::from_utf8_lossy(&output.stderr)
         );
     };
-    cargo(&["clippy", "--quiet", "--lib", "--", "-D", "warnings"]);
+    let with = |args: &[&'static str]| -> Vec<&str> {
+        let (before, after) =
+            args.split_at(args.iter().position(|a| *a == "--").unwrap_or(args.len()));
+        before.iter().chain(extra).chain(after).copied().collect()
+    };
+    cargo(&with(&[
+        "clippy", "--quiet", "--lib", "--", "-D", "warnings",
+    ]));
     if behaviour.is_some() {
-        cargo(&["test", "--quiet", "--test", "behaviour"]);
+        cargo(&with(&["test", "--quiet", "--test", "behaviour"]));
     }
 }
 
@@ -169,5 +203,18 @@ fn generated_crates_pass_clippy() {
     check_compiles(
         &fixture::kitchen_sink(),
         Some(include_str!("generated/kitchen_sink.rs")),
+    );
+}
+
+#[test]
+fn the_scalars_crate_passes_clippy_and_behaves_with_either_decimal() {
+    // Decimals are the runtime's own, then `rust_decimal::Decimal`. (Cargo
+    // serializes this with the other crates' builds on the shared target.)
+    let behaviour = include_str!("generated/scalars.rs");
+    check_compiles(&fixture::scalars(), Some(behaviour));
+    check_compiles_with(
+        &fixture::scalars(),
+        Some(behaviour),
+        &["--features", "rust_decimal"],
     );
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -132,6 +133,59 @@ func TestDriveUsersExample(t *testing.T) {
 	}
 	if createdBob.Location != "/users/"+second.ID {
 		t.Fatalf("create_user bob: Location %q, want /users/%s", createdBob.Location, second.ID)
+	}
+
+	// user_events: every user there now as an existing event, in the
+	// store's order (by id), each with the user's id as its event id; without
+	// follow the stream then ends.
+	stream, err := anonymous.UserEvents(ctx, nil)
+	must(t, "user_events", err)
+	var listed []string
+	for stream.Next() {
+		event := stream.Event()
+		if event.Change != usersclient.ChangeExisting || event.User.ID == "" || stream.LastEventID() != event.User.ID {
+			t.Fatalf("user_events: a %q event of user %q with event id %q", event.Change, event.User.ID, stream.LastEventID())
+		}
+		listed = append(listed, event.User.ID)
+	}
+	must(t, "user_events to its end", stream.Err())
+	must(t, "closing user_events", stream.Close())
+	if !sort.StringsAreSorted(listed) || !contains(listed, first.ID) || !contains(listed, second.ID) {
+		t.Fatalf("user_events listed %v, want ids in order with %s and %s", listed, first.ID, second.ID)
+	}
+
+	// With follow: the same existing events, then each change as it happens,
+	// until the client closes the stream.
+	follow, err := anonymous.UserEvents(ctx, &usersclient.UserEventsParams{Follow: usersclient.Ptr(true)})
+	must(t, "user_events with follow", err)
+	for i := range listed {
+		if !follow.Next() {
+			t.Fatalf("user_events with follow ended after %d events (%v), want %d", i, follow.Err(), len(listed))
+		}
+		if event := follow.Event(); event.Change != usersclient.ChangeExisting || event.User.ID != listed[i] {
+			t.Fatalf("user_events with follow: event %d is a %q event of %s, want existing %s", i, event.Change, event.User.ID, listed[i])
+		}
+	}
+	erin, _, err := client.CreateUser(ctx, usersclient.NewUser{Handle: handle("erin"), Email: email("erin"), DisplayName: "Erin"}, nil)
+	must(t, "create_user erin", err)
+	if !follow.Next() {
+		t.Fatalf("user_events with follow ended instead of sending erin's creation: %v", follow.Err())
+	}
+	if event := follow.Event(); event.Change != usersclient.ChangeCreated || event.User.ID != erin.ID ||
+		event.User.Handle != erin.Handle || follow.LastEventID() != erin.ID {
+		t.Fatalf("user_events with follow: a %q event of %+v (id %q), want erin's creation", event.Change, event.User, follow.LastEventID())
+	}
+	must(t, "delete_user erin", client.DeleteUser(ctx, erin.ID))
+	if !follow.Next() {
+		t.Fatalf("user_events with follow ended instead of sending erin's deletion: %v", follow.Err())
+	}
+	if event := follow.Event(); event.Change != usersclient.ChangeDeleted || event.User.ID != erin.ID {
+		t.Fatalf("user_events with follow: a %q event of %s, want erin's deletion", event.Change, event.User.ID)
+	}
+	// Close ends the open stream: Next then returns false, with no error.
+	must(t, "closing user_events with follow", follow.Close())
+	if follow.Next() || follow.Err() != nil {
+		t.Fatalf("user_events with follow after Close: an event, or Err %v", follow.Err())
 	}
 
 	// 409 Taken, by handle and by email.

@@ -33,6 +33,11 @@ const RUNTIME_NAMES: &[&str] = &[
 /// when a route sends one; a spec name colliding with it then gets a suffix.
 const FILE_PART: &str = "FilePart";
 
+/// The exported generic type a stream route's method returns, which the SDK
+/// defines when a route returns one; a spec name colliding with it then gets
+/// a suffix.
+const EVENT_STREAM: &str = "EventStream";
+
 /// Everything the templates need.
 #[derive(Debug, Serialize)]
 pub struct Context {
@@ -93,6 +98,13 @@ pub struct Context {
     /// Whether any route returns bytes or text (`returns bytes "image/png"`,
     /// `returns text`) instead of JSON.
     pub raw_results: bool,
+    /// Whether any route returns server-sent events (`returns stream
+    /// UserEvent`): `client.go` then defines `EventStream` and its reader.
+    pub event_streams: bool,
+    /// README lines reading the first stream route's events, starting
+    /// `stream, err := client.UserEvents(ctx, nil)`; empty when no route
+    /// returns a stream.
+    pub stream_usage: String,
     /// Whether any route sends or returns a body that is not JSON (the
     /// README then says how).
     pub raw_bodies: bool,
@@ -182,11 +194,13 @@ pub struct RouteItem {
     /// with declared response headers `(*GetUserHeaders, error)`,
     /// `(*User, *GetUserHeaders, error)` or `(out []Post, headers
     /// *ListPostsHeaders, err error)`; a raw result is `(out []byte, err
-    /// error)` or `(out string, err error)`.
+    /// error)` or `(out string, err error)`; a stream's is
+    /// `(*EventStream[UserEvent], error)`.
     pub results: String,
-    /// `none`, `pointer` or `value`.
+    /// `none`, `pointer`, `value` or `stream` (the result is an
+    /// `*EventStream` of `out_ty`).
     pub returns: &'static str,
-    /// The success type's Go name.
+    /// The success type's Go name; a stream's event type.
     pub out_ty: String,
     /// The HTTP method.
     pub method: String,
@@ -555,6 +569,10 @@ pub fn context(spec: &Spec) -> Context {
     if form_bodies {
         global.reserve(FILE_PART);
     }
+    let event_streams = spec.head.routes.iter().any(is_stream);
+    if event_streams {
+        global.reserve(EVENT_STREAM);
+    }
 
     let mut types = BTreeMap::new();
     for t in &spec.head.types {
@@ -753,6 +771,17 @@ pub fn context(spec: &Spec) -> Context {
             ))
         })
         .unwrap_or_default();
+    let stream_usage = routes
+        .iter()
+        .find(|r| r.returns == "stream")
+        .map(|r| {
+            format!(
+                "stream, err := client.{}\nif err != nil {{\n\treturn err\n}}\ndefer stream.Close()\nfor stream.Next() {{\n\tevent := stream.Event() // {}\n\tlog.Print(stream.LastEventID(), event)\n}}\nif err := stream.Err(); err != nil {{\n\treturn err\n}}",
+                r.usage,
+                event_type_text(&package, &r.out_ty),
+            )
+        })
+        .unwrap_or_default();
     let uses_time = |s: &str| s.contains("time.Time");
     let models_time = items.iter().any(|t| {
         uses_time(&t.members) || uses_time(&t.target) || t.variants.iter().any(|v| uses_time(&v.ty))
@@ -804,13 +833,35 @@ pub fn context(spec: &Spec) -> Context {
             .head
             .routes
             .iter()
-            .any(|r| r.returns.is_some() && !r.returns_format.is_json()),
+            .any(|r| r.returns.is_some() && !r.returns_format.is_json() && !is_stream(r)),
+        event_streams,
+        stream_usage,
         raw_bodies: routes
             .iter()
             .any(|r| !r.raw_body.is_empty() || !r.raw_result.is_empty()),
         headers_usage,
         routes,
         service_kebab,
+    }
+}
+
+/// Whether a route returns server-sent events (`returns stream UserEvent`).
+fn is_stream(r: &Route) -> bool {
+    r.returns.is_some() && r.returns_format == BodyFormat::EventStream
+}
+
+/// A stream's event type as the README's comment names it: `a
+/// usersclient.UserEvent`, or the Go type as it is when it is not one of the
+/// package's (`[]string`, `*usersclient.User` for a nullable one).
+fn event_type_text(package: &str, ty: &str) -> String {
+    let (pointer, base) = match ty.strip_prefix('*') {
+        Some(base) => ("*", base),
+        None => ("", ty),
+    };
+    if base.starts_with(|c: char| c.is_ascii_uppercase()) {
+        format!("a {pointer}{package}.{base}")
+    } else {
+        format!("a {ty}")
     }
 }
 
@@ -914,7 +965,9 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
             }
             usage_args.push(var.clone());
             match &r.body_format {
-                BodyFormat::Json => {
+                // A request body is never an event stream (the checker
+                // refuses one), so that arm only completes the match.
+                BodyFormat::Json | BodyFormat::EventStream => {
                     args.push(format!("{var} {}", b.base(ty)));
                     "body"
                 }
@@ -1081,7 +1134,9 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
     // the spec's type (`bytes` or `string`).
     let raw_out = match (&r.returns, &r.returns_format) {
         // A response is never a form: the checker refuses one.
-        (None, _) | (_, BodyFormat::Json | BodyFormat::Multipart { .. }) => None,
+        // An event stream is decoded event by event, not as a raw body.
+        (None, _)
+        | (_, BodyFormat::Json | BodyFormat::Multipart { .. } | BodyFormat::EventStream) => None,
         (Some(_), BodyFormat::Bytes { media }) => Some(("[]byte", media)),
         (Some(_), BodyFormat::Text { media }) => Some(("string", media)),
     };
@@ -1091,7 +1146,24 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         raw_result = format!("`{go_ty}`, `{media}`");
         wire_docs.push(format!("The result is the {media} response body as it is."));
     }
+    let stream = is_stream(r);
+    if stream {
+        wire_docs.push(
+            "The result is a stream of server-sent events, returned once the response \
+             head arrives: read it with Next and Event until Next returns false, then \
+             check Err, and Close it when done (or cancel ctx). The client's timeout \
+             bounds only the wait for the head; a stream that breaks is not \
+             reconnected."
+                .to_string(),
+        );
+    }
     let (returns, out_ty, results) = match (&r.returns, raw_out, &headers) {
+        // A stream declares no response headers: the checker refuses them.
+        (Some(ty), _, _) if stream => {
+            let t = b.nested(ty);
+            let results = format!("(*{EVENT_STREAM}[{t}], error)");
+            ("stream", t, results)
+        }
         (None, _, None) => ("none", String::new(), "error".to_string()),
         (None, _, Some(h)) => ("none", String::new(), format!("(*{}, error)", h.name)),
         (Some(_), Some((t, _)), headers) => {

@@ -4,8 +4,10 @@ Run against a running example server whose base URL is in GATI_TEST_BASE_URL,
 with the SDK generated from examples/users/users.gati on PYTHONPATH (the
 `drive` test of gatic-sdk-python does both). Checks typed success values,
 typed response headers (`Location`, `ETag`), bodies that are not JSON (an
-avatar's bytes, a card's text, a photo's multipart form), typed errors with their problem payloads, and
-the Gati-Version round trip.
+avatar's bytes, a card's text, a photo's multipart form), server-sent events
+(`user_events`, read to its end, then followed while a user is created and
+deleted), typed errors with their problem payloads, and the Gati-Version
+round trip.
 Exits non-zero on the first failed check.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import typing
 import uuid
 
@@ -20,7 +23,9 @@ from users_client import (
     API_VERSION,
     Answer,
     ApiError,
+    Change,
     CreateUserHeaders,
+    EventStream,
     FileUpload,
     GetUserHeaders,
     ImageBody,
@@ -37,6 +42,7 @@ from users_client import (
     Role,
     Taken,
     TextBody,
+    UserEvent,
     UserPatch,
     UsersClient,
 )
@@ -125,6 +131,66 @@ def main() -> None:
     check(bob_created.headers.location == f"/users/{bob.id}", "Location names bob")
     check(bob.role == Role.READER, f"later users are readers, got {bob.role!r}")
     check(bob.bio == "Hi." and bob.website is None, "bob's bio set, website absent")
+
+    # user_events without follow: one `existing` event per user, in the
+    # store's order (by id), each with the user's id as its event id; the
+    # stream then ends by itself.
+    with anonymous.user_events() as listed:
+        check(isinstance(listed, EventStream), "user_events returns an EventStream")
+        check(
+            listed.response.header("Content-Type") == "text/event-stream",
+            f"user_events answers with text/event-stream, got {listed.response.header('Content-Type')!r}",
+        )
+        existing: typing.List[UserEvent] = []
+        ids: typing.List[str] = []
+        for event in listed:
+            existing.append(event)
+            ids.append(listed.last_event_id)
+    check(listed.closed, "the stream without follow ends by itself")
+    check(all(e.change == Change.EXISTING for e in existing), "every event is `existing`")
+    check(ids == [str(e.user.id) for e in existing], f"each event's id is its user's id: {ids}")
+    check(
+        [e.user.id for e in existing] == sorted(e.user.id for e in existing),
+        "the users come in the store's order, by id",
+    )
+    by_id = {e.user.id: e.user for e in existing}
+    check(by_id.get(ada.id) == ada and by_id.get(bob.id) == bob, "ada and bob are among them, as created")
+
+    # user_events with follow: the existing users, then each change as it
+    # happens. A watchdog closes the stream (from its own thread) so that a
+    # missing event fails the check instead of hanging.
+    followed = anonymous.user_events(follow=True)
+    watchdog = threading.Timer(20.0, followed.close)
+    watchdog.start()
+    try:
+        replayed = [next(followed, None) for _ in existing]
+        check(
+            [e.user.id if e else None for e in replayed] == [e.user.id for e in existing],
+            "following starts with the same existing users",
+        )
+        carol = client.create_user(
+            NewUser(handle=f"carol_{run}", email=f"carol_{run}@example.com", display_name="Carol")
+        ).body
+        created_event = next(followed, None)
+        check(
+            created_event is not None
+            and created_event.change == Change.CREATED
+            and created_event.user == carol,
+            f"carol's creation arrives as a `created` event, got {created_event!r}",
+        )
+        check(followed.last_event_id == str(carol.id), f"its event id is carol's id, got {followed.last_event_id!r}")
+        client.delete_user(carol.id)
+        deleted_event = next(followed, None)
+        check(
+            deleted_event is not None
+            and deleted_event.change == Change.DELETED
+            and deleted_event.user.id == carol.id,
+            f"carol's deletion arrives as a `deleted` event, got {deleted_event!r}",
+        )
+    finally:
+        watchdog.cancel()
+        followed.close()
+    check(followed.closed and next(followed, None) is None, "a closed stream yields nothing more")
 
     # 409 Taken{field}.
     taken = raises(

@@ -34,6 +34,10 @@ const RESERVED_EXPORTS: &[&str] = &[
 /// a spec type of that name elsewhere keeps its name.
 const ANSWER: &str = "Answer";
 
+/// The runtime's stream of server-sent events, exported (and so reserved)
+/// only by SDKs with a route that answers with one.
+const EVENT_STREAM: &str = "EventStream";
+
 /// The runtime's file of a multipart form, exported (and so reserved) only
 /// by SDKs with a route whose form has a file part.
 const FILE_UPLOAD: &str = "FileUpload";
@@ -92,6 +96,9 @@ pub struct Context {
     /// Whether any route's form has a file part (the package exports
     /// `FileUpload`).
     pub file_upload: bool,
+    /// Whether any route answers with server-sent events (the package
+    /// exports `EventStream`).
+    pub event_stream: bool,
     /// Enums, emitted first: record defaults refer to their members.
     pub enums: Vec<EnumCtx>,
     /// Records and unions, in declaration order.
@@ -107,6 +114,10 @@ pub struct Context {
     pub raw_methods: Vec<String>,
     /// The client methods that send a multipart form (README).
     pub form_methods: Vec<String>,
+    /// The client methods that return an `EventStream` (README).
+    pub stream_methods: Vec<String>,
+    /// The call summary of the first of them, for the README's example.
+    pub stream_example: String,
     /// Declared errors.
     pub errors: Vec<ErrorCtx>,
     /// One client method per route.
@@ -317,8 +328,12 @@ pub struct RouteCtx {
     pub auth: String,
     /// The `idempotent` argument.
     pub idempotent: String,
-    /// The expression decoding `_response`, if the route returns a body.
+    /// The expression decoding `_response`, if the route returns a body; a
+    /// stream's event decoder.
     pub decode: Option<String>,
+    /// Whether the route answers with server-sent events: the method returns
+    /// the transport's open `EventStream`.
+    pub stream: bool,
     /// The headers class (`_m.CreateUserHeaders`), if the route declares
     /// response headers: the method then returns an `Answer`.
     pub headers: Option<String>,
@@ -375,6 +390,13 @@ pub fn build(spec: &Spec) -> Context {
     });
     if file_upload {
         exports.claim(FILE_UPLOAD);
+    }
+    let event_stream = api
+        .routes
+        .iter()
+        .any(|r| r.returns.is_some() && r.returns_format == BodyFormat::EventStream);
+    if event_stream {
+        exports.claim(EVENT_STREAM);
     }
     let mut types = Types::new(api);
     for def in &api.types {
@@ -516,6 +538,15 @@ pub fn build(spec: &Spec) -> Context {
         .filter(|r| !r.form.is_empty())
         .map(|r| r.name.clone())
         .collect();
+    let stream_methods = routes
+        .iter()
+        .filter(|r| r.stream)
+        .map(|r| r.name.clone())
+        .collect();
+    let stream_example = routes
+        .iter()
+        .find(|r| r.stream)
+        .map_or_else(String::new, |r| r.summary.clone());
 
     let api_version = spec.versions.last().map(|v| v.date.clone());
     let version = api_version.as_deref().map_or_else(
@@ -577,6 +608,7 @@ pub fn build(spec: &Spec) -> Context {
             .any(|r| matches!(r.auth, Auth::ApiKey { .. })),
         answer,
         file_upload,
+        event_stream,
         enums,
         models,
         aliases,
@@ -584,6 +616,8 @@ pub fn build(spec: &Spec) -> Context {
         answer_methods,
         raw_methods,
         form_methods,
+        stream_methods,
+        stream_example,
         errors,
         routes,
         model_exports,
@@ -912,8 +946,17 @@ enum BodyArg<'a> {
 
 fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteCtx {
     let mut scope = Scope::with_reserved(&["self", "timeout"]);
+    // A route answering with server-sent events returns an open stream.
+    let stream = r.returns.is_some()
+        && r.method != Method::Head
+        && r.returns_format == BodyFormat::EventStream;
+    // The checker refuses response headers on a stream; were some to come,
+    // they would be left in `EventStream.response`'s headers.
+    let headers = headers.filter(|_| !stream);
     let body_arg = match (&r.body, &r.body_format) {
-        (Some(ty), BodyFormat::Json) => Some(BodyArg::Json(ty)),
+        // The checker refuses an event stream as a request body; were one to
+        // come, it would be sent as JSON.
+        (Some(ty), BodyFormat::Json | BodyFormat::EventStream) => Some(BodyArg::Json(ty)),
         (Some(_), BodyFormat::Bytes { media }) => Some(BodyArg::Bytes(media)),
         (Some(_), BodyFormat::Text { media }) => Some(BodyArg::Text(media)),
         // A form's `body` is only a placeholder.
@@ -1150,9 +1193,13 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
     signature.push("*".into());
     signature.extend(keyword);
     signature.push("timeout: _t.Optional[float] = None".into());
-    args_doc.push(
-        "timeout: Seconds to wait for each attempt; the client's timeout when `None`.".into(),
-    );
+    args_doc.push(if stream {
+        "timeout: Seconds to wait for each attempt's response head, not for the \
+         stream; the client's timeout when `None`."
+            .into()
+    } else {
+        "timeout: Seconds to wait for each attempt; the client's timeout when `None`.".into()
+    });
 
     let path = if r.path.is_empty() {
         string("/")
@@ -1238,6 +1285,10 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         BodyFormat::Json => types.annotation(ty, "").replace("_t.", ""),
         BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => "bytes".to_string(),
         BodyFormat::Text { .. } => "str".to_string(),
+        BodyFormat::EventStream => format!(
+            "EventStream[{}]",
+            types.annotation(ty, "").replace("_t.", "")
+        ),
     });
     let about = r.returns_doc.as_deref().map_or(String::new(), |d| {
         format!(" {}", gatic_ir::doc::one_line(d))
@@ -1248,6 +1299,15 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
             format!(": the `{}` body as it arrived", r.returns_format.media())
         }
         BodyFormat::Text { media } => format!(": the `{media}` body, decoded as UTF-8"),
+        BodyFormat::EventStream => format!(
+            ", open once the response head arrives: iterating yields each event's \
+             `{}` as it arrives. Close it (or use `with`) to end the request",
+            body_type
+                .as_deref()
+                .and_then(|t| t.strip_prefix("EventStream["))
+                .and_then(|t| t.strip_suffix(']'))
+                .unwrap_or("")
+        ),
     };
     match (&body_type, headers) {
         (Some(body), None) => {
@@ -1291,19 +1351,26 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
     if headers.is_some() {
         doc.push_str("\n    DecodeError: A required response header is missing or does not parse.");
     }
+    if stream {
+        doc.push_str("\n    DecodeError: The success is not a `text/event-stream`.");
+    }
 
     let returns = returns_body.map(|ty| match &r.returns_format {
         BodyFormat::Json => types.annotation(ty, "_m."),
         BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => "bytes".to_string(),
         BodyFormat::Text { .. } => "str".to_string(),
+        BodyFormat::EventStream => format!("_rt.EventStream[{}]", types.annotation(ty, "_m.")),
     });
     let decode = returns_body.map(|ty| match &r.returns_format {
         BodyFormat::Json => format!("{}(_response.json(), \"\")", types.decoder(ty, "_m.")),
         BodyFormat::Bytes { .. } | BodyFormat::Multipart { .. } => "_response.body".to_string(),
         BodyFormat::Text { .. } => "_response.text()".to_string(),
+        // The stream decodes each event's value with it.
+        BodyFormat::EventStream => types.decoder(ty, "_m."),
     });
+    // A stream's `Accept` is the transport's.
     let accept = match (&r.returns_format, returns_body) {
-        (BodyFormat::Json, _) | (_, None) => None,
+        (BodyFormat::Json | BodyFormat::EventStream, _) | (_, None) => None,
         (format, Some(_)) => Some(string(&format!(
             "{}, application/problem+json",
             format.media()
@@ -1375,6 +1442,7 @@ fn route(spec: &Spec, types: &Types, r: &Route, headers: Option<&str>) -> RouteC
         idempotent,
         decode,
         headers: headers.map(|class| format!("_m.{class}")),
+        stream,
     }
 }
 

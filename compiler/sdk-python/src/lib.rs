@@ -8,10 +8,12 @@
 //! method per route; a route with response headers returns the runtime's
 //! `Answer[T, <Route>Headers]`; a body that is not JSON is `bytes` or `str`
 //! sent as it is with its media type, a multipart form's parts are
-//! keyword-only arguments (a file part a `FileUpload`), and a raw answer is
-//! returned as `bytes` or `str`), the hand-written `_runtime.py` (codecs, the
-//! `multipart/form-data` encoder and the urllib transport with timeouts and
-//! retries), `__init__.py` and the `py.typed` marker.
+//! keyword-only arguments (a file part a `FileUpload`), a raw answer is
+//! returned as `bytes` or `str`, and a `returns stream T` route returns the
+//! runtime's `EventStream[T]`), the hand-written `_runtime.py` (codecs, the
+//! `multipart/form-data` encoder, the `text/event-stream` parser and
+//! `EventStream`, and the urllib transport with timeouts and retries),
+//! `__init__.py` and the `py.typed` marker.
 //! Names and expressions are computed in [`context`]; the templates under
 //! `targets/python/` only lay them out.
 

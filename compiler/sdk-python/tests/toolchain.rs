@@ -3,9 +3,11 @@
 //! tests in `tests/python/` (codecs, unions, errors, retries against a local
 //! server), the response headers spec's SDK those in `tests/python_headers/`,
 //! the raw bodies corpus spec's SDK those in `tests/python_raw/`, the forms
-//! spec's SDK those in `tests/python_forms/`, and they and the users drive
-//! program type-check against their SDKs under `mypy --strict`. Missing tools fail the test with the command
-//! that installs them.
+//! spec's SDK those in `tests/python_forms/`, the events spec's SDK those in
+//! `tests/python_events/` (the event stream parser, and streams against a
+//! stand-in server), and they and the users drive program type-check against
+//! their SDKs under `mypy --strict`. Missing tools fail the test with the
+//! command that installs them.
 
 mod support;
 
@@ -105,6 +107,11 @@ fn raw_bodies_sdk_passes_python_unit_tests() {
 #[test]
 fn forms_sdk_passes_python_unit_tests() {
     python_unit_tests(&support::forms(), "unit_forms", "python_forms");
+}
+
+#[test]
+fn events_sdk_passes_python_unit_tests() {
+    python_unit_tests(&support::events(), "unit_events", "python_events");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 // Runs the users example's TypeScript SDK in headless Chromium, from a page
 // on another loopback origin than the API's: the API allows the page's
 // origin (GATI_CORS_ORIGINS), so preflights pass and the page reads answers,
-// problems and exposed headers; a page on a third origin is refused.
+// problems, exposed headers and a stream of events; a page on a third origin
+// is refused.
 //
 // Started by tests/browser.rs from the compiled SDK's folder (`out/`), with
 // GATIC_TEST_SERVER_BIN naming the users example's server binary, and
@@ -87,6 +88,7 @@ try {
   assert.match(ok.outcome.card, /^From a browser \(@web_[a-z0-9]+\)\n$/);
   // A form went as multipart/form-data, its file with its name and type.
   assert.deepEqual(ok.outcome.photo, ["image/png", 8, "dot.png", "From a browser"]);
+  assert.deepEqual(ok.outcome.events, ["existing", true]);
   // The 404's problem and its request id are readable cross-origin.
   assert.deepEqual(ok.outcome.missing, { status: 404, requestId: true });
   // Every answer's exposed version header and request id were readable.

@@ -48,6 +48,16 @@ async function drive(): Promise<Outcome> {
       caption: "From a browser",
     });
     outcome["photo"] = [photo.content_type, photo.size, photo.filename, photo.caption];
+    // Server-sent events cross origins too, read from the body's
+    // ReadableStream as they arrive; leaving the loop closes the stream.
+    const events = await client.userEvents({ follow: true });
+    outcome["events"] = "not seen";
+    for await (const event of events) {
+      if (event.user.id === created.body.id) {
+        outcome["events"] = [event.change, events.lastEventId === created.body.id];
+        break;
+      }
+    }
     try {
       await client.getUser("00000000-0000-4000-8000-000000000000");
       outcome["missing"] = "no error";

@@ -1,8 +1,9 @@
 // The drive: every route of the users example, called through the SDK
 // generated from examples/users/users.gati, against a running server whose
 // base URL is in GATI_TEST_BASE_URL. It checks typed results and declared
-// response headers, bytes and text bodies, multipart forms, typed errors
-// with their problem payloads, and the Gati-Version header on every request.
+// response headers, bytes and text bodies, multipart forms, server-sent
+// event streams, typed errors with their problem payloads, and the
+// Gati-Version header on every request.
 //
 // The server may already hold data (other SDKs' drives share it), so every
 // handle and email is unique to this run, and the one check that depends on
@@ -22,6 +23,7 @@ import {
   type NewUser,
   type Post,
   type User,
+  type UserEvent,
 } from "../src/index.js";
 
 const baseUrl = process.env["GATI_TEST_BASE_URL"];
@@ -328,6 +330,58 @@ test("add_photo: a multipart form with an image and a caption; other types are r
   const unauthorized = await failure(anonymous.addPhoto(user.id, { photo: png }));
   assert.ok(unauthorized instanceof ApiError, String(unauthorized));
   assert.equal(unauthorized.status, 401);
+});
+
+test("user_events: one existing event per user, in id order, each with its id", async () => {
+  const stream = await anonymous.userEvents();
+  const events: UserEvent[] = [];
+  for await (const event of stream) {
+    events.push(event);
+    // Each event's id is its user's id.
+    assert.equal(stream.lastEventId, event.user.id);
+  }
+  const ids = events.map((e) => e.user.id);
+  assert.ok(ids.includes(first.id) && ids.includes(second.id), `${ids.length} users`);
+  for (const event of events) {
+    assert.equal(event.change, "existing");
+    assert.match(event.user.id, UUID);
+  }
+  // The store's order: by id, which for UUIDs is the order of their text.
+  assert.deepEqual(ids, [...ids].sort());
+  const event = events.find((e) => e.user.id === first.id);
+  assert.deepEqual(event?.user, (await api.getUser(first.id)).body);
+  assert.deepEqual(await stream.next(), { done: true, value: undefined });
+});
+
+test("user_events with follow: the existing users, then changes as they happen", { timeout: 30_000 }, async () => {
+  // The head arrives once the server has taken the users there now, so a
+  // user created after it is a change.
+  const stream = await anonymous.userEvents({ follow: true });
+  /** The next event about user `id`: other clients' changes are skipped. */
+  const about = async (id: string): Promise<UserEvent> => {
+    for (;;) {
+      const next = await stream.next();
+      if (next.done === true) {
+        assert.fail("the stream ended, but it should stay open");
+      }
+      if (next.value.user.id === id) {
+        return next.value;
+      }
+    }
+  };
+  try {
+    assert.equal((await about(first.id)).change, "existing");
+    assert.equal(stream.lastEventId, first.id);
+    const created = (await api.createUser(newUser("follow"))).body;
+    assert.deepEqual(await about(created.id), { change: "created", user: created });
+    assert.equal(stream.lastEventId, created.id);
+
+    await api.deleteUser(created.id);
+    assert.deepEqual(await about(created.id), { change: "deleted", user: created });
+  } finally {
+    stream.close();
+  }
+  assert.deepEqual(await stream.next(), { done: true, value: undefined });
 });
 
 test("delete_user: 204, then 404; the last admin is 422 Rejected", async () => {

@@ -70,6 +70,9 @@ pub struct Context {
     pub uses_raw: bool,
     /// Whether some route takes a multipart form.
     pub uses_form: bool,
+    /// Whether some route answers with a stream of server-sent events (its
+    /// method resolves to an `EventStream`).
+    pub uses_stream: bool,
     /// Whether some route takes bytes of any type of a family (`image/*`).
     pub uses_content_type_arg: bool,
 }
@@ -153,10 +156,12 @@ pub struct RouteCtx {
     pub doc: String,
     /// The parameter list, as written in the signature.
     pub args: String,
-    /// The TypeScript type the method resolves to: the body's type, or
-    /// `Answer<body, headers>` for a route that declares response headers.
+    /// The TypeScript type the method resolves to: the body's type,
+    /// `Answer<body, headers>` for a route that declares response headers,
+    /// or `EventStream<event>` for a route that answers with events.
     pub returns: String,
-    /// The TypeScript type of the success body (`void` without one).
+    /// The TypeScript type of the success body (`void` without one); for a
+    /// stream of events, the type of each event.
     pub body_ty: String,
     /// The result's type for a Markdown table: unqualified, `|` escaped.
     pub returns_md: String,
@@ -182,8 +187,9 @@ pub struct RouteCtx {
     pub auth: String,
     /// Safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS).
     pub idempotent: bool,
-    /// How the runtime reads a success body: `json`, `blob`, `text` or
-    /// `none` (no content, or a `HEAD`).
+    /// How the runtime reads a success body: `json`, `blob`, `text`,
+    /// `stream` (server-sent events, read as they come) or `none` (no
+    /// content, or a `HEAD`).
     pub reads: &'static str,
     /// The expression the body's `Content-Type` comes from when the body is
     /// not JSON: a string literal, or the `contentType` argument.
@@ -398,9 +404,14 @@ pub fn build(spec: &Spec) -> Context {
         uses_answer: routes.iter().any(|r| r.response_headers.is_some()),
         uses_raw: api.routes.iter().any(|r| {
             (r.body.is_some() && raw_media(&r.body_format).is_some())
-                || (r.returns.is_some() && raw_media(&r.returns_format).is_some())
+                || (r.returns.is_some()
+                    && matches!(
+                        r.returns_format,
+                        BodyFormat::Bytes { .. } | BodyFormat::Text { .. }
+                    ))
         }),
         uses_form: routes.iter().any(|r| r.form.is_some()),
+        uses_stream: routes.iter().any(|r| r.reads == "stream"),
         uses_content_type_arg: api.routes.iter().any(wildcard_body),
         uses_encode_path: api
             .routes
@@ -628,8 +639,9 @@ fn route_ctx(
         let ty = match &r.body_format {
             BodyFormat::Bytes { .. } => "Blob | ArrayBuffer | Uint8Array".to_string(),
             BodyFormat::Text { .. } => "string".to_string(),
-            // A form never gets here: it has its own argument.
-            BodyFormat::Json | BodyFormat::Multipart { .. } => {
+            // A form never gets here: it has its own argument; the checker
+            // refuses an event stream as a request body.
+            BodyFormat::Json | BodyFormat::Multipart { .. } | BodyFormat::EventStream => {
                 ts_ty(tn, b, Side::Request, "models.")
             }
         };
@@ -641,7 +653,7 @@ fn route_ctx(
     });
     // A form's `Content-Type` carries its boundary: `fetch` sets it.
     let content_type = match &r.body_format {
-        BodyFormat::Json | BodyFormat::Multipart { .. } => None,
+        BodyFormat::Json | BodyFormat::Multipart { .. } | BodyFormat::EventStream => None,
         BodyFormat::Bytes { .. } if wildcard => Some("contentType".to_string()),
         BodyFormat::Bytes { media } => Some(names::string(media)),
         BodyFormat::Text { media } => Some(names::string(&format!("{media}; charset=utf-8"))),
@@ -655,6 +667,7 @@ fn route_ctx(
         (Some(_), BodyFormat::Json | BodyFormat::Multipart { .. }) => "json",
         (Some(_), BodyFormat::Bytes { .. }) => "blob",
         (Some(_), BodyFormat::Text { .. }) => "text",
+        (Some(_), BodyFormat::EventStream) => "stream",
     };
     let body_media = match &r.body_format {
         BodyFormat::Multipart { .. } => Some(r.body_format.media()),
@@ -765,6 +778,7 @@ fn route_ctx(
         r.method.as_str(),
         r.path_template(),
         match (&r.returns, r.status) {
+            (Some(_), s) if reads == "stream" => format!(": `{s}` with a stream of events"),
             (Some(_), s) => format!(": `{s}` with the result"),
             (None, s) => format!(": `{s}`, no content"),
         }
@@ -798,7 +812,7 @@ fn route_ctx(
         ));
     } else if r.body.is_some() {
         match &r.body_format {
-            BodyFormat::Json | BodyFormat::Multipart { .. } => {}
+            BodyFormat::Json | BodyFormat::Multipart { .. } | BodyFormat::EventStream => {}
             BodyFormat::Bytes { media } if wildcard => lines.push(format!(
                 "Sends `body` as it is, with `contentType` (which must match `{media}`) as its `Content-Type`."
             )),
@@ -817,6 +831,10 @@ fn route_ctx(
             "The result is the `{}` text.",
             r.returns_format.media()
         )),
+        "stream" => lines.extend([
+            "The result is the stream of server-sent events, once the response head arrives: `for await` yields each event's value (leaving the loop early closes the stream), `lastEventId` is the last one's id and `close()` ends the request.".to_string(),
+            "An `event: error` from the server is thrown from the loop as an `ApiError`. `timeoutMs` bounds only the wait for the head, and a stream that breaks is never reopened.".to_string(),
+        ]),
         _ => {}
     }
     if let Some(d) = &r.body_doc {
@@ -844,13 +862,16 @@ fn route_ctx(
     }
     let body_ty = match (&r.returns, &r.returns_format) {
         (None, _) => "void".to_string(),
-        (Some(t), BodyFormat::Json | BodyFormat::Multipart { .. }) => {
+        // A stream's events are each one value of the route's type.
+        (Some(t), BodyFormat::Json | BodyFormat::Multipart { .. } | BodyFormat::EventStream) => {
             ts_ty(tn, t, Side::Response, "models.")
         }
         (Some(_), BodyFormat::Bytes { .. }) => "Blob".to_string(),
         (Some(_), BodyFormat::Text { .. }) => "string".to_string(),
     };
     let returns = match &response_headers {
+        // The checker refuses response headers on a stream of events.
+        _ if reads == "stream" => format!("EventStream<{body_ty}>"),
         Some(h) => format!("Answer<{body_ty}, {}>", h.name),
         None => body_ty.clone(),
     };

@@ -3,8 +3,9 @@
 //! [`generate`] returns the files of an npm package under `sdk/typescript/`:
 //! `src/models.ts` (the spec's types), `src/errors.ts` (an `ApiError`
 //! subclass per declared error), `src/runtime.ts` (the `fetch` transport:
-//! version header, timeouts, retries), `src/client.ts` (one method per
-//! route), `src/index.ts`, `package.json`, `tsconfig.json` and a README.
+//! version header, timeouts, retries, and the `EventStream` that reads a
+//! route's server-sent events), `src/client.ts` (one method per route),
+//! `src/index.ts`, `package.json`, `tsconfig.json` and a README.
 //! Names, types and doc comments are computed in [`context`]; the templates
 //! under `targets/typescript/` only lay them out.
 

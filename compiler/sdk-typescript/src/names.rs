@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 /// Names every generated SDK exports from `index.ts` besides the spec's own.
 pub const SDK_EXPORTS: &[&str] = &[
     "Answer",
+    "EventStream",
     "ApiError",
     "RequestTimeoutError",
     "Problem",

@@ -1,7 +1,8 @@
 //! Proves the generated SDKs compile: `tsc --strict` on the SDK of every
 //! spec in the corpus, then Node tests of the runtime (retries, timeouts,
 //! errors, the version header, reading declared response headers, bodies
-//! that are not JSON, multipart forms) against a fake `fetch`.
+//! that are not JSON, multipart forms) against a fake `fetch`, and of
+//! server-sent event streams against a stand-in server on a local port.
 //!
 //! Needs Node 18+ and TypeScript; when they are missing the test fails with
 //! the command that installs them.
@@ -45,6 +46,28 @@ fn runtime_behaves_under_node_test() {
             .args(["--test", "out/test/runtime.test.js"])
             .current_dir(&dir),
         "node --test runtime.test.js",
+    );
+}
+
+#[test]
+fn event_streams_are_read_under_node_test() {
+    let tsc = common::tsc();
+    let node = common::node();
+    let spec = common::compile("examples/users/users.gati");
+    let dir = common::work_dir().join("stream-test");
+    common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
+    common::prepare_tests(&dir, &["stream.test.ts"]);
+    common::run(
+        Command::new(&tsc)
+            .arg("-p")
+            .arg(dir.join("tsconfig.test.json")),
+        "tsc on the event stream tests",
+    );
+    common::run(
+        Command::new(node)
+            .args(["--test", "out/test/stream.test.js"])
+            .current_dir(&dir),
+        "node --test stream.test.js",
     );
 }
 

@@ -211,7 +211,8 @@ pub enum TypeExprKind {
 }
 
 /// A body that is not JSON: `bytes "image/png"`, `text`, `text
-/// "text/csv"`, or `multipart { photo: file @accept("image/*"), … }`.
+/// "text/csv"`, `multipart { photo: file @accept("image/*"), … }`, or
+/// `stream NoteEvent` (server-sent events).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RawPayload {
     /// Bytes, text or a multipart form.
@@ -220,6 +221,8 @@ pub struct RawPayload {
     pub media: Option<Literal>,
     /// A multipart form's parts, as fields.
     pub parts: Vec<Field>,
+    /// A stream's event type.
+    pub event: Option<TypeExpr>,
     /// The whole payload.
     pub span: Span,
 }
@@ -233,6 +236,8 @@ pub enum RawKind {
     Text,
     /// A `multipart/form-data` form: files and fields.
     Multipart,
+    /// Server-sent events (`text/event-stream`), each a JSON value.
+    Stream,
 }
 
 /// `@name` or `@name(args)`.
@@ -610,10 +615,12 @@ pub enum ChangeKind {
         /// The old refinements.
         from: Vec<Attr>,
     },
-    /// `changed from T via converter`.
+    /// `changed from T @attrs via converter`.
     Retyped {
         /// The old type.
         from: TypeExpr,
+        /// The old type's refinements (`@len(..=50)`), if it had others.
+        attrs: Vec<Attr>,
         /// The hand-written converter's name.
         via: Ident,
     },

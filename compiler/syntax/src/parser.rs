@@ -14,8 +14,9 @@ use crate::source::{FileId, Span};
 use pest::Parser as _;
 use pest::iterators::Pair;
 
-mod grammar {
-    //! The pest parser generated from `gati.pest`.
+pub(crate) mod grammar {
+    //! The pest parser generated from `gati.pest` (the formatter uses it
+    //! too).
     // The derive generates a public `Rule` enum whose variants mirror the
     // grammar's rules; the grammar file documents them.
     #![allow(missing_docs)]
@@ -877,19 +878,23 @@ impl Builder<'_> {
         })
     }
 
-    /// `bytes "image/png"`, `text` or `text "text/csv"`.
+    /// `bytes "image/png"`, `text`, `text "text/csv"`, `multipart { … }` or
+    /// `stream Event`.
     fn raw_payload(&mut self, pair: Pair<'_, Rule>) -> RawPayload {
         let span = self.span(&pair);
         let mut kind = RawKind::Text;
         let mut media = None;
         let mut parts = Vec::new();
+        let mut event = None;
         for part in pair.into_inner() {
             match part.as_rule() {
                 Rule::kw_bytes => kind = RawKind::Bytes,
                 Rule::kw_text => kind = RawKind::Text,
                 Rule::kw_multipart => kind = RawKind::Multipart,
+                Rule::kw_stream => kind = RawKind::Stream,
                 Rule::string => media = Some(self.literal(part)),
                 Rule::fields_block => parts = self.fields(part),
+                Rule::type_expr => event = Some(self.type_expr(part)),
                 _ => {}
             }
         }
@@ -897,6 +902,7 @@ impl Builder<'_> {
             kind,
             media,
             parts,
+            event,
             span,
         }
     }
@@ -1317,6 +1323,7 @@ impl Builder<'_> {
             Rule::refined => ChangeKind::Refined { from: attrs },
             Rule::retyped => ChangeKind::Retyped {
                 from: from_type?,
+                attrs,
                 via: idents.next()?,
             },
             _ => return None,
@@ -1642,10 +1649,14 @@ fn missing_default(line: &str) -> Option<usize> {
     None
 }
 
-/// The type a raw payload stands for: `bytes`, or `string` for text.
+/// The type a raw payload stands for: `bytes`, `string` for text, or a
+/// stream's event type.
 fn raw_type(raw: &RawPayload) -> TypeExpr {
+    if let Some(event) = &raw.event {
+        return event.clone();
+    }
     let name = match raw.kind {
-        RawKind::Bytes | RawKind::Multipart => "bytes",
+        RawKind::Bytes | RawKind::Multipart | RawKind::Stream => "bytes",
         RawKind::Text => "string",
     };
     TypeExpr {

@@ -825,15 +825,27 @@ impl Differ<'_> {
             TyKind::List(_) => "list".to_string(),
             TyKind::Map(_) => "map".to_string(),
         };
-        // `changed from` takes a type without refinements of its own (those
-        // are recorded with `refined from`); a map's key refinements belong
-        // to its key type, an alias of `string`, and stay.
+        // The old type's refinements follow it as attributes
+        // (`changed from int64 @range(0..) via f`), so that the version is
+        // rebuilt as it was; a map's key refinements belong to its key type,
+        // an alias of `string`, and stay in the type.
+        let map = matches!(f.old_ty.kind, TyKind::Map(_));
         let old = Ty {
             refinements: gati::key_refinements(&f.old_ty),
             ..f.old_ty.clone()
         };
+        let attrs = if map {
+            String::new()
+        } else {
+            gati::refinements(&gati::own_refinements(&f.old_ty))
+        };
+        let attrs = if attrs.is_empty() {
+            attrs
+        } else {
+            format!(" {attrs}")
+        };
         Some(format!(
-            "{}.{} changed from {} via {}_{}_from_{}",
+            "{}.{} changed from {}{attrs} via {}_{}_from_{}",
             f.owner,
             f.field,
             gati::ty_in(&[self.new, self.old], &old),
@@ -1579,6 +1591,7 @@ fn format_name(format: &gatic_ir::BodyFormat) -> String {
     match format {
         gatic_ir::BodyFormat::Json => "JSON".to_string(),
         gatic_ir::BodyFormat::Multipart { .. } => "a multipart form".to_string(),
+        gatic_ir::BodyFormat::EventStream => "server-sent events".to_string(),
         gatic_ir::BodyFormat::Bytes { media } => format!("bytes ({media})"),
         gatic_ir::BodyFormat::Text { media } => format!("text ({media})"),
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use notes_api::runtime::Uuid;
+use notes_api::uuid::Uuid;
 use notes_api::{
     Api, Caller, CreateNoteError, CreateNoteHeaders, CreateNoteRequest, Ctx, DeleteNoteError,
     DeleteNoteRequest, GetNoteError, GetNoteRequest, Note, NotFound, Reply,
@@ -33,7 +33,7 @@ fn caller(ctx: &Ctx) -> &str {
 
 impl Api for App {
     async fn create_note(&self, ctx: &Ctx, request: CreateNoteRequest) -> Result<Reply<Note, CreateNoteHeaders>, CreateNoteError> {
-        let note = Note { id: Uuid::new_v4(), text: request.body.text };
+        let note = Note { id: notes_api::runtime::Uuid::new_v4().into(), text: request.body.text };
         self.notes().insert(note.id, (caller(ctx).to_owned(), note.clone()));
         let location = format!("/notes/{}", note.id);
         Ok(Reply::new(note).headers(CreateNoteHeaders { location }))

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use timescape_api::runtime::Uuid;
+use timescape_api::uuid::Uuid;
 use timescape_api::{
     Api, CompleteTaskError, CompleteTaskRequest, Converters, CreateTaskError, CreateTaskRequest,
     Ctx, FindTasksError, FindTasksRequest, GetTaskError, GetTaskRequest, ListTasksError,
@@ -50,7 +50,7 @@ impl Api for App {
     ) -> Result<Reply<Task>, CreateTaskError> {
         let new = request.body;
         let task = Arc::new(Task {
-            id: Uuid::new_v4(),
+            id: Uuid::from(timescape_api::runtime::Uuid::new_v4()),
             title: new.title,
             priority: new.priority,
             labels: new.labels,

@@ -621,7 +621,7 @@ async fn old_to_head_to_old_round_trips_without_loss() {
 /// What the handler does with a new task: the head `Task` it stores.
 fn stored(new: timescape_api::NewTask) -> timescape_api::Task {
     timescape_api::Task {
-        id: timescape_api::runtime::Uuid::from_bytes([7; 16]),
+        id: timescape_api::uuid::Uuid::from_bytes([7; 16]),
         title: new.title,
         priority: new.priority,
         labels: new.labels,

@@ -5,13 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use users_api::runtime::{Bytes, Credential, DateTime, Denied, Uuid};
+use tokio::sync::broadcast;
+use users_api::runtime::{Bytes, Credential, Denied, Event, Events};
+use users_api::time::OffsetDateTime;
+use users_api::uuid::Uuid;
 use users_api::{
     AddPhotoError, AddPhotoRequest, Api, Caller, CreatePostError, CreatePostRequest, CreateUserError, CreateUserHeaders,
     CreateUserRequest, Ctx, DeleteUserError, DeleteUserRequest, GetAvatarError, GetAvatarRequest,
     GetCardError, GetCardRequest, GetUserError, GetUserHeaders, GetUserRequest, ListPostsError,
     ListPostsRequest, NotFound, Photo, Post, PostPage, PutAvatarError, PutAvatarRequest, Rejected, Reply,
-    Role, Taken, UpdateUserError, UpdateUserRequest, User,
+    Role, Taken, UpdateUserError, UpdateUserRequest, User, Change, UserEvent, UserEventsError, UserEventsRequest,
 };
 
 /// The bearer token the example accepts unless `USERS_API_TOKEN` says otherwise.
@@ -23,6 +26,8 @@ pub struct App {
     /// Each accepted bearer token and who it stands for.
     tokens: BTreeMap<String, Caller>,
     store: Mutex<Store>,
+    /// Users created and deleted, for the streams that follow them.
+    changes: broadcast::Sender<(Change, User)>,
 }
 
 #[derive(Default)]
@@ -46,6 +51,8 @@ impl App {
         App {
             tokens: BTreeMap::new(),
             store: Mutex::new(Store::default()),
+            // A stream that falls this far behind misses changes (and says so).
+            changes: broadcast::channel(256).0,
         }
         .with_token(token, "operator", &["users:write", "users:admin"])
     }
@@ -90,16 +97,19 @@ impl Api for App {
         }
         let role = if store.users.is_empty() { Role::Admin } else { Role::Reader };
         let user = User {
-            id: Uuid::new_v4(),
+            id: new_id(),
             handle: new.handle,
             email: new.email,
             display_name: new.display_name,
             bio: new.bio,
             role,
             website: new.website,
-            created_at: DateTime::now(),
+            created_at: OffsetDateTime::now_utc(),
         };
         store.users.insert(user.id, user.clone());
+        // Sent under the lock, so a stream that subscribes while listing the
+        // store sees each change once: in the list or as an event.
+        let _ = self.changes.send((Change::Created, user.clone()));
         if let Some(key) = request.idempotency_key {
             store.idempotency.insert(key, Arc::new(user.clone()));
         }
@@ -140,7 +150,9 @@ impl Api for App {
             }
             .into());
         }
-        store.users.remove(&request.id);
+        if let Some(user) = store.users.remove(&request.id) {
+            let _ = self.changes.send((Change::Deleted, user));
+        }
         store.avatars.remove(&request.id);
         store.posts.retain(|p| p.author_id != request.id);
         Ok(())
@@ -176,12 +188,12 @@ impl Api for App {
             return Err(NotFound { id: request.id }.into());
         }
         let post = Post {
-            id: Uuid::new_v4(),
+            id: new_id(),
             author_id: request.id,
             title: request.body.title,
             body: request.body.body,
             tags: request.body.tags,
-            published_at: DateTime::now(),
+            published_at: OffsetDateTime::now_utc(),
         };
         store.posts.push(post.clone());
         Ok(post.into())
@@ -217,7 +229,7 @@ impl Api for App {
         }
         let form = request.body;
         let photo = Photo {
-            id: Uuid::new_v4(),
+            id: new_id(),
             filename: form.photo.filename,
             content_type: form.photo.content_type,
             size: i64::try_from(form.photo.bytes.len()).unwrap_or(i64::MAX),
@@ -225,6 +237,43 @@ impl Api for App {
         };
         store.photos.entry(request.id).or_default().push((photo.clone(), form.photo.bytes));
         Ok(photo.into())
+    }
+
+    async fn user_events(&self, _ctx: &Ctx, request: UserEventsRequest) -> Result<Reply<Events<UserEvent>>, UserEventsError> {
+        // At most 16 events wait for a slow client; the producer then waits too.
+        let (sender, events) = Events::channel(16);
+        let (existing, mut changes) = {
+            let store = self.store();
+            (store.users.values().cloned().collect::<Vec<User>>(), self.changes.subscribe())
+        };
+        let follow = request.follow;
+        tokio::spawn(async move {
+            for user in existing {
+                if sender.send(user_event(Change::Existing, user)).await.is_err() {
+                    return;
+                }
+            }
+            if !follow {
+                return;
+            }
+            loop {
+                let change = tokio::select! {
+                    () = sender.closed() => return,
+                    change = changes.recv() => change,
+                };
+                match change {
+                    Ok((change, user)) => {
+                        if sender.send(user_event(change, user)).await.is_err() {
+                            return;
+                        }
+                    }
+                    // Fell behind: the client must list again, so end the
+                    // stream rather than skip changes silently.
+                    Err(_) => return,
+                }
+            }
+        });
+        Ok(Reply::new(events))
     }
 
     async fn authenticate(&self, _ctx: &Ctx, credential: Credential<'_>) -> Result<Caller, Denied> {
@@ -235,6 +284,19 @@ impl Api for App {
             .cloned()
             .ok_or_else(|| Denied::rejected(credential))
     }
+}
+
+/// One event of `user_events`, with the user's id as its event id.
+fn user_event(change: Change, user: User) -> Event<UserEvent> {
+    let id = user.id.to_string();
+    // A UUID's text has no line break, so the id is always accepted.
+    Event::new(UserEvent { change, user }).with_id(id).unwrap_or_else(|bad| bad.into_event())
+}
+
+/// A new random id: the runtime's version 4 UUID, as the `uuid` crate's
+/// type that the API's fields use.
+fn new_id() -> Uuid {
+    Uuid::from(users_api::runtime::Uuid::new_v4())
 }
 
 /// A user's revision as an entity tag: a hash of every field, so any change

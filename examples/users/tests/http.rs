@@ -359,6 +359,9 @@ impl Api for Panicking {
     async fn add_photo(&self, ctx: &Ctx, r: users_api::AddPhotoRequest) -> Result<users_api::Reply<users_api::Photo>, users_api::AddPhotoError> {
         self.0.add_photo(ctx, r).await
     }
+    async fn user_events(&self, ctx: &Ctx, r: users_api::UserEventsRequest) -> Result<users_api::Reply<users_api::runtime::Events<users_api::UserEvent>>, users_api::UserEventsError> {
+        self.0.user_events(ctx, r).await
+    }
     async fn authenticate(&self, ctx: &Ctx, credential: Credential<'_>) -> Result<users_api::Caller, users_api::runtime::Denied> {
         self.0.authenticate(ctx, credential).await
     }

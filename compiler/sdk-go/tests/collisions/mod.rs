@@ -10,7 +10,9 @@ use gatic_ir::*;
 /// casing, enum values colliding with each other and with a type,
 /// parameters named like Go keywords, packages and the method's locals, and
 /// response headers of every type a header may have, on each kind of
-/// result, in a struct whose name a type already has.
+/// result, in a struct whose name a type already has, and an event stream
+/// (sent a JSON body) whose event type is named like the SDK's
+/// `EventStream`, with a parameter named like the method's locals.
 pub fn collisions() -> Spec {
     use Primitive as P;
     let types = vec![
@@ -46,6 +48,7 @@ pub fn collisions() -> Spec {
         ),
         record("ModeFast", None, vec![field("z", prim(P::Bool))]),
         record("GetThingHeaders", None, vec![field("w", prim(P::String))]),
+        record("EventStream", None, vec![field("v", prim(P::Int32))]),
         def(
             "Shape",
             None,
@@ -152,12 +155,17 @@ pub fn collisions() -> Spec {
         optional: true,
         ..header("etag", prim(P::String))
     }];
+    let mut watch = route("watch", Method::Post, "/things/watch");
+    watch.params = vec![param("out", ParamLocation::Query, prim(P::String))];
+    watch.body = Some(named("Shape"));
+    watch.returns = Some(nullable(named("EventStream")));
+    watch.returns_format = BodyFormat::EventStream;
     spec(
         "api_error",
         Api {
             types,
             errors,
-            routes: vec![get, get2, head],
+            routes: vec![get, get2, head, watch],
         },
         vec![],
     )

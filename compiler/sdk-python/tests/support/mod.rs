@@ -35,7 +35,7 @@ pub fn compile(dir: &Path, root: &str) -> Spec {
 }
 
 /// Every spec the tests generate from, by name: the IR fixtures, this
-/// crate's response headers and forms specs, then each valid corpus spec
+/// crate's response headers, forms and events specs, then each valid corpus spec
 /// (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
 pub fn corpus() -> Vec<(String, Spec)> {
     let mut specs = vec![
@@ -43,6 +43,7 @@ pub fn corpus() -> Vec<(String, Spec)> {
         ("minimal".to_string(), fixture::minimal()),
         ("response_headers".to_string(), response_headers()),
         ("forms".to_string(), forms()),
+        ("events".to_string(), events()),
     ];
     let dir = workspace().join("specs/valid");
     let mut roots = Vec::new();
@@ -84,6 +85,14 @@ pub fn forms() -> Spec {
     compile(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs"),
         "forms.gati",
+    )
+}
+
+/// `tests/specs/events.gati`: routes that answer with server-sent events.
+pub fn events() -> Spec {
+    compile(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs"),
+        "events.gati",
     )
 }
 
