@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
-use users_api::runtime::{Bytes, Credential, Denied, Event, Events};
+use users_api::runtime::{SetCookie, Bytes, Credential, Denied, Event, Events};
 use users_api::time::OffsetDateTime;
 use users_api::uuid::Uuid;
 use users_api::{
@@ -114,7 +114,13 @@ impl Api for App {
             store.idempotency.insert(key, Arc::new(user.clone()));
         }
         let location = format!("/users/{}", user.id);
-        Ok(Reply::new(user).headers(CreateUserHeaders { location }))
+        // A browser that signs a user up remembers who it made, for a day,
+        // in a cookie scripts cannot read (`Secure`, `HttpOnly` and
+        // `SameSite=Lax` are the defaults).
+        let cookie = SetCookie::new("last_created", user.id.to_string())
+            .path(Some("/users"))
+            .max_age(std::time::Duration::from_secs(24 * 60 * 60));
+        Ok(Reply::new(user).headers(CreateUserHeaders { location }).cookie(cookie))
     }
 
     async fn get_user(&self, _ctx: &Ctx, request: GetUserRequest) -> Result<Reply<User, GetUserHeaders>, GetUserError> {

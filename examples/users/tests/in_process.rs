@@ -194,3 +194,43 @@ async fn a_photo_uploads_as_a_multipart_form() {
     let json = client.post(&photos).bearer(DEFAULT_TOKEN).json(&json!({"photo": "x"})).send().await;
     assert_eq!(json.status(), 415);
 }
+
+#[tokio::test]
+async fn typed_requests_and_answers_use_the_generated_types() {
+    // The generated records serialize and deserialize exactly as the server
+    // does, so a test sends and reads them typed, with no JSON by hand.
+    let client = users_api::test_client(app());
+    let new = users_api::NewUser {
+        handle: "grace".into(),
+        email: "grace@example.com".into(),
+        display_name: "Grace".into(),
+        bio: None,
+        website: Some("https://example.com/grace".into()),
+    };
+    let created = client.post("/users").bearer(DEFAULT_TOKEN).json(&new).send().await;
+    assert_eq!(created.status(), 201, "{}", created.text());
+    let user: users_api::User = created.json();
+    assert_eq!((user.handle.as_str(), user.role), ("grace", users_api::Role::Admin));
+    assert_eq!(created.header("location"), Some(format!("/users/{}", user.id).as_str()));
+
+    let fetched: users_api::User = client.get(&format!("/users/{}", user.id)).send().await.json();
+    assert_eq!(fetched, user);
+}
+
+#[tokio::test]
+async fn creating_a_user_sets_a_secure_cookie() {
+    let client = users_api::test_client(app());
+    let created = client.post("/users").bearer(DEFAULT_TOKEN).json(&new_user("hedy")).send().await;
+    assert_eq!(created.status(), 201, "{}", created.text());
+    let id = created.json::<Value>()["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        created.header("set-cookie"),
+        Some(format!("last_created={id}; Path=/users; Max-Age=86400; Secure; HttpOnly; SameSite=Lax").as_str())
+    );
+    // An idempotent replay answers with the stored user, without a cookie.
+    let key = [("Idempotency-Key", "k1")];
+    let first = client.post("/users").bearer(DEFAULT_TOKEN).header(key[0].0, key[0].1).json(&new_user("ida")).send().await;
+    assert!(first.header("set-cookie").is_some());
+    let replay = client.post("/users").bearer(DEFAULT_TOKEN).header(key[0].0, key[0].1).json(&new_user("ida")).send().await;
+    assert_eq!((replay.status(), replay.header("set-cookie")), (201, None));
+}
