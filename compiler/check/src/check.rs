@@ -183,6 +183,9 @@ pub(crate) struct Ctx<'a> {
     /// Converters named by `changed from … via`, with the types they convert
     /// (old, new) and where they were first named.
     pub converters: Vec<(String, Ty, Ty, Span)>,
+    /// Converters that compute a removed field's old value from its record
+    /// (`removed via f`), by name, with where each is first named.
+    pub computed: Vec<(String, Span)>,
     /// Routes a version removed, by name, with where their declaration names them.
     pub retired: Vec<(String, Span)>,
     /// Whether the spec has a `versions` block (so `?version=` and
@@ -221,6 +224,7 @@ pub(crate) fn check(
         broken_alias: BTreeSet::new(),
         derived: BTreeMap::new(),
         converters: Vec::new(),
+        computed: Vec::new(),
         retired: Vec::new(),
         versioned: false,
         version_header: ir::DEFAULT_VERSION_HEADER.to_string(),

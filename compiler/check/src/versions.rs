@@ -239,6 +239,31 @@ impl<'a> Ctx<'a> {
         changes
     }
 
+    /// Records `via` as a converter that computes a removed field's old
+    /// value; a name is one converter, so one already used is refused.
+    fn computed_converter(&mut self, via: &ast::Ident) {
+        let first = self
+            .converters
+            .iter()
+            .map(|(n, .., span)| (n, *span))
+            .chain(self.computed.iter().map(|(n, span)| (n, *span)))
+            .find(|(n, _)| **n == via.name)
+            .map(|(_, span)| span);
+        match first {
+            Some(first) => self.push(
+                Diagnostic::error(
+                    codes::BAD_CHANGE,
+                    via.span,
+                    format!("the converter `{}` is named by two changes", via.name),
+                )
+                .with_label("named here")
+                .with_secondary(first, "and here")
+                .with_note("each `via` names a converter of its own"),
+            ),
+            None => self.computed.push((via.name.clone(), via.span)),
+        }
+    }
+
     fn bad_change(&mut self, span: Span, msg: String, label: &str) -> Option<ir::Change> {
         self.push(Diagnostic::error(codes::BAD_CHANGE, span, msg).with_label(label));
         None
@@ -451,7 +476,9 @@ impl<'a> Ctx<'a> {
                     fallback: fallback.as_ref().map(|f| f.name.clone()),
                 })
             }
-            ChangeKind::Removed { default, map, .. } => {
+            ChangeKind::Removed {
+                default, map, via, ..
+            } => {
                 if exists {
                     return self.bad_change(
                         member.span,
@@ -466,6 +493,13 @@ impl<'a> Ctx<'a> {
                     self.bad_change(
                         d.span,
                         "enum values take `map`, not `default`".to_string(),
+                        "use `map VALUE`",
+                    );
+                }
+                if let Some(v) = via {
+                    self.bad_change(
+                        v.span,
+                        "enum values take `map`, not `via`".to_string(),
                         "use `map VALUE`",
                     );
                 }
@@ -562,7 +596,9 @@ impl<'a> Ctx<'a> {
             );
         }
         match &c.kind {
-            ChangeKind::Removed { default, map, .. } => {
+            ChangeKind::Removed {
+                default, map, via, ..
+            } => {
                 if current.is_some() {
                     return self.bad_change(
                         member.span,
@@ -591,7 +627,24 @@ impl<'a> Ctx<'a> {
                 let value = default
                     .as_ref()
                     .and_then(|d| self.default_value(d, &old_ty));
-                if default.is_none() && !self.effective(&old_ty).nullable {
+                if let (Some(d), Some(v)) = (default, via) {
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_CHANGE,
+                            v.span,
+                            format!("`{o}.{m}` has a default and a converter for old clients"),
+                        )
+                        .with_label("computed by this converter")
+                        .with_secondary(d.span, "and given this default")
+                        .with_note(
+                            "keep one: a fixed `default`, or `via` to compute it from the record",
+                        ),
+                    );
+                }
+                if let Some(v) = via {
+                    self.computed_converter(v);
+                }
+                if default.is_none() && via.is_none() && !self.effective(&old_ty).nullable {
                     self.push(
                         Diagnostic::error(
                             codes::MISSING_DEFAULT,
@@ -618,7 +671,11 @@ impl<'a> Ctx<'a> {
                         fs.push(field.clone());
                     }
                 }
-                Some(ir::Change::FieldRemoved { owner: o, field })
+                Some(ir::Change::FieldRemoved {
+                    owner: o,
+                    field,
+                    via: via.as_ref().map(|v| v.name.clone()),
+                })
             }
             ChangeKind::Renamed { from } => {
                 let Some(_) = current else {
@@ -777,6 +834,20 @@ impl<'a> Ctx<'a> {
                         )
                         .with_label("same type, other refinements")
                         .with_note(format!("write `{o}.{m} refined from @…` with the old refinements")),
+                    );
+                    return None;
+                }
+                if let Some((_, first)) = self.computed.iter().find(|(n, _)| *n == via.name) {
+                    let first = *first;
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_CHANGE,
+                            via.span,
+                            format!("the converter `{}` already computes a removed field", via.name),
+                        )
+                        .with_label("named again here")
+                        .with_secondary(first, "computes a removed field here")
+                        .with_note("give this conversion its own converter name"),
                     );
                     return None;
                 }
@@ -965,6 +1036,7 @@ impl<'a> Ctx<'a> {
             ChangeKind::Removed {
                 default: None,
                 map: None,
+                via: None,
                 route,
             } => {
                 if exists {

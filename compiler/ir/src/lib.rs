@@ -985,6 +985,10 @@ pub enum Change {
         owner: String,
         /// The field as it was.
         field: Field,
+        /// The hand-written converter that computes old clients' value from
+        /// the record (`removed via f`), instead of a default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     /// A record field was renamed.
     FieldRenamed {

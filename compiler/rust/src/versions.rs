@@ -39,9 +39,13 @@ pub(crate) enum Dir {
     Backward,
 }
 
-/// A hand-written conversion a `changed from … via …` needs.
+/// A hand-written conversion a `changed from … via …` needs (a pair, one
+/// each way), or one that computes a removed field's old value from its
+/// record (`removed via …`; `old` is the field's type, `new` the record's).
 struct Converter {
     via: String,
+    /// Whether this computes a removed field (one method, from `&new`).
+    computed: bool,
     /// `Owner.field`, for docs.
     place: String,
     /// The version that made the change.
@@ -496,6 +500,26 @@ impl<'c, 'a> History<'c, 'a> {
         let mut out: Vec<Converter> = Vec::new();
         for j in self.old_versions() {
             for change in &self.spec.versions[j + 1].changes {
+                if let Change::FieldRemoved {
+                    owner,
+                    field,
+                    via: Some(via),
+                } = change
+                {
+                    if !out.iter().any(|c| c.via == *via) {
+                        out.push(Converter {
+                            via: via.clone(),
+                            computed: true,
+                            place: format!("{owner}.{}", field.name),
+                            date: self.date(j + 1).to_string(),
+                            old_text: ty_text(&field.ty),
+                            new_text: owner.clone(),
+                            old: self.cx(j).ty(&field.ty, Scope::Crate),
+                            new: self.path(j + 1, owner),
+                        });
+                    }
+                    continue;
+                }
                 let Change::FieldRetyped {
                     owner,
                     field,
@@ -515,6 +539,7 @@ impl<'c, 'a> History<'c, 'a> {
                 };
                 out.push(Converter {
                     via: via.clone(),
+                    computed: false,
                     place: format!("{owner}.{field}"),
                     date: self.date(j + 1).to_string(),
                     old_text: ty_text(from),
@@ -525,6 +550,22 @@ impl<'c, 'a> History<'c, 'a> {
             }
         }
         out
+    }
+
+    /// The converter that computes removed field `field` of `owner` for
+    /// version `j` from the record at `j + 1`.
+    fn computed(&self, j: usize, owner: &str, field: &str) -> Option<&str> {
+        self.spec.versions[j + 1]
+            .changes
+            .iter()
+            .find_map(|c| match c {
+                Change::FieldRemoved {
+                    owner: o,
+                    field: f,
+                    via: Some(via),
+                } if o == owner && f.name == field => Some(via.as_str()),
+                _ => None,
+            })
     }
 
     /// The converter for field `field` of `owner` between `j` and `j + 1`.
@@ -650,6 +691,14 @@ impl<'c, 'a> History<'c, 'a> {
             let (old, new) = (&c.old, &c.new);
             let forward = value_ident(&c.via);
             let backward = value_ident(&format!("{}_backward", c.via));
+            if c.computed {
+                out.push(crate::ConverterMethod {
+                    via: c.via.clone(),
+                    name: c.via.clone(),
+                    signature: signature_text(&quote!(fn #forward(new: &#new) -> #old;)),
+                });
+                continue;
+            }
             for (name, signature) in [
                 (c.via.clone(), quote!(fn #forward(old: #old) -> #new;)),
                 (
@@ -675,6 +724,16 @@ impl<'c, 'a> History<'c, 'a> {
             let forward = value_ident(&c.via);
             let backward = value_ident(&format!("{}_backward", c.via));
             let (old, new) = (&c.old, &c.new);
+            if c.computed {
+                let doc = format!(
+                    " `{}` (`{}`) was removed in {}: computes its value for a client on an older version from the `{}` the head answers with.",
+                    c.place, c.old_text, c.date, c.new_text
+                );
+                return quote! {
+                    #[doc = #doc]
+                    fn #forward(new: &#new) -> #old;
+                };
+            }
             let doc_f = format!(
                 " `{}` changed from `{}` to `{}` in {}: converts an old client's value for the head.",
                 c.place, c.old_text, c.new_text, c.date
@@ -691,7 +750,8 @@ impl<'c, 'a> History<'c, 'a> {
             }
         });
         quote! {
-            /// The conversions gatic cannot derive (`changed from … via …`):
+            /// The conversions gatic cannot derive (`changed from … via …`,
+            /// `removed via …`):
             /// implement them for the type that implements `Api`, which
             /// requires this trait.
             pub trait Converters {
@@ -897,6 +957,9 @@ impl<'c, 'a> History<'c, 'a> {
             Dir::Forward => quote!(self),
             Dir::Backward => quote!(next),
         };
+        // Values computed from the whole record (`removed via f`), before
+        // its fields are moved out.
+        let mut computed = Vec::new();
         for (target, from) in targets {
             let field = value_ident(&target.name);
             let target_wrapped = target.optional && target.default.is_none();
@@ -940,6 +1003,20 @@ impl<'c, 'a> History<'c, 'a> {
                     None => None,
                 }
             };
+            if let (None, Dir::Backward, Some(via)) =
+                (from, dir, self.computed(j, name, &target.name))
+            {
+                let local = format_ident!("computed_{}", gatic_ir::ident::snake(&target.name));
+                let f = value_ident(via);
+                let value = if target_boxed {
+                    quote!(::std::boxed::Box::new(C::#f(&next)))
+                } else {
+                    quote!(C::#f(&next))
+                };
+                computed.push(quote!(let #local = #value;));
+                members.push(quote!(#field: #local));
+                continue;
+            }
             let Some(from) = from else {
                 match fallback {
                     Some(v) => members.push(quote!(#field: #v)),
@@ -1031,7 +1108,14 @@ impl<'c, 'a> History<'c, 'a> {
             Dir::Forward => next.clone(),
             Dir::Backward => quote!(Self),
         };
-        quote!(::std::result::Result::Ok(#ty { #(#members),* }))
+        if computed.is_empty() {
+            quote!(::std::result::Result::Ok(#ty { #(#members),* }))
+        } else {
+            quote! {{
+                #(#computed)*
+                ::std::result::Result::Ok(#ty { #(#members),* })
+            }}
+        }
     }
 
     fn enumeration(

@@ -584,6 +584,9 @@ pub enum ChangeKind {
         default: Option<Literal>,
         /// For enum values: what old clients' requests become.
         map: Option<Ident>,
+        /// For fields: the converter that computes old clients' value from
+        /// the record (`removed via fee_for`).
+        via: Option<Ident>,
         /// For routes: the declaration the route had before it was removed
         /// (its name is the change's target).
         route: Option<Box<RouteDecl>>,

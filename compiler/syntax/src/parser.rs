@@ -1270,6 +1270,7 @@ impl Builder<'_> {
         let rule = kind.as_rule();
         let mut default = None;
         let mut other: Option<Ident> = None;
+        let mut via: Option<Ident> = None;
         let mut from_type = None;
         let mut path = None;
         let mut attrs = Vec::new();
@@ -1293,6 +1294,7 @@ impl Builder<'_> {
                 Rule::fallback_clause | Rule::map_clause => {
                     other = p.into_inner().next().map(|i| self.ident(i));
                 }
+                Rule::via_clause => via = p.into_inner().next().map(|i| self.ident(i)),
                 Rule::ident => idents.push(self.ident(p)),
                 Rule::type_expr => from_type = Some(self.type_expr(p)),
                 Rule::path => path = Some(self.path(p)),
@@ -1309,6 +1311,7 @@ impl Builder<'_> {
             Rule::removed => ChangeKind::Removed {
                 default,
                 map: other,
+                via,
                 route: retired,
             },
             Rule::renamed => ChangeKind::Renamed {
