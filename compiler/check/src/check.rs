@@ -186,6 +186,9 @@ pub(crate) struct Ctx<'a> {
     /// Converters that compute a removed field's old value from its record
     /// (`removed via f`), by name, with where each is first named.
     pub computed: Vec<(String, Span)>,
+    /// The records the version being lowered converts by hand (`type T
+    /// changed via f`): their fields' changes need no defaults.
+    pub converted_now: BTreeSet<String>,
     /// Routes a version removed, by name, with where their declaration names them.
     pub retired: Vec<(String, Span)>,
     /// Whether the spec has a `versions` block (so `?version=` and
@@ -225,6 +228,7 @@ pub(crate) fn check(
         derived: BTreeMap::new(),
         converters: Vec::new(),
         computed: Vec::new(),
+        converted_now: BTreeSet::new(),
         retired: Vec::new(),
         versioned: false,
         version_header: ir::DEFAULT_VERSION_HEADER.to_string(),

@@ -216,6 +216,14 @@ impl<'a> Ctx<'a> {
         };
         // Undone last to first, except that a route's move is undone before
         // its rename in the same version, whichever line comes first.
+        self.converted_now = e
+            .changes
+            .iter()
+            .filter_map(|c| match (&c.target, &c.kind) {
+                (ChangeTarget::Type(t), ChangeKind::Converted { .. }) => Some(t.name.clone()),
+                _ => None,
+            })
+            .collect();
         let order = undo_order(&e.changes);
         let mut changes = Vec::new();
         for c in order {
@@ -237,6 +245,16 @@ impl<'a> Ctx<'a> {
             }
         }
         changes
+    }
+
+    /// Whether every record of `owner`'s family is converted by hand in the
+    /// version being lowered (so its fields' changes need no defaults).
+    fn all_converted(&self, owner: &str) -> bool {
+        !self.converted_now.is_empty()
+            && self
+                .family(owner)
+                .iter()
+                .all(|t| self.converted_now.contains(t))
     }
 
     /// Records `via` as a converter that computes a removed field's old
@@ -372,11 +390,57 @@ impl<'a> Ctx<'a> {
                         "`type X added` takes no `default` or `fallback`".to_string(),
                         "remove this",
                     ),
+                    ChangeKind::Converted { via } => {
+                        let is_record = api.types.iter().any(|t| {
+                            t.name == name.name && matches!(t.kind, TypeDefKind::Record { .. })
+                        });
+                        if !is_record {
+                            return self.bad_change(
+                                name.span,
+                                format!(
+                                    "`type {} changed via …` converts a record, and `{}` is not a record at version {date}",
+                                    name.name, name.name
+                                ),
+                                "not a record here",
+                            );
+                        }
+                        let first = self
+                            .converters
+                            .iter()
+                            .map(|(n, .., span)| (n, *span))
+                            .chain(self.computed.iter().map(|(n, span)| (n, *span)))
+                            .find(|(n, _)| **n == via.name)
+                            .map(|(_, span)| span);
+                        if let Some(first) = first {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::BAD_CHANGE,
+                                    via.span,
+                                    format!("the converter `{}` is named by two changes", via.name),
+                                )
+                                .with_label("named here")
+                                .with_secondary(first, "and here")
+                                .with_note("each `via` names a converter of its own"),
+                            );
+                            return None;
+                        }
+                        let record = Ty {
+                            kind: TyKind::Named(name.name.clone()),
+                            nullable: false,
+                            refinements: ir::Refinements::default(),
+                        };
+                        self.converters
+                            .push((via.name.clone(), record.clone(), record, via.span));
+                        Some(ir::Change::RecordConverted {
+                            owner: name.name.clone(),
+                            via: via.name.clone(),
+                        })
+                    }
                     _ => self.bad_change(
                         c.span,
                         format!(
-                            "only `type {} added` can be recorded for a whole type",
-                            name.name
+                            "only `type {} added` and `type {} changed via …` can be recorded for a whole type",
+                            name.name, name.name
                         ),
                         "unsupported change for a type",
                     ),
@@ -595,6 +659,35 @@ impl<'a> Ctx<'a> {
                 "remove the type",
             );
         }
+        // A record converted by hand in this version: its converter decides
+        // every field, so a default or converter on one would go unused.
+        if self.converted_now.contains(&o) {
+            let unused = match &c.kind {
+                ChangeKind::Removed {
+                    default: Some(d), ..
+                }
+                | ChangeKind::Added {
+                    default: Some(d), ..
+                }
+                | ChangeKind::MadeOptional { default: Some(d) }
+                | ChangeKind::MadeRequired { default: Some(d) } => Some(d.span),
+                ChangeKind::Removed { via: Some(v), .. }
+                | ChangeKind::Retyped { via: Some(v), .. } => Some(v.span),
+                _ => None,
+            };
+            if let Some(span) = unused {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CHANGE,
+                        span,
+                        format!("`{o}` is converted by hand in this version, so its converter decides `{o}.{m}`"),
+                    )
+                    .with_label("never used")
+                    .with_note(format!("record the change without it; `type {o} changed via …` converts the whole record")),
+                );
+                return None;
+            }
+        }
         match &c.kind {
             ChangeKind::Removed {
                 default, map, via, ..
@@ -644,7 +737,11 @@ impl<'a> Ctx<'a> {
                 if let Some(v) = via {
                     self.computed_converter(v);
                 }
-                if default.is_none() && via.is_none() && !self.effective(&old_ty).nullable {
+                if default.is_none()
+                    && via.is_none()
+                    && !self.effective(&old_ty).nullable
+                    && !self.all_converted(&o)
+                {
                     self.push(
                         Diagnostic::error(
                             codes::MISSING_DEFAULT,
@@ -731,7 +828,7 @@ impl<'a> Ctx<'a> {
                 let in_requests = family.iter().any(|t| {
                     requests.contains(t) && fields_of(api, t).is_some_and(|fs| fs.iter().any(|f| f.name == m))
                 });
-                if required && default.is_none() && in_requests {
+                if required && default.is_none() && in_requests && !self.all_converted(o) {
                     self.push(
                         Diagnostic::error(
                             codes::MISSING_DEFAULT,
@@ -779,6 +876,7 @@ impl<'a> Ctx<'a> {
                 }
                 let value = match default {
                     Some(d) => self.default_value(d, &field.ty),
+                    None if self.all_converted(o) => None,
                     None => {
                         self.push(
                             Diagnostic::error(
@@ -837,47 +935,71 @@ impl<'a> Ctx<'a> {
                     );
                     return None;
                 }
-                if let Some((_, first)) = self.computed.iter().find(|(n, _)| *n == via.name) {
-                    let first = *first;
-                    self.push(
-                        Diagnostic::error(
-                            codes::BAD_CHANGE,
-                            via.span,
-                            format!("the converter `{}` already computes a removed field", via.name),
-                        )
-                        .with_label("named again here")
-                        .with_secondary(first, "computes a removed field here")
-                        .with_note("give this conversion its own converter name"),
-                    );
-                    return None;
-                }
-                let same = self.converters.iter().find(|(n, ..)| *n == via.name).cloned();
-                match same {
-                    Some((_, a, b, first)) if a != old || b != field.ty => {
+                // A record the version converts by hand needs no converter
+                // per field; any other retyped field does.
+                let via = match via {
+                    Some(via) => Some(via),
+                    None if self.all_converted(o) => None,
+                    None => {
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_CHANGE,
+                                c.span,
+                                format!("`{o}.{m}` changed type: name a converter for it"),
+                            )
+                            .with_label("add `via NAME`")
+                            .with_note(format!(
+                                "write `{o}.{m} changed from … via {}_{}_from_…`, or convert the whole record with `type {o} changed via …`",
+                                gatic_ir::ident::snake(o),
+                                gatic_ir::ident::snake(m)
+                            )),
+                        );
+                        return None;
+                    }
+                };
+                if let Some(via) = via {
+                    if let Some((_, first)) = self.computed.iter().find(|(n, _)| *n == via.name) {
+                        let first = *first;
                         self.push(
                             Diagnostic::error(
                                 codes::BAD_CHANGE,
                                 via.span,
-                                format!(
-                                    "the converter `{}` already converts `{}` to `{}`; one converter has one signature",
-                                    via.name,
-                                    crate::check::show_ty(&a),
-                                    crate::check::show_ty(&b)
-                                ),
+                                format!("the converter `{}` already computes a removed field", via.name),
                             )
-                            .with_label(format!(
-                                "converts `{}` to `{}` here",
-                                crate::check::show_ty(&old),
-                                crate::check::show_ty(&field.ty)
-                            ))
-                            .with_secondary(first, "also named here")
+                            .with_label("named again here")
+                            .with_secondary(first, "computes a removed field here")
                             .with_note("give this conversion its own converter name"),
                         );
+                        return None;
                     }
-                    Some(_) => {}
-                    None => self
-                        .converters
-                        .push((via.name.clone(), old.clone(), field.ty.clone(), via.span)),
+                    let same = self.converters.iter().find(|(n, ..)| *n == via.name).cloned();
+                    match same {
+                        Some((_, a, b, first)) if a != old || b != field.ty => {
+                            self.push(
+                                Diagnostic::error(
+                                    codes::BAD_CHANGE,
+                                    via.span,
+                                    format!(
+                                        "the converter `{}` already converts `{}` to `{}`; one converter has one signature",
+                                        via.name,
+                                        crate::check::show_ty(&a),
+                                        crate::check::show_ty(&b)
+                                    ),
+                                )
+                                .with_label(format!(
+                                    "converts `{}` to `{}` here",
+                                    crate::check::show_ty(&old),
+                                    crate::check::show_ty(&field.ty)
+                                ))
+                                .with_secondary(first, "also named here")
+                                .with_note("give this conversion its own converter name"),
+                            );
+                        }
+                        Some(_) => {}
+                        None => self
+                            .converters
+                            .push((via.name.clone(), old.clone(), field.ty.clone(), via.span)),
+                    }
                 }
                 each_field(api, &self.family(o), m, |f| {
                         // The head's default is a value of the new type; the
@@ -889,7 +1011,7 @@ impl<'a> Ctx<'a> {
                     owner,
                     field: name,
                     from: old,
-                    via: via.name.clone(),
+                    via: via.map(|v| v.name.clone()),
                 })
             }
             _ => self.bad_change(

@@ -979,6 +979,15 @@ pub enum Change {
         /// What old clients' requests get.
         default: Option<Value>,
     },
+    /// A record is converted between this version and the one before by a
+    /// hand-written pair (`type T changed via f`): `f` and `f_backward`
+    /// see the whole record, and replace the field-by-field conversion.
+    RecordConverted {
+        /// The record.
+        owner: String,
+        /// The converter's name.
+        via: String,
+    },
     /// A record field was removed; old responses get `default`.
     FieldRemoved {
         /// The record.
@@ -1034,8 +1043,10 @@ pub enum Change {
         field: String,
         /// The old type.
         from: Ty,
-        /// The converter's name.
-        via: String,
+        /// The converter's name; none when the version converts the whole
+        /// record by hand (`type T changed via f`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     /// An enum value was added; old clients see `fallback` instead.
     EnumValueAdded {

@@ -39,13 +39,22 @@ pub(crate) enum Dir {
     Backward,
 }
 
-/// A hand-written conversion a `changed from … via …` needs (a pair, one
-/// each way), or one that computes a removed field's old value from its
-/// record (`removed via …`; `old` is the field's type, `new` the record's).
+/// What a hand-written converter converts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ConverterKind {
+    /// A field's value, one pair each way (`T.f changed from … via …`).
+    Field,
+    /// A whole record, one pair each way (`type T changed via …`).
+    Record,
+    /// A removed field's old value from its record (`removed via …`): one
+    /// method, from `&new`; `old` is the field's type, `new` the record's.
+    Computed,
+}
+
+/// A hand-written conversion the history needs.
 struct Converter {
     via: String,
-    /// Whether this computes a removed field (one method, from `&new`).
-    computed: bool,
+    kind: ConverterKind,
     /// `Owner.field`, for docs.
     place: String,
     /// The version that made the change.
@@ -95,7 +104,17 @@ impl<'c, 'a> History<'c, 'a> {
             fills: std::cell::Cell::new(false),
         };
         for j in 0..history.old.len() {
-            let d = differs(history.api(j), history.api(j + 1));
+            // A record converted by hand differs even with the same shape
+            // (its meaning changed: cents became dollars).
+            let converted: Vec<String> = spec.versions[j + 1]
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::RecordConverted { owner, .. } => Some(owner.clone()),
+                    _ => None,
+                })
+                .collect();
+            let d = differs(history.api(j), history.api(j + 1), &converted);
             history.differs.push(d);
         }
         history.converters = history.collect_converters();
@@ -509,7 +528,7 @@ impl<'c, 'a> History<'c, 'a> {
                     if !out.iter().any(|c| c.via == *via) {
                         out.push(Converter {
                             via: via.clone(),
-                            computed: true,
+                            kind: ConverterKind::Computed,
                             place: format!("{owner}.{}", field.name),
                             date: self.date(j + 1).to_string(),
                             old_text: ty_text(&field.ty),
@@ -520,11 +539,26 @@ impl<'c, 'a> History<'c, 'a> {
                     }
                     continue;
                 }
+                if let Change::RecordConverted { owner, via } = change {
+                    if !out.iter().any(|c| c.via == *via) {
+                        out.push(Converter {
+                            via: via.clone(),
+                            kind: ConverterKind::Record,
+                            place: owner.clone(),
+                            date: self.date(j + 1).to_string(),
+                            old_text: owner.clone(),
+                            new_text: owner.clone(),
+                            old: self.path(j, owner),
+                            new: self.path(j + 1, owner),
+                        });
+                    }
+                    continue;
+                }
                 let Change::FieldRetyped {
                     owner,
                     field,
                     from,
-                    via,
+                    via: Some(via),
                 } = change
                 else {
                     continue;
@@ -539,7 +573,7 @@ impl<'c, 'a> History<'c, 'a> {
                 };
                 out.push(Converter {
                     via: via.clone(),
-                    computed: false,
+                    kind: ConverterKind::Field,
                     place: format!("{owner}.{field}"),
                     date: self.date(j + 1).to_string(),
                     old_text: ty_text(from),
@@ -568,6 +602,18 @@ impl<'c, 'a> History<'c, 'a> {
             })
     }
 
+    /// The converter of the whole record `owner` between `j` and `j + 1`
+    /// (`type T changed via f`), if the version has one.
+    fn record_converter(&self, j: usize, owner: &str) -> Option<&str> {
+        self.spec.versions[j + 1]
+            .changes
+            .iter()
+            .find_map(|c| match c {
+                Change::RecordConverted { owner: o, via } if o == owner => Some(via.as_str()),
+                _ => None,
+            })
+    }
+
     /// The converter for field `field` of `owner` between `j` and `j + 1`.
     fn converter(&self, j: usize, owner: &str, field: &str) -> Option<&str> {
         let mut found = None;
@@ -575,7 +621,7 @@ impl<'c, 'a> History<'c, 'a> {
             if let Change::FieldRetyped {
                 owner: o,
                 field: f,
-                via,
+                via: Some(via),
                 ..
             } = change
                 && f == field
@@ -691,7 +737,7 @@ impl<'c, 'a> History<'c, 'a> {
             let (old, new) = (&c.old, &c.new);
             let forward = value_ident(&c.via);
             let backward = value_ident(&format!("{}_backward", c.via));
-            if c.computed {
+            if c.kind == ConverterKind::Computed {
                 out.push(crate::ConverterMethod {
                     via: c.via.clone(),
                     name: c.via.clone(),
@@ -724,7 +770,7 @@ impl<'c, 'a> History<'c, 'a> {
             let forward = value_ident(&c.via);
             let backward = value_ident(&format!("{}_backward", c.via));
             let (old, new) = (&c.old, &c.new);
-            if c.computed {
+            if c.kind == ConverterKind::Computed {
                 let doc = format!(
                     " `{}` (`{}`) was removed in {}: computes its value for a client on an older version from the `{}` the head answers with.",
                     c.place, c.old_text, c.date, c.new_text
@@ -734,14 +780,29 @@ impl<'c, 'a> History<'c, 'a> {
                     fn #forward(new: &#new) -> #old;
                 };
             }
-            let doc_f = format!(
-                " `{}` changed from `{}` to `{}` in {}: converts an old client's value for the head.",
-                c.place, c.old_text, c.new_text, c.date
-            );
-            let doc_b = format!(
-                " The reverse of `{}`: converts a `{}` for a client on a version before {}.",
-                c.via, c.place, c.date
-            );
+            let (doc_f, doc_b) = if c.kind == ConverterKind::Record {
+                (
+                    format!(
+                        " `{}` changed in {}: converts an old client's whole record for the next version.",
+                        c.place, c.date
+                    ),
+                    format!(
+                        " The reverse of `{}`: converts a whole `{}` for a client on a version before {}.",
+                        c.via, c.place, c.date
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        " `{}` changed from `{}` to `{}` in {}: converts an old client's value for the head.",
+                        c.place, c.old_text, c.new_text, c.date
+                    ),
+                    format!(
+                        " The reverse of `{}`: converts a `{}` for a client on a version before {}.",
+                        c.via, c.place, c.date
+                    ),
+                )
+            };
             quote! {
                 #[doc = #doc_f]
                 fn #forward(old: #old) -> #new;
@@ -751,7 +812,7 @@ impl<'c, 'a> History<'c, 'a> {
         });
         quote! {
             /// The conversions gatic cannot derive (`changed from … via …`,
-            /// `removed via …`):
+            /// `removed via …`, `type T changed via …`):
             /// implement them for the type that implements `Api`, which
             /// requires this trait.
             pub trait Converters {
@@ -919,6 +980,20 @@ impl<'c, 'a> History<'c, 'a> {
         next: &TokenStream,
         generic: &TokenStream,
     ) -> TokenStream {
+        // A record the version converts by hand: its pair does all of it.
+        if let Some(via) = self.record_converter(j, name) {
+            let _ = generic;
+            return match dir {
+                Dir::Forward => {
+                    let f = value_ident(via);
+                    quote!(::std::result::Result::Ok(C::#f(self)))
+                }
+                Dir::Backward => {
+                    let f = value_ident(&format!("{via}_backward"));
+                    quote!(::std::result::Result::Ok(C::#f(next)))
+                }
+            };
+        }
         let changes = &self.spec.versions[j + 1].changes;
         // The old field each new field comes from.
         let source = |f: &Field| -> Option<&Field> {
@@ -1317,8 +1392,8 @@ fn fields_of<'a>(api: &'a Api, owner: &str) -> Option<&'a [Field]> {
 
 /// The types and errors of `old` whose Rust type is not the one of the same
 /// name in `next`: changed (docs aside), missing there, or holding one that is.
-fn differs(old: &Api, next: &Api) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+fn differs(old: &Api, next: &Api, converted: &[String]) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = converted.iter().cloned().collect();
     for t in &old.types {
         if next.ty(&t.name).map(strip_type) != Some(strip_type(t)) {
             out.insert(t.name.clone());

@@ -618,13 +618,20 @@ pub enum ChangeKind {
         /// The old refinements.
         from: Vec<Attr>,
     },
+    /// `type T changed via converter`: the whole record, converted by a
+    /// hand-written pair of functions.
+    Converted {
+        /// The hand-written converter's name.
+        via: Ident,
+    },
     /// `changed from T @attrs via converter`.
     Retyped {
         /// The old type.
         from: TypeExpr,
         /// The old type's refinements (`@len(..=50)`), if it had others.
         attrs: Vec<Attr>,
-        /// The hand-written converter's name.
-        via: Ident,
+        /// The hand-written converter's name (none where the version
+        /// converts the whole record: `type T changed via f`).
+        via: Option<Ident>,
     },
 }

@@ -1324,10 +1324,13 @@ impl Builder<'_> {
             Rule::made_optional => ChangeKind::MadeOptional { default },
             Rule::made_required => ChangeKind::MadeRequired { default },
             Rule::refined => ChangeKind::Refined { from: attrs },
+            Rule::converted => ChangeKind::Converted {
+                via: idents.next()?,
+            },
             Rule::retyped => ChangeKind::Retyped {
                 from: from_type?,
                 attrs,
-                via: idents.next()?,
+                via: idents.next(),
             },
             _ => return None,
         };

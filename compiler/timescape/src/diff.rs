@@ -79,6 +79,7 @@ impl<'a> Context<'a> {
                 | Change::FieldMadeRequired { .. }
                 | Change::FieldRefined { .. }
                 | Change::FieldRetyped { .. }
+                | Change::RecordConverted { .. }
                 | Change::EnumValueAdded { .. }
                 | Change::EnumValueRemoved { .. }
                 | Change::TypeAdded { .. }

@@ -9,10 +9,11 @@
 use scalars_api::runtime::{Bytes, Decimal, Scalar};
 use scalars_api::time::{OffsetDateTime, UtcOffset};
 use scalars_api::uuid::Uuid;
+use scalars_api::versions::v2025_01_01::Money as OldMoney;
 use scalars_api::{
     Api, Ctx, EchoKeyError, EchoKeyRequest, Event, GetEventError, GetEventHeaders, GetEventRequest,
-    Key, Missing, NowError, NowRequest, PutEventError, PutEventRequest, PutIdsError, PutIdsRequest,
-    Reply,
+    Key, Missing, Money, NowError, NowRequest, PutEventError, PutEventRequest, PutIdsError,
+    PutIdsRequest, PutMoneyError, PutMoneyRequest, Reply,
 };
 
 struct App;
@@ -20,6 +21,22 @@ struct App;
 impl scalars_api::Converters for App {
     fn event_blob_size(new: &Event) -> i64 {
         i64::try_from(new.blob.len()).unwrap_or(i64::MAX)
+    }
+
+    fn money_from_text(old: OldMoney) -> Money {
+        // "12.34" dollars: whole cents (the example keeps it simple).
+        let (dollars, cents) = old.amount.split_once('.').unwrap_or((&old.amount, "0"));
+        let dollars: i64 = dollars.parse().unwrap_or(0);
+        let cents: i64 = format!("{cents:0<2}")[..2].parse().unwrap_or(0);
+        Money {
+            cents: dollars * 100 + cents,
+        }
+    }
+
+    fn money_from_text_backward(new: Money) -> OldMoney {
+        OldMoney {
+            amount: format!("{}.{:02}", new.cents / 100, new.cents % 100),
+        }
     }
 }
 
@@ -91,6 +108,14 @@ impl Api for App {
 
     async fn echo_key(&self, _: &Ctx, request: EchoKeyRequest) -> Result<Reply<Key>, EchoKeyError> {
         Ok(request.body.into())
+    }
+
+    async fn put_money(&self, _: &Ctx, request: PutMoneyRequest) -> Result<Reply<Money>, PutMoneyError> {
+        // The head sees cents, whatever version the client speaks.
+        Ok(Money {
+            cents: request.body.cents + 1,
+        }
+        .into())
     }
 }
 
@@ -419,4 +444,19 @@ fn a_decimal_range_is_enforced_exactly() {
     assert_eq!(below.pointers(), ["/amount"]);
     assert_eq!(below.json["violations"][0]["rule"], "range");
     assert_eq!(below.json["violations"][0]["message"], "must be at least 0");
+}
+
+#[test]
+fn a_record_converted_by_hand_goes_both_ways() {
+    // 2025-01-01 sent dollars as text; the handler adds one cent.
+    let old = [
+        ("content-type", "application/json"),
+        ("gati-version", "2025-01-01"),
+    ];
+    let answer = send("PUT", "/money", &old, r#"{"amount": "12.34"}"#);
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    assert_eq!(answer.json, serde_json::json!({"amount": "12.35"}));
+    // The head speaks cents.
+    let answer = send("PUT", "/money", JSON, r#"{"cents": 1234}"#);
+    assert_eq!(answer.json, serde_json::json!({"cents": 1235}));
 }
