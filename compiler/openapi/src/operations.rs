@@ -393,24 +393,40 @@ impl<'a> Operations<'a> {
 
     /// A body's `content`: its media type, and the schema of its JSON, or
     /// of raw bytes (`format: binary`) or text. A stream of server-sent
-    /// events is text whose events' JSON has the schema in `x-gati-event`
-    /// (OpenAPI 3.1 has no place for it; 3.2's `itemSchema` is the same
-    /// idea).
+    /// events is described one event at a time, as OpenAPI 3.2's
+    /// `itemSchema` does and as tools read a 3.1 `schema` for
+    /// `text/event-stream` (schemathesis checks each event against it): an
+    /// object whose `data` is JSON of the route's type (`contentSchema`),
+    /// with the event's optional `id` and `event` (`error` for a problem).
     fn content(&mut self, format: &BodyFormat, ty: &Ty) -> Obj {
         let schema = match format {
             BodyFormat::Json => self.schemas.ty(ty),
-            BodyFormat::EventStream => {
-                let media = Obj::new()
-                    .with(
-                        "schema",
-                        Obj::new().with("type", "string").with(
-                            "description",
-                            "Server-sent events: each event's `data` is one JSON value of the schema in `x-gati-event`.",
-                        ),
-                    )
-                    .with("x-gati-event", self.schemas.ty(ty));
-                return Obj::new().with(format.media(), media);
-            }
+            BodyFormat::EventStream => Obj::new()
+                .with("type", "object")
+                .with(
+                    "description",
+                    "One server-sent event: its `data` is one JSON value of `contentSchema`; an `error` event carries a problem and ends the stream.",
+                )
+                .with(
+                    "properties",
+                    Obj::new()
+                        .with(
+                            "data",
+                            Obj::new()
+                                .with("type", "string")
+                                .with("contentMediaType", "application/json")
+                                .with("contentSchema", self.schemas.ty(ty)),
+                        )
+                        .with("id", Obj::new().with("type", "string"))
+                        .with(
+                            "event",
+                            Obj::new()
+                                .with("type", "string")
+                                .with("enum", Json::Array(vec![Json::from("message"), Json::from("error")])),
+                        )
+                        .with("retry", Obj::new().with("type", "integer").with("minimum", 0_i64)),
+                )
+                .with("required", Json::Array(vec![Json::from("data")])),
             BodyFormat::Bytes { .. } => Obj::new().with("type", "string").with("format", "binary"),
             BodyFormat::Text { .. } => Obj::new().with("type", "string"),
             BodyFormat::Multipart { parts } => {
