@@ -406,3 +406,14 @@ async fn clients_on_2025_01_01_see_that_versions_shapes() {
     let page = send(addr, "GET", &format!("/users/{id}/posts"), &[], b"").await.json();
     assert_eq!(page["items"][0]["tags"], json!([]));
 }
+
+#[tokio::test]
+async fn a_new_user_comes_with_a_location_and_a_secure_cookie_over_the_wire() {
+    let addr = start(App::new(DEFAULT_TOKEN)).await;
+    let created = post_json(addr, "/users", &new_user("ada")).await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    let id = created.json()["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(created.header("location"), Some(format!("/users/{id}").as_str()));
+    let cookie = created.header("set-cookie").unwrap_or_default();
+    assert_eq!(cookie, format!("last_created={id}; Path=/users; Max-Age=86400; Secure; HttpOnly; SameSite=Lax"));
+}
