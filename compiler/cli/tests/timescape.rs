@@ -672,3 +672,54 @@ fn release_refresh_refuses_a_breaking_change_and_writes_nothing() {
     assert_eq!(std::fs::read_to_string(&later).expect("read"), later_bytes);
     assert_cli_snapshot("refresh_refused", &t);
 }
+
+/// The header clients name their version in is part of what a release
+/// pins: renaming it after a release fails the frozen check, and a release
+/// with a custom header records it (a default one is left out, so older
+/// snapshots read the same).
+#[test]
+fn a_version_header_renamed_after_a_release_fails_the_frozen_check() {
+    let dir = temp("frozen-version-header");
+    std::fs::write(dir.join("api.gati"), SMALL).expect("write");
+    assert_eq!(gatic(&dir, &["release", "api.gati"]).status.code(), Some(0));
+    let path = dir.join(".gati/versions/2025-01-01.json");
+    let frozen = std::fs::read_to_string(&path).expect("read");
+    assert!(!frozen.contains("version_header"), "{frozen}");
+
+    let renamed = SMALL.replace(
+        "service s { title \"S\" }",
+        "service s {\n  title \"S\"\n  version_header \"Api-Version\"\n}",
+    );
+    std::fs::write(dir.join("api.gati"), &renamed).expect("write");
+    let out = gatic(&dir, &["check", "api.gati"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("error[E0402]: the history no longer rebuilds version 2025-01-01"),
+        "{t}"
+    );
+    assert!(
+        t.contains("version-header-changed service s: version header"),
+        "{t}"
+    );
+    // Refreshing cannot paper over it.
+    let refresh = gatic(&dir, &["release", "api.gati", "--refresh"]);
+    assert_eq!(refresh.status.code(), Some(1), "{}", text(&refresh));
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), frozen);
+
+    // A release made with the custom header records it, and checks cleanly.
+    let fresh = temp("frozen-version-header-custom");
+    std::fs::write(fresh.join("api.gati"), &renamed).expect("write");
+    assert_eq!(
+        gatic(&fresh, &["release", "api.gati"]).status.code(),
+        Some(0)
+    );
+    let custom =
+        std::fs::read_to_string(fresh.join(".gati/versions/2025-01-01.json")).expect("read");
+    assert!(
+        custom.contains("\"version_header\": \"Api-Version\""),
+        "{custom}"
+    );
+    let checked = gatic(&fresh, &["check", "api.gati"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+}

@@ -250,17 +250,25 @@ fn service_findings(old: &Spec, new: &Spec) -> Vec<Finding> {
         return Vec::new();
     }
     let (o, n) = (old.service.version_header(), new.service.version_header());
+    version_header_finding(&new.service.name, o, n)
+        .into_iter()
+        .collect()
+}
+
+/// The finding for a version header that changed from `o` to `n` (letters,
+/// not case), if it did.
+pub(crate) fn version_header_finding(service: &str, o: &str, n: &str) -> Option<Finding> {
     if o.eq_ignore_ascii_case(n) {
-        return Vec::new();
+        return None;
     }
-    vec![Finding {
+    Some(Finding {
         rule: &rules::VERSION_HEADER_CHANGED,
-        location: format!("service {}: version header", new.service.name),
+        location: format!("service {service}: version header"),
         message: format!(
             "the version header changed from `{o}` to `{n}`: the SDKs of every released version send `{o}`, which the server no longer reads, so pinned clients silently get the default version; keep `version_header \"{o}\"`"
         ),
         suggestion: None,
-    }]
+    })
 }
 
 fn verdict(

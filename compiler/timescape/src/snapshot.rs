@@ -35,8 +35,25 @@ pub struct Frozen {
     pub date: String,
     /// The version's title.
     pub title: String,
+    /// The header clients named the version in, when not the default
+    /// `Gati-Version` (left out then, so older snapshots read the same).
+    #[serde(
+        default = "default_version_header",
+        skip_serializing_if = "is_default_version_header"
+    )]
+    pub version_header: String,
     /// The API as released.
     pub api: Api,
+}
+
+/// The version header a snapshot without one was released with.
+fn default_version_header() -> String {
+    gatic_ir::DEFAULT_VERSION_HEADER.to_string()
+}
+
+/// Whether `header` is the default, which snapshots leave out.
+fn is_default_version_header(header: &str) -> bool {
+    header.eq_ignore_ascii_case(gatic_ir::DEFAULT_VERSION_HEADER)
 }
 
 /// The head of `spec` frozen as its newest version's snapshot: the file
@@ -59,6 +76,7 @@ fn snapshot(spec: &Spec, date: &str, title: &str, api: &Api) -> Result<OutputFil
         service: spec.service.name.clone(),
         date: date.to_string(),
         title: title.to_string(),
+        version_header: spec.service.version_header().to_string(),
         api: api.clone(),
     };
     let mut contents = serde_json::to_string_pretty(&frozen).map_err(|e| e.to_string())?;
@@ -182,10 +200,16 @@ pub fn verify(spec: &Spec, files: &[(String, String)], origins: &Origins) -> Vec
         };
         let later = spec.versions.get(i + 1..).unwrap_or_default();
         let rebuilt = complete(&version.api, &frozen.api, later);
-        let (findings, compatible): (Vec<Finding>, Vec<Finding>) =
-            diff_in(&frozen.api, &rebuilt, &cx)
-                .into_iter()
-                .partition(breaks_pinned);
+        // The header the version's clients send is part of what they pin.
+        let header = crate::classify::version_header_finding(
+            &spec.service.name,
+            &frozen.version_header,
+            spec.service.version_header(),
+        );
+        let (findings, compatible): (Vec<Finding>, Vec<Finding>) = header
+            .into_iter()
+            .chain(diff_in(&frozen.api, &rebuilt, &cx))
+            .partition(breaks_pinned);
         let refreshed = match snapshot(spec, &date, &version.title, &rebuilt) {
             Ok(f) if f.contents != *text => Some(f),
             Ok(_) => None,
