@@ -535,6 +535,36 @@ fn old_versions_route_and_convert() {
         Resolution::NotFound
     ));
 
+    // A client of the first version calls `make_payment` at `POST
+    // /pay/{id}`: the head's `pay` handler answers it, through the whole
+    // lifecycle (decoding, validation, the answer), and the head's path is
+    // not there for it.
+    let first = [
+        ("content-type", "application/json"),
+        ("gati-version", "2025-01-01"),
+    ];
+    let (status, paid) = send(
+        "POST",
+        "/pay/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        &first,
+        r#"{"kind":"card","number":"1234567812345678"}"#,
+    );
+    assert_eq!((status, paid["kind"].as_str()), (200, Some("card")), "{paid}");
+    let (status, problem) = send(
+        "POST",
+        "/pay/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        &first,
+        r#"{"kind":"card","number":"12"}"#,
+    );
+    assert_eq!((status, pointers(&problem)), (422, vec!["/number".to_string()]));
+    let (status, _) = send(
+        "PUT",
+        "/payments/5f0c3b8e-8a9e-4c1e-9a57-3b1f6f7f0a11",
+        &first,
+        r#"{"kind":"card","number":"1234567812345678"}"#,
+    );
+    assert_eq!(status, 404);
+
     // A recursive record, converted through its boxes both ways.
     let thread = serde_json::json!({
         "body": "hi", "parent": {"body": "first", "replies": []},
