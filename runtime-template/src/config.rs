@@ -99,7 +99,29 @@ pub struct Config {
     /// `https://app.example.com`, `*` for any, or `none`), in place of the
     /// spec's `cors { origins [...] }`; `None` keeps the spec's.
     pub cors_origins: Option<Vec<String>>,
+    /// Which requests get an access log line on stdout (`GATI_ACCESS_LOG`:
+    /// `off`, `on` or `errors`; default `off`).
+    pub access_log: AccessLog,
+    /// The share of successful requests (status below 400) that get an
+    /// access log line, in millionths (`GATI_ACCESS_LOG_SAMPLE`, a fraction
+    /// in (0, 1]; default 1, that is 1,000,000). Errors are always logged.
+    pub access_log_sample: u32,
 }
+
+/// Which requests get an access log line (`GATI_ACCESS_LOG`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccessLog {
+    /// None: the default.
+    #[default]
+    Off,
+    /// Every request (successes sampled by `GATI_ACCESS_LOG_SAMPLE`).
+    On,
+    /// Only requests answered with a 4xx or 5xx status.
+    Errors,
+}
+
+/// The access log sample that keeps every request: one million millionths.
+pub(super) const SAMPLE_ALL: u32 = 1_000_000;
 
 /// A token bucket: `requests` per `per_ms` milliseconds on average, and at
 /// most `burst` at once. `requests == 0` means no limit.
@@ -196,6 +218,8 @@ impl Default for Config {
             log_panic_message: true,
             default_version: None,
             cors_origins: None,
+            access_log: AccessLog::Off,
+            access_log_sample: SAMPLE_ALL,
         }
     }
 }
@@ -361,12 +385,18 @@ impl Config {
         if let Some(var) = get("GATI_CORS_ORIGINS") {
             config.cors_origins = Some(parse_origins(var)?);
         }
+        if let Some(var) = get("GATI_ACCESS_LOG") {
+            config.access_log = parse_access_log(var)?;
+        }
+        if let Some(var) = get("GATI_ACCESS_LOG_SAMPLE") {
+            config.access_log_sample = parse_fraction(var)?;
+        }
         Ok(config)
     }
 }
 
 /// Every variable [`Config::from_env`] reads.
-pub(super) const VARIABLES: [&str; 26] = [
+pub(super) const VARIABLES: [&str; 28] = [
     "PORT",
     "GATI_HOST",
     "GATI_ADMIN_PORT",
@@ -393,6 +423,8 @@ pub(super) const VARIABLES: [&str; 26] = [
     "GATI_LOG_PANIC_MESSAGE",
     "GATI_DEFAULT_VERSION",
     "GATI_CORS_ORIGINS",
+    "GATI_ACCESS_LOG",
+    "GATI_ACCESS_LOG_SAMPLE",
 ];
 
 /// Why a `GATI_*` name is not a setting, with the closest one.
@@ -441,6 +473,34 @@ fn parse_bool((variable, value): (&'static str, String)) -> Result<bool, ConfigE
         "false" | "0" | "off" | "no" => Ok(false),
         _ => Err(error(variable, value, "expected true or false")),
     }
+}
+
+/// Parses `off`, `on` or `errors`.
+fn parse_access_log((variable, value): (&'static str, String)) -> Result<AccessLog, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "off" => Ok(AccessLog::Off),
+        "on" => Ok(AccessLog::On),
+        "errors" => Ok(AccessLog::Errors),
+        _ => Err(error(variable, value, "expected off, on or errors")),
+    }
+}
+
+/// Parses a fraction in (0, 1], such as `0.1` or `1`, into millionths
+/// (rounded to the nearest, and at least one).
+fn parse_fraction((variable, value): (&'static str, String)) -> Result<u32, ConfigError> {
+    const EXPECTED: &str = "expected a fraction greater than 0 and at most 1, such as 0.1";
+    let plain = !value.is_empty()
+        && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && value.bytes().filter(|b| *b == b'.').count() <= 1;
+    let Some(fraction) = value.parse::<f64>().ok().filter(|_| plain) else {
+        return Err(error(variable, value, EXPECTED));
+    };
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(error(variable, value, EXPECTED));
+    }
+    // Within (0, 1], so the product is within (0, 1,000,000].
+    let millionths = (fraction * f64::from(SAMPLE_ALL)).round() as u32;
+    Ok(millionths.max(1))
 }
 
 /// Parses comma-separated origins (`https://app.example.com,
@@ -717,6 +777,61 @@ mod tests {
             let shown = err.map(|e| e.to_string()).unwrap_or_default();
             assert!(shown.starts_with(name), "{shown}");
         }
+    }
+
+    #[test]
+    fn access_log() {
+        let c = Config::default();
+        assert_eq!(
+            (c.access_log, c.access_log_sample),
+            (AccessLog::Off, 1_000_000)
+        );
+        let modes = [
+            ("off", AccessLog::Off),
+            ("on", AccessLog::On),
+            ("ON", AccessLog::On),
+            (" errors ", AccessLog::Errors),
+        ];
+        for (text, want) in modes {
+            let got = from(&[("GATI_ACCESS_LOG", text)]).map(|c| c.access_log);
+            assert_eq!(got, Ok(want), "{text}");
+        }
+        for text in ["true", "4xx", "all", "yes"] {
+            let err = from(&[("GATI_ACCESS_LOG", text)]).map(|c| c.access_log);
+            assert_eq!(
+                err.map_err(|e| e.to_string()),
+                Err(format!(
+                    "GATI_ACCESS_LOG={text:?}: expected off, on or errors"
+                )),
+            );
+        }
+        let samples: &[(&str, u32)] = &[
+            ("1", 1_000_000),
+            ("1.0", 1_000_000),
+            ("0.5", 500_000),
+            (".25", 250_000),
+            ("0.001", 1000),
+            ("0.0000001", 1),
+        ];
+        for (text, want) in samples {
+            let got = from(&[("GATI_ACCESS_LOG_SAMPLE", text)]).map(|c| c.access_log_sample);
+            assert_eq!(got, Ok(*want), "{text}");
+        }
+        for text in [
+            "0", "0.0", "1.5", "2", "-0.5", "half", "50%", "1e-3", "NaN", "inf", ".",
+        ] {
+            let err = from(&[("GATI_ACCESS_LOG_SAMPLE", text)]).map(|c| c.access_log_sample);
+            assert_eq!(
+                err.map_err(|e| e.to_string()),
+                Err(format!(
+                    "GATI_ACCESS_LOG_SAMPLE={text:?}: expected a fraction greater than 0 and at most 1, such as 0.1"
+                )),
+            );
+        }
+        assert_eq!(
+            unknown_variable("GATI_ACCESS_LOGS"),
+            "not a setting of this server; did you mean GATI_ACCESS_LOG?"
+        );
     }
 
     #[test]

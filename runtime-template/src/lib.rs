@@ -11,12 +11,14 @@
 // warnings denied, so unused items must not warn.
 #![allow(dead_code)]
 
+mod access_log;
 mod admission;
 mod body;
 mod clients;
 mod codec;
 mod config;
 mod cors;
+mod docs;
 mod events;
 mod form;
 #[cfg(feature = "jwt")]
@@ -45,7 +47,7 @@ pub use codec::{
     encode, encode_some, header, header_param, param, path_param, percent_decode,
 };
 #[allow(unused_imports)]
-pub use config::{Config, ConfigError, RateLimit};
+pub use config::{AccessLog, Config, ConfigError, RateLimit};
 #[allow(unused_imports)]
 pub use cors::CorsPolicy;
 #[allow(unused_imports)]

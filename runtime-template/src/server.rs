@@ -26,6 +26,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use super::access_log::{AccessLogger, Entry};
 use super::admission::{Gate, Shed};
 use super::body::ResponseBody;
 use super::clients::{Client, ClientKey, Clients};
@@ -1052,6 +1053,8 @@ struct Shared<S> {
     stop: watch::Sender<bool>,
     started: Instant,
     draining: AtomicBool,
+    /// The access log, when `GATI_ACCESS_LOG` is not `off`.
+    access_log: Option<AccessLogger>,
 }
 
 /// One route's resolved limits, gate and counters.
@@ -1167,6 +1170,7 @@ impl<S: Service> Shared<S> {
             stop: watch::Sender::new(false),
             started: Instant::now(),
             draining: AtomicBool::new(false),
+            access_log: AccessLogger::new(config),
         })
     }
 }
@@ -1207,6 +1211,13 @@ where
     let pending = !incoming.is_end_stream() && !head.expects_continue;
     // The origin is kept only when CORS is on: the answer is stamped for it.
     let origin = head.origin.filter(|_| link.shared.cors.is_some());
+    // The method and path, kept (boxed, so the future grows by a word) only
+    // for the access log: routing consumes the request.
+    let access = link
+        .shared
+        .access_log
+        .as_ref()
+        .map(|_| Box::new((parts.method.clone(), parts.uri.clone())));
     let mut routed = route(
         &link.shared,
         parts,
@@ -1223,10 +1234,11 @@ where
         let shared = &*link.shared;
         // Whether the body was read (else an answer was given without it).
         let mut body_read = false;
-        let (mut response, counters, version, id) = match &mut routed {
+        // The last element is the body's length as read (0 when unread).
+        let (mut response, counters, version, id, bytes_in) = match &mut routed {
             Routed::Answer(response, counters, version, id) => {
                 let response = response.take().unwrap_or_else(|| empty_response(500));
-                (response, *counters, *version, &*id)
+                (response, *counters, *version, &*id, 0)
             }
             Routed::Run(run) => {
                 // The deadline counts from the request's arrival, so time
@@ -1493,6 +1505,7 @@ where
                     Counters::Route(run.route),
                     version,
                     &run.ctx.request_id,
+                    run.ctx.request.body.len(),
                 )
             }
         };
@@ -1514,6 +1527,27 @@ where
         headers.insert(X_REQUEST_ID, id.to_header());
         if let Some(cors) = &shared.cors {
             cors.stamp(origin.as_ref(), headers);
+        }
+        if let (Some(logger), Some(access)) = (&shared.access_log, &access)
+            && logger.wants(response.status().as_u16())
+        {
+            let route = match counters {
+                Counters::Route(index) => shared.routes.get(index).map(|r| r.name),
+                Counters::None | Counters::Unrouted => None,
+            };
+            Entry {
+                request_id: id.as_str(),
+                method: access.0.as_str(),
+                path: access.1.path(),
+                route,
+                version: version.and_then(|i| shared.versions.get(i)).map(|v| v.date),
+                status: response.status().as_u16(),
+                latency: start.elapsed(),
+                bytes_in: bytes_in as u64,
+                bytes_out: response.body().size_hint().exact(),
+                peer: link.peer,
+            }
+            .write();
         }
         if pending
             && !body_read
@@ -1835,8 +1869,8 @@ fn install_panic_hook(log_message: bool) {
     });
 }
 
-/// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and, per version,
-/// `/openapi/<date>.json`; `None` lets the path fall through to the
+/// `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs` and, per
+/// version, `/openapi/<date>.json`; `None` lets the path fall through to the
 /// service's router. With an admin listener, `/metrics` is served only
 /// there, and `/healthz` and `/readyz` too unless `GATI_API_HEALTH` is on.
 fn builtin<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Option<Response> {
@@ -1844,6 +1878,11 @@ fn builtin<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Optio
         "/healthz" | "/readyz" if shared.api_health => None,
         "/metrics" if shared.api_metrics => None,
         "/openapi.json" => Some(shared.service.openapi()?),
+        "/docs" | "/docs/" => {
+            // The page renders the OpenAPI document, so it needs one.
+            shared.service.openapi()?;
+            None
+        }
         _ => {
             let date = path.strip_prefix("/openapi/")?.strip_suffix(".json")?;
             Some(shared.service.openapi_at(date)?)
@@ -1875,6 +1914,7 @@ fn answer_builtin<S: Service>(
             "text/plain; version=0.0.4; charset=utf-8",
             render_metrics(shared).into_bytes(),
         ),
+        "/docs" | "/docs/" => super::docs::page(&shared.service),
         _ => {
             let mut response = with_body(200, "application/json", Vec::new());
             *response.body_mut() = ResponseBody::from(openapi.unwrap_or("{}"));

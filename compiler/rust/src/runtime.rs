@@ -5,6 +5,10 @@
 /// equal to the folder's `.rs` files.
 pub(crate) const FILES: &[(&str, &str)] = &[
     (
+        "access_log.rs",
+        include_str!("../../../runtime-template/src/access_log.rs"),
+    ),
+    (
         "admission.rs",
         include_str!("../../../runtime-template/src/admission.rs"),
     ),
@@ -27,6 +31,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "cors.rs",
         include_str!("../../../runtime-template/src/cors.rs"),
+    ),
+    (
+        "docs.rs",
+        include_str!("../../../runtime-template/src/docs.rs"),
     ),
     (
         "events.rs",
