@@ -26,6 +26,10 @@ pub struct Config {
     /// Keep `/healthz` and `/readyz` on the API port too when there is an
     /// admin listener (`GATI_API_HEALTH`, default false).
     pub api_health: bool,
+    /// Whether `/docs` is served (`GATI_DOCS`, default true): the page shows
+    /// what `/openapi.json` already publishes, so turning it off hides the
+    /// page, not the API.
+    pub docs: bool,
     /// The largest request body accepted, in bytes (`GATI_MAX_BODY`; else
     /// the spec's `body`, else 1 MiB). Applies to every route.
     pub max_body: Option<u64>,
@@ -193,6 +197,7 @@ impl Default for Config {
             admin_port: None,
             admin_host: None,
             api_health: false,
+            docs: true,
             max_body: None,
             timeout_ms: None,
             concurrency: None,
@@ -321,6 +326,9 @@ impl Config {
         if let Some(var) = get("GATI_API_HEALTH") {
             config.api_health = parse_bool(var)?;
         }
+        if let Some(var) = get("GATI_DOCS") {
+            config.docs = parse_bool(var)?;
+        }
         if let Some(var) = get("GATI_MAX_BODY") {
             config.max_body = Some(parse_size(var)?);
         }
@@ -396,12 +404,13 @@ impl Config {
 }
 
 /// Every variable [`Config::from_env`] reads.
-pub(super) const VARIABLES: [&str; 28] = [
+pub(super) const VARIABLES: [&str; 29] = [
     "PORT",
     "GATI_HOST",
     "GATI_ADMIN_PORT",
     "GATI_ADMIN_HOST",
     "GATI_API_HEALTH",
+    "GATI_DOCS",
     "GATI_MAX_BODY",
     "GATI_TIMEOUT_MS",
     "GATI_CONCURRENCY",
@@ -716,6 +725,7 @@ mod tests {
             ("GATI_HOST", "127.0.0.1"),
             ("GATI_ADMIN_PORT", "9090"),
             ("GATI_API_HEALTH", "true"),
+            ("GATI_DOCS", "off"),
             ("GATI_TIMEOUT_MS", "50"),
             ("GATI_CONCURRENCY", "2"),
             ("GATI_QUEUE", "0"),
@@ -734,6 +744,7 @@ mod tests {
             port: 9000,
             admin_port: Some(9090),
             api_health: true,
+            docs: false,
             timeout_ms: Some(50),
             concurrency: Some(2),
             queue: Some(0),
@@ -755,6 +766,7 @@ mod tests {
             ("PORT", "http"),
             ("GATI_ADMIN_PORT", "0"),
             ("GATI_API_HEALTH", "maybe"),
+            ("GATI_DOCS", "hidden"),
             ("GATI_TIMEOUT_MS", "0"),
             ("GATI_TIMEOUT_MS", "1.5"),
             ("GATI_CONCURRENCY", "0"),

@@ -1038,6 +1038,8 @@ struct Shared<S> {
     /// `/metrics` is (no admin listener).
     api_health: bool,
     api_metrics: bool,
+    /// Whether `/docs` is served (`GATI_DOCS`).
+    docs: bool,
     /// Connections refused because their address had too many.
     refused: AtomicU64,
     /// Rejected credentials, logged at most once a second.
@@ -1159,6 +1161,7 @@ impl<S: Service> Shared<S> {
             rate: config.rate.or(service_limits.rate).filter(|r| !r.is_off()),
             api_health: !has_admin || config.api_health,
             api_metrics: !has_admin,
+            docs: config.docs,
             refused: AtomicU64::new(0),
             auth_log: SharedThrottle::default(),
             linger_limit: config
@@ -1878,8 +1881,10 @@ fn builtin<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Optio
         "/healthz" | "/readyz" if shared.api_health => None,
         "/metrics" if shared.api_metrics => None,
         "/openapi.json" => Some(shared.service.openapi()?),
+        // The page renders the OpenAPI document, so it needs one; an
+        // operator may turn it off (`GATI_DOCS=off`).
+        "/docs" | "/docs/" if !shared.docs => return None,
         "/docs" | "/docs/" => {
-            // The page renders the OpenAPI document, so it needs one.
             shared.service.openapi()?;
             None
         }

@@ -70,6 +70,10 @@ struct Server {
 
 impl Server {
     async fn start(app: App) -> Server {
+        Server::start_with(app, true).await
+    }
+
+    async fn start_with(app: App, docs: bool) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -80,6 +84,7 @@ impl Server {
             port: 0,
             client_concurrency: Some(0),
             client_connections: 0,
+            docs,
             ..Config::default()
         };
         let task = tokio::spawn(serve(app, config, listener, async move {
@@ -151,5 +156,25 @@ async fn no_docs_page_without_an_openapi_document() {
         assert_eq!(reply.status, 404, "{path}");
         assert!(!reply.body.contains("data-gati-docs"), "{path}");
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_operator_can_turn_the_page_off() {
+    // `GATI_DOCS=off`: the page is gone; the documents it renders stay.
+    let server = Server::start_with(
+        App {
+            openapi: Some(r#"{"openapi":"3.1.0"}"#),
+        },
+        false,
+    )
+    .await;
+    for path in ["/docs", "/docs/"] {
+        let reply = fetch(server.addr, "GET", path, &[], "").await;
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(!reply.body.contains("data-gati-docs"), "{path}");
+    }
+    let document = fetch(server.addr, "GET", "/openapi.json", &[], "").await;
+    assert_eq!(document.status, 200);
     server.stop().await;
 }
