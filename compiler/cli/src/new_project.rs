@@ -1,5 +1,6 @@
 //! `gatic new`: a new project — a starter spec, the handler crate that serves
-//! it, and a `.gitignore` — rendered from the templates in `targets/new/`.
+//! it, a `.gitignore` and a GitHub Actions workflow that runs the API's
+//! checks — rendered from the templates in `targets/new/`.
 //!
 //! The handler crate is named after the service and sits beside the spec,
 //! which is where `gatic check` looks for it and what the generated
@@ -15,6 +16,7 @@ const SPEC: &str = include_str!("../../../targets/new/spec.gati.j2");
 const CARGO_TOML: &str = include_str!("../../../targets/new/Cargo.toml.j2");
 const MAIN_RS: &str = include_str!("../../../targets/new/main.rs.j2");
 const GITIGNORE: &str = include_str!("../../../targets/new/gitignore.j2");
+const WORKFLOW: &str = include_str!("../../../targets/new/api.yml.j2");
 
 /// Names cargo refuses for a package, or that would shadow a crate every
 /// Rust program sees.
@@ -105,6 +107,7 @@ pub fn files(name: &str) -> Result<Vec<OutputFile>, String> {
         render("Cargo.toml", CARGO_TOML)?,
         render("src/main.rs", MAIN_RS)?,
         render(".gitignore", GITIGNORE)?,
+        render(".github/workflows/api.yml", WORKFLOW)?,
     ])
 }
 

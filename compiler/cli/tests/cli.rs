@@ -348,6 +348,37 @@ fn new_project_files_snapshot() {
     });
 }
 
+/// The CI workflow `gatic new` writes is YAML that GitHub Actions reads:
+/// the spec's layout, its diagnostics, the breaking changes against the
+/// pull request's base (with the history fetched), the build and the
+/// handlers' tests, each as a step.
+#[test]
+fn new_project_ci_workflow_runs_every_check() {
+    let files = gatic::new_project::files("notes").expect("render");
+    let workflow = files
+        .iter()
+        .find(|f| f.path == ".github/workflows/api.yml")
+        .expect("a workflow");
+    let yaml: serde_json::Value =
+        serde_saphyr::from_str(&workflow.contents).expect("the workflow is YAML");
+    let steps = yaml["jobs"]["api"]["steps"]
+        .as_array()
+        .expect("the job's steps");
+    assert_eq!(steps[0]["with"]["fetch-depth"], 0, "{yaml}");
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    for expected in [
+        "gatic fmt --check notes.gati",
+        "gatic check notes.gati --format github",
+        "gatic check notes.gati --against \"origin/${GITHUB_BASE_REF}\" --format github",
+        "gatic build notes.gati",
+        "cargo test",
+    ] {
+        assert!(runs.contains(&expected), "{expected}: {runs:?}");
+    }
+    // GitHub's own expressions survive the template.
+    assert!(workflow.contents.contains("${{ vars.GATIC_GIT }}"));
+}
+
 #[test]
 fn new_in_the_current_folder_takes_its_name() {
     let dir = common::root().join("target/gatic-cli-new-here/Order-Book");
