@@ -260,6 +260,14 @@ impl<'a> Ctx<'a> {
     /// Records `via` as a converter that computes a removed field's old
     /// value; a name is one converter, so one already used is refused.
     fn computed_converter(&mut self, via: &ast::Ident) {
+        if !self.converter_named_twice(via) {
+            self.computed.push((via.name.clone(), via.span));
+        }
+    }
+
+    /// Whether `via` already names a converter (of any kind); if so, says
+    /// so. A name is one converter with one signature.
+    fn converter_named_twice(&mut self, via: &ast::Ident) -> bool {
         let first = self
             .converters
             .iter()
@@ -267,19 +275,20 @@ impl<'a> Ctx<'a> {
             .chain(self.computed.iter().map(|(n, span)| (n, *span)))
             .find(|(n, _)| **n == via.name)
             .map(|(_, span)| span);
-        match first {
-            Some(first) => self.push(
-                Diagnostic::error(
-                    codes::BAD_CHANGE,
-                    via.span,
-                    format!("the converter `{}` is named by two changes", via.name),
-                )
-                .with_label("named here")
-                .with_secondary(first, "and here")
-                .with_note("each `via` names a converter of its own"),
-            ),
-            None => self.computed.push((via.name.clone(), via.span)),
-        }
+        let Some(first) = first else {
+            return false;
+        };
+        self.push(
+            Diagnostic::error(
+                codes::BAD_CHANGE,
+                via.span,
+                format!("the converter `{}` is named by two changes", via.name),
+            )
+            .with_label("named here")
+            .with_secondary(first, "and here")
+            .with_note("each `via` names a converter of its own"),
+        );
+        true
     }
 
     fn bad_change(&mut self, span: Span, msg: String, label: &str) -> Option<ir::Change> {
@@ -404,24 +413,7 @@ impl<'a> Ctx<'a> {
                                 "not a record here",
                             );
                         }
-                        let first = self
-                            .converters
-                            .iter()
-                            .map(|(n, .., span)| (n, *span))
-                            .chain(self.computed.iter().map(|(n, span)| (n, *span)))
-                            .find(|(n, _)| **n == via.name)
-                            .map(|(_, span)| span);
-                        if let Some(first) = first {
-                            self.push(
-                                Diagnostic::error(
-                                    codes::BAD_CHANGE,
-                                    via.span,
-                                    format!("the converter `{}` is named by two changes", via.name),
-                                )
-                                .with_label("named here")
-                                .with_secondary(first, "and here")
-                                .with_note("each `via` names a converter of its own"),
-                            );
+                        if self.converter_named_twice(via) {
                             return None;
                         }
                         let record = Ty {
