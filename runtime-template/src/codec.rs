@@ -444,7 +444,11 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> 
             push_key(&mut pointer, field);
             ("required", "is required".to_owned())
         }
-        None => ("type", message.to_owned()),
+        // A constant field holding anything but its constant.
+        None => match super::constant::expected_constant(message) {
+            Some(constant) => ("const", format!("expected {constant}")),
+            None => ("type", message.to_owned()),
+        },
     };
     let violation = Violation {
         location: Location::Body,
@@ -1507,6 +1511,127 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A constant type, as the Rust target generates one.
+    #[derive(Debug, Default, PartialEq)]
+    struct OrderConst;
+
+    impl<'de> serde::Deserialize<'de> for OrderConst {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            super::super::decode_constant(deserializer, "order").map(|()| OrderConst)
+        }
+    }
+
+    /// A record with constant fields, at the top and in a list.
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Stamped {
+        #[serde(default)]
+        object: OrderConst,
+        id: u32,
+        #[serde(default)]
+        lines: Vec<StampedLine>,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct StampedLine {
+        #[serde(default)]
+        object: OrderConst,
+    }
+    /// A tagged union of them.
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(tag = "kind")]
+    enum StampedUnion {
+        #[serde(rename = "one")]
+        One(StampedLine),
+    }
+
+    #[test]
+    fn constant_fields() {
+        // (body, status, pointer, message)
+        let cases: &[(&str, u16, &str, &str)] = &[
+            (r#"{"object": "order", "id": 1}"#, 200, "", ""),
+            (r#"{"id": 1}"#, 200, "", ""),
+            (
+                r#"{"id": 1, "lines": [{}, {"object": "order"}]}"#,
+                200,
+                "",
+                "",
+            ),
+            (
+                r#"{"object": "note", "id": 1}"#,
+                422,
+                "/object",
+                r#"expected "order""#,
+            ),
+            (
+                r#"{"object": null, "id": 1}"#,
+                422,
+                "/object",
+                r#"expected "order""#,
+            ),
+            (
+                r#"{"object": 7, "id": 1}"#,
+                422,
+                "/object",
+                r#"expected "order""#,
+            ),
+            (
+                r#"{"id": 1, "lines": [{}, {"object": "Order"}]}"#,
+                422,
+                "/lines/1/object",
+                r#"expected "order""#,
+            ),
+            // Through the second decode that makes `1.0` an integer.
+            (
+                r#"{"object": "note", "id": 1.0}"#,
+                422,
+                "/object",
+                r#"expected "order""#,
+            ),
+            (r#"{"object": "order", "id": 1.0}"#, 200, "", ""),
+        ];
+        for &(body, status, pointer, message) in cases {
+            let request = request("/", &[("content-type", "application/json")], body);
+            match decode_json_object::<Stamped>(&request) {
+                Ok(stamped) => assert_eq!((status, stamped.id), (200, 1), "{body}"),
+                Err(problem) => {
+                    assert_eq!(problem.status, status, "{body}: {problem:?}");
+                    assert_eq!(problem.violations.len(), 1, "{body}");
+                    let v = &problem.violations[0];
+                    assert_eq!(
+                        (v.pointer.as_str(), v.rule, v.message.as_str()),
+                        (pointer, "const", message),
+                        "{body}"
+                    );
+                }
+            }
+        }
+        // Inside a tagged union serde decodes from a buffer: still the rule
+        // and the message.
+        let json = |body| request("/", &[("content-type", "application/json")], body);
+        match decode_json_object::<StampedUnion>(&json(r#"{"kind": "one", "object": "x"}"#)) {
+            Ok(decoded) => panic!("decoded {decoded:?}"),
+            Err(problem) => {
+                let v = &problem.violations[0];
+                // The pointer stops at the union's object, as for every
+                // decoding error inside one (see `json_problem`).
+                assert_eq!(
+                    (
+                        problem.status,
+                        v.pointer.as_str(),
+                        v.rule,
+                        v.message.as_str()
+                    ),
+                    (422, "", "const", r#"expected "order""#),
+                    "{problem:?}"
+                );
+            }
+        }
+        assert_eq!(
+            decode_json_object::<StampedUnion>(&json(r#"{"kind": "one", "object": "order"}"#)).ok(),
+            Some(StampedUnion::One(StampedLine { object: OrderConst }))
+        );
     }
 
     /// A record with maps at several depths, decoded as generated code does.

@@ -17,6 +17,7 @@ mod body;
 mod clients;
 mod codec;
 mod config;
+mod constant;
 mod cors;
 mod docs;
 mod events;
@@ -48,6 +49,8 @@ pub use codec::{
 };
 #[allow(unused_imports)]
 pub use config::{AccessLog, Config, ConfigError, RateLimit};
+#[allow(unused_imports)]
+pub use constant::decode_constant;
 #[allow(unused_imports)]
 pub use cors::CorsPolicy;
 #[allow(unused_imports)]

@@ -76,7 +76,7 @@ impl Place {
         }
     }
 
-    fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Place::Field => "a field",
             Place::Query => "a query parameter",

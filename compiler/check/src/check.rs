@@ -157,6 +157,8 @@ pub(crate) enum Base {
     Record(usize),
     Enum(usize),
     Union(usize),
+    /// A constant field's one string.
+    Const(String),
     /// Unresolved: an error was reported already; check nothing further.
     Unknown,
 }
@@ -215,6 +217,7 @@ pub(crate) fn check(
     root_name: &str,
     root: FileId,
     files: &[(FileId, ast::File)],
+    instances: &[(String, String, Vec<ast::TypeExpr>)],
     sources: &SourceMap,
 ) -> (Option<ir::Spec>, Vec<Diagnostic>) {
     let mut cx = Ctx {
@@ -336,6 +339,7 @@ pub(crate) fn check(
                     own_policies.push((t.name.name.clone(), policy, span));
                 }
                 api.types.push(ir::TypeDef {
+                    instance: None,
                     name: t.name.name.clone(),
                     doc: t.doc.clone(),
                     deprecated: flags.deprecated,
@@ -353,6 +357,22 @@ pub(crate) fn check(
         }
     }
     cx.find_infinite_records(&record_ids);
+    // Instantiated generic records say where they come from. Their
+    // arguments were checked where the instantiation's fields use them.
+    for (name, generic, args) in instances {
+        let quiet = cx.diags.len();
+        let args: Vec<Ty> = args
+            .iter()
+            .map(|a| cx.resolve_ty(a).unwrap_or_else(any))
+            .collect();
+        cx.diags.truncate(quiet);
+        if let Some(def) = api.types.iter_mut().find(|t| t.name == *name) {
+            def.instance = Some(ir::Instance {
+                generic: generic.clone(),
+                args,
+            });
+        }
+    }
 
     cx.versioned = !versions.is_empty();
     let mut service = cx.service(root_name, root, &services);
@@ -655,6 +675,51 @@ impl<'a> Ctx<'a> {
                 t.nullable = true;
                 Some(t)
             }
+            TypeExprKind::Const(text) => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CONSTANT,
+                        e.span,
+                        format!(
+                            "the constant {} can only be a field's whole type",
+                            quote(text)
+                        ),
+                    )
+                    .with_label("a constant is not allowed here")
+                    .with_note(
+                        "write it as a record field (`object: \"charge\"`); it is not nullable, \
+                         and lists, maps, parameters, headers and bodies hold real types",
+                    ),
+                );
+                None
+            }
+            // Every use of a generic record is instantiated before the
+            // checker runs (`generics.rs`), so one left here is in a place
+            // that instantiation does not reach.
+            TypeExprKind::Generic(id, _) => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_GENERIC,
+                        e.span,
+                        format!("the generic record `{}` cannot be used here", id.name),
+                    )
+                    .with_label("not instantiated in this place"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A field's type as a change line writes it: any type, or a constant
+    /// (`Charge.object: "charge" removed`, `changed from "card"`).
+    pub fn resolve_field_ty(&mut self, e: &ast::TypeExpr) -> Option<Ty> {
+        match &e.kind {
+            TypeExprKind::Const(text) => Some(Ty {
+                kind: TyKind::Const(text.clone()),
+                nullable: false,
+                refinements: ir::Refinements::default(),
+            }),
+            _ => self.resolve_ty(e),
         }
     }
 
@@ -697,6 +762,7 @@ impl<'a> Ctx<'a> {
                 TyKind::Primitive(p) => Base::Prim(*p),
                 TyKind::List(t) => Base::List((**t).clone()),
                 TyKind::Map(t) => Base::Map((**t).clone()),
+                TyKind::Const(c) => Base::Const(c.clone()),
                 TyKind::Named(n) => match self.lookup(n) {
                     None => Base::Unknown,
                     Some(idx) => match self.decls[idx].kind {
@@ -737,6 +803,7 @@ impl<'a> Ctx<'a> {
             Base::Prim(p) => format!("`{}`", p.name()),
             Base::List(_) => "a list".to_string(),
             Base::Map(_) => "a map".to_string(),
+            Base::Const(c) => format!("the constant {}", quote(c)),
             Base::Record(i) | Base::Enum(i) | Base::Union(i) => {
                 let d = self.decls[*i];
                 format!("{} `{}`", d.what(), d.name.name)
@@ -973,7 +1040,16 @@ impl<'a> Ctx<'a> {
         if f.name.name.is_empty() {
             return None;
         }
-        let mut ty = self.resolve_ty(&f.ty);
+        let constant = match &f.ty.kind {
+            TypeExprKind::Const(text) => Some(text.clone()),
+            _ => None,
+        };
+        let mut ty = match &constant {
+            // A constant where none may be is reported, and the member
+            // dropped, so nothing else is said about it.
+            Some(text) => Some(self.constant_field(f, place, text)?),
+            None => self.resolve_ty(&f.ty),
+        };
         let flags = self.attrs(&f.attrs, place, ty.as_mut());
         if let (Some(r), Some(w)) = (flags.readonly, flags.write_only) {
             let (first, second) = if r.start < w.start { (r, w) } else { (w, r) };
@@ -1003,9 +1079,14 @@ impl<'a> Ctx<'a> {
                     .with_note("remove the `?` or the default"),
                 );
             }
-            if let Some(ty) = &ty {
+            if let Some(ty) = &ty
+                && constant.is_none()
+            {
                 default = self.default_value(lit, ty);
             }
+        }
+        if let Some(text) = constant {
+            default = Some(ir::Value::String(text));
         }
         Some(LField {
             field: ir::Field {
@@ -1020,6 +1101,55 @@ impl<'a> Ctx<'a> {
             },
             span: f.name.span,
             decl_span: f.name.span,
+        })
+    }
+
+    /// The type of a constant field (`object: "charge"`), after checking that
+    /// nothing else is said of it: it is a record's or an error's field, is
+    /// always there, and its value is its default (set by the caller).
+    fn constant_field(&mut self, f: &ast::Field, place: Place, text: &str) -> Option<Ty> {
+        let shown = quote(text);
+        if place != Place::Field {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CONSTANT,
+                    f.ty.span,
+                    format!("{} cannot be the constant {shown}", place.describe()),
+                )
+                .with_label("only record and error fields may be constants"),
+            );
+            return None;
+        }
+        if f.optional {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CONSTANT,
+                    f.name.span,
+                    format!("the constant field `{}` cannot be optional", f.name.name),
+                )
+                .with_label("remove the `?`")
+                .with_note(
+                    "every response carries a constant field, and a request may already leave it out",
+                ),
+            );
+        }
+        if let Some(lit) = &f.default {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CONSTANT,
+                    lit.span,
+                    format!("the constant field `{}` cannot have a default", f.name.name),
+                )
+                .with_label("remove the default")
+                .with_note(format!(
+                    "a request that leaves the field out gets {shown} already"
+                )),
+            );
+        }
+        Some(Ty {
+            kind: TyKind::Const(text.to_string()),
+            nullable: false,
+            refinements: ir::Refinements::default(),
         })
     }
 
@@ -1124,6 +1254,7 @@ impl<'a> Ctx<'a> {
             );
         }
         ir::TypeDef {
+            instance: None,
             name: e.name.name.clone(),
             doc: e.doc.clone(),
             deprecated: flags.deprecated,
@@ -1226,6 +1357,7 @@ impl<'a> Ctx<'a> {
             );
         }
         ir::TypeDef {
+            instance: None,
             name: u.name.name.clone(),
             doc: u.doc.clone(),
             deprecated: flags.deprecated,
@@ -1429,7 +1561,32 @@ pub(crate) fn type_expr_names<'e>(e: &'e ast::TypeExpr, out: &mut Vec<&'e ast::I
             type_expr_names(k, out);
             type_expr_names(v, out);
         }
+        TypeExprKind::Generic(id, args) => {
+            out.push(id);
+            for a in args {
+                type_expr_names(a, out);
+            }
+        }
+        TypeExprKind::Const(_) => {}
     }
+}
+
+/// A string as `.gati` writes it, quoted and escaped.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A path from `start` back to itself in the graph `next`, `start` first.
@@ -1466,6 +1623,7 @@ pub(crate) fn show_ty(ty: &Ty) -> String {
         TyKind::Named(n) => n.clone(),
         TyKind::List(t) => format!("[{}]", show_ty(t)),
         TyKind::Map(t) => format!("map<string, {}>", show_ty(t)),
+        TyKind::Const(c) => quote(c),
     };
     if ty.nullable {
         format!("{s} | null")

@@ -9,6 +9,7 @@
 
 mod attrs;
 mod check;
+mod generics;
 mod load;
 mod routes;
 mod unions;
@@ -101,7 +102,15 @@ pub struct Compiled {
 pub fn compile(root: &str, loader: &dyn Loader) -> Compiled {
     let loaded = load::load(root, loader);
     let mut diagnostics = loaded.diagnostics;
-    let (spec, more) = check::check(root, loaded.root, &loaded.files, &loaded.sources);
+    let expanded = generics::expand(&loaded.files);
+    diagnostics.extend(expanded.diagnostics);
+    let (spec, more) = check::check(
+        root,
+        loaded.root,
+        &expanded.files,
+        &expanded.instances,
+        &loaded.sources,
+    );
     diagnostics.extend(more);
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     let failed = diagnostics.iter().any(Diagnostic::is_error);

@@ -328,7 +328,7 @@ fn walk<'t>(api: &'t ir::Api, mut stack: Vec<&'t Ty>, used: &mut BTreeSet<String
         api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     while let Some(ty) = stack.pop() {
         match &ty.kind {
-            TyKind::Primitive(_) => {}
+            TyKind::Primitive(_) | TyKind::Const(_) => {}
             TyKind::List(t) | TyKind::Map(t) => stack.push(t),
             TyKind::Named(n) => {
                 if !used.insert(n.clone()) {
@@ -353,8 +353,13 @@ fn walk<'t>(api: &'t ir::Api, mut stack: Vec<&'t Ty>, used: &mut BTreeSet<String
 /// Every name a type expression writes as a map's key type.
 fn map_key_names<'e>(e: &'e ast::TypeExpr, out: &mut Vec<&'e ast::Ident>) {
     match &e.kind {
-        ast::TypeExprKind::Named(_) => {}
+        ast::TypeExprKind::Named(_) | ast::TypeExprKind::Const(_) => {}
         ast::TypeExprKind::List(t, _) | ast::TypeExprKind::Nullable(t) => map_key_names(t, out),
+        ast::TypeExprKind::Generic(_, args) => {
+            for a in args {
+                map_key_names(a, out);
+            }
+        }
         ast::TypeExprKind::Map(k, v, _) => {
             type_expr_names(k, out);
             map_key_names(v, out);

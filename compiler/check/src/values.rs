@@ -92,6 +92,10 @@ impl Ctx<'_> {
         let v = match &eff.base {
             Base::Unknown | Base::Prim(Primitive::Any) | Base::Union(_) => generic(lit),
             Base::Prim(p) => prim_value(*p, lit, ty)?,
+            Base::Const(text) => match &lit.kind {
+                LiteralKind::String(s) if s == text => ir::Value::String(s.clone()),
+                _ => return Err(mismatch(lit, ty, "the constant itself")),
+            },
             Base::Enum(idx) => {
                 let DeclKind::Enum(e) = self.decls[*idx].kind else {
                     return Ok(generic(lit));

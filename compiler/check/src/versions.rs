@@ -707,11 +707,15 @@ impl<'a> Ctx<'a> {
                         "the old type is needed to rebuild the old version",
                     );
                 };
-                let mut old_ty = self.resolve_ty(texpr)?;
+                let mut old_ty = self.resolve_field_ty(texpr)?;
                 let flags = self.attrs(attrs, Place::Field, Some(&mut old_ty));
-                let value = default
-                    .as_ref()
-                    .and_then(|d| self.default_value(d, &old_ty));
+                // A constant's value is its own default.
+                let value = match &old_ty.kind {
+                    TyKind::Const(text) => Some(ir::Value::String(text.clone())),
+                    _ => default
+                        .as_ref()
+                        .and_then(|d| self.default_value(d, &old_ty)),
+                };
                 if let (Some(d), Some(v)) = (default, via) {
                     self.push(
                         Diagnostic::error(
@@ -731,6 +735,7 @@ impl<'a> Ctx<'a> {
                 }
                 if default.is_none()
                     && via.is_none()
+                    && value.is_none()
                     && !self.effective(&old_ty).nullable
                     && !self.all_converted(&o)
                 {
@@ -904,7 +909,7 @@ impl<'a> Ctx<'a> {
                 })
             }
             ChangeKind::Retyped { from, attrs, via } => {
-                let mut old: Ty = self.resolve_ty(from)?;
+                let mut old: Ty = self.resolve_field_ty(from)?;
                 // The old type's own refinements, as a field's would be
                 // written: `changed from string @len(..=50) via f`.
                 self.attrs(attrs, Place::Retyped, Some(&mut old));
@@ -928,10 +933,28 @@ impl<'a> Ctx<'a> {
                     return None;
                 }
                 // A record the version converts by hand needs no converter
-                // per field; any other retyped field does.
+                // per field, nor does a constant that held another string
+                // (each version's value is its own); any other retyped
+                // field does.
+                let constants = matches!(
+                    (&old.kind, &field.ty.kind),
+                    (TyKind::Const(_), TyKind::Const(_))
+                );
                 let via = match via {
+                    Some(via) if constants => {
+                        self.push(
+                            Diagnostic::error(
+                                codes::BAD_CHANGE,
+                                via.span,
+                                format!("`{o}.{m}` was another constant: that needs no converter"),
+                            )
+                            .with_label("remove `via …`")
+                            .with_note("each version answers with its own constant and accepts its own"),
+                        );
+                        return None;
+                    }
                     Some(via) => Some(via),
-                    None if self.all_converted(o) => None,
+                    None if constants || self.all_converted(o) => None,
                     None => {
                         self.push(
                             Diagnostic::error(
@@ -995,9 +1018,13 @@ impl<'a> Ctx<'a> {
                 }
                 each_field(api, &self.family(o), m, |f| {
                         // The head's default is a value of the new type; the
-                        // old version has none that the history records.
+                        // old version has none that the history records,
+                        // unless it is a constant, whose value is its default.
                         f.ty = old.clone();
-                        f.default = None;
+                        f.default = match &old.kind {
+                            TyKind::Const(text) => Some(ir::Value::String(text.clone())),
+                            _ => None,
+                        };
                     });
                 Some(ir::Change::FieldRetyped {
                     owner,
@@ -1447,7 +1474,7 @@ fn walk<'a>(api: &'a ir::Api, mut stack: Vec<&'a Ty>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     while let Some(ty) = stack.pop() {
         match &ty.kind {
-            TyKind::Primitive(_) => {}
+            TyKind::Primitive(_) | TyKind::Const(_) => {}
             TyKind::List(t) | TyKind::Map(t) => stack.push(t),
             TyKind::Named(n) => {
                 if !out.insert(n.clone()) {
@@ -1472,7 +1499,7 @@ fn walk<'a>(api: &'a ir::Api, mut stack: Vec<&'a Ty>) -> BTreeSet<String> {
 /// The names of the named types `ty` mentions directly.
 fn named_types<'t>(ty: &'t Ty, out: &mut Vec<&'t str>) {
     match &ty.kind {
-        TyKind::Primitive(_) => {}
+        TyKind::Primitive(_) | TyKind::Const(_) => {}
         TyKind::Named(n) => out.push(n),
         TyKind::List(t) | TyKind::Map(t) => named_types(t, out),
     }

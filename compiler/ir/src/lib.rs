@@ -331,6 +331,12 @@ pub struct TypeDef {
     pub doc: Option<String>,
     /// Marked `@deprecated`.
     pub deprecated: bool,
+    /// For a record instantiated from a generic one (`Page<Charge>`): the
+    /// generic record and the type arguments, as written in the spec. Its
+    /// fields are already substituted; this is what `.gati` text calls it.
+    /// Left out of the JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Instance>,
     /// A record's policy for unknown request members, resolved: its own
     /// `@unknown_fields(…)`, else the service's. Always `ignore` for other
     /// kinds. Left out of the JSON when `ignore`.
@@ -338,6 +344,16 @@ pub struct TypeDef {
     pub unknown_fields: UnknownFields,
     /// What it is.
     pub kind: TypeDefKind,
+}
+
+/// Where an instantiated record comes from: `Page<Charge>` is the generic
+/// record `Page` with the argument `Charge`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// The generic record's name (`Page`).
+    pub generic: String,
+    /// The type arguments, in order.
+    pub args: Vec<Ty>,
 }
 
 /// The shape of a [`TypeDef`].
@@ -435,6 +451,12 @@ pub enum TyKind {
     List(Box<Ty>),
     /// A map from strings to values.
     Map(Box<Ty>),
+    /// One string, always the same (`object: "charge"`). Only a record's or
+    /// an error payload's field has this type, never nullable or refined,
+    /// and the checker gives that field the string as its default: a
+    /// request may leave it out (or must send exactly it), and every
+    /// response carries it.
+    Const(String),
 }
 
 /// The built-in types.

@@ -190,7 +190,7 @@ pub fn problem_schemas() -> Vec<(String, Obj)> {
                     "rule",
                     string().with(
                         "description",
-                        "The rule broken: len, range, items, pattern, format, type or required.",
+                        "The rule broken: len, range, items, pattern, format, type, required, const (a constant field holding another value) or unknown (a member the record does not declare).",
                     ),
                 )
                 .with("message", string()),
@@ -314,13 +314,19 @@ impl<'a> Operations<'a> {
         if let Some(Json::Object(fields)) = payload.get("properties") {
             properties = properties.extended(fields.clone());
         }
-        if let Some(Json::Array(names)) = payload.get("required") {
-            for name in names {
-                if let Json::String(name) = name
-                    && !required.contains(name)
-                {
-                    required.push(name.clone());
-                }
+        let payload_required = match payload.get("required") {
+            Some(Json::Array(names)) => names.as_slice(),
+            _ => &[],
+        };
+        // This schema only ever describes a response, and every response
+        // carries a constant member (`object: "error"`), so it is required
+        // here although its default keeps it out of the record's `required`.
+        for field in &error.fields {
+            let name = Json::from(field.name.as_str());
+            if (payload_required.contains(&name) || matches!(field.ty.kind, TyKind::Const(_)))
+                && !required.contains(&field.name)
+            {
+                required.push(field.name.clone());
             }
         }
         Obj::new()

@@ -8,6 +8,11 @@
 //!   `anyOf: [schema, {"type": "null"}]` around a reference;
 //! - optional (or defaulted) fields are left out of `required`; nullable
 //!   fields without a default stay in it;
+//! - a constant field (`object: "charge"`) is a string with that `const`,
+//!   and the same string as its `default` (the checker gives it one), so a
+//!   record leaves it out of `required`: a request may leave it out, while
+//!   every response carries it (so an error's schema, which only describes
+//!   responses, requires it);
 //! - a map is an object with `additionalProperties`; its keys' refinements
 //!   (the map's own `len`, `pattern` and `format`, from its key type) are
 //!   its `propertyNames`;
@@ -30,8 +35,8 @@
 use std::collections::{HashMap, HashSet};
 
 use gatic_ir::{
-    Api, Bounds, EnumValue, Field, Format, Number, Primitive, Refinements, Ty, TyKind, TypeDef,
-    TypeDefKind, UnknownFields, Value, Variant,
+    Api, Bounds, EnumValue, Field, Format, Instance, Number, Primitive, Refinements, Ty, TyKind,
+    TypeDef, TypeDefKind, UnknownFields, Value, Variant,
 };
 
 use crate::json::{Json, Obj};
@@ -45,7 +50,7 @@ fn reached<'a>(defs: &HashMap<&'a str, &'a TypeDef>, mut stack: Vec<&'a Ty>) -> 
     let mut seen = HashSet::new();
     while let Some(ty) = stack.pop() {
         match &ty.kind {
-            TyKind::Primitive(_) => {}
+            TyKind::Primitive(_) | TyKind::Const(_) => {}
             TyKind::List(item) | TyKind::Map(item) => stack.push(item),
             TyKind::Named(name) => {
                 let Some(def) = defs.get(name.as_str()) else {
@@ -169,6 +174,13 @@ impl<'a> Schemas<'a> {
             TypeDefKind::Alias { target } => self.ty(target),
         };
         let mut description = def.doc.clone();
+        if let Some(instance) = &def.instance {
+            let note = instance_note(instance);
+            description = Some(match description {
+                Some(doc) => format!("{doc}\n\n{note}"),
+                None => note,
+            });
+        }
         let notes = match &def.kind {
             TypeDefKind::Enum { values } => enum_notes(values),
             TypeDefKind::Record { .. } if !self.requested.contains(def.name.as_str()) => None,
@@ -255,6 +267,9 @@ impl<'a> Schemas<'a> {
     pub fn ty(&self, ty: &Ty) -> Obj {
         let mut schema = match &ty.kind {
             TyKind::Primitive(p) => primitive(*p),
+            TyKind::Const(value) => Obj::new()
+                .with("type", "string")
+                .with("const", value.as_str()),
             TyKind::Named(name) if ty.refinements.is_empty() => reference(name),
             TyKind::Named(name) => Obj::new().with("allOf", vec![Json::from(reference(name))]),
             TyKind::List(item) => Obj::new()
@@ -406,7 +421,7 @@ impl<'a> Schemas<'a> {
             // A float may be written as `1`, which is also an integer.
             TyKind::Primitive(Primitive::Float64) => INTEGER | FRACTION,
             TyKind::Primitive(Primitive::Any) => ALL,
-            TyKind::Primitive(_) => STRING,
+            TyKind::Primitive(_) | TyKind::Const(_) => STRING,
             TyKind::List(_) => ARRAY,
             TyKind::Map(_) => OBJECT,
             TyKind::Named(_) if depth > 32 => ALL,
@@ -458,6 +473,40 @@ pub fn primitive(p: Primitive) -> Obj {
         Primitive::Duration => string().with("format", "duration"),
         Primitive::Bytes => string().with("contentEncoding", "base64"),
         Primitive::Any => Obj::new(),
+    }
+}
+
+/// The sentence that says which generic record, with which arguments, an
+/// instantiated record comes from.
+fn instance_note(instance: &Instance) -> String {
+    let args: Vec<String> = instance.args.iter().map(spec_type).collect();
+    format!(
+        "Instantiated from the generic record `{}` as `{}<{}>`.",
+        instance.generic,
+        instance.generic,
+        args.join(", ")
+    )
+}
+
+/// A type use as the spec writes it, without its refinements (the schema
+/// states them).
+fn spec_type(ty: &Ty) -> String {
+    let base = match &ty.kind {
+        TyKind::Primitive(p) => Primitive::ALL
+            .iter()
+            .find(|(_, q)| q == p)
+            .map_or_else(|| "any".to_string(), |(name, _)| (*name).to_string()),
+        TyKind::Named(name) => name.clone(),
+        TyKind::List(item) => format!("[{}]", spec_type(item)),
+        TyKind::Map(value) => format!("map<string, {}>", spec_type(value)),
+        // The checker allows constants only as fields' types, never as
+        // type arguments; written as the spec would, all the same.
+        TyKind::Const(value) => serde_json::Value::from(value.as_str()).to_string(),
+    };
+    if ty.nullable {
+        format!("{base} | null")
+    } else {
+        base
     }
 }
 

@@ -120,6 +120,7 @@ fn types_spec() -> Spec {
         "Sample",
         Some("A value of every primitive type, with refinements.\nSecond line."),
         vec![
+            constant("object", "sample").doc("Always `sample`."),
             field("id", p(Primitive::Uuid))
                 .readonly()
                 .doc("Assigned by the server."),
@@ -216,16 +217,29 @@ fn types_spec() -> Spec {
             field("payment", named("Payment")),
         ],
     );
+    // An instance of a generic record, as the checker writes `Page<Card>`.
+    let mut card_page = record(
+        "CardPage",
+        Some("A page of results."),
+        vec![
+            constant("object", "list"),
+            field("data", list(named("Card"))),
+        ],
+    );
+    card_page.instance = Some(gatic_ir::Instance {
+        generic: "Page".into(),
+        args: vec![named("Card")],
+    });
     let mut old = record("Old", None, vec![field("x", string())]);
     old.deprecated = true;
     let api = Api {
         types: vec![
-            grade, email, labels, card, bank, payment, search, loose, node, sample, old,
+            grade, email, labels, card, bank, payment, search, loose, node, sample, card_page, old,
         ],
         errors: vec![error(
             "NotFound",
             404,
-            vec![field("id", p(Primitive::Uuid))],
+            vec![constant("object", "error"), field("id", p(Primitive::Uuid))],
         )],
         routes: vec![
             {
@@ -552,6 +566,33 @@ fn types_are_expressed_as_documented() {
         "#/components/schemas/Email"
     );
     assert_eq!(prop("extra"), serde_json::json!({}));
+    // A constant: its one string, also its default, so a request may leave
+    // it out.
+    assert_eq!(
+        prop("object"),
+        serde_json::json!({
+            "description": "Always `sample`.",
+            "type": "string",
+            "const": "sample",
+            "default": "sample",
+        })
+    );
+    assert!(!required.contains(&"object"));
+    let not_found = s("NotFound");
+    assert_eq!(
+        not_found["properties"]["object"],
+        serde_json::json!({"type": "string", "const": "error", "default": "error"})
+    );
+    // An instance says where it comes from.
+    assert_eq!(
+        s("CardPage")["description"],
+        "A page of results.\n\nInstantiated from the generic record `Page` as `Page<Card>`."
+    );
+    // An error's schema describes only responses, which always carry it.
+    assert_eq!(
+        not_found["required"],
+        serde_json::json!(["type", "title", "status", "object", "id"])
+    );
     // Tagged unions: a helper component per variant, with the tag as a const.
     assert_eq!(
         s("Payment")["discriminator"]["mapping"]["card"],

@@ -9,6 +9,8 @@ use gatic_ir::{Api, Refinements, Spec, Ty, TyKind, TypeDef, TypeDefKind, ident};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
+use crate::consts::Consts;
+
 /// Where generated code names a user type from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {
@@ -42,6 +44,10 @@ pub(crate) struct Context<'a> {
     /// Regex patterns in order of first use; `PATTERN_<i>` in `validate.rs`.
     /// Shared by the contexts of every version.
     patterns: Rc<RefCell<Vec<String>>>,
+    /// The types of constant fields, shared by every version.
+    consts: Rc<Consts>,
+    /// Whether this is the head's context, whose `types.rs` holds `consts`.
+    head: bool,
 }
 
 impl<'a> Context<'a> {
@@ -53,6 +59,8 @@ impl<'a> Context<'a> {
             components: components(&spec.head),
             defs: defs(&spec.head),
             patterns: Rc::new(RefCell::new(Vec::new())),
+            consts: Rc::new(Consts::of(spec)),
+            head: true,
         }
     }
 
@@ -66,6 +74,8 @@ impl<'a> Context<'a> {
             components: components(api),
             defs: defs(api),
             patterns: Rc::clone(&self.patterns),
+            consts: Rc::clone(&self.consts),
+            head: false,
         }
     }
 
@@ -155,6 +165,23 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The types of the spec's constant fields.
+    pub fn consts(&self) -> &Consts {
+        &self.consts
+    }
+
+    /// The Rust path of the type of constant `value`: `consts::Charge` in
+    /// the head's `types.rs`, else `crate::types::consts::Charge` (old
+    /// versions share the head's constant types).
+    pub fn constant(&self, value: &str, scope: Scope) -> TokenStream {
+        let id = self.consts.ident(value);
+        if scope == Scope::Types && self.head {
+            quote!(consts::#id)
+        } else {
+            quote!(crate::types::consts::#id)
+        }
+    }
+
     /// The Rust type of `ty`, `Option` for nullable.
     pub fn ty(&self, ty: &Ty, scope: Scope) -> TokenStream {
         self.ty_boxed(ty, scope, false)
@@ -188,6 +215,7 @@ impl<'a> Context<'a> {
                 let value = self.ty(value, scope);
                 quote!(::std::collections::BTreeMap<::std::string::String, #value>)
             }
+            TyKind::Const(value) => self.constant(value, scope),
         }
     }
 }
@@ -284,7 +312,7 @@ impl Crates {
             TyKind::Primitive(P::Uuid) => self.uuid = true,
             TyKind::Primitive(P::Date | P::Datetime) => self.time = true,
             TyKind::Primitive(P::Decimal) => self.rust_decimal = true,
-            TyKind::Primitive(_) | TyKind::Named(_) => {}
+            TyKind::Primitive(_) | TyKind::Named(_) | TyKind::Const(_) => {}
             TyKind::List(item) | TyKind::Map(item) => self.add(item),
         }
     }

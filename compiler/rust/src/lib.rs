@@ -7,6 +7,7 @@
 //! `runtime-template/src`.
 
 mod api;
+mod consts;
 mod context;
 mod manifest;
 mod routes;
@@ -416,6 +417,13 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
         }
     }
     let types_use = (!type_names.is_empty()).then(|| quote!(pub use types::{#(#type_names),*};));
+    // The constant fields' types (`consts::Charge`); no type or error is
+    // named `consts`, since their names are PascalCase.
+    let consts_use = (!cx.consts().is_empty()).then(|| {
+        quote!(
+            pub use types::consts;
+        )
+    });
     let version = head.map(|date| {
         quote! {
             /// The API's head version: the date of its newest release.
@@ -468,6 +476,7 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
         #converters_use
         pub use runtime::{Config, Ctx, Reply};
         #types_use
+        #consts_use
         #(#scalar_crates)*
 
         #version

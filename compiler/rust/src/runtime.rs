@@ -29,6 +29,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/config.rs"),
     ),
     (
+        "constant.rs",
+        include_str!("../../../runtime-template/src/constant.rs"),
+    ),
+    (
         "cors.rs",
         include_str!("../../../runtime-template/src/cors.rs"),
     ),

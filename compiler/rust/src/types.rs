@@ -7,13 +7,17 @@ use quote::quote;
 use crate::context::{
     Context, Scope, docs, float_expr, int_expr, is_wire, needs_rename, type_ident, value_ident,
 };
+use crate::versions::ty_text;
 
 /// The items of `types.rs`, without the file's header.
 pub(crate) fn generate(cx: &Context) -> TokenStream {
     let items = items(cx, |_| true);
+    // Old versions' types name the head's constant types too.
+    let consts = cx.consts().module();
     quote! {
         //! The API's types: records, enums, unions, aliases and error payloads.
         #items
+        #consts
     }
 }
 
@@ -152,9 +156,21 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
     let name = type_ident(&def.name);
     match &def.kind {
         TypeDefKind::Record { fields } => {
-            let doc = docs(def.doc.as_deref(), def.deprecated, || {
+            let mut doc = docs(def.doc.as_deref(), def.deprecated, || {
                 format!("The `{}` record.", def.name)
             });
+            // An instantiated generic record says where it comes from, as
+            // the OpenAPI schema does.
+            if let Some(instance) = &def.instance {
+                let args: Vec<String> = instance.args.iter().map(ty_text).collect();
+                let note = format!(
+                    " Instantiated from the generic record `{}` as `{}<{}>`.",
+                    instance.generic,
+                    instance.generic,
+                    args.join(", ")
+                );
+                doc.extend(quote!(#[doc = ""] #[doc = #note]));
+            }
             record(
                 cx,
                 &def.name,
@@ -327,13 +343,32 @@ fn record(
                 quote!(#[doc = ""] #[doc = " Write-only: accepted in requests, never sent back."]),
             );
         }
+        let constant = match &field.ty.kind {
+            TyKind::Const(value) => Some(value),
+            _ => None,
+        };
+        // Unless the field's own doc already names the constant.
+        if let Some(value) = constant {
+            let json = crate::consts::json_text(value);
+            let named = field.doc.as_deref().is_some_and(|doc| {
+                doc.contains(&format!("`{value}`")) || doc.contains(&format!("`{json}`"))
+            });
+            if !named {
+                let always = format!(" Always `{json}`.");
+                doc.extend(quote!(#[doc = ""] #[doc = #always]));
+            }
+        }
         let mut serde = Vec::new();
         let wire = &field.name;
         if needs_rename(&id, wire) {
             serde.push(quote!(rename = #wire));
         }
         let mut ty = cx.member_ty(owner, &field.ty, Scope::Types);
-        if let Some(value) = &field.default {
+        if constant.is_some() {
+            // The constant's type is its own default: a request may leave
+            // the member out.
+            serde.push(quote!(default));
+        } else if let Some(value) = &field.default {
             let function = default_fn(&field.name);
             let path = format!("{name}::{function}");
             serde.push(quote!(default = #path));
@@ -543,6 +578,9 @@ fn kind_value(cx: &Context, value: &Value, kind: &TyKind, ty: &Ty, scope: Scope)
             }
             _ => json(),
         },
+        // The constant's unit struct, whatever the value (the checker
+        // allows only the constant itself).
+        (TyKind::Const(value), _) => cx.constant(value, scope),
         (TyKind::List(item), Value::List(values)) => {
             if values.is_empty() {
                 quote!(::std::vec::Vec::new())
@@ -586,6 +624,11 @@ fn kind_value(cx: &Context, value: &Value, kind: &TyKind, ty: &Ty, scope: Scope)
                             } else {
                                 v
                             }
+                        }
+                        // A constant field has no default function: its
+                        // type is its value.
+                        (None, Some(_)) if matches!(field.ty.kind, TyKind::Const(_)) => {
+                            cx.ty(&field.ty, scope)
                         }
                         (None, Some(_)) => {
                             let function = default_fn(&field.name);
@@ -669,7 +712,8 @@ fn shape(
             let rust = crate::context::primitive(*p);
             (quote!(crate::runtime::Wire<#rust>), true)
         }
-        TyKind::Primitive(_) => return None,
+        // A constant decodes and encodes through its own type.
+        TyKind::Primitive(_) | TyKind::Const(_) => return None,
         TyKind::List(item) => {
             let (item, wire) = shape(cx, item, false, scope, depth + 1)?;
             (quote!(crate::runtime::ListOf<#item>), wire)

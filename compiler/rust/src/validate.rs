@@ -284,6 +284,9 @@ impl<'c, 'a> Checks<'c, 'a> {
                     }
                 }
             }
+            // Decoding took the constant and nothing else, and responses
+            // always hold it: nothing to check.
+            TyKind::Const(_) => {}
             TyKind::Named(name) => {
                 if self.needs.contains(name) {
                     let v = if boxed {

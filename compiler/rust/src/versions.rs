@@ -338,6 +338,7 @@ impl<'c, 'a> History<'c, 'a> {
                 (TyKind::List(x), TyKind::List(y)) | (TyKind::Map(x), TyKind::Map(y)) => {
                     self.same(j, x, y)
                 }
+                (TyKind::Const(x), TyKind::Const(y)) => x == y,
                 _ => false,
             }
     }
@@ -450,6 +451,27 @@ impl<'c, 'a> History<'c, 'a> {
                     #out
                 }};
                 rebox(map, boxes)
+            }
+            // A constant becomes the other side's constant (records
+            // convert constant fields themselves; this keeps any other
+            // place exact), or its string.
+            (_, TyKind::Const(value)) => {
+                let constant = self.cx(dst).constant(value, Scope::Crate);
+                quote!({
+                    let _ = #v;
+                    #constant
+                })
+            }
+            (
+                TyKind::Const(value),
+                TyKind::Primitive(
+                    gatic_ir::Primitive::String
+                    | gatic_ir::Primitive::Email
+                    | gatic_ir::Primitive::Url,
+                ),
+            ) => {
+                let constant = self.cx(src).constant(value, Scope::Crate);
+                quote!(::std::string::String::from(#constant::VALUE))
             }
             (TyKind::Named(a), TyKind::Named(b)) if a == b => {
                 let targets = (
@@ -1116,6 +1138,15 @@ impl<'c, 'a> History<'c, 'a> {
             };
             let retyped = from.ty.kind != target.ty.kind || from.ty.nullable != target.ty.nullable;
             let via = self.converter(j, name, new_name).filter(|_| retyped);
+            // A constant field's value is its type: whatever the other
+            // version held there (the same constant, or a value a change
+            // made constant), this side holds the constant, unless a
+            // hand-written converter says otherwise.
+            if let (TyKind::Const(value), None) = (&target.ty.kind, via) {
+                let constant = to_cx.constant(value, Scope::Crate);
+                members.push(quote!(#field: #constant));
+                continue;
+            }
             let x = format_ident!("x0");
             let convert = |v: TokenStream| -> TokenStream {
                 match via {
@@ -1484,6 +1515,9 @@ fn strip_type(t: &TypeDef) -> TypeDef {
         name: t.name.clone(),
         doc: None,
         deprecated: false,
+        // Where an instantiated record comes from is docs too: its Rust
+        // type is its fields'.
+        instance: None,
         unknown_fields: t.unknown_fields,
         kind,
     }
@@ -1500,7 +1534,7 @@ fn strip_error(e: &ErrorDef) -> ErrorDef {
 /// Adds every named type `ty` mentions to `out`.
 pub(crate) fn named_in(ty: &Ty, out: &mut BTreeSet<String>) {
     match &ty.kind {
-        TyKind::Primitive(_) => {}
+        TyKind::Primitive(_) | TyKind::Const(_) => {}
         TyKind::Named(n) => {
             out.insert(n.clone());
         }
@@ -1509,12 +1543,13 @@ pub(crate) fn named_in(ty: &Ty, out: &mut BTreeSet<String>) {
 }
 
 /// A type as written in the language, for docs.
-fn ty_text(ty: &Ty) -> String {
+pub(crate) fn ty_text(ty: &Ty) -> String {
     let base = match &ty.kind {
         TyKind::Primitive(p) => p.name().to_string(),
         TyKind::Named(n) => n.clone(),
         TyKind::List(t) => format!("[{}]", ty_text(t)),
         TyKind::Map(t) => format!("map<string, {}>", ty_text(t)),
+        TyKind::Const(c) => crate::consts::json_text(c),
     };
     if ty.nullable {
         format!("{base} | null")

@@ -1,6 +1,7 @@
 //! The Rust target, tested on specs built as IR: snapshots of every generated
 //! file, determinism, and a build of the generated crates under clippy.
 
+mod constants;
 mod fixture;
 
 use std::path::{Path, PathBuf};
@@ -47,11 +48,17 @@ fn scalars_snapshots() {
 }
 
 #[test]
+fn constants_snapshots() {
+    check_snapshots(&constants::constants());
+}
+
+#[test]
 fn generation_is_deterministic() {
     for spec in [
         fixture::kitchen_sink(),
         fixture::minimal(),
         fixture::scalars(),
+        constants::constants(),
     ] {
         assert_eq!(generate(&spec), generate(&spec));
     }
@@ -216,5 +223,13 @@ fn the_scalars_crate_passes_clippy_and_behaves_with_either_decimal() {
         &fixture::scalars(),
         Some(behaviour),
         &["--features", "rust_decimal"],
+    );
+}
+
+#[test]
+fn the_constants_crate_passes_clippy_and_behaves() {
+    check_compiles(
+        &constants::constants(),
+        Some(include_str!("generated/constants.rs")),
     );
 }

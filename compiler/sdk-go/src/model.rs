@@ -399,6 +399,15 @@ fn deprecated(flag: bool) -> Option<String> {
     flag.then(|| "Deprecated: marked deprecated in the spec.".to_string())
 }
 
+/// Whether a struct is ever sent in a request.
+#[derive(Clone, Copy)]
+enum Sent {
+    /// A record: it may be a request's body.
+    Yes,
+    /// An error's payload: it only ever arrives.
+    No,
+}
+
 /// Builds the context.
 pub struct Builder<'a> {
     /// The head's types by name.
@@ -473,6 +482,8 @@ impl<'a> Builder<'a> {
                 .unwrap_or_else(|| "json.RawMessage".into()),
             TyKind::List(item) => format!("[]{}", self.nested(item)),
             TyKind::Map(value) => format!("map[string]{}", self.nested(value)),
+            // A constant is a plain string: see `member`.
+            TyKind::Const(_) => "string".into(),
         }
     }
 
@@ -485,8 +496,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// A record field or error payload member.
-    fn member(&self, field: &'a Field, scope: &mut Scope) -> Member {
+    /// A record field (`Sent::Yes`: a record may be a request's body) or an
+    /// error payload member (`Sent::No`).
+    fn member(&self, field: &'a Field, sent: Sent, scope: &mut Scope) -> Member {
+        if let TyKind::Const(value) = &field.ty.kind {
+            return self.constant_member(field, value, sent, scope);
+        }
         let base = self.base(&field.ty);
         let nilable = self.nilable(&field.ty);
         let may_be_absent = field.optional || field.default.is_some();
@@ -534,6 +549,53 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A constant field (`object: "charge"`): a plain `string` that is left
+    /// out of a request while it is empty.
+    ///
+    /// Go has no type of one string. A `*string`, as other defaulted fields
+    /// get, would make every read a nil check for a value that never varies.
+    /// A named type with a constant (`type ChargeObject string`) adds a type
+    /// per field and still converts from any string. Filling the value in
+    /// when encoding would take a `MarshalJSON` per record, for a member the
+    /// server fills in anyway. So the field is a plain `string` with
+    /// `omitempty` (as in Stripe's own Go SDK): a caller who never sets it
+    /// sends no member, which the server reads as the constant (the field's
+    /// default); a value decoded from a response holds the constant and is
+    /// sent back as it is; any other string gets the server's 422, as any
+    /// invalid request does. Like an enum's value this SDK does not know,
+    /// another string from a server is kept as it came.
+    fn constant_member(
+        &self,
+        field: &'a Field,
+        value: &str,
+        sent: Sent,
+        scope: &mut Scope,
+    ) -> Member {
+        let mut notes: Vec<String> = field.doc.iter().cloned().collect();
+        let literal = go_string(value);
+        let mut flags = vec![match sent {
+            Sent::Yes => format!(
+                "Always {literal}: every response carries it, and a request may leave it \
+                 empty (it is then left out, which the server reads as {literal})."
+            ),
+            Sent::No => format!("Always {literal}."),
+        }];
+        if field.readonly {
+            flags.push("Read-only: set by the server.".to_string());
+        }
+        if field.write_only {
+            flags.push("Write-only: sent in requests, never returned.".to_string());
+        }
+        notes.push(wrap(&flags.join(" "), 76));
+        notes.extend(deprecated(field.deprecated));
+        Member {
+            doc: comment(&notes, "\t"),
+            name: scope.claim(&exported(&field.name)),
+            ty: self.base(&field.ty),
+            tag: format!("`json:\"{},omitempty\"`", field.name),
+        }
+    }
+
     /// The JSON shape of a type, for untagged union matching.
     fn shape(&self, ty: &'a Ty) -> &'static str {
         let ty = self.resolve(ty);
@@ -544,6 +606,7 @@ impl<'a> Builder<'a> {
             TyKind::Primitive(_) => "\"",
             TyKind::List(_) => "[",
             TyKind::Map(_) => "{",
+            TyKind::Const(_) => "\"",
             TyKind::Named(n) => match self.kind_of(n) {
                 Some(TypeDefKind::Enum { .. }) => "\"",
                 Some(TypeDefKind::Union { tag: None, .. }) => "*",
@@ -624,7 +687,10 @@ pub fn context(spec: &Spec) -> Context {
         match &t.kind {
             TypeDefKind::Record { fields } => {
                 let mut scope = Scope::default();
-                let members: Vec<Member> = fields.iter().map(|f| b.member(f, &mut scope)).collect();
+                let members: Vec<Member> = fields
+                    .iter()
+                    .map(|f| b.member(f, Sent::Yes, &mut scope))
+                    .collect();
                 item.members = layout(&members);
             }
             TypeDefKind::Enum { values } => {
@@ -872,7 +938,12 @@ fn is_optional_param(p: &Param) -> bool {
 
 fn error_item(b: &Builder<'_>, e: &ErrorDef, name: &str, service_kebab: &str) -> ErrorItem {
     let mut scope = Scope::with(&["APIError", "Error", "Unwrap"]);
-    let mut members: Vec<Member> = e.fields.iter().map(|f| b.member(f, &mut scope)).collect();
+    // An error's payload only ever arrives.
+    let mut members: Vec<Member> = e
+        .fields
+        .iter()
+        .map(|f| b.member(f, Sent::No, &mut scope))
+        .collect();
     members.push(Member {
         doc: comment(
             &[

@@ -780,7 +780,7 @@ fn aliases<'a>(spec: &'a Spec, types: &Types<'a>) -> Vec<AliasCtx> {
         match &ty.kind {
             gatic_ir::TyKind::Named(n) => out.push(n),
             gatic_ir::TyKind::List(t) | gatic_ir::TyKind::Map(t) => uses(t, out),
-            gatic_ir::TyKind::Primitive(_) => {}
+            gatic_ir::TyKind::Primitive(_) | gatic_ir::TyKind::Const(_) => {}
         }
     }
     fn visit<'a>(

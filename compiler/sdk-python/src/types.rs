@@ -79,6 +79,7 @@ impl<'a> Types<'a> {
             }
             TyKind::List(item) => format!("_t.List[{}]", self.annotation(item, prefix)),
             TyKind::Map(value) => format!("_t.Dict[str, {}]", self.annotation(value, prefix)),
+            TyKind::Const(value) => format!("_t.Literal[{}]", string(value)),
         }
     }
 
@@ -105,6 +106,15 @@ impl<'a> Types<'a> {
             },
             TyKind::List(item) => format!("_rt.decode_list({})", self.decoder(item, prefix)),
             TyKind::Map(value) => format!("_rt.decode_map({})", self.decoder(value, prefix)),
+            // The runtime has no decoder of one exact string, so the string
+            // decoder stands in, typed as the literal: a response's member
+            // that is not a string still raises `DecodeError`, while another
+            // string is kept as it came (as an enum keeps a value it does
+            // not know).
+            TyKind::Const(_) => format!(
+                "_t.cast(_rt.Decoder[{}], _rt.decode_str)",
+                self.annotation_non_null(ty, prefix)
+            ),
         }
     }
 
@@ -160,6 +170,8 @@ impl<'a> Types<'a> {
                     "{{{key}: {inner} for {key}, {var} in {value}.items()}}"
                 ))
             }
+            // The string is its own JSON.
+            TyKind::Const(_) => None,
         }
     }
 
@@ -173,6 +185,7 @@ impl<'a> Types<'a> {
                 _ => false,
             },
             TyKind::List(item) | TyKind::Map(item) => self.is_native(item),
+            TyKind::Const(_) => true,
         }
     }
 
@@ -374,6 +387,25 @@ mod tests {
             docstring("First.\n\nSecond \\ \"\"\".", "    "),
             "\"\"\"First.\n\n    Second \\\\ \\\"\\\"\\\".\n    \"\"\""
         );
+    }
+
+    #[test]
+    fn constants_are_literals_that_default_to_their_value() {
+        let api = Api::default();
+        let types = Types::new(&api);
+        let ty = Ty {
+            kind: TyKind::Const("charge".into()),
+            nullable: false,
+            refinements: Default::default(),
+        };
+        assert_eq!(types.annotation(&ty, "_m."), "_t.Literal[\"charge\"]");
+        assert_eq!(
+            types.decoder(&ty, ""),
+            "_t.cast(_rt.Decoder[_t.Literal[\"charge\"]], _rt.decode_str)"
+        );
+        assert_eq!(types.encoder(&ty, "self.object_", 0), None);
+        let value = Value::String("charge".into());
+        assert_eq!(types.field_default(&ty, &value, ""), "\"charge\"");
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //! the raw bodies corpus spec's SDK those in `tests/python_raw/`, the forms
 //! spec's SDK those in `tests/python_forms/`, the events spec's SDK those in
 //! `tests/python_events/` (the event stream parser, and streams against a
-//! stand-in server), and they and the users drive program type-check against
-//! their SDKs under `mypy --strict`. Missing tools fail the test with the
-//! command that installs them.
+//! stand-in server), the envelopes corpus spec's SDK those in
+//! `tests/python_envelopes/` (constant fields and instantiated generic
+//! records, in models and against a stand-in server), and they and the users
+//! drive program type-check against their SDKs under `mypy --strict`. Missing
+//! tools fail the test with the command that installs them.
 
 mod support;
 
@@ -112,6 +114,11 @@ fn forms_sdk_passes_python_unit_tests() {
 #[test]
 fn events_sdk_passes_python_unit_tests() {
     python_unit_tests(&support::events(), "unit_events", "python_events");
+}
+
+#[test]
+fn envelopes_sdk_passes_python_unit_tests() {
+    python_unit_tests(&support::envelopes(), "unit_envelopes", "python_envelopes");
 }
 
 #[test]

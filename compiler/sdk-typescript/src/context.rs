@@ -288,6 +288,22 @@ pub fn build(spec: &Spec) -> Context {
         let name = tn.main[&t.name].clone();
         let side = shapes.main_side(&t.name);
         let mut doc_lines = doc_lines(t.doc.as_deref());
+        if let Some(instance) = &t.instance {
+            if !doc_lines.is_empty() {
+                doc_lines.push(String::new());
+            }
+            let args: Vec<String> = instance
+                .args
+                .iter()
+                .map(|a| ts_ty(&tn, a, side, ""))
+                .collect();
+            doc_lines.push(format!(
+                "Instantiated from the generic record `{}` as `{}<{}>`.",
+                instance.generic,
+                instance.generic,
+                args.join(", ")
+            ));
+        }
         if t.deprecated {
             doc_lines.push("@deprecated".into());
         }
@@ -1111,6 +1127,9 @@ fn ts_ty(tn: &TypeNames, ty: &Ty, side: Side, prefix: &str) -> String {
             Primitive::Any => "unknown".to_string(),
             _ => "string".to_string(),
         },
+        // A constant is its string literal type; whether it may be left out
+        // follows from its default (see `field_optional`).
+        TyKind::Const(value) => names::string(value),
         TyKind::Named(n) => {
             let name = match side {
                 Side::Request => tn.input.get(n).or_else(|| tn.main.get(n)),
@@ -1225,6 +1244,78 @@ fn bounds(b: &Bounds) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SDK's files for a spec given as text, by path under `src/`.
+    fn sdk(text: &str) -> BTreeMap<String, String> {
+        let loader = gatic_check::MemoryLoader::new([("api.gati", text)]);
+        let compiled = gatic_check::compile("api.gati", &loader);
+        let spec = compiled
+            .spec
+            .unwrap_or_else(|| panic!("the spec compiles: {:#?}", compiled.diagnostics));
+        crate::generate(&spec)
+            .into_iter()
+            .map(|f| (f.path.replace("sdk/typescript/src/", ""), f.contents))
+            .collect()
+    }
+
+    /// The text of `export interface name … { … }` in `ts`.
+    fn interface<'a>(ts: &'a str, name: &str) -> &'a str {
+        let start = ts
+            .find(&format!("export interface {name} "))
+            .unwrap_or_else(|| panic!("no interface {name} in:\n{ts}"));
+        let end = ts[start..].find("\n}").expect("the interface ends") + start;
+        &ts[start..end]
+    }
+
+    #[test]
+    fn constants_are_literal_types_required_only_in_responses_and_instances_say_so() {
+        let files = sdk(r#"
+            service payments {
+              title "Payments"
+            }
+
+            type Charge {
+              object: "charge"
+              amount: int64
+            }
+
+            error NotFound 404 {
+              object: "error"
+              id: string
+            }
+
+            route create_charge POST /charges {
+              body Charge
+              returns 201 Charge
+            }
+
+            route get_charge GET /charges/{id: string} -> Charge | NotFound
+
+            type Page<T> {
+              object: "list"
+              data: [T]
+            }
+
+            route list_charges GET /charges -> Page<Charge>
+        "#);
+        let models = &files["models.ts"];
+        // A response always carries the constant.
+        let charge = interface(models, "Charge");
+        assert!(charge.contains("  object: \"charge\";"), "{charge}");
+        assert!(charge.contains("  amount: Int64;"), "{charge}");
+        // A request may leave it out: the server fills it in.
+        let input = interface(models, "ChargeInput");
+        assert!(input.contains("  object?: \"charge\";"), "{input}");
+        assert!(input.contains("@defaultValue `\"charge\"`"), "{input}");
+        // An instance of a generic record: its own constant, and its origin.
+        let page = interface(models, "ChargePage");
+        assert!(page.contains("  object: \"list\";"), "{page}");
+        assert!(page.contains("  data: Charge[];"), "{page}");
+        let page_doc = "/** Instantiated from the generic record `Page` as `Page<Charge>`. */\nexport interface ChargePage ";
+        assert!(models.contains(page_doc), "{models}");
+        let problem = interface(&files["errors.ts"], "NotFoundProblem");
+        assert!(problem.contains("  object: \"error\";"), "{problem}");
+    }
 
     #[test]
     fn file_part_docs_name_the_types_and_never_end_the_comment() {

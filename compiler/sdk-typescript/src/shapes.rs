@@ -2,10 +2,11 @@
 //!
 //! A record reads differently from how it is written: `@readonly` fields are
 //! only in responses, `@write_only` fields only in requests, and a field with
-//! a default may be left out of a request but is always in a response. A type
-//! whose two shapes differ and that appears on both sides gets a second
-//! declaration, `<Name>Input`; a type used only in requests is declared in its
-//! request shape under its own name.
+//! a default (a constant field such as `object: "charge"` among them) may be
+//! left out of a request but is always in a response. A type whose two shapes
+//! differ and that appears on both sides gets a second declaration,
+//! `<Name>Input`; a type used only in requests is declared in its request
+//! shape under its own name.
 
 use gatic_ir::{Api, Field, Ty, TyKind, TypeDef, TypeDefKind};
 use std::collections::{BTreeSet, HashMap};
@@ -120,7 +121,8 @@ fn type_differs(api: &Defs, kind: &TypeDefKind, differs: &BTreeSet<String>) -> b
 
 fn ty_differs(api: &Defs, ty: &Ty, differs: &BTreeSet<String>) -> bool {
     match &ty.kind {
-        TyKind::Primitive(_) => false,
+        // A constant's default already makes its record differ.
+        TyKind::Primitive(_) | TyKind::Const(_) => false,
         TyKind::Named(n) => differs.contains(n) && api.contains_key(n.as_str()),
         TyKind::List(t) | TyKind::Map(t) => ty_differs(api, t, differs),
     }
@@ -129,7 +131,7 @@ fn ty_differs(api: &Defs, ty: &Ty, differs: &BTreeSet<String>) -> bool {
 /// Adds every named type `ty` uses on `side` to `seen`.
 fn reach(api: &Defs, ty: &Ty, side: Side, seen: &mut BTreeSet<String>) {
     match &ty.kind {
-        TyKind::Primitive(_) => {}
+        TyKind::Primitive(_) | TyKind::Const(_) => {}
         TyKind::List(t) | TyKind::Map(t) => reach(api, t, side, seen),
         TyKind::Named(n) => {
             if !seen.insert(n.clone()) {

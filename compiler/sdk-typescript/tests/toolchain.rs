@@ -1,8 +1,9 @@
 //! Proves the generated SDKs compile: `tsc --strict` on the SDK of every
 //! spec in the corpus, then Node tests of the runtime (retries, timeouts,
 //! errors, the version header, reading declared response headers, bodies
-//! that are not JSON, multipart forms) against a fake `fetch`, and of
-//! server-sent event streams against a stand-in server on a local port.
+//! that are not JSON, multipart forms, constant fields) against a fake
+//! `fetch`, and of server-sent event streams against a stand-in server on a
+//! local port.
 //!
 //! Needs Node 18+ and TypeScript; when they are missing the test fails with
 //! the command that installs them.
@@ -134,5 +135,27 @@ fn multipart_forms_travel_under_node_test() {
             .args(["--test", "out/test/form.test.js"])
             .current_dir(&dir),
         "node --test form.test.js",
+    );
+}
+
+#[test]
+fn constants_travel_under_node_test() {
+    let tsc = common::tsc();
+    let node = common::node();
+    let spec = common::compile("specs/valid/envelopes.gati");
+    let dir = common::work_dir().join("constants-test");
+    common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
+    common::prepare_tests(&dir, &["constants.test.ts"]);
+    common::run(
+        Command::new(&tsc)
+            .arg("-p")
+            .arg(dir.join("tsconfig.test.json")),
+        "tsc on the constant field tests",
+    );
+    common::run(
+        Command::new(node)
+            .args(["--test", "out/test/constants.test.js"])
+            .current_dir(&dir),
+        "node --test constants.test.js",
     );
 }

@@ -136,6 +136,9 @@ pub struct TypeDecl {
     pub doc: Doc,
     /// The type's name.
     pub name: Ident,
+    /// The type parameters of a generic record (`type Page<T> { … }`);
+    /// empty for every other type.
+    pub params: Vec<Ident>,
     /// Attributes after the name or after an alias's type (`@deprecated`, refinements).
     pub attrs: Vec<Attr>,
     /// What the type is.
@@ -208,6 +211,10 @@ pub enum TypeExprKind {
     Map(Box<TypeExpr>, Box<TypeExpr>, Vec<Attr>),
     /// `T | null`.
     Nullable(Box<TypeExpr>),
+    /// `Page<Charge>`: a generic record and its type arguments.
+    Generic(Ident, Vec<TypeExpr>),
+    /// `"charge"`: the one string a constant field holds.
+    Const(String),
 }
 
 /// A body that is not JSON: `bytes "image/png"`, `text`, `text

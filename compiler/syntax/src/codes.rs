@@ -188,6 +188,37 @@ has no value a field of its type could hold.
     enum Role { }                 // error
     enum Role { admin, member }   // fine";
 
+    BAD_CONSTANT = "E0212", "invalid constant field",
+"A string written as a field's type makes a constant field: every response
+carries it with exactly that value, and a request may leave it out or must
+send exactly it. It is always there, so it cannot be optional, nullable or
+refined, and its value is its default, so it takes no other. Only record and
+error fields can be constants: parameters, headers, list items, map values
+and bodies hold real types.
+
+    type Charge {
+      object: \"charge\"          // fine
+      kind?: \"card\"             // error: a constant cannot be optional
+      tags: [\"a\"]               // error: not a field's whole type
+    }";
+
+    BAD_GENERIC = "E0213", "invalid generic record",
+"A generic record (`type Page<T> { data: [T], has_more: bool }`) is a
+template: each use with type arguments (`Page<Charge>`) is a record of its
+own, named after its arguments and the template (`ChargePage`), or after the
+alias that names it (`type Charges = Page<Charge>`). The use must give one
+argument per parameter; a parameter is used only as a type inside the
+template and has no arguments of its own; a generic record cannot be used
+without arguments, cannot be spread or derived with `without`; and the name
+a use gets must not be taken by another declaration (name it with an alias).
+Change lines may name the template (`Page.url added`, applied to every
+instantiation) or one instantiation (`ChargePage.url added`).
+
+    type Page<T> { data: [T], has_more: bool }
+    type Charges = Page<Charge>      // the record `Charges`
+    route list GET /customers -> Page<Customer>   // the record `CustomerPage`
+    route bad GET /bad -> Page                    // error: arguments missing";
+
     BAD_PATH = "E0301", "invalid path",
 "The route's path is malformed: a parameter in the path without a type and no
 `path { … }` clause declaring it, a parameter declared twice, or a `path`

@@ -395,10 +395,12 @@ impl Builder<'_> {
     fn type_decl(&mut self, doc: Doc, decl: Pair<'_, Rule>, span: Span) -> Option<Item> {
         let mut parts = decl.into_inner().skip(1);
         let name = self.ident(parts.next()?);
+        let mut params = Vec::new();
         let mut attrs = Vec::new();
         let mut body = None;
         for p in parts {
             match p.as_rule() {
+                Rule::type_params => params = p.into_inner().map(|i| self.ident(i)).collect(),
                 Rule::attr => attrs.push(self.attr(p)),
                 Rule::record_body => body = Some(TypeBody::Record(self.members(p))),
                 Rule::type_rhs => {
@@ -420,6 +422,7 @@ impl Builder<'_> {
         Some(Item::Type(TypeDecl {
             doc,
             name,
+            params,
             attrs,
             body: body?,
             span,
@@ -528,6 +531,19 @@ impl Builder<'_> {
                     let attrs = p.map(|a| self.attr(a)).collect();
                     TypeExprKind::Map(Box::new(key), Box::new(value), attrs)
                 }
+                Rule::generic_type => {
+                    let mut p = inner.into_inner();
+                    let name = match p.next() {
+                        Some(n) => self.ident(n),
+                        None => return error_type(span),
+                    };
+                    let args = p.map(|a| self.type_expr(a)).collect();
+                    TypeExprKind::Generic(name, args)
+                }
+                Rule::const_type => match inner.into_inner().next() {
+                    Some(text) => TypeExprKind::Const(self.string(&text)),
+                    None => return error_type(span),
+                },
                 _ => TypeExprKind::Named(self.ident(inner)),
             },
             None => return error_type(span),

@@ -114,6 +114,8 @@ struct FieldCtx {
     owner: String,
     field: String,
     old_ty: Ty,
+    /// Its type now.
+    new_ty: Ty,
     /// Whether the comparison is below the field's own type (a list's items).
     nested: bool,
 }
@@ -825,7 +827,18 @@ impl Differ<'_> {
             TyKind::Named(n) => ident::snake(n),
             TyKind::List(_) => "list".to_string(),
             TyKind::Map(_) => "map".to_string(),
+            TyKind::Const(_) => "constant".to_string(),
         };
+        // A constant that held another string needs no converter: each
+        // version answers with its own value and accepts its own.
+        if let (TyKind::Const(old), TyKind::Const(_)) = (&f.old_ty.kind, &f.new_ty.kind) {
+            return Some(format!(
+                "{}.{} changed from {}",
+                f.owner,
+                f.field,
+                gati::string(old)
+            ));
+        }
         // The old type's refinements follow it as attributes
         // (`changed from int64 @range(0..) via f`), so that the version is
         // rebuilt as it was; a map's key refinements belong to its key type,
@@ -936,6 +949,7 @@ impl Differ<'_> {
                 self.ty(a, b, side, &format!("{loc}{suffix}"));
                 self.field = saved;
             }
+            (TyKind::Const(a), TyKind::Const(b)) if a == b => {}
             (TyKind::Named(a), TyKind::Named(b)) => {
                 let (Some(da), Some(db)) = (self.old.ty(a), self.new.ty(b)) else {
                     return;
@@ -1256,6 +1270,7 @@ impl Differ<'_> {
             owner: decl.to_string(),
             field: nf.name.clone(),
             old_ty: of.ty.clone(),
+            new_ty: nf.ty.clone(),
             nested: false,
         });
         self.ty(&of.ty, &nf.ty, side, loc);
@@ -1352,7 +1367,8 @@ impl Differ<'_> {
     ) {
         let loc = format!("{owner}.{}", of.name);
         let decl = self.declaring(owner, &of.name, self.old);
-        let default = if of.ty.nullable {
+        // A constant's value is its default, so the line needs none.
+        let default = if of.ty.nullable || matches!(of.ty.kind, TyKind::Const(_)) {
             String::new()
         } else {
             format!(

@@ -46,7 +46,9 @@ pub fn key_refinements(t: &Ty) -> Refinements {
             format: t.refinements.format,
             ..Refinements::default()
         },
-        TyKind::Primitive(_) | TyKind::Named(_) | TyKind::List(_) => Refinements::default(),
+        TyKind::Primitive(_) | TyKind::Named(_) | TyKind::List(_) | TyKind::Const(_) => {
+            Refinements::default()
+        }
     }
 }
 
@@ -56,6 +58,7 @@ fn ty_keyed(t: &Ty, alias: &dyn Fn(&Refinements) -> Option<String>) -> String {
         TyKind::Primitive(p) => p.name().to_string(),
         TyKind::Named(n) => n.clone(),
         TyKind::List(item) => format!("[{}]", ty_keyed(item, alias)),
+        TyKind::Const(text) => string(text),
         TyKind::Map(value) => {
             let keys = key_refinements(t);
             own.len = None;

@@ -265,6 +265,7 @@ fn sample(api: &gatic_ir::Api, ty: &gatic_ir::Ty) -> String {
         },
         TyKind::List(item) => format!("[{}]", vec![sample(api, item); min(&r.items)].join(", ")),
         TyKind::Map(_) => "{}".to_string(),
+        TyKind::Const(text) => format!("{text:?}"),
     }
 }
 

@@ -129,6 +129,7 @@ fn in_process(iterations: usize) {
     let head_body = br#"{"title":"Buy milk","priority":"high","labels":["home","errand"],"done":false,"assignee":"ana"}"#;
     let old_body = br#"{"name":"Buy milk","priority":"high","labels":"home,errand","notes":"","assignee":"ana"}"#;
     let store = |new: NewTask| Task {
+        object: new.object,
         id: timescape_api::uuid::Uuid::from_bytes([7; 16]),
         title: new.title,
         priority: new.priority,

@@ -19,7 +19,7 @@ use timescape_api::uuid::Uuid;
 use timescape_api::{
     Api, CompleteTaskError, CompleteTaskRequest, Converters, CreateTaskError, CreateTaskRequest,
     Ctx, FindTasksError, FindTasksRequest, GetTaskError, GetTaskRequest, ListTasksError,
-    ListTasksRequest, NotFound, Reply, Task,
+    ListTasksRequest, NotFound, Reply, Task, consts,
 };
 
 /// The example's state: tasks in creation order.
@@ -50,6 +50,7 @@ impl Api for App {
     ) -> Result<Reply<Task>, CreateTaskError> {
         let new = request.body;
         let task = Arc::new(Task {
+            object: consts::Task,
             id: Uuid::from(timescape_api::runtime::Uuid::new_v4()),
             title: new.title,
             priority: new.priority,

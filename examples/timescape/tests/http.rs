@@ -190,12 +190,14 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
     let id = task["id"].as_str().expect("an id").to_string();
     assert_eq!(
         keys(&task),
-        ["assignee", "id", "labels", "name", "notes", "priority"]
+        [
+            "assignee", "id", "labels", "name", "notes", "object", "priority"
+        ]
     );
     // `notes` was removed: old clients get its default back; `someday` became `low`.
     assert_eq!(
         task,
-        json!({"id": id, "name": "Buy milk", "notes": "", "priority": "low", "labels": "home,errand", "assignee": "ana"})
+        json!({"object": "task", "id": id, "name": "Buy milk", "notes": "", "priority": "low", "labels": "home,errand", "assignee": "ana"})
     );
 
     // The same task at 2024-06-01 and at the head.
@@ -203,13 +205,13 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
     assert_eq!(at_v2.header("deprecation"), None);
     assert_eq!(
         at_v2.expect(200),
-        json!({"id": id, "title": "Buy milk", "priority": "low", "labels": "home,errand", "done": false, "assignee": "ana"})
+        json!({"object": "task", "id": id, "title": "Buy milk", "priority": "low", "labels": "home,errand", "done": false, "assignee": "ana"})
     );
     assert_eq!(
         head.call("GET", &format!("/tasks/{id}"), None)
             .await
             .expect(200),
-        json!({"id": id, "title": "Buy milk", "priority": "low", "labels": ["home", "errand"], "done": false, "assignee": "ana"})
+        json!({"object": "task", "id": id, "title": "Buy milk", "priority": "low", "labels": ["home", "errand"], "done": false, "assignee": "ana"})
     );
 
     // `get_task` moved: 2024-01-01 reads it at `/task/{id}`, and only there.
@@ -258,7 +260,7 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
         .await
         .expect(201);
     let urgent_id = urgent["id"].as_str().expect("an id");
-    assert_eq!(keys(&urgent), ["done", "id", "priority", "title"]);
+    assert_eq!(keys(&urgent), ["done", "id", "object", "priority", "title"]);
     let seen = v2
         .call("GET", &format!("/tasks/{urgent_id}"), None)
         .await
@@ -273,7 +275,7 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
         .expect(200);
     assert_eq!(
         seen,
-        json!({"id": urgent_id, "name": "Fix the roof", "notes": "", "priority": "high", "assignee": "nobody"})
+        json!({"object": "task", "id": urgent_id, "name": "Fix the roof", "notes": "", "priority": "high", "assignee": "nobody"})
     );
 
     // Lists convert item by item.
@@ -283,7 +285,7 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
         all.as_array()
             .into_iter()
             .flatten()
-            .all(|t| t.get("title").is_none() && t["name"].is_string())
+            .all(|t| t.get("title").is_none() && t["name"].is_string() && t["object"] == "task")
     );
     let all = head.call("GET", "/tasks", None).await.expect(200);
     assert_eq!(all[0]["labels"], json!(["home", "errand"]));
@@ -356,6 +358,85 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_version_says_what_a_task_is() {
+    let addr = start(Config::default()).await;
+    let (v1, v2, head) = (
+        Client::at(addr, V1),
+        Client::at(addr, V2),
+        Client::at(addr, HEAD),
+    );
+    // A request may send the constant or leave it out.
+    let sent = head
+        .call(
+            "POST",
+            "/tasks",
+            Some(&json!({"object": "task", "title": "Water plants"})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(sent["object"], "task");
+    let left_out = head
+        .call("POST", "/tasks", Some(&json!({"title": "Feed cat"})))
+        .await
+        .expect(201);
+    assert_eq!(left_out["object"], "task");
+    let old = v1
+        .call(
+            "POST",
+            "/tasks",
+            Some(&json!({"object": "task", "name": "Mow", "assignee": "ana"})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(old["object"], "task");
+
+    // Fetched at every version, the task carries it.
+    let id = sent["id"].as_str().expect("an id");
+    for (client, path) in [
+        (&v1, format!("/task/{id}")),
+        (&v2, format!("/tasks/{id}")),
+        (&head, format!("/tasks/{id}")),
+    ] {
+        let task = client.call("GET", &path, None).await.expect(200);
+        assert_eq!(task["object"], "task", "{path} at {:?}", client.version);
+    }
+
+    // Anything else is a 422 at `/object`, at every version.
+    for (client, body) in [
+        (&head, json!({"object": "note", "title": "x"})),
+        (&head, json!({"object": "Task", "title": "x"})),
+        (&head, json!({"object": 1, "title": "x"})),
+        (&head, json!({"object": null, "title": "x"})),
+        (
+            &v2,
+            json!({"object": "note", "title": "x", "assignee": "bo"}),
+        ),
+        (
+            &v1,
+            json!({"object": "note", "name": "x", "assignee": "bo"}),
+        ),
+    ] {
+        let problem = client.call("POST", "/tasks", Some(&body)).await.expect(422);
+        let violations = problem["violations"].as_array().expect("violations");
+        assert_eq!(violations.len(), 1, "{problem}");
+        assert_eq!(
+            (
+                &violations[0]["pointer"],
+                &violations[0]["rule"],
+                &violations[0]["message"]
+            ),
+            (
+                &json!("/object"),
+                &json!("const"),
+                &json!("expected \"task\"")
+            ),
+            "{body} at {:?}",
+            client.version
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_route_still_serves_the_versions_before_its_removal() {
     let addr = start(Config::default()).await;
     let (v1, v2, head) = (
@@ -385,6 +466,7 @@ async fn a_removed_route_still_serves_the_versions_before_its_removal() {
         .expect(200);
     let found = found.as_array().expect("a list");
     assert_eq!(found.len(), 2);
+    assert_eq!(found[0]["object"], "task");
     assert_eq!(found[0]["name"], "Buy milk");
     assert_eq!(found[0]["labels"], "home,errand");
     assert_eq!(found[0]["notes"], "");
@@ -586,7 +668,18 @@ fn random_task(rng: &mut Rng, version: &str) -> Value {
     if version != HEAD || rng.below(2) == 1 {
         task.insert("assignee".into(), rng.word(20).into());
     }
+    // The constant may be sent or left out, at every version.
+    if rng.below(2) == 1 {
+        task.insert("object".into(), "task".into());
+    }
     Value::Object(task)
+}
+
+/// What a task sent as `sent` reads as: the same, with its constant.
+fn with_object(sent: &Value) -> Value {
+    let mut task = sent.clone();
+    task["object"] = json!("task");
+    task
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -604,7 +697,7 @@ async fn old_to_head_to_old_round_trips_without_loss() {
                 .and_then(|o| o.remove("id"))
                 .expect("an id");
             let id = id.as_str().expect("a string id");
-            let want = sent.clone();
+            let want = with_object(&sent);
             assert_eq!(created, want, "case {case} at {version}");
             let path = if version == V1 {
                 format!("/task/{id}")
@@ -621,6 +714,7 @@ async fn old_to_head_to_old_round_trips_without_loss() {
 /// What the handler does with a new task: the head `Task` it stores.
 fn stored(new: timescape_api::NewTask) -> timescape_api::Task {
     timescape_api::Task {
+        object: new.object,
         id: timescape_api::uuid::Uuid::from_bytes([7; 16]),
         title: new.title,
         priority: new.priority,
@@ -641,7 +735,7 @@ fn typed_conversions_round_trip_without_loss() {
             serde_json::from_value(body.clone()).expect("a valid 2024-06-01 body");
         let head = stored(old.forward::<App>().expect("forward"));
         let back = v2::Task::backward::<App>(head).expect("backward");
-        let mut want = body;
+        let mut want = with_object(&body);
         want["id"] = json!("07070707-0707-0707-0707-070707070707");
         assert_eq!(
             serde_json::to_value(&back).expect("serializes"),
@@ -657,7 +751,7 @@ fn typed_conversions_round_trip_without_loss() {
         let head = stored(next.forward::<App>().expect("to the head"));
         let back = v2::Task::backward::<App>(head).expect("to 2024-06-01");
         let back = v1::Task::backward::<App>(back).expect("to 2024-01-01");
-        let mut want = body;
+        let mut want = with_object(&body);
         want["id"] = json!("07070707-0707-0707-0707-070707070707");
         assert_eq!(
             serde_json::to_value(&back).expect("serializes"),

@@ -101,6 +101,12 @@ pub fn raw_bodies() -> Spec {
     compile(&workspace().join("specs/valid"), "raw_bodies.gati")
 }
 
+/// `specs/valid/envelopes.gati`: constant fields and records instantiated
+/// from generic ones.
+pub fn envelopes() -> Spec {
+    compile(&workspace().join("specs/valid"), "envelopes.gati")
+}
+
 /// The users example's spec.
 pub fn users_example() -> Spec {
     compile(&workspace().join("examples/users"), "users.gati")
@@ -132,7 +138,7 @@ pub fn require_mypy() {
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "mypy is missing: install it with `{} -m pip install mypy` (CI does this in .ci/run)",
+        "mypy is missing for {}: run scripts/setup (mypy in target/gatic-venv; scripts/test puts it first on PATH)",
         python()
     );
 }
