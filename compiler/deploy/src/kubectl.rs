@@ -1,6 +1,7 @@
-//! `gatic deploy ENV`: renders an environment's overlay with kubectl's
-//! kustomize, and (unless it is a dry run) applies it and waits for the
-//! rollout. The only part of this crate that does IO.
+//! `gatic deploy ENV`: renders an environment's overlay with kustomize (a
+//! standalone one on PATH, else kubectl's), and (unless it is a dry run)
+//! applies the manifests with kubectl and waits for the rollout. The only
+//! part of this crate that does IO.
 
 use std::fmt;
 use std::io::ErrorKind;
@@ -92,8 +93,9 @@ impl fmt::Display for DeployError {
 
 impl std::error::Error for DeployError {}
 
-/// Renders `out_dir/deploy/k8s/overlays/<env>` with `kubectl kustomize`. A
-/// dry run returns the YAML; otherwise runs `kubectl apply -k` and `kubectl
+/// Renders `out_dir/deploy/k8s/overlays/<env>` (with `kustomize build`
+/// where kustomize is on PATH, else `kubectl kustomize`). A dry run returns
+/// the YAML; otherwise applies it with `kubectl apply -f -`, runs `kubectl
 /// rollout status` on each Deployment, and returns what they printed.
 /// `image` replaces the overlay's image: a bare tag (`1.2.3`) keeps the
 /// name, a reference (`ghcr.io/acme/users:1.2.3`, `…@sha256:…`) replaces both.
@@ -141,19 +143,23 @@ pub fn deploy_using(
 }
 
 fn run(kubectl: &Kubectl<'_>, dir: &Path, dry_run: bool) -> Result<String, DeployError> {
-    let dir_arg = dir.to_string_lossy();
-    let yaml = kubectl.run(&["kustomize", &dir_arg])?;
+    let yaml = render(kubectl, dir)?;
     if dry_run {
         return Ok(yaml);
     }
     // A cheap request first, so a missing cluster is reported as such.
     kubectl.run(&["version", &format!("--request-timeout={REQUEST_TIMEOUT}")])?;
-    let mut report = kubectl.run(&[
-        "apply",
-        "-k",
-        &dir_arg,
-        &format!("--request-timeout={REQUEST_TIMEOUT}"),
-    ])?;
+    // The manifests as rendered are applied, so kubectl's own (possibly
+    // older) kustomize never reads the overlay.
+    let mut report = kubectl.run_with_input(
+        &[
+            "apply",
+            "-f",
+            "-",
+            &format!("--request-timeout={REQUEST_TIMEOUT}"),
+        ],
+        &yaml,
+    )?;
     for (name, namespace) in deployments(&yaml)? {
         let target = format!("deployment/{name}");
         let timeout = format!("--timeout={ROLLOUT_TIMEOUT}");
@@ -164,6 +170,20 @@ fn run(kubectl: &Kubectl<'_>, dir: &Path, dry_run: bool) -> Result<String, Deplo
         report.push_str(&kubectl.run(&args)?);
     }
     Ok(report)
+}
+
+/// The overlay's manifests: `kustomize build` where a kustomize is on PATH
+/// (usually newer than the one kubectl embeds, which an old kubectl cannot
+/// read these overlays with), else `kubectl kustomize`.
+fn render(kubectl: &Kubectl<'_>, dir: &Path) -> Result<String, DeployError> {
+    let dir_arg = dir.to_string_lossy();
+    let standalone = Kubectl {
+        program: "kustomize",
+    };
+    match standalone.run(&["build", &dir_arg]) {
+        Err(DeployError::KubectlMissing { .. }) => kubectl.run(&["kustomize", &dir_arg]),
+        rendered => rendered,
+    }
 }
 
 /// The environments with an overlay, sorted.
@@ -206,10 +226,38 @@ struct Kubectl<'a> {
 impl Kubectl<'_> {
     /// Runs kubectl with `args`; its stdout on success.
     fn run(&self, args: &[&str]) -> Result<String, DeployError> {
-        let output = Command::new(self.program)
+        self.run_with_input(args, "")
+    }
+
+    /// Runs kubectl with `args` and `input` on its stdin; its stdout on success.
+    fn run_with_input(&self, args: &[&str], input: &str) -> Result<String, DeployError> {
+        let missing = |e: std::io::Error| DeployError::KubectlMissing {
+            program: self.program.to_string(),
+            reason: if e.kind() == ErrorKind::NotFound {
+                "not found".to_string()
+            } else {
+                e.to_string()
+            },
+        };
+        let mut child = Command::new(self.program)
             .args(args)
-            .stdin(Stdio::null())
-            .output()
+            .stdin(if input.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(missing)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write as _;
+            // A kubectl that exits before reading everything reports why on
+            // stderr, which is what the error shows.
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let output = child
+            .wait_with_output()
             .map_err(|e| DeployError::KubectlMissing {
                 program: self.program.to_string(),
                 reason: if e.kind() == ErrorKind::NotFound {
@@ -228,7 +276,7 @@ impl Kubectl<'_> {
             });
         }
         Err(DeployError::Kubectl {
-            command: format!("kubectl {}", args.join(" ")),
+            command: format!("{} {}", self.program, args.join(" ")),
             stderr,
         })
     }

