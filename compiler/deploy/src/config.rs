@@ -48,6 +48,8 @@ pub struct DeployConfig {
     pub prestop_ms: u64,
     /// How the Dockerfile builds the handler binary.
     pub build: Build,
+    /// How Prometheus finds the metrics, and the alerts' thresholds.
+    pub monitoring: Monitoring,
     /// The output folder relative to the build context (the spec's folder),
     /// as the Dockerfile's usage comment and `.dockerignore` name it: `gen`
     /// by default; the CLI sets it when `gatic build --out` says otherwise.
@@ -116,6 +118,45 @@ pub struct Runtime {
     pub header_timeout_ms: u64,
 }
 
+/// How the service is monitored: `deploy { monitoring { … } }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Monitoring {
+    /// How Prometheus discovers the admin port's `/metrics`.
+    pub scrape: Scrape,
+    /// The latency budget the p99 alert fires over, in milliseconds
+    /// (`monitoring.p99`, default 500ms).
+    pub p99_ms: u64,
+    /// The share of 5xx answers, in percent, that the error-rate alert fires
+    /// over (`monitoring.error_percent`, default 5).
+    pub error_percent: u32,
+    /// The versions the alerts watch: each version the spec deprecates or
+    /// sunsets, with its dates.
+    pub versions: Vec<WatchedVersion>,
+}
+
+/// How Prometheus discovers the metrics (`monitoring.scrape`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scrape {
+    /// `prometheus.io/*` annotations on the pods, which most Prometheus
+    /// setups' `kubernetes_sd` relabelling honours (the default).
+    Annotations,
+    /// A Prometheus Operator `ServiceMonitor`, with a `PrometheusRule` for
+    /// the alerts, in the base (so the cluster needs the Operator's CRDs).
+    ServiceMonitor,
+}
+
+/// A version the alerts watch for traffic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchedVersion {
+    /// The version's date, as the `version` label carries it.
+    pub date: String,
+    /// When its deprecation took effect (`deprecated since`, else the next
+    /// version's date); `None` when only a sunset is set.
+    pub deprecated_since: Option<String>,
+    /// When it stops being served.
+    pub sunset: Option<String>,
+}
+
 /// What the Dockerfile builds. Each value is the default of a build argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Build {
@@ -131,7 +172,7 @@ pub struct Build {
 }
 
 /// The keys a `deploy` block may hold.
-const DEPLOY_KEYS: [&str; 22] = [
+const DEPLOY_KEYS: [&str; 23] = [
     "name",
     "image",
     "tag",
@@ -154,7 +195,11 @@ const DEPLOY_KEYS: [&str; 22] = [
     "binary",
     "rust_version",
     "namespace",
+    "monitoring",
 ];
+
+/// The keys a `monitoring` block may hold.
+const MONITORING_KEYS: [&str; 3] = ["scrape", "p99", "error_percent"];
 
 /// The keys an environment's block may hold.
 const ENV_KEYS: [&str; 9] = [
@@ -418,6 +463,8 @@ pub fn config(
     // Settings of an environment that `environments` (from the CLI) leaves
     // out are simply unused.
 
+    let monitoring = monitoring(spec, &mut s);
+
     if errors.is_empty() {
         Ok(DeployConfig {
             name,
@@ -432,10 +479,73 @@ pub fn config(
             runtime,
             prestop_ms,
             build,
+            monitoring,
             out_dir: "gen".to_string(),
         })
     } else {
         Err(errors)
+    }
+}
+
+/// The `monitoring` block: how metrics are scraped and when alerts fire;
+/// the versions the alerts watch come from the spec's history.
+fn monitoring(spec: &Spec, s: &mut Settings<'_>) -> Monitoring {
+    let fields: &[(String, Value)] = match s.get("monitoring") {
+        Some(Value::Object(fields)) => fields,
+        None => &[],
+        Some(_) => {
+            s.error_at(
+                "monitoring",
+                "deploy.monitoring must be a block, { scrape service_monitor, p99 500ms, error_percent 5 }",
+            );
+            &[]
+        }
+    };
+    let mut m = Settings {
+        path: "deploy.monitoring".to_string(),
+        fields,
+        block: None,
+        span: s.span_of("monitoring"),
+        errors: s.errors,
+    };
+    m.reject_unknown(&MONITORING_KEYS);
+    let scrape = match m.string("scrape").as_deref() {
+        None | Some("annotations") => Scrape::Annotations,
+        Some("service_monitor") => Scrape::ServiceMonitor,
+        Some(other) => {
+            m.error(format!(
+                "deploy.monitoring.scrape must be annotations or service_monitor, not {other:?}"
+            ));
+            Scrape::Annotations
+        }
+    };
+    let p99_ms = m.duration("p99").unwrap_or(500);
+    if p99_ms == 0 {
+        m.error("deploy.monitoring.p99 must be at least 1ms".to_string());
+    }
+    let error_percent = m.count("error_percent", 100, "a percentage").unwrap_or(5);
+    let versions = spec
+        .versions
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.deprecated || v.sunset.is_some())
+        .map(|(i, v)| WatchedVersion {
+            date: v.date.clone(),
+            deprecated_since: v.deprecated.then(|| {
+                v.deprecated_since.clone().unwrap_or_else(|| {
+                    spec.versions
+                        .get(i + 1)
+                        .map_or_else(|| v.date.clone(), |next| next.date.clone())
+                })
+            }),
+            sunset: v.sunset.clone(),
+        })
+        .collect();
+    Monitoring {
+        scrape,
+        p99_ms,
+        error_percent,
+        versions,
     }
 }
 

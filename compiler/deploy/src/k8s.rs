@@ -124,6 +124,11 @@ fn base_kustomization(config: &DeployConfig) -> Node {
         resources.push(Node::from("hpa.yaml"));
     }
     resources.push(Node::from("pdb.yaml"));
+    resources.extend(
+        crate::monitoring::base_resources(config)
+            .into_iter()
+            .map(Node::from),
+    );
     map! {
         "apiVersion" => "kustomize.config.k8s.io/v1beta1",
         "kind" => "Kustomization",
