@@ -5,8 +5,9 @@
 //! [`AccessLogger`] and the cost is one branch per request. The line's
 //! fields are stable (see the runtime's README): `time`, `level`, `msg`,
 //! `request_id`, `method`, `path`, `route`, `version`, `status`,
-//! `latency_ms`, `bytes_in`, `bytes_out` and `peer`. Header values, query
-//! strings and bodies never go into it.
+//! `latency_ms`, `bytes_in`, `bytes_out` and `peer`, and `trace_id` and
+//! `span_id` when the request is traced (tracing off, nothing is added).
+//! Header values, query strings and bodies never go into it.
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -82,6 +83,10 @@ pub(super) struct Entry<'a> {
     /// The response body's length when known (not for event streams).
     pub(super) bytes_out: Option<u64>,
     pub(super) peer: IpAddr,
+    /// The trace id, when the request is traced (32 hex digits).
+    pub(super) trace_id: Option<&'a str>,
+    /// The id of the request's span, when it is traced (16 hex digits).
+    pub(super) span_id: Option<&'a str>,
 }
 
 impl Entry<'_> {
@@ -101,6 +106,14 @@ impl Entry<'_> {
         rfc3339_millis(&mut buf, now);
         buf.extend_from_slice(b"\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":");
         text(&mut buf, self.request_id);
+        if let Some(trace_id) = self.trace_id {
+            buf.extend_from_slice(b",\"trace_id\":");
+            text(&mut buf, trace_id);
+        }
+        if let Some(span_id) = self.span_id {
+            buf.extend_from_slice(b",\"span_id\":");
+            text(&mut buf, span_id);
+        }
         buf.extend_from_slice(b",\"method\":");
         text(&mut buf, cut(self.method));
         buf.extend_from_slice(b",\"path\":");
@@ -189,6 +202,8 @@ mod tests {
             bytes_in: 0,
             bytes_out: Some(17),
             peer: IpAddr::from([127, 0, 0, 1]),
+            trace_id: None,
+            span_id: None,
         }
     }
 
@@ -218,6 +233,20 @@ mod tests {
         assert!(
             line.ends_with("\"path\":\"/\",\"status\":200,\"latency_ms\":0.005,\"bytes_in\":0,\"peer\":\"::1\"}\n"),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn traced_lines_carry_the_trace() {
+        let traced = Entry {
+            trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736"),
+            span_id: Some("00f067aa0ba902b7"),
+            ..entry("/items/1")
+        };
+        let text = String::from_utf8(traced.line(SystemTime::UNIX_EPOCH)).unwrap_or_default();
+        assert!(
+            text.contains("\"request_id\":\"abc-1\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"span_id\":\"00f067aa0ba902b7\",\"method\""),
+            "{text}"
         );
     }
 

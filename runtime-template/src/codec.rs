@@ -1197,14 +1197,20 @@ mod tests {
     }
 
     fn request(uri: &str, headers: &[(&str, &str)], body: &str) -> Request {
-        let mut builder = hyper::Request::builder().uri(uri);
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let (parts, ()) = match builder.body(()) {
+        let (mut parts, ()) = match hyper::Request::builder().uri(uri).body(()) {
             Ok(r) => r.into_parts(),
             Err(e) => panic!("bad test request: {e}"),
         };
+        // Values are taken as raw bytes, as hyper takes them off the wire:
+        // a non-ASCII value (obs-text) reaches the server, though the
+        // `http` crate's string conversions refuse to build one.
+        for (name, value) in headers {
+            let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
+                .unwrap_or_else(|e| panic!("bad test header name {name:?}: {e}"));
+            let value = hyper::header::HeaderValue::from_bytes(value.as_bytes())
+                .unwrap_or_else(|e| panic!("bad test header value {value:?}: {e}"));
+            parts.headers.append(name, value);
+        }
         Request {
             parts,
             body: Bytes::copy_from_slice(body.as_bytes()),

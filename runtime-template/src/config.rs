@@ -13,9 +13,11 @@ use std::fmt;
 /// the table in the runtime's README.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// The address to listen on (`GATI_HOST`, default `0.0.0.0`).
+    /// The address to listen on (`GATI_HOST`, default `0.0.0.0`). Unused
+    /// when the server inherits its listening socket (`LISTEN_FDS`; see
+    /// `inherited_listener`).
     pub host: String,
-    /// The TCP port (`PORT`, default 8080).
+    /// The TCP port (`PORT`, default 8080); unused with an inherited socket.
     pub port: u16,
     /// The admin listener's port (`GATI_ADMIN_PORT`, default none): when set,
     /// `/healthz`, `/readyz` and `/metrics` are served there and not on the
@@ -110,6 +112,9 @@ pub struct Config {
     /// access log line, in millionths (`GATI_ACCESS_LOG_SAMPLE`, a fraction
     /// in (0, 1]; default 1, that is 1,000,000). Errors are always logged.
     pub access_log_sample: u32,
+    /// OpenTelemetry traces: the standard `OTEL_*` variables (they are not
+    /// `GATI_*` settings); off unless one names a collector.
+    pub trace: super::trace::TraceConfig,
 }
 
 /// Which requests get an access log line (`GATI_ACCESS_LOG`).
@@ -225,6 +230,7 @@ impl Default for Config {
             cors_origins: None,
             access_log: AccessLog::Off,
             access_log_sample: SAMPLE_ALL,
+            trace: super::trace::TraceConfig::default(),
         }
     }
 }
@@ -399,6 +405,7 @@ impl Config {
         if let Some(var) = get("GATI_ACCESS_LOG_SAMPLE") {
             config.access_log_sample = parse_fraction(var)?;
         }
+        config.trace = super::trace::TraceConfig::from_vars(&mut lookup)?;
         Ok(config)
     }
 }

@@ -30,6 +30,7 @@ mod reply;
 mod scalar;
 mod server;
 mod testing;
+mod trace;
 mod validate;
 mod version;
 
@@ -75,11 +76,13 @@ pub use scalar::{
 #[allow(unused_imports)]
 pub use server::{
     App, BoxError, ConnectionFuture, Ctx, Direct, Principal, Resolution, Response, RouteInfo,
-    RouteLimits, ServeConnection, Service, Wrap, X_REQUEST_ID, run, run_with, serve, serve_layered,
-    serve_with, serve_with_admin,
+    RouteLimits, ServeConnection, Service, Wrap, X_REQUEST_ID, inherited_listener, run, run_with,
+    serve, serve_layered, serve_with, serve_with_admin,
 };
 #[allow(unused_imports)]
 pub use testing::{TestClient, TestRequest, TestResponse};
+#[allow(unused_imports)]
+pub use trace::{TraceConfig, TraceSampler, TraceSpan, convert_span, decode_span, handler_span};
 #[allow(unused_imports)]
 pub use validate::{
     Format, Pointer, Validate, check_format, check_items, check_key, check_len,

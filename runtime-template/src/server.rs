@@ -333,42 +333,143 @@ pub fn run_with<S: Service, L: Wrap<S>>(
     config: Config,
     layer: L,
 ) -> std::io::Result<()> {
+    // Taken before the runtime's threads start: taking the socket also
+    // removes the protocol's variables from the environment.
+    let inherited = inherited_listener()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let (listener, from) = match inherited {
+            Some(listener) => {
+                listener.set_nonblocking(true)?;
+                (TcpListener::from_std(listener)?, Some("LISTEN_FDS"))
+            }
+            None => (
+                TcpListener::bind((config.host.as_str(), config.port)).await?,
+                None,
+            ),
+        };
         let address = listener
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        log("info", "listening", &[("address", &address)]);
+        match from {
+            Some(from) => log(
+                "info",
+                "listening",
+                &[("address", &address), ("inherited", from)],
+            ),
+            None => log("info", "listening", &[("address", &address)]),
+        }
         serve_with(service, config, listener, layer, shutdown_signal()).await
     })
 }
 
-/// Completes on SIGTERM or SIGINT (never, if signals cannot be watched).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// The listening socket this process was handed by the one that started
+/// it, by the systemd socket-activation protocol: `LISTEN_FDS` sockets from
+/// file descriptor 3 on, meant for this process when `LISTEN_PID` is its id
+/// (or is unset, `listenfd`'s extension for launchers that cannot know the
+/// id). The first one is taken, and must be a TCP listener; `None` when
+/// none was passed. [`run`] serves on it instead of binding
+/// `GATI_HOST:PORT`, which is how `gatic dev` and systemd keep one socket
+/// open across restarts, so clients never see a refused connection.
+///
+/// The variables are removed from the environment (so processes this one
+/// starts do not take the socket too): call it before starting threads.
+/// Without the `listenfd` feature, nothing is ever inherited.
+pub fn inherited_listener() -> std::io::Result<Option<std::net::TcpListener>> {
+    #[cfg(feature = "listenfd")]
+    {
+        listenfd::ListenFd::from_env().take_tcp_listener(0)
+    }
+    #[cfg(not(feature = "listenfd"))]
+    {
+        if std::env::var_os("LISTEN_FDS").is_some() {
+            log(
+                "warn",
+                "LISTEN_FDS is set, but this server was built without the listenfd feature: binding PORT instead",
+                &[],
+            );
         }
-    };
+        Ok(None)
+    }
+}
+
+/// Tells the service manager how the server is doing, by systemd's notify
+/// protocol: one datagram (`READY=1` once the server accepts, `STOPPING=1`
+/// when it drains) to the Unix socket `NOTIFY_SOCKET` names (a name
+/// starting with `@` is an abstract one, on Linux). `gatic dev` waits for
+/// `READY=1` before it stops the server being replaced; so does systemd
+/// for a `Type=notify` unit. Nothing happens without the variable, and a
+/// failed send is logged, never fatal.
+fn notify_service_manager(state: &str) {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    () = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
+        let Some(target) = std::env::var_os("NOTIFY_SOCKET") else {
+            return;
+        };
+        let sent = (|| -> std::io::Result<()> {
+            let socket = std::os::unix::net::UnixDatagram::unbound()?;
+            // A full queue on the other side must not hold the server up.
+            socket.set_nonblocking(true)?;
+            #[cfg(target_os = "linux")]
+            if let Some(name) = target.as_encoded_bytes().strip_prefix(b"@") {
+                use std::os::linux::net::SocketAddrExt;
+                let address = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+                socket.send_to_addr(state.as_bytes(), &address)?;
+                return Ok(());
             }
-            Err(_) => ctrl_c.await,
+            socket.send_to(state.as_bytes(), &target)?;
+            Ok(())
+        })();
+        if let Err(error) = sent {
+            log(
+                "warn",
+                "cannot notify the service manager",
+                &[
+                    ("NOTIFY_SOCKET", &target.to_string_lossy()),
+                    ("state", state),
+                    ("error", &error.to_string()),
+                ],
+            );
         }
     }
     #[cfg(not(unix))]
-    ctrl_c.await;
+    let _ = state;
+}
+
+/// Completes on SIGTERM or SIGINT (never, if signals cannot be watched).
+/// On Unix the handlers are installed by this call, not when the future is
+/// first polled, so a signal sent as soon as the server says it is ready
+/// (`READY=1`, which `gatic dev` waits for) is not missed.
+fn shutdown_signal() -> impl Future<Output = ()> + Send {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (term, interrupt) {
+                (Ok(mut term), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
+                }
+                (Ok(mut one), Err(_)) | (Err(_), Ok(mut one)) => {
+                    one.recv().await;
+                }
+                (Err(_), Err(_)) => std::future::pending::<()>().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// Serves on an already bound listener until `shutdown` completes, then
@@ -466,6 +567,7 @@ pub async fn serve_layered<S: Service, L: Wrap<S>>(
     let mut backoff = ACCEPT_BACKOFF;
     let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
+    notify_service_manager("READY=1");
     loop {
         tokio::select! {
             biased;
@@ -508,6 +610,7 @@ pub async fn serve_layered<S: Service, L: Wrap<S>>(
     drop(listener);
     shared.draining.store(true, Relaxed);
     shared.stop.send_replace(true);
+    notify_service_manager("STOPPING=1");
     log(
         "info",
         "draining",
@@ -530,6 +633,7 @@ pub async fn serve_layered<S: Service, L: Wrap<S>>(
     if let Some(admin) = admin_task {
         admin.abort();
     }
+    super::trace::shutdown(&shared.tracing).await;
     log("info", "stopped", &[]);
     Ok(())
 }
@@ -661,12 +765,23 @@ async fn connection<S: Service, L: Wrap<S>>(
     mut stop: watch::Receiver<bool>,
 ) {
     let _slot = slot;
+    let first_request_by = Instant::now() + FIRST_REQUEST_GRACE;
     let _ = stream.set_nodelay(true);
     let mut head = [0u8; PREFACE_START.len()];
     let peeked = tokio::select! {
         biased;
-        _ = stop.wait_for(|stop| *stop) => return,
-        peeked = tokio::time::timeout(shared.header_timeout, stream.peek(&mut head)) => peeked,
+        _ = stop.wait_for(|stop| *stop) => None,
+        peeked = tokio::time::timeout(shared.header_timeout, stream.peek(&mut head)) => Some(peeked),
+    };
+    let peeked = match peeked {
+        Some(peeked) => peeked,
+        // Draining already: a connection this fresh still gets its first
+        // request served (see `drive`), so it may take until then to send
+        // its first bytes.
+        None => {
+            let by = tokio::time::Instant::from_std(first_request_by);
+            tokio::time::timeout_at(by, stream.peek(&mut head)).await
+        }
     };
     // Nothing in time, an error or the end of the stream: close.
     let http1 = match peeked {
@@ -690,6 +805,7 @@ async fn connection<S: Service, L: Wrap<S>>(
         builders,
         stop,
         http1,
+        first_request_by,
     };
     layer.wrap_into(app, job).await;
 }
@@ -773,6 +889,8 @@ struct Job<S> {
     stop: watch::Receiver<bool>,
     /// Whether the connection's first bytes rule out HTTP/2.
     http1: bool,
+    /// Until when a drain waits for the connection's first request.
+    first_request_by: Instant,
 }
 
 impl<S: Service> ServeConnection for Job<S> {
@@ -793,16 +911,23 @@ impl<S: Service> ServeConnection for Job<S> {
             builders,
             stop,
             http1,
+            first_request_by,
         } = self;
         Box::pin(async move {
             if http1 {
                 let io = TokioIo::new(ParseErrors::new(stream));
                 let conn = pin!(builders.http1.serve_connection(io, service));
-                drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+                drive(conn, &link, stop, first_request_by, |conn| {
+                    conn.graceful_shutdown()
+                })
+                .await;
             } else {
                 let io = TokioIo::new(stream);
                 let conn = pin!(builders.auto.serve_connection(io, service));
-                drive(conn, &link, stop, |conn| conn.graceful_shutdown()).await;
+                drive(conn, &link, stop, first_request_by, |conn| {
+                    conn.graceful_shutdown()
+                })
+                .await;
             }
         })
     }
@@ -872,11 +997,13 @@ where
 }
 
 /// Polls a connection until it closes, the server drains (then shuts it
-/// down with `graceful`) or the header timeout passes.
+/// down with `graceful`) or the header timeout passes. A drain waits until
+/// `first_request_by` for a first request that has not started yet.
 async fn drive<S: Service, C: Future>(
     mut conn: Pin<&mut C>,
     link: &Link<S>,
     mut stop: watch::Receiver<bool>,
+    first_request_by: Instant,
     graceful: impl FnOnce(Pin<&mut C>),
 ) {
     let mut stopped = pin!(stop.wait_for(|stop| *stop));
@@ -926,6 +1053,31 @@ async fn drive<S: Service, C: Future>(
     let idle = link.activity.load(Relaxed) & IN_FLIGHT == 0;
     match end {
         End::Closed => {}
+        // A connection accepted just before the drain, whose first request
+        // has not started: clients send a request right after connecting,
+        // so its head is most likely on its way, and closing the connection
+        // would fail a request the client had every reason to think
+        // accepted (the race a restart that hands its listening socket to
+        // the next process must not lose). It gets until `first_request_by`
+        // to start one, which is answered before the connection closes.
+        End::Stop
+            if !http2 && link.activity.load(Relaxed) == 0 && Instant::now() < first_request_by =>
+        {
+            graceful(conn.as_mut());
+            let by = tokio::time::Instant::from_std(first_request_by);
+            let started = tokio::time::timeout_at(
+                by,
+                poll_fn(|cx| match conn.as_mut().poll(cx) {
+                    Poll::Ready(_) => Poll::Ready(false),
+                    Poll::Pending if link.activity.load(Relaxed) != 0 => Poll::Ready(true),
+                    Poll::Pending => Poll::Pending,
+                }),
+            )
+            .await;
+            if matches!(started, Ok(true)) {
+                let _ = conn.await;
+            }
+        }
         // An HTTP/1 connection with no request in a handler has nothing to
         // finish: a half-sent head or an idle keep-alive connection is
         // closed at once rather than holding the drain.
@@ -953,6 +1105,12 @@ enum End {
     /// is being served.
     Idle,
 }
+
+/// How long after its accept a connection that has not started its first
+/// request is still waited for by a drain: its head is on its way, one lost
+/// packet's retransmission included. Older silent or half-sent connections
+/// are closed at once, so they cannot hold a drain up.
+const FIRST_REQUEST_GRACE: Duration = Duration::from_millis(500);
 
 /// Ticks per header timeout: a connection with no request in flight and
 /// none finished for this many ticks in a row is closed, so a missing head
@@ -1057,6 +1215,9 @@ struct Shared<S> {
     draining: AtomicBool,
     /// The access log, when `GATI_ACCESS_LOG` is not `off`.
     access_log: Option<AccessLogger>,
+    /// The tracer, when `OTEL_*` names a collector (and the `otel` feature
+    /// is built in).
+    tracing: Option<super::trace::Tracing>,
 }
 
 /// One route's resolved limits, gate and counters.
@@ -1174,6 +1335,7 @@ impl<S: Service> Shared<S> {
             started: Instant::now(),
             draining: AtomicBool::new(false),
             access_log: AccessLogger::new(config),
+            tracing: super::trace::Tracing::start(&config.trace)?,
         })
     }
 }
@@ -1208,7 +1370,9 @@ where
     }
     let start = Instant::now();
     let (id, asked, head) = RequestId::and_head(request.headers(), &link.shared.version_header);
-    let (parts, incoming) = request.into_parts();
+    let (mut parts, incoming) = request.into_parts();
+    // The request's span (when tracing), the caller's `traceparent` its parent.
+    let trace = super::trace::RequestTrace::start(&link.shared.tracing, &mut parts);
     // A body the request may still send, unless the client waits for `100
     // Continue` before sending it.
     let pending = !incoming.is_end_stream() && !head.expects_continue;
@@ -1549,8 +1713,18 @@ where
                 bytes_in: bytes_in as u64,
                 bytes_out: response.body().size_hint().exact(),
                 peer: link.peer,
+                trace_id: trace.trace_id(),
+                span_id: trace.span_id(),
             }
             .write();
+        }
+        if trace.is_on() {
+            let info = match counters {
+                Counters::Route(index) => shared.service.routes().get(index),
+                Counters::None | Counters::Unrouted => None,
+            };
+            let date = version.and_then(|i| shared.versions.get(i)).map(|v| v.date);
+            trace.end(response.status().as_u16(), info, date);
         }
         if pending
             && !body_read

@@ -54,6 +54,7 @@ impl Place {
                 "readonly",
                 "write_only",
                 "deprecated",
+                "example",
             ],
             Place::Query | Place::PathParam => {
                 &["len", "range", "items", "pattern", "format", "deprecated"]
@@ -67,7 +68,15 @@ impl Place {
                 "deprecated",
                 "name",
             ],
-            Place::Alias => &["len", "range", "items", "pattern", "format", "deprecated"],
+            Place::Alias => &[
+                "len",
+                "range",
+                "items",
+                "pattern",
+                "format",
+                "deprecated",
+                "example",
+            ],
             Place::Body => &["len", "range", "items", "pattern", "format"],
             Place::Items | Place::Refined | Place::Retyped => REFS,
             Place::Record => &["deprecated", "unknown_fields"],
@@ -109,6 +118,7 @@ const KNOWN: &[&str] = &[
     "name",
     "tag",
     "unknown_fields",
+    "example",
 ];
 
 /// The flags found among a declaration's attributes.
@@ -123,6 +133,9 @@ pub(crate) struct Flags {
     pub tag: Option<(String, Span)>,
     /// A record's `@unknown_fields(reject)` or `(ignore)`, and where it was written.
     pub unknown_fields: Option<(ir::UnknownFields, Span)>,
+    /// `@example(value)`: the value as written, which the caller checks
+    /// against the declaration's type once its refinements are known.
+    pub example: Option<ast::Literal>,
 }
 
 impl Flags {
@@ -252,6 +265,17 @@ impl Ctx<'_> {
                             "`@unknown_fields` takes `reject` or `ignore`, such as \
                              `@unknown_fields(reject)`",
                         );
+                    }
+                },
+                "example" => match attr.args.as_slice() {
+                    [AttrArg::Literal(lit)] => flags.example = Some(lit.clone()),
+                    _ => {
+                        self.error(
+                            codes::BAD_REFINEMENT,
+                            attr.span,
+                            "`@example` takes one value of the type, such as `@example(\"ada\")`",
+                        )
+                        .label = Some("expected one value".to_string());
                     }
                 },
                 "tag" => match one_word(attr) {

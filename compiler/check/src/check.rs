@@ -210,6 +210,8 @@ pub(crate) struct Ctx<'a> {
     /// Where `auth jwt` and `auth bearer` were written.
     pub jwt_uses: Vec<Span>,
     pub bearer_uses: Vec<Span>,
+    /// Each alias's checked `@example(…)`, by its declaration's index.
+    pub alias_examples: BTreeMap<usize, ir::Value>,
 }
 
 /// Checks and lowers the parsed files (in declaration order).
@@ -241,6 +243,7 @@ pub(crate) fn check(
         jwt: None,
         jwt_uses: Vec::new(),
         bearer_uses: Vec::new(),
+        alias_examples: BTreeMap::new(),
     };
     let mut route_decls = Vec::new();
     let mut services = Vec::new();
@@ -344,6 +347,7 @@ pub(crate) fn check(
                     doc: t.doc.clone(),
                     deprecated: flags.deprecated,
                     unknown_fields: ir::UnknownFields::Ignore,
+                    example: cx.alias_examples.get(&idx).cloned(),
                     kind,
                 });
             }
@@ -742,13 +746,18 @@ impl<'a> Ctx<'a> {
         };
         self.alias_memo[idx] = Memo::InProgress;
         let mut ty = self.resolve_ty(expr);
-        if let Some(ty) = &mut ty {
-            self.attrs(&t.attrs, Place::Alias, Some(ty));
-        } else {
+        let flags = match &mut ty {
+            Some(ty) => self.attrs(&t.attrs, Place::Alias, Some(ty)),
             // Still report unknown attributes.
-            self.attrs(&t.attrs, Place::Alias, None);
-        }
+            None => self.attrs(&t.attrs, Place::Alias, None),
+        };
         self.alias_memo[idx] = Memo::Done(ty.clone());
+        // Checked once the alias is known, against its type and refinements.
+        if let (Some(lit), Some(target)) = (&flags.example, &ty)
+            && let Some(example) = self.example_value(lit, target)
+        {
+            self.alias_examples.insert(idx, example);
+        }
         ty
     }
 
@@ -1088,6 +1097,11 @@ impl<'a> Ctx<'a> {
         if let Some(text) = constant {
             default = Some(ir::Value::String(text));
         }
+        // Checked against the type with its refinements, as a default is.
+        let example = match (&flags.example, &ty) {
+            (Some(lit), Some(ty)) => self.example_value(lit, ty),
+            _ => None,
+        };
         Some(LField {
             field: ir::Field {
                 name: f.name.name.clone(),
@@ -1098,6 +1112,7 @@ impl<'a> Ctx<'a> {
                 readonly: flags.readonly.is_some(),
                 write_only: flags.write_only.is_some(),
                 deprecated: flags.deprecated,
+                example,
             },
             span: f.name.span,
             decl_span: f.name.span,
@@ -1259,6 +1274,7 @@ impl<'a> Ctx<'a> {
             doc: e.doc.clone(),
             deprecated: flags.deprecated,
             unknown_fields: ir::UnknownFields::Ignore,
+            example: None,
             kind: ir::TypeDefKind::Enum {
                 values: values.into_iter().map(|(v, _)| v).collect(),
             },
@@ -1362,6 +1378,7 @@ impl<'a> Ctx<'a> {
             doc: u.doc.clone(),
             deprecated: flags.deprecated,
             unknown_fields: ir::UnknownFields::Ignore,
+            example: None,
             kind: ir::TypeDefKind::Union {
                 tag: tag.map(|(t, _)| t),
                 variants: variants.into_iter().map(|(v, _)| v).collect(),

@@ -14,6 +14,7 @@ mod load;
 mod routes;
 mod unions;
 mod usage;
+pub mod uses;
 mod values;
 mod versions;
 

@@ -58,7 +58,20 @@ fn describe(lit: &ast::Literal) -> String {
 impl Ctx<'_> {
     /// Checks a default against its type; reports and returns `None` when it does not fit.
     pub fn default_value(&mut self, lit: &ast::Literal, ty: &Ty) -> Option<Value> {
-        match self.value(lit, ty) {
+        self.checked_value(lit, ty, "default")
+    }
+
+    /// Checks an `@example(…)` against its type and refinements as a default
+    /// is checked (with the same codes); reports and returns `None` when it
+    /// does not fit.
+    pub fn example_value(&mut self, lit: &ast::Literal, ty: &Ty) -> Option<Value> {
+        self.checked_value(lit, ty, "example")
+    }
+
+    /// The value of `lit` as a `ty`, reported as `what` ("default",
+    /// "example") when it does not fit.
+    fn checked_value(&mut self, lit: &ast::Literal, ty: &Ty, what: &str) -> Option<Value> {
+        match self.value(lit, ty, what) {
             Ok(v) => Some(v),
             Err(Bad(bad)) => {
                 let mut d =
@@ -72,8 +85,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// The value of `lit` as a `ty`, or why it is not one.
-    pub fn value(&mut self, lit: &ast::Literal, ty: &Ty) -> Result<Value, Bad> {
+    /// The value of `lit` as a `ty`, or why it is not one; a refinement it
+    /// violates is reported as the `what`'s ("default", "example").
+    fn value(&mut self, lit: &ast::Literal, ty: &Ty, what: &str) -> Result<Value, Bad> {
         let eff = self.effective(ty);
         if let LiteralKind::Null = lit.kind {
             return if eff.nullable || matches!(eff.base, Base::Prim(Primitive::Any) | Base::Unknown)
@@ -123,7 +137,7 @@ impl Ctx<'_> {
                 };
                 let mut out = Vec::new();
                 for item in items {
-                    out.push(self.value(item, elem)?);
+                    out.push(self.value(item, elem, what)?);
                 }
                 Value::List(out)
             }
@@ -133,7 +147,7 @@ impl Ctx<'_> {
                 };
                 let mut out = Vec::new();
                 for (k, v) in pairs {
-                    out.push((k.name.clone(), self.value(v, elem)?));
+                    out.push((k.name.clone(), self.value(v, elem, what)?));
                 }
                 Value::Object(out)
             }
@@ -158,7 +172,7 @@ impl Ctx<'_> {
                                 .map(|b| (format!("did you mean `{b}`?"), b.to_string())),
                         }));
                     };
-                    out.push((k.name.clone(), self.value(v, &f.field.ty)?));
+                    out.push((k.name.clone(), self.value(v, &f.field.ty, what)?));
                 }
                 for f in fields.iter() {
                     let required = !f.field.optional
@@ -180,7 +194,7 @@ impl Ctx<'_> {
                 Value::Object(out)
             }
         };
-        check_refinements(&v, &eff.refs, lit.span)?;
+        check_refinements(&v, &eff.refs, lit.span, what)?;
         Ok(v)
     }
 }
@@ -294,7 +308,7 @@ pub(crate) fn generic(lit: &ast::Literal) -> Value {
     }
 }
 
-fn check_refinements(v: &Value, refs: &ir::Refinements, span: Span) -> Result<(), Bad> {
+fn check_refinements(v: &Value, refs: &ir::Refinements, span: Span, what: &str) -> Result<(), Bad> {
     let fail = |what: String, label: String| {
         Err(Bad::new(BadInner {
             code: codes::DEFAULT_VIOLATES_REFINEMENT,
@@ -309,7 +323,7 @@ fn check_refinements(v: &Value, refs: &ir::Refinements, span: Span) -> Result<()
         if !b.contains(n as f64) {
             return fail(
                 format!(
-                    "the default is {n} characters long, outside `@len({})`",
+                    "the {what} is {n} characters long, outside `@len({})`",
                     show_bounds(b)
                 ),
                 "violates the length refinement".to_string(),
@@ -327,7 +341,7 @@ fn check_refinements(v: &Value, refs: &ir::Refinements, span: Span) -> Result<()
             && !b.contains(x)
         {
             return fail(
-                format!("the default {x} is outside `@range({})`", show_bounds(b)),
+                format!("the {what} {x} is outside `@range({})`", show_bounds(b)),
                 "violates the range refinement".to_string(),
             );
         }
@@ -343,7 +357,7 @@ fn check_refinements(v: &Value, refs: &ir::Refinements, span: Span) -> Result<()
         {
             return fail(
                 format!(
-                    "the default has {n} items, outside `@items({})`",
+                    "the {what} has {n} items, outside `@items({})`",
                     show_bounds(b)
                 ),
                 "violates the item-count refinement".to_string(),
@@ -380,7 +394,7 @@ fn check_refinements(v: &Value, refs: &ir::Refinements, span: Span) -> Result<()
                 .find(|(_, g)| *g == f)
                 .map_or("", |(n, _)| n);
             return fail(
-                format!("the default {s:?} is not a valid {name}"),
+                format!("the {what} {s:?} is not a valid {name}"),
                 format!("violates `@format({name})`"),
             );
         }

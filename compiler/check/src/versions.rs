@@ -757,6 +757,7 @@ impl<'a> Ctx<'a> {
                     readonly: flags.readonly.is_some(),
                     write_only: flags.write_only.is_some(),
                     deprecated: flags.deprecated,
+                    example: None,
                 };
                 for t in self.family(&o) {
                     if let Some(fs) = fields_of(api, &t)

@@ -1,6 +1,10 @@
 //! The `gatic` command line: the only part of the compiler that does IO.
 
+mod dev;
 mod fmt;
+mod lsp;
+mod mock;
+mod sunset;
 mod timescape;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -136,6 +140,42 @@ enum Command {
         /// The root `.gati` file.
         spec: PathBuf,
     },
+    /// Serve the spec's handler crate and rebuild it on every change: the
+    /// spec (and the files it `use`s) is re-checked and regenerated, the
+    /// handler crate rebuilt in debug, and the new server takes over the
+    /// listening socket while the old one drains. A spec error keeps the
+    /// last good server running.
+    Dev {
+        /// The root `.gati` file; the spec in the current folder when absent.
+        spec: Option<PathBuf>,
+        /// The port to serve on (`PORT`, else 8080).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Run the language server over stdin and stdout, for editors.
+    Lsp,
+    /// Report who still calls each API version but the head, and which
+    /// routes, from the server's access log (`GATI_ACCESS_LOG=on`): whom to
+    /// contact before a version is sunset.
+    SunsetReport {
+        /// The root `.gati` file (for its versions and their dates).
+        spec: PathBuf,
+        /// Access-log files (JSON lines); standard input when none is given.
+        logs: Vec<PathBuf>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Serve every route of a spec from the spec alone, with example values
+    /// that satisfy its refinements; requests are validated like the real
+    /// server's, at every version.
+    Mock {
+        /// The root `.gati` file.
+        spec: PathBuf,
+        /// The port to serve on (`PORT`, else 8080).
+        #[arg(long)]
+        port: Option<u16>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,6 +202,10 @@ impl From<OutputFormat> for Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Dev { spec, port } => dev::run(spec.as_deref(), port),
+        Command::Lsp => lsp::run(),
+        Command::SunsetReport { spec, logs, format } => sunset_report(&spec, &logs, format),
+        Command::Mock { spec, port } => mock::run(&spec, port),
         Command::New { dir, name } => match gatic::new_project::create(&dir, name.as_deref()) {
             Ok((spec, written)) => {
                 for path in &written {
@@ -518,4 +562,37 @@ fn explain(code: Option<&str>) -> ExitCode {
             }
         },
     }
+}
+
+/// `gatic sunset-report`: reads every log (or standard input) and prints
+/// the report.
+fn sunset_report(spec_path: &Path, logs: &[PathBuf], format: OutputFormat) -> ExitCode {
+    let compiled = gatic::compile_path(spec_path);
+    report(&compiled, Format::Human);
+    let Some(spec) = &compiled.spec else {
+        return ExitCode::from(1);
+    };
+    let mut report = sunset::Report::new(spec);
+    if logs.is_empty()
+        && let Err(e) = report.read(std::io::stdin().lock())
+    {
+        eprintln!("error: reading standard input: {e}");
+        return ExitCode::from(1);
+    }
+    for path in logs {
+        let read =
+            std::fs::File::open(path).and_then(|file| report.read(std::io::BufReader::new(file)));
+        if let Err(e) = read {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.json(spec)).unwrap_or_default()
+        ),
+        OutputFormat::Human | OutputFormat::Github => print!("{}", report.human(spec)),
+    }
+    ExitCode::SUCCESS
 }

@@ -342,6 +342,11 @@ pub struct TypeDef {
     /// kinds. Left out of the JSON when `ignore`.
     #[serde(default, skip_serializing_if = "UnknownFields::is_ignore")]
     pub unknown_fields: UnknownFields,
+    /// An alias's value to show (`type Slug = string @example("my-post")`),
+    /// checked against its type like a default; always `None` for other
+    /// kinds. Left out of the JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<Value>,
     /// What it is.
     pub kind: TypeDefKind,
 }
@@ -403,6 +408,12 @@ pub struct Field {
     pub write_only: bool,
     /// Marked `@deprecated`.
     pub deprecated: bool,
+    /// A value to show for the field (`@example(…)`), checked against `ty`
+    /// like a default: documentation shows it and `gatic mock` answers with
+    /// it. Left out of the JSON when absent, so IR written before examples
+    /// existed reads and serializes the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<Value>,
 }
 
 /// One value of an enum.

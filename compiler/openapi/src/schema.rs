@@ -13,6 +13,10 @@
 //!   record leaves it out of `required`: a request may leave it out, while
 //!   every response carries it (so an error's schema, which only describes
 //!   responses, requires it);
+//! - a field's and an alias's `@example(…)` is the schema's `examples`
+//!   (JSON Schema's list; OpenAPI 3.1 deprecates the single `example`), left
+//!   out of an older version's document where the field's type there no
+//!   longer holds it (a `changed from` keeps the head's example on the field);
 //! - a map is an object with `additionalProperties`; its keys' refinements
 //!   (the map's own `len`, `pattern` and `format`, from its key type) are
 //!   its `propertyNames`;
@@ -216,6 +220,11 @@ impl<'a> Schemas<'a> {
         schema = Obj::new()
             .with_opt("description", description)
             .extended(schema);
+        if let (TypeDefKind::Alias { target }, Some(example)) = (&def.kind, &def.example)
+            && self.holds(target, example, 0)
+        {
+            schema.set("examples", vec![value(example)]);
+        }
         if def.deprecated {
             schema.set("deprecated", true);
         }
@@ -250,6 +259,13 @@ impl<'a> Schemas<'a> {
             .extended(self.ty(&field.ty));
         if let Some(default) = &field.default {
             schema.set("default", value(default));
+        }
+        if let Some(example) = field
+            .example
+            .as_ref()
+            .filter(|e| self.holds(&field.ty, e, 0))
+        {
+            schema.set("examples", vec![value(example)]);
         }
         if field.readonly {
             schema.set("readOnly", true);
@@ -409,6 +425,68 @@ impl<'a> Schemas<'a> {
         }
         let key = if disjoint { "oneOf" } else { "anyOf" };
         Obj::new().with(key, Json::Array(alternatives))
+    }
+
+    /// Whether `example` has the JSON shape of `ty` (refinements aside): the
+    /// checker checked every example against the head's types, but an older
+    /// version rebuilt from the head may have given its field another type.
+    /// `depth` guards against aliases that refer to themselves.
+    fn holds(&self, ty: &Ty, example: &Value, depth: usize) -> bool {
+        if depth > 32 {
+            return true;
+        }
+        let kind = match &ty.kind {
+            TyKind::Named(name) => self.def(name).map(|d| &d.kind),
+            _ => None,
+        };
+        match (example, &ty.kind, kind) {
+            (Value::Null, _, _) => {
+                ty.nullable || matches!(ty.kind, TyKind::Primitive(Primitive::Any))
+            }
+            (_, TyKind::Primitive(Primitive::Any), _) => true,
+            (_, TyKind::Named(_), Some(TypeDefKind::Alias { target })) => {
+                self.holds(target, example, depth + 1)
+            }
+            // A tagged union's value is a variant's record with the tag
+            // beside its fields.
+            (Value::Object(_), TyKind::Named(_), Some(TypeDefKind::Union { tag: Some(_), .. })) => {
+                true
+            }
+            (
+                _,
+                TyKind::Named(_),
+                Some(TypeDefKind::Union {
+                    tag: None,
+                    variants,
+                }),
+            ) => variants
+                .iter()
+                .any(|v| self.holds(&v.ty, example, depth + 1)),
+            (Value::Bool(_), TyKind::Primitive(Primitive::Bool), _) => true,
+            (Value::Int(_), TyKind::Primitive(p), _) => p.is_number(),
+            (Value::Float(_), TyKind::Primitive(Primitive::Float64), _) => true,
+            (Value::String(_), TyKind::Primitive(p), _) => p.is_string_like(),
+            (Value::String(s), TyKind::Const(c), _) => s == c,
+            (
+                Value::String(s) | Value::Enum(s),
+                TyKind::Named(_),
+                Some(TypeDefKind::Enum { values }),
+            ) => values.iter().any(|v| v.name == *s),
+            (Value::List(items), TyKind::List(item), _) => {
+                items.iter().all(|v| self.holds(item, v, depth + 1))
+            }
+            (Value::Object(entries), TyKind::Map(item), _) => {
+                entries.iter().all(|(_, v)| self.holds(item, v, depth + 1))
+            }
+            (Value::Object(entries), TyKind::Named(_), Some(TypeDefKind::Record { fields })) => {
+                entries.iter().all(|(k, v)| {
+                    fields
+                        .iter()
+                        .any(|f| f.name == *k && self.holds(&f.ty, v, depth + 1))
+                })
+            }
+            _ => false,
+        }
     }
 
     /// The JSON types values of `ty` can have, as a set of bits. `depth`

@@ -10,6 +10,7 @@ mod api;
 mod consts;
 mod context;
 mod manifest;
+mod mock;
 mod routes;
 mod runtime;
 mod types;
@@ -24,6 +25,8 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::context::Context;
+
+pub use mock::MockCrate;
 
 /// Settings of the Rust target.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,6 +52,14 @@ pub struct ConverterMethod {
 pub fn converter_methods(spec: &Spec) -> Vec<ConverterMethod> {
     let cx = Context::new(spec);
     versions::History::new(&cx).converter_methods()
+}
+
+/// The mock server of `spec` (`gatic mock`): a handler crate, `mock/`
+/// beside the server crate `server/` that [`generate`] writes with the same
+/// `config`, which answers every route with examples satisfying the spec's
+/// refinements; and what those examples could not satisfy.
+pub fn mock(spec: &Spec, config: &Config) -> MockCrate {
+    mock::generate(spec, config)
 }
 
 /// The generated crate's package name when none is configured:

@@ -1335,7 +1335,9 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     let violations_decl = (needs_violations_for_params || needs_validation || form_violations)
         .then(|| quote!(let mut violations = runtime::Violations::new();));
 
-    // An old version's values, converted forward to the head's types.
+    // An old version's values, converted forward to the head's types, each
+    // step in a `convert` span (after the `decode` span has ended).
+    let mut convert = TokenStream::new();
     if let Some(plan) = plan {
         let date = plan.history.date(plan.k);
         let unconvertible = exit(quote!(error.request_problem(#date)));
@@ -1350,10 +1352,10 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             });
             let chain = tys.and_then(|tys| {
                 plan.history
-                    .forward_chain(plan.k, &tys, quote!(#local), plan.generic)
+                    .forward_chain(plan.k, &tys, quote!(#local), plan.generic, true)
             });
             if let Some(chain) = chain {
-                body.extend(quote! {
+                convert.extend(quote! {
                     let #local = match runtime::try_convert(move || { #chain }) {
                         ::std::result::Result::Ok(value) => value,
                         ::std::result::Result::Err(error) => #unconvertible,
@@ -1363,10 +1365,10 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         }
         let chain = plan.tys(|r| r.body.clone()).and_then(|tys| {
             plan.history
-                .forward_chain(plan.k, &tys, quote!(body), plan.generic)
+                .forward_chain(plan.k, &tys, quote!(body), plan.generic, true)
         });
         if let Some(chain) = chain {
-            body.extend(quote! {
+            convert.extend(quote! {
                 let body = match runtime::try_convert(move || { #chain }) {
                     ::std::result::Result::Ok(value) => value,
                     ::std::result::Result::Err(error) => #unconvertible,
@@ -1386,11 +1388,13 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     let all_fields = fields.chain(body_field);
     let method = value_ident(&head.name);
     let status = lit_u64(u64::from(route.status));
-    // Responses of an old version, converted back from the head's types.
-    let back = |tys: Option<Vec<Ty>>, value: TokenStream| -> Option<TokenStream> {
+    // Responses of an old version, converted back from the head's types;
+    // `traced` puts each step in a `convert` span (not for events, which
+    // are converted after the request's span has ended).
+    let back = |tys: Option<Vec<Ty>>, value: TokenStream, traced: bool| -> Option<TokenStream> {
         let plan = plan?;
         plan.history
-            .backward_chain(plan.k, &tys?, value, plan.generic)
+            .backward_chain(plan.k, &tys?, value, plan.generic, traced)
     };
     let date = plan.map(|p| p.history.date(p.k));
     // The success answer: the value serialized (converted back first for an
@@ -1506,6 +1510,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
             let encode = match back(
                 plan.and_then(|p| p.tys(|r| r.returns.clone())),
                 quote!(event),
+                false,
             ) {
                 Some(chain) => quote! {
                     move |event| match runtime::try_convert(move || { #chain }) {
@@ -1535,6 +1540,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         (Some(_), _) => match back(
             plan.and_then(|p| p.tys(|r| r.returns.clone())),
             quote!(value.into_inner()),
+            true,
         ) {
             Some(chain) => {
                 let answer = finish(respond(quote!(&value)));
@@ -1589,7 +1595,7 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
                 })
                 .collect::<Option<Vec<Ty>>>()
         });
-        match back(tys, quote!(payload)) {
+        match back(tys, quote!(payload), true) {
             Some(chain) => quote! {
                 crate::api::#error_ty::#variant(payload) => match runtime::try_convert(move || { #chain }) {
                     ::std::result::Result::Ok(payload) => {
@@ -1610,8 +1616,10 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
     } else {
         quote!(_request)
     };
+    // The handler in its `handler` span.
     let answer = quote! {
-        match self.api.#method(ctx, input).await {
+        let handler = runtime::handler_span(ctx);
+        match handler.end_with(self.api.#method(ctx, input).await) {
             #ok
             ::std::result::Result::Err(error) => match error {
                 #(#error_arms)*
@@ -1619,14 +1627,18 @@ fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) ->
         }
     };
     let input = quote!(crate::api::#request_ty { #(#all_fields),* });
-    let (input, unwrap) = if body.is_empty() {
+    let (input, unwrap) = if body.is_empty() && convert.is_empty() {
         (input, TokenStream::new())
     } else {
+        // Reading the parameters and the body is the `decode` span.
         (
             quote! {
                 'input: {
+                    let decode = runtime::decode_span(ctx);
                     #violations_decl
                     #body
+                    decode.end();
+                    #convert
                     ::std::result::Result::Ok(#input)
                 }
             },

@@ -81,6 +81,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/testing.rs"),
     ),
     (
+        "trace.rs",
+        include_str!("../../../runtime-template/src/trace.rs"),
+    ),
+    (
         "validate.rs",
         include_str!("../../../runtime-template/src/validate.rs"),
     ),

@@ -255,12 +255,15 @@ impl<'c, 'a> History<'c, 'a> {
     /// version `k`) forward to the head, one version at a time; `tys[i]` is
     /// the same value's type at version `k + i`. `None` when no step changes
     /// the Rust type. The closure returns `Result<_, runtime::ConvertError>`.
+    /// With `traced`, each step runs in a `convert` span of the request in
+    /// `ctx` (a `&runtime::Ctx` in scope), from its older date to its newer.
     pub fn forward_chain(
         &self,
         k: usize,
         tys: &[Ty],
         value: TokenStream,
         generic: &TokenStream,
+        traced: bool,
     ) -> Option<TokenStream> {
         let mut steps = Vec::new();
         let mut current = value;
@@ -279,6 +282,7 @@ impl<'c, 'a> History<'c, 'a> {
                 0,
                 generic,
             );
+            let step = self.traced(traced, j, Dir::Forward, step);
             steps.push(quote!(let value = #step;));
             current = quote!(value);
         }
@@ -290,13 +294,15 @@ impl<'c, 'a> History<'c, 'a> {
         })
     }
 
-    /// Like [`History::forward_chain`], from the head back to version `k`.
+    /// Like [`History::forward_chain`], from the head back to version `k`
+    /// (spans from each step's newer date to its older).
     pub fn backward_chain(
         &self,
         k: usize,
         tys: &[Ty],
         value: TokenStream,
         generic: &TokenStream,
+        traced: bool,
     ) -> Option<TokenStream> {
         let mut steps = Vec::new();
         let mut current = value;
@@ -315,6 +321,7 @@ impl<'c, 'a> History<'c, 'a> {
                 0,
                 generic,
             );
+            let step = self.traced(traced, j, Dir::Backward, step);
             steps.push(quote!(let value = #step;));
             current = quote!(value);
         }
@@ -323,6 +330,21 @@ impl<'c, 'a> History<'c, 'a> {
                 #(#steps)*
                 ::std::result::Result::Ok(value)
             }
+        })
+    }
+
+    /// `step` (between versions `j` and `j + 1`, in `dir`) inside a
+    /// `convert` span of the request in `ctx`, when `traced`: the span ends
+    /// with the block, `?` included.
+    fn traced(&self, traced: bool, j: usize, dir: Dir, step: TokenStream) -> TokenStream {
+        if !traced {
+            return step;
+        }
+        let (from, to) = self.ends(j, dir);
+        let (from, to) = (self.date(from), self.date(to));
+        quote!({
+            let _span = runtime::convert_span(ctx, #from, #to);
+            #step
         })
     }
 
@@ -1477,6 +1499,7 @@ fn strip_fields(fields: &[Field]) -> Vec<Field> {
         .map(|f| Field {
             doc: None,
             deprecated: false,
+            example: None,
             ..f.clone()
         })
         .collect()
@@ -1519,6 +1542,7 @@ fn strip_type(t: &TypeDef) -> TypeDef {
         // type is its fields'.
         instance: None,
         unknown_fields: t.unknown_fields,
+        example: None,
         kind,
     }
 }

@@ -121,7 +121,7 @@ fn layout_headers_and_dependencies() {
             "{krate}"
         );
     }
-    assert!(manifest.contains("default = [\"time\", \"uuid\"]"));
+    assert!(manifest.contains("default = [\"listenfd\", \"time\", \"uuid\"]"));
 
     let named = gatic_rust::generate(
         &fixture::minimal(),

@@ -124,16 +124,17 @@ nullable, or a list.
     type Node { next: Node }        // error
     type Node { next?: Node }       // fine";
 
-    TYPE_MISMATCH = "E0201", "default does not match the field's type",
+    TYPE_MISMATCH = "E0201", "default or example does not match the field's type",
 "A default value (`= value`) must be a value of the field's type: a string
 for `string`, a number within range for `int32`, one of the enum's values, a
-list for `[T]`, and so on.
+list for `[T]`, and so on. So must an example (`@example(value)`).
 
     age: int32 = \"ten\"   // error";
 
-    DEFAULT_VIOLATES_REFINEMENT = "E0202", "default violates a refinement",
+    DEFAULT_VIOLATES_REFINEMENT = "E0202", "default or example violates a refinement",
 "A default value must satisfy the field's own refinements, or every request
-that leaves the field out would be rejected.
+that leaves the field out would be rejected. An example (`@example(value)`)
+must satisfy them too: documentation and `gatic mock` show it as valid.
 
     name: string @len(1..=10) = \"\"   // error: shorter than 1";
 
@@ -152,7 +153,8 @@ or `ignore`.";
     UNKNOWN_ATTRIBUTE = "E0205", "unknown attribute",
 "The attribute is not one the language knows, or not valid in this place.
 Fields take refinements (`@len`, `@range`, `@items`, `@pattern`, `@format`)
-and flags (`@readonly`, `@write_only`, `@deprecated`); headers and cookies
+and flags (`@readonly`, `@write_only`, `@deprecated`), and fields and
+aliases take `@example(value)`; headers and cookies
 also take `@name(\"Wire-Name\")`; unions take `@tag(field)`; records take
 `@unknown_fields(reject)` or `@unknown_fields(ignore)`.";
 

@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod parser;
 pub mod render;
 pub mod source;
+pub mod symbols;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use parser::{Parsed, parse};

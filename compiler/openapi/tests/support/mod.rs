@@ -158,6 +158,7 @@ pub fn field(name: &str, ty: Ty) -> Field {
         readonly: false,
         write_only: false,
         deprecated: false,
+        example: None,
     }
 }
 
@@ -211,6 +212,7 @@ pub fn type_def(name: &str, doc: Option<&str>, kind: TypeDefKind) -> TypeDef {
         deprecated: false,
         instance: None,
         unknown_fields: UnknownFields::Ignore,
+        example: None,
         kind,
     }
 }
