@@ -419,7 +419,12 @@ fn check(spec: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
         }
         _ => {
             report_all(&compiled);
-            stdout(&gatic_timescape::render(&changes, ts_format(format), &file));
+            stdout(&gatic_timescape::render_at(
+                &changes,
+                ts_format(format),
+                &file,
+                &origins,
+            ));
         }
     }
     exit(ok && !changes.failed())

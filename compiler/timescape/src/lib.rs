@@ -24,6 +24,6 @@ mod snapshot;
 pub use classify::{Classified, Report, Verdict, compare, compare_with};
 pub use diff::{Finding, diff_api, diff_api_with};
 pub use origins::Origins;
-pub use render::{Format, render, to_json};
+pub use render::{Format, render, render_at, to_json};
 pub use rules::{Rule, Severity, Side};
 pub use snapshot::{DIR, Drift, FORMAT, Frozen, freeze, parse, refresh, suggested_entry, verify};

@@ -5,12 +5,17 @@
 //! in (the history applies it to every record derived from that one), or
 //! pasting it fails with `E0106` or leaves the base record unchanged. The
 //! derivations are read from the spec's syntax, which the IR does not keep.
+//!
+//! The same reading records where each type, member, route and error is
+//! declared, so CI annotations of a change can point at its line
+//! ([`Origins::locate`]).
 
 use std::collections::BTreeMap;
 
 use gatic_ir::{Api, TypeDefKind};
 use gatic_syntax::SourceMap;
 use gatic_syntax::ast::{Item, Member, TypeBody};
+use gatic_syntax::symbols::{self, Declared};
 
 /// How a record declaration gets its fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +34,10 @@ enum Decl {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Origins {
     decls: BTreeMap<String, Decl>,
+    /// Where each declaration is written (file name and 1-based line), by
+    /// the name a change's location gives it: `Type`, `Type.member`,
+    /// `route name`, `error Name`.
+    places: BTreeMap<String, (String, usize)>,
 }
 
 impl Origins {
@@ -36,8 +45,25 @@ impl Origins {
     /// spec's files, its `use`d files included).
     pub fn from_sources(sources: &SourceMap) -> Origins {
         let mut decls = BTreeMap::new();
+        let mut places = BTreeMap::new();
         for (id, file) in sources.files() {
-            for item in gatic_syntax::parse(id, &file.text).file.items {
+            let parsed = gatic_syntax::parse(id, &file.text).file;
+            for d in symbols::index(&parsed).declarations {
+                let key = match d.declared {
+                    Declared::Route(_) => format!("route {}", d.name.name),
+                    Declared::Error(_) => format!("error {}", d.name.name),
+                    Declared::Type(_) | Declared::Enum(_) | Declared::Union(_) => {
+                        d.name.name.clone()
+                    }
+                    Declared::Field { owner, .. }
+                    | Declared::EnumValue { owner, .. }
+                    | Declared::Variant { owner, .. } => format!("{}.{}", owner.name, d.name.name),
+                    _ => continue,
+                };
+                let (line, _) = file.line_col(d.name.span.start as usize);
+                places.entry(key).or_insert((file.name.clone(), line));
+            }
+            for item in parsed.items {
                 let Item::Type(t) = item else { continue };
                 let decl = match t.body {
                     TypeBody::Without { base, .. } => Decl::Without { base: base.name },
@@ -57,7 +83,46 @@ impl Origins {
                 decls.insert(t.name.name, decl);
             }
         }
-        Origins { decls }
+        Origins { decls, places }
+    }
+
+    /// Where the thing a change's location names is declared: its file and
+    /// 1-based line, else its owner's (a field a derived record inherits, a
+    /// list's items), else `None` (a removed route, a record no source
+    /// declares, such as an instantiation of a generic record).
+    pub fn locate(&self, location: &str) -> Option<(String, usize)> {
+        // `route r: returns`, `route r: query q` → `route r`.
+        let head = location.split(": ").next().unwrap_or(location);
+        let head = head.trim_end_matches(['[', ']', '{', '}']);
+        if let Some(place) = self.places.get(head) {
+            return Some(place.clone());
+        }
+        let (owner, member) = head.split_once('.').unwrap_or((head, ""));
+        if !member.is_empty()
+            && let Some(place) = self.inherited(owner, member, 0)
+        {
+            return Some(place);
+        }
+        self.places.get(owner).cloned()
+    }
+
+    /// Where field `member` of `record` is declared when `record` does not
+    /// declare it itself: in the base of a `without`, or in a spread record.
+    fn inherited(&self, record: &str, member: &str, depth: usize) -> Option<(String, usize)> {
+        // Derivations are acyclic in a spec that compiles; the bound only
+        // guards against one that does not.
+        if depth > 64 {
+            return None;
+        }
+        if let Some(place) = self.places.get(&format!("{record}.{member}")) {
+            return Some(place.clone());
+        }
+        match self.decls.get(record)? {
+            Decl::Without { base } => self.inherited(base, member, depth + 1),
+            Decl::Record { spreads, .. } => spreads
+                .iter()
+                .find_map(|s| self.inherited(s, member, depth + 1)),
+        }
     }
 
     /// The record that declares field `field` of record `record`, in `api`

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::classify::{Report, Verdict};
+use crate::origins::Origins;
 use crate::snapshot::suggested_entry;
 
 /// How to print a report.
@@ -20,6 +21,12 @@ pub enum Format {
 /// Renders `report`; `file` is the spec's path as the user gave it, for
 /// GitHub annotations.
 pub fn render(report: &Report, format: Format, file: &str) -> String {
+    render_at(report, format, file, &Origins::default())
+}
+
+/// [`render`], with GitHub annotations placed at the line (and file) where
+/// `origins` says each change's subject is declared in the new spec.
+pub fn render_at(report: &Report, format: Format, file: &str, origins: &Origins) -> String {
     match format {
         Format::Text => text(report),
         Format::Json => {
@@ -27,7 +34,7 @@ pub fn render(report: &Report, format: Format, file: &str) -> String {
             s.push('\n');
             s
         }
-        Format::Github => github(report, file),
+        Format::Github => github(report, file, origins),
     }
 }
 
@@ -158,10 +165,14 @@ fn change_line(suggestion: &str) -> &str {
     suggestion.lines().last().unwrap_or(suggestion)
 }
 
-fn github(report: &Report, file: &str) -> String {
+fn github(report: &Report, file: &str, origins: &Origins) -> String {
     let mut out = String::new();
     for c in &report.changes {
         let f = &c.finding;
+        let place = match origins.locate(&f.location) {
+            Some((path, line)) => format!("file={},line={line}", escape_property(&path)),
+            None => format!("file={}", escape_property(file)),
+        };
         let (level, tail) = match &c.verdict {
             Verdict::Uncovered { reason } => (
                 "error",
@@ -177,8 +188,7 @@ fn github(report: &Report, file: &str) -> String {
             Verdict::Compatible => ("notice", String::new()),
         };
         out.push_str(&format!(
-            "::{level} file={},title={}::{}{}\n",
-            escape_property(file),
+            "::{level} {place},title={}::{}{}\n",
             escape_property(&format!(
                 "{} {} ({})",
                 c.verdict.as_str(),
