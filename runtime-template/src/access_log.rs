@@ -4,9 +4,11 @@
 //! observes its metrics. Off by default; when off, the server keeps no
 //! [`AccessLogger`] and the cost is one branch per request. The line's
 //! fields are stable (see the runtime's README): `time`, `level`, `msg`,
-//! `request_id`, `method`, `path`, `route`, `version`, `status`,
-//! `latency_ms`, `bytes_in`, `bytes_out` and `peer`, and `trace_id` and
-//! `span_id` when the request is traced (tracing off, nothing is added).
+//! `request_id`, `method`, `path`, `route`, `version`, `principal` (the
+//! authenticated caller's id, where the route authenticates one),
+//! `status`, `latency_ms`, `bytes_in`, `bytes_out` and `peer`, and
+//! `trace_id` and `span_id` when the request is traced (tracing off,
+//! nothing is added).
 //! Header values, query strings and bodies never go into it.
 
 use std::io::Write;
@@ -76,6 +78,8 @@ pub(super) struct Entry<'a> {
     pub(super) route: Option<&'a str>,
     /// The API version's date, when one applies.
     pub(super) version: Option<&'a str>,
+    /// The caller's principal's id, when the route authenticated one.
+    pub(super) principal: Option<&'a str>,
     pub(super) status: u16,
     pub(super) latency: Duration,
     /// The request body's length as read (0 if it was not read).
@@ -90,13 +94,15 @@ pub(super) struct Entry<'a> {
 }
 
 impl Entry<'_> {
-    /// Writes the line to stdout in one locked write; errors are ignored (a
-    /// closed or full stdout must not fail the request).
-    pub(super) fn write(&self) {
+    /// Writes the line to stdout in one locked write, and returns it (for
+    /// the control panel's tail); errors are ignored (a closed or full
+    /// stdout must not fail the request).
+    pub(super) fn write(&self) -> Vec<u8> {
         let line = self.line(SystemTime::now());
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(&line);
         let _ = stdout.flush();
+        line
     }
 
     /// The line, newline included, as of `now`.
@@ -125,6 +131,10 @@ impl Entry<'_> {
         if let Some(version) = self.version {
             buf.extend_from_slice(b",\"version\":");
             text(&mut buf, version);
+        }
+        if let Some(principal) = self.principal {
+            buf.extend_from_slice(b",\"principal\":");
+            text(&mut buf, cut(principal));
         }
         let micros = self.latency.as_micros();
         let _ = write!(
@@ -197,6 +207,7 @@ mod tests {
             path,
             route: Some("get_item"),
             version: Some("2024-01-01"),
+            principal: Some("alice"),
             status: 200,
             latency: Duration::from_micros(1_234_567),
             bytes_in: 0,
@@ -216,7 +227,7 @@ mod tests {
             Some(
                 "{\"time\":\"2025-03-01T12:34:56.789Z\",\"level\":\"info\",\"msg\":\"request\",\
                  \"request_id\":\"abc-1\",\"method\":\"GET\",\"path\":\"/items/1\",\
-                 \"route\":\"get_item\",\"version\":\"2024-01-01\",\"status\":200,\
+                 \"route\":\"get_item\",\"version\":\"2024-01-01\",\"principal\":\"alice\",\"status\":200,\
                  \"latency_ms\":1234.567,\"bytes_in\":0,\"bytes_out\":17,\"peer\":\"127.0.0.1\"}\n"
                     .to_owned()
             )
@@ -224,6 +235,7 @@ mod tests {
         let unrouted = Entry {
             route: None,
             version: None,
+            principal: None,
             bytes_out: None,
             latency: Duration::from_micros(5),
             peer: "::1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])),

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError};
 use tokio::time::Instant;
 
+use super::metrics::Histogram;
+
 /// Why a request was not admitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Shed {
@@ -24,6 +26,9 @@ pub(super) struct Gate {
     queue: u32,
     waiting: AtomicU32,
     shed: AtomicU64,
+    /// How long requests that found no free slot waited, admitted or shed
+    /// (the uncontended path records nothing).
+    waits: Histogram,
 }
 
 impl Gate {
@@ -36,6 +41,7 @@ impl Gate {
             queue,
             waiting: AtomicU32::new(0),
             shed: AtomicU64::new(0),
+            waits: Histogram::default(),
         }
     }
 
@@ -61,13 +67,21 @@ impl Gate {
             return Err(Shed::QueueFull);
         }
         let _in_line = InLine(&self.waiting);
-        match tokio::time::timeout_at(deadline, self.permits.acquire()).await {
+        let since = Instant::now();
+        let entered = tokio::time::timeout_at(deadline, self.permits.acquire()).await;
+        self.waits.observe(since.elapsed());
+        match entered {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_)) | Err(_) => {
                 self.shed.fetch_add(1, Relaxed);
                 Err(Shed::Expired)
             }
         }
+    }
+
+    /// The waits of requests that found no free slot.
+    pub(super) fn waits(&self) -> &Histogram {
+        &self.waits
     }
 
     /// Requests holding a slot now.

@@ -1037,13 +1037,18 @@ pub fn api_key<'a>(request: &'a Request, name: &str) -> Result<Credential<'a>, P
 pub struct Caller<'a> {
     credential: Option<Credential<'a>>,
     principal: Option<super::server::Principal>,
+    principal_id: Option<Box<str>>,
 }
+
+/// The longest principal id an access-log line carries, in bytes.
+pub const MAX_PRINCIPAL_ID: usize = 128;
 
 impl<'a> Caller<'a> {
     /// A route that does not authenticate: limits count per IP address.
     pub const ANONYMOUS: Caller<'static> = Caller {
         credential: None,
         principal: None,
+        principal_id: None,
     };
 
     /// The holder of an accepted credential: limits count per credential.
@@ -1051,6 +1056,7 @@ impl<'a> Caller<'a> {
         Caller {
             credential: Some(credential),
             principal: None,
+            principal_id: None,
         }
     }
 
@@ -1058,6 +1064,26 @@ impl<'a> Caller<'a> {
     pub fn with_principal<P: std::any::Any + Send + Sync>(mut self, principal: P) -> Caller<'a> {
         self.principal = Some(std::sync::Arc::new(principal));
         self
+    }
+
+    /// The same caller, with the id the access log gives its principal
+    /// (cut to [`MAX_PRINCIPAL_ID`] bytes, at a character boundary).
+    pub fn with_principal_id(mut self, id: impl std::fmt::Display) -> Caller<'a> {
+        let mut id = id.to_string();
+        if id.len() > MAX_PRINCIPAL_ID {
+            let mut end = MAX_PRINCIPAL_ID;
+            while !id.is_char_boundary(end) {
+                end -= 1;
+            }
+            id.truncate(end);
+        }
+        self.principal_id = Some(id.into());
+        self
+    }
+
+    /// Takes the principal's id out (the server moves it into the `Ctx`).
+    pub(super) fn take_principal_id(&mut self) -> Option<Box<str>> {
+        self.principal_id.take()
     }
 
     /// The accepted credential, if any.

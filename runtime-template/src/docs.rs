@@ -48,8 +48,14 @@ pub(super) fn page<S: Service>(service: &S) -> Response {
     // A `<` in the data block could close the script element early; JSON
     // allows the escaped form anywhere a string holds one.
     let config = config.to_string().replace('<', "\\u003c");
-    let body = PAGE.replacen(SLOT, &config, 1);
-    let mut response = with_body(200, "text/html; charset=utf-8", body.into_bytes());
+    html(PAGE.replacen(SLOT, &config, 1).into_bytes())
+}
+
+/// A self-contained page: not cached without revalidation, not sniffed,
+/// under [`POLICY`], sending no referrer (the docs page and the control
+/// panel).
+pub(super) fn html(body: Vec<u8>) -> Response {
+    let mut response = with_body(200, "text/html; charset=utf-8", body);
     let headers = response.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -25,6 +25,7 @@ mod form;
 #[cfg(feature = "jwt")]
 mod jwt;
 mod metrics;
+mod panel;
 mod problem;
 mod reply;
 mod scalar;
@@ -61,6 +62,8 @@ pub use form::{FilePart, Form, MAX_PART_HEAD, MAX_PARTS, decode_multipart};
 #[cfg(feature = "jwt")]
 #[allow(unused_imports)]
 pub use jwt::{JwtRejected, JwtSettings, JwtVerifier, principal_claims};
+#[allow(unused_imports)]
+pub use metrics::BuildInfo;
 #[allow(unused_imports)]
 pub use problem::{
     Location, PROBLEM_JSON, Problem, Violation, Violations, declared_problem, empty_response,

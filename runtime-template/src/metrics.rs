@@ -23,45 +23,18 @@ const BUCKETS: [(u64, &str); 14] = [
     (10_000_000, "10"),
 ];
 
-/// Counters for one route (or for requests that matched no route).
+/// A latency histogram: non-cumulative counts per bucket of [`BUCKETS`]
+/// (the last is +Inf) and the total, each one atomic add per observation.
 #[derive(Debug, Default)]
-pub(super) struct RouteMetrics {
-    /// Responses by status class: 1xx to 5xx.
-    classes: [AtomicU64; 5],
-    /// Non-cumulative bucket counts; the last is +Inf.
+pub(super) struct Histogram {
     buckets: [AtomicU64; BUCKETS.len() + 1],
-    /// Total latency in nanoseconds.
+    /// The sum of the observations, in nanoseconds.
     sum_nanos: AtomicU64,
-    /// Requests turned away by admission control.
-    shed: AtomicU64,
-    /// Requests answered 429: per-client limits.
-    limited: AtomicU64,
-    /// Credentials rejected.
-    auth_failures: AtomicU64,
-    /// Requests by API version, indexed like `Service::versions`.
-    versions: Box<[AtomicU64]>,
 }
 
-impl RouteMetrics {
-    /// Counters for a service with `versions` API versions.
-    pub(super) fn new(versions: usize) -> RouteMetrics {
-        RouteMetrics {
-            versions: (0..versions).map(|_| AtomicU64::new(0)).collect(),
-            ..RouteMetrics::default()
-        }
-    }
-
-    /// Records one request served at version `index`.
-    pub(super) fn version(&self, index: usize) {
-        if let Some(n) = self.versions.get(index) {
-            n.fetch_add(1, Relaxed);
-        }
-    }
-
-    /// Records one response.
-    pub(super) fn observe(&self, status: u16, elapsed: Duration) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.classes[class].fetch_add(1, Relaxed);
+impl Histogram {
+    /// Records one observation.
+    pub(super) fn observe(&self, elapsed: Duration) {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         let bucket = BUCKETS
             .iter()
@@ -70,6 +43,97 @@ impl RouteMetrics {
         self.buckets[bucket].fetch_add(1, Relaxed);
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.sum_nanos.fetch_add(nanos, Relaxed);
+    }
+
+    /// Observations so far.
+    pub(super) fn count(&self) -> u64 {
+        self.buckets.iter().map(|b| b.load(Relaxed)).sum()
+    }
+
+    /// The non-cumulative bucket counts, +Inf last.
+    pub(super) fn counts(&self) -> Vec<u64> {
+        self.buckets.iter().map(|b| b.load(Relaxed)).collect()
+    }
+
+    /// The sum of the observations, in seconds.
+    pub(super) fn sum_seconds(&self) -> f64 {
+        self.sum_nanos.load(Relaxed) as f64 / 1e9
+    }
+
+    /// Writes the `_bucket`, `_sum` and `_count` series of `name`, each with
+    /// `labels` (already escaped, without braces; may be empty).
+    fn render(&self, w: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (i, bucket) in self.buckets.iter().enumerate() {
+            cumulative += bucket.load(Relaxed);
+            let le = BUCKETS.get(i).map_or("+Inf", |&(_, le)| le);
+            let _ = writeln!(w, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}");
+        }
+        let braced = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(w, "{name}_sum{braced} {}", self.sum_seconds());
+        let _ = writeln!(w, "{name}_count{braced} {cumulative}");
+    }
+}
+
+/// The upper bounds of the latency buckets in seconds, as the `le` labels
+/// write them (the control panel estimates percentiles from them).
+pub(super) fn bucket_bounds() -> impl Iterator<Item = &'static str> {
+    BUCKETS.iter().map(|&(_, le)| le)
+}
+
+/// Counters for one route (or for requests that matched no route).
+#[derive(Debug, Default)]
+pub(super) struct RouteMetrics {
+    /// Responses by status class: 1xx to 5xx.
+    classes: [AtomicU64; 5],
+    /// Latency by the API version the request was served at, indexed like
+    /// `Service::versions`; the last is for requests without a version
+    /// (an unversioned service, or a request answered before one was
+    /// chosen). Its counts are also the requests per version.
+    latency: Box<[Histogram]>,
+    /// Requests turned away by admission control.
+    shed: AtomicU64,
+    /// Requests answered 429: per-client limits.
+    limited: AtomicU64,
+    /// Credentials rejected.
+    auth_failures: AtomicU64,
+}
+
+impl RouteMetrics {
+    /// Counters for a service with `versions` API versions.
+    pub(super) fn new(versions: usize) -> RouteMetrics {
+        RouteMetrics {
+            latency: (0..=versions).map(|_| Histogram::default()).collect(),
+            ..RouteMetrics::default()
+        }
+    }
+
+    /// Records one response, served at version `version` (an index into
+    /// `Service::versions`) if one was chosen.
+    pub(super) fn observe(&self, status: u16, elapsed: Duration, version: Option<usize>) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.classes[class].fetch_add(1, Relaxed);
+        let none = self.latency.len().saturating_sub(1);
+        let slot = version.filter(|&v| v < none).unwrap_or(none);
+        if let Some(histogram) = self.latency.get(slot) {
+            histogram.observe(elapsed);
+        }
+    }
+
+    /// Responses by status class, 1xx to 5xx.
+    pub(super) fn classes(&self) -> [u64; 5] {
+        std::array::from_fn(|i| self.classes[i].load(Relaxed))
+    }
+
+    /// The latency histogram of each version, oldest first, and last the
+    /// one of requests without a version.
+    pub(super) fn latency(&self) -> &[Histogram] {
+        &self.latency
     }
 
     /// Records a request turned away by admission control.
@@ -85,6 +149,12 @@ impl RouteMetrics {
     /// Records a rejected credential.
     pub(super) fn auth_failed(&self) {
         self.auth_failures.fetch_add(1, Relaxed);
+    }
+
+    /// Requests turned away so far: shed by admission control (503), over a
+    /// per-client limit (429), and with a rejected credential.
+    pub(super) fn turned_away(&self) -> [u64; 3] {
+        [&self.shed, &self.limited, &self.auth_failures].map(|n| n.load(Relaxed))
     }
 }
 
@@ -113,6 +183,28 @@ pub(super) struct Snapshot<'a> {
     pub(super) clients: u64,
     /// The API versions' dates, oldest first; empty for unversioned services.
     pub(super) versions: Vec<&'a str>,
+    /// Time spent in the admission queue by requests that found no free
+    /// slot: the service-wide gate's (route `None`), then each route gate's.
+    pub(super) waits: Vec<(Option<&'a str>, &'a Histogram)>,
+    /// What built the server: the `gati_build_info` series.
+    pub(super) build: BuildInfo,
+}
+
+/// What built a server, as `gati_build_info` labels it.
+#[derive(Clone, Copy, Debug)]
+pub struct BuildInfo {
+    /// The version of gatic that generated the crate.
+    pub gatic_version: &'static str,
+    /// A hash of the spec the crate was generated from (16 hex digits).
+    pub spec_hash: &'static str,
+}
+
+impl BuildInfo {
+    /// For a service that does not say (a hand-written `Service`).
+    pub const UNKNOWN: BuildInfo = BuildInfo {
+        gatic_version: "unknown",
+        spec_hash: "unknown",
+    };
 }
 
 /// Escapes a label value.
@@ -171,17 +263,11 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
             "Requests by route and the API version they were served at.",
         );
         for (route, m, _) in &snapshot.routes {
-            for (date, n) in snapshot.versions.iter().zip(m.versions.iter()) {
+            for (date, h) in snapshot.versions.iter().zip(m.latency.iter()) {
                 let mut extra = String::from(",version=\"");
                 label(&mut extra, date);
                 extra.push('"');
-                series(
-                    w,
-                    "gati_version_requests_total",
-                    route,
-                    &extra,
-                    &n.load(Relaxed),
-                );
+                series(w, "gati_version_requests_total", route, &extra, &h.count());
             }
         }
     }
@@ -190,30 +276,46 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
         w,
         "gati_request_duration_seconds",
         "histogram",
-        "Time from request head to response, by route.",
+        "Time from request head to response, by route and API version.",
     );
     for (route, m, _) in &snapshot.routes {
-        let mut cumulative = 0;
-        for (i, bucket) in m.buckets.iter().enumerate() {
-            cumulative += bucket.load(Relaxed);
-            let le = BUCKETS.get(i).map_or("+Inf", |&(_, le)| le);
-            series(
-                w,
-                "gati_request_duration_seconds_bucket",
-                route,
-                &format!(",le=\"{le}\""),
-                &cumulative,
-            );
+        let mut route_label = String::from("route=\"");
+        label(&mut route_label, route);
+        route_label.push('"');
+        let none = m.latency.len().saturating_sub(1);
+        for (i, h) in m.latency.iter().enumerate() {
+            match snapshot.versions.get(i) {
+                Some(date) => {
+                    let mut labels = format!("{route_label},version=\"");
+                    label(&mut labels, date);
+                    labels.push('"');
+                    h.render(w, "gati_request_duration_seconds", &labels);
+                }
+                // Requests without a version: every request of an
+                // unversioned service; in a versioned one only those
+                // answered before a version was chosen, when there are any.
+                None if i == none && (snapshot.versions.is_empty() || h.count() > 0) => {
+                    h.render(w, "gati_request_duration_seconds", &route_label);
+                }
+                None => {}
+            }
         }
-        let sum = m.sum_nanos.load(Relaxed) as f64 / 1e9;
-        series(w, "gati_request_duration_seconds_sum", route, "", &sum);
-        series(
-            w,
-            "gati_request_duration_seconds_count",
-            route,
-            "",
-            &cumulative,
-        );
+    }
+
+    head(
+        w,
+        "gati_queue_wait_seconds",
+        "histogram",
+        "Time in the admission queue, for requests that found no free slot (admitted or shed); with a route label for a route's own limit.",
+    );
+    for (route, h) in &snapshot.waits {
+        let mut labels = String::new();
+        if let Some(route) = route {
+            labels.push_str("route=\"");
+            label(&mut labels, route);
+            labels.push('"');
+        }
+        h.render(w, "gati_queue_wait_seconds", &labels);
     }
 
     // Per-route counters of requests turned away, each a family of its own.
@@ -310,6 +412,20 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
         head(w, name, kind, help);
         let _ = writeln!(w, "{name} {value}");
     }
+
+    head(
+        w,
+        "gati_build_info",
+        "gauge",
+        "Always 1: the gatic version that generated the server, a hash of its spec, and the API versions it serves.",
+    );
+    let mut labels = String::from("gatic_version=\"");
+    label(&mut labels, snapshot.build.gatic_version);
+    labels.push_str("\",spec_hash=\"");
+    label(&mut labels, snapshot.build.spec_hash);
+    labels.push_str("\",versions=\"");
+    label(&mut labels, &snapshot.versions.join(","));
+    let _ = writeln!(w, "gati_build_info{{{labels}\"}} 1");
     out
 }
 
@@ -320,18 +436,17 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let a = RouteMetrics::new(2);
-        a.version(1);
-        a.version(1);
-        a.version(7);
-        let cases: &[(u16, u64)] = &[
-            (200, 100),
-            (201, 3_000),
-            (404, 700_000),
-            (503, 20_000_000),
-            (99, 1),
+        // Served at the second version, at an index past the table (counted
+        // as without a version), and without a version.
+        let cases: &[(u16, u64, Option<usize>)] = &[
+            (200, 100, Some(1)),
+            (201, 3_000, Some(1)),
+            (404, 700_000, Some(7)),
+            (503, 20_000_000, None),
+            (99, 1, None),
         ];
-        for &(status, micros) in cases {
-            a.observe(status, Duration::from_micros(micros));
+        for &(status, micros, version) in cases {
+            a.observe(status, Duration::from_micros(micros), version);
         }
         a.shed();
         let b = RouteMetrics::new(2);
@@ -340,6 +455,9 @@ mod tests {
             queued: 1,
             shed: 4,
         };
+        let wait = Histogram::default();
+        wait.observe(Duration::from_millis(3));
+        let route_wait = Histogram::default();
         let snapshot = Snapshot {
             routes: vec![("get_user", &a, None), ("odd\"name", &b, Some(gauges))],
             service: GateGauges {
@@ -351,6 +469,11 @@ mod tests {
             refused: 2,
             clients: 4,
             versions: vec!["2024-01-01", "2025-01-01"],
+            waits: vec![(None, &wait), (Some("odd\"name"), &route_wait)],
+            build: BuildInfo {
+                gatic_version: "0.1.0",
+                spec_hash: "00ff00ff00ff00ff",
+            },
         };
         let text = render(&snapshot);
         let expected = [
@@ -360,14 +483,21 @@ mod tests {
             "gati_requests_total{route=\"get_user\",class=\"4xx\"} 1",
             "gati_requests_total{route=\"get_user\",class=\"5xx\"} 1",
             "# TYPE gati_request_duration_seconds histogram",
-            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"0.0005\"} 2",
-            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"0.005\"} 3",
-            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"1\"} 4",
-            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"10\"} 4",
-            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"+Inf\"} 5",
-            "gati_request_duration_seconds_count{route=\"get_user\"} 5",
-            "gati_request_duration_seconds_sum{route=\"get_user\"} 20.703101",
-            "gati_request_duration_seconds_count{route=\"odd\\\"name\"} 0",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",version=\"2025-01-01\",le=\"0.0005\"} 1",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",version=\"2025-01-01\",le=\"0.005\"} 2",
+            "gati_request_duration_seconds_count{route=\"get_user\",version=\"2025-01-01\"} 2",
+            "gati_request_duration_seconds_sum{route=\"get_user\",version=\"2025-01-01\"} 0.0031",
+            "gati_request_duration_seconds_count{route=\"get_user\",version=\"2024-01-01\"} 0",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"0.0005\"} 1",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"1\"} 2",
+            "gati_request_duration_seconds_bucket{route=\"get_user\",le=\"+Inf\"} 3",
+            "gati_request_duration_seconds_count{route=\"get_user\"} 3",
+            "gati_request_duration_seconds_sum{route=\"get_user\"} 20.700001",
+            "gati_request_duration_seconds_count{route=\"odd\\\"name\",version=\"2025-01-01\"} 0",
+            "# TYPE gati_queue_wait_seconds histogram",
+            "gati_queue_wait_seconds_bucket{le=\"0.005\"} 1",
+            "gati_queue_wait_seconds_count 1",
+            "gati_queue_wait_seconds_count{route=\"odd\\\"name\"} 0",
             "gati_shed_total{route=\"get_user\"} 1",
             "# TYPE gati_version_requests_total counter",
             "gati_version_requests_total{route=\"get_user\",version=\"2024-01-01\"} 0",
@@ -379,12 +509,16 @@ mod tests {
             "gati_queue_depth 0",
             "gati_service_shed_total 5",
             "gati_draining 1",
+            "gati_build_info{gatic_version=\"0.1.0\",spec_hash=\"00ff00ff00ff00ff\",versions=\"2024-01-01,2025-01-01\"} 1",
         ];
         let lines: Vec<&str> = text.lines().collect();
         for line in expected {
             assert!(lines.contains(&line), "missing {line:?} in\n{text}");
         }
         assert!(!text.contains("gati_route_in_flight{route=\"get_user\"}"));
+        // A versioned route without unversioned requests has no series
+        // without a version.
+        assert!(!text.contains("gati_request_duration_seconds_count{route=\"odd\\\"name\"}"));
         assert!(!text.contains("class=\"3xx\""));
         // Every sample line is `name{labels} value` or `name value`.
         for line in lines.iter().filter(|l| !l.starts_with('#')) {

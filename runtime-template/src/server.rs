@@ -33,7 +33,8 @@ use super::clients::{Client, ClientKey, Clients};
 use super::codec::{Caller, Denied, PathParams, Request};
 use super::config::{Config, RateLimit, defaults};
 use super::cors::{Cors, CorsPolicy};
-use super::metrics::{self, GateGauges, RouteMetrics, Snapshot};
+use super::metrics::{self, BuildInfo, GateGauges, RouteMetrics, Snapshot};
+use super::panel::{self, Panel};
 use super::problem::{Problem, empty_response, set_max_violations, with_body};
 use super::version::{self, VersionHeaders, VersionInfo};
 
@@ -131,6 +132,13 @@ pub trait Service: Send + Sync + 'static {
     fn cors(&self) -> &'static CorsPolicy {
         &CorsPolicy::OFF
     }
+
+    /// What built the server, for the `gati_build_info` metric and the
+    /// control panel: generated crates give gatic's version and their
+    /// spec's hash. The default says `unknown`.
+    fn build(&self) -> BuildInfo {
+        BuildInfo::UNKNOWN
+    }
 }
 
 /// What the runtime needs to know about a route.
@@ -201,6 +209,8 @@ pub struct Ctx {
     request: Request,
     /// What authentication returned for the caller, if anything.
     principal: Option<Principal>,
+    /// The principal's id for the access log, when authentication gave one.
+    principal_id: Option<Box<str>>,
 }
 
 /// A caller's principal, of the type the spec declares (`auth bearer ->
@@ -237,6 +247,7 @@ impl Ctx {
                 params: PathParams::new(),
             },
             principal: None,
+            principal_id: None,
         }
     }
 
@@ -274,6 +285,12 @@ impl Ctx {
     /// service, see `serve_with`) put on the request.
     pub fn extensions(&self) -> &hyper::http::Extensions {
         &self.request.parts.extensions
+    }
+
+    /// The id of the caller's principal as the access log gives it (the
+    /// principal's `sub`, `id` or `name` field), if authentication gave one.
+    pub fn principal_id(&self) -> Option<&str> {
+        self.principal_id.as_deref()
     }
 
     /// The caller's principal as authentication returned it, if the route
@@ -1218,6 +1235,9 @@ struct Shared<S> {
     /// The tracer, when `OTEL_*` names a collector (and the `otel` feature
     /// is built in).
     tracing: Option<super::trace::Tracing>,
+    /// The control panel's state, when there is an admin listener to serve
+    /// it on.
+    panel: Option<Panel>,
 }
 
 /// One route's resolved limits, gate and counters.
@@ -1336,6 +1356,13 @@ impl<S: Service> Shared<S> {
             draining: AtomicBool::new(false),
             access_log: AccessLogger::new(config),
             tracing: super::trace::Tracing::start(&config.trace)?,
+            panel: has_admin.then(|| {
+                Panel::new(
+                    table.len(),
+                    panel::settings(config, &service_limits),
+                    config.access_log,
+                )
+            }),
         })
     }
 }
@@ -1401,11 +1428,12 @@ where
         let shared = &*link.shared;
         // Whether the body was read (else an answer was given without it).
         let mut body_read = false;
-        // The last element is the body's length as read (0 when unread).
-        let (mut response, counters, version, id, bytes_in) = match &mut routed {
+        // Then the body's length as read (0 when unread), and the
+        // principal's id when authentication gave one.
+        let (mut response, counters, version, id, bytes_in, principal) = match &mut routed {
             Routed::Answer(response, counters, version, id) => {
                 let response = response.take().unwrap_or_else(|| empty_response(500));
-                (response, *counters, *version, &*id, 0)
+                (response, *counters, *version, &*id, 0, None)
             }
             Routed::Run(run) => {
                 // The deadline counts from the request's arrival, so time
@@ -1431,7 +1459,7 @@ where
                                 "too many rejected credentials from this address",
                             );
                         }
-                        let principal = {
+                        let (principal, principal_id) = {
                             let (service, index) = (&shared.service, run.route);
                             let ctx = &run.ctx;
                             let future = catch_unwind(AssertUnwindSafe(|| {
@@ -1478,11 +1506,12 @@ where
                                 credential_key =
                                     Some(shared.clients.credential(credential.secret()));
                             }
-                            caller.take_principal()
+                            (caller.take_principal(), caller.take_principal_id())
                         };
                         // The caller's borrow of the request has ended: the
                         // principal moves into the context.
                         run.ctx.principal = principal;
+                        run.ctx.principal_id = principal_id;
                         match credential_key {
                             None => link.client.client(),
                             Some(key) => {
@@ -1673,6 +1702,7 @@ where
                     version,
                     &run.ctx.request_id,
                     run.ctx.request.body.len(),
+                    run.ctx.principal_id.as_deref(),
                 )
             }
         };
@@ -1682,10 +1712,7 @@ where
             Counters::Route(index) => shared.routes.get(index).map(|r| &r.metrics),
         };
         if let Some(metrics) = metrics {
-            metrics.observe(response.status().as_u16(), start.elapsed());
-            if let Some(index) = version {
-                metrics.version(index);
-            }
+            metrics.observe(response.status().as_u16(), start.elapsed(), version);
         }
         let headers = response.headers_mut();
         if let Some(stamp) = version.and_then(|i| shared.versions.get(i)) {
@@ -1695,19 +1722,34 @@ where
         if let Some(cors) = &shared.cors {
             cors.stamp(origin.as_ref(), headers);
         }
+        let route_name = match counters {
+            Counters::Route(index) => shared.routes.get(index).map(|r| r.name),
+            Counters::None | Counters::Unrouted => None,
+        };
+        let date = version.and_then(|i| shared.versions.get(i)).map(|v| v.date);
+        if let Some(panel) = &shared.panel
+            && response.status().as_u16() >= 400
+        {
+            let body = response.body().bytes();
+            panel.error(
+                response.status().as_u16(),
+                id.as_str(),
+                route_name,
+                date,
+                &body,
+            );
+        }
         if let (Some(logger), Some(access)) = (&shared.access_log, &access)
             && logger.wants(response.status().as_u16())
         {
-            let route = match counters {
-                Counters::Route(index) => shared.routes.get(index).map(|r| r.name),
-                Counters::None | Counters::Unrouted => None,
-            };
-            Entry {
+            let route = route_name;
+            let line = Entry {
                 request_id: id.as_str(),
                 method: access.0.as_str(),
                 path: access.1.path(),
                 route,
-                version: version.and_then(|i| shared.versions.get(i)).map(|v| v.date),
+                version: date,
+                principal,
                 status: response.status().as_u16(),
                 latency: start.elapsed(),
                 bytes_in: bytes_in as u64,
@@ -1717,6 +1759,9 @@ where
                 span_id: trace.span_id(),
             }
             .write();
+            if let Some(panel) = &shared.panel {
+                panel.log_line(&line);
+            }
         }
         if trace.is_on() {
             let info = match counters {
@@ -1972,6 +2017,7 @@ fn route<S: Service>(
                 params,
             },
             principal: None,
+            principal_id: None,
         },
     })
 }
@@ -2118,6 +2164,9 @@ async fn admin_loop<S: Service>(listener: TcpListener, shared: Arc<Shared<S>>) {
         .keep_alive(true);
     let builder = Arc::new(builder);
     let mut errors = Throttled::default();
+    // The panel's samples of the version mix, taken while the admin
+    // listener runs (the sampler stops when this task does).
+    let _sampler = AbortOnDrop(tokio::spawn(sample_versions(shared.clone())));
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
@@ -2148,8 +2197,12 @@ async fn admin_loop<S: Service>(listener: TcpListener, shared: Arc<Shared<S>>) {
                     "/healthz" | "/readyz" | "/metrics" => {
                         answer_builtin(&shared, request.method(), path, None)
                     }
-                    _ => Problem::new(404, "the admin port serves /healthz, /readyz and /metrics")
-                        .into_response(),
+                    "/_gati" | "/_gati/" | "/_gati/state" => panel_answer(&shared, request.method(), path),
+                    _ => Problem::new(
+                        404,
+                        "the admin port serves /healthz, /readyz, /metrics and the control panel at /_gati/",
+                    )
+                    .into_response(),
                 };
                 let id = RequestId::of(request.headers());
                 response.headers_mut().insert(X_REQUEST_ID, id.to_header());
@@ -2160,6 +2213,66 @@ async fn admin_loop<S: Service>(listener: TcpListener, shared: Arc<Shared<S>>) {
                 .await;
         });
     }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Samples the requests served at each version every
+/// [`panel::SAMPLE_EVERY`], for the panel's version mix.
+async fn sample_versions<S: Service>(shared: Arc<Shared<S>>) {
+    let Some(panel) = &shared.panel else {
+        return;
+    };
+    let mut every = tokio::time::interval(panel::SAMPLE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate, and the panel starts with a zero sample.
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let totals = panel::version_totals(&metrics_snapshot(&shared), shared.versions.len());
+        panel.sample(totals);
+    }
+}
+
+/// The control panel's page (`/_gati/`) and state (`/_gati/state`).
+fn panel_answer<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> Response {
+    let Some(panel) = &shared.panel else {
+        return Problem::new(404, "no control panel").into_response();
+    };
+    if method != Method::GET && method != Method::HEAD {
+        return Problem::new(405, "this path allows GET, HEAD")
+            .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"))
+            .into_response();
+    }
+    if path != "/_gati/state" {
+        return Panel::page();
+    }
+    let routes: Vec<(&str, String)> = shared
+        .service
+        .routes()
+        .iter()
+        .map(|r| (r.name, format!("{} {}", r.method, r.path)))
+        .collect();
+    let routes: Vec<(&str, &str)> = routes.iter().map(|(n, p)| (*n, p.as_str())).collect();
+    let state = panel.state(
+        &metrics_snapshot(shared),
+        shared.service.versions(),
+        &routes,
+        shared.started.elapsed(),
+    );
+    let mut response = with_body(200, "application/json", state.to_string().into_bytes());
+    response.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// An HTTP/1 connection's socket, which turns hyper's own answer to a
@@ -2327,6 +2440,11 @@ impl ParseErrors {
 }
 
 fn render_metrics<S: Service>(shared: &Shared<S>) -> String {
+    metrics::render(&metrics_snapshot(shared))
+}
+
+/// Everything `/metrics` and the control panel show, read now.
+fn metrics_snapshot<S: Service>(shared: &Shared<S>) -> Snapshot<'_> {
     let gauges = |gate: &Gate| GateGauges {
         in_flight: gate.in_flight(),
         queued: gate.queued(),
@@ -2338,14 +2456,23 @@ fn render_metrics<S: Service>(shared: &Shared<S>) -> String {
         .map(|r| (r.name, &r.metrics, r.gate.as_ref().map(gauges)))
         .collect();
     routes.push(("_unrouted", &shared.unrouted, None));
-    metrics::render(&Snapshot {
+    Snapshot {
         routes,
         service: gauges(&shared.gate),
         draining: shared.draining.load(Relaxed),
         refused: shared.refused.load(Relaxed),
         clients: shared.clients.len() as u64,
         versions: shared.versions.iter().map(|v| v.date).collect(),
-    })
+        waits: std::iter::once((None, shared.gate.waits()))
+            .chain(
+                shared
+                    .routes
+                    .iter()
+                    .filter_map(|r| Some((Some(r.name), r.gate.as_ref()?.waits()))),
+            )
+            .collect(),
+        build: shared.service.build(),
+    }
 }
 
 fn too_large(limit: u64) -> Response {

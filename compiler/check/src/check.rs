@@ -214,6 +214,18 @@ pub(crate) struct Ctx<'a> {
     pub alias_examples: BTreeMap<usize, ir::Value>,
 }
 
+/// A record's own `@unknown_fields(…)`: the record's name, its policy and
+/// where the attribute is written.
+type OwnPolicy = (String, ir::UnknownFields, Span);
+
+/// The items of the parsed files that are not declarations of the shared
+/// namespace, each in declaration order.
+struct Items<'a> {
+    routes: Vec<&'a ast::RouteDecl>,
+    services: Vec<(FileId, &'a ast::ServiceDecl)>,
+    versions: Vec<(FileId, &'a ast::VersionsDecl)>,
+}
+
 /// Checks and lowers the parsed files (in declaration order).
 pub(crate) fn check(
     root_name: &str,
@@ -222,182 +234,30 @@ pub(crate) fn check(
     instances: &[(String, String, Vec<ast::TypeExpr>)],
     sources: &SourceMap,
 ) -> (Option<ir::Spec>, Vec<Diagnostic>) {
-    let mut cx = Ctx {
-        diags: Vec::new(),
-        decls: Vec::new(),
-        names: BTreeMap::new(),
-        alias_memo: Vec::new(),
-        record_memo: Vec::new(),
-        readonly_memo: BTreeMap::new(),
-        broken_alias: BTreeSet::new(),
-        derived: BTreeMap::new(),
-        converters: Vec::new(),
-        computed: Vec::new(),
-        converted_now: BTreeSet::new(),
-        retired: Vec::new(),
-        versioned: false,
-        version_header: ir::DEFAULT_VERSION_HEADER.to_string(),
-        principals: Vec::new(),
-        service_scopes: None,
-        scoped_routes: Vec::new(),
-        jwt: None,
-        jwt_uses: Vec::new(),
-        bearer_uses: Vec::new(),
-        alias_examples: BTreeMap::new(),
-    };
-    let mut route_decls = Vec::new();
-    let mut services = Vec::new();
-    let mut versions = Vec::new();
-    for (file, parsed) in files {
-        for item in &parsed.items {
-            let decl = match item {
-                Item::Type(t) => Decl {
-                    name: &t.name,
-                    kind: DeclKind::Type(t),
-                },
-                Item::Enum(e) => Decl {
-                    name: &e.name,
-                    kind: DeclKind::Enum(e),
-                },
-                Item::Union(u) => Decl {
-                    name: &u.name,
-                    kind: DeclKind::Union(u),
-                },
-                Item::Error(e) => Decl {
-                    name: &e.name,
-                    kind: DeclKind::Error(e),
-                },
-                Item::Route(r) => {
-                    route_decls.push(r);
-                    continue;
-                }
-                Item::Service(s) => {
-                    services.push((*file, s));
-                    continue;
-                }
-                Item::Versions(v) => {
-                    versions.push((*file, v));
-                    continue;
-                }
-                Item::Use(_) => continue,
-            };
-            cx.declare(decl);
-        }
-    }
-    for d in &cx.decls {
-        let DeclKind::Type(t) = d.kind else { continue };
-        let bases: Vec<&ast::Ident> = match &t.body {
-            TypeBody::Without { base, .. } => vec![base],
-            TypeBody::Record(members) => members
-                .iter()
-                .filter_map(|m| match m {
-                    Member::Spread(id) => Some(id),
-                    Member::Field(_) => None,
-                })
-                .collect(),
-            TypeBody::Alias(_) => Vec::new(),
-        };
-        for b in bases {
-            cx.derived
-                .entry(b.name.clone())
-                .or_default()
-                .push(t.name.name.clone());
-        }
-    }
+    let mut cx = Ctx::new();
+    let items = cx.declare_items(files);
+    cx.note_derived_records();
     cx.alias_memo = vec![Memo::NotStarted; cx.decls.len()];
     cx.record_memo = vec![Memo::NotStarted; cx.decls.len()];
     cx.check_casing_of_decls();
     cx.find_alias_cycles();
 
     let mut api = ir::Api::default();
-    let mut record_ids = Vec::new();
-    // Each record's own `@unknown_fields(…)`, resolved against the service's
-    // once the service block is lowered.
-    let mut own_policies: Vec<(String, ir::UnknownFields, Span)> = Vec::new();
-    for idx in 0..cx.decls.len() {
-        let decl = cx.decls[idx];
-        if cx.names.get(decl.name.name.as_str()) != Some(&idx) {
-            continue; // A duplicate, reported already.
-        }
-        match decl.kind {
-            DeclKind::Type(t) => {
-                let flags = match &t.body {
-                    TypeBody::Alias(_) => crate::attrs::Flags::scan(&t.attrs),
-                    _ => cx.attrs(&t.attrs, Place::Record, None),
-                };
-                let kind = match &t.body {
-                    TypeBody::Alias(_) => {
-                        let target = cx.alias_target(idx).unwrap_or_else(any);
-                        ir::TypeDefKind::Alias { target }
-                    }
-                    _ => {
-                        record_ids.push(idx);
-                        let fields = cx.record_fields(idx, None).unwrap_or_default();
-                        ir::TypeDefKind::Record {
-                            fields: fields.iter().map(|f| f.field.clone()).collect(),
-                        }
-                    }
-                };
-                if let Some((policy, span)) = flags.unknown_fields {
-                    own_policies.push((t.name.name.clone(), policy, span));
-                }
-                api.types.push(ir::TypeDef {
-                    instance: None,
-                    name: t.name.name.clone(),
-                    doc: t.doc.clone(),
-                    deprecated: flags.deprecated,
-                    unknown_fields: ir::UnknownFields::Ignore,
-                    example: cx.alias_examples.get(&idx).cloned(),
-                    kind,
-                });
-            }
-            DeclKind::Enum(e) => api.types.push(cx.lower_enum(e)),
-            DeclKind::Union(u) => api.types.push(cx.lower_union(u)),
-            DeclKind::Error(e) => {
-                if let Some(err) = cx.lower_error(e) {
-                    api.errors.push(err);
-                }
-            }
-        }
-    }
-    cx.find_infinite_records(&record_ids);
-    // Instantiated generic records say where they come from. Their
-    // arguments were checked where the instantiation's fields use them.
-    for (name, generic, args) in instances {
-        let quiet = cx.diags.len();
-        let args: Vec<Ty> = args
-            .iter()
-            .map(|a| cx.resolve_ty(a).unwrap_or_else(any))
-            .collect();
-        cx.diags.truncate(quiet);
-        if let Some(def) = api.types.iter_mut().find(|t| t.name == *name) {
-            def.instance = Some(ir::Instance {
-                generic: generic.clone(),
-                args,
-            });
-        }
-    }
+    let own_policies = cx.lower_decls(&mut api);
+    cx.mark_instances(&mut api, instances);
 
-    cx.versioned = !versions.is_empty();
-    let mut service = cx.service(root_name, root, &services);
-    // A record's own policy wins over the service's.
-    for def in &mut api.types {
-        if matches!(def.kind, ir::TypeDefKind::Record { .. }) {
-            def.unknown_fields = own_policies
-                .iter()
-                .find(|(name, _, _)| *name == def.name)
-                .map_or(service.unknown_fields, |(_, policy, _)| *policy);
-        }
-    }
-    api.routes = cx.routes(&route_decls, &service);
+    cx.versioned = !items.versions.is_empty();
+    let mut service = cx.service(root_name, root, &items.services);
+    apply_unknown_fields(&mut api, &own_policies, service.unknown_fields);
+    api.routes = cx.routes(&items.routes, &service);
     service.principal = cx.check_principal(&api);
     service.jwt = cx.check_jwt();
-    cx.check_readonly_in_requests(&route_decls, &api);
+    cx.check_readonly_in_requests(&items.routes, &api);
 
-    let versions = cx.versions(root, &versions, &api, &service);
+    let versions = cx.versions(root, &items.versions, &api, &service);
     cx.check_retired_names(&api);
-    cx.check_unused(&api, &versions, &route_decls, service.principal.as_deref());
-    cx.check_deprecated_uses(&route_decls);
+    cx.check_unused(&api, &versions, &items.routes, service.principal.as_deref());
+    cx.check_deprecated_uses(&items.routes);
     cx.check_unknown_fields_reach(&api, &versions, &own_policies);
     let spec = ir::Spec {
         source: root_name.to_string(),
@@ -406,7 +266,27 @@ pub(crate) fn check(
         versions,
     };
     let mut diags = cx.diags;
-    for d in &mut diags {
+    trim_diagnostics(&mut diags, sources);
+    (Some(spec), diags)
+}
+
+/// Sets the unknown-fields policy of every record in `api`: the record's
+/// own policy (from `own`) when it has one, else the service's.
+fn apply_unknown_fields(api: &mut ir::Api, own: &[OwnPolicy], service: ir::UnknownFields) {
+    for def in &mut api.types {
+        if matches!(def.kind, ir::TypeDefKind::Record { .. }) {
+            def.unknown_fields = own
+                .iter()
+                .find(|(name, _, _)| *name == def.name)
+                .map_or(service, |(_, policy, _)| *policy);
+        }
+    }
+}
+
+/// Trims the trailing whitespace off every span of `diags`: their own,
+/// their labels' and their suggestions'.
+fn trim_diagnostics(diags: &mut [Diagnostic], sources: &SourceMap) {
+    for d in diags {
         d.span = trim(sources, d.span);
         for l in &mut d.labels {
             l.span = trim(sources, l.span);
@@ -415,7 +295,206 @@ pub(crate) fn check(
             s.span = trim(sources, s.span);
         }
     }
-    (Some(spec), diags)
+}
+
+impl<'a> Ctx<'a> {
+    /// A context that has seen nothing yet.
+    fn new() -> Ctx<'a> {
+        Ctx {
+            diags: Vec::new(),
+            decls: Vec::new(),
+            names: BTreeMap::new(),
+            alias_memo: Vec::new(),
+            record_memo: Vec::new(),
+            readonly_memo: BTreeMap::new(),
+            broken_alias: BTreeSet::new(),
+            derived: BTreeMap::new(),
+            converters: Vec::new(),
+            computed: Vec::new(),
+            converted_now: BTreeSet::new(),
+            retired: Vec::new(),
+            versioned: false,
+            version_header: ir::DEFAULT_VERSION_HEADER.to_string(),
+            principals: Vec::new(),
+            service_scopes: None,
+            scoped_routes: Vec::new(),
+            jwt: None,
+            jwt_uses: Vec::new(),
+            bearer_uses: Vec::new(),
+            alias_examples: BTreeMap::new(),
+        }
+    }
+
+    /// Declares every type, enum, union and error of `files` in the shared
+    /// namespace, and sets the other items aside: routes, service blocks
+    /// and versions blocks. `use` lines were followed when loading.
+    fn declare_items(&mut self, files: &'a [(FileId, ast::File)]) -> Items<'a> {
+        let mut items = Items {
+            routes: Vec::new(),
+            services: Vec::new(),
+            versions: Vec::new(),
+        };
+        for (file, parsed) in files {
+            for item in &parsed.items {
+                let decl = match item {
+                    Item::Type(t) => Decl {
+                        name: &t.name,
+                        kind: DeclKind::Type(t),
+                    },
+                    Item::Enum(e) => Decl {
+                        name: &e.name,
+                        kind: DeclKind::Enum(e),
+                    },
+                    Item::Union(u) => Decl {
+                        name: &u.name,
+                        kind: DeclKind::Union(u),
+                    },
+                    Item::Error(e) => Decl {
+                        name: &e.name,
+                        kind: DeclKind::Error(e),
+                    },
+                    Item::Route(r) => {
+                        items.routes.push(r);
+                        continue;
+                    }
+                    Item::Service(s) => {
+                        items.services.push((*file, s));
+                        continue;
+                    }
+                    Item::Versions(v) => {
+                        items.versions.push((*file, v));
+                        continue;
+                    }
+                    Item::Use(_) => continue,
+                };
+                self.declare(decl);
+            }
+        }
+        items
+    }
+
+    /// Records, for each record, the records derived from it by spread
+    /// or `without` ([`Ctx::derived`]).
+    fn note_derived_records(&mut self) {
+        for d in &self.decls {
+            let DeclKind::Type(t) = d.kind else { continue };
+            let bases: Vec<&ast::Ident> = match &t.body {
+                TypeBody::Without { base, .. } => vec![base],
+                TypeBody::Record(members) => members
+                    .iter()
+                    .filter_map(|m| match m {
+                        Member::Spread(id) => Some(id),
+                        Member::Field(_) => None,
+                    })
+                    .collect(),
+                TypeBody::Alias(_) => Vec::new(),
+            };
+            for b in bases {
+                self.derived
+                    .entry(b.name.clone())
+                    .or_default()
+                    .push(t.name.name.clone());
+            }
+        }
+    }
+
+    /// Lowers every declaration into `api`'s types and errors (a name
+    /// declared twice, reported already, only its first time), then
+    /// reports records that contain themselves without end. Gives each
+    /// record's own `@unknown_fields(…)`, to resolve against the
+    /// service's once the service block is lowered.
+    fn lower_decls(&mut self, api: &mut ir::Api) -> Vec<OwnPolicy> {
+        let mut record_ids = Vec::new();
+        let mut own_policies: Vec<OwnPolicy> = Vec::new();
+        for idx in 0..self.decls.len() {
+            let decl = self.decls[idx];
+            if self.names.get(decl.name.name.as_str()) != Some(&idx) {
+                continue; // A duplicate, reported already.
+            }
+            match decl.kind {
+                DeclKind::Type(t) => {
+                    if !matches!(t.body, TypeBody::Alias(_)) {
+                        record_ids.push(idx);
+                    }
+                    let (def, policy) = self.lower_type(idx, t);
+                    if let Some((policy, span)) = policy {
+                        own_policies.push((t.name.name.clone(), policy, span));
+                    }
+                    api.types.push(def);
+                }
+                DeclKind::Enum(e) => api.types.push(self.lower_enum(e)),
+                DeclKind::Union(u) => api.types.push(self.lower_union(u)),
+                DeclKind::Error(e) => {
+                    if let Some(err) = self.lower_error(e) {
+                        api.errors.push(err);
+                    }
+                }
+            }
+        }
+        self.find_infinite_records(&record_ids);
+        own_policies
+    }
+
+    /// Lowers the type declaration `t` (declaration `idx`): an alias to
+    /// its target, anything else to a record of its fields. Gives its own
+    /// `@unknown_fields(…)` policy too, when it has one.
+    fn lower_type(
+        &mut self,
+        idx: usize,
+        t: &ast::TypeDecl,
+    ) -> (ir::TypeDef, Option<(ir::UnknownFields, Span)>) {
+        let flags = match &t.body {
+            TypeBody::Alias(_) => crate::attrs::Flags::scan(&t.attrs),
+            _ => self.attrs(&t.attrs, Place::Record, None),
+        };
+        let kind = match &t.body {
+            TypeBody::Alias(_) => {
+                let target = self.alias_target(idx).unwrap_or_else(any);
+                ir::TypeDefKind::Alias { target }
+            }
+            _ => {
+                let fields = self.record_fields(idx, None).unwrap_or_default();
+                ir::TypeDefKind::Record {
+                    fields: fields.iter().map(|f| f.field.clone()).collect(),
+                }
+            }
+        };
+        let def = ir::TypeDef {
+            instance: None,
+            name: t.name.name.clone(),
+            doc: t.doc.clone(),
+            deprecated: flags.deprecated,
+            unknown_fields: ir::UnknownFields::Ignore,
+            example: self.alias_examples.get(&idx).cloned(),
+            kind,
+        };
+        (def, flags.unknown_fields)
+    }
+
+    /// Marks each instantiated generic record of `api` with the template
+    /// and arguments it comes from. Its arguments were checked where the
+    /// instantiation's fields use them, so resolving them here reports
+    /// nothing.
+    fn mark_instances(
+        &mut self,
+        api: &mut ir::Api,
+        instances: &[(String, String, Vec<ast::TypeExpr>)],
+    ) {
+        for (name, generic, args) in instances {
+            let quiet = self.diags.len();
+            let args: Vec<Ty> = args
+                .iter()
+                .map(|a| self.resolve_ty(a).unwrap_or_else(any))
+                .collect();
+            self.diags.truncate(quiet);
+            if let Some(def) = api.types.iter_mut().find(|t| t.name == *name) {
+                def.instance = Some(ir::Instance {
+                    generic: generic.clone(),
+                    args,
+                });
+            }
+        }
+    }
 }
 
 /// `span` without trailing whitespace (syntax nodes may include the

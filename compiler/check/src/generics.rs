@@ -407,29 +407,7 @@ impl Expander {
         args: Vec<TypeExpr>,
         span: gatic_syntax::Span,
     ) -> Option<String> {
-        let Some(template) = self.templates.get(&id.name) else {
-            let d = self.not_a_template(id);
-            self.diagnostics.push(d);
-            return None;
-        };
-        let params = template.decl.params.clone();
-        if params.len() != args.len() {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    codes::BAD_GENERIC,
-                    span,
-                    format!(
-                        "`{}` takes {}, not {}",
-                        id.name,
-                        arguments(params.len()),
-                        args.len()
-                    ),
-                )
-                .with_label("wrong number of type arguments")
-                .with_secondary(template.decl.name.span, "declared here"),
-            );
-            return None;
-        }
+        let params = self.template_params(id, args.len(), span)?;
         let whole = TypeExpr {
             kind: TypeExprKind::Generic(id.clone(), args.clone()),
             span,
@@ -449,29 +427,96 @@ impl Expander {
         if let Some(name) = self.by_key.get(&key) {
             return Some(name.clone());
         }
-        if self.gave_up {
+        if self.gave_up || self.runs_away(&key, span) {
             return None;
         }
-        if self.by_key.len() >= MAX_INSTANCES || key.len() > MAX_KEY_LEN {
-            self.gave_up = true;
+        let name = self.instance_name(id, &args, &key, span)?;
+        let decl = self.instance_decl(id, &name, &key, &params, &args);
+        self.by_key.insert(key.clone(), name.clone());
+        self.by_name.insert(name.clone(), key);
+        self.pending.push(Instance {
+            name: name.clone(),
+            template: id.name.clone(),
+            args,
+            decl,
+        });
+        self.queue.push(self.pending.len() - 1);
+        Some(name)
+    }
+
+    /// The type parameters of the template `id` names, when it is one and
+    /// `given` arguments are as many as it takes; otherwise reports why
+    /// not and gives `None`.
+    fn template_params(
+        &mut self,
+        id: &ast::Ident,
+        given: usize,
+        span: gatic_syntax::Span,
+    ) -> Option<Vec<ast::Ident>> {
+        let Some(template) = self.templates.get(&id.name) else {
+            let d = self.not_a_template(id);
+            self.diagnostics.push(d);
+            return None;
+        };
+        let params = template.decl.params.clone();
+        if params.len() != given {
             self.diagnostics.push(
                 Diagnostic::error(
                     codes::BAD_GENERIC,
                     span,
                     format!(
-                        "instantiating generic records does not end (past {MAX_INSTANCES} \
-                         records or {MAX_KEY_LEN} characters of arguments)"
+                        "`{}` takes {}, not {}",
+                        id.name,
+                        arguments(params.len()),
+                        given
                     ),
                 )
-                .with_label("instantiating this never ends")
-                .with_note("a generic record probably uses itself with a larger argument"),
+                .with_label("wrong number of type arguments")
+                .with_secondary(template.decl.name.span, "declared here"),
             );
             return None;
         }
-        let name = match self.aliases.get(&key) {
+        Some(params)
+    }
+
+    /// Whether instantiating `key` would pass the limits that tell an
+    /// instantiation that never ends; if so, reports it once and gives up
+    /// on every later instantiation.
+    fn runs_away(&mut self, key: &str, span: gatic_syntax::Span) -> bool {
+        if self.by_key.len() < MAX_INSTANCES && key.len() <= MAX_KEY_LEN {
+            return false;
+        }
+        self.gave_up = true;
+        self.diagnostics.push(
+            Diagnostic::error(
+                codes::BAD_GENERIC,
+                span,
+                format!(
+                    "instantiating generic records does not end (past {MAX_INSTANCES} \
+                     records or {MAX_KEY_LEN} characters of arguments)"
+                ),
+            )
+            .with_label("instantiating this never ends")
+            .with_note("a generic record probably uses itself with a larger argument"),
+        );
+        true
+    }
+
+    /// The name the instantiation `key` gets: the alias that is exactly
+    /// it, else one made from its arguments and template. `None` (reported)
+    /// when no name can be made, when the made name is declared already,
+    /// or when another instantiation has the name.
+    fn instance_name(
+        &mut self,
+        id: &ast::Ident,
+        args: &[TypeExpr],
+        key: &str,
+        span: gatic_syntax::Span,
+    ) -> Option<String> {
+        let name = match self.aliases.get(key) {
             Some((alias, _)) => alias.name.clone(),
             None => {
-                let Some(name) = auto_name(&id.name, &args) else {
+                let Some(name) = auto_name(&id.name, args) else {
                     self.diagnostics.push(
                         Diagnostic::error(
                             codes::BAD_GENERIC,
@@ -512,6 +557,21 @@ impl Expander {
             );
             return None;
         }
+        Some(name)
+    }
+
+    /// The record declaration of the instantiation `key` of template `id`:
+    /// the template's, named `name` (or by its alias, whose doc it takes
+    /// when the alias has one), with each parameter in `params` replaced by
+    /// its argument in `args`, in field types and spreads.
+    fn instance_decl(
+        &self,
+        id: &ast::Ident,
+        name: &str,
+        key: &str,
+        params: &[ast::Ident],
+        args: &[TypeExpr],
+    ) -> ast::TypeDecl {
         let template = &self.templates[&id.name];
         let subst: BTreeMap<&str, &TypeExpr> = params
             .iter()
@@ -520,14 +580,14 @@ impl Expander {
             .collect();
         let mut decl = template.decl.clone();
         decl.params.clear();
-        if let Some((alias, doc)) = self.aliases.get(&key) {
+        if let Some((alias, doc)) = self.aliases.get(key) {
             decl.name = alias.clone();
             if doc.is_some() {
                 decl.doc = doc.clone();
             }
         } else {
             decl.name = ast::Ident {
-                name: name.clone(),
+                name: name.to_string(),
                 span: id.span,
             };
         }
@@ -547,16 +607,7 @@ impl Expander {
                 }
             }
         }
-        self.by_key.insert(key.clone(), name.clone());
-        self.by_name.insert(name.clone(), key);
-        self.pending.push(Instance {
-            name: name.clone(),
-            template: id.name.clone(),
-            args,
-            decl,
-        });
-        self.queue.push(self.pending.len() - 1);
-        Some(name)
+        decl
     }
 
     /// A canonical text of a type expression whose generic arguments are

@@ -230,12 +230,48 @@ fn rate_unit_meant(unit: &str) -> Option<&'static str> {
 impl<'a> Ctx<'a> {
     // ---- Service ------------------------------------------------------------
 
+    /// Lowers the spec's service block, one of `services` (those of every
+    /// file): its name, doc and settings. Without a usable block, reports
+    /// it and gives a service named after the root file. Sets the version
+    /// header that parameters are checked against.
     pub(crate) fn service(
         &mut self,
         root_name: &str,
         root: FileId,
         services: &[(FileId, &ast::ServiceDecl)],
     ) -> ir::Service {
+        let Some(s) = self.chosen_service(root_name, root, services) else {
+            return self.missing_service(root_name, root);
+        };
+        let mut service = unconfigured_service(&s.name.name, s.doc.clone());
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for setting in &s.settings {
+            let key = setting.key.name.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            if !SERVICE_KEYS.contains(&key) {
+                self.unknown_service_setting(&setting.key);
+                continue;
+            }
+            if self.set_twice(&mut seen, key, setting.key.span, "") {
+                continue;
+            }
+            self.service_setting(&mut service, setting);
+        }
+        self.version_header_clash(&mut service, s);
+        self.version_header = service.version_header().to_string();
+        service
+    }
+
+    /// The service block the spec uses: the first one in the root file.
+    /// A block in a `use`d file, or a second one, is reported and ignored.
+    fn chosen_service<'s>(
+        &mut self,
+        root_name: &str,
+        root: FileId,
+        services: &[(FileId, &'s ast::ServiceDecl)],
+    ) -> Option<&'s ast::ServiceDecl> {
         let mut chosen: Option<&ast::ServiceDecl> = None;
         for (file, s) in services {
             if *file != root {
@@ -265,129 +301,102 @@ impl<'a> Ctx<'a> {
                 None => chosen = Some(s),
             }
         }
-        let Some(s) = chosen else {
-            let stem = root_name
-                .rsplit('/')
-                .next()
-                .unwrap_or(root_name)
-                .trim_end_matches(".gati")
-                .to_string();
-            self.push(
-                Diagnostic::error(
-                    codes::MISSING_SERVICE,
-                    Span::new(root, 0, 0),
-                    format!("`{root_name}` has no `service` block"),
-                )
-                .with_label("expected `service name { … }` in this file")
-                .with_note("every spec declares `service name { title \"…\" }`; crate, image and SDK names derive from it"),
-            );
-            return ir::Service {
-                name: stem.clone(),
-                title: stem,
-                doc: None,
-                limits: Limits::default(),
-                auth: Auth::None,
-                deploy: None,
-                version_header: None,
-                unknown_fields: ir::UnknownFields::Ignore,
-                principal: None,
-                cors: None,
-                jwt: None,
-            };
-        };
-        let mut service = ir::Service {
-            name: s.name.name.clone(),
-            title: s.name.name.clone(),
-            doc: s.doc.clone(),
-            limits: Limits::default(),
-            auth: Auth::None,
-            deploy: None,
-            version_header: None,
-            unknown_fields: ir::UnknownFields::Ignore,
-            principal: None,
-            cors: None,
-            jwt: None,
-        };
-        let mut seen: Vec<(&str, Span)> = Vec::new();
-        for setting in &s.settings {
-            let key = setting.key.name.as_str();
-            if key.is_empty() {
-                continue;
+        chosen
+    }
+
+    /// Reports a root file without a service block, and gives the service
+    /// to check the rest with: named after the root file, with no settings.
+    fn missing_service(&mut self, root_name: &str, root: FileId) -> ir::Service {
+        let stem = root_name
+            .rsplit('/')
+            .next()
+            .unwrap_or(root_name)
+            .trim_end_matches(".gati")
+            .to_string();
+        self.push(
+            Diagnostic::error(
+                codes::MISSING_SERVICE,
+                Span::new(root, 0, 0),
+                format!("`{root_name}` has no `service` block"),
+            )
+            .with_label("expected `service name { … }` in this file")
+            .with_note("every spec declares `service name { title \"…\" }`; crate, image and SDK names derive from it"),
+        );
+        unconfigured_service(&stem, None)
+    }
+
+    /// Applies one service setting (a known key, given once) to `service`;
+    /// a value of the wrong shape for its key is reported.
+    fn service_setting(&mut self, service: &mut ir::Service, setting: &ast::Setting) {
+        match (setting.key.name.as_str(), &setting.value) {
+            (
+                "title",
+                SettingValue::Literal(ast::Literal {
+                    kind: LiteralKind::String(t),
+                    ..
+                }),
+            ) => {
+                service.title = t.clone();
             }
-            if !SERVICE_KEYS.contains(&key) {
-                self.unknown_service_setting(&setting.key);
-                continue;
+            ("limits", SettingValue::Block(items)) => service.limits = self.limits(items),
+            ("auth", SettingValue::Auth(spec)) => {
+                if let Some(a) = self.auth(&spec.words, setting.span) {
+                    service.auth = a;
+                }
+                self.note_principal(spec);
+                if let Some((scopes, span)) = &spec.scopes {
+                    let scopes = self.scope_tokens(scopes);
+                    self.service_scopes = Some((scopes, *span));
+                }
             }
-            if self.set_twice(&mut seen, key, setting.key.span, "") {
-                continue;
+            (
+                "unknown_fields",
+                SettingValue::Literal(ast::Literal {
+                    kind: LiteralKind::Word(word),
+                    ..
+                }),
+            ) => match unknown_fields_policy(word) {
+                Some(policy) => service.unknown_fields = policy,
+                None => self.push(bad_unknown_fields(
+                    codes::UNKNOWN_SETTING,
+                    &format!("`unknown_fields {word}` is not a policy"),
+                    word,
+                    setting.span,
+                )),
+            },
+            (
+                "version_header",
+                SettingValue::Literal(ast::Literal {
+                    kind: LiteralKind::String(name),
+                    span,
+                }),
+            ) => {
+                if self.version_header_ok(name, *span) {
+                    service.version_header = Some(name.clone());
+                }
             }
-            match (key, &setting.value) {
-                (
-                    "title",
-                    SettingValue::Literal(ast::Literal {
-                        kind: LiteralKind::String(t),
-                        ..
-                    }),
-                ) => {
-                    service.title = t.clone();
-                }
-                ("limits", SettingValue::Block(items)) => service.limits = self.limits(items),
-                ("auth", SettingValue::Auth(spec)) => {
-                    if let Some(a) = self.auth(&spec.words, setting.span) {
-                        service.auth = a;
-                    }
-                    self.note_principal(spec);
-                    if let Some((scopes, span)) = &spec.scopes {
-                        let scopes = self.scope_tokens(scopes);
-                        self.service_scopes = Some((scopes, *span));
-                    }
-                }
-                (
-                    "unknown_fields",
-                    SettingValue::Literal(ast::Literal {
-                        kind: LiteralKind::Word(word),
-                        ..
-                    }),
-                ) => match unknown_fields_policy(word) {
-                    Some(policy) => service.unknown_fields = policy,
-                    None => self.push(bad_unknown_fields(
-                        codes::UNKNOWN_SETTING,
-                        &format!("`unknown_fields {word}` is not a policy"),
-                        word,
-                        setting.span,
-                    )),
-                },
-                (
-                    "version_header",
-                    SettingValue::Literal(ast::Literal {
-                        kind: LiteralKind::String(name),
-                        span,
-                    }),
-                ) => {
-                    if self.version_header_ok(name, *span) {
-                        service.version_header = Some(name.clone());
-                    }
-                }
-                ("cors", SettingValue::Block(items)) => {
-                    service.cors = self.cors(items, setting.span)
-                }
-                ("deploy", SettingValue::Block(items)) => {
-                    service.deploy = Some(ir::SettingsBlock {
-                        span: source_span(setting.key.span),
-                        entries: items
-                            .iter()
-                            .filter(|item| !item.key.name.is_empty())
-                            .map(|item| ir::SettingEntry {
-                                key: item.key.name.clone(),
-                                span: source_span(item.key.span),
-                                value: setting_value(&item.value),
-                            })
-                            .collect(),
-                    });
-                }
-                (key, value) => self.wrong_service_value(key, value, setting.span),
+            ("cors", SettingValue::Block(items)) => service.cors = self.cors(items, setting.span),
+            ("deploy", SettingValue::Block(items)) => {
+                service.deploy = Some(ir::SettingsBlock {
+                    span: source_span(setting.key.span),
+                    entries: items
+                        .iter()
+                        .filter(|item| !item.key.name.is_empty())
+                        .map(|item| ir::SettingEntry {
+                            key: item.key.name.clone(),
+                            span: source_span(item.key.span),
+                            value: setting_value(&item.value),
+                        })
+                        .collect(),
+                });
             }
+            (key, value) => self.wrong_service_value(key, value, setting.span),
         }
+    }
+
+    /// Drops the version header of `service` (block `s`) when it is the
+    /// API key's header too, which the two cannot share; reports it.
+    fn version_header_clash(&mut self, service: &mut ir::Service, s: &ast::ServiceDecl) {
         if let (Some(name), Auth::ApiKey { header }) = (&service.version_header, &service.auth)
             && header.eq_ignore_ascii_case(name)
         {
@@ -407,8 +416,6 @@ impl<'a> Ctx<'a> {
             );
             service.version_header = None;
         }
-        self.version_header = service.version_header().to_string();
-        service
     }
 
     /// A service-level key that is not a setting (E0502): the closest
@@ -1171,110 +1178,13 @@ impl<'a> Ctx<'a> {
             if self.set_twice(&mut seen, key, item.key.span, "") {
                 continue;
             }
-            let literal = |value: &ast::SettingValue| match value {
-                SettingValue::Literal(l) => Some(l.kind.clone()),
-                _ => None,
-            };
-            let ok = match (key, &item.value) {
-                ("issuer" | "audience", value) => match literal(value) {
-                    Some(LiteralKind::String(text)) if !text.is_empty() => {
-                        if key == "issuer" {
-                            jwt.issuer = text;
-                        } else {
-                            jwt.audience = text;
-                        }
-                        true
-                    }
-                    _ => false,
-                },
-                ("keys", SettingValue::Words(words)) => match words.as_slice() {
-                    [_, name] => match &name.kind {
-                        LiteralKind::Word(var) | LiteralKind::String(var)
-                            if !var.is_empty()
-                                && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                                && !var.to_ascii_uppercase().starts_with("GATI_") =>
-                        {
-                            jwt.keys_env = var.clone();
-                            true
-                        }
-                        _ => false,
-                    },
-                    _ => false,
-                },
-                ("algorithms", value) => match literal(value) {
-                    Some(LiteralKind::List(list)) => {
-                        let mut ok = true;
-                        for entry in &list {
-                            match &entry.kind {
-                                LiteralKind::Word(a) | LiteralKind::String(a)
-                                    if JWT_ALGORITHMS.contains(&a.as_str()) =>
-                                {
-                                    if !jwt.algorithms.contains(a) {
-                                        jwt.algorithms.push(a.clone());
-                                    }
-                                }
-                                _ => {
-                                    ok = false;
-                                    self.push(
-                                        Diagnostic::error(
-                                            codes::UNKNOWN_SETTING,
-                                            entry.span,
-                                            "not a JWT algorithm",
-                                        )
-                                        .with_label("unknown algorithm")
-                                        .with_note(format!("one of {}", JWT_ALGORITHMS.join(", "))),
-                                    );
-                                }
-                            }
-                        }
-                        ok || !jwt.algorithms.is_empty()
-                    }
-                    _ => false,
-                },
-                ("token_url" | "authorization_url", value) => match literal(value) {
-                    Some(LiteralKind::String(url))
-                        if (url.starts_with("https://") || url.starts_with("http://"))
-                            && !url.contains(char::is_whitespace) =>
-                    {
-                        if key == "token_url" {
-                            jwt.token_url = Some(url);
-                        } else {
-                            jwt.authorization_url = Some(url);
-                        }
-                        true
-                    }
-                    _ => false,
-                },
-                ("leeway", value) => match literal(value) {
-                    Some(LiteralKind::Duration(ms)) => {
-                        jwt.leeway_s = Some(ms / 1000);
-                        true
-                    }
-                    _ => false,
-                },
-                _ => false,
-            };
-            if !ok && key != "algorithms" {
-                let expected = match key {
-                    "issuer" => {
-                        "a string: the `iss` every token carries, such as `issuer \"https://auth.example.com/\"`"
-                    }
-                    "audience" => {
-                        "a string: the `aud` every token carries, such as `audience \"notes-api\"`"
-                    }
-                    "keys" => {
-                        "`env NAME`: the environment variable that holds the JWKS file's path (not a `GATI_` one)"
-                    }
-                    "token_url" | "authorization_url" => {
-                        "an `https://` URL, such as `token_url \"https://auth.example.com/oauth/token\"`"
-                    }
-                    _ => "a duration, such as `leeway 30s`",
-                };
+            // A bad algorithm is reported where it is written.
+            if !self.jwt_setting(&mut jwt, key, &item.value) && key != "algorithms" {
                 self.push(
                     Diagnostic::error(
                         codes::UNKNOWN_SETTING,
                         item.span,
-                        format!("`{key}` in `auth jwt` takes {expected}"),
+                        format!("`{key}` in `auth jwt` takes {}", jwt_expected(key)),
                     )
                     .with_label("not usable here")
                     .with_note(JWT_KEYS_NOTE),
@@ -1302,6 +1212,88 @@ impl<'a> Ctx<'a> {
             );
         }
         self.jwt = Some((jwt, block));
+    }
+
+    /// Applies the JWT setting `key` (a known one) to `jwt`; whether its
+    /// value fits the key.
+    fn jwt_setting(&mut self, jwt: &mut ir::Jwt, key: &str, value: &SettingValue) -> bool {
+        match (key, value) {
+            ("issuer" | "audience", value) => match literal_kind(value) {
+                Some(LiteralKind::String(text)) if !text.is_empty() => {
+                    if key == "issuer" {
+                        jwt.issuer = text;
+                    } else {
+                        jwt.audience = text;
+                    }
+                    true
+                }
+                _ => false,
+            },
+            ("keys", SettingValue::Words(words)) => match jwt_keys_env(words) {
+                Some(var) => {
+                    jwt.keys_env = var;
+                    true
+                }
+                None => false,
+            },
+            ("algorithms", value) => match literal_kind(value) {
+                Some(LiteralKind::List(list)) => self.jwt_algorithms(&mut jwt.algorithms, &list),
+                _ => false,
+            },
+            ("token_url" | "authorization_url", value) => match literal_kind(value) {
+                Some(LiteralKind::String(url))
+                    if (url.starts_with("https://") || url.starts_with("http://"))
+                        && !url.contains(char::is_whitespace) =>
+                {
+                    if key == "token_url" {
+                        jwt.token_url = Some(url);
+                    } else {
+                        jwt.authorization_url = Some(url);
+                    }
+                    true
+                }
+                _ => false,
+            },
+            ("leeway", value) => match literal_kind(value) {
+                Some(LiteralKind::Duration(ms)) => {
+                    jwt.leeway_s = Some(ms / 1000);
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Adds each algorithm of `list` to `algorithms`, once, reporting each
+    /// entry that is not a JWT algorithm. Whether the list is usable: every
+    /// entry is an algorithm, or at least one is.
+    fn jwt_algorithms(&mut self, algorithms: &mut Vec<String>, list: &[ast::Literal]) -> bool {
+        let mut ok = true;
+        for entry in list {
+            match &entry.kind {
+                LiteralKind::Word(a) | LiteralKind::String(a)
+                    if JWT_ALGORITHMS.contains(&a.as_str()) =>
+                {
+                    if !algorithms.contains(a) {
+                        algorithms.push(a.clone());
+                    }
+                }
+                _ => {
+                    ok = false;
+                    self.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_SETTING,
+                            entry.span,
+                            "not a JWT algorithm",
+                        )
+                        .with_label("unknown algorithm")
+                        .with_note(format!("one of {}", JWT_ALGORITHMS.join(", "))),
+                    );
+                }
+            }
+        }
+        ok || !algorithms.is_empty()
     }
 
     /// Every `auth jwt` has the settings somewhere, and a service does not
@@ -1710,64 +1702,98 @@ impl<'a> Ctx<'a> {
         self.retired = retired;
     }
 
+    /// Lowers route `r`, taking from `service` whatever it does not set
+    /// itself. Each stage checks its part of the route and lowers what it
+    /// can, so that one mistake does not hide the others.
     pub(crate) fn route(
         &mut self,
         r: &'a ast::RouteDecl,
         service: &ir::Service,
     ) -> Option<ir::Route> {
         let flags = self.attrs(&r.attrs, Place::Route, None);
-        let method = match Method::ALL.iter().find(|(n, _)| *n == r.method.name) {
-            Some((_, m)) => *m,
-            None => {
-                if !r.method.name.is_empty() {
-                    let upper = r.method.name.to_uppercase();
-                    let names: Vec<&str> = Method::ALL.iter().map(|(n, _)| *n).collect();
-                    let mut d = Diagnostic::error(
-                        codes::BAD_METHOD,
-                        r.method.span,
-                        format!("unknown HTTP method `{}`", r.method.name),
-                    )
-                    .with_label("not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-                    if names.contains(&upper.as_str()) {
-                        d = d.with_suggestion(
-                            format!("methods are upper case: `{upper}`"),
-                            r.method.span,
-                            upper,
-                        );
-                    } else if let Some(best) = did_you_mean(&upper, names) {
-                        d = d.with_suggestion(
-                            format!("did you mean `{best}`?"),
-                            r.method.span,
-                            best,
-                        );
-                    }
-                    self.push(d);
-                }
-                Method::Get
-            }
-        };
+        let method = self.route_method(&r.method);
+        let clauses = self.route_clauses(r);
+        let (path, params) = self.path_params(r, &clauses.path);
+        let params = self.wire_params(&clauses, params);
+        let params = self.unique_params(params);
+        let body_doc = clauses.body.and_then(|(_, _, doc, _)| doc.clone());
+        let body = self.route_body(r, method, &clauses);
+        let body_format = clauses
+            .body_raw
+            .map_or(ir::BodyFormat::Json, |raw| self.raw_format(raw, true));
+        let returns_format = clauses
+            .returns_raw
+            .map_or(ir::BodyFormat::Json, |raw| self.raw_format(raw, false));
+        let returns_doc = clauses.returns.and_then(|(_, _, doc, _)| doc.clone());
+        let (status, returns) = self.route_success(r, &clauses, &returns_format);
+        let errors = self.route_errors(&clauses.errors);
+        let response_headers =
+            self.route_response_headers(&clauses.response_headers, &returns_format);
+        let limits = clauses
+            .limits
+            .map(|(s, _)| self.limits(s))
+            .unwrap_or_default();
+        let (auth, scopes) = self.route_auth(r, clauses.auth, service);
+        Some(ir::Route {
+            name: r.name.name.clone(),
+            doc: r.doc.clone(),
+            deprecated: flags.deprecated,
+            method,
+            path,
+            params,
+            body,
+            body_doc,
+            status,
+            returns,
+            returns_doc,
+            errors,
+            limits: inherited_limits(limits, &service.limits),
+            auth,
+            scopes,
+            response_headers,
+            body_format,
+            returns_format,
+        })
+    }
 
-        // Clauses, with repeats of single clauses reported.
-        let mut body: Option<(&ast::TypeExpr, &[ast::Attr], &ast::Doc, Span)> = None;
-        let mut returns: Option<(
-            &Option<ast::Literal>,
-            &Option<ast::TypeExpr>,
-            &ast::Doc,
-            Span,
-        )> = None;
-        let mut limits: Option<(&[ast::Setting], Span)> = None;
-        let mut auth: Option<(&ast::AuthSpec, Span)> = None;
-        let mut path_fields: Vec<&ast::Field> = Vec::new();
-        let mut response_header_fields: Vec<&ast::Field> = Vec::new();
-        let mut body_raw: Option<&ast::RawPayload> = None;
-        let mut returns_raw: Option<&ast::RawPayload> = None;
+    /// The HTTP method `method` names; an unknown one is reported (with the
+    /// upper-case spelling, or the nearest method) and taken as GET.
+    fn route_method(&mut self, method: &ast::Ident) -> Method {
+        if let Some((_, m)) = Method::ALL.iter().find(|(n, _)| *n == method.name) {
+            return *m;
+        }
+        if !method.name.is_empty() {
+            let upper = method.name.to_uppercase();
+            let names: Vec<&str> = Method::ALL.iter().map(|(n, _)| *n).collect();
+            let mut d = Diagnostic::error(
+                codes::BAD_METHOD,
+                method.span,
+                format!("unknown HTTP method `{}`", method.name),
+            )
+            .with_label("not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            if names.contains(&upper.as_str()) {
+                d = d.with_suggestion(
+                    format!("methods are upper case: `{upper}`"),
+                    method.span,
+                    upper,
+                );
+            } else if let Some(best) = did_you_mean(&upper, names) {
+                d = d.with_suggestion(format!("did you mean `{best}`?"), method.span, best);
+            }
+            self.push(d);
+        }
+        Method::Get
+    }
+
+    /// Gathers the clauses of route `r`. A clause that may be given once
+    /// (`body`, `returns`, `limits`, `auth`, `path`) and is given again is
+    /// reported, and only its first counts; the parameter lists and the
+    /// error names add up.
+    fn route_clauses(&mut self, r: &'a ast::RouteDecl) -> Clauses<'a> {
+        let mut c = Clauses::default();
         let mut path_span: Option<Span> = None;
-        let mut query: Vec<&ast::Field> = Vec::new();
-        let mut headers: Vec<&ast::Field> = Vec::new();
-        let mut cookies: Vec<&ast::Field> = Vec::new();
-        let mut error_names: Vec<&ast::Ident> = Vec::new();
         if let Some(a) = &r.arrow {
-            error_names.extend(a.errors.iter());
+            c.errors.extend(a.errors.iter());
         }
         for clause in &r.clauses {
             let (kind, span, first) = match clause {
@@ -1778,9 +1804,9 @@ impl<'a> Ctx<'a> {
                     doc,
                     span,
                 } => {
-                    let first = set_once(&mut body, (ty, attrs.as_slice(), doc, *span));
+                    let first = set_once(&mut c.body, (ty, attrs.as_slice(), doc, *span));
                     if first.is_none() {
-                        body_raw = raw.as_ref();
+                        c.body_raw = raw.as_ref();
                     }
                     ("body", *span, first)
                 }
@@ -1792,39 +1818,39 @@ impl<'a> Ctx<'a> {
                     doc,
                     span,
                 } => {
-                    let first = set_once(&mut returns, (status, ty, doc, *span));
+                    let first = set_once(&mut c.returns, (status, ty, doc, *span));
                     if first.is_none() {
-                        response_header_fields.extend(headers.iter());
-                        returns_raw = raw.as_ref();
+                        c.response_headers.extend(headers.iter());
+                        c.returns_raw = raw.as_ref();
                     }
                     ("returns", *span, first)
                 }
                 RouteClause::Limits(s, span) => (
                     "limits",
                     *span,
-                    set_once(&mut limits, (s.as_slice(), *span)),
+                    set_once(&mut c.limits, (s.as_slice(), *span)),
                 ),
                 RouteClause::Auth(spec, span) => {
-                    ("auth", *span, set_once(&mut auth, (spec, *span)))
+                    ("auth", *span, set_once(&mut c.auth, (spec, *span)))
                 }
                 RouteClause::Path(fields, span) => {
-                    path_fields.extend(fields.iter());
+                    c.path.extend(fields.iter());
                     ("path", *span, set_once(&mut path_span, *span))
                 }
                 RouteClause::Query(fields, _) => {
-                    query.extend(fields.iter());
+                    c.query.extend(fields.iter());
                     continue;
                 }
                 RouteClause::Header(fields, _) => {
-                    headers.extend(fields.iter());
+                    c.headers.extend(fields.iter());
                     continue;
                 }
                 RouteClause::Cookie(fields, _) => {
-                    cookies.extend(fields.iter());
+                    c.cookies.extend(fields.iter());
                     continue;
                 }
                 RouteClause::Errors(names, _) => {
-                    error_names.extend(names.iter());
+                    c.errors.extend(names.iter());
                     continue;
                 }
             };
@@ -1836,8 +1862,18 @@ impl<'a> Ctx<'a> {
                 );
             }
         }
+        c
+    }
 
-        // Path and parameters.
+    /// The segments of `r`'s path, and its path parameters with where each
+    /// is named, typed in the path or by `declared` (the `path { … }`
+    /// fields). A parameter named twice counts once; a declared field the
+    /// path does not name is reported.
+    fn path_params(
+        &mut self,
+        r: &ast::RouteDecl,
+        declared: &[&ast::Field],
+    ) -> (Vec<PathSegment>, Vec<(ir::Param, Span)>) {
         let mut params: Vec<(ir::Param, Span)> = Vec::new();
         let mut segments = Vec::new();
         for seg in &r.path.segments {
@@ -1849,7 +1885,6 @@ impl<'a> Ctx<'a> {
                     attrs,
                     span,
                 } => {
-                    let ty_expr = ty.as_ref();
                     if name.name.is_empty() {
                         continue;
                     }
@@ -1867,90 +1902,13 @@ impl<'a> Ctx<'a> {
                         );
                         continue;
                     }
-                    let declared = path_fields
-                        .iter()
-                        .find(|f| f.name.name == name.name)
-                        .copied();
-                    let (ty, doc, deprecated) = match (ty, declared) {
-                        (Some(t), decl) => {
-                            if let Some(f) = decl {
-                                self.push(
-                                    Diagnostic::error(
-                                        codes::BAD_PATH,
-                                        f.name.span,
-                                        format!("path parameter `{}` is typed twice", name.name),
-                                    )
-                                    .with_label("declared in the `path` clause")
-                                    .with_secondary(*span, "and typed in the path"),
-                                );
-                            }
-                            let mut ty = self.resolve_ty(t);
-                            let fl = self.attrs(attrs, Place::PathParam, ty.as_mut());
-                            (ty, None, fl.deprecated)
-                        }
-                        (None, Some(f)) => {
-                            if f.optional {
-                                self.push(
-                                    Diagnostic::error(
-                                        codes::BAD_PATH,
-                                        f.name.span,
-                                        format!(
-                                            "path parameter `{}` cannot be optional",
-                                            name.name
-                                        ),
-                                    )
-                                    .with_label("path parameters are always present"),
-                                );
-                            }
-                            self.attrs(attrs, Place::PathParam, None);
-                            let lf = self.field(f, Place::PathParam);
-                            match lf {
-                                Some(lf) => (Some(lf.field.ty), lf.field.doc, lf.field.deprecated),
-                                None => (None, None, false),
-                            }
-                        }
-                        (None, None) => {
-                            self.push(
-                                Diagnostic::error(
-                                    codes::BAD_PATH,
-                                    *span,
-                                    format!("path parameter `{}` has no type", name.name),
-                                )
-                                .with_label("write its type here or in a `path { … }` clause")
-                                .with_suggestion(
-                                    "give it a type",
-                                    *span,
-                                    format!("{{{}: string}}", name.name),
-                                ),
-                            );
-                            (None, None, false)
-                        }
-                    };
-                    if let Some(t) = &ty {
-                        let at = match (ty_expr, declared) {
-                            (Some(e), _) => e.span,
-                            (None, Some(f)) => f.ty.span,
-                            (None, None) => *span,
-                        };
-                        self.check_param_type(t, ParamLocation::Path, at);
-                    }
-                    params.push((
-                        ir::Param {
-                            name: name.name.clone(),
-                            wire_name: name.name.clone(),
-                            location: ParamLocation::Path,
-                            doc,
-                            ty: ty.unwrap_or_else(any),
-                            optional: false,
-                            default: None,
-                            deprecated,
-                        },
-                        name.span,
-                    ));
+                    let field = declared.iter().find(|f| f.name.name == name.name).copied();
+                    let param = self.path_param(name, ty.as_ref(), attrs, *span, field);
+                    params.push((param, name.span));
                 }
             }
         }
-        for f in &path_fields {
+        for f in declared {
             if !f.name.name.is_empty()
                 && !r
                     .path
@@ -1972,82 +1930,175 @@ impl<'a> Ctx<'a> {
                 );
             }
         }
-        for (fields, location) in [
-            (&query, ParamLocation::Query),
-            (&headers, ParamLocation::Header),
-            (&cookies, ParamLocation::Cookie),
-        ] {
-            for f in fields.iter() {
-                let place = if location == ParamLocation::Query {
-                    Place::Query
-                } else {
-                    Place::Wire
-                };
-                let Some(lf) = self.field(f, place) else {
-                    continue;
-                };
-                let explicit = explicit_wire_name(f);
-                let wire_name = match (location, explicit) {
-                    (ParamLocation::Header | ParamLocation::Cookie, Some(w)) => w,
-                    (ParamLocation::Header, None) => f.name.name.replace('_', "-"),
-                    _ => f.name.name.clone(),
-                };
-                self.check_param_type(&lf.field.ty, location, f.ty.span);
-                let negotiated = match location {
-                    ParamLocation::Query => wire_name == "version",
-                    ParamLocation::Header => wire_name.eq_ignore_ascii_case(&self.version_header),
-                    _ => false,
-                };
-                if negotiated && self.versioned {
+        (segments, params)
+    }
+
+    /// Lowers the path parameter `{name}` (the whole `{…}` at `span`),
+    /// typed in the path (`ty`, refined by `attrs`) or by the `path { … }`
+    /// field `declared`: exactly one of the two, and never optional.
+    fn path_param(
+        &mut self,
+        name: &ast::Ident,
+        ty: Option<&ast::TypeExpr>,
+        attrs: &[ast::Attr],
+        span: Span,
+        declared: Option<&ast::Field>,
+    ) -> ir::Param {
+        let (lowered, doc, deprecated) = match (ty, declared) {
+            (Some(t), decl) => {
+                if let Some(f) = decl {
                     self.push(
                         Diagnostic::error(
-                            codes::RESERVED_NAME,
+                            codes::BAD_PATH,
                             f.name.span,
-                            format!(
-                                "the {} `{wire_name}` is reserved in a spec with versions",
-                                if location == ParamLocation::Query { "query key" } else { "header" }
-                            ),
+                            format!("path parameter `{}` is typed twice", name.name),
                         )
-                        .with_label("clients choose the API version with it")
-                        .with_note(format!("the server reads the API version from `?version=` and the `{}` header: give the parameter another name", self.version_header)),
+                        .with_label("declared in the `path` clause")
+                        .with_secondary(span, "and typed in the path"),
                     );
                 }
-                let LField { field, .. } = lf;
-                params.push((
-                    ir::Param {
-                        name: field.name,
-                        wire_name,
-                        location,
-                        doc: field.doc,
-                        ty: field.ty,
-                        optional: field.optional,
-                        default: field.default,
-                        deprecated: field.deprecated,
-                    },
-                    f.name.span,
-                ));
+                let mut ty = self.resolve_ty(t);
+                let fl = self.attrs(attrs, Place::PathParam, ty.as_mut());
+                (ty, None, fl.deprecated)
+            }
+            (None, Some(f)) => {
+                if f.optional {
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_PATH,
+                            f.name.span,
+                            format!("path parameter `{}` cannot be optional", name.name),
+                        )
+                        .with_label("path parameters are always present"),
+                    );
+                }
+                self.attrs(attrs, Place::PathParam, None);
+                let lf = self.field(f, Place::PathParam);
+                match lf {
+                    Some(lf) => (Some(lf.field.ty), lf.field.doc, lf.field.deprecated),
+                    None => (None, None, false),
+                }
+            }
+            (None, None) => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_PATH,
+                        span,
+                        format!("path parameter `{}` has no type", name.name),
+                    )
+                    .with_label("write its type here or in a `path { … }` clause")
+                    .with_suggestion(
+                        "give it a type",
+                        span,
+                        format!("{{{}: string}}", name.name),
+                    ),
+                );
+                (None, None, false)
+            }
+        };
+        if let Some(t) = &lowered {
+            let at = match (ty, declared) {
+                (Some(e), _) => e.span,
+                (None, Some(f)) => f.ty.span,
+                (None, None) => span,
+            };
+            self.check_param_type(t, ParamLocation::Path, at);
+        }
+        ir::Param {
+            name: name.name.clone(),
+            wire_name: name.name.clone(),
+            location: ParamLocation::Path,
+            doc,
+            ty: lowered.unwrap_or_else(any),
+            optional: false,
+            default: None,
+            deprecated,
+        }
+    }
+
+    /// `params` followed by the query, header and cookie parameters of
+    /// `clauses`, in that order, each with where it is named.
+    fn wire_params(
+        &mut self,
+        clauses: &Clauses<'_>,
+        mut params: Vec<(ir::Param, Span)>,
+    ) -> Vec<(ir::Param, Span)> {
+        for (fields, location) in [
+            (&clauses.query, ParamLocation::Query),
+            (&clauses.headers, ParamLocation::Header),
+            (&clauses.cookies, ParamLocation::Cookie),
+        ] {
+            for f in fields.iter() {
+                if let Some(param) = self.wire_param(f, location) {
+                    params.push((param, f.name.span));
+                }
             }
         }
-        // Names are unique across locations: they are fields of one request type.
+        params
+    }
+
+    /// Lowers field `f` as a parameter at `location` (query, header or
+    /// cookie), checking that its type fits a parameter and, in a spec with
+    /// versions, that it does not take the name clients choose the version
+    /// with.
+    fn wire_param(&mut self, f: &ast::Field, location: ParamLocation) -> Option<ir::Param> {
+        let place = if location == ParamLocation::Query {
+            Place::Query
+        } else {
+            Place::Wire
+        };
+        let lf = self.field(f, place)?;
+        let wire_name = wire_name(f, location);
+        self.check_param_type(&lf.field.ty, location, f.ty.span);
+        let negotiated = match location {
+            ParamLocation::Query => wire_name == "version",
+            ParamLocation::Header => wire_name.eq_ignore_ascii_case(&self.version_header),
+            _ => false,
+        };
+        if negotiated && self.versioned {
+            self.push(
+                Diagnostic::error(
+                    codes::RESERVED_NAME,
+                    f.name.span,
+                    format!(
+                        "the {} `{wire_name}` is reserved in a spec with versions",
+                        if location == ParamLocation::Query { "query key" } else { "header" }
+                    ),
+                )
+                .with_label("clients choose the API version with it")
+                .with_note(format!("the server reads the API version from `?version=` and the `{}` header: give the parameter another name", self.version_header)),
+            );
+        }
+        let LField { field, .. } = lf;
+        Some(ir::Param {
+            name: field.name,
+            wire_name,
+            location,
+            doc: field.doc,
+            ty: field.ty,
+            optional: field.optional,
+            default: field.default,
+            deprecated: field.deprecated,
+        })
+    }
+
+    /// `params` with each name once: the names are the fields of one
+    /// request type, so a name used again (in any location) is reported
+    /// and dropped. The names are also checked for casing collisions.
+    fn unique_params(&mut self, params: Vec<(ir::Param, Span)>) -> Vec<ir::Param> {
         let mut unique: Vec<(ir::Param, Span)> = Vec::new();
         let mut cased = Cased::new(SNAKE_AND_CAMEL);
         for (p, span) in params {
             if let Some((first, first_span)) = unique.iter().find(|(q, _)| q.name == p.name) {
-                let what = |l: ParamLocation| match l {
-                    ParamLocation::Path => "path",
-                    ParamLocation::Query => "query",
-                    ParamLocation::Header => "header",
-                    ParamLocation::Cookie => "cookie",
-                };
                 let d = Diagnostic::error(
                     codes::DUPLICATE_NAME,
                     span,
                     format!("parameter `{}` is declared twice", p.name),
                 )
-                .with_label(format!("as a {} parameter", what(p.location)))
+                .with_label(format!("as a {} parameter", location_word(p.location)))
                 .with_secondary(
                     *first_span,
-                    format!("first as a {} parameter", what(first.location)),
+                    format!("first as a {} parameter", location_word(first.location)),
                 );
                 self.push(d);
                 continue;
@@ -2055,52 +2106,64 @@ impl<'a> Ctx<'a> {
             self.casing(&mut cased, &p.name, span);
             unique.push((p, span));
         }
-        let params = unique.into_iter().map(|(p, _)| p).collect();
+        unique.into_iter().map(|(p, _)| p).collect()
+    }
 
-        // Body.
-        let body_doc = body.and_then(|(_, _, doc, _)| doc.clone());
-        let body_ty = body.and_then(|(t, attrs, _, span)| {
-            if matches!(
-                method,
-                Method::Get | Method::Head | Method::Delete | Method::Options
-            ) && !r.method.name.is_empty()
-            {
-                self.push(
-                    Diagnostic::error(
-                        codes::BAD_CLAUSE,
-                        span,
-                        format!("{} routes take no body", method.as_str()),
-                    )
-                    .with_label("not allowed here")
-                    .with_note("send the data as query parameters, or use POST, PUT or PATCH"),
-                );
-            }
-            // Refinements written after the body's type refine it, as they
-            // would an alias's (`body [Tag] @items(1..=100)`).
-            let mut ty = self.resolve_ty(t)?;
-            if let (Some(raw), Some(first)) = (body_raw, attrs.first()) {
-                self.push(
-                    Diagnostic::error(
-                        codes::REFINEMENT_NOT_APPLICABLE,
-                        first.span,
-                        "a raw body takes no refinements",
-                    )
-                    .with_label("not checked on raw bytes or text")
-                    .with_secondary(raw.span, "the body is raw")
-                    .with_note("the route's `limits { body … }` bounds its size"),
-                );
-            } else {
-                self.attrs(attrs, Place::Body, Some(&mut ty));
-            }
-            Some(ty)
-        });
-        let body_format = body_raw.map_or(ir::BodyFormat::Json, |raw| self.raw_format(raw, true));
-        let returns_format =
-            returns_raw.map_or(ir::BodyFormat::Json, |raw| self.raw_format(raw, false));
+    /// The type of route `r`'s body, refined by the attributes written
+    /// after it. A body on a method that takes none is reported (and kept),
+    /// and so are refinements on a raw body (and dropped).
+    fn route_body(
+        &mut self,
+        r: &ast::RouteDecl,
+        method: Method,
+        clauses: &Clauses<'_>,
+    ) -> Option<Ty> {
+        let (t, attrs, _, span) = clauses.body?;
+        if matches!(
+            method,
+            Method::Get | Method::Head | Method::Delete | Method::Options
+        ) && !r.method.name.is_empty()
+        {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CLAUSE,
+                    span,
+                    format!("{} routes take no body", method.as_str()),
+                )
+                .with_label("not allowed here")
+                .with_note("send the data as query parameters, or use POST, PUT or PATCH"),
+            );
+        }
+        // Refinements written after the body's type refine it, as they
+        // would an alias's (`body [Tag] @items(1..=100)`).
+        let mut ty = self.resolve_ty(t)?;
+        if let (Some(raw), Some(first)) = (clauses.body_raw, attrs.first()) {
+            self.push(
+                Diagnostic::error(
+                    codes::REFINEMENT_NOT_APPLICABLE,
+                    first.span,
+                    "a raw body takes no refinements",
+                )
+                .with_label("not checked on raw bytes or text")
+                .with_secondary(raw.span, "the body is raw")
+                .with_note("the route's `limits { body … }` bounds its size"),
+            );
+        } else {
+            self.attrs(attrs, Place::Body, Some(&mut ty));
+        }
+        Some(ty)
+    }
 
-        // Success.
-        let returns_doc = returns.and_then(|(_, _, doc, _)| doc.clone());
-        let (status_lit, success) = match (&r.arrow, returns) {
+    /// The success status and type of route `r`: from its `-> T` or its
+    /// `returns [STATUS] [T]` clause, which cannot both be given (the
+    /// arrow wins).
+    fn route_success(
+        &mut self,
+        r: &ast::RouteDecl,
+        clauses: &Clauses<'_>,
+        returns_format: &ir::BodyFormat,
+    ) -> (u16, Option<Ty>) {
+        let (status_lit, success) = match (&r.arrow, clauses.returns) {
             (Some(a), Some((_, _, _, span))) => {
                 self.push(
                     Diagnostic::error(
@@ -2118,58 +2181,77 @@ impl<'a> Ctx<'a> {
             (None, Some((status, ty, _, _))) => (status.as_ref(), ty.as_ref()),
             (None, None) => (None, None),
         };
-        let returns_ty = success.and_then(|t| self.resolve_ty(t));
+        let returns = success.and_then(|t| self.resolve_ty(t));
         let status = match status_lit {
-            None => {
-                if success.is_some() {
-                    200
-                } else {
-                    204
-                }
-            }
-            Some(lit) => match &lit.kind {
-                LiteralKind::Number(ast::Number::Int(n)) if (200..=299).contains(n) => {
-                    let n = *n as u16;
-                    if n != 200 && returns_format == ir::BodyFormat::EventStream {
-                        self.push(
-                            Diagnostic::error(
-                                codes::BAD_STATUS,
-                                lit.span,
-                                "a stream of events is answered with 200",
-                            )
-                            .with_label(format!("status {n}"))
-                            .with_note("browsers' EventSource accepts only 200; write `returns stream Event`"),
-                        );
-                    }
-                    if n == 204
-                        && let Some(t) = success
-                    {
-                        self.push(
-                            Diagnostic::error(
-                                codes::BAD_STATUS,
-                                lit.span,
-                                "204 responses have no body",
-                            )
-                            .with_label("status 204")
-                            .with_secondary(t.span, "but a body type is given"),
-                        );
-                    }
-                    n
-                }
-                _ => {
-                    self.push(
-                        Diagnostic::error(codes::BAD_STATUS, lit.span, "a route's success status must be 2xx")
-                            .with_label("not a 2xx status")
-                            .with_note("declare failures as `error Name STATUS { … }` and list them in `errors`"),
-                    );
-                    200
-                }
-            },
+            None if success.is_some() => 200,
+            None => 204,
+            Some(lit) => self.success_status(lit, success, returns_format),
         };
+        (status, returns)
+    }
 
-        // Errors.
+    /// The success status `lit` gives: a 2xx, else reported and taken as
+    /// 200. A stream of events must be answered with 200, and a 204 with
+    /// no body (`success`).
+    fn success_status(
+        &mut self,
+        lit: &ast::Literal,
+        success: Option<&ast::TypeExpr>,
+        returns_format: &ir::BodyFormat,
+    ) -> u16 {
+        match &lit.kind {
+            LiteralKind::Number(ast::Number::Int(n)) if (200..=299).contains(n) => {
+                let n = *n as u16;
+                if n != 200 && *returns_format == ir::BodyFormat::EventStream {
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_STATUS,
+                            lit.span,
+                            "a stream of events is answered with 200",
+                        )
+                        .with_label(format!("status {n}"))
+                        .with_note(
+                            "browsers' EventSource accepts only 200; write `returns stream Event`",
+                        ),
+                    );
+                }
+                if n == 204
+                    && let Some(t) = success
+                {
+                    self.push(
+                        Diagnostic::error(
+                            codes::BAD_STATUS,
+                            lit.span,
+                            "204 responses have no body",
+                        )
+                        .with_label("status 204")
+                        .with_secondary(t.span, "but a body type is given"),
+                    );
+                }
+                n
+            }
+            _ => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_STATUS,
+                        lit.span,
+                        "a route's success status must be 2xx",
+                    )
+                    .with_label("not a 2xx status")
+                    .with_note(
+                        "declare failures as `error Name STATUS { … }` and list them in `errors`",
+                    ),
+                );
+                200
+            }
+        }
+    }
+
+    /// The errors a route lists (after `->` and in `errors` clauses), each
+    /// once; a name that is not a declared error is reported and dropped.
+    fn route_errors(&mut self, listed: &[&ast::Ident]) -> Vec<String> {
         let mut errors: Vec<(String, Span)> = Vec::new();
-        for e in error_names {
+        for e in listed {
             if e.name.is_empty() {
                 continue;
             }
@@ -2210,10 +2292,19 @@ impl<'a> Ctx<'a> {
             }
             errors.push((e.name.clone(), e.span));
         }
+        errors.into_iter().map(|(n, _)| n).collect()
+    }
 
-        let mut response_headers = self.response_headers(&response_header_fields);
-        if returns_format == ir::BodyFormat::EventStream
-            && let Some(first) = response_header_fields.first()
+    /// The response headers a route's `returns` declares; none for a
+    /// stream of events, which cannot send them (reported).
+    fn route_response_headers(
+        &mut self,
+        fields: &[&ast::Field],
+        returns_format: &ir::BodyFormat,
+    ) -> Vec<ir::Param> {
+        let mut response_headers = self.response_headers(fields);
+        if *returns_format == ir::BodyFormat::EventStream
+            && let Some(first) = fields.first()
         {
             self.push(
                 Diagnostic::error(
@@ -2228,10 +2319,20 @@ impl<'a> Ctx<'a> {
             );
             response_headers.clear();
         }
-        let route_limits = limits.map(|(s, _)| self.limits(s)).unwrap_or_default();
-        // A route's `auth` replaces the service's, scopes included; `auth
-        // scopes [...]` alone keeps the service's scheme and replaces only
-        // the scopes.
+        response_headers
+    }
+
+    /// The authentication scheme and scopes of route `r`, whose `auth`
+    /// clause (if any) is `auth`. A route's `auth` replaces the service's,
+    /// scopes included; `auth scopes [...]` alone keeps the service's
+    /// scheme and replaces only the scopes. A route that requires scopes is
+    /// noted for the principal's check.
+    fn route_auth(
+        &mut self,
+        r: &ast::RouteDecl,
+        auth: Option<(&ast::AuthSpec, Span)>,
+        service: &ir::Service,
+    ) -> (Auth, Vec<String>) {
         let (auth, scopes) = match auth {
             Some((spec, span)) => {
                 self.note_principal(spec);
@@ -2261,32 +2362,7 @@ impl<'a> Ctx<'a> {
             }
             _ => Vec::new(),
         };
-        Some(ir::Route {
-            name: r.name.name.clone(),
-            doc: r.doc.clone(),
-            deprecated: flags.deprecated,
-            method,
-            path: segments,
-            params,
-            body: body_ty,
-            body_doc,
-            status,
-            returns: returns_ty,
-            returns_doc,
-            errors: errors.into_iter().map(|(n, _)| n).collect(),
-            limits: Limits {
-                concurrency: route_limits.concurrency.or(service.limits.concurrency),
-                queue: route_limits.queue.or(service.limits.queue),
-                body: route_limits.body.or(service.limits.body),
-                timeout_ms: route_limits.timeout_ms.or(service.limits.timeout_ms),
-                rate: route_limits.rate.or(service.limits.rate),
-            },
-            auth,
-            scopes,
-            response_headers,
-            body_format,
-            returns_format,
-        })
+        (auth, scopes)
     }
 
     /// Parameters are scalars or enums; query parameters also lists of them.
@@ -2444,4 +2520,134 @@ fn explicit_wire_name(f: &ast::Field) -> Option<String> {
             ] => Some(s.clone()),
             _ => None,
         })
+}
+
+/// A route's clauses, gathered by [`Ctx::route_clauses`].
+#[derive(Default)]
+struct Clauses<'r> {
+    /// `body T @attrs`: its type, refinements, doc and span.
+    body: Option<(&'r ast::TypeExpr, &'r [ast::Attr], &'r ast::Doc, Span)>,
+    /// The raw form of the body (`bytes "image/png"` or `text`).
+    body_raw: Option<&'r ast::RawPayload>,
+    /// `returns [STATUS] [T]`: its status, type, doc and span.
+    returns: Option<(
+        &'r Option<ast::Literal>,
+        &'r Option<ast::TypeExpr>,
+        &'r ast::Doc,
+        Span,
+    )>,
+    /// The raw form of the success response (`returns stream Event`, …).
+    returns_raw: Option<&'r ast::RawPayload>,
+    /// The response headers `returns` declares.
+    response_headers: Vec<&'r ast::Field>,
+    /// `limits { … }`, and where it is given.
+    limits: Option<(&'r [ast::Setting], Span)>,
+    /// `auth …`, and where it is given.
+    auth: Option<(&'r ast::AuthSpec, Span)>,
+    /// The fields of `path { … }`, which type path parameters.
+    path: Vec<&'r ast::Field>,
+    /// Query parameters, from every `query` clause.
+    query: Vec<&'r ast::Field>,
+    /// Header parameters, from every `header` clause.
+    headers: Vec<&'r ast::Field>,
+    /// Cookie parameters, from every `cookie` clause.
+    cookies: Vec<&'r ast::Field>,
+    /// The errors named after `->` and in `errors` clauses, in order.
+    errors: Vec<&'r ast::Ident>,
+}
+
+/// A service with no settings: named `name` (its title too), documented
+/// by `doc`.
+fn unconfigured_service(name: &str, doc: ast::Doc) -> ir::Service {
+    ir::Service {
+        name: name.to_string(),
+        title: name.to_string(),
+        doc,
+        limits: Limits::default(),
+        auth: Auth::None,
+        deploy: None,
+        version_header: None,
+        unknown_fields: ir::UnknownFields::Ignore,
+        principal: None,
+        cors: None,
+        jwt: None,
+    }
+}
+
+/// The literal a setting's value is, if it is one.
+fn literal_kind(value: &SettingValue) -> Option<LiteralKind> {
+    match value {
+        SettingValue::Literal(l) => Some(l.kind.clone()),
+        _ => None,
+    }
+}
+
+/// The environment variable `keys env NAME` names, when the words are
+/// exactly that and the name is usable: letters, digits and `_`, and not
+/// one of the runtime's own `GATI_` variables.
+fn jwt_keys_env(words: &[ast::Literal]) -> Option<String> {
+    match words {
+        [_, name] => match &name.kind {
+            LiteralKind::Word(var) | LiteralKind::String(var)
+                if !var.is_empty()
+                    && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && !var.to_ascii_uppercase().starts_with("GATI_") =>
+            {
+                Some(var.clone())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// What the JWT setting `key` takes, for the message on a value that
+/// does not fit it.
+fn jwt_expected(key: &str) -> &'static str {
+    match key {
+        "issuer" => {
+            "a string: the `iss` every token carries, such as `issuer \"https://auth.example.com/\"`"
+        }
+        "audience" => "a string: the `aud` every token carries, such as `audience \"notes-api\"`",
+        "keys" => {
+            "`env NAME`: the environment variable that holds the JWKS file's path (not a `GATI_` one)"
+        }
+        "token_url" | "authorization_url" => {
+            "an `https://` URL, such as `token_url \"https://auth.example.com/oauth/token\"`"
+        }
+        _ => "a duration, such as `leeway 30s`",
+    }
+}
+
+/// A route's limits: each its own (`route`) when it sets it, else the
+/// service's.
+fn inherited_limits(route: Limits, service: &Limits) -> Limits {
+    Limits {
+        concurrency: route.concurrency.or(service.concurrency),
+        queue: route.queue.or(service.queue),
+        body: route.body.or(service.body),
+        timeout_ms: route.timeout_ms.or(service.timeout_ms),
+        rate: route.rate.or(service.rate),
+    }
+}
+
+/// The name parameter `f` has on the wire at `location`: a header's or
+/// cookie's as written in `@name(…)` when it has one, else a header's
+/// name with `-` for `_`, else the field's name.
+fn wire_name(f: &ast::Field, location: ParamLocation) -> String {
+    match (location, explicit_wire_name(f)) {
+        (ParamLocation::Header | ParamLocation::Cookie, Some(w)) => w,
+        (ParamLocation::Header, None) => f.name.name.replace('_', "-"),
+        _ => f.name.name.clone(),
+    }
+}
+
+/// The word for parameter location `l` in messages.
+fn location_word(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
 }

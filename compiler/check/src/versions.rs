@@ -296,6 +296,9 @@ impl<'a> Ctx<'a> {
         None
     }
 
+    /// Checks change `c` against `api`, the API at version `date`, and
+    /// undoes it there. Gives the change as the IR records it, or `None`
+    /// when it is wrong (reported).
     fn undo_change(
         &mut self,
         c: &'a ast::Change,
@@ -355,88 +358,24 @@ impl<'a> Ctx<'a> {
                         return None;
                     }
                 };
+                let mc = MemberChange {
+                    change: c,
+                    owner,
+                    member,
+                    date,
+                };
                 if is_enum {
-                    self.undo_enum_change(c, owner, member, date, api, reach)
+                    self.undo_enum_change(&mc, api, reach)
                 } else {
-                    self.undo_field_change(
-                        c,
-                        owner,
-                        member,
-                        ty.as_ref().map(|t| (t, attrs.as_slice())),
-                        date,
-                        api,
-                        &reach.requests,
-                    )
+                    let old_ty = ty.as_ref().map(|t| (t, attrs.as_slice()));
+                    self.undo_field_change(&mc, old_ty, api, &reach.requests)
                 }
             }
             ChangeTarget::Type(name) => {
                 if name.name.is_empty() {
                     return None;
                 }
-                match &c.kind {
-                    ChangeKind::Added {
-                        default: None,
-                        fallback: None,
-                    } => {
-                        if let Some(i) = api.types.iter().position(|t| t.name == name.name) {
-                            api.types.remove(i);
-                        } else if let Some(i) = api.errors.iter().position(|t| t.name == name.name)
-                        {
-                            api.errors.remove(i);
-                        } else {
-                            return self.bad_change(
-                                name.span,
-                                format!("type `{}` was added in {date} but does not exist at that version", name.name),
-                                "not declared at this version",
-                            );
-                        }
-                        Some(ir::Change::TypeAdded {
-                            name: name.name.clone(),
-                        })
-                    }
-                    ChangeKind::Added { .. } => self.bad_change(
-                        c.span,
-                        "`type X added` takes no `default` or `fallback`".to_string(),
-                        "remove this",
-                    ),
-                    ChangeKind::Converted { via } => {
-                        let is_record = api.types.iter().any(|t| {
-                            t.name == name.name && matches!(t.kind, TypeDefKind::Record { .. })
-                        });
-                        if !is_record {
-                            return self.bad_change(
-                                name.span,
-                                format!(
-                                    "`type {} changed via …` converts a record, and `{}` is not a record at version {date}",
-                                    name.name, name.name
-                                ),
-                                "not a record here",
-                            );
-                        }
-                        if self.converter_named_twice(via) {
-                            return None;
-                        }
-                        let record = Ty {
-                            kind: TyKind::Named(name.name.clone()),
-                            nullable: false,
-                            refinements: ir::Refinements::default(),
-                        };
-                        self.converters
-                            .push((via.name.clone(), record.clone(), record, via.span));
-                        Some(ir::Change::RecordConverted {
-                            owner: name.name.clone(),
-                            via: via.name.clone(),
-                        })
-                    }
-                    _ => self.bad_change(
-                        c.span,
-                        format!(
-                            "only `type {} added` and `type {} changed via …` can be recorded for a whole type",
-                            name.name, name.name
-                        ),
-                        "unsupported change for a type",
-                    ),
-                }
+                self.undo_type_change(c, name, date, api)
             }
             ChangeTarget::Route(name) => {
                 if name.name.is_empty() {
@@ -447,83 +386,110 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)] // One change's pieces; a struct would only rename them.
-    fn undo_enum_change(
+    /// Checks and undoes change `c` to the whole type `name`: its addition,
+    /// or its conversion by hand (`type T changed via f`), which only a
+    /// record can have.
+    fn undo_type_change(
         &mut self,
         c: &ast::Change,
-        owner: &ast::Ident,
-        member: &ast::Ident,
+        name: &ast::Ident,
         date: &str,
+        api: &mut ir::Api,
+    ) -> Option<ir::Change> {
+        match &c.kind {
+            ChangeKind::Added {
+                default: None,
+                fallback: None,
+            } => {
+                if let Some(i) = api.types.iter().position(|t| t.name == name.name) {
+                    api.types.remove(i);
+                } else if let Some(i) = api.errors.iter().position(|t| t.name == name.name) {
+                    api.errors.remove(i);
+                } else {
+                    return self.bad_change(
+                        name.span,
+                        format!("type `{}` was added in {date} but does not exist at that version", name.name),
+                        "not declared at this version",
+                    );
+                }
+                Some(ir::Change::TypeAdded {
+                    name: name.name.clone(),
+                })
+            }
+            ChangeKind::Added { .. } => self.bad_change(
+                c.span,
+                "`type X added` takes no `default` or `fallback`".to_string(),
+                "remove this",
+            ),
+            ChangeKind::Converted { via } => {
+                let is_record = api.types.iter().any(|t| {
+                    t.name == name.name && matches!(t.kind, TypeDefKind::Record { .. })
+                });
+                if !is_record {
+                    return self.bad_change(
+                        name.span,
+                        format!(
+                            "`type {} changed via …` converts a record, and `{}` is not a record at version {date}",
+                            name.name, name.name
+                        ),
+                        "not a record here",
+                    );
+                }
+                if self.converter_named_twice(via) {
+                    return None;
+                }
+                let record = Ty {
+                    kind: TyKind::Named(name.name.clone()),
+                    nullable: false,
+                    refinements: ir::Refinements::default(),
+                };
+                self.converters
+                    .push((via.name.clone(), record.clone(), record, via.span));
+                Some(ir::Change::RecordConverted {
+                    owner: name.name.clone(),
+                    via: via.name.clone(),
+                })
+            }
+            _ => self.bad_change(
+                c.span,
+                format!(
+                    "only `type {} added` and `type {} changed via …` can be recorded for a whole type",
+                    name.name, name.name
+                ),
+                "unsupported change for a type",
+            ),
+        }
+    }
+
+    /// Checks and undoes change `mc` to an enum's value: its addition, with
+    /// the value older clients see instead, or its removal, with the value
+    /// older clients' requests become.
+    fn undo_enum_change(
+        &mut self,
+        mc: &MemberChange<'_>,
         api: &mut ir::Api,
         reach: &Reach,
     ) -> Option<ir::Change> {
+        let (c, owner, member, date) = (mc.change, mc.owner, mc.member, mc.date);
         let values: Vec<String> = match api.ty(&owner.name).map(|t| &t.kind) {
             Some(TypeDefKind::Enum { values }) => values.iter().map(|v| v.name.clone()).collect(),
             _ => return None,
         };
         let exists = values.contains(&member.name);
-        let check_value = |cx: &mut Self, v: &ast::Ident, what: &str| -> bool {
-            if values.contains(&v.name) && v.name != member.name {
-                return true;
-            }
-            let mut d = Diagnostic::error(
-                codes::BAD_CHANGE,
-                v.span,
-                format!(
-                    "the {what} `{}` is not another value of `{}` at version {date}",
-                    v.name, owner.name
-                ),
-            )
-            .with_label(format!("the {what} must be another existing value"));
-            if let Some(best) = did_you_mean(
-                &v.name,
-                values
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|x| *x != member.name),
-            ) {
-                d = d.with_suggestion(format!("did you mean `{best}`?"), v.span, best);
-            }
-            cx.push(d);
-            false
-        };
         match &c.kind {
             ChangeKind::Added { default, fallback } => {
                 if !exists {
                     return self.missing_member(member, owner, date, &values, "value");
                 }
-                if let Some(d) = default {
-                    self.bad_change(
-                        d.span,
-                        "enum values take `fallback`, not `default`".to_string(),
-                        "use `fallback VALUE`",
-                    );
-                }
-                if let Some(f) = fallback {
-                    check_value(self, f, "fallback");
-                } else if reach.received.contains(&owner.name) {
-                    self.push(
-                        Diagnostic::error(
-                            codes::MISSING_DEFAULT,
-                            c.span,
-                            format!(
-                                "`{}` is sent in responses, and clients older than {date} cannot parse `{}`: name the value they get instead",
-                                owner.name, member.name
-                            ),
-                        )
-                        .with_label("add `fallback VALUE`")
-                        .with_note(format!(
-                            "for example `{}.{} added fallback …`, with a value old clients know",
-                            owner.name, member.name
-                        )),
-                    );
-                }
-                if let Some(TypeDefKind::Enum { values }) = api
-                    .types
-                    .iter_mut()
-                    .find(|t| t.name == owner.name)
-                    .map(|t| &mut t.kind)
-                {
+                let received = reach.received.contains(&owner.name);
+                self.check_enum_fallback(
+                    mc,
+                    &values,
+                    default.as_ref(),
+                    fallback.as_ref(),
+                    received,
+                );
+                if let Some(values) = enum_values(api, &owner.name) {
                     values.retain(|v| v.name != member.name);
                 }
                 Some(ir::Change::EnumValueAdded {
@@ -545,45 +511,14 @@ impl<'a> Ctx<'a> {
                         "still declared",
                     );
                 }
-                if let Some(d) = default {
-                    self.bad_change(
-                        d.span,
-                        "enum values take `map`, not `default`".to_string(),
-                        "use `map VALUE`",
-                    );
-                }
-                if let Some(v) = via {
-                    self.bad_change(
-                        v.span,
-                        "enum values take `map`, not `via`".to_string(),
-                        "use `map VALUE`",
-                    );
-                }
-                if let Some(m) = map {
-                    check_value(self, m, "mapping");
-                } else if reach.sent.contains(&owner.name) {
-                    self.push(
-                        Diagnostic::error(
-                            codes::MISSING_DEFAULT,
-                            c.span,
-                            format!(
-                                "`{}` is sent in requests, and clients older than {date} may still send `{}`: name the value it becomes",
-                                owner.name, member.name
-                            ),
-                        )
-                        .with_label("add `map VALUE`")
-                        .with_note(format!(
-                            "for example `{}.{} removed map …`, with a value that still exists",
-                            owner.name, member.name
-                        )),
-                    );
-                }
-                if let Some(TypeDefKind::Enum { values }) = api
-                    .types
-                    .iter_mut()
-                    .find(|t| t.name == owner.name)
-                    .map(|t| &mut t.kind)
-                {
+                let sent = reach.sent.contains(&owner.name);
+                let removed = Removal {
+                    default: default.as_ref(),
+                    map: map.as_ref(),
+                    via: via.as_ref(),
+                };
+                self.check_enum_mapping(mc, &values, &removed, sent);
+                if let Some(values) = enum_values(api, &owner.name) {
                     values.push(ir::EnumValue {
                         name: member.name.clone(),
                         doc: c.doc.clone(),
@@ -602,6 +537,126 @@ impl<'a> Ctx<'a> {
                 "unsupported change for an enum value",
             ),
         }
+    }
+
+    /// Checks what older clients get for the enum value `mc` adds, which
+    /// they cannot parse: a `fallback` that is another value of `values`
+    /// (not a `default`), needed when the enum is `received` in responses.
+    fn check_enum_fallback(
+        &mut self,
+        mc: &MemberChange<'_>,
+        values: &[String],
+        default: Option<&ast::Literal>,
+        fallback: Option<&ast::Ident>,
+        received: bool,
+    ) {
+        let (owner, member, date) = (mc.owner, mc.member, mc.date);
+        if let Some(d) = default {
+            self.bad_change(
+                d.span,
+                "enum values take `fallback`, not `default`".to_string(),
+                "use `fallback VALUE`",
+            );
+        }
+        if let Some(f) = fallback {
+            self.check_other_value(mc, values, f, "fallback");
+        } else if received {
+            self.push(
+                Diagnostic::error(
+                    codes::MISSING_DEFAULT,
+                    mc.change.span,
+                    format!(
+                        "`{}` is sent in responses, and clients older than {date} cannot parse `{}`: name the value they get instead",
+                        owner.name, member.name
+                    ),
+                )
+                .with_label("add `fallback VALUE`")
+                .with_note(format!(
+                    "for example `{}.{} added fallback …`, with a value old clients know",
+                    owner.name, member.name
+                )),
+            );
+        }
+    }
+
+    /// Checks what the enum value `mc` removes becomes when older clients
+    /// still send it: a `map` to another value of `values` (not a
+    /// `default` or a `via`), needed when the enum is `sent` in requests.
+    fn check_enum_mapping(
+        &mut self,
+        mc: &MemberChange<'_>,
+        values: &[String],
+        removed: &Removal<'_>,
+        sent: bool,
+    ) {
+        let (owner, member, date) = (mc.owner, mc.member, mc.date);
+        if let Some(d) = removed.default {
+            self.bad_change(
+                d.span,
+                "enum values take `map`, not `default`".to_string(),
+                "use `map VALUE`",
+            );
+        }
+        if let Some(v) = removed.via {
+            self.bad_change(
+                v.span,
+                "enum values take `map`, not `via`".to_string(),
+                "use `map VALUE`",
+            );
+        }
+        if let Some(m) = removed.map {
+            self.check_other_value(mc, values, m, "mapping");
+        } else if sent {
+            self.push(
+                Diagnostic::error(
+                    codes::MISSING_DEFAULT,
+                    mc.change.span,
+                    format!(
+                        "`{}` is sent in requests, and clients older than {date} may still send `{}`: name the value it becomes",
+                        owner.name, member.name
+                    ),
+                )
+                .with_label("add `map VALUE`")
+                .with_note(format!(
+                    "for example `{}.{} removed map …`, with a value that still exists",
+                    owner.name, member.name
+                )),
+            );
+        }
+    }
+
+    /// Reports `v`, the `what` (fallback or mapping) of the change `mc` to
+    /// an enum value, unless it is another of the enum's `values`.
+    fn check_other_value(
+        &mut self,
+        mc: &MemberChange<'_>,
+        values: &[String],
+        v: &ast::Ident,
+        what: &str,
+    ) {
+        let (owner, member, date) = (mc.owner, mc.member, mc.date);
+        if values.contains(&v.name) && v.name != member.name {
+            return;
+        }
+        let mut d = Diagnostic::error(
+            codes::BAD_CHANGE,
+            v.span,
+            format!(
+                "the {what} `{}` is not another value of `{}` at version {date}",
+                v.name, owner.name
+            ),
+        )
+        .with_label(format!("the {what} must be another existing value"));
+        if let Some(best) = did_you_mean(
+            &v.name,
+            values
+                .iter()
+                .map(String::as_str)
+                .filter(|x| *x != member.name),
+        ) {
+            d = d.with_suggestion(format!("did you mean `{best}`?"), v.span, best);
+        }
+        self.push(d);
     }
 
     fn missing_member(
@@ -628,17 +683,18 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    #[allow(clippy::too_many_arguments)] // One change's pieces; a struct would only rename them.
+    /// Checks and undoes change `mc` to a record's (or an error's) field,
+    /// in the record and every record derived from it. `ty` is the type
+    /// written for a removed field; `requests` are the types request bodies
+    /// reach, whose required fields need defaults for older clients.
     fn undo_field_change(
         &mut self,
-        c: &ast::Change,
-        owner: &ast::Ident,
-        member: &ast::Ident,
+        mc: &MemberChange<'_>,
         ty: Option<(&ast::TypeExpr, &[ast::Attr])>,
-        date: &str,
         api: &mut ir::Api,
         requests: &BTreeSet<String>,
     ) -> Option<ir::Change> {
+        let (c, owner, member, date) = (mc.change, mc.owner, mc.member, mc.date);
         let fields = fields_of(api, &owner.name)?.clone();
         let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
         let current = fields.iter().find(|f| f.name == member.name).cloned();
@@ -651,34 +707,8 @@ impl<'a> Ctx<'a> {
                 "remove the type",
             );
         }
-        // A record converted by hand in this version: its converter decides
-        // every field, so a default or converter on one would go unused.
-        if self.converted_now.contains(&o) {
-            let unused = match &c.kind {
-                ChangeKind::Removed {
-                    default: Some(d), ..
-                }
-                | ChangeKind::Added {
-                    default: Some(d), ..
-                }
-                | ChangeKind::MadeOptional { default: Some(d) }
-                | ChangeKind::MadeRequired { default: Some(d) } => Some(d.span),
-                ChangeKind::Removed { via: Some(v), .. }
-                | ChangeKind::Retyped { via: Some(v), .. } => Some(v.span),
-                _ => None,
-            };
-            if let Some(span) = unused {
-                self.push(
-                    Diagnostic::error(
-                        codes::BAD_CHANGE,
-                        span,
-                        format!("`{o}` is converted by hand in this version, so its converter decides `{o}.{m}`"),
-                    )
-                    .with_label("never used")
-                    .with_note(format!("record the change without it; `type {o} changed via …` converts the whole record")),
-                );
-                return None;
-            }
+        if self.converter_decides(mc) {
+            return None;
         }
         match &c.kind {
             ChangeKind::Removed {
@@ -700,77 +730,19 @@ impl<'a> Ctx<'a> {
                         "use `default VALUE`",
                     );
                 }
-                let Some((texpr, attrs)) = ty else {
+                let Some(old_ty) = ty else {
                     return self.bad_change(
                         member.span,
                         format!("write the removed field's type, as in `{o}.{m}: string removed`"),
                         "the old type is needed to rebuild the old version",
                     );
                 };
-                let mut old_ty = self.resolve_field_ty(texpr)?;
-                let flags = self.attrs(attrs, Place::Field, Some(&mut old_ty));
-                // A constant's value is its own default.
-                let value = match &old_ty.kind {
-                    TyKind::Const(text) => Some(ir::Value::String(text.clone())),
-                    _ => default
-                        .as_ref()
-                        .and_then(|d| self.default_value(d, &old_ty)),
+                let removal = Removal {
+                    default: default.as_ref(),
+                    map: map.as_ref(),
+                    via: via.as_ref(),
                 };
-                if let (Some(d), Some(v)) = (default, via) {
-                    self.push(
-                        Diagnostic::error(
-                            codes::BAD_CHANGE,
-                            v.span,
-                            format!("`{o}.{m}` has a default and a converter for old clients"),
-                        )
-                        .with_label("computed by this converter")
-                        .with_secondary(d.span, "and given this default")
-                        .with_note(
-                            "keep one: a fixed `default`, or `via` to compute it from the record",
-                        ),
-                    );
-                }
-                if let Some(v) = via {
-                    self.computed_converter(v);
-                }
-                if default.is_none()
-                    && via.is_none()
-                    && value.is_none()
-                    && !self.effective(&old_ty).nullable
-                    && !self.all_converted(&o)
-                {
-                    self.push(
-                        Diagnostic::error(
-                            codes::MISSING_DEFAULT,
-                            c.span,
-                            format!("removing `{o}.{m}` needs a default: old clients' responses still carry it"),
-                        )
-                        .with_label("add `default VALUE`"),
-                    );
-                }
-                let field = ir::Field {
-                    name: m.clone(),
-                    doc: c.doc.clone(),
-                    ty: old_ty,
-                    optional: false,
-                    default: value,
-                    readonly: flags.readonly.is_some(),
-                    write_only: flags.write_only.is_some(),
-                    deprecated: flags.deprecated,
-                    example: None,
-                };
-                for t in self.family(&o) {
-                    if let Some(fs) = fields_of(api, &t)
-                        && !fs.iter().any(|f| f.name == m)
-                    {
-                        fs.push(field.clone());
-                    }
-                }
-                Some(ir::Change::FieldRemoved {
-                    owner: o,
-                    field,
-                    via: via.as_ref().map(|v| v.name.clone()),
-                })
+                self.undo_field_removed(mc, old_ty, &removal, api)
             }
             ChangeKind::Renamed { from } => {
                 let Some(_) = current else {
@@ -798,55 +770,161 @@ impl<'a> Ctx<'a> {
                 let Some(field) = current else {
                     return self.missing_member(member, owner, date, &names, "field");
                 };
-                self.undo_field_kind(c, &o, &m, field, date, api, requests)
+                self.undo_field_kind(mc, field, api, requests)
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)] // One change's pieces; a struct would only rename them.
+    /// Whether the record of change `mc` is converted by hand in this
+    /// version while the change gives a default or a converter of its own,
+    /// which would go unused since the record's converter decides every
+    /// field; if so, reports it.
+    fn converter_decides(&mut self, mc: &MemberChange<'_>) -> bool {
+        let (o, m) = (&mc.owner.name, &mc.member.name);
+        if !self.converted_now.contains(o) {
+            return false;
+        }
+        let unused = match &mc.change.kind {
+            ChangeKind::Removed {
+                default: Some(d), ..
+            }
+            | ChangeKind::Added {
+                default: Some(d), ..
+            }
+            | ChangeKind::MadeOptional { default: Some(d) }
+            | ChangeKind::MadeRequired { default: Some(d) } => Some(d.span),
+            ChangeKind::Removed { via: Some(v), .. } | ChangeKind::Retyped { via: Some(v), .. } => {
+                Some(v.span)
+            }
+            _ => None,
+        };
+        let Some(span) = unused else {
+            return false;
+        };
+        self.push(
+            Diagnostic::error(
+                codes::BAD_CHANGE,
+                span,
+                format!(
+                    "`{o}` is converted by hand in this version, so its converter decides `{o}.{m}`"
+                ),
+            )
+            .with_label("never used")
+            .with_note(format!(
+                "record the change without it; `type {o} changed via …` converts the whole record"
+            )),
+        );
+        true
+    }
+
+    /// Undoes the removal `mc` of a field: puts the field back, with its
+    /// old type `old_ty` (and refinements), in the record and every record
+    /// derived from it that lacks it.
+    fn undo_field_removed(
+        &mut self,
+        mc: &MemberChange<'_>,
+        (texpr, attrs): (&ast::TypeExpr, &[ast::Attr]),
+        removal: &Removal<'_>,
+        api: &mut ir::Api,
+    ) -> Option<ir::Change> {
+        let (o, m) = (mc.owner.name.clone(), mc.member.name.clone());
+        let mut old_ty = self.resolve_field_ty(texpr)?;
+        let flags = self.attrs(attrs, Place::Field, Some(&mut old_ty));
+        let value = self.removed_field_value(mc, &old_ty, removal);
+        let field = ir::Field {
+            name: m.clone(),
+            doc: mc.change.doc.clone(),
+            ty: old_ty,
+            optional: false,
+            default: value,
+            readonly: flags.readonly.is_some(),
+            write_only: flags.write_only.is_some(),
+            deprecated: flags.deprecated,
+            example: None,
+        };
+        for t in self.family(&o) {
+            if let Some(fs) = fields_of(api, &t)
+                && !fs.iter().any(|f| f.name == m)
+            {
+                fs.push(field.clone());
+            }
+        }
+        Some(ir::Change::FieldRemoved {
+            owner: o,
+            field,
+            via: removal.via.map(|v| v.name.clone()),
+        })
+    }
+
+    /// The value older clients' responses carry for the field `mc`
+    /// removes, of type `old_ty`: a constant's own value, else the
+    /// `default`. A default and a converter (`via`) both are reported, and
+    /// so is neither, unless the field may be null or the record is
+    /// converted by hand.
+    fn removed_field_value(
+        &mut self,
+        mc: &MemberChange<'_>,
+        old_ty: &Ty,
+        removal: &Removal<'_>,
+    ) -> Option<ir::Value> {
+        let (o, m) = (&mc.owner.name, &mc.member.name);
+        let (default, via) = (removal.default, removal.via);
+        // A constant's value is its own default.
+        let value = match &old_ty.kind {
+            TyKind::Const(text) => Some(ir::Value::String(text.clone())),
+            _ => default.and_then(|d| self.default_value(d, old_ty)),
+        };
+        if let (Some(d), Some(v)) = (default, via) {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CHANGE,
+                    v.span,
+                    format!("`{o}.{m}` has a default and a converter for old clients"),
+                )
+                .with_label("computed by this converter")
+                .with_secondary(d.span, "and given this default")
+                .with_note("keep one: a fixed `default`, or `via` to compute it from the record"),
+            );
+        }
+        if let Some(v) = via {
+            self.computed_converter(v);
+        }
+        if default.is_none()
+            && via.is_none()
+            && value.is_none()
+            && !self.effective(old_ty).nullable
+            && !self.all_converted(o)
+        {
+            self.push(
+                Diagnostic::error(
+                    codes::MISSING_DEFAULT,
+                    mc.change.span,
+                    format!(
+                        "removing `{o}.{m}` needs a default: old clients' responses still carry it"
+                    ),
+                )
+                .with_label("add `default VALUE`"),
+            );
+        }
+        value
+    }
+
+    /// Checks and undoes change `mc` to `field`, a field the record has at
+    /// the change's version: its addition, its becoming optional or
+    /// required, or its new refinements or type.
     fn undo_field_kind(
         &mut self,
-        c: &ast::Change,
-        o: &str,
-        m: &str,
+        mc: &MemberChange<'_>,
         field: ir::Field,
-        date: &str,
         api: &mut ir::Api,
         requests: &BTreeSet<String>,
     ) -> Option<ir::Change> {
+        let (c, date) = (mc.change, mc.date);
+        let (o, m) = (mc.owner.name.as_str(), mc.member.name.as_str());
         let (owner, name) = (o.to_string(), m.to_string());
         match &c.kind {
             ChangeKind::Added { default, fallback } => {
-                if let Some(f) = fallback {
-                    self.bad_change(f.span, "`fallback` applies to enum values; fields take `default`".to_string(), "use `default VALUE`");
-                }
-                let value = default.as_ref().and_then(|d| self.default_value(d, &field.ty));
-                let required = !field.optional && field.default.is_none();
-                let family = self.family(o);
-                let in_requests = family.iter().any(|t| {
-                    requests.contains(t) && fields_of(api, t).is_some_and(|fs| fs.iter().any(|f| f.name == m))
-                });
-                if required && default.is_none() && in_requests && !self.all_converted(o) {
-                    self.push(
-                        Diagnostic::error(
-                            codes::MISSING_DEFAULT,
-                            c.span,
-                            format!("`{o}.{m}` is required and `{o}` is sent in requests, so old clients' requests need a default"),
-                        )
-                        .with_label("add `default VALUE`")
-                        .with_note(format!("for example `{o}.{m} added default …`; or make the field optional or give it a default")),
-                    );
-                }
-                for t in &family {
-                    if let Some(fs) = fields_of(api, t) {
-                        fs.retain(|f| f.name != m);
-                    }
-                }
-                Some(ir::Change::FieldAdded {
-                    owner,
-                    field: name,
-                    default: value.or(field.default),
-                })
+                self.undo_field_added(mc, field, default.as_ref(), fallback.as_ref(), api, requests)
             }
             ChangeKind::MadeOptional { default } => {
                 if !field.optional {
@@ -910,129 +988,7 @@ impl<'a> Ctx<'a> {
                 })
             }
             ChangeKind::Retyped { from, attrs, via } => {
-                let mut old: Ty = self.resolve_field_ty(from)?;
-                // The old type's own refinements, as a field's would be
-                // written: `changed from string @len(..=50) via f`.
-                self.attrs(attrs, Place::Retyped, Some(&mut old));
-                if old == field.ty {
-                    return self.bad_change(
-                        from.span,
-                        format!("`{o}.{m}` already has the type `{}` at version {date}: there is nothing to convert", crate::check::show_ty(&old)),
-                        "the same type as the field's",
-                    );
-                }
-                if old.kind == field.ty.kind && old.nullable == field.ty.nullable {
-                    self.push(
-                        Diagnostic::error(
-                            codes::BAD_CHANGE,
-                            from.span,
-                            format!("only the refinements of `{o}.{m}` changed, which needs no converter"),
-                        )
-                        .with_label("same type, other refinements")
-                        .with_note(format!("write `{o}.{m} refined from @…` with the old refinements")),
-                    );
-                    return None;
-                }
-                // A record the version converts by hand needs no converter
-                // per field, nor does a constant that held another string
-                // (each version's value is its own); any other retyped
-                // field does.
-                let constants = matches!(
-                    (&old.kind, &field.ty.kind),
-                    (TyKind::Const(_), TyKind::Const(_))
-                );
-                let via = match via {
-                    Some(via) if constants => {
-                        self.push(
-                            Diagnostic::error(
-                                codes::BAD_CHANGE,
-                                via.span,
-                                format!("`{o}.{m}` was another constant: that needs no converter"),
-                            )
-                            .with_label("remove `via …`")
-                            .with_note("each version answers with its own constant and accepts its own"),
-                        );
-                        return None;
-                    }
-                    Some(via) => Some(via),
-                    None if constants || self.all_converted(o) => None,
-                    None => {
-                        self.push(
-                            Diagnostic::error(
-                                codes::BAD_CHANGE,
-                                c.span,
-                                format!("`{o}.{m}` changed type: name a converter for it"),
-                            )
-                            .with_label("add `via NAME`")
-                            .with_note(format!(
-                                "write `{o}.{m} changed from … via {}_{}_from_…`, or convert the whole record with `type {o} changed via …`",
-                                gatic_ir::ident::snake(o),
-                                gatic_ir::ident::snake(m)
-                            )),
-                        );
-                        return None;
-                    }
-                };
-                if let Some(via) = via {
-                    if let Some((_, first)) = self.computed.iter().find(|(n, _)| *n == via.name) {
-                        let first = *first;
-                        self.push(
-                            Diagnostic::error(
-                                codes::BAD_CHANGE,
-                                via.span,
-                                format!("the converter `{}` already computes a removed field", via.name),
-                            )
-                            .with_label("named again here")
-                            .with_secondary(first, "computes a removed field here")
-                            .with_note("give this conversion its own converter name"),
-                        );
-                        return None;
-                    }
-                    let same = self.converters.iter().find(|(n, ..)| *n == via.name).cloned();
-                    match same {
-                        Some((_, a, b, first)) if a != old || b != field.ty => {
-                            self.push(
-                                Diagnostic::error(
-                                    codes::BAD_CHANGE,
-                                    via.span,
-                                    format!(
-                                        "the converter `{}` already converts `{}` to `{}`; one converter has one signature",
-                                        via.name,
-                                        crate::check::show_ty(&a),
-                                        crate::check::show_ty(&b)
-                                    ),
-                                )
-                                .with_label(format!(
-                                    "converts `{}` to `{}` here",
-                                    crate::check::show_ty(&old),
-                                    crate::check::show_ty(&field.ty)
-                                ))
-                                .with_secondary(first, "also named here")
-                                .with_note("give this conversion its own converter name"),
-                            );
-                        }
-                        Some(_) => {}
-                        None => self
-                            .converters
-                            .push((via.name.clone(), old.clone(), field.ty.clone(), via.span)),
-                    }
-                }
-                each_field(api, &self.family(o), m, |f| {
-                        // The head's default is a value of the new type; the
-                        // old version has none that the history records,
-                        // unless it is a constant, whose value is its default.
-                        f.ty = old.clone();
-                        f.default = match &old.kind {
-                            TyKind::Const(text) => Some(ir::Value::String(text.clone())),
-                            _ => None,
-                        };
-                    });
-                Some(ir::Change::FieldRetyped {
-                    owner,
-                    field: name,
-                    from: old,
-                    via: via.map(|v| v.name.clone()),
-                })
+                self.undo_field_retyped(mc, field, (from, attrs.as_slice()), via.as_ref(), api)
             }
             _ => self.bad_change(
                 c.span,
@@ -1040,6 +996,245 @@ impl<'a> Ctx<'a> {
                 "unsupported change for a field",
             ),
         }
+    }
+
+    /// Undoes the addition `mc` of `field` (in the record and every record
+    /// derived from it). A required field of a record sent in requests
+    /// (`requests`) needs a `default` for older clients' requests; a
+    /// `fallback` is for enum values only.
+    fn undo_field_added(
+        &mut self,
+        mc: &MemberChange<'_>,
+        field: ir::Field,
+        default: Option<&ast::Literal>,
+        fallback: Option<&ast::Ident>,
+        api: &mut ir::Api,
+        requests: &BTreeSet<String>,
+    ) -> Option<ir::Change> {
+        let (o, m) = (mc.owner.name.as_str(), mc.member.name.as_str());
+        if let Some(f) = fallback {
+            self.bad_change(
+                f.span,
+                "`fallback` applies to enum values; fields take `default`".to_string(),
+                "use `default VALUE`",
+            );
+        }
+        let value = default.and_then(|d| self.default_value(d, &field.ty));
+        let required = !field.optional && field.default.is_none();
+        let family = self.family(o);
+        let in_requests = family.iter().any(|t| {
+            requests.contains(t)
+                && fields_of(api, t).is_some_and(|fs| fs.iter().any(|f| f.name == m))
+        });
+        if required && default.is_none() && in_requests && !self.all_converted(o) {
+            self.push(
+                Diagnostic::error(
+                    codes::MISSING_DEFAULT,
+                    mc.change.span,
+                    format!("`{o}.{m}` is required and `{o}` is sent in requests, so old clients' requests need a default"),
+                )
+                .with_label("add `default VALUE`")
+                .with_note(format!("for example `{o}.{m} added default …`; or make the field optional or give it a default")),
+            );
+        }
+        for t in &family {
+            if let Some(fs) = fields_of(api, t) {
+                fs.retain(|f| f.name != m);
+            }
+        }
+        Some(ir::Change::FieldAdded {
+            owner: o.to_string(),
+            field: m.to_string(),
+            default: value.or(field.default),
+        })
+    }
+
+    /// Undoes the change `mc` of `field`'s type: from `from` (the old type
+    /// and its refinements), converted by `via`. The old type must differ
+    /// from the field's in more than refinements, and the converter must
+    /// be there exactly when one is needed.
+    fn undo_field_retyped(
+        &mut self,
+        mc: &MemberChange<'_>,
+        field: ir::Field,
+        from: (&ast::TypeExpr, &[ast::Attr]),
+        via: Option<&ast::Ident>,
+        api: &mut ir::Api,
+    ) -> Option<ir::Change> {
+        let old = self.old_field_type(mc, &field.ty, from)?;
+        // A record the version converts by hand needs no converter
+        // per field, nor does a constant that held another string
+        // (each version's value is its own); any other retyped
+        // field does.
+        let constants = matches!(
+            (&old.kind, &field.ty.kind),
+            (TyKind::Const(_), TyKind::Const(_))
+        );
+        if !self.retype_converter_fits(mc, constants, via) {
+            return None;
+        }
+        if let Some(via) = via
+            && !self.register_converter(via, &old, &field.ty)
+        {
+            return None;
+        }
+        let (o, m) = (mc.owner.name.as_str(), mc.member.name.as_str());
+        each_field(api, &self.family(o), m, |f| {
+            // The head's default is a value of the new type; the
+            // old version has none that the history records,
+            // unless it is a constant, whose value is its default.
+            f.ty = old.clone();
+            f.default = match &old.kind {
+                TyKind::Const(text) => Some(ir::Value::String(text.clone())),
+                _ => None,
+            };
+        });
+        Some(ir::Change::FieldRetyped {
+            owner: o.to_string(),
+            field: m.to_string(),
+            from: old,
+            via: via.map(|v| v.name.clone()),
+        })
+    }
+
+    /// The type the field of retype `mc` had before: `texpr`, refined by
+    /// `attrs` (as a field's would be: `changed from string @len(..=50)
+    /// via f`). `None` (reported) when it is the field's type `now`, or
+    /// differs from it only in refinements, which `refined from` records.
+    fn old_field_type(
+        &mut self,
+        mc: &MemberChange<'_>,
+        now: &Ty,
+        (texpr, attrs): (&ast::TypeExpr, &[ast::Attr]),
+    ) -> Option<Ty> {
+        let (o, m, date) = (&mc.owner.name, &mc.member.name, mc.date);
+        let mut old: Ty = self.resolve_field_ty(texpr)?;
+        self.attrs(attrs, Place::Retyped, Some(&mut old));
+        if old == *now {
+            self.bad_change(
+                texpr.span,
+                format!("`{o}.{m}` already has the type `{}` at version {date}: there is nothing to convert", crate::check::show_ty(&old)),
+                "the same type as the field's",
+            );
+            return None;
+        }
+        if old.kind == now.kind && old.nullable == now.nullable {
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CHANGE,
+                    texpr.span,
+                    format!("only the refinements of `{o}.{m}` changed, which needs no converter"),
+                )
+                .with_label("same type, other refinements")
+                .with_note(format!(
+                    "write `{o}.{m} refined from @…` with the old refinements"
+                )),
+            );
+            return None;
+        }
+        Some(old)
+    }
+
+    /// Whether retype `mc` names a converter (`via`) exactly when it needs
+    /// one: never when a constant became another (`constants`), not
+    /// necessarily when the record is converted by hand, else always.
+    /// Reports a converter too many or missing.
+    fn retype_converter_fits(
+        &mut self,
+        mc: &MemberChange<'_>,
+        constants: bool,
+        via: Option<&ast::Ident>,
+    ) -> bool {
+        let (o, m) = (mc.owner.name.as_str(), mc.member.name.as_str());
+        match via {
+            Some(via) if constants => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CHANGE,
+                        via.span,
+                        format!("`{o}.{m}` was another constant: that needs no converter"),
+                    )
+                    .with_label("remove `via …`")
+                    .with_note("each version answers with its own constant and accepts its own"),
+                );
+                false
+            }
+            Some(_) => true,
+            None if constants || self.all_converted(o) => true,
+            None => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CHANGE,
+                        mc.change.span,
+                        format!("`{o}.{m}` changed type: name a converter for it"),
+                    )
+                    .with_label("add `via NAME`")
+                    .with_note(format!(
+                        "write `{o}.{m} changed from … via {}_{}_from_…`, or convert the whole record with `type {o} changed via …`",
+                        gatic_ir::ident::snake(o),
+                        gatic_ir::ident::snake(m)
+                    )),
+                );
+                false
+            }
+        }
+    }
+
+    /// Records `via` as the converter from `old` to `new`. Whether the
+    /// change stands: a name that computes a removed field cannot convert
+    /// a type too. A name already converting other types is reported, yet
+    /// the change stands.
+    fn register_converter(&mut self, via: &ast::Ident, old: &Ty, new: &Ty) -> bool {
+        if let Some((_, first)) = self.computed.iter().find(|(n, _)| *n == via.name) {
+            let first = *first;
+            self.push(
+                Diagnostic::error(
+                    codes::BAD_CHANGE,
+                    via.span,
+                    format!(
+                        "the converter `{}` already computes a removed field",
+                        via.name
+                    ),
+                )
+                .with_label("named again here")
+                .with_secondary(first, "computes a removed field here")
+                .with_note("give this conversion its own converter name"),
+            );
+            return false;
+        }
+        let same = self
+            .converters
+            .iter()
+            .find(|(n, ..)| *n == via.name)
+            .cloned();
+        match same {
+            Some((_, a, b, first)) if a != *old || b != *new => {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_CHANGE,
+                        via.span,
+                        format!(
+                            "the converter `{}` already converts `{}` to `{}`; one converter has one signature",
+                            via.name,
+                            crate::check::show_ty(&a),
+                            crate::check::show_ty(&b)
+                        ),
+                    )
+                    .with_label(format!(
+                        "converts `{}` to `{}` here",
+                        crate::check::show_ty(old),
+                        crate::check::show_ty(new)
+                    ))
+                    .with_secondary(first, "also named here")
+                    .with_note("give this conversion its own converter name"),
+                );
+            }
+            Some(_) => {}
+            None => self
+                .converters
+                .push((via.name.clone(), old.clone(), new.clone(), via.span)),
+        }
+        true
     }
 
     /// Lowers the declaration of a route that a version removed; its name
@@ -1139,6 +1334,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Checks and undoes change `c` to route `name`: its addition, its
+    /// removal (bringing back its declaration), its rename or its move.
     fn undo_route_change(
         &mut self,
         c: &'a ast::Change,
@@ -1149,26 +1346,13 @@ impl<'a> Ctx<'a> {
     ) -> Option<ir::Change> {
         let exists = api.route(&name.name).is_some();
         let names: Vec<String> = api.routes.iter().map(|r| r.name.clone()).collect();
-        let missing = |cx: &mut Self| {
-            let mut d = Diagnostic::error(
-                codes::BAD_CHANGE,
-                name.span,
-                format!("there is no route `{}` at version {date}", name.name),
-            )
-            .with_label("unknown at this version");
-            if let Some(best) = did_you_mean(&name.name, names.iter().map(String::as_str)) {
-                d = d.with_suggestion(format!("did you mean `{best}`?"), name.span, best);
-            }
-            cx.push(d);
-            None
-        };
         match &c.kind {
             ChangeKind::Added {
                 default: None,
                 fallback: None,
             } => {
                 if !exists {
-                    return missing(self);
+                    return self.missing_route(name, date, &names);
                 }
                 api.routes.retain(|r| r.name != name.name);
                 Some(ir::Change::RouteAdded {
@@ -1217,7 +1401,7 @@ impl<'a> Ctx<'a> {
             }
             ChangeKind::Renamed { from } => {
                 if !exists {
-                    return missing(self);
+                    return self.missing_route(name, date, &names);
                 }
                 if from.name.is_empty() {
                     return None;
@@ -1239,127 +1423,9 @@ impl<'a> Ctx<'a> {
             }
             ChangeKind::Moved { method, path } => {
                 if !exists {
-                    return missing(self);
+                    return self.missing_route(name, date, &names);
                 }
-                let Some(&(_, m)) = Method::ALL.iter().find(|(n, _)| *n == method.name) else {
-                    if !method.name.is_empty() {
-                        self.push(
-                            Diagnostic::error(
-                                codes::BAD_METHOD,
-                                method.span,
-                                format!("unknown HTTP method `{}`", method.name),
-                            )
-                            .with_label("not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-                        );
-                    }
-                    return None;
-                };
-                let route = api.route(&name.name)?;
-                // The route's path parameters at this version: (identity,
-                // name on the wire at this version), in path order. The
-                // identity is the head's name, which generated code and
-                // converters use in every version; a move may rename.
-                let now: Vec<(String, String)> = route
-                    .path
-                    .iter()
-                    .filter_map(|s| match s {
-                        PathSegment::Param(p) => {
-                            let wire = route
-                                .params
-                                .iter()
-                                .find(|q| q.name == *p && q.location == ir::ParamLocation::Path)
-                                .map_or(p.as_str(), |q| q.wire_name.as_str());
-                            Some((p.clone(), wire.to_string()))
-                        }
-                        PathSegment::Literal(_) => None,
-                    })
-                    .collect();
-                let written: Vec<(&str, Span)> = path
-                    .segments
-                    .iter()
-                    .filter_map(|seg| match seg {
-                        Segment::Param { name: p, span, .. } => Some((p.name.as_str(), *span)),
-                        Segment::Literal(_) => None,
-                    })
-                    .collect();
-                if written.len() != now.len() {
-                    let (message, label) = if written.len() < now.len() {
-                        (
-                            format!(
-                                "the old path has {} path parameter(s), but route `{}` has {} at version {date}",
-                                written.len(),
-                                name.name,
-                                now.len()
-                            ),
-                            "every current path parameter must appear in the old path",
-                        )
-                    } else {
-                        (
-                            format!(
-                                "the old path has {} path parameters, but route `{}` has only {} at version {date}",
-                                written.len(),
-                                name.name,
-                                now.len()
-                            ),
-                            "the old path must use the route's current path parameters",
-                        )
-                    };
-                    self.push(
-                        Diagnostic::error(codes::BAD_CHANGE, path.span, message).with_label(label),
-                    );
-                    return None;
-                }
-                // Each old parameter is the current one of the same name,
-                // else (renamed) the next unmatched one in path order.
-                let mut taken = vec![false; now.len()];
-                let mut identity: Vec<Option<usize>> = written
-                    .iter()
-                    .map(|(w, _)| {
-                        let i = now.iter().position(|(_, wire)| wire == w)?;
-                        taken[i] = true;
-                        Some(i)
-                    })
-                    .collect();
-                for slot in identity.iter_mut().filter(|s| s.is_none()) {
-                    if let Some(i) = taken.iter().position(|t| !t) {
-                        taken[i] = true;
-                        *slot = Some(i);
-                    }
-                }
-                let mut old = Vec::new();
-                let mut renames: Vec<(String, String)> = Vec::new();
-                let mut params = identity.into_iter().zip(&written);
-                for seg in &path.segments {
-                    match seg {
-                        Segment::Literal(l) => old.push(PathSegment::Literal(l.name.clone())),
-                        Segment::Param { .. } => {
-                            let Some((Some(i), (wire, _))) = params.next() else {
-                                return None;
-                            };
-                            let (id, _) = &now[i];
-                            old.push(PathSegment::Param(id.clone()));
-                            renames.push((id.clone(), (*wire).to_string()));
-                        }
-                    }
-                }
-                if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
-                    r.method = m;
-                    r.path.clone_from(&old);
-                    for (id, wire) in &renames {
-                        if let Some(p) = r
-                            .params
-                            .iter_mut()
-                            .find(|p| p.name == *id && p.location == ir::ParamLocation::Path)
-                        {
-                            p.wire_name.clone_from(wire);
-                        }
-                    }
-                }
-                Some(ir::Change::RouteMoved {
-                    name: name.name.clone(),
-                    method: m,
-                    path: old,
-                })
+                self.undo_route_moved(name, date, method, path, api)
             }
             _ => self.bad_change(
                 c.span,
@@ -1367,6 +1433,109 @@ impl<'a> Ctx<'a> {
                 "unsupported change for a route",
             ),
         }
+    }
+
+    /// Reports that there is no route `name` at version `date`, naming the
+    /// closest of the routes there are (`names`).
+    fn missing_route(
+        &mut self,
+        name: &ast::Ident,
+        date: &str,
+        names: &[String],
+    ) -> Option<ir::Change> {
+        let mut d = Diagnostic::error(
+            codes::BAD_CHANGE,
+            name.span,
+            format!("there is no route `{}` at version {date}", name.name),
+        )
+        .with_label("unknown at this version");
+        if let Some(best) = did_you_mean(&name.name, names.iter().map(String::as_str)) {
+            d = d.with_suggestion(format!("did you mean `{best}`?"), name.span, best);
+        }
+        self.push(d);
+        None
+    }
+
+    /// Undoes the move of route `name` (which exists at version `date`):
+    /// it goes back to `method` and `path`, whose path parameters are the
+    /// route's current ones, as many, each under its old name.
+    fn undo_route_moved(
+        &mut self,
+        name: &ast::Ident,
+        date: &str,
+        method: &ast::Ident,
+        path: &ast::PathTemplate,
+        api: &mut ir::Api,
+    ) -> Option<ir::Change> {
+        let Some(&(_, m)) = Method::ALL.iter().find(|(n, _)| *n == method.name) else {
+            if !method.name.is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        codes::BAD_METHOD,
+                        method.span,
+                        format!("unknown HTTP method `{}`", method.name),
+                    )
+                    .with_label("not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+                );
+            }
+            return None;
+        };
+        let now = path_params_now(api.route(&name.name)?);
+        let written: Vec<(&str, Span)> = path
+            .segments
+            .iter()
+            .filter_map(|seg| match seg {
+                Segment::Param { name: p, span, .. } => Some((p.name.as_str(), *span)),
+                Segment::Literal(_) => None,
+            })
+            .collect();
+        if written.len() != now.len() {
+            let (message, label) = if written.len() < now.len() {
+                (
+                    format!(
+                        "the old path has {} path parameter(s), but route `{}` has {} at version {date}",
+                        written.len(),
+                        name.name,
+                        now.len()
+                    ),
+                    "every current path parameter must appear in the old path",
+                )
+            } else {
+                (
+                    format!(
+                        "the old path has {} path parameters, but route `{}` has only {} at version {date}",
+                        written.len(),
+                        name.name,
+                        now.len()
+                    ),
+                    "the old path must use the route's current path parameters",
+                )
+            };
+            self.push(Diagnostic::error(codes::BAD_CHANGE, path.span, message).with_label(label));
+            return None;
+        }
+        let OldPath {
+            segments: old,
+            renames,
+        } = old_path(path, &written, &now)?;
+        if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
+            r.method = m;
+            r.path.clone_from(&old);
+            for (id, wire) in &renames {
+                if let Some(p) = r
+                    .params
+                    .iter_mut()
+                    .find(|p| p.name == *id && p.location == ir::ParamLocation::Path)
+                {
+                    p.wire_name.clone_from(wire);
+                }
+            }
+        }
+        Some(ir::Change::RouteMoved {
+            name: name.name.clone(),
+            method: m,
+            path: old,
+        })
     }
 }
 
@@ -1504,4 +1673,113 @@ fn named_types<'t>(ty: &'t Ty, out: &mut Vec<&'t str>) {
         TyKind::Named(n) => out.push(n),
         TyKind::List(t) | TyKind::Map(t) => named_types(t, out),
     }
+}
+
+/// One change line to a member (a record's field or an enum's value).
+struct MemberChange<'c> {
+    /// The whole line.
+    change: &'c ast::Change,
+    /// The record or enum.
+    owner: &'c ast::Ident,
+    /// The field or value.
+    member: &'c ast::Ident,
+    /// The version the line belongs to.
+    date: &'c str,
+}
+
+/// What a `removed` change line gives beside the member it removes.
+struct Removal<'c> {
+    /// `default V`: the value older clients' responses get.
+    default: Option<&'c ast::Literal>,
+    /// `map V`: the value older clients' requests become (enum values).
+    map: Option<&'c ast::Ident>,
+    /// `via f`: the converter that computes older clients' value (fields).
+    via: Option<&'c ast::Ident>,
+}
+
+/// The path a route moved from, as the version before the move has it.
+struct OldPath {
+    /// Its segments, each parameter named by its identity (the head's name).
+    segments: Vec<PathSegment>,
+    /// Each parameter's identity and its name on the wire in the old path.
+    renames: Vec<(String, String)>,
+}
+
+/// The values of enum `owner`.
+fn enum_values<'x>(api: &'x mut ir::Api, owner: &str) -> Option<&'x mut Vec<ir::EnumValue>> {
+    match api
+        .types
+        .iter_mut()
+        .find(|t| t.name == owner)
+        .map(|t| &mut t.kind)
+    {
+        Some(TypeDefKind::Enum { values }) => Some(values),
+        _ => None,
+    }
+}
+
+/// The path parameters of `route`, in path order: (identity, name on the
+/// wire). The identity is the head's name, which generated code and
+/// converters use in every version; a move may rename.
+fn path_params_now(route: &ir::Route) -> Vec<(String, String)> {
+    route
+        .path
+        .iter()
+        .filter_map(|s| match s {
+            PathSegment::Param(p) => {
+                let wire = route
+                    .params
+                    .iter()
+                    .find(|q| q.name == *p && q.location == ir::ParamLocation::Path)
+                    .map_or(p.as_str(), |q| q.wire_name.as_str());
+                Some((p.clone(), wire.to_string()))
+            }
+            PathSegment::Literal(_) => None,
+        })
+        .collect()
+}
+
+/// The old `path` a route moved from, as [`OldPath`]. `written` are the old path's parameters and `now` the route's
+/// (identity, wire name), as many: each old parameter is the current one
+/// of the same name, else (renamed) the next unmatched one in path order.
+fn old_path(
+    path: &ast::PathTemplate,
+    written: &[(&str, Span)],
+    now: &[(String, String)],
+) -> Option<OldPath> {
+    let mut taken = vec![false; now.len()];
+    let mut identity: Vec<Option<usize>> = written
+        .iter()
+        .map(|(w, _)| {
+            let i = now.iter().position(|(_, wire)| wire == w)?;
+            taken[i] = true;
+            Some(i)
+        })
+        .collect();
+    for slot in identity.iter_mut().filter(|s| s.is_none()) {
+        if let Some(i) = taken.iter().position(|t| !t) {
+            taken[i] = true;
+            *slot = Some(i);
+        }
+    }
+    let mut old = Vec::new();
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let mut params = identity.into_iter().zip(written);
+    for seg in &path.segments {
+        match seg {
+            Segment::Literal(l) => old.push(PathSegment::Literal(l.name.clone())),
+            Segment::Param { .. } => {
+                let Some((Some(i), (wire, _))) = params.next() else {
+                    return None;
+                };
+                let (id, _) = &now[i];
+                old.push(PathSegment::Param(id.clone()));
+                renames.push((id.clone(), (*wire).to_string()));
+            }
+        }
+    }
+    Some(OldPath {
+        segments: old,
+        renames,
+    })
 }

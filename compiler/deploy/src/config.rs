@@ -259,6 +259,61 @@ pub fn config(
     };
     s.reject_unknown(&DEPLOY_KEYS);
 
+    let name = resource_name(spec, &mut s);
+    let image = image_name(&mut s, &name);
+    let tag = s.string("tag").unwrap_or_else(|| "latest".to_string());
+    check_tag(&mut s, "tag", &tag);
+    let (port, admin_port) = listener_ports(&mut s);
+    let service_port = s.port("service_port").unwrap_or(80);
+    let namespace = s.string("namespace");
+    if let Some(ns) = &namespace {
+        check_namespace(&mut s, "namespace", ns);
+    }
+
+    let autoscale = !matches!(s.get("autoscale"), Some(Value::Bool(false)));
+    let base = s.scale(None);
+    let runtime = runtime_settings(&mut s);
+    let prestop_ms = s.duration("prestop").unwrap_or(5000);
+    let build = build_settings(spec, &mut s);
+
+    let declared = declared_environments(&mut s);
+    let names = environment_names(&mut s, environments, &declared);
+    let inherited = Inherited {
+        base: &base,
+        tag: &tag,
+        namespace: namespace.as_ref(),
+    };
+    let envs = resolve_environments(&mut s, &names, &declared, &inherited);
+    // Settings of an environment that `environments` (from the CLI) leaves
+    // out are simply unused.
+
+    let monitoring = monitoring(spec, &mut s);
+
+    if errors.is_empty() {
+        Ok(DeployConfig {
+            name,
+            image,
+            tag,
+            port,
+            admin_port,
+            service_port,
+            autoscale,
+            base,
+            environments: envs,
+            runtime,
+            prestop_ms,
+            build,
+            monitoring,
+            out_dir: "gen".to_string(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The name of every resource: `deploy.name`, else the service's name
+/// lower-cased with `_` turned into `-`. It must be a DNS label.
+fn resource_name(spec: &Spec, s: &mut Settings<'_>) -> String {
     let name = match s.string("name") {
         Some(name) => name,
         None => spec.service.name.to_ascii_lowercase().replace('_', "-"),
@@ -268,7 +323,13 @@ pub fn config(
             "deploy.name must be a DNS label (lower-case letters, digits and '-', starting with a letter, at most 52 characters), not {name:?}; set deploy.name"
         ));
     }
-    let image = s.string("image").unwrap_or_else(|| name.clone());
+    name
+}
+
+/// The container image: `deploy.image`, else the resources' `name`. It must
+/// be an image name with neither a tag (that is `deploy.tag`) nor a digest.
+fn image_name(s: &mut Settings<'_>, name: &str) -> String {
+    let image = s.string("image").unwrap_or_else(|| name.to_string());
     if image.is_empty()
         || image.contains(char::is_whitespace)
         || image.contains('@')
@@ -276,14 +337,18 @@ pub fn config(
     {
         s.error_at("image", format!("deploy.image must be an image name without a tag or digest (set deploy.tag), not {image:?}"));
     }
-    let tag = s.string("tag").unwrap_or_else(|| "latest".to_string());
-    check_tag(&mut s, "tag", &tag);
+    image
+}
+
+/// The API's port (`deploy.port`, default 8080) and the admin port
+/// (`deploy.admin_port`, default 9090), which must differ. A port that was
+/// set but rejected already has its error, so only ports actually read (or
+/// defaulted) are compared.
+fn listener_ports(s: &mut Settings<'_>) -> (u16, u16) {
     let api_port = s.port("port");
     let admin = s.port("admin_port");
     let port = api_port.unwrap_or(8080);
     let admin_port = admin.unwrap_or(9090);
-    // Ports that were set but rejected already have their error; only ports
-    // actually read (or defaulted) are compared.
     let read = |key: &str, value: Option<u16>| value.is_some() || s.get(key).is_none();
     if admin_port == port && read("port", api_port) && read("admin_port", admin) {
         let given = if admin.is_some() { "" } else { " by default" };
@@ -296,15 +361,12 @@ pub fn config(
             "deploy.admin_port ({admin_port}{given}) must differ from deploy.port ({port}): probes and metrics are served on a port of their own; set another deploy.admin_port"
         ));
     }
-    let service_port = s.port("service_port").unwrap_or(80);
-    let namespace = s.string("namespace");
-    if let Some(ns) = &namespace {
-        check_namespace(&mut s, "namespace", ns);
-    }
+    (port, admin_port)
+}
 
-    let autoscale = !matches!(s.get("autoscale"), Some(Value::Bool(false)));
-    let base = s.scale(None);
-
+/// The runtime's settings (the ConfigMap's data), each defaulted as the
+/// runtime defaults it. The header timeout must be at least 1ms.
+fn runtime_settings(s: &mut Settings<'_>) -> Runtime {
     let runtime = Runtime {
         host: s.string("host").unwrap_or_else(|| "0.0.0.0".to_string()),
         queue_timeout_ms: s.duration("queue_timeout").unwrap_or(1000),
@@ -317,8 +379,13 @@ pub fn config(
             "deploy.header_timeout must be at least 1ms".to_string(),
         );
     }
-    let prestop_ms = s.duration("prestop").unwrap_or(5000);
+    runtime
+}
 
+/// How the Dockerfile builds the handler binary. Each value becomes a build
+/// argument, so each must be plain text: the crate a relative path inside
+/// the build context, the binary and the Rust version single names.
+fn build_settings(spec: &Spec, s: &mut Settings<'_>) -> Build {
     let build = Build {
         crate_dir: s.string("crate").unwrap_or_else(|| ".".to_string()),
         binary: s
@@ -328,12 +395,7 @@ pub fn config(
             .string("rust_version")
             .unwrap_or_else(|| "1.89".to_string()),
     };
-    let build_arg = |v: &str| {
-        !v.is_empty()
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
-    };
-    if !build_arg(&build.crate_dir)
+    if !is_build_arg(&build.crate_dir)
         || build.crate_dir.starts_with('/')
         || build.crate_dir.split('/').any(|p| p == "..")
     {
@@ -345,7 +407,7 @@ pub fn config(
             ),
         );
     }
-    if !build_arg(&build.binary) || build.binary.contains('/') {
+    if !is_build_arg(&build.binary) || build.binary.contains('/') {
         s.error_at(
             "binary",
             format!(
@@ -354,7 +416,7 @@ pub fn config(
             ),
         );
     }
-    if !build_arg(&build.rust_version) || build.rust_version.contains('/') {
+    if !is_build_arg(&build.rust_version) || build.rust_version.contains('/') {
         s.error_at(
             "rust_version",
             format!(
@@ -363,9 +425,23 @@ pub fn config(
             ),
         );
     }
+    build
+}
 
-    // Environments: a list of names, or a block of named blocks.
-    let declared: Vec<(String, &[(String, Value)])> = match s.get("environments") {
+/// Whether `value` is safe as a Dockerfile build argument: not empty, and
+/// only ASCII letters, digits, `.`, `_`, `-` and `/`.
+fn is_build_arg(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+}
+
+/// The environments the spec declares, each with its settings:
+/// `deploy.environments` is a list of names (which have no settings) or a
+/// block of named blocks. Anything else is an error and declares none.
+fn declared_environments<'a>(s: &mut Settings<'a>) -> Vec<(String, &'a [(String, Value)])> {
+    match s.get("environments") {
         None => Vec::new(),
         Some(Value::List(items)) => items
             .iter()
@@ -397,8 +473,18 @@ pub fn config(
             s.error_at("environments", "deploy.environments must be a list, [dev, prod], or a block, { dev { replicas 1 } prod { replicas 3 } }".to_string());
             Vec::new()
         }
-    };
-    let names: Vec<String> = match environments {
+    }
+}
+
+/// The environments that get an overlay: the CLI's `chosen` list when it
+/// gives one, else the declared ones, else dev and prod. There must be at
+/// least one.
+fn environment_names(
+    s: &mut Settings<'_>,
+    chosen: Option<Vec<String>>,
+    declared: &[(String, &[(String, Value)])],
+) -> Vec<String> {
+    let names: Vec<String> = match chosen {
         Some(names) => names,
         None if declared.is_empty() => vec!["dev".to_string(), "prod".to_string()],
         None => declared.iter().map(|(n, _)| n.clone()).collect(),
@@ -409,8 +495,31 @@ pub fn config(
             "deploy.environments must name at least one environment".to_string(),
         );
     }
+    names
+}
+
+/// What an environment takes from the `deploy` block unless it sets its
+/// own.
+struct Inherited<'b> {
+    /// The base's scale and resources.
+    base: &'b Scale,
+    /// `deploy.tag`, or its default.
+    tag: &'b str,
+    /// `deploy.namespace`, when set.
+    namespace: Option<&'b String>,
+}
+
+/// One overlay per name in `names`, in order, each with the settings
+/// `declared` gives it. A name that is not a DNS label, or is named twice,
+/// is an error and gets no overlay.
+fn resolve_environments(
+    s: &mut Settings<'_>,
+    names: &[String],
+    declared: &[(String, &[(String, Value)])],
+    inherited: &Inherited<'_>,
+) -> Vec<Environment> {
     let mut envs: Vec<Environment> = Vec::new();
-    for env in &names {
+    for env in names {
         if !is_dns_label(env) {
             s.error_at("environments", format!("deploy.environments: {env:?} must be a DNS label (lower-case letters, digits and '-')"));
             continue;
@@ -426,64 +535,55 @@ pub fn config(
             .iter()
             .find(|(n, _)| n == env)
             .map_or(&[][..], |(_, f)| f);
-        let mut e = Settings {
-            path: format!("deploy.environments.{env}"),
-            fields,
-            block: None,
-            span: s.span_of("environments"),
-            errors: s.errors,
-        };
-        e.reject_unknown(&ENV_KEYS);
-        if e.get("image").is_some() {
-            e.error(format!(
-                "{}.image cannot differ per environment; set deploy.image, and {}.tag",
-                e.path, e.path
-            ));
-        }
-        if matches!(e.get("autoscale"), Some(Value::Bool(_))) {
-            e.error(format!(
-                "{}.autoscale cannot be turned on or off per environment; set deploy.autoscale",
-                e.path
-            ));
-        }
-        let scale = e.scale(Some((&base, env == "dev")));
-        let tag = e.string("tag").unwrap_or_else(|| tag.clone());
-        check_tag(&mut e, "tag", &tag);
-        let ns = e.string("namespace").or_else(|| namespace.clone());
-        if let Some(ns) = &ns {
-            check_namespace(&mut e, "namespace", ns);
-        }
-        envs.push(Environment {
-            name: env.clone(),
-            scale,
-            tag,
-            namespace: ns,
-        });
+        envs.push(environment(s, env, fields, inherited));
     }
-    // Settings of an environment that `environments` (from the CLI) leaves
-    // out are simply unused.
+    envs
+}
 
-    let monitoring = monitoring(spec, &mut s);
-
-    if errors.is_empty() {
-        Ok(DeployConfig {
-            name,
-            image,
-            tag,
-            port,
-            admin_port,
-            service_port,
-            autoscale,
-            base,
-            environments: envs,
-            runtime,
-            prestop_ms,
-            build,
-            monitoring,
-            out_dir: "gen".to_string(),
-        })
-    } else {
-        Err(errors)
+/// The overlay of the environment `env`, from its block's `fields`: its
+/// scale starts from the base's, and its tag and namespace default to the
+/// `deploy` block's. The image and whether to autoscale are the same in
+/// every environment, so setting either is an error.
+fn environment(
+    s: &mut Settings<'_>,
+    env: &str,
+    fields: &[(String, Value)],
+    inherited: &Inherited<'_>,
+) -> Environment {
+    let mut e = Settings {
+        path: format!("deploy.environments.{env}"),
+        fields,
+        block: None,
+        span: s.span_of("environments"),
+        errors: s.errors,
+    };
+    e.reject_unknown(&ENV_KEYS);
+    if e.get("image").is_some() {
+        e.error(format!(
+            "{}.image cannot differ per environment; set deploy.image, and {}.tag",
+            e.path, e.path
+        ));
+    }
+    if matches!(e.get("autoscale"), Some(Value::Bool(_))) {
+        e.error(format!(
+            "{}.autoscale cannot be turned on or off per environment; set deploy.autoscale",
+            e.path
+        ));
+    }
+    let scale = e.scale(Some((inherited.base, env == "dev")));
+    let tag = e.string("tag").unwrap_or_else(|| inherited.tag.to_string());
+    check_tag(&mut e, "tag", &tag);
+    let ns = e
+        .string("namespace")
+        .or_else(|| inherited.namespace.cloned());
+    if let Some(ns) = &ns {
+        check_namespace(&mut e, "namespace", ns);
+    }
+    Environment {
+        name: env.to_string(),
+        scale,
+        tag,
+        namespace: ns,
     }
 }
 

@@ -823,16 +823,17 @@ fn promtool(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// The metric names the runtime exports, read from its source.
+/// The metric names the runtime exports: the series names of its
+/// `/metrics` snapshot (`snapshots/runtime/metrics.snap`, which the
+/// runtime's panel test takes from a running server).
 fn runtime_metrics() -> Vec<String> {
-    let source = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runtime-template/src/metrics.rs"),
-    )
-    .unwrap_or_else(|e| panic!("runtime-template/src/metrics.rs: {e}"));
-    source
-        .split('"')
-        .filter(|s| s.starts_with("gati_") && s.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-        .map(str::to_string)
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../snapshots/runtime/metrics.snap");
+    let snapshot =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    snapshot
+        .lines()
+        .filter(|line| line.starts_with("gati_"))
+        .map(|line| line.split(['{', ' ']).next().unwrap_or(line).to_string())
         .collect()
 }
 

@@ -1141,3 +1141,14 @@ pub struct OutputFile {
     /// The file's complete contents.
     pub contents: String,
 }
+
+/// An API version's date as a package version, numbers without leading
+/// zeros (`2025-06-01` gives `2025.6.1`), which npm and PyPI both accept:
+/// the SDKs' package versions.
+pub fn date_version(date: &str) -> String {
+    date.split('-')
+        .map(|part| part.trim_start_matches('0'))
+        .map(|part| if part.is_empty() { "0" } else { part })
+        .collect::<Vec<_>>()
+        .join(".")
+}

@@ -61,6 +61,10 @@ pub(crate) const FILES: &[(&str, &str)] = &[
         include_str!("../../../runtime-template/src/metrics.rs"),
     ),
     (
+        "panel.rs",
+        include_str!("../../../runtime-template/src/panel.rs"),
+    ),
+    (
         "problem.rs",
         include_str!("../../../runtime-template/src/problem.rs"),
     ),

@@ -3,8 +3,8 @@
 
 use crate::names::{Scope, exported, package, parameter};
 use gatic_ir::{
-    Auth, BodyFormat, ErrorDef, Field, Param, ParamLocation, Part, PartKind, PathSegment,
-    Primitive, Route, Spec, Ty, TyKind, TypeDef, TypeDefKind, Value,
+    Auth, BodyFormat, EnumValue, ErrorDef, Field, Param, ParamLocation, Part, PartKind,
+    PathSegment, Primitive, Route, Spec, Ty, TyKind, TypeDef, TypeDefKind, Value, Variant,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -417,6 +417,22 @@ pub struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// A builder for `spec`'s types, each named in `global` (before any
+    /// other spec name, so that types keep theirs).
+    fn new(spec: &'a Spec, global: &mut Scope) -> Builder<'a> {
+        let mut types = BTreeMap::new();
+        for t in &spec.head.types {
+            types.insert(t.name.clone(), global.claim(&exported(&t.name)));
+        }
+        let defs = spec
+            .head
+            .types
+            .iter()
+            .map(|t| (t.name.as_str(), t))
+            .collect();
+        Builder { defs, types }
+    }
+
     fn kind_of(&self, name: &str) -> Option<&'a TypeDefKind> {
         self.defs.get(name).map(|t| &t.kind)
     }
@@ -637,143 +653,26 @@ pub fn context(spec: &Spec) -> Context {
         global.reserve(EVENT_STREAM);
     }
 
-    let mut types = BTreeMap::new();
-    for t in &spec.head.types {
-        types.insert(t.name.clone(), global.claim(&exported(&t.name)));
-    }
-    let defs = spec
+    let b = Builder::new(spec, &mut global);
+    let error_names = claim_error_names(spec, &mut global);
+    let params_names = claim_route_names(spec, &mut global, "Params", |r| {
+        r.params.iter().any(is_optional_param)
+    });
+    let items: Vec<TypeItem> = spec
         .head
         .types
         .iter()
-        .map(|t| (t.name.as_str(), t))
+        .map(|t| type_item(&b, &mut global, t))
         .collect();
-    let b = Builder { defs, types };
-    let mut error_names = BTreeMap::new();
-    for e in &spec.head.errors {
-        let base = exported(&e.name);
-        let want = if base.ends_with("Error") && base != "Error" {
-            base
-        } else {
-            format!("{base}Error")
-        };
-        error_names.insert(e.name.clone(), global.claim(&want));
-    }
-    let mut params_names = BTreeMap::new();
-    for r in &spec.head.routes {
-        if r.params.iter().any(is_optional_param) {
-            params_names.insert(
-                r.name.clone(),
-                global.claim(&format!("{}Params", exported(&r.name))),
-            );
-        }
-    }
-
-    let mut items = Vec::new();
-    for t in &spec.head.types {
-        let name = b.types[&t.name].clone();
-        let mut paragraphs: Vec<String> = t.doc.iter().cloned().collect();
-        paragraphs.extend(deprecated(t.deprecated));
-        let mut item = TypeItem {
-            kind: "record",
-            name: name.clone(),
-            spec_name: t.name.clone(),
-            doc: comment(&paragraphs, ""),
-            members: String::new(),
-            target: String::new(),
-            constants: Vec::new(),
-            variants: Vec::new(),
-            tag: String::new(),
-        };
-        match &t.kind {
-            TypeDefKind::Record { fields } => {
-                let mut scope = Scope::default();
-                let members: Vec<Member> = fields
-                    .iter()
-                    .map(|f| b.member(f, Sent::Yes, &mut scope))
-                    .collect();
-                item.members = layout(&members);
-            }
-            TypeDefKind::Enum { values } => {
-                item.kind = "enum";
-                for v in values {
-                    let const_name = global.claim(&format!("{name}{}", exported(&v.name)));
-                    let mut paragraphs = vec![match &v.doc {
-                        Some(d) => format!("{const_name}: {d}"),
-                        None => format!("{const_name} is {}.", go_string(&v.name)),
-                    }];
-                    paragraphs.extend(deprecated(v.deprecated));
-                    item.constants.push(Constant {
-                        doc: comment(&paragraphs, "\t"),
-                        name: const_name,
-                        value: go_string(&v.name),
-                    });
-                }
-            }
-            TypeDefKind::Union { tag, variants } => {
-                item.kind = if tag.is_some() { "tagged" } else { "untagged" };
-                item.tag = go_string(tag.as_deref().unwrap_or(""));
-                let mut scope = Scope::with(&["Unknown", "Tag", "MarshalJSON", "UnmarshalJSON"]);
-                let mut members = Vec::new();
-                for v in variants {
-                    let field = scope.claim(&exported(&v.name));
-                    let ty = b.base(&v.ty);
-                    let doc = match &v.doc {
-                        Some(d) => d.clone(),
-                        None => format!("The {} variant.", go_string(&v.name)),
-                    };
-                    members.push(Member {
-                        doc: comment(&[doc], "\t"),
-                        name: field.clone(),
-                        ty: format!("*{ty}"),
-                        tag: String::new(),
-                    });
-                    item.variants.push(VariantItem {
-                        field,
-                        ty,
-                        value: go_string(&v.name),
-                        shape: b.shape(&v.ty).to_string(),
-                    });
-                }
-                members.push(Member {
-                    doc: comment(
-                        &["Unknown holds the JSON of a variant this SDK does not know (sent by a\nnewer server), so it survives a round trip.".to_string()],
-                        "\t",
-                    ),
-                    name: "Unknown".into(),
-                    ty: "json.RawMessage".into(),
-                    tag: String::new(),
-                });
-                item.members = layout(&members);
-            }
-            TypeDefKind::Alias { target } => {
-                item.kind = "alias";
-                item.target = b.nested(target);
-            }
-        }
-        items.push(item);
-    }
-
     // Claimed after every other package-level name, so declaring response
     // headers never renames a type, error, options struct or constant.
-    let mut headers_names = BTreeMap::new();
-    for r in &spec.head.routes {
-        if !r.response_headers.is_empty() {
-            headers_names.insert(
-                r.name.clone(),
-                global.claim(&format!("{}Headers", exported(&r.name))),
-            );
-        }
-    }
+    let headers_names = claim_route_names(spec, &mut global, "Headers", |r| {
+        !r.response_headers.is_empty()
+    });
     // Claimed last for the same reason: a form never renames another name.
-    let mut form_names = BTreeMap::new();
-    for r in &spec.head.routes {
-        if matches!(r.body_format, BodyFormat::Multipart { .. }) {
-            form_names.insert(
-                r.name.clone(),
-                global.claim(&format!("{}Form", exported(&r.name))),
-            );
-        }
-    }
+    let form_names = claim_route_names(spec, &mut global, "Form", |r| {
+        matches!(r.body_format, BodyFormat::Multipart { .. })
+    });
 
     let service_kebab = gatic_ir::ident::kebab(&spec.service.name);
     let errors: Vec<ErrorItem> = spec
@@ -804,50 +703,9 @@ pub fn context(spec: &Spec) -> Context {
             )
         })
         .collect::<Vec<_>>();
-    let headers_usage = routes
-        .iter()
-        .find(|r| r.headers.is_some())
-        .map(|r| {
-            let var = r.headers.as_ref().map_or("headers", |h| h.var.as_str());
-            let result = match r.returns {
-                "none" => String::new(),
-                "pointer" => format!("{}, ", parameter(&r.out_ty)),
-                _ => "out, ".to_string(),
-            };
-            format!("{result}{var}, err := client.{}", r.usage)
-        })
-        .unwrap_or_default();
-
-    let form_usage = routes
-        .iter()
-        .find_map(|r| {
-            let form = r.form.as_ref()?;
-            let (field, media) = form.first_file.as_ref()?;
-            let var = &form.var;
-            let result = match r.returns {
-                "none" => String::new(),
-                "pointer" => format!("{}, ", parameter(&r.out_ty)),
-                _ => "out, ".to_string(),
-            };
-            Some(format!(
-                "{var} := {package}.{}{{\n\t{field}: {package}.{FILE_PART}{{Content: file, ContentType: {}}},\n}}\n{result}err := client.{}",
-                form.name,
-                go_string(media),
-                r.usage
-            ))
-        })
-        .unwrap_or_default();
-    let stream_usage = routes
-        .iter()
-        .find(|r| r.returns == "stream")
-        .map(|r| {
-            format!(
-                "stream, err := client.{}\nif err != nil {{\n\treturn err\n}}\ndefer stream.Close()\nfor stream.Next() {{\n\tevent := stream.Event() // {}\n\tlog.Print(stream.LastEventID(), event)\n}}\nif err := stream.Err(); err != nil {{\n\treturn err\n}}",
-                r.usage,
-                event_type_text(&package, &r.out_ty),
-            )
-        })
-        .unwrap_or_default();
+    let headers_usage = headers_usage(&routes);
+    let form_usage = form_usage(&package, &routes);
+    let stream_usage = stream_usage(&package, &routes);
     let uses_time = |s: &str| s.contains("time.Time");
     let models_time = items.iter().any(|t| {
         uses_time(&t.members) || uses_time(&t.target) || t.variants.iter().any(|v| uses_time(&v.ty))
@@ -909,6 +767,207 @@ pub fn context(spec: &Spec) -> Context {
         routes,
         service_kebab,
     }
+}
+
+/// Each declared error's Go type, by spec name, claimed in `global`: the
+/// name with an `Error` suffix, unless it already ends in one.
+fn claim_error_names(spec: &Spec, global: &mut Scope) -> BTreeMap<String, String> {
+    let mut error_names = BTreeMap::new();
+    for e in &spec.head.errors {
+        let base = exported(&e.name);
+        let want = if base.ends_with("Error") && base != "Error" {
+            base
+        } else {
+            format!("{base}Error")
+        };
+        error_names.insert(e.name.clone(), global.claim(&want));
+    }
+    error_names
+}
+
+/// A struct name per route that `needs` one (`CreateUserParams` for the
+/// suffix `Params`), by route name, claimed in `global` in route order.
+fn claim_route_names(
+    spec: &Spec,
+    global: &mut Scope,
+    suffix: &str,
+    needs: impl Fn(&Route) -> bool,
+) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for r in &spec.head.routes {
+        if needs(r) {
+            names.insert(
+                r.name.clone(),
+                global.claim(&format!("{}{suffix}", exported(&r.name))),
+            );
+        }
+    }
+    names
+}
+
+/// The declaration of the named type `t`: a struct for a record, string
+/// constants for an enum (claimed in `global`), a struct of variant
+/// pointers for a union, or an alias.
+fn type_item(b: &Builder<'_>, global: &mut Scope, t: &TypeDef) -> TypeItem {
+    let name = b.types[&t.name].clone();
+    let mut paragraphs: Vec<String> = t.doc.iter().cloned().collect();
+    paragraphs.extend(deprecated(t.deprecated));
+    let mut item = TypeItem {
+        kind: "record",
+        name: name.clone(),
+        spec_name: t.name.clone(),
+        doc: comment(&paragraphs, ""),
+        members: String::new(),
+        target: String::new(),
+        constants: Vec::new(),
+        variants: Vec::new(),
+        tag: String::new(),
+    };
+    match &t.kind {
+        TypeDefKind::Record { fields } => {
+            let mut scope = Scope::default();
+            let members: Vec<Member> = fields
+                .iter()
+                .map(|f| b.member(f, Sent::Yes, &mut scope))
+                .collect();
+            item.members = layout(&members);
+        }
+        TypeDefKind::Enum { values } => {
+            item.kind = "enum";
+            item.constants = enum_constants(global, &name, values);
+        }
+        TypeDefKind::Union { tag, variants } => {
+            item.kind = if tag.is_some() { "tagged" } else { "untagged" };
+            item.tag = go_string(tag.as_deref().unwrap_or(""));
+            let (members, variants) = union_members(b, variants);
+            item.members = members;
+            item.variants = variants;
+        }
+        TypeDefKind::Alias { target } => {
+            item.kind = "alias";
+            item.target = b.nested(target);
+        }
+    }
+    item
+}
+
+/// The constants of the enum `name`, one per value, each claimed in
+/// `global` as the enum's name followed by the value's.
+fn enum_constants(global: &mut Scope, name: &str, values: &[EnumValue]) -> Vec<Constant> {
+    values
+        .iter()
+        .map(|v| {
+            let const_name = global.claim(&format!("{name}{}", exported(&v.name)));
+            let mut paragraphs = vec![match &v.doc {
+                Some(d) => format!("{const_name}: {d}"),
+                None => format!("{const_name} is {}.", go_string(&v.name)),
+            }];
+            paragraphs.extend(deprecated(v.deprecated));
+            Constant {
+                doc: comment(&paragraphs, "\t"),
+                name: const_name,
+                value: go_string(&v.name),
+            }
+        })
+        .collect()
+}
+
+/// A union's struct members, laid out (a pointer per variant, then
+/// `Unknown` holding a variant this SDK does not know), and its variants.
+fn union_members(b: &Builder<'_>, variants: &[Variant]) -> (String, Vec<VariantItem>) {
+    let mut scope = Scope::with(&["Unknown", "Tag", "MarshalJSON", "UnmarshalJSON"]);
+    let mut members = Vec::new();
+    let mut items = Vec::new();
+    for v in variants {
+        let field = scope.claim(&exported(&v.name));
+        let ty = b.base(&v.ty);
+        let doc = match &v.doc {
+            Some(d) => d.clone(),
+            None => format!("The {} variant.", go_string(&v.name)),
+        };
+        members.push(Member {
+            doc: comment(&[doc], "\t"),
+            name: field.clone(),
+            ty: format!("*{ty}"),
+            tag: String::new(),
+        });
+        items.push(VariantItem {
+            field,
+            ty,
+            value: go_string(&v.name),
+            shape: b.shape(&v.ty).to_string(),
+        });
+    }
+    members.push(Member {
+        doc: comment(
+            &["Unknown holds the JSON of a variant this SDK does not know (sent by a\nnewer server), so it survives a round trip.".to_string()],
+            "\t",
+        ),
+        name: "Unknown".into(),
+        ty: "json.RawMessage".into(),
+        tag: String::new(),
+    });
+    (layout(&members), items)
+}
+
+/// The variables a README example binds to a call's result before its
+/// headers or `err`: none without a body, a variable named after a struct
+/// result's type, else `out`.
+fn result_vars(r: &RouteItem) -> String {
+    match r.returns {
+        "none" => String::new(),
+        "pointer" => format!("{}, ", parameter(&r.out_ty)),
+        _ => "out, ".to_string(),
+    }
+}
+
+/// The README line calling the first route that declares response headers;
+/// empty when none does.
+fn headers_usage(routes: &[RouteItem]) -> String {
+    routes
+        .iter()
+        .find(|r| r.headers.is_some())
+        .map(|r| {
+            let var = r.headers.as_ref().map_or("headers", |h| h.var.as_str());
+            format!("{}{var}, err := client.{}", result_vars(r), r.usage)
+        })
+        .unwrap_or_default()
+}
+
+/// The README lines building the form of the first route that sends a
+/// file, and calling it; empty when none does.
+fn form_usage(package: &str, routes: &[RouteItem]) -> String {
+    routes
+        .iter()
+        .find_map(|r| {
+            let form = r.form.as_ref()?;
+            let (field, media) = form.first_file.as_ref()?;
+            let var = &form.var;
+            Some(format!(
+                "{var} := {package}.{}{{\n\t{field}: {package}.{FILE_PART}{{Content: file, ContentType: {}}},\n}}\n{}err := client.{}",
+                form.name,
+                go_string(media),
+                result_vars(r),
+                r.usage
+            ))
+        })
+        .unwrap_or_default()
+}
+
+/// The README lines reading the first stream route's events; empty when no
+/// route returns a stream.
+fn stream_usage(package: &str, routes: &[RouteItem]) -> String {
+    routes
+        .iter()
+        .find(|r| r.returns == "stream")
+        .map(|r| {
+            format!(
+                "stream, err := client.{}\nif err != nil {{\n\treturn err\n}}\ndefer stream.Close()\nfor stream.Next() {{\n\tevent := stream.Event() // {}\n\tlog.Print(stream.LastEventID(), event)\n}}\nif err := stream.Err(); err != nil {{\n\treturn err\n}}",
+                r.usage,
+                event_type_text(package, &r.out_ty),
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Whether a route returns server-sent events (`returns stream UserEvent`).
@@ -989,6 +1048,28 @@ struct Names<'a> {
     errors: &'a BTreeMap<String, String>,
 }
 
+/// A client method's signature, call summary and docs, as its arguments
+/// are added.
+struct Call {
+    /// The method's local names.
+    scope: Scope,
+    /// The parameter list, starting with `ctx context.Context`.
+    args: Vec<String>,
+    /// The arguments of the README's call, starting with `ctx`.
+    usage_args: Vec<String>,
+    /// Each positional parameter's argument, by parameter name.
+    vars: BTreeMap<String, String>,
+    /// The doc's lines on the arguments.
+    param_docs: Vec<String>,
+    /// The doc's paragraphs on how bodies travel.
+    wire_docs: Vec<String>,
+    /// Statements setting a body that is not JSON.
+    raw: Vec<String>,
+    /// The request body as a README cell when it is not JSON.
+    raw_body: String,
+}
+
+/// The method `name` of the route `r`.
 fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> RouteItem {
     let Names {
         params: params_name,
@@ -996,130 +1077,285 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         form: form_name,
         errors: error_names,
     } = names;
-    let mut scope = Scope::default();
-    let mut args = vec!["ctx context.Context".to_string()];
-    let mut usage_args = vec!["ctx".to_string()];
-    let mut vars = BTreeMap::new();
-    let mut param_docs = Vec::new();
-    // Path parameters, then required others, in declaration order.
-    let positional = r
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Path)
-        .chain(
-            r.params
-                .iter()
-                .filter(|p| p.location != ParamLocation::Path && !is_optional_param(p)),
-        );
-    for p in positional {
-        let var = scope.claim(&parameter(&p.name));
-        args.push(format!("{var} {}", b.base(&p.ty)));
-        usage_args.push(var.clone());
-        if let Some(d) = &p.doc {
-            param_docs.push(format!("{var}: {}", d.trim()));
-        }
-        vars.insert(p.name.clone(), var);
-    }
-    let mut raw = Vec::new();
-    let mut raw_body = String::new();
-    let mut wire_docs = Vec::new();
-    let mut form = None;
-    let body = match &r.body {
-        None => "nil",
-        Some(ty) => {
-            let var = scope.claim(match r.body_format {
-                BodyFormat::Multipart { .. } => "form",
-                _ => "body",
-            });
-            if let Some(d) = &r.body_doc {
-                param_docs.push(format!("{var}: {}", d.trim()));
-            }
-            usage_args.push(var.clone());
-            match &r.body_format {
-                // A request body is never an event stream (the checker
-                // refuses one), so that arm only completes the match.
-                BodyFormat::Json | BodyFormat::EventStream => {
-                    args.push(format!("{var} {}", b.base(ty)));
-                    "body"
-                }
-                // The spec's placeholder type is ignored: the form is its
-                // own struct, a file part a `FilePart`.
-                BodyFormat::Multipart { parts } => {
-                    let struct_name = form_name.clone().unwrap_or_else(|| format!("{name}Form"));
-                    args.push(format!("{var} {struct_name}"));
-                    wire_docs.push(format!(
-                        "{var} is sent as a multipart/form-data body, its parts in \
-                         declaration order; an optional part left nil is left out."
-                    ));
-                    if parts
-                        .iter()
-                        .any(|p| matches!(p.kind, PartKind::File { .. }))
-                    {
-                        wire_docs.push(
-                            "Each file is streamed from its Content, which is not closed. The \
-                             call is retried only when every file's Content is an io.Seeker, \
-                             rewound to where it was when the call began; otherwise the call \
-                             is attempted once."
-                                .to_string(),
-                        );
-                    }
-                    raw_body = format!("`{struct_name}`, `multipart/form-data`");
-                    form = Some(form_item(b, &name, struct_name, &var, parts));
-                    "nil"
-                }
-                // The spec's `bytes` type is ignored: the body is streamed
-                // from the caller's reader, of the declared media type or,
-                // for a wildcard (`image/*`), of the one the caller names.
-                BodyFormat::Bytes { media } => {
-                    args.push(format!("{var} io.Reader"));
-                    let content_type = if media.ends_with("/*") {
-                        let ct = scope.claim("contentType");
-                        args.push(format!("{ct} string"));
-                        usage_args.push(ct.clone());
-                        wire_docs.push(format!(
-                            "The request body is read from {var} and sent with the \
-                             Content-Type {ct}, which must match {media}."
-                        ));
-                        raw_body = format!("`io.Reader`, `{media}` (the type is `{ct}`)");
-                        ct
-                    } else {
-                        wire_docs.push(format!(
-                            "The request body is read from {var} and sent with the \
-                             Content-Type {media}."
-                        ));
-                        raw_body = format!("`io.Reader`, `{media}`");
-                        go_string(media)
-                    };
-                    wire_docs.push(format!(
-                        "{var} is not closed. The call is retried only when {var} is an \
-                         io.Seeker, rewound to where it was when the call began; any other \
-                         reader is read once, so the call is attempted once."
-                    ));
-                    raw.push(format!("req.streamBody({var}, {content_type})"));
-                    "nil"
-                }
-                BodyFormat::Text { media } => {
-                    args.push(format!("{var} string"));
-                    wire_docs.push(format!(
-                        "The request body is {var}, sent with the Content-Type {media}; \
-                         charset=utf-8."
-                    ));
-                    raw_body = format!("`string`, `{media}`");
-                    raw.push(format!("req.textBody({var}, {})", go_string(media)));
-                    "nil"
-                }
-            }
-        }
+    let mut call = Call {
+        scope: Scope::default(),
+        args: vec!["ctx context.Context".to_string()],
+        usage_args: vec!["ctx".to_string()],
+        vars: BTreeMap::new(),
+        param_docs: Vec::new(),
+        wire_docs: Vec::new(),
+        raw: Vec::new(),
+        raw_body: String::new(),
     };
+    call.positional_params(b, r);
+    let (body, form) = call.request_body(b, r, &name, form_name);
     if let Some(name) = &params_name {
-        args.push(format!("params *{name}"));
-        usage_args.push("nil".into());
+        call.args.push(format!("params *{name}"));
+        call.usage_args.push("nil".into());
     }
     // Claimed after the parameters: a parameter named `headers` keeps its
     // name, and the local takes another.
     let headers = headers_name
-        .map(|struct_name| headers_item(b, r, &name, struct_name, scope.claim("headers")));
+        .map(|struct_name| headers_item(b, r, &name, struct_name, call.scope.claim("headers")));
+    let path = path_expression(r, &call.vars);
+    let sent = sent_params(b, r, &call.vars);
+    let raw_out = raw_out(r);
+    let raw_result = call.result_wire(r, raw_out);
+    let (returns, out_ty, results) = results(b, r, raw_out, headers.as_ref());
 
+    let errors: Vec<String> = r
+        .errors
+        .iter()
+        .filter_map(|e| error_names.get(e).cloned())
+        .collect();
+    let doc = call.method_doc(r, headers.as_ref(), &errors);
+    let (auth, api_key_header) = match &r.auth {
+        Auth::None => ("authNone", go_string("")),
+        Auth::Bearer => ("authBearer", go_string("")),
+        Auth::ApiKey { header } => ("authAPIKey", go_string(header)),
+    };
+    RouteItem {
+        usage: format!("{name}({})", call.usage_args.join(", ")),
+        name,
+        spec_name: r.name.clone(),
+        doc,
+        args: call.args.join(", "),
+        results,
+        returns,
+        out_ty,
+        method: r.method.as_str().to_string(),
+        path_template: r.path_template(),
+        path,
+        idempotent: if r.method.is_idempotent() {
+            "true"
+        } else {
+            "false"
+        },
+        auth,
+        api_key_header,
+        required: sent.required,
+        optional: sent.optional,
+        raw: call.raw,
+        body,
+        form,
+        raw_body: call.raw_body,
+        raw_result,
+        params: params_name.map(|name| ParamsItem {
+            name,
+            members: layout(&sent.members),
+        }),
+        errors,
+        headers,
+    }
+}
+
+impl Call {
+    /// Adds the positional arguments: path parameters, then the required
+    /// others, in declaration order (optional ones go into the options
+    /// struct).
+    fn positional_params(&mut self, b: &Builder<'_>, r: &Route) {
+        let positional = r
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .chain(
+                r.params
+                    .iter()
+                    .filter(|p| p.location != ParamLocation::Path && !is_optional_param(p)),
+            );
+        for p in positional {
+            let var = self.scope.claim(&parameter(&p.name));
+            self.args.push(format!("{var} {}", b.base(&p.ty)));
+            self.usage_args.push(var.clone());
+            if let Some(d) = &p.doc {
+                self.param_docs.push(format!("{var}: {}", d.trim()));
+            }
+            self.vars.insert(p.name.clone(), var);
+        }
+    }
+
+    /// Adds the request body's argument, when the route takes one, and
+    /// returns the JSON body argument (`body`, or `nil` when the body is
+    /// absent, raw or a form) with the form's struct, for a form. The
+    /// method `name`'s form struct is `form_name`.
+    fn request_body(
+        &mut self,
+        b: &Builder<'_>,
+        r: &Route,
+        name: &str,
+        form_name: Option<String>,
+    ) -> (&'static str, Option<FormItem>) {
+        let Some(ty) = &r.body else {
+            return ("nil", None);
+        };
+        let var = self.scope.claim(match r.body_format {
+            BodyFormat::Multipart { .. } => "form",
+            _ => "body",
+        });
+        if let Some(d) = &r.body_doc {
+            self.param_docs.push(format!("{var}: {}", d.trim()));
+        }
+        self.usage_args.push(var.clone());
+        match &r.body_format {
+            // A request body is never an event stream (the checker
+            // refuses one), so that arm only completes the match.
+            BodyFormat::Json | BodyFormat::EventStream => {
+                self.args.push(format!("{var} {}", b.base(ty)));
+                ("body", None)
+            }
+            // The spec's placeholder type is ignored: the form is its
+            // own struct, a file part a `FilePart`.
+            BodyFormat::Multipart { parts } => {
+                let struct_name = form_name.unwrap_or_else(|| format!("{name}Form"));
+                let form = self.form_body(b, name, struct_name, &var, parts);
+                ("nil", Some(form))
+            }
+            BodyFormat::Bytes { media } => {
+                self.bytes_body(&var, media);
+                ("nil", None)
+            }
+            BodyFormat::Text { media } => {
+                self.text_body(&var, media);
+                ("nil", None)
+            }
+        }
+    }
+
+    /// Adds a multipart form's argument `var`, of the struct `struct_name`,
+    /// and says how its parts, and any files, are sent and retried.
+    fn form_body(
+        &mut self,
+        b: &Builder<'_>,
+        method: &str,
+        struct_name: String,
+        var: &str,
+        parts: &[Part],
+    ) -> FormItem {
+        self.args.push(format!("{var} {struct_name}"));
+        self.wire_docs.push(format!(
+            "{var} is sent as a multipart/form-data body, its parts in \
+             declaration order; an optional part left nil is left out."
+        ));
+        if parts
+            .iter()
+            .any(|p| matches!(p.kind, PartKind::File { .. }))
+        {
+            self.wire_docs.push(
+                "Each file is streamed from its Content, which is not closed. The \
+                 call is retried only when every file's Content is an io.Seeker, \
+                 rewound to where it was when the call began; otherwise the call \
+                 is attempted once."
+                    .to_string(),
+            );
+        }
+        self.raw_body = format!("`{struct_name}`, `multipart/form-data`");
+        form_item(b, method, struct_name, var, parts)
+    }
+
+    /// Adds a bytes body's argument `var`, streamed from the caller's
+    /// reader (the spec's `bytes` type is ignored), of the declared `media`
+    /// type or, for a family (`image/*`), of the one the caller names in an
+    /// argument of its own; says when the call is retried.
+    fn bytes_body(&mut self, var: &str, media: &str) {
+        self.args.push(format!("{var} io.Reader"));
+        let content_type = if media.ends_with("/*") {
+            let ct = self.scope.claim("contentType");
+            self.args.push(format!("{ct} string"));
+            self.usage_args.push(ct.clone());
+            self.wire_docs.push(format!(
+                "The request body is read from {var} and sent with the \
+                 Content-Type {ct}, which must match {media}."
+            ));
+            self.raw_body = format!("`io.Reader`, `{media}` (the type is `{ct}`)");
+            ct
+        } else {
+            self.wire_docs.push(format!(
+                "The request body is read from {var} and sent with the \
+                 Content-Type {media}."
+            ));
+            self.raw_body = format!("`io.Reader`, `{media}`");
+            go_string(media)
+        };
+        self.wire_docs.push(format!(
+            "{var} is not closed. The call is retried only when {var} is an \
+             io.Seeker, rewound to where it was when the call began; any other \
+             reader is read once, so the call is attempted once."
+        ));
+        self.raw
+            .push(format!("req.streamBody({var}, {content_type})"));
+    }
+
+    /// Adds a text body's argument `var`, a string sent as UTF-8 `media`.
+    fn text_body(&mut self, var: &str, media: &str) {
+        self.args.push(format!("{var} string"));
+        self.wire_docs.push(format!(
+            "The request body is {var}, sent with the Content-Type {media}; \
+             charset=utf-8."
+        ));
+        self.raw_body = format!("`string`, `{media}`");
+        self.raw
+            .push(format!("req.textBody({var}, {})", go_string(media)));
+    }
+
+    /// Says how the result travels when it is not JSON: a raw body
+    /// (`raw_out`) is read as it is, and a stream is returned once its head
+    /// arrives. Returns the raw result as a README cell (empty for JSON).
+    fn result_wire(&mut self, r: &Route, raw_out: Option<(&str, &str)>) -> String {
+        let mut raw_result = String::new();
+        if let Some((go_ty, media)) = raw_out {
+            self.raw
+                .push(format!("req.rawResult({})", go_string(media)));
+            raw_result = format!("`{go_ty}`, `{media}`");
+            self.wire_docs
+                .push(format!("The result is the {media} response body as it is."));
+        }
+        if is_stream(r) {
+            self.wire_docs.push(
+                "The result is a stream of server-sent events, returned once the response \
+                 head arrives: read it with Next and Event until Next returns false, then \
+                 check Err, and Close it when done (or cancel ctx). The client's timeout \
+                 bounds only the wait for the head; a stream that breaks is not \
+                 reconnected."
+                    .to_string(),
+            );
+        }
+        raw_result
+    }
+
+    /// The method's doc comment: the route's doc, its method and path, the
+    /// arguments, the result, how bodies travel, where response `headers`
+    /// come back, the declared `errors` and whether it is deprecated.
+    fn method_doc(&self, r: &Route, headers: Option<&HeadersItem>, errors: &[String]) -> String {
+        let mut paragraphs: Vec<String> = r.doc.iter().cloned().collect();
+        paragraphs.push(format!("{} {}", r.method.as_str(), r.path_template()));
+        if !self.param_docs.is_empty() {
+            paragraphs.push(self.param_docs.join("\n"));
+        }
+        if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
+            paragraphs.push(format!("Result: {}", d.trim()));
+        }
+        paragraphs.extend(self.wire_docs.iter().map(|d| wrap(d, 76)));
+        if let Some(h) = headers {
+            paragraphs.push(format!(
+                "The response's declared headers come back in *{}.",
+                h.name
+            ));
+        }
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(|e| format!("*{e}")).collect();
+            paragraphs.push(format!(
+                "Declared errors: {}; every error response is also an *APIError.",
+                list.join(", ")
+            ));
+        }
+        paragraphs.extend(deprecated(r.deprecated));
+        comment(&paragraphs, "")
+    }
+}
+
+/// A Go expression for the request path: literal runs as string literals,
+/// each parameter's argument (`vars`) through `pathParam`, joined with `+`.
+fn path_expression(r: &Route, vars: &BTreeMap<String, String>) -> String {
     let mut path = String::new();
     let mut literal = String::new();
     for seg in &r.path {
@@ -1146,16 +1382,35 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
         }
         path.push_str(&go_string(if literal.is_empty() { "/" } else { &literal }));
     }
+    path
+}
 
+/// How a route's query, header and cookie parameters are sent.
+struct SentParams {
+    /// Statements adding the required ones, from their arguments.
+    required: Vec<String>,
+    /// Statements adding the optional ones, from the options struct.
+    optional: Vec<String>,
+    /// The options struct's members.
+    members: Vec<Member>,
+}
+
+/// How `r`'s parameters other than the path's are sent: a required one
+/// from its argument (`vars`), an optional one from its member of the
+/// options struct (a pointer unless its type is nilable), documented with
+/// where it goes and the server's default.
+fn sent_params(b: &Builder<'_>, r: &Route, vars: &BTreeMap<String, String>) -> SentParams {
     let adder = |p: &Param| match p.location {
         ParamLocation::Query => "addQuery",
         ParamLocation::Header => "addHeader",
         ParamLocation::Cookie => "addCookie",
         ParamLocation::Path => "addQuery",
     };
-    let mut required = Vec::new();
-    let mut optional = Vec::new();
-    let mut members = Vec::new();
+    let mut sent = SentParams {
+        required: Vec::new(),
+        optional: Vec::new(),
+        members: Vec::new(),
+    };
     let mut field_scope = Scope::default();
     for p in &r.params {
         if p.location == ParamLocation::Path {
@@ -1180,19 +1435,19 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
             }
             notes.push(where_);
             notes.extend(deprecated(p.deprecated));
-            members.push(Member {
+            sent.members.push(Member {
                 doc: comment(&notes, "\t"),
                 name: field.clone(),
                 ty,
                 tag: String::new(),
             });
-            optional.push(format!(
+            sent.optional.push(format!(
                 "req.{}({}, params.{field})",
                 adder(p),
                 go_string(&p.wire_name)
             ));
         } else {
-            required.push(format!(
+            sent.required.push(format!(
                 "req.{}({}, {})",
                 adder(p),
                 go_string(&p.wire_name),
@@ -1200,37 +1455,36 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
             ));
         }
     }
+    sent
+}
 
-    // A raw result is the response body as it is: bytes or text, whatever
-    // the spec's type (`bytes` or `string`).
-    let raw_out = match (&r.returns, &r.returns_format) {
+/// The Go type and media type of a raw result: the response body as it is,
+/// bytes or text, whatever the spec's type (`bytes` or `string`). `None`
+/// for JSON, no body, or a stream, which is decoded event by event.
+fn raw_out(r: &Route) -> Option<(&'static str, &str)> {
+    match (&r.returns, &r.returns_format) {
         // A response is never a form: the checker refuses one.
-        // An event stream is decoded event by event, not as a raw body.
         (None, _)
         | (_, BodyFormat::Json | BodyFormat::Multipart { .. } | BodyFormat::EventStream) => None,
         (Some(_), BodyFormat::Bytes { media }) => Some(("[]byte", media)),
         (Some(_), BodyFormat::Text { media }) => Some(("string", media)),
-    };
-    let mut raw_result = String::new();
-    if let Some((go_ty, media)) = raw_out {
-        raw.push(format!("req.rawResult({})", go_string(media)));
-        raw_result = format!("`{go_ty}`, `{media}`");
-        wire_docs.push(format!("The result is the {media} response body as it is."));
     }
-    let stream = is_stream(r);
-    if stream {
-        wire_docs.push(
-            "The result is a stream of server-sent events, returned once the response \
-             head arrives: read it with Next and Event until Next returns false, then \
-             check Err, and Close it when done (or cancel ctx). The client's timeout \
-             bounds only the wait for the head; a stream that breaks is not \
-             reconnected."
-                .to_string(),
-        );
-    }
-    let (returns, out_ty, results) = match (&r.returns, raw_out, &headers) {
+}
+
+/// What the method returns: its kind (`none`, `pointer`, `value` or
+/// `stream`), the success type's Go name, and the result list, with the
+/// response `headers` struct when the route declares any. A struct comes
+/// back as a pointer; a raw result (`raw_out`), a nullable struct or
+/// anything else as a named value.
+fn results(
+    b: &Builder<'_>,
+    r: &Route,
+    raw_out: Option<(&'static str, &str)>,
+    headers: Option<&HeadersItem>,
+) -> (&'static str, String, String) {
+    match (&r.returns, raw_out, headers) {
         // A stream declares no response headers: the checker refuses them.
-        (Some(ty), _, _) if stream => {
+        (Some(ty), _, _) if is_stream(r) => {
             let t = b.nested(ty);
             let results = format!("(*{EVENT_STREAM}[{t}], error)");
             ("stream", t, results)
@@ -1260,73 +1514,6 @@ fn route_item(b: &Builder<'_>, r: &Route, name: String, names: Names<'_>) -> Rou
             };
             ("value", t, results)
         }
-    };
-
-    let errors: Vec<String> = r
-        .errors
-        .iter()
-        .filter_map(|e| error_names.get(e).cloned())
-        .collect();
-    let mut paragraphs: Vec<String> = r.doc.iter().cloned().collect();
-    paragraphs.push(format!("{} {}", r.method.as_str(), r.path_template()));
-    if !param_docs.is_empty() {
-        paragraphs.push(param_docs.join("\n"));
-    }
-    if let (Some(d), Some(_)) = (&r.returns_doc, &r.returns) {
-        paragraphs.push(format!("Result: {}", d.trim()));
-    }
-    paragraphs.extend(wire_docs.iter().map(|d| wrap(d, 76)));
-    if let Some(h) = &headers {
-        paragraphs.push(format!(
-            "The response's declared headers come back in *{}.",
-            h.name
-        ));
-    }
-    if !errors.is_empty() {
-        let list: Vec<String> = errors.iter().map(|e| format!("*{e}")).collect();
-        paragraphs.push(format!(
-            "Declared errors: {}; every error response is also an *APIError.",
-            list.join(", ")
-        ));
-    }
-    paragraphs.extend(deprecated(r.deprecated));
-    let (auth, api_key_header) = match &r.auth {
-        Auth::None => ("authNone", go_string("")),
-        Auth::Bearer => ("authBearer", go_string("")),
-        Auth::ApiKey { header } => ("authAPIKey", go_string(header)),
-    };
-    RouteItem {
-        usage: format!("{name}({})", usage_args.join(", ")),
-        name,
-        spec_name: r.name.clone(),
-        doc: comment(&paragraphs, ""),
-        args: args.join(", "),
-        results,
-        returns,
-        out_ty,
-        method: r.method.as_str().to_string(),
-        path_template: r.path_template(),
-        path,
-        idempotent: if r.method.is_idempotent() {
-            "true"
-        } else {
-            "false"
-        },
-        auth,
-        api_key_header,
-        required,
-        optional,
-        raw,
-        body,
-        form,
-        raw_body,
-        raw_result,
-        params: params_name.map(|name| ParamsItem {
-            name,
-            members: layout(&members),
-        }),
-        errors,
-        headers,
     }
 }
 

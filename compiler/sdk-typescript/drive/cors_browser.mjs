@@ -8,12 +8,11 @@
 // GATIC_TEST_SERVER_BIN naming the users example's server binary, and
 // CHROMIUM the browser. Writes `cors.png`, a screenshot of the allowed page.
 
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { freePort, launchChromium, startServer } from "./browser_support.mjs";
 
 const root = process.cwd();
 const types = { ".html": "text/html", ".js": "text/javascript" };
@@ -34,38 +33,15 @@ async function serveStatic() {
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }
 
-/** A free loopback port. */
-async function freePort() {
-  const probe = http.createServer();
-  await new Promise((done) => probe.listen(0, "127.0.0.1", done));
-  const { port } = probe.address();
-  await new Promise((done) => probe.close(done));
-  return port;
-}
-
 const allowed = await serveStatic();
 const other = await serveStatic();
 const apiPort = await freePort();
 const api = `http://127.0.0.1:${apiPort}`;
-const server = spawn(process.env.GATIC_TEST_SERVER_BIN, [], {
-  env: { ...process.env, PORT: String(apiPort), GATI_HOST: "127.0.0.1", GATI_CORS_ORIGINS: allowed.origin },
-  stdio: ["ignore", "ignore", "inherit"],
-});
+const server = await startServer({ PORT: String(apiPort), GATI_CORS_ORIGINS: allowed.origin }, `${api}/readyz`);
 
 let browser;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${api}/readyz`)).ok) break;
-    } catch {}
-    assert.ok(i < 100, "the users example did not start");
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   const run = async (origin) => {
     const page = await browser.newPage();
     await page.goto(`${origin}/index.html?api=${encodeURIComponent(api)}`);

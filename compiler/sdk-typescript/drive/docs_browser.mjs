@@ -9,53 +9,20 @@
 // example's server binary, CHROMIUM the browser, and DOCS_SHOTS the folder
 // the screenshots (`docs-*.png`) are written to.
 
-import { spawn } from "node:child_process";
-import http from "node:http";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { freePort, launchChromium, startServer, watchedPage } from "./browser_support.mjs";
 
 const shots = process.env.DOCS_SHOTS;
 
-/** A free loopback port. */
-async function freePort() {
-  const probe = http.createServer();
-  await new Promise((done) => probe.listen(0, "127.0.0.1", done));
-  const { port } = probe.address();
-  await new Promise((done) => probe.close(done));
-  return port;
-}
-
 const apiPort = await freePort();
 const api = `http://127.0.0.1:${apiPort}`;
-const server = spawn(process.env.GATIC_TEST_SERVER_BIN, [], {
-  env: { ...process.env, PORT: String(apiPort), GATI_HOST: "127.0.0.1" },
-  stdio: ["ignore", "ignore", "inherit"],
-});
+const server = await startServer({ PORT: String(apiPort) }, `${api}/readyz`);
 
 let browser;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${api}/readyz`)).ok) break;
-    } catch {}
-    assert.ok(i < 100, "the users example did not start");
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !/favicon/.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  page.on("requestfailed", (request) => {
-    if (!request.url().endsWith("/favicon.ico")) problems.push(`request failed: ${request.url()}`);
-  });
+  browser = await launchChromium();
+  const { page, problems } = await watchedPage(browser, { width: 1280, height: 900 });
 
   await page.goto(`${api}/docs`);
   await page.waitForSelector('body[data-loaded="2025-06-01"]', { timeout: 15_000 });

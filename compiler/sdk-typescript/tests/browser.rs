@@ -19,15 +19,9 @@ fn users_sdk_calls_cross_origin_from_chromium() {
         eprintln!("GATIC_TEST_SERVER_BIN is not set: the browser test did not run");
         return;
     };
-    let chromium = chromium();
+    let chromium = common::chromium();
     let tsc = common::tsc();
-    let node = common::node();
-    let playwright = common::work_dir().join("node_modules/playwright-core");
-    assert!(
-        playwright.is_dir(),
-        "playwright-core is not installed: run `{}` in the workspace root",
-        common::INSTALL
-    );
+    let node = common::playwright_node();
     let spec = common::compile("examples/users/users.gati");
     let dir = common::work_dir().join("browser-users");
     common::write_sdk(&dir, &gatic_sdk_typescript::generate(&spec));
@@ -40,8 +34,7 @@ fn users_sdk_calls_cross_origin_from_chromium() {
     );
     let drive = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("drive");
     std::fs::copy(drive.join("cors_page.html"), dir.join("out/index.html")).expect("copy the page");
-    std::fs::copy(drive.join("cors_browser.mjs"), dir.join("cors_browser.mjs"))
-        .expect("copy the script");
+    common::copy_browser_script("cors_browser.mjs", &dir);
     common::run(
         Command::new(node)
             .arg(dir.join("cors_browser.mjs"))
@@ -54,17 +47,4 @@ fn users_sdk_calls_cross_origin_from_chromium() {
         dir.join("out/cors.png").is_file(),
         "a screenshot of the page"
     );
-}
-
-/// Debian's Chromium (`$CHROMIUM` overrides); fails with how to install it.
-fn chromium() -> PathBuf {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return PathBuf::from(path);
-    }
-    let path = PathBuf::from("/usr/bin/chromium");
-    assert!(
-        path.is_file(),
-        "Chromium is not installed: run `apt-get install chromium` (or set CHROMIUM to a Chromium binary)"
-    );
-    path
 }

@@ -373,12 +373,27 @@ impl Differ<'_> {
         }
     }
 
+    /// Compares one route in both versions: where it lives and how it is
+    /// guarded, then what it takes, then what it answers.
     fn route(&mut self, o: &Route, n: &Route) {
         let loc = format!("route {}", n.name);
+        self.route_place(o, n, &loc);
+        self.route_auth(o, n, &loc);
+        self.params(o, n);
+        self.request_body(o, n, &loc);
+        self.response_body(o, n, &loc);
+        self.route_errors_added(o, n, &loc);
+        self.response_headers(o, n, &loc);
+        self.route_errors_removed(o, n, &loc);
+    }
+
+    /// Whether the route moved to another method or path, became
+    /// deprecated, or had its limits changed.
+    fn route_place(&mut self, o: &Route, n: &Route, loc: &str) {
         if shape(o) != shape(n) {
             self.push(
                 rules::ROUTE_MOVED,
-                loc.clone(),
+                loc.to_string(),
                 format!(
                     "route `{}` moved from {} to {}",
                     n.name,
@@ -391,7 +406,7 @@ impl Differ<'_> {
         if !o.deprecated && n.deprecated {
             self.push(
                 rules::ROUTE_DEPRECATED,
-                loc.clone(),
+                loc.to_string(),
                 format!("route `{}` is deprecated", n.name),
                 None,
             );
@@ -399,16 +414,21 @@ impl Differ<'_> {
         if o.limits != n.limits {
             self.push(
                 rules::ROUTE_LIMITS_CHANGED,
-                loc.clone(),
+                loc.to_string(),
                 format!("route `{}`'s limits changed", n.name),
                 None,
             );
         }
+    }
+
+    /// Whether the route's authentication was added, removed or replaced by
+    /// another scheme.
+    fn route_auth(&mut self, o: &Route, n: &Route, loc: &str) {
         match (&o.auth, &n.auth) {
             (a, b) if a == b => {}
             (Auth::None, b) => self.push(
                 rules::REQUEST_AUTH_ADDED,
-                loc.clone(),
+                loc.to_string(),
                 format!(
                     "route `{}` now requires {} authentication",
                     n.name,
@@ -418,7 +438,7 @@ impl Differ<'_> {
             ),
             (a, Auth::None) => self.push(
                 rules::REQUEST_AUTH_REMOVED,
-                loc.clone(),
+                loc.to_string(),
                 format!(
                     "route `{}` no longer requires {} authentication",
                     n.name,
@@ -428,7 +448,7 @@ impl Differ<'_> {
             ),
             (a, b) => self.push(
                 rules::REQUEST_AUTH_CHANGED,
-                loc.clone(),
+                loc.to_string(),
                 format!(
                     "route `{}`'s authentication changed from {} to {}",
                     n.name,
@@ -438,7 +458,12 @@ impl Differ<'_> {
                 None,
             ),
         }
-        self.params(o, n);
+    }
+
+    /// Whether the request body was added, removed or sent in another
+    /// format; a form's parts are compared part by part, and a body kept in
+    /// the same format is compared by type, on the request side.
+    fn request_body(&mut self, o: &Route, n: &Route, loc: &str) {
         match (&o.body, &n.body) {
             (None, Some(b)) => self.push(
                 rules::REQUEST_BODY_ADDED,
@@ -465,7 +490,7 @@ impl Differ<'_> {
                     )
                 ) =>
             {
-                self.form_parts(o, n, &loc)
+                self.form_parts(o, n, loc)
             }
             (Some(_), Some(_)) if o.body_format != n.body_format => self.push(
                 rules::REQUEST_BODY_FORMAT_CHANGED,
@@ -481,10 +506,16 @@ impl Differ<'_> {
             (Some(a), Some(b)) => self.ty(a, b, Side::Request, &format!("{loc}: body")),
             (None, None) => {}
         }
+    }
+
+    /// Whether the success status changed, and whether the success body was
+    /// added, removed or returned in another format; a body kept in the same
+    /// format is compared by type, on the response side.
+    fn response_body(&mut self, o: &Route, n: &Route, loc: &str) {
         if o.status != n.status {
             self.push(
                 rules::RESPONSE_STATUS_CHANGED,
-                loc.clone(),
+                loc.to_string(),
                 format!(
                     "route `{}` succeeds with {} instead of {}",
                     n.name, n.status, o.status
@@ -527,6 +558,11 @@ impl Differ<'_> {
             (Some(a), Some(b)) => self.ty(a, b, Side::Response, &format!("{loc}: returns")),
             (None, None) => {}
         }
+    }
+
+    /// The errors the route may now return: a new one is a finding of its
+    /// own, and one it returned before is compared with its old definition.
+    fn route_errors_added(&mut self, o: &Route, n: &Route, loc: &str) {
         for e in &n.errors {
             if !o.errors.contains(e) {
                 let status = self.new.error(e).map_or(0, |d| d.status);
@@ -540,7 +576,10 @@ impl Differ<'_> {
                 self.error(a, b);
             }
         }
-        self.response_headers(o, n, &loc);
+    }
+
+    /// The errors the route no longer returns.
+    fn route_errors_removed(&mut self, o: &Route, n: &Route, loc: &str) {
         for e in &o.errors {
             if !n.errors.contains(e) {
                 self.push(

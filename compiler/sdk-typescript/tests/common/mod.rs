@@ -166,3 +166,67 @@ pub fn prepare_tests(dir: &Path, tests: &[&str]) {
     )
     .expect("copy tsconfig");
 }
+
+/// Debian's Chromium (`$CHROMIUM` overrides); fails with how to install it.
+pub fn chromium() -> PathBuf {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    let path = PathBuf::from("/usr/bin/chromium");
+    assert!(
+        path.is_file(),
+        "Chromium is not installed: run `apt-get install chromium` (or set CHROMIUM to a Chromium binary)"
+    );
+    path
+}
+
+/// Node, with playwright-core installed in the work folder; fails with the
+/// install command otherwise.
+pub fn playwright_node() -> &'static str {
+    let node = node();
+    assert!(
+        work_dir().join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `{INSTALL}` in the workspace root"
+    );
+    node
+}
+
+/// Copies `drive/<script>` and the scripts' shared `browser_support.mjs`
+/// into `dir`, for Node to run from there.
+pub fn copy_browser_script(script: &str, dir: &Path) -> PathBuf {
+    let drive = Path::new(env!("CARGO_MANIFEST_DIR")).join("drive");
+    for file in [script, "browser_support.mjs"] {
+        std::fs::copy(drive.join(file), dir.join(file))
+            .unwrap_or_else(|e| panic!("copy {file}: {e}"));
+    }
+    dir.join(script)
+}
+
+/// Runs the browser script `drive/<script>` against the users example's
+/// server binary `server` in Chromium, from the work folder (where Node
+/// finds playwright-core), with `shots_variable` naming `target/<shots>`,
+/// and checks that it left each of `screenshots` there.
+pub fn browser_page_test(
+    script: &str,
+    server: &std::ffi::OsStr,
+    (shots_variable, shots): (&str, &str),
+    screenshots: &[&str],
+) {
+    let chromium = chromium();
+    let node = playwright_node();
+    let script_path = copy_browser_script(script, &work_dir());
+    let shots = root().join("target").join(shots);
+    std::fs::create_dir_all(&shots).expect("create the screenshots' folder");
+    run(
+        Command::new(node)
+            .arg(&script_path)
+            .env("GATIC_TEST_SERVER_BIN", server)
+            .env("CHROMIUM", chromium)
+            .env(shots_variable, &shots)
+            .current_dir(work_dir()),
+        &format!("node {script} in Chromium"),
+    );
+    for name in screenshots {
+        assert!(shots.join(name).is_file(), "a screenshot, {name}");
+    }
+}
