@@ -79,8 +79,8 @@ pub use scalar::{
 #[allow(unused_imports)]
 pub use server::{
     App, BoxError, ConnectionFuture, Ctx, Direct, Principal, Resolution, Response, RouteInfo,
-    RouteLimits, ServeConnection, Service, Wrap, X_REQUEST_ID, inherited_listener, run, run_with,
-    serve, serve_layered, serve_with, serve_with_admin,
+    RouteLimits, ServeConnection, Service, Wrap, X_REQUEST_ID, inherited_listener,
+    inherited_listeners, run, run_with, serve, serve_layered, serve_with, serve_with_admin,
 };
 #[allow(unused_imports)]
 pub use testing::{TestClient, TestRequest, TestResponse};

@@ -683,6 +683,11 @@ input[type=search] { width: 100%; padding: 5px 8px; margin-bottom: 8px; border: 
     <div class="log" id="log"></div>
   </section>
   <section class="span12">
+    <h2>Who still calls older versions</h2>
+    <table id="callers"><thead><tr><th>version</th><th>caller</th><th class="num">requests</th><th>routes</th><th>last seen</th></tr></thead><tbody></tbody></table>
+    <p class="note" id="callers-note"></p>
+  </section>
+  <section class="span12">
     <h2>Configuration in effect</h2>
     <table id="settings"><thead><tr><th>setting</th><th>value</th><th>from</th><th>variable</th></tr></thead><tbody></tbody></table>
   </section>
@@ -878,6 +883,7 @@ function render(state) {
   }) : [el("li", { class: "note" }, "No errors yet.")]);
 
   renderLog(state);
+  renderCallers(state);
 
   fill($("#settings tbody"), state.settings.map((s) => el("tr", { "data-setting": s.name, "data-source": s.source },
     el("td", {}, s.name), el("td", {}, s.value), el("td", {}, el("span", { class: "badge " + s.source }, s.source)), el("td", {}, s.variable))));
@@ -897,6 +903,42 @@ function logLine(line) {
     `${entry.method} ${entry.path}  ${at}`,
     entry.principal ? el("span", { class: "p" }, " " + entry.principal) : "",
     el("span", { class: "t" }, `  ${entry.latency_ms} ms  ${entry.request_id}`));
+}
+
+// Callers of every version but the head, from the access log's tail: the
+// principal where the route authenticates one, else the peer address.
+function renderCallers(state) {
+  const note = $("#callers-note");
+  const head = state.versions.length ? state.versions[state.versions.length - 1].date : null;
+  if (!state.log.on || !head) {
+    fill($("#callers tbody"), []);
+    note.textContent = head
+      ? "Needs the access log (GATI_ACCESS_LOG=on): the callers are read from its lines."
+      : "This API has no versions.";
+    return;
+  }
+  const callers = new Map();
+  for (const line of state.log.lines) {
+    let entry;
+    try { entry = JSON.parse(line); } catch (_) { continue; }
+    if (!entry.version || entry.version === head) continue;
+    const who = entry.principal || entry.peer;
+    const key = entry.version + " " + who;
+    const c = callers.get(key) || { version: entry.version, who, principal: !!entry.principal, requests: 0, routes: new Map(), last: "" };
+    c.requests++;
+    if (entry.route) c.routes.set(entry.route, (c.routes.get(entry.route) || 0) + 1);
+    if (entry.time > c.last) c.last = entry.time;
+    callers.set(key, c);
+  }
+  const rows = [...callers.values()].sort((a, b) => a.version.localeCompare(b.version) || b.requests - a.requests).slice(0, 50);
+  fill($("#callers tbody"), rows.map((c) => el("tr", { "data-caller": c.who, "data-version": c.version },
+    el("td", {}, c.version),
+    el("td", {}, c.who, c.principal ? "" : el("small", { class: "note" }, " (address)")),
+    el("td", { class: "num" }, c.requests),
+    el("td", { class: "path" }, [...c.routes.entries()].map(([r, n]) => `${r} ×${n}`).join(", ")),
+    el("td", {}, c.last.slice(0, 19).replace("T", " ")))));
+  note.textContent = (rows.length ? "" : "No request at an older version in the tail. ") +
+    `From the last ${state.log.lines.length} access-log lines; gatic sunset-report reads whole logs.`;
 }
 
 // The access log's tail, filtered, newest first.

@@ -350,9 +350,9 @@ pub fn run_with<S: Service, L: Wrap<S>>(
     config: Config,
     layer: L,
 ) -> std::io::Result<()> {
-    // Taken before the runtime's threads start: taking the socket also
+    // Taken before the runtime's threads start: taking the sockets also
     // removes the protocol's variables from the environment.
-    let inherited = inherited_listener()?;
+    let (inherited, inherited_admin) = inherited_listeners()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -379,7 +379,31 @@ pub fn run_with<S: Service, L: Wrap<S>>(
             ),
             None => log("info", "listening", &[("address", &address)]),
         }
-        serve_with(service, config, listener, layer, shutdown_signal()).await
+        match inherited_admin {
+            Some(admin) => {
+                admin.set_nonblocking(true)?;
+                let admin = TcpListener::from_std(admin)?;
+                let address = admin
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                log(
+                    "info",
+                    "admin listening",
+                    &[("address", &address), ("inherited", "LISTEN_FDS")],
+                );
+                serve_layered(
+                    service,
+                    config,
+                    listener,
+                    Some(admin),
+                    layer,
+                    shutdown_signal(),
+                )
+                .await
+            }
+            None => serve_with(service, config, listener, layer, shutdown_signal()).await,
+        }
     })
 }
 
@@ -410,6 +434,29 @@ pub fn inherited_listener() -> std::io::Result<Option<std::net::TcpListener>> {
             );
         }
         Ok(None)
+    }
+}
+
+/// [`inherited_listener`], and a second socket when one was passed: the
+/// admin listener's (`LISTEN_FDS=2`, as `gatic dev` passes them so that the
+/// control panel stays at one address across restarts), served in place of
+/// binding `GATI_ADMIN_PORT`.
+pub fn inherited_listeners()
+-> std::io::Result<(Option<std::net::TcpListener>, Option<std::net::TcpListener>)> {
+    #[cfg(feature = "listenfd")]
+    {
+        let mut fds = listenfd::ListenFd::from_env();
+        let api = fds.take_tcp_listener(0)?;
+        let admin = if fds.len() > 1 {
+            fds.take_tcp_listener(1)?
+        } else {
+            None
+        };
+        Ok((api, admin))
+    }
+    #[cfg(not(feature = "listenfd"))]
+    {
+        Ok((inherited_listener()?, None))
     }
 }
 

@@ -14,6 +14,12 @@
 //! stays open, instead of being refused. A spec error, a build error or a
 //! server that dies before it is ready leaves the last good server serving.
 //!
+//! The admin listener (probes, `/metrics` and the control panel at
+//! `/_gati/`) is held the same way, as descriptor 4 (`GATI_ADMIN_PORT`'s
+//! port, else one the system picks, printed at start): the panel keeps its
+//! address across swaps. The servers' stdout (the access log) goes to
+//! `gatic dev`'s stderr, with their other logs.
+//!
 //! The parts: `dev/watch.rs` watches the files and says which side
 //! changed; `dev/build.rs` checks and regenerates (the library's
 //! `compile_path`, `generate_all` and `write_outputs`, which writes only

@@ -37,6 +37,11 @@ fn dev_serves_every_change_without_failing_a_request() {
     dev.wait_for("gatic dev: serving with pid", 0, FIRST_BUILD);
     let (status, body) = request(address, "GET", "/notes", "").expect("the starter answers");
     assert_eq!((status, body.as_str()), (200, "[]"));
+    // The control panel, on the admin listener gatic dev holds.
+    let panel = dev.panel_address();
+    let (status, state) = request(panel, "GET", "/_gati/state", "").expect("the panel answers");
+    assert_eq!(status, 200, "{state}");
+    assert!(state.contains("\"routes\""), "{state}");
 
     let load = Load::start(address);
 
@@ -119,6 +124,12 @@ fn dev_serves_every_change_without_failing_a_request() {
         dev.text(0, usize::MAX)
     );
 
+    // The panel is at the same address after the swaps, served by the
+    // latest server (the `ping` route is one of its routes).
+    let (status, state) = request(panel, "GET", "/_gati/state", "").expect("the panel answers");
+    assert_eq!(status, 200, "{state}");
+    assert!(state.contains("\"name\":\"ping\""), "{state}");
+
     // SIGTERM stops `gatic dev` and its servers.
     dev.terminate();
     assert!(
@@ -176,6 +187,18 @@ impl Dev {
             .and_then(|rest| rest.split_whitespace().next())
             .expect("an address");
         after.parse().expect("a socket address")
+    }
+
+    /// The control panel's address, from the line that announces it.
+    fn panel_address(&self) -> SocketAddr {
+        let at = self.wait_for("control panel at http://", 0, STEP);
+        let line = self.text(at, at + 1);
+        line.split("control panel at http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .expect("an address")
+            .parse()
+            .expect("a socket address")
     }
 
     /// How many lines have been printed.

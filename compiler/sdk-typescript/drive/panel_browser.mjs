@@ -127,6 +127,13 @@ try {
   await page.screenshot({ path: path.join(shots, "panel-log.png"), fullPage: true });
   await page.fill("#log-search", "");
 
+  // Who still calls the old version: the tail's GETs came from this
+  // address, without a principal (get_user does not authenticate).
+  const callers = await page.$$eval("#callers tr[data-caller]", (rows) => rows.map((r) => [r.dataset.version, r.children[2].textContent]));
+  assert.equal(callers.length, 1, JSON.stringify(callers));
+  assert.equal(callers[0][0], OLD);
+  assert.ok(Number(callers[0][1]) > 0);
+
   // The configuration in effect says where each value came from.
   const setting = (name) => page.$eval(`#settings tr[data-setting="${name}"]`, (r) => [r.children[1].textContent, r.dataset.source]);
   assert.deepEqual(await setting("concurrency"), ["512", "spec"]);

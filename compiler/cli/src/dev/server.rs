@@ -18,12 +18,14 @@ use rustix::process::{Pid, Signal, kill_process};
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Starts the server: `sh` moves its standard input (a descriptor of the
-/// listening socket) to descriptor 3, sets `LISTEN_FDS=1` and `LISTEN_PID`
-/// to its own pid, and `exec`s the server, which keeps that pid. Standard
-/// library processes cannot place a descriptor at 3 without `unsafe` code
-/// between fork and exec; the shell does it, and knows the pid the server
-/// will have, which a parent cannot know before the fork.
-const LAUNCH: &str = r#"exec 3<&0 0</dev/null; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$0""#;
+/// API's listening socket) to descriptor 3 and its standard output (the
+/// admin listener's socket) to descriptor 4, sends the server's standard
+/// output to its standard error, sets `LISTEN_FDS=2` and `LISTEN_PID` to
+/// its own pid, and `exec`s the server, which keeps that pid. Standard
+/// library processes cannot place descriptors at 3 and 4 without `unsafe`
+/// code between fork and exec; the shell does it, and knows the pid the
+/// server will have, which a parent cannot know before the fork.
+const LAUNCH: &str = r#"exec 3<&0 4>&1 0</dev/null 1>&2; export LISTEN_FDS=2 LISTEN_FDNAMES=api:admin LISTEN_PID=$$; exec "$0""#;
 
 /// A running server process.
 pub(super) struct Server {
@@ -42,14 +44,15 @@ pub(super) enum StartFailed {
 }
 
 impl Server {
-    /// Starts `executable` in `dir` on `listener`, with `PORT` set to the
-    /// port it serves and `NOTIFY_SOCKET` to a new socket at `notify_path`,
-    /// and waits until it says it is ready: the time that took. The server
-    /// writes to this process's stdout and stderr.
+    /// Starts `executable` in `dir` on `listener` (and `admin`, its admin
+    /// listener, where the control panel is), with `PORT` set to the port
+    /// it serves and `NOTIFY_SOCKET` to a new socket at `notify_path`, and
+    /// waits until it says it is ready: the time that took. The server
+    /// writes its logs (the access log too) to this process's stderr.
     pub(super) fn start(
         executable: &Path,
         dir: &Path,
-        listener: &TcpListener,
+        (listener, admin): (&TcpListener, &TcpListener),
         port: u16,
         notify_path: PathBuf,
         stop: &AtomicBool,
@@ -65,21 +68,26 @@ impl Server {
         notify
             .set_read_timeout(Some(Duration::from_millis(10)))
             .map_err(|e| StartFailed::Failed(e.to_string()))?;
-        let socket = listener
-            .try_clone()
-            .map_err(|e| StartFailed::Failed(format!("cannot share the socket: {e}")))?;
+        let share = |socket: &TcpListener| {
+            socket
+                .try_clone()
+                .map(OwnedFd::from)
+                .map_err(|e| StartFailed::Failed(format!("cannot share the socket: {e}")))
+        };
+        let (socket, admin) = (share(listener)?, share(admin)?);
         let child = Command::new("sh")
             .args(["-c", LAUNCH])
             .arg(executable)
             .current_dir(dir)
             .env("PORT", port.to_string())
             .env("NOTIFY_SOCKET", &notify_path)
-            .env_remove("LISTEN_FDNAMES")
             .env_remove("LISTEN_FDS_FIRST_FD")
-            // Two servers overlap during a swap: a second admin listener on
-            // the same port would stop the new one from starting.
+            // The admin listener is the one passed: a server binding
+            // GATI_ADMIN_PORT while the one it replaces still holds it would
+            // not start.
             .env_remove("GATI_ADMIN_PORT")
-            .stdin(Stdio::from(OwnedFd::from(socket)))
+            .stdin(Stdio::from(socket))
+            .stdout(Stdio::from(admin))
             .spawn()
             .map_err(|e| StartFailed::Failed(format!("cannot start it: {e}")))?;
         let mut server = Server {

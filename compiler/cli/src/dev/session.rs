@@ -68,14 +68,24 @@ pub(super) fn run(spec: Option<&Path>, port: Option<u16>) -> Result<(), String> 
     let runtime_dir = std::env::temp_dir().join(format!("gatic-dev-{}", std::process::id()));
     std::fs::create_dir_all(&runtime_dir)
         .map_err(|e| format!("cannot create {}: {e}", runtime_dir.display()))?;
+    // The admin listener (probes, metrics, the control panel) is held here
+    // too, so its address stays the same across swaps: `GATI_ADMIN_PORT`'s
+    // port, else one the system picks.
+    let admin_port = match std::env::var("GATI_ADMIN_PORT") {
+        Ok(text) if !text.trim().is_empty() => text
+            .trim()
+            .parse()
+            .map_err(|_| format!("GATI_ADMIN_PORT={text:?} is not a port"))?,
+        _ => 0,
+    };
+    let admin = TcpListener::bind((host.as_str(), admin_port))
+        .map_err(|e| format!("cannot listen on {host}:{admin_port} (the admin listener): {e}"))?;
+    let admin_address = admin
+        .local_addr()
+        .map_err(|e| format!("cannot read the admin listener's address: {e}"))?;
     let mut watch = Watch::new(&crate_dir)?;
-    if std::env::var_os("GATI_ADMIN_PORT").is_some() {
-        eprintln!(
-            "gatic dev: GATI_ADMIN_PORT is not passed on: two servers overlap during a swap, and the second could not bind it"
-        );
-    }
     eprintln!(
-        "gatic dev: serving {} on http://{address} (docs at http://{address}/docs); watching it and {}",
+        "gatic dev: serving {} on http://{address} (docs at http://{address}/docs, control panel at http://{admin_address}/_gati/); watching it and {}",
         spec.display(),
         display_dir(&crate_dir),
     );
@@ -86,6 +96,7 @@ pub(super) fn run(spec: Option<&Path>, port: Option<u16>) -> Result<(), String> 
         crate_dir,
         package,
         listener,
+        admin,
         port: address.port(),
         stop: Arc::clone(&stop),
         runtime_dir: runtime_dir.clone(),
@@ -125,6 +136,8 @@ struct Session {
     package: String,
     /// The API's listening socket, handed to every server.
     listener: TcpListener,
+    /// The admin listener every server is handed.
+    admin: TcpListener,
     /// Its port, which servers get as `PORT`.
     port: u16,
     /// Set by a signal: stop.
@@ -237,7 +250,7 @@ impl Session {
         let started = Server::start(
             &built.executable,
             &self.crate_dir,
-            &self.listener,
+            (&self.listener, &self.admin),
             self.port,
             notify_path,
             &self.stop,
