@@ -83,7 +83,9 @@ struct Sample {
 /// The panel's state, kept by the server when it has an admin listener.
 pub(super) struct Panel {
     errors: Mutex<VecDeque<RecentError>>,
-    log: Mutex<VecDeque<Box<str>>>,
+    /// Access-log lines as written (newline included): the logger's own
+    /// buffers, moved in, so keeping a line copies nothing.
+    log: Mutex<VecDeque<Vec<u8>>>,
     samples: Mutex<VecDeque<Sample>>,
     settings: Vec<Setting>,
     /// Whether access-log lines reach the tail.
@@ -132,16 +134,16 @@ impl Panel {
         });
     }
 
-    /// Notes an access-log line (as written to stdout, newline included),
+    /// Keeps an access-log line (as written to stdout, newline included),
     /// unless another request is noting one now.
-    pub(super) fn log_line(&self, line: &[u8]) {
+    pub(super) fn log_line(&self, line: Vec<u8>) {
         let Ok(mut log) = self.log.try_lock() else {
             return;
         };
         if log.len() == LOG_LINES {
             log.pop_front();
         }
-        log.push_back(String::from_utf8_lossy(line.trim_ascii_end()).into());
+        log.push_back(line);
     }
 
     /// Records the requests served so far at each version (the timer calls
@@ -243,7 +245,12 @@ impl Panel {
         );
         let log_lines: Vec<String> = self.log.lock().map_or_else(
             |_| Vec::new(),
-            |lines| lines.iter().map(|l| l.to_string()).collect(),
+            |lines| {
+                lines
+                    .iter()
+                    .map(|l| String::from_utf8_lossy(l.trim_ascii_end()).into_owned())
+                    .collect()
+            },
         );
         json!({
             "now_ms": unix_ms(SystemTime::now()),

@@ -1807,7 +1807,7 @@ where
             }
             .write();
             if let Some(panel) = &shared.panel {
-                panel.log_line(&line);
+                panel.log_line(line);
             }
         }
         if trace.is_on() {

@@ -140,3 +140,31 @@ fn reference_examples_compile() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every code of the catalogue (`codes::ALL`, so a new code is covered the
+/// day it is added) has a failing case: a snapshot of diagnostics or of the
+/// CLI's output that shows it, or, for the codes `gatic check` reports from
+/// the handler crate rather than the spec, a CLI test that asserts it.
+#[test]
+fn every_code_has_a_failing_case() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut seen = String::new();
+    let mut read = |dir: std::path::PathBuf| {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            seen.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    };
+    for dir in ["check", "diagnostics", "cli", "timescape"] {
+        read(root.join("snapshots").join(dir));
+    }
+    read(root.join("compiler/cli/tests"));
+    let missing: Vec<&str> = gatic_syntax::codes::ALL
+        .iter()
+        .map(|c| c.code)
+        .filter(|code| !seen.contains(code))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a failing case: {missing:?}"
+    );
+}
