@@ -1667,22 +1667,9 @@ pub(crate) fn type_expr_names<'e>(e: &'e ast::TypeExpr, out: &mut Vec<&'e ast::I
     }
 }
 
-/// A string as `.gati` writes it, quoted and escaped.
+/// A string literal as a spec writes it.
 pub(crate) fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    gatic_ir::display::string(text)
 }
 
 /// A path from `start` back to itself in the graph `next`, `start` first.
@@ -1714,16 +1701,5 @@ pub(crate) fn find_cycle(start: usize, next: impl Fn(usize) -> Vec<usize>) -> Op
 
 /// A type as the user would write it.
 pub(crate) fn show_ty(ty: &Ty) -> String {
-    let s = match &ty.kind {
-        TyKind::Primitive(p) => p.name().to_string(),
-        TyKind::Named(n) => n.clone(),
-        TyKind::List(t) => format!("[{}]", show_ty(t)),
-        TyKind::Map(t) => format!("map<string, {}>", show_ty(t)),
-        TyKind::Const(c) => quote(c),
-    };
-    if ty.nullable {
-        format!("{s} | null")
-    } else {
-        s
-    }
+    gatic_ir::display::ty(ty)
 }

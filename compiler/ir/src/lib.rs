@@ -5,8 +5,10 @@
 //! maps), so everything generated from it is deterministic, and it serializes
 //! to stable JSON (the form `gatic release` freezes and snapshots show).
 
+pub mod display;
 pub mod doc;
 pub mod ident;
+pub mod wire;
 
 use serde::{Deserialize, Serialize};
 

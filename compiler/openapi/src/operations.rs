@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use gatic_ir::{
     Api, Auth, BodyFormat, ErrorDef, Method, Param, ParamLocation, PartKind, PathSegment, Rate,
-    Route, Spec, Ty, TyKind, ident,
+    Route, Spec, Ty, TyKind,
 };
 
 use crate::json::{Json, Obj};
@@ -289,11 +289,7 @@ impl<'a> Operations<'a> {
     /// The schema of a declared error: the problem members, then the payload.
     pub fn error_schema(&self, error: &ErrorDef) -> Obj {
         let string = || Obj::new().with("type", "string");
-        let type_uri = format!(
-            "urn:problem:{}:{}",
-            ident::kebab(&self.spec.service.name),
-            ident::kebab(&error.name)
-        );
+        let type_uri = gatic_ir::wire::problem_type(&self.spec.service.name, &error.name);
         let mut properties = Obj::new()
             .with("type", string().with("const", type_uri))
             .with("title", string().with("const", error.name.as_str()))

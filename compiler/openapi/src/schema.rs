@@ -569,23 +569,7 @@ fn instance_note(instance: &Instance) -> String {
 /// A type use as the spec writes it, without its refinements (the schema
 /// states them).
 fn spec_type(ty: &Ty) -> String {
-    let base = match &ty.kind {
-        TyKind::Primitive(p) => Primitive::ALL
-            .iter()
-            .find(|(_, q)| q == p)
-            .map_or_else(|| "any".to_string(), |(name, _)| (*name).to_string()),
-        TyKind::Named(name) => name.clone(),
-        TyKind::List(item) => format!("[{}]", spec_type(item)),
-        TyKind::Map(value) => format!("map<string, {}>", spec_type(value)),
-        // The checker allows constants only as fields' types, never as
-        // type arguments; written as the spec would, all the same.
-        TyKind::Const(value) => serde_json::Value::from(value.as_str()).to_string(),
-    };
-    if ty.nullable {
-        format!("{base} | null")
-    } else {
-        base
-    }
+    gatic_ir::display::ty(ty)
 }
 
 /// `schema` that also admits `null`.

@@ -679,7 +679,7 @@ pub fn context(spec: &Spec) -> Context {
         .head
         .errors
         .iter()
-        .map(|e| error_item(&b, e, &error_names[&e.name], &service_kebab))
+        .map(|e| error_item(&b, e, &error_names[&e.name], &spec.service.name))
         .collect();
 
     // Route names colliding after casing get distinct method names.
@@ -995,7 +995,7 @@ fn is_optional_param(p: &Param) -> bool {
     p.location != ParamLocation::Path && (p.optional || p.default.is_some())
 }
 
-fn error_item(b: &Builder<'_>, e: &ErrorDef, name: &str, service_kebab: &str) -> ErrorItem {
+fn error_item(b: &Builder<'_>, e: &ErrorDef, name: &str, service: &str) -> ErrorItem {
     let mut scope = Scope::with(&["APIError", "Error", "Unwrap"]);
     // An error's payload only ever arrives.
     let mut members: Vec<Member> = e
@@ -1020,10 +1020,7 @@ fn error_item(b: &Builder<'_>, e: &ErrorDef, name: &str, service_kebab: &str) ->
         e.name, e.status
     )];
     paragraphs.extend(e.doc.iter().cloned());
-    let urn = format!(
-        "urn:problem:{service_kebab}:{}",
-        gatic_ir::ident::kebab(&e.name)
-    );
+    let urn = gatic_ir::wire::problem_type(service, &e.name);
     ErrorItem {
         name: name.to_string(),
         title: go_string(&e.name),

@@ -924,11 +924,7 @@ fn error(spec: &Spec, types: &Types, e: &ErrorDef) -> ErrorCtx {
             "    ",
         ),
         status: e.status,
-        type_uri: string(&format!(
-            "urn:problem:{}:{}",
-            gatic_ir::ident::kebab(&spec.service.name),
-            gatic_ir::ident::kebab(&e.name)
-        )),
+        type_uri: string(&gatic_ir::wire::problem_type(&spec.service.name, &e.name)),
         title: string(&e.name),
         fields,
     }

@@ -576,11 +576,7 @@ fn error_ctx(spec: &Spec, tn: &TypeNames, namer: &mut Namer, e: &ErrorDef) -> Er
     };
     let class = namer.take(&class);
     let problem = namer.take(&format!("{base}Problem"));
-    let urn = format!(
-        "urn:problem:{}:{}",
-        ident::kebab(&spec.service.name),
-        ident::kebab(&e.name)
-    );
+    let urn = gatic_ir::wire::problem_type(&spec.service.name, &e.name);
     let mut lines = doc_lines(e.doc.as_deref());
     if !lines.is_empty() {
         lines.push(String::new());

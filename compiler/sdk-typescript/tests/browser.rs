@@ -16,8 +16,9 @@ use std::process::Command;
 #[test]
 #[ignore = "needs the users example built: scripts/test builds it and sets GATIC_TEST_SERVER_BIN"]
 fn users_sdk_calls_cross_origin_from_chromium() {
-    let server = std::env::var_os("GATIC_TEST_SERVER_BIN")
-        .expect("GATIC_TEST_SERVER_BIN names the users example's server binary (scripts/test sets it)");
+    let server = std::env::var_os("GATIC_TEST_SERVER_BIN").expect(
+        "GATIC_TEST_SERVER_BIN names the users example's server binary (scripts/test sets it)",
+    );
     let chromium = common::chromium();
     let tsc = common::tsc();
     let node = common::playwright_node();

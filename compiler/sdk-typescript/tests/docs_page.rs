@@ -13,8 +13,9 @@ mod common;
 #[test]
 #[ignore = "needs the users example built: scripts/test builds it and sets GATIC_TEST_SERVER_BIN"]
 fn docs_page_renders_and_calls_the_users_example() {
-    let server = std::env::var_os("GATIC_TEST_SERVER_BIN")
-        .expect("GATIC_TEST_SERVER_BIN names the users example's server binary (scripts/test sets it)");
+    let server = std::env::var_os("GATIC_TEST_SERVER_BIN").expect(
+        "GATIC_TEST_SERVER_BIN names the users example's server binary (scripts/test sets it)",
+    );
     common::browser_page_test(
         "docs_browser.mjs",
         &server,

@@ -15,8 +15,9 @@ mod common;
 #[test]
 #[ignore = "needs the users example built: scripts/test builds it and sets GATIC_TEST_SERVER_BIN"]
 fn panel_shows_the_version_mix_of_the_users_example() {
-    let server = std::env::var_os("GATIC_TEST_SERVER_BIN")
-        .expect("GATIC_TEST_SERVER_BIN names the users example's server binary (scripts/test sets it)");
+    let server = std::env::var_os("GATIC_TEST_SERVER_BIN").expect(
+        "GATIC_TEST_SERVER_BIN names the users example's server binary (scripts/test sets it)",
+    );
     common::browser_page_test(
         "panel_browser.mjs",
         &server,
