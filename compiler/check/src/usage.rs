@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gatic_ir::{self as ir, Ty, TyKind, TypeDefKind};
+use gatic_ir::{self as ir, Ty, TyKind};
 use gatic_syntax::ast::{self, Member, RouteClause, Segment, TypeBody};
 use gatic_syntax::{Diagnostic, codes};
 
@@ -36,7 +36,7 @@ impl Ctx<'_> {
                 nullable: false,
                 refinements: ir::Refinements::default(),
             };
-            walk(head, vec![&named], &mut used);
+            ir::walk::reach_into(head, [&named], &mut used);
         }
         // The IR keeps a map key's refinements, not its type's name, so the
         // names written as map keys are taken from the source: a key of a
@@ -58,7 +58,7 @@ impl Ctx<'_> {
                         refinements: ir::Refinements::default(),
                     };
                     for api in &apis {
-                        walk(api, vec![&named], &mut used);
+                        ir::walk::reach_into(api, [&named], &mut used);
                     }
                 }
             }
@@ -272,11 +272,7 @@ impl Ctx<'_> {
         let mut requested: BTreeSet<String> = BTreeSet::new();
         let mut used: BTreeSet<String> = BTreeSet::new();
         for api in &apis {
-            walk(
-                api,
-                api.routes.iter().filter_map(|r| r.body.as_ref()).collect(),
-                &mut requested,
-            );
+            ir::walk::reach_into(api, ir::walk::bodies(api), &mut requested);
             reach(api, &mut used);
         }
         for (name, policy, span) in own {
@@ -319,35 +315,7 @@ fn reach(api: &ir::Api, used: &mut BTreeSet<String>) {
             }
         }
     }
-    walk(api, stack, used);
-}
-
-/// Adds to `used` every type of `api` that the types on `stack` reach.
-fn walk<'t>(api: &'t ir::Api, mut stack: Vec<&'t Ty>, used: &mut BTreeSet<String>) {
-    let types: BTreeMap<&str, &ir::TypeDef> =
-        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
-    while let Some(ty) = stack.pop() {
-        match &ty.kind {
-            TyKind::Primitive(_) | TyKind::Const(_) => {}
-            TyKind::List(t) | TyKind::Map(t) => stack.push(t),
-            TyKind::Named(n) => {
-                if !used.insert(n.clone()) {
-                    continue;
-                }
-                let Some(def) = types.get(n.as_str()) else {
-                    continue;
-                };
-                match &def.kind {
-                    TypeDefKind::Record { fields } => stack.extend(fields.iter().map(|f| &f.ty)),
-                    TypeDefKind::Union { variants, .. } => {
-                        stack.extend(variants.iter().map(|v| &v.ty))
-                    }
-                    TypeDefKind::Alias { target } => stack.push(target),
-                    TypeDefKind::Enum { .. } => {}
-                }
-            }
-        }
-    }
+    ir::walk::reach_into(api, stack, used);
 }
 
 /// Every name a type expression writes as a map's key type.

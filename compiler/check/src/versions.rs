@@ -211,8 +211,8 @@ impl<'a> Ctx<'a> {
         }
         let reach = Reach {
             requests: request_types(api),
-            sent: reachable(api, true),
-            received: reachable(api, false),
+            sent: ir::walk::reached(api, ir::walk::sent(api)),
+            received: ir::walk::reached(api, ir::walk::received(api)),
         };
         // Undone last to first, except that a route's move is undone before
         // its rename in the same version, whichever line comes first.
@@ -1613,57 +1613,9 @@ struct Reach {
     received: BTreeSet<String>,
 }
 
-/// The names of the types that what clients send (`sent`) or what they
-/// receive (`!sent`) reaches.
-fn reachable(api: &ir::Api, sent: bool) -> BTreeSet<String> {
-    let mut stack: Vec<&Ty> = Vec::new();
-    for r in &api.routes {
-        if sent {
-            stack.extend(r.params.iter().map(|p| &p.ty));
-            stack.extend(r.body.iter());
-        } else {
-            stack.extend(r.returns.iter());
-            for e in r.errors.iter().filter_map(|e| api.error(e)) {
-                stack.extend(e.fields.iter().map(|f| &f.ty));
-            }
-        }
-    }
-    walk(api, stack)
-}
-
 /// The names of the types that request bodies reach.
 pub(crate) fn request_types(api: &ir::Api) -> BTreeSet<String> {
-    walk(
-        api,
-        api.routes.iter().filter_map(|r| r.body.as_ref()).collect(),
-    )
-}
-
-/// The names of the types `stack` reaches, through records, unions and aliases.
-fn walk<'a>(api: &'a ir::Api, mut stack: Vec<&'a Ty>) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    while let Some(ty) = stack.pop() {
-        match &ty.kind {
-            TyKind::Primitive(_) | TyKind::Const(_) => {}
-            TyKind::List(t) | TyKind::Map(t) => stack.push(t),
-            TyKind::Named(n) => {
-                if !out.insert(n.clone()) {
-                    continue;
-                }
-                match api.ty(n).map(|t| &t.kind) {
-                    Some(TypeDefKind::Record { fields }) => {
-                        stack.extend(fields.iter().map(|f| &f.ty))
-                    }
-                    Some(TypeDefKind::Union { variants, .. }) => {
-                        stack.extend(variants.iter().map(|v| &v.ty))
-                    }
-                    Some(TypeDefKind::Alias { target }) => stack.push(target),
-                    _ => {}
-                }
-            }
-        }
-    }
-    out
+    ir::walk::reached(api, ir::walk::bodies(api))
 }
 
 /// The names of the named types `ty` mentions directly.

@@ -8,6 +8,7 @@
 pub mod display;
 pub mod doc;
 pub mod ident;
+pub mod walk;
 pub mod wire;
 
 use serde::{Deserialize, Serialize};

@@ -36,7 +36,7 @@
 //!   part of an `allOf` with the tag beside it (closing it would refuse the
 //!   tag itself).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use gatic_ir::{
     Api, Bounds, EnumValue, Field, Format, Instance, Number, Primitive, Refinements, Ty, TyKind,
@@ -47,35 +47,6 @@ use crate::json::{Json, Obj};
 
 /// The JSON pointer prefix of schema components.
 const SCHEMAS: &str = "#/components/schemas/";
-
-/// The names of the types `stack` reaches, through fields, variants and
-/// aliases.
-fn reached<'a>(defs: &HashMap<&'a str, &'a TypeDef>, mut stack: Vec<&'a Ty>) -> HashSet<&'a str> {
-    let mut seen = HashSet::new();
-    while let Some(ty) = stack.pop() {
-        match &ty.kind {
-            TyKind::Primitive(_) | TyKind::Const(_) => {}
-            TyKind::List(item) | TyKind::Map(item) => stack.push(item),
-            TyKind::Named(name) => {
-                let Some(def) = defs.get(name.as_str()) else {
-                    continue;
-                };
-                if !seen.insert(def.name.as_str()) {
-                    continue;
-                }
-                match &def.kind {
-                    TypeDefKind::Record { fields } => stack.extend(fields.iter().map(|f| &f.ty)),
-                    TypeDefKind::Union { variants, .. } => {
-                        stack.extend(variants.iter().map(|v| &v.ty))
-                    }
-                    TypeDefKind::Alias { target } => stack.push(target),
-                    TypeDefKind::Enum { .. } => {}
-                }
-            }
-        }
-    }
-    seen
-}
 
 /// A `$ref` to the schema component `name`.
 pub fn reference(name: &str) -> Obj {
@@ -94,10 +65,10 @@ pub struct Schemas<'a> {
     /// The types whose schema also describes something a client reads: those
     /// a response or an error payload reaches, and tagged unions' variants
     /// (see the module's notes on `unknown_fields`).
-    open: HashSet<&'a str>,
+    open: BTreeSet<String>,
     /// The types a route's body reaches: the only ones a policy on unknown
     /// members applies to.
-    requested: HashSet<&'a str>,
+    requested: BTreeSet<String>,
 }
 
 impl<'a> Schemas<'a> {
@@ -115,11 +86,8 @@ impl<'a> Schemas<'a> {
                 .iter()
                 .flat_map(|e| e.fields.iter().map(|f| &f.ty)),
         );
-        let mut open = reached(&defs, stack);
-        let requested = reached(
-            &defs,
-            api.routes.iter().filter_map(|r| r.body.as_ref()).collect(),
-        );
+        let mut open = gatic_ir::walk::reached(api, stack);
+        let requested = gatic_ir::walk::reached(api, gatic_ir::walk::bodies(api));
         for def in &api.types {
             if let TypeDefKind::Union {
                 tag: Some(_),
@@ -128,7 +96,7 @@ impl<'a> Schemas<'a> {
             {
                 for variant in variants {
                     if let TyKind::Named(name) = &variant.ty.kind {
-                        open.insert(name.as_str());
+                        open.insert(name.clone());
                     }
                 }
             }

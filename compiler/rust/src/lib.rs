@@ -9,6 +9,7 @@
 mod api;
 mod consts;
 mod context;
+mod handler;
 mod manifest;
 mod mock;
 mod routes;

@@ -1,17 +1,17 @@
 //! `routes.rs`: the generated router. `resolve` is a `match` on the method
 //! and the path's segments (no regex, no allocation); `authenticate` checks
 //! a route's credential from the request head; `call` runs one route:
-//! parameters, body, validation, handler, response.
+//! parameters, body, validation, handler, response (each route's handler
+//! is generated in `handler.rs`).
 
-use gatic_ir::{Auth, Method, ParamLocation, PathSegment, Route, Ty, TyKind, Value, ident};
+use gatic_ir::{Auth, Method, PathSegment, Route, TyKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
 
-use crate::api::{error_ident, request_ident};
-use crate::context::{Context, Scope, lit_u64, type_ident, value_ident};
-use crate::types::{default_value, encode_shape, map_shape};
-use crate::validate::{Checks, Expr};
+use crate::context::{Context, Scope, lit_u64, value_ident};
+use crate::handler::{Plan, handler, handler_ident, versioned_handler_ident};
+use crate::validate::Checks;
 use crate::versions::History;
 
 /// A route as one version routes it: the head route it reaches (by index)
@@ -24,25 +24,6 @@ struct Entry<'r> {
 
 /// The items of `routes.rs`.
 pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> TokenStream {
-    // Each released version's document, served at `/openapi/<date>.json`.
-    let openapi_at = if cx.spec.versions.is_empty() {
-        TokenStream::new()
-    } else {
-        let arms = cx.spec.versions.iter().map(|v| {
-            let date = &v.date;
-            let file = format!("openapi/{date}.json");
-            quote!(#date => ::std::option::Option::Some(include_str!(#file)),)
-        });
-        quote! {
-            fn openapi_at(&self, date: &str) -> ::std::option::Option<&'static str> {
-                match date {
-                    #(#arms)*
-                    _ => ::std::option::Option::None,
-                }
-            }
-        }
-    };
-
     // The head's routes, then the routes a version removed: the server
     // still serves those at the versions before their removal.
     let head_count = cx.api.routes.len();
@@ -81,163 +62,21 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
         })
         .collect();
     let head_resolve = resolve(&head_entries);
-
-    // Old versions whose routes differ from the head's (a route moved, or
-    // not added yet) get their own resolver; versions that route alike share one.
-    let mut resolvers: Vec<(Vec<usize>, proc_macro2::Ident, TokenStream)> = Vec::new();
-    let key = |entries: &[Entry]| -> Vec<(usize, Method, Vec<PathSegment>)> {
-        entries
-            .iter()
-            .map(|e| (e.index, e.route.method, e.route.path.clone()))
-            .collect()
-    };
-    let head_key = key(&head_entries);
-    let mut keys: Vec<Vec<(usize, Method, Vec<PathSegment>)>> = Vec::new();
-    for k in history.old_versions() {
-        let entries: Vec<Entry> = routes
-            .iter()
-            .copied()
-            .enumerate()
-            .filter_map(|(index, head)| {
-                history
-                    .route_at(k, head)
-                    .map(|route| Entry { index, route, head })
-            })
-            .collect();
-        let this = key(&entries);
-        if this == head_key {
-            continue;
-        }
-        match keys.iter().position(|other| *other == this) {
-            Some(i) => resolvers[i].0.push(k),
-            None => {
-                let name = format_ident!("resolve_{}", history.date(k).replace('-', "_"));
-                let body = resolve(&entries);
-                let doc = format!(" Routes a request at API version {}.", history.date(k));
-                resolvers.push((
-                    vec![k],
-                    name.clone(),
-                    quote! {
-                        #[doc = #doc]
-                        fn #name(method: &::hyper::Method, path: &str) -> runtime::Resolution {
-                            #body
-                        }
-                    },
-                ));
-                keys.push(this);
-            }
-        }
-    }
-    let generic = if history.has_converters() {
-        quote!(::<A>)
-    } else {
-        TokenStream::new()
-    };
+    let resolvers = version_resolvers(history, &routes, &head_entries);
+    // The old versions' handlers first, as the arms that call them ask for
+    // them, then the head's: that is the order they register patterns in.
     let mut versioned_handlers = Vec::new();
-    let arms: Vec<TokenStream> = routes
-        .iter()
-        .copied()
-        .enumerate()
-        .map(|(i, route)| {
-            let head_handler = handler_ident(route);
-            let retired = i >= head_count;
-            let i = proc_macro2::Literal::usize_unsuffixed(i);
-            let mut version_arms = Vec::new();
-            for k in history.old_versions() {
-                let Some(old) = history.route_at(k, route) else {
-                    continue;
-                };
-                if history.route_same(k, route) {
-                    continue;
-                }
-                let cx_k = history.cx(k);
-                let checks_k = Checks::new(cx_k);
-                let plan = Plan {
-                    history,
-                    k,
-                    head: route,
-                    generic: &generic,
-                };
-                let name = versioned_handler_ident(route, history.date(k));
-                versioned_handlers.push(handler(cx_k, &checks_k, old, Some(&plan)));
-                let k = proc_macro2::Literal::usize_unsuffixed(k);
-                version_arms.push(quote! {
-                    ::std::option::Option::Some(#k) => self.#name(request, ctx).await,
-                });
-            }
-            // A removed route is resolved only at the versions before its
-            // removal, so the last arm is never taken for it.
-            let otherwise = if retired {
-                quote!(runtime::Problem::new(404, "no such route").into_response())
-            } else {
-                quote!(self.#head_handler(request, ctx).await)
-            };
-            if version_arms.is_empty() {
-                quote!(#i => #otherwise,)
-            } else {
-                quote! {
-                    #i => match ctx.version_index() {
-                        #(#version_arms)*
-                        _ => #otherwise,
-                    },
-                }
-            }
-        })
-        .collect();
+    let call_body = call_body(history, &routes, head_count, &mut versioned_handlers);
     let call_request = (!routes.is_empty()).then(|| quote!(let request = ctx.request();));
-    let call_body = if routes.is_empty() {
-        quote! {
-            let _ = (route, ctx);
-            runtime::Problem::new(404, "no such route").into_response()
-        }
-    } else {
-        quote! {
-            match route {
-                #(#arms)*
-                _ => runtime::Problem::new(404, "no such route").into_response(),
-            }
-        }
-    };
-    let handlers = cx
+    let handlers: Vec<TokenStream> = cx
         .api
         .routes
         .iter()
-        .map(|route| handler(cx, checks, route, None));
-    let resolver_fns = resolvers.iter().map(|(_, _, f)| f);
-    let versioned = history.versioned().then(|| {
-        let resolve_at = (!resolvers.is_empty()).then(|| {
-            let arms = resolvers.iter().map(|(ks, name, _)| {
-                let ks = ks.iter().map(|k| proc_macro2::Literal::usize_unsuffixed(*k));
-                quote!(#(#ks)|* => #name(method, path),)
-            });
-            quote! {
-                fn resolve_at(&self, method: &::hyper::Method, path: &str, version: usize) -> runtime::Resolution {
-                    match version {
-                        #(#arms)*
-                        _ => self.resolve(method, path),
-                    }
-                }
-            }
-        });
-        // The spec's own version header, lowercase as the runtime wants it.
-        let version_header = cx.spec.service.version_header.as_ref().map(|name| {
-            let name = name.to_ascii_lowercase();
-            quote! {
-                fn version_header(&self) -> &'static str {
-                    #name
-                }
-            }
-        });
-        quote! {
-            fn versions(&self) -> &'static [runtime::VersionInfo] {
-                &crate::versions::VERSIONS
-            }
-
-            #version_header
-
-            #resolve_at
-        }
-    });
+        .map(|route| handler(cx, checks, route, None))
+        .collect();
+    let resolver_fns = resolvers.iter().map(|r| &r.function);
+    let openapi_at = openapi_at(cx);
+    let versioned = history.versioned().then(|| versioned_fns(cx, &resolvers));
     let gatic_version = env!("CARGO_PKG_VERSION");
     let spec_hash = spec_hash(cx.spec);
     quote! {
@@ -309,6 +148,226 @@ pub(crate) fn generate(cx: &Context, checks: &Checks, history: &History) -> Toke
     }
 }
 
+/// `Service::openapi_at`: each released version's document, served at
+/// `/openapi/<date>.json`. Nothing for a spec without versions.
+fn openapi_at(cx: &Context) -> TokenStream {
+    if cx.spec.versions.is_empty() {
+        return TokenStream::new();
+    }
+    let arms = cx.spec.versions.iter().map(|v| {
+        let date = &v.date;
+        let file = format!("openapi/{date}.json");
+        quote!(#date => ::std::option::Option::Some(include_str!(#file)),)
+    });
+    quote! {
+        fn openapi_at(&self, date: &str) -> ::std::option::Option<&'static str> {
+            match date {
+                #(#arms)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+}
+
+/// A resolver of old versions whose routes differ from the head's.
+struct Resolver {
+    /// The versions it routes (they all route alike).
+    versions: Vec<usize>,
+    /// Its function's name.
+    name: proc_macro2::Ident,
+    /// Its function.
+    function: TokenStream,
+}
+
+/// The resolvers of the old versions whose routes differ from the head's (a
+/// route moved, or not added yet); versions that route alike share one, and
+/// versions that route as the head does need none.
+fn version_resolvers(
+    history: &History,
+    routes: &[&Route],
+    head_entries: &[Entry],
+) -> Vec<Resolver> {
+    let key = |entries: &[Entry]| -> Vec<(usize, Method, Vec<PathSegment>)> {
+        entries
+            .iter()
+            .map(|e| (e.index, e.route.method, e.route.path.clone()))
+            .collect()
+    };
+    let head_key = key(head_entries);
+    let mut resolvers: Vec<Resolver> = Vec::new();
+    let mut keys: Vec<Vec<(usize, Method, Vec<PathSegment>)>> = Vec::new();
+    for k in history.old_versions() {
+        let entries: Vec<Entry> = routes
+            .iter()
+            .copied()
+            .enumerate()
+            .filter_map(|(index, head)| {
+                history
+                    .route_at(k, head)
+                    .map(|route| Entry { index, route, head })
+            })
+            .collect();
+        let this = key(&entries);
+        if this == head_key {
+            continue;
+        }
+        match keys.iter().position(|other| *other == this) {
+            Some(i) => resolvers[i].versions.push(k),
+            None => {
+                let name = format_ident!("resolve_{}", history.date(k).replace('-', "_"));
+                let body = resolve(&entries);
+                let doc = format!(" Routes a request at API version {}.", history.date(k));
+                resolvers.push(Resolver {
+                    versions: vec![k],
+                    name: name.clone(),
+                    function: quote! {
+                        #[doc = #doc]
+                        fn #name(method: &::hyper::Method, path: &str) -> runtime::Resolution {
+                            #body
+                        }
+                    },
+                });
+                keys.push(this);
+            }
+        }
+    }
+    resolvers
+}
+
+/// The body of `Service::call`: a `match` on the route's index, one arm per
+/// route (see [`call_arm`]); the old versions' handlers the arms call are
+/// pushed onto `versioned_handlers`.
+fn call_body(
+    history: &History,
+    routes: &[&Route],
+    head_count: usize,
+    versioned_handlers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let generic = if history.has_converters() {
+        quote!(::<A>)
+    } else {
+        TokenStream::new()
+    };
+    let arms: Vec<TokenStream> = routes
+        .iter()
+        .copied()
+        .enumerate()
+        .map(|(i, route)| {
+            let retired = i >= head_count;
+            call_arm(history, &generic, i, route, retired, versioned_handlers)
+        })
+        .collect();
+    if routes.is_empty() {
+        return quote! {
+            let _ = (route, ctx);
+            runtime::Problem::new(404, "no such route").into_response()
+        };
+    }
+    quote! {
+        match route {
+            #(#arms)*
+            _ => runtime::Problem::new(404, "no such route").into_response(),
+        }
+    }
+}
+
+/// The arm of route `index` in `Service::call`. At each old version where
+/// the route differs from the head's, the version's own handler (generated
+/// here, with the conversions called with `generic`, and pushed onto
+/// `versioned_handlers`); otherwise the head's handler. A `retired` route
+/// is resolved only at the versions before its removal, so its last arm,
+/// a 404, is never taken.
+fn call_arm(
+    history: &History,
+    generic: &TokenStream,
+    index: usize,
+    route: &Route,
+    retired: bool,
+    versioned_handlers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let head_handler = handler_ident(route);
+    let i = proc_macro2::Literal::usize_unsuffixed(index);
+    let mut version_arms = Vec::new();
+    for k in history.old_versions() {
+        let Some(old) = history.route_at(k, route) else {
+            continue;
+        };
+        if history.route_same(k, route) {
+            continue;
+        }
+        let cx_k = history.cx(k);
+        let checks_k = Checks::new(cx_k);
+        let plan = Plan {
+            history,
+            k,
+            head: route,
+            generic,
+        };
+        let name = versioned_handler_ident(route, history.date(k));
+        versioned_handlers.push(handler(cx_k, &checks_k, old, Some(&plan)));
+        let k = proc_macro2::Literal::usize_unsuffixed(k);
+        version_arms.push(quote! {
+            ::std::option::Option::Some(#k) => self.#name(request, ctx).await,
+        });
+    }
+    let otherwise = if retired {
+        quote!(runtime::Problem::new(404, "no such route").into_response())
+    } else {
+        quote!(self.#head_handler(request, ctx).await)
+    };
+    if version_arms.is_empty() {
+        quote!(#i => #otherwise,)
+    } else {
+        quote! {
+            #i => match ctx.version_index() {
+                #(#version_arms)*
+                _ => #otherwise,
+            },
+        }
+    }
+}
+
+/// The `Service` methods of a versioned spec: the version table, the
+/// spec's own version header (lowercase, as the runtime wants it) when it
+/// names one, and `resolve_at` when an old version routes differently.
+fn versioned_fns(cx: &Context, resolvers: &[Resolver]) -> TokenStream {
+    let resolve_at = (!resolvers.is_empty()).then(|| {
+        let arms = resolvers.iter().map(|r| {
+            let ks = r
+                .versions
+                .iter()
+                .map(|k| proc_macro2::Literal::usize_unsuffixed(*k));
+            let name = &r.name;
+            quote!(#(#ks)|* => #name(method, path),)
+        });
+        quote! {
+            fn resolve_at(&self, method: &::hyper::Method, path: &str, version: usize) -> runtime::Resolution {
+                match version {
+                    #(#arms)*
+                    _ => self.resolve(method, path),
+                }
+            }
+        }
+    });
+    let version_header = cx.spec.service.version_header.as_ref().map(|name| {
+        let name = name.to_ascii_lowercase();
+        quote! {
+            fn version_header(&self) -> &'static str {
+                #name
+            }
+        }
+    });
+    quote! {
+        fn versions(&self) -> &'static [runtime::VersionInfo] {
+            &crate::versions::VERSIONS
+        }
+
+        #version_header
+
+        #resolve_at
+    }
+}
+
 /// The principal's field that names the caller in the access log (and so
 /// in `gatic sunset-report`): the first of `sub`, `id` and `name` that is a
 /// required, non-null string, UUID or integer.
@@ -344,36 +403,6 @@ fn spec_hash(spec: &gatic_ir::Spec) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}")
-}
-
-fn handler_ident(route: &Route) -> proc_macro2::Ident {
-    format_ident!("handle_{}", ident::snake(&route.name))
-}
-
-fn versioned_handler_ident(route: &Route, date: &str) -> proc_macro2::Ident {
-    format_ident!(
-        "handle_{}_{}",
-        ident::snake(&route.name),
-        date.replace('-', "_")
-    )
-}
-
-/// How an old version's handler reaches the head: the version, the head
-/// route, and the turbofish conversions are called with.
-struct Plan<'p, 'c, 'a> {
-    history: &'p History<'c, 'a>,
-    k: usize,
-    head: &'p Route,
-    generic: &'p TokenStream,
-}
-
-impl Plan<'_, '_, '_> {
-    /// One type per version from `k` to the head, picked from each version's route.
-    fn tys(&self, pick: impl Fn(&Route) -> Option<Ty>) -> Option<Vec<Ty>> {
-        (self.k..=self.history.head_index())
-            .map(|j| self.history.route_shape_at(j, self.head).and_then(&pick))
-            .collect()
-    }
 }
 
 /// `Service::authenticate`: each route that authenticates takes its
@@ -796,10 +825,7 @@ fn own<T: PartialEq>(value: Option<T>, inherited: Option<T>) -> Option<T> {
 /// 405 with only its own methods, so `PATCH /users/me` is not taken by
 /// `PATCH /users/{id}` (the document the server serves lists no PATCH on
 /// `/users/me`). Any other path that no route takes with this method falls
-/// to a second `match` that finds the `Allow` set: one arm per intersection
-/// of path shapes, so a path matching several templated shapes
-/// (`/users/{id}/posts` and `/{kind}/me/posts`) is allowed every method of
-/// each of them.
+/// to a second `match` that finds the `Allow` set (see [`allow_arms`]).
 fn resolve(routes: &[Entry]) -> TokenStream {
     if routes.is_empty() {
         return quote! {
@@ -807,13 +833,9 @@ fn resolve(routes: &[Entry]) -> TokenStream {
             runtime::Resolution::NotFound
         };
     }
-    let depth = proc_macro2::Literal::usize_unsuffixed(
-        routes
-            .iter()
-            .map(|r| shape_of(r.route).len())
-            .max()
-            .unwrap_or(1),
-    );
+    let shapes: Vec<Vec<Option<&str>>> = routes.iter().map(|r| shape_of(r.route)).collect();
+    let depth =
+        proc_macro2::Literal::usize_unsuffixed(shapes.iter().map(Vec::len).max().unwrap_or(1));
     let any_params = routes.iter().any(|r| {
         r.route
             .path
@@ -822,129 +844,37 @@ fn resolve(routes: &[Entry]) -> TokenStream {
     });
 
     let mut order: Vec<usize> = (0..routes.len()).collect();
-    order.sort_by_key(|&i| specificity(&shape_of(routes[i].route)));
-    let concrete = |shape: &[Option<&str>]| shape.iter().all(Option::is_some);
-    let route_arms = order.iter().map(|&i| {
-        let entry = &routes[i];
-        let shape = shape_of(entry.route);
-        let pattern = pattern_of(&shape);
-        let method = method_const(entry.route.method);
-        // Parameters in the head path's order (the handler reads them by
-        // position), wherever this version's path puts them.
-        let params: Vec<usize> = entry
-            .head
-            .path
-            .iter()
-            .filter_map(|s| match s {
-                PathSegment::Param(p) => entry
-                    .route
-                    .path
-                    .iter()
-                    .position(|t| *t == PathSegment::Param(p.clone())),
-                PathSegment::Literal(_) => None,
-            })
-            .collect();
-        let index = proc_macro2::Literal::usize_unsuffixed(entry.index);
-        let resolution = if params.is_empty() {
-            quote!(runtime::Resolution::Route(#index, runtime::PathParams::new()))
-        } else {
-            let pushes = params.iter().map(|&k| {
-                let k = proc_macro2::Literal::usize_unsuffixed(k);
-                quote! {
-                    if !params.push(starts[#k], starts[#k] + segments[#k].len()) {
-                        return runtime::Resolution::NotFound;
-                    }
-                }
-            });
-            quote! {{
-                let mut params = runtime::PathParams::new();
-                #(#pushes)*
-                runtime::Resolution::Route(#index, params)
-            }}
-        };
-        quote!([#(#pattern),*] if *method == ::hyper::Method::#method => #resolution,)
-    });
-    let route_arms: Vec<TokenStream> = route_arms.collect();
+    order.sort_by_key(|&i| specificity(&shapes[i]));
+    let route_arms: Vec<TokenStream> = order
+        .iter()
+        .map(|&i| route_arm(&routes[i], &shapes[i]))
+        .collect();
     // Concrete paths come first in `order`; after their arms, each one's
     // unguarded 405.
     let concrete_count = order
         .iter()
-        .take_while(|&&i| concrete(&shape_of(routes[i].route)))
+        .take_while(|&&i| shapes[i].iter().all(Option::is_some))
         .count();
     let mut concrete_shapes: Vec<Vec<Option<&str>>> = Vec::new();
     for &i in &order[..concrete_count] {
-        let shape = shape_of(routes[i].route);
-        if !concrete_shapes.contains(&shape) {
-            concrete_shapes.push(shape);
+        if !concrete_shapes.contains(&shapes[i]) {
+            concrete_shapes.push(shapes[i].clone());
         }
     }
     let concrete_arms = concrete_shapes.iter().map(|shape| {
         let pattern = pattern_of(shape);
         let methods: Vec<Method> = routes
             .iter()
-            .filter(|r| shape_of(r.route) == *shape)
-            .map(|r| r.route.method)
+            .zip(&shapes)
+            .filter(|(_, s)| *s == shape)
+            .map(|(r, _)| r.route.method)
             .collect();
         let allow = allow_header(methods);
         quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
     });
     let (first_arms, rest_arms) = route_arms.split_at(concrete_count);
 
-    // Every shape, and every non-empty intersection of shapes, with the
-    // methods of all routes whose shape covers it. Shapes are bucketed by
-    // length and first segment, so each is compared only with those it can
-    // intersect (the same first literal, or a parameter there): linear in
-    // the number of routes when their paths start differently.
-    let shapes: Vec<Vec<Option<&str>>> = routes.iter().map(|r| shape_of(r.route)).collect();
-    let mut closure: Vec<Vec<Option<&str>>> = Vec::new();
-    let mut known: BTreeSet<Vec<Option<&str>>> = BTreeSet::new();
-    let mut buckets = Buckets::default();
-    for shape in &shapes {
-        if known.insert(shape.clone()) {
-            buckets.add(closure.len(), shape);
-            closure.push(shape.clone());
-        }
-    }
-    // A new intersection can only come from a pair involving a shape added
-    // in the previous round.
-    let mut fresh: Vec<usize> = (0..closure.len()).collect();
-    while !fresh.is_empty() {
-        let mut next = Vec::new();
-        for &a in &fresh {
-            for b in buckets.meeting(&closure[a]) {
-                if let Some(c) = intersect(&closure[a], &closure[b])
-                    && known.insert(c.clone())
-                {
-                    next.push(c);
-                }
-            }
-        }
-        fresh = Vec::new();
-        for c in next {
-            buckets.add(closure.len(), &c);
-            fresh.push(closure.len());
-            closure.push(c);
-        }
-    }
-    let mut route_buckets = Buckets::default();
-    for (i, shape) in shapes.iter().enumerate() {
-        route_buckets.add(i, shape);
-    }
-    closure.sort_by_key(|shape| specificity(shape));
-    // A concrete route's path was answered above.
-    closure.retain(|shape| !concrete_shapes.contains(shape));
-    let allow_arms = closure.iter().map(|shape| {
-        let pattern = pattern_of(shape);
-        let methods: Vec<Method> = route_buckets
-            .meeting(shape)
-            .filter(|&i| covers(&shapes[i], shape))
-            .map(|i| routes[i].route.method)
-            .collect();
-        let allow = allow_header(methods);
-        quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
-    });
-
-    let allow_arms: Vec<TokenStream> = allow_arms.collect();
+    let allow_arms = allow_arms(routes, &shapes, &concrete_shapes);
     // Without a templated path there is no `Allow` set left to find.
     let fallback = if allow_arms.is_empty() {
         quote!(_ => runtime::Resolution::NotFound,)
@@ -993,6 +923,120 @@ fn resolve(routes: &[Entry]) -> TokenStream {
             #fallback
         }
     }
+}
+
+/// The arm of one route (of path `shape`) in `resolve`: its segments'
+/// pattern guarded by its method, resolving to the route's index with its
+/// path parameters. Parameters are in the head path's order (the handler
+/// reads them by position), wherever this version's path puts them; a
+/// parameter that does not fit is no route at all.
+fn route_arm(entry: &Entry, shape: &[Option<&str>]) -> TokenStream {
+    let pattern = pattern_of(shape);
+    let method = method_const(entry.route.method);
+    let params: Vec<usize> = entry
+        .head
+        .path
+        .iter()
+        .filter_map(|s| match s {
+            PathSegment::Param(p) => entry
+                .route
+                .path
+                .iter()
+                .position(|t| *t == PathSegment::Param(p.clone())),
+            PathSegment::Literal(_) => None,
+        })
+        .collect();
+    let index = proc_macro2::Literal::usize_unsuffixed(entry.index);
+    let resolution = if params.is_empty() {
+        quote!(runtime::Resolution::Route(#index, runtime::PathParams::new()))
+    } else {
+        let pushes = params.iter().map(|&k| {
+            let k = proc_macro2::Literal::usize_unsuffixed(k);
+            quote! {
+                if !params.push(starts[#k], starts[#k] + segments[#k].len()) {
+                    return runtime::Resolution::NotFound;
+                }
+            }
+        });
+        quote! {{
+            let mut params = runtime::PathParams::new();
+            #(#pushes)*
+            runtime::Resolution::Route(#index, params)
+        }}
+    };
+    quote!([#(#pattern),*] if *method == ::hyper::Method::#method => #resolution,)
+}
+
+/// The arms of the `match` that finds the `Allow` set of a path no route
+/// takes with its method: one arm per intersection of path shapes (see
+/// [`shape_closure`]), most specific first, allowing the methods of every
+/// route whose shape covers it, so a path matching several templated
+/// shapes (`/users/{id}/posts` and `/{kind}/me/posts`) is allowed every
+/// method of each of them. Concrete paths were answered before.
+fn allow_arms(
+    routes: &[Entry],
+    shapes: &[Vec<Option<&str>>],
+    concrete_shapes: &[Vec<Option<&str>>],
+) -> Vec<TokenStream> {
+    let mut closure = shape_closure(shapes);
+    let mut route_buckets = Buckets::default();
+    for (i, shape) in shapes.iter().enumerate() {
+        route_buckets.add(i, shape);
+    }
+    closure.sort_by_key(|shape| specificity(shape));
+    closure.retain(|shape| !concrete_shapes.contains(shape));
+    closure
+        .iter()
+        .map(|shape| {
+            let pattern = pattern_of(shape);
+            let methods: Vec<Method> = route_buckets
+                .meeting(shape)
+                .filter(|&i| covers(&shapes[i], shape))
+                .map(|i| routes[i].route.method)
+                .collect();
+            let allow = allow_header(methods);
+            quote!([#(#pattern),*] => runtime::Resolution::MethodNotAllowed(#allow),)
+        })
+        .collect()
+}
+
+/// Every shape, and every non-empty intersection of shapes, each once, in
+/// the order found. Shapes are bucketed by length and first segment, so
+/// each is compared only with those it can intersect (the same first
+/// literal, or a parameter there): linear in the number of routes when
+/// their paths start differently.
+fn shape_closure<'s>(shapes: &[Vec<Option<&'s str>>]) -> Vec<Vec<Option<&'s str>>> {
+    let mut closure: Vec<Vec<Option<&str>>> = Vec::new();
+    let mut known: BTreeSet<Vec<Option<&str>>> = BTreeSet::new();
+    let mut buckets = Buckets::default();
+    for shape in shapes {
+        if known.insert(shape.clone()) {
+            buckets.add(closure.len(), shape);
+            closure.push(shape.clone());
+        }
+    }
+    // A new intersection can only come from a pair involving a shape added
+    // in the previous round.
+    let mut fresh: Vec<usize> = (0..closure.len()).collect();
+    while !fresh.is_empty() {
+        let mut next = Vec::new();
+        for &a in &fresh {
+            for b in buckets.meeting(&closure[a]) {
+                if let Some(c) = intersect(&closure[a], &closure[b])
+                    && known.insert(c.clone())
+                {
+                    next.push(c);
+                }
+            }
+        }
+        fresh = Vec::new();
+        for c in next {
+            buckets.add(closure.len(), &c);
+            fresh.push(closure.len());
+            closure.push(c);
+        }
+    }
+    closure
 }
 
 /// An `Allow` header's value for these methods, each once, in order; the
@@ -1111,637 +1155,4 @@ fn shape_of(route: &Route) -> Vec<Option<&str>> {
 
 fn method_const(method: Method) -> proc_macro2::Ident {
     format_ident!("{}", method.as_str())
-}
-
-/// `Router::handle_<route>`: everything between admission and the response.
-/// With a `plan`, the handler of an old version: `cx`, `checks` and `route`
-/// are that version's, and values are converted to and from the head's types
-/// around the call.
-fn handler(cx: &Context, checks: &Checks, route: &Route, plan: Option<&Plan>) -> TokenStream {
-    let head = plan.map_or(route, |p| p.head);
-    let name = match plan {
-        Some(p) => versioned_handler_ident(head, p.history.date(p.k)),
-        None => handler_ident(route),
-    };
-    let mut body = TokenStream::new();
-    let mut uses_request = false;
-    // The handler reads its request before its future exists (the runtime
-    // has already authenticated it, from the head, in `authenticate`): the
-    // future then holds only the typed input, not the request, and early
-    // answers leave the labeled block as `Err`.
-    let exit = |answer: TokenStream| quote!(break 'input ::std::result::Result::Err(#answer));
-    let exit_problem = exit(quote!(problem.into_response()));
-
-    // Parameters: parse all of them, then answer 400 with every failure.
-    let mut refinement_checks = TokenStream::new();
-    let needs_violations_for_params = !route.params.is_empty();
-    if route
-        .params
-        .iter()
-        .any(|p| p.location == ParamLocation::Query)
-    {
-        body.extend(quote!(let query = runtime::Query::parse(request);));
-    }
-    let mut required = Vec::new();
-    let mut path_index = 0usize;
-    for param in &route.params {
-        uses_request = true;
-        let local = format_ident!("param_{}", ident::snake(&param.name));
-        let wire = &param.wire_name;
-        let mut ty = param.ty.clone();
-        ty.nullable = false;
-        let resolved = cx.resolve(&ty);
-        let (location, text) = match param.location {
-            ParamLocation::Path => {
-                let i = proc_macro2::Literal::usize_unsuffixed(path_index);
-                path_index += 1;
-                (
-                    quote!(runtime::Location::Path),
-                    quote!(::std::option::Option::Some(&*runtime::path_param(request, #i))),
-                )
-            }
-            ParamLocation::Query => (quote!(runtime::Location::Query), quote!(query.get(#wire))),
-            ParamLocation::Header => (
-                quote!(runtime::Location::Header),
-                quote!(runtime::header(request, #wire)),
-            ),
-            ParamLocation::Cookie => (
-                quote!(runtime::Location::Cookie),
-                quote!(runtime::cookie(request, #wire)),
-            ),
-        };
-        let has_default = param.default.is_some();
-        let default = param
-            .default
-            .as_ref()
-            .map(|v| (default_value(cx, v, &ty, false, Scope::Crate), is_cheap(v)));
-        if let (TyKind::List(item), ParamLocation::Query) = (resolved.kind, param.location) {
-            let item_ty = cx.ty(item, Scope::Crate);
-            body.extend(quote! {
-                let mut #local: ::std::vec::Vec<#item_ty> = ::std::vec::Vec::new();
-                for text in query.get_all(#wire) {
-                    if let ::std::option::Option::Some(item) = runtime::param(
-                        ::std::option::Option::Some(text),
-                        #location,
-                        #wire,
-                        true,
-                        &mut violations,
-                    ) {
-                        #local.push(item);
-                    }
-                }
-            });
-            if let Some((default, _)) = default {
-                body.extend(quote! {
-                    if #local.is_empty() {
-                        #local = #default;
-                    }
-                });
-            } else if !param.optional {
-                // The runtime's own `required` violation, for the same pointer and message.
-                body.extend(quote! {
-                    if #local.is_empty() {
-                        let _: ::std::option::Option<#item_ty> =
-                            runtime::param(::std::option::Option::None, #location, #wire, true, &mut violations);
-                    }
-                });
-            }
-        } else {
-            let rust = cx.ty(&ty, Scope::Crate);
-            let is_required = !param.optional && !has_default;
-            // A declared header whose value is not visible ASCII is a 400,
-            // not an absent header.
-            let parse = if param.location == ParamLocation::Header {
-                quote!(runtime::header_param(request, #wire, #is_required, &mut violations))
-            } else {
-                quote!(runtime::param(#text, #location, #wire, #is_required, &mut violations))
-            };
-            let (parse, local_ty) = match default {
-                Some((default, true)) => (quote!(#parse.unwrap_or(#default)), rust),
-                Some((default, false)) => (quote!(#parse.unwrap_or_else(|| #default)), rust),
-                None => (parse, quote!(::std::option::Option<#rust>)),
-            };
-            body.extend(quote!(let #local: #local_ty = #parse;));
-            if is_required {
-                required.push(local.clone());
-            }
-        }
-        // Refinements, checked later together with the body's.
-        let wrapped = param.optional && !has_default && !matches!(resolved.kind, TyKind::List(_));
-        let inner = checks.value(
-            Expr::Place(quote!(#local)),
-            &ty,
-            false,
-            1,
-            usize::from(wrapped),
-        );
-        if !inner.is_empty() {
-            refinement_checks.extend(quote! {
-                let start = out.mark();
-                {
-                    let at = &at.field(#wire);
-                    #inner
-                }
-                out.relocate(start, #location);
-            });
-        }
-    }
-    let invalid_400 = exit(quote!(
-        runtime::Problem::invalid(400, violations).into_response()
-    ));
-    let invalid_400 = quote!(#invalid_400;);
-    match required.len() {
-        0 => {}
-        1 => {
-            let local = &required[0];
-            body.extend(quote! {
-                let ::std::option::Option::Some(#local) = #local else { #invalid_400 };
-            });
-        }
-        _ => {
-            let patterns = required
-                .iter()
-                .map(|l| quote!(::std::option::Option::Some(#l)));
-            body.extend(quote! {
-                let (#(#patterns),*) = (#(#required),*) else { #invalid_400 };
-            });
-        }
-    }
-    if needs_violations_for_params {
-        body.extend(quote! {
-            if !violations.is_empty() {
-                #invalid_400
-            }
-        });
-    }
-
-    // The body: decoded by the runtime (415, 400 or 422 on failure).
-    let mut body_checks = TokenStream::new();
-    let mut form_violations = false;
-    if let (Some(_), gatic_ir::BodyFormat::Multipart { parts }) = (&route.body, &route.body_format)
-    {
-        // A multipart form: each declared part taken by name (files by
-        // media type, values like query parameters), every other part a
-        // violation; 400 with them all.
-        uses_request = true;
-        form_violations = true;
-        let form_ty = crate::api::form_ident(head);
-        let mut reads = Vec::new();
-        let mut unwraps = Vec::new();
-        let mut fields = Vec::new();
-        for part in parts {
-            let local = format_ident!("part_{}", ident::snake(&part.name));
-            let field = value_ident(&part.name);
-            let name = &part.name;
-            let required = !part.optional;
-            match &part.kind {
-                gatic_ir::PartKind::File { accept } => {
-                    reads.push(
-                        quote!(let #local = form.file(#name, #accept, #required, &mut violations);),
-                    );
-                }
-                gatic_ir::PartKind::Value { ty } => {
-                    let rust = cx.ty(ty, Scope::Crate);
-                    reads.push(quote!(let #local: ::std::option::Option<#rust> = form.value(#name, #required, &mut violations);));
-                }
-            }
-            if required {
-                unwraps.push(quote! {
-                    let ::std::option::Option::Some(#local) = #local else {
-                        #invalid_400
-                    };
-                });
-            }
-            fields.push(quote!(#field: #local));
-        }
-        body.extend(quote! {
-            let mut form = match runtime::decode_multipart(request) {
-                ::std::result::Result::Ok(form) => form,
-                ::std::result::Result::Err(problem) => #exit_problem,
-            };
-            #(#reads)*
-            form.finish(&mut violations);
-            if !violations.is_empty() {
-                #invalid_400
-            }
-            #(#unwraps)*
-            let body = crate::api::#form_ty { #(#fields),* };
-        });
-    } else if let (
-        Some(_),
-        gatic_ir::BodyFormat::Bytes { media } | gatic_ir::BodyFormat::Text { media },
-    ) = (&route.body, &route.body_format)
-    {
-        // A raw body: as it arrived (bytes), or checked to be UTF-8 (text).
-        uses_request = true;
-        let (rust, decode) = match &route.body_format {
-            gatic_ir::BodyFormat::Text { .. } => {
-                (quote!(::std::string::String), quote!(runtime::decode_text))
-            }
-            _ => (quote!(runtime::Bytes), quote!(runtime::decode_bytes)),
-        };
-        body.extend(quote! {
-            let body: #rust = match #decode(request, #media) {
-                ::std::result::Result::Ok(body) => body,
-                ::std::result::Result::Err(problem) => #exit_problem,
-            };
-        });
-    } else if let Some(ty) = &route.body {
-        uses_request = true;
-        let rust = cx.ty(ty, Scope::Crate);
-        // Records check their own map fields; a body that is a map (or holds
-        // one outside a record) decodes through its shape, so a repeated key
-        // is refused as in a record's field.
-        let decode = if is_object(cx, ty) {
-            quote!(runtime::decode_json_object)
-        } else if let Some(shape) = map_shape(cx, ty, false, Scope::Crate, 0) {
-            quote!(runtime::decode_json_shaped::<#shape>)
-        } else {
-            quote!(runtime::decode_json)
-        };
-        body.extend(quote! {
-            let body: #rust = match #decode(request) {
-                ::std::result::Result::Ok(body) => body,
-                ::std::result::Result::Err(problem) => #exit_problem,
-            };
-        });
-        body_checks = checks.value(Expr::Place(quote!(body)), ty, false, 1, 0);
-    }
-
-    // Refinements of the body and the parameters: 422 with every violation.
-    let needs_validation = !body_checks.is_empty() || !refinement_checks.is_empty();
-    if needs_validation {
-        let invalid_422 = exit(quote!(
-            runtime::Problem::invalid(422, violations).into_response()
-        ));
-        body.extend(quote! {
-            {
-                let at = &runtime::Pointer::Root;
-                let out = &mut violations;
-                #body_checks
-                #refinement_checks
-            }
-            if !violations.is_empty() {
-                #invalid_422;
-            }
-        });
-    }
-    let violations_decl = (needs_violations_for_params || needs_validation || form_violations)
-        .then(|| quote!(let mut violations = runtime::Violations::new();));
-
-    // An old version's values, converted forward to the head's types, each
-    // step in a `convert` span (after the `decode` span has ended).
-    let mut convert = TokenStream::new();
-    if let Some(plan) = plan {
-        let date = plan.history.date(plan.k);
-        let unconvertible = exit(quote!(error.request_problem(#date)));
-        for param in &route.params {
-            let local = format_ident!("param_{}", ident::snake(&param.name));
-            let tys = plan.tys(|r| {
-                let p = r.params.iter().find(|p| p.name == param.name)?;
-                let mut ty = p.ty.clone();
-                let list = matches!(ty.kind, TyKind::List(_));
-                ty.nullable = p.optional && p.default.is_none() && !list;
-                Some(ty)
-            });
-            let chain = tys.and_then(|tys| {
-                plan.history
-                    .forward_chain(plan.k, &tys, quote!(#local), plan.generic, true)
-            });
-            if let Some(chain) = chain {
-                convert.extend(quote! {
-                    let #local = match runtime::try_convert(move || { #chain }) {
-                        ::std::result::Result::Ok(value) => value,
-                        ::std::result::Result::Err(error) => #unconvertible,
-                    };
-                });
-            }
-        }
-        let chain = plan.tys(|r| r.body.clone()).and_then(|tys| {
-            plan.history
-                .forward_chain(plan.k, &tys, quote!(body), plan.generic, true)
-        });
-        if let Some(chain) = chain {
-            convert.extend(quote! {
-                let body = match runtime::try_convert(move || { #chain }) {
-                    ::std::result::Result::Ok(value) => value,
-                    ::std::result::Result::Err(error) => #unconvertible,
-                };
-            });
-        }
-    }
-
-    // The handler, and its answer.
-    let request_ty = request_ident(head);
-    let fields = head.params.iter().map(|param| {
-        let id = value_ident(&param.name);
-        let local = format_ident!("param_{}", ident::snake(&param.name));
-        quote!(#id: #local)
-    });
-    let body_field = head.body.as_ref().map(|_| quote!(body));
-    let all_fields = fields.chain(body_field);
-    let method = value_ident(&head.name);
-    let status = lit_u64(u64::from(route.status));
-    // Responses of an old version, converted back from the head's types;
-    // `traced` puts each step in a `convert` span (not for events, which
-    // are converted after the request's span has ended).
-    let back = |tys: Option<Vec<Ty>>, value: TokenStream, traced: bool| -> Option<TokenStream> {
-        let plan = plan?;
-        plan.history
-            .backward_chain(plan.k, &tys?, value, plan.generic, traced)
-    };
-    let date = plan.map(|p| p.history.date(p.k));
-    // The success answer: the value serialized (converted back first for an
-    // old version), then the route's declared headers and any the handler
-    // added. A version's clients get the head's headers too: a header a
-    // client does not know is one it ignores.
-    let respond = |value: TokenStream| match (&route.returns, &route.returns_format) {
-        // The checker refuses multipart responses.
-        (None, _) | (Some(_), gatic_ir::BodyFormat::Multipart { .. }) => {
-            quote!(runtime::empty_response(#status))
-        }
-        // A body that holds a scalar the runtime writes goes through its shape.
-        (Some(ty), gatic_ir::BodyFormat::Json) => match encode_shape(cx, ty, false, Scope::Crate) {
-            Some(shape) => quote!(runtime::json_response(
-                #status,
-                &runtime::Encoded::<#shape>::new(#value),
-            )),
-            None => quote!(runtime::json_response(#status, #value)),
-        },
-        // A raw body: bytes shared, not copied; text copied once.
-        (Some(_), gatic_ir::BodyFormat::Bytes { media }) => {
-            quote!(runtime::raw_response(#status, #media, ::std::clone::Clone::clone(#value)))
-        }
-        // Streams are answered below, where the events are taken out.
-        (Some(_), gatic_ir::BodyFormat::EventStream) => quote!(runtime::empty_response(500)),
-        (Some(_), gatic_ir::BodyFormat::Text { media }) => {
-            let content_type = format!("{media}; charset=utf-8");
-            quote!(runtime::raw_response(
-                #status,
-                #content_type,
-                runtime::Bytes::from(::std::string::String::clone(#value)),
-            ))
-        }
-    };
-    let head_cx = plan.map_or(cx, |p| p.history.cx(p.history.head_index()));
-    let declared = head.response_headers.iter().map(|param| {
-        let name = param.wire_name.to_ascii_lowercase();
-        let field = value_ident(&param.name);
-        let list = matches!(cx.resolve(&param.ty).kind, TyKind::List(_));
-        // A UUID, date or decimal is written by the runtime, through its shape.
-        let mut ty = param.ty.clone();
-        ty.nullable = false;
-        let text = |value: TokenStream| match encode_shape(head_cx, &ty, false, Scope::Crate) {
-            Some(shape) => quote!(&runtime::Encoded::<#shape>::new(#value)),
-            None => value,
-        };
-        if param.optional && param.default.is_none() && !list {
-            let value = text(quote!(value));
-            quote! {
-                if let ::std::option::Option::Some(value) = &headers.#field {
-                    runtime::put_header(out, #name, #value)?;
-                }
-            }
-        } else {
-            let value = text(quote!(&headers.#field));
-            quote!(runtime::put_header(out, #name, #value)?;)
-        }
-    });
-    let has_headers = !head.response_headers.is_empty();
-    let etag = route.method == gatic_ir::Method::Get
-        && head
-            .response_headers
-            .iter()
-            .any(|p| p.wire_name.eq_ignore_ascii_case("etag"));
-    let finish = |response: TokenStream| -> TokenStream {
-        let response = if has_headers {
-            quote! {{
-                let mut response = #response;
-                let out = response.headers_mut();
-                let written = (|| -> ::std::result::Result<(), runtime::Problem> {
-                    #(#declared)*
-                    ::std::result::Result::Ok(())
-                })();
-                match written {
-                    ::std::result::Result::Ok(()) => response,
-                    ::std::result::Result::Err(problem) => return problem.into_response(),
-                }
-            }}
-        } else {
-            response
-        };
-        let response = quote!(extra.finish(#response));
-        if etag {
-            quote!(runtime::not_modified(request, #response))
-        } else {
-            response
-        }
-    };
-    let split = if has_headers {
-        quote!(let (value, headers, extra) = reply.split();)
-    } else {
-        quote!(let (value, (), extra) = reply.split();)
-    };
-    let stream =
-        route.returns.is_some() && route.returns_format == gatic_ir::BodyFormat::EventStream;
-    let ok = match (&route.returns, has_headers) {
-        // A stream's events are written one by one as they come, each
-        // converted back first for an old version; an event the version
-        // cannot represent ends the stream with an `error` event.
-        (Some(_), _) if stream => {
-            // An event that is a scalar the runtime writes goes through its
-            // shape, as a JSON body does.
-            let json = match route
-                .returns
-                .as_ref()
-                .and_then(|ty| encode_shape(cx, ty, false, Scope::Crate))
-            {
-                Some(shape) => {
-                    quote!(runtime::event_json(&runtime::Encoded::<#shape>::new(&event)))
-                }
-                None => quote!(runtime::event_json(&event)),
-            };
-            let encode = match back(
-                plan.and_then(|p| p.tys(|r| r.returns.clone())),
-                quote!(event),
-                false,
-            ) {
-                Some(chain) => quote! {
-                    move |event| match runtime::try_convert(move || { #chain }) {
-                        ::std::result::Result::Ok(event) => #json,
-                        ::std::result::Result::Err(error) => {
-                            ::std::result::Result::Err(error.event_problem(#date))
-                        }
-                    }
-                },
-                None => quote!(|event| #json),
-            };
-            // A handler that shares its `Events` elsewhere has none to give.
-            let answer = finish(quote!(runtime::event_stream(
-                value.into_owned().unwrap_or_default(),
-                #encode,
-            )));
-            quote! {
-                ::std::result::Result::Ok(reply) => {
-                    #split
-                    #answer
-                }
-            }
-        }
-        // The handler's `Reply` is serialized where it lies at the head; an
-        // old version's conversion takes the value out (copying it only if
-        // the handler shares it).
-        (Some(_), _) => match back(
-            plan.and_then(|p| p.tys(|r| r.returns.clone())),
-            quote!(value.into_inner()),
-            true,
-        ) {
-            Some(chain) => {
-                let answer = finish(respond(quote!(&value)));
-                quote! {
-                    ::std::result::Result::Ok(reply) => {
-                        #split
-                        match runtime::try_convert(move || { #chain }) {
-                            ::std::result::Result::Ok(value) => #answer,
-                            ::std::result::Result::Err(error) => error.response_problem(#date),
-                        }
-                    }
-                }
-            }
-            None => {
-                let answer = finish(respond(quote!(&*value)));
-                quote! {
-                    ::std::result::Result::Ok(reply) => {
-                        #split
-                        #answer
-                    }
-                }
-            }
-        },
-        (None, true) => {
-            let answer = finish(respond(TokenStream::new()));
-            quote! {
-                ::std::result::Result::Ok(reply) => {
-                    let (_, headers, extra) = reply.split();
-                    #answer
-                }
-            }
-        }
-        (None, false) => quote!(::std::result::Result::Ok(()) => runtime::empty_response(#status),),
-    };
-    let error_ty = error_ident(head);
-    let error_arms = head.errors.iter().map(|name| {
-        let variant = type_ident(name);
-        let status = lit_u64(u64::from(cx.api.error(name).map_or(500, |e| e.status)));
-        let uri = format!(
-            "urn:problem:{}:{}",
-            ident::kebab(&cx.spec.service.name),
-            ident::kebab(name)
-        );
-        let tys = plan.and_then(|p| {
-            (p.k..=p.history.head_index())
-                .map(|j| {
-                    p.history.api(j).error(name).map(|_| Ty {
-                        kind: TyKind::Named(name.clone()),
-                        nullable: false,
-                        refinements: gatic_ir::Refinements::default(),
-                    })
-                })
-                .collect::<Option<Vec<Ty>>>()
-        });
-        match back(tys, quote!(payload), true) {
-            Some(chain) => quote! {
-                crate::api::#error_ty::#variant(payload) => match runtime::try_convert(move || { #chain }) {
-                    ::std::result::Result::Ok(payload) => {
-                        runtime::declared_problem(#status, #uri, #name, &payload)
-                    }
-                    ::std::result::Result::Err(error) => error.response_problem(#date),
-                },
-            },
-            None => quote! {
-                crate::api::#error_ty::#variant(payload) => {
-                    runtime::declared_problem(#status, #uri, #name, &payload)
-                }
-            },
-        }
-    });
-    let request_param = if uses_request || etag {
-        quote!(request)
-    } else {
-        quote!(_request)
-    };
-    // The handler in its `handler` span.
-    let answer = quote! {
-        let handler = runtime::handler_span(ctx);
-        match handler.end_with(self.api.#method(ctx, input).await) {
-            #ok
-            ::std::result::Result::Err(error) => match error {
-                #(#error_arms)*
-            },
-        }
-    };
-    let input = quote!(crate::api::#request_ty { #(#all_fields),* });
-    let (input, unwrap) = if body.is_empty() && convert.is_empty() {
-        (input, TokenStream::new())
-    } else {
-        // Reading the parameters and the body is the `decode` span.
-        (
-            quote! {
-                'input: {
-                    let decode = runtime::decode_span(ctx);
-                    #violations_decl
-                    #body
-                    decode.end();
-                    #convert
-                    ::std::result::Result::Ok(#input)
-                }
-            },
-            quote! {
-                let input = match input {
-                    ::std::result::Result::Ok(input) => input,
-                    ::std::result::Result::Err(answer) => return answer,
-                };
-            },
-        )
-    };
-    quote! {
-        fn #name<'a>(
-            &'a self,
-            #request_param: &'a runtime::Request,
-            ctx: &'a runtime::Ctx,
-        ) -> impl ::std::future::Future<Output = runtime::Response> + Send + 'a {
-            let input = #input;
-            async move {
-                #unwrap
-                #answer
-            }
-        }
-    }
-}
-
-/// Whether a default is cheap enough for `unwrap_or` (clippy prefers it
-/// there) rather than `unwrap_or_else`.
-fn is_cheap(value: &Value) -> bool {
-    matches!(
-        value,
-        Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Enum(_) | Value::Null
-    )
-}
-
-/// Whether values of `ty` are JSON objects whose serde decoder would also
-/// take an array: records and tagged unions, through aliases.
-fn is_object(cx: &Context, ty: &gatic_ir::Ty) -> bool {
-    let mut ty = ty;
-    for _ in 0..64 {
-        let TyKind::Named(name) = &ty.kind else {
-            return false;
-        };
-        match cx.api.ty(name).map(|d| &d.kind) {
-            Some(gatic_ir::TypeDefKind::Record { .. }) => return true,
-            Some(gatic_ir::TypeDefKind::Union { tag, .. }) => return tag.is_some(),
-            Some(gatic_ir::TypeDefKind::Alias { target }) => ty = target,
-            _ => return false,
-        }
-    }
-    false
 }

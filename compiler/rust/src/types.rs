@@ -152,155 +152,13 @@ impl Helpers {
     }
 }
 
+/// The item of one named type: its kind decides which Rust item it becomes.
 fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
     let name = type_ident(&def.name);
     match &def.kind {
-        TypeDefKind::Record { fields } => {
-            let mut doc = docs(def.doc.as_deref(), def.deprecated, || {
-                format!("The `{}` record.", def.name)
-            });
-            // An instantiated generic record says where it comes from, as
-            // the OpenAPI schema does.
-            if let Some(instance) = &def.instance {
-                let args: Vec<String> = instance.args.iter().map(ty_text).collect();
-                let note = format!(
-                    " Instantiated from the generic record `{}` as `{}<{}>`.",
-                    instance.generic,
-                    instance.generic,
-                    args.join(", ")
-                );
-                doc.extend(quote!(#[doc = ""] #[doc = #note]));
-            }
-            record(
-                cx,
-                &def.name,
-                &name,
-                doc,
-                fields,
-                def.unknown_fields,
-                helpers,
-            )
-        }
-        TypeDefKind::Enum { values } => {
-            let doc = docs(def.doc.as_deref(), def.deprecated, || {
-                format!("The `{}` enum.", def.name)
-            });
-            let variants = values.iter().map(|v| {
-                let variant = type_ident(&v.name);
-                let doc = docs(v.doc.as_deref(), v.deprecated, || {
-                    format!("The `{}` value.", v.name)
-                });
-                let wire = &v.name;
-                let rename = needs_rename(&variant, wire).then(|| quote!(#[serde(rename = #wire)]));
-                quote!(#doc #rename #variant,)
-            });
-            let arms = values.iter().map(|v| {
-                let variant = type_ident(&v.name);
-                let wire = &v.name;
-                quote!(#wire => ::std::result::Result::Ok(#name::#variant),)
-            });
-            let expected = format!(
-                "expected one of: {}",
-                values
-                    .iter()
-                    .map(|v| v.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            quote! {
-                #doc
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-                pub enum #name {
-                    #(#variants)*
-                }
-
-                impl crate::runtime::FromParam for #name {
-                    fn from_param(text: &str) -> ::std::result::Result<Self, ::std::string::String> {
-                        match text {
-                            #(#arms)*
-                            _ => ::std::result::Result::Err(::std::string::String::from(#expected)),
-                        }
-                    }
-                }
-            }
-        }
-        TypeDefKind::Union { tag, variants } => {
-            let doc = docs(def.doc.as_deref(), def.deprecated, || {
-                format!("The `{}` union.", def.name)
-            });
-            // The lint only compares variants, so one variant needs no allowance.
-            let allow = (variants.len() > 1).then(|| {
-                quote! {
-                    #[allow(
-                        clippy::large_enum_variant,
-                        reason = "variants mirror the spec; boxing them would change the API"
-                    )]
-                }
-            });
-            let serde = match tag {
-                Some(tag) => quote!(#[serde(tag = #tag)]),
-                None => quote!(#[serde(untagged)]),
-            };
-            let mut decoders = Vec::new();
-            let variants = variants.iter().map(|v| {
-                let variant = type_ident(&v.name);
-                let doc = docs(v.doc.as_deref(), false, || {
-                    format!("The `{}` variant.", v.name)
-                });
-                let wire = &v.name;
-                // Untagged variants are told apart by shape, so their names never reach the wire.
-                let rename = (tag.is_some() && needs_rename(&variant, wire))
-                    .then(|| quote!(#[serde(rename = #wire)]));
-                let ty = cx.member_ty(&def.name, &v.ty, Scope::Types);
-                // A variant that holds a map rejects a key an object repeats;
-                // one that holds a scalar the runtime reads and writes is
-                // decoded and encoded by the runtime's functions directly.
-                let boxed = cx.boxed(&def.name, &v.ty);
-                let with = match encode_shape(cx, &v.ty, boxed, Scope::Types) {
-                    Some(shape) => {
-                        let decode = path_text(&quote!(crate::runtime::decode::<#shape, _>));
-                        let encode = path_text(&quote!(crate::runtime::encode::<#shape, _>));
-                        Some(quote!(#[serde(deserialize_with = #decode, serialize_with = #encode)]))
-                    }
-                    None => map_shape(cx, &v.ty, boxed, Scope::Types, 0).map(|shape| {
-                        let function =
-                            value_ident(&format!("decode_{}", ident::snake(&v.name)));
-                        let path = format!("{name}::{function}");
-                        let fn_doc =
-                            format!(" Decodes `{}`, rejecting a key an object repeats.", v.name);
-                        decoders.push(quote! {
-                            #[doc = #fn_doc]
-                            #[allow(clippy::type_complexity, reason = "the variant's own type, spelt out")]
-                            fn #function<'de, D: ::serde::Deserializer<'de>>(
-                                deserializer: D,
-                            ) -> ::std::result::Result<#ty, D::Error> {
-                                crate::runtime::decode::<#shape, D>(deserializer)
-                            }
-                        });
-                        quote!(#[serde(deserialize_with = #path)])
-                    }),
-                };
-                quote!(#doc #rename #with #variant(#ty),)
-            });
-            let variants: Vec<TokenStream> = variants.collect();
-            let decoders = (!decoders.is_empty()).then(|| {
-                quote! {
-                    impl #name {
-                        #(#decoders)*
-                    }
-                }
-            });
-            quote! {
-                #doc
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                #serde
-                #allow
-                pub enum #name {
-                    #(#variants)*
-                }
-                #decoders
-            }
-        }
+        TypeDefKind::Record { fields } => record_def(cx, def, &name, fields, helpers),
+        TypeDefKind::Enum { values } => enum_def(def, &name, values),
+        TypeDefKind::Union { tag, variants } => union_def(cx, def, &name, tag.as_deref(), variants),
         TypeDefKind::Alias { target } => {
             let doc = docs(def.doc.as_deref(), def.deprecated, || {
                 format!("The `{}` type.", def.name)
@@ -312,6 +170,196 @@ fn type_def(cx: &Context, def: &TypeDef, helpers: &mut Helpers) -> TokenStream {
             }
         }
     }
+}
+
+/// A named record's struct. Its doc says where an instantiated generic
+/// record comes from, as the OpenAPI schema does; the rest is [`record`]'s.
+fn record_def(
+    cx: &Context,
+    def: &TypeDef,
+    name: &proc_macro2::Ident,
+    fields: &[Field],
+    helpers: &mut Helpers,
+) -> TokenStream {
+    let mut doc = docs(def.doc.as_deref(), def.deprecated, || {
+        format!("The `{}` record.", def.name)
+    });
+    if let Some(instance) = &def.instance {
+        let args: Vec<String> = instance.args.iter().map(ty_text).collect();
+        let note = format!(
+            " Instantiated from the generic record `{}` as `{}<{}>`.",
+            instance.generic,
+            instance.generic,
+            args.join(", ")
+        );
+        doc.extend(quote!(#[doc = ""] #[doc = #note]));
+    }
+    record(
+        cx,
+        &def.name,
+        name,
+        doc,
+        fields,
+        def.unknown_fields,
+        helpers,
+    )
+}
+
+/// An enum's Rust enum, with serde names for values that are not valid
+/// variant names as written, and `FromParam` so that parameters parse it by
+/// the same names (any other text is refused with the list of values).
+fn enum_def(
+    def: &TypeDef,
+    name: &proc_macro2::Ident,
+    values: &[gatic_ir::EnumValue],
+) -> TokenStream {
+    let doc = docs(def.doc.as_deref(), def.deprecated, || {
+        format!("The `{}` enum.", def.name)
+    });
+    let variants = values.iter().map(|v| {
+        let variant = type_ident(&v.name);
+        let doc = docs(v.doc.as_deref(), v.deprecated, || {
+            format!("The `{}` value.", v.name)
+        });
+        let wire = &v.name;
+        let rename = needs_rename(&variant, wire).then(|| quote!(#[serde(rename = #wire)]));
+        quote!(#doc #rename #variant,)
+    });
+    let arms = values.iter().map(|v| {
+        let variant = type_ident(&v.name);
+        let wire = &v.name;
+        quote!(#wire => ::std::result::Result::Ok(#name::#variant),)
+    });
+    let expected = format!(
+        "expected one of: {}",
+        values
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl crate::runtime::FromParam for #name {
+            fn from_param(text: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                match text {
+                    #(#arms)*
+                    _ => ::std::result::Result::Err(::std::string::String::from(#expected)),
+                }
+            }
+        }
+    }
+}
+
+/// A union's Rust enum: internally tagged with a `tag`, untagged without
+/// one. Variants that need a decoder of their own get it in an `impl`
+/// block after the enum (see [`union_variant`]).
+fn union_def(
+    cx: &Context,
+    def: &TypeDef,
+    name: &proc_macro2::Ident,
+    tag: Option<&str>,
+    variants: &[gatic_ir::Variant],
+) -> TokenStream {
+    let doc = docs(def.doc.as_deref(), def.deprecated, || {
+        format!("The `{}` union.", def.name)
+    });
+    // The lint only compares variants, so one variant needs no allowance.
+    let allow = (variants.len() > 1).then(|| {
+        quote! {
+            #[allow(
+                clippy::large_enum_variant,
+                reason = "variants mirror the spec; boxing them would change the API"
+            )]
+        }
+    });
+    let serde = match tag {
+        Some(tag) => quote!(#[serde(tag = #tag)]),
+        None => quote!(#[serde(untagged)]),
+    };
+    let mut decoders = Vec::new();
+    let variants: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| union_variant(cx, def, name, tag.is_some(), v, &mut decoders))
+        .collect();
+    let decoders = (!decoders.is_empty()).then(|| {
+        quote! {
+            impl #name {
+                #(#decoders)*
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #serde
+        #allow
+        pub enum #name {
+            #(#variants)*
+        }
+        #decoders
+    }
+}
+
+/// One variant of a union. Only a tagged union's variant names reach the
+/// wire (untagged ones are told apart by shape), so only they are renamed.
+/// A variant that holds a scalar the runtime reads and writes is decoded
+/// and encoded by the runtime's functions directly; one that holds a map
+/// gets a decoder, pushed onto `decoders`, that rejects a key an object
+/// repeats.
+fn union_variant(
+    cx: &Context,
+    def: &TypeDef,
+    name: &proc_macro2::Ident,
+    tagged: bool,
+    v: &gatic_ir::Variant,
+    decoders: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let variant = type_ident(&v.name);
+    let doc = docs(v.doc.as_deref(), false, || {
+        format!("The `{}` variant.", v.name)
+    });
+    let wire = &v.name;
+    let rename = (tagged && needs_rename(&variant, wire)).then(|| quote!(#[serde(rename = #wire)]));
+    let ty = cx.member_ty(&def.name, &v.ty, Scope::Types);
+    let boxed = cx.boxed(&def.name, &v.ty);
+    let with = match encode_shape(cx, &v.ty, boxed, Scope::Types) {
+        Some(shape) => {
+            let decode = path_text(&quote!(crate::runtime::decode::<#shape, _>));
+            let encode = path_text(&quote!(crate::runtime::encode::<#shape, _>));
+            Some(quote!(#[serde(deserialize_with = #decode, serialize_with = #encode)]))
+        }
+        None => map_shape(cx, &v.ty, boxed, Scope::Types, 0).map(|shape| {
+            let function = value_ident(&format!("decode_{}", ident::snake(&v.name)));
+            let path = format!("{name}::{function}");
+            let fn_doc = format!(" Decodes `{}`, rejecting a key an object repeats.", v.name);
+            decoders.push(quote! {
+                #[doc = #fn_doc]
+                #[allow(clippy::type_complexity, reason = "the variant's own type, spelt out")]
+                fn #function<'de, D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<#ty, D::Error> {
+                    crate::runtime::decode::<#shape, D>(deserializer)
+                }
+            });
+            quote!(#[serde(deserialize_with = #path)])
+        }),
+    };
+    quote!(#doc #rename #with #variant(#ty),)
+}
+
+/// The record or error payload whose fields are being generated: the
+/// context, the owner's name in the spec (for boxing) and its Rust name
+/// (for the paths of its associated functions).
+struct Owner<'o, 'a> {
+    cx: &'o Context<'a>,
+    owner: &'o str,
+    name: &'o proc_macro2::Ident,
 }
 
 /// A struct for a record or an error payload, with its default functions.
@@ -328,150 +376,16 @@ fn record(
     unknown_fields: UnknownFields,
     helpers: &mut Helpers,
 ) -> TokenStream {
+    let record = Owner { cx, owner, name };
     let mut members = Vec::new();
-    let mut defaults = Vec::new();
+    let mut functions = Vec::new();
     for field in fields {
-        let id = value_ident(&field.name);
-        let mut doc = docs(field.doc.as_deref(), field.deprecated, || {
-            format!("The `{}` field.", field.name)
-        });
-        if field.readonly {
-            doc.extend(quote!(#[doc = ""] #[doc = " Read-only: set by the server."]));
-        }
-        if field.write_only {
-            doc.extend(
-                quote!(#[doc = ""] #[doc = " Write-only: accepted in requests, never sent back."]),
-            );
-        }
-        let constant = match &field.ty.kind {
-            TyKind::Const(value) => Some(value),
-            _ => None,
-        };
-        // Unless the field's own doc already names the constant.
-        if let Some(value) = constant {
-            let json = crate::consts::json_text(value);
-            let named = field.doc.as_deref().is_some_and(|doc| {
-                doc.contains(&format!("`{value}`")) || doc.contains(&format!("`{json}`"))
-            });
-            if !named {
-                let always = format!(" Always `{json}`.");
-                doc.extend(quote!(#[doc = ""] #[doc = #always]));
-            }
-        }
-        let mut serde = Vec::new();
-        let wire = &field.name;
-        if needs_rename(&id, wire) {
-            serde.push(quote!(rename = #wire));
-        }
-        let mut ty = cx.member_ty(owner, &field.ty, Scope::Types);
-        if constant.is_some() {
-            // The constant's type is its own default: a request may leave
-            // the member out.
-            serde.push(quote!(default));
-        } else if let Some(value) = &field.default {
-            let function = default_fn(&field.name);
-            let path = format!("{name}::{function}");
-            serde.push(quote!(default = #path));
-            let value = default_value(
-                cx,
-                value,
-                &field.ty,
-                cx.boxed(owner, &field.ty),
-                Scope::Types,
-            );
-            let fn_doc = format!(" The default of `{}`.", field.name);
-            defaults.push(quote! {
-                #[doc = #fn_doc]
-                fn #function() -> #ty {
-                    #value
-                }
-            });
-        }
-        // A field that holds a map or a scalar the runtime reads decodes
-        // through the runtime's shapes, so that a JSON object repeating a
-        // key is an error and a scalar is read by the runtime's grammar.
-        let boxed = cx.boxed(owner, &field.ty);
-        let shape = map_shape(cx, &field.ty, boxed, Scope::Types, 0);
-        let encode = encode_shape(cx, &field.ty, boxed, Scope::Types);
-        let optional = field.optional && field.default.is_none();
-        if optional {
-            serde.push(quote!(default));
-            serde.push(quote!(
-                skip_serializing_if = "::std::option::Option::is_none"
-            ));
-            ty = quote!(::std::option::Option<#ty>);
-        }
-        // Present but `null` is `None` only where the type is nullable, and
-        // an optional field's `None` is its absence.
-        match (optional, field.ty.nullable) {
-            _ if shape.is_some() || field.default.is_some() => {}
-            (true, true) => {
-                serde.push(quote!(deserialize_with = "double_option"));
-                helpers.double_option = true;
-            }
-            (true, false) => {
-                serde.push(quote!(deserialize_with = "present"));
-                helpers.present = true;
-            }
-            (false, true) => {
-                serde.push(quote!(deserialize_with = "nullable"));
-                helpers.nullable = true;
-            }
-            (false, false) => {}
-        }
-        if let Some(shape) = encode {
-            // A scalar the runtime reads and writes: its functions, directly.
-            let (decode, encode) = if optional {
-                (
-                    quote!(crate::runtime::decode_some::<#shape, _>),
-                    quote!(crate::runtime::encode_some::<#shape, _>),
-                )
-            } else {
-                (
-                    quote!(crate::runtime::decode::<#shape, _>),
-                    quote!(crate::runtime::encode::<#shape, _>),
-                )
-            };
-            let (decode, encode) = (path_text(&decode), path_text(&encode));
-            serde.push(quote!(deserialize_with = #decode));
-            serde.push(quote!(serialize_with = #encode));
-        } else if let Some(shape) = shape {
-            let function = value_ident(&format!("decode_{}", field.name));
-            let path = format!("{name}::{function}");
-            serde.push(quote!(deserialize_with = #path));
-            let decode = if optional {
-                quote!(crate::runtime::decode_some::<#shape, D>(deserializer))
-            } else {
-                quote!(crate::runtime::decode::<#shape, D>(deserializer))
-            };
-            let fn_doc = format!(
-                " Decodes `{}`, rejecting a key an object repeats.",
-                field.name
-            );
-            defaults.push(quote! {
-                #[doc = #fn_doc]
-                #[allow(clippy::type_complexity, reason = "the field's own type, spelt out")]
-                fn #function<'de, D: ::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<#ty, D::Error> {
-                    #decode
-                }
-            });
-        }
-        if field.write_only {
-            serde.push(quote!(skip_serializing));
-        }
-        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
-        members.push(quote! {
-            #doc
-            #serde
-            pub #id: #ty,
-        });
+        members.push(record.member(field, helpers, &mut functions));
     }
-    let defaults = (!defaults.is_empty()).then(|| {
+    let functions = (!functions.is_empty()).then(|| {
         quote! {
             impl #name {
-                #(#defaults)*
+                #(#functions)*
             }
         }
     });
@@ -490,7 +404,7 @@ fn record(
         pub struct #name {
             #(#members)*
         }
-        #defaults
+        #functions
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(
                 &self,
@@ -514,6 +428,201 @@ fn record(
             }
         }
     }
+}
+
+impl Owner<'_, '_> {
+    /// One field's member of the struct, with its serde attributes; the
+    /// associated functions it needs (its default, its decoder) are pushed
+    /// onto `functions`, and the helpers it uses are marked in `helpers`.
+    fn member(
+        &self,
+        field: &Field,
+        helpers: &mut Helpers,
+        functions: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let cx = self.cx;
+        let id = value_ident(&field.name);
+        let doc = field_doc(field);
+        let mut serde = Vec::new();
+        let wire = &field.name;
+        if needs_rename(&id, wire) {
+            serde.push(quote!(rename = #wire));
+        }
+        let mut ty = cx.member_ty(self.owner, &field.ty, Scope::Types);
+        if matches!(field.ty.kind, TyKind::Const(_)) {
+            // The constant's type is its own default: a request may leave
+            // the member out.
+            serde.push(quote!(default));
+        } else if let Some(value) = &field.default {
+            serde.push(self.default_attr(field, value, &ty, functions));
+        }
+        // A field that holds a map or a scalar the runtime reads decodes
+        // through the runtime's shapes, so that a JSON object repeating a
+        // key is an error and a scalar is read by the runtime's grammar.
+        let boxed = cx.boxed(self.owner, &field.ty);
+        let shape = map_shape(cx, &field.ty, boxed, Scope::Types, 0);
+        let encode = encode_shape(cx, &field.ty, boxed, Scope::Types);
+        let optional = field.optional && field.default.is_none();
+        if optional {
+            serde.push(quote!(default));
+            serde.push(quote!(
+                skip_serializing_if = "::std::option::Option::is_none"
+            ));
+            ty = quote!(::std::option::Option<#ty>);
+        }
+        if shape.is_none() && field.default.is_none() {
+            serde.extend(null_handling(optional, field.ty.nullable, helpers));
+        }
+        if let Some(shape) = encode {
+            serde.extend(wire_attrs(&shape, optional));
+        } else if let Some(shape) = shape {
+            serde.push(self.decoder_attr(field, &shape, &ty, optional, functions));
+        }
+        if field.write_only {
+            serde.push(quote!(skip_serializing));
+        }
+        let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+        quote! {
+            #doc
+            #serde
+            pub #id: #ty,
+        }
+    }
+
+    /// The `default = "…"` attribute of a field with a default, whose
+    /// function (returning the field's type `ty`) is pushed onto `functions`.
+    fn default_attr(
+        &self,
+        field: &Field,
+        value: &Value,
+        ty: &TokenStream,
+        functions: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let cx = self.cx;
+        let function = default_fn(&field.name);
+        let path = format!("{}::{function}", self.name);
+        let value = default_value(
+            cx,
+            value,
+            &field.ty,
+            cx.boxed(self.owner, &field.ty),
+            Scope::Types,
+        );
+        let fn_doc = format!(" The default of `{}`.", field.name);
+        functions.push(quote! {
+            #[doc = #fn_doc]
+            fn #function() -> #ty {
+                #value
+            }
+        });
+        quote!(default = #path)
+    }
+
+    /// The `deserialize_with` attribute of a field that holds a map: its
+    /// decoder, pushed onto `functions`, decodes through `shape` (inside the
+    /// `Option` of an optional field, whose Rust type `ty` already is) and so
+    /// rejects a key an object repeats.
+    fn decoder_attr(
+        &self,
+        field: &Field,
+        shape: &TokenStream,
+        ty: &TokenStream,
+        optional: bool,
+        functions: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        let function = value_ident(&format!("decode_{}", field.name));
+        let path = format!("{}::{function}", self.name);
+        let decode = if optional {
+            quote!(crate::runtime::decode_some::<#shape, D>(deserializer))
+        } else {
+            quote!(crate::runtime::decode::<#shape, D>(deserializer))
+        };
+        let fn_doc = format!(
+            " Decodes `{}`, rejecting a key an object repeats.",
+            field.name
+        );
+        functions.push(quote! {
+            #[doc = #fn_doc]
+            #[allow(clippy::type_complexity, reason = "the field's own type, spelt out")]
+            fn #function<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<#ty, D::Error> {
+                #decode
+            }
+        });
+        quote!(deserialize_with = #path)
+    }
+}
+
+/// A field's doc: its own (or a stock sentence), then notes for read-only
+/// and write-only fields, and the value of a constant field unless its own
+/// doc already names it.
+fn field_doc(field: &Field) -> TokenStream {
+    let mut doc = docs(field.doc.as_deref(), field.deprecated, || {
+        format!("The `{}` field.", field.name)
+    });
+    if field.readonly {
+        doc.extend(quote!(#[doc = ""] #[doc = " Read-only: set by the server."]));
+    }
+    if field.write_only {
+        doc.extend(
+            quote!(#[doc = ""] #[doc = " Write-only: accepted in requests, never sent back."]),
+        );
+    }
+    if let TyKind::Const(value) = &field.ty.kind {
+        let json = crate::consts::json_text(value);
+        let named = field.doc.as_deref().is_some_and(|doc| {
+            doc.contains(&format!("`{value}`")) || doc.contains(&format!("`{json}`"))
+        });
+        if !named {
+            let always = format!(" Always `{json}`.");
+            doc.extend(quote!(#[doc = ""] #[doc = #always]));
+        }
+    }
+    doc
+}
+
+/// How a field decoded by serde itself tells `null` from absence: present
+/// but `null` is `None` only where the type is nullable, and an optional
+/// field's `None` is its absence. Marks the helper it uses in `helpers`.
+fn null_handling(optional: bool, nullable: bool, helpers: &mut Helpers) -> Option<TokenStream> {
+    match (optional, nullable) {
+        (true, true) => {
+            helpers.double_option = true;
+            Some(quote!(deserialize_with = "double_option"))
+        }
+        (true, false) => {
+            helpers.present = true;
+            Some(quote!(deserialize_with = "present"))
+        }
+        (false, true) => {
+            helpers.nullable = true;
+            Some(quote!(deserialize_with = "nullable"))
+        }
+        (false, false) => None,
+    }
+}
+
+/// The attributes of a field holding a scalar the runtime reads and writes:
+/// the runtime's functions for `shape`, directly (their `_some` forms for
+/// an optional field).
+fn wire_attrs(shape: &TokenStream, optional: bool) -> [TokenStream; 2] {
+    let (decode, encode) = if optional {
+        (
+            quote!(crate::runtime::decode_some::<#shape, _>),
+            quote!(crate::runtime::encode_some::<#shape, _>),
+        )
+    } else {
+        (
+            quote!(crate::runtime::decode::<#shape, _>),
+            quote!(crate::runtime::encode::<#shape, _>),
+        )
+    };
+    let (decode, encode) = (path_text(&decode), path_text(&encode));
+    [
+        quote!(deserialize_with = #decode),
+        quote!(serialize_with = #encode),
+    ]
 }
 
 /// A path with generic arguments (`crate::runtime::decode::<…, _>`) as the

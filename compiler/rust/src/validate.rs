@@ -173,131 +173,24 @@ impl<'c, 'a> Checks<'c, 'a> {
                 Expr::Ref(quote!(#binding))
             }
         };
-        let mut body = TokenStream::new();
         let refinements = &resolved.refinements;
-        match resolved.kind {
-            TyKind::Primitive(p) => {
-                let string = matches!(p, Primitive::String | Primitive::Email | Primitive::Url);
-                let text = inner.by_ref();
-                if string {
-                    let implied = match p {
-                        Primitive::Email => Some(Format::Email),
-                        Primitive::Url => Some(Format::Url),
-                        _ => None,
-                    };
-                    body.extend(self.string_checks(&text, implied, refinements));
-                }
-                for r in refinements {
-                    let Some(range) = &r.range else { continue };
-                    match p {
-                        Primitive::Int32 | Primitive::Int64 => {
-                            let (min, max) = int_bounds(range);
-                            let v = inner.by_value();
-                            let v = if *p == Primitive::Int32 {
-                                quote!(i64::from(#v))
-                            } else {
-                                v
-                            };
-                            body.extend(quote!(runtime::check_range_i64(#v, #min, #max, at, out);));
-                        }
-                        Primitive::Decimal => {
-                            // Bounds as decimal text, compared exactly.
-                            let v = inner.by_ref();
-                            let text = |n: Option<gatic_ir::Number>| match n {
-                                Some(gatic_ir::Number::Int(i)) => {
-                                    let t = i.to_string();
-                                    quote!(::std::option::Option::Some(#t))
-                                }
-                                Some(gatic_ir::Number::Float(f)) => {
-                                    let t = f.to_string();
-                                    quote!(::std::option::Option::Some(#t))
-                                }
-                                None => quote!(::std::option::Option::None),
-                            };
-                            let (min, max) = (text(range.min), text(range.max));
-                            let (min_x, max_x) = (range.min_exclusive, range.max_exclusive);
-                            body.extend(quote! {
-                                runtime::check_range_decimal(#v, #min, #min_x, #max, #max_x, at, out);
-                            });
-                        }
-                        Primitive::Float64 => {
-                            let v = inner.by_value();
-                            let min = opt_float(range.min);
-                            let max = opt_float(range.max);
-                            let (min_x, max_x) = (range.min_exclusive, range.max_exclusive);
-                            body.extend(quote! {
-                                runtime::check_range_f64(#v, #min, #min_x, #max, #max_x, at, out);
-                            });
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            TyKind::List(item) | TyKind::Map(item) => {
-                for r in refinements {
-                    if let Some(items) = &r.items {
-                        let (min, max) = count_bounds(items);
-                        let v = inner.receiver();
-                        body.extend(quote!(runtime::check_items(#v.len(), #min, #max, at, out);));
-                    }
-                }
-                // A map's own `len`, `pattern` and `format` are its keys' (the
-                // refinements of its key type).
-                let key_checks = if matches!(resolved.kind, TyKind::Map(_)) {
-                    self.string_checks(&quote!(key), None, refinements)
-                } else {
-                    TokenStream::new()
-                };
-                if !key_checks.is_empty() {
-                    let v = inner.receiver();
-                    let key = format_ident!("key{depth}");
-                    body.extend(quote! {
-                        for #key in #v.keys() {
-                            runtime::check_key(#key, at, out, |key, at, out| {
-                                #key_checks
-                            });
-                        }
-                    });
-                }
-                let item_id = format_ident!("item{depth}");
-                let item_checks =
-                    self.value(Expr::Ref(quote!(#item_id)), item, false, depth + 1, 0);
-                if !item_checks.is_empty() {
-                    if matches!(resolved.kind, TyKind::List(_)) {
-                        let v = inner.receiver();
-                        let index = format_ident!("index{depth}");
-                        body.extend(quote! {
-                            for (#index, #item_id) in #v.iter().enumerate() {
-                                let at = &at.index(#index);
-                                #item_checks
-                            }
-                        });
-                    } else {
-                        let v = inner.by_ref();
-                        let key = format_ident!("key{depth}");
-                        body.extend(quote! {
-                            for (#key, #item_id) in #v {
-                                let at = &at.key(#key);
-                                #item_checks
-                            }
-                        });
-                    }
-                }
-            }
+        let body = match resolved.kind {
+            TyKind::Primitive(p) => self.primitive_checks(&inner, *p, refinements),
+            TyKind::List(item) => self.collection_checks(&inner, item, false, refinements, depth),
+            TyKind::Map(item) => self.collection_checks(&inner, item, true, refinements, depth),
             // Decoding took the constant and nothing else, and responses
             // always hold it: nothing to check.
-            TyKind::Const(_) => {}
-            TyKind::Named(name) => {
-                if self.needs.contains(name) {
-                    let v = if boxed {
-                        inner.unboxed_ref()
-                    } else {
-                        inner.by_ref()
-                    };
-                    body.extend(quote!(runtime::Validate::validate(#v, at, out);));
-                }
+            TyKind::Const(_) => TokenStream::new(),
+            TyKind::Named(name) if self.needs.contains(name) => {
+                let v = if boxed {
+                    inner.unboxed_ref()
+                } else {
+                    inner.by_ref()
+                };
+                quote!(runtime::Validate::validate(#v, at, out);)
             }
-        }
+            TyKind::Named(_) => TokenStream::new(),
+        };
         if body.is_empty() || resolved.options == 0 {
             return body;
         }
@@ -312,6 +205,95 @@ impl<'c, 'a> Checks<'c, 'a> {
                 #body
             }
         }
+    }
+
+    /// The checks of a primitive `value`: a string's `len`, `format` and
+    /// `pattern` (an email or URL implying its format), then every
+    /// refinement's `range` as the primitive compares it.
+    fn primitive_checks(
+        &self,
+        value: &Expr,
+        p: Primitive,
+        refinements: &[&gatic_ir::Refinements],
+    ) -> TokenStream {
+        let mut body = TokenStream::new();
+        if matches!(p, Primitive::String | Primitive::Email | Primitive::Url) {
+            let implied = match p {
+                Primitive::Email => Some(Format::Email),
+                Primitive::Url => Some(Format::Url),
+                _ => None,
+            };
+            body.extend(self.string_checks(&value.by_ref(), implied, refinements));
+        }
+        for r in refinements {
+            if let Some(range) = &r.range {
+                body.extend(range_check(value, p, range));
+            }
+        }
+        body
+    }
+
+    /// The checks of a list or a map (`map` says which) `value`: its
+    /// `items` count, a map's keys (a map's own `len`, `pattern` and
+    /// `format` are its keys', the refinements of its key type), then each
+    /// item's checks at its index or key.
+    fn collection_checks(
+        &self,
+        value: &Expr,
+        item: &Ty,
+        map: bool,
+        refinements: &[&gatic_ir::Refinements],
+        depth: usize,
+    ) -> TokenStream {
+        let mut body = TokenStream::new();
+        for r in refinements {
+            if let Some(items) = &r.items {
+                let (min, max) = count_bounds(items);
+                let v = value.receiver();
+                body.extend(quote!(runtime::check_items(#v.len(), #min, #max, at, out);));
+            }
+        }
+        let key_checks = if map {
+            self.string_checks(&quote!(key), None, refinements)
+        } else {
+            TokenStream::new()
+        };
+        if !key_checks.is_empty() {
+            let v = value.receiver();
+            let key = format_ident!("key{depth}");
+            body.extend(quote! {
+                for #key in #v.keys() {
+                    runtime::check_key(#key, at, out, |key, at, out| {
+                        #key_checks
+                    });
+                }
+            });
+        }
+        let item_id = format_ident!("item{depth}");
+        let item_checks = self.value(Expr::Ref(quote!(#item_id)), item, false, depth + 1, 0);
+        if item_checks.is_empty() {
+            return body;
+        }
+        if map {
+            let v = value.by_ref();
+            let key = format_ident!("key{depth}");
+            body.extend(quote! {
+                for (#key, #item_id) in #v {
+                    let at = &at.key(#key);
+                    #item_checks
+                }
+            });
+        } else {
+            let v = value.receiver();
+            let index = format_ident!("index{depth}");
+            body.extend(quote! {
+                for (#index, #item_id) in #v.iter().enumerate() {
+                    let at = &at.index(#index);
+                    #item_checks
+                }
+            });
+        }
+        body
     }
 
     /// The `impl runtime::Validate` blocks of `validate.rs`.
@@ -452,6 +434,53 @@ pub(crate) fn generate(cx: &Context, impls: Vec<TokenStream>) -> TokenStream {
         #(#impls)*
         #(#statics)*
         #check_pattern
+    }
+}
+
+/// The check of one `range` refinement on a primitive `value`: integers as
+/// `i64`, decimals against their bounds as decimal text (compared exactly),
+/// floats as `f64`. Nothing for a primitive without an order.
+fn range_check(value: &Expr, p: Primitive, range: &Bounds) -> TokenStream {
+    match p {
+        Primitive::Int32 | Primitive::Int64 => {
+            let (min, max) = int_bounds(range);
+            let v = value.by_value();
+            let v = if p == Primitive::Int32 {
+                quote!(i64::from(#v))
+            } else {
+                v
+            };
+            quote!(runtime::check_range_i64(#v, #min, #max, at, out);)
+        }
+        Primitive::Decimal => {
+            let v = value.by_ref();
+            let text = |n: Option<Number>| match n {
+                Some(Number::Int(i)) => {
+                    let t = i.to_string();
+                    quote!(::std::option::Option::Some(#t))
+                }
+                Some(Number::Float(f)) => {
+                    let t = f.to_string();
+                    quote!(::std::option::Option::Some(#t))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let (min, max) = (text(range.min), text(range.max));
+            let (min_x, max_x) = (range.min_exclusive, range.max_exclusive);
+            quote! {
+                runtime::check_range_decimal(#v, #min, #min_x, #max, #max_x, at, out);
+            }
+        }
+        Primitive::Float64 => {
+            let v = value.by_value();
+            let min = opt_float(range.min);
+            let max = opt_float(range.max);
+            let (min_x, max_x) = (range.min_exclusive, range.max_exclusive);
+            quote! {
+                runtime::check_range_f64(#v, #min, #min_x, #max, #max_x, at, out);
+            }
+        }
+        _ => TokenStream::new(),
     }
 }
 

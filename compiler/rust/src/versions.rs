@@ -20,9 +20,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use gatic_ir::{
-    Api, Change, ErrorDef, Field, Route, Spec, Ty, TyKind, TypeDef, TypeDefKind, Value,
-};
+use gatic_ir::{Api, Change, ErrorDef, Field, Route, Spec, Ty, TyKind, TypeDef, TypeDefKind};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -63,6 +61,41 @@ struct Converter {
     new_text: String,
     old: TokenStream,
     new: TokenStream,
+}
+
+/// One step of a conversion: between versions `j` and `j + 1`, in `dir`,
+/// calling conversion functions with the turbofish `generic`.
+#[derive(Clone, Copy)]
+struct Step<'g> {
+    j: usize,
+    dir: Dir,
+    generic: &'g TokenStream,
+}
+
+/// The conversion of type `name` one step: the body of its `forward` or
+/// `backward`, whose other side is `next` (the type's path at `j + 1`).
+struct Conversion<'c> {
+    step: Step<'c>,
+    name: &'c str,
+    next: &'c TokenStream,
+}
+
+impl Conversion<'_> {
+    /// The value being converted: `self` forward, `next` backward.
+    fn input(&self) -> TokenStream {
+        match self.step.dir {
+            Dir::Forward => quote!(self),
+            Dir::Backward => quote!(next),
+        }
+    }
+}
+
+/// A record's conversion, with the record's fields at version `j` (`old`)
+/// and at `j + 1` (`new`).
+struct RecordConversion<'r> {
+    conversion: &'r Conversion<'r>,
+    old: &'r [Field],
+    new: &'r [Field],
 }
 
 /// The version history as the generator sees it.
@@ -273,14 +306,16 @@ impl<'c, 'a> History<'c, 'a> {
                 continue;
             }
             let step = self.conv(
-                j,
-                Dir::Forward,
+                Step {
+                    j,
+                    dir: Dir::Forward,
+                    generic,
+                },
                 from,
                 to,
                 (false, false),
                 current,
                 0,
-                generic,
             );
             let step = self.traced(traced, j, Dir::Forward, step);
             steps.push(quote!(let value = #step;));
@@ -312,14 +347,16 @@ impl<'c, 'a> History<'c, 'a> {
                 continue;
             }
             let step = self.conv(
-                j,
-                Dir::Backward,
+                Step {
+                    j,
+                    dir: Dir::Backward,
+                    generic,
+                },
                 new,
                 old,
                 (false, false),
                 current,
                 0,
-                generic,
             );
             let step = self.traced(traced, j, Dir::Backward, step);
             steps.push(quote!(let value = #step;));
@@ -374,83 +411,34 @@ impl<'c, 'a> History<'c, 'a> {
     }
 
     /// An expression converting `v` (of `from`'s Rust type) to `to`'s, one
-    /// step between versions `j` and `j + 1`; it may use `?` on
-    /// `runtime::ConvertError`. `boxes` says whether each side's named type is
-    /// behind a `Box`.
-    #[allow(clippy::too_many_arguments)] // One step's pieces; a struct would only rename them.
+    /// `step` between versions; it may use `?` on `runtime::ConvertError`.
+    /// `boxes` says whether each side's named type is behind a `Box`.
     fn conv(
         &self,
-        j: usize,
-        dir: Dir,
+        step: Step,
         from: &Ty,
         to: &Ty,
         boxes: (bool, bool),
         v: TokenStream,
         depth: usize,
-        generic: &TokenStream,
     ) -> TokenStream {
-        let x = format_ident!("x{depth}");
         if from.nullable || to.nullable {
-            let mut inner_from = from.clone();
-            let mut inner_to = to.clone();
-            inner_from.nullable = false;
-            inner_to.nullable = false;
-            if from.nullable && to.nullable {
-                if self.same(j, &inner_from, &inner_to) && boxes.0 == boxes.1 {
-                    return v;
-                }
-                let inner = self.conv(
-                    j,
-                    dir,
-                    &inner_from,
-                    &inner_to,
-                    boxes,
-                    quote!(#x),
-                    depth + 1,
-                    generic,
-                );
-                return map_option(v, &x, inner);
-            }
-            if to.nullable {
-                let inner = self.conv(j, dir, &inner_from, &inner_to, boxes, v, depth + 1, generic);
-                return quote!(::std::option::Option::Some(#inner));
-            }
-            let inner = self.conv(
-                j,
-                dir,
-                &inner_from,
-                &inner_to,
-                boxes,
-                quote!(#x),
-                depth + 1,
-                generic,
-            );
-            let message = format!(
-                "a `null` has no counterpart at version {}",
-                self.date(self.ends(j, dir).1)
-            );
-            return quote! {
-                match #v {
-                    ::std::option::Option::Some(#x) => #inner,
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::runtime::ConvertError::new(#message));
-                    }
-                }
-            };
+            return self.conv_nullable(step, from, to, boxes, v, depth);
         }
-        if self.same(j, from, to) {
+        if self.same(step.j, from, to) {
             return match boxes {
                 (true, false) => quote!(*#v),
                 (false, true) => quote!(::std::boxed::Box::new(#v)),
                 _ => v,
             };
         }
-        let (src, dst) = self.ends(j, dir);
+        let x = format_ident!("x{depth}");
+        let (src, dst) = self.ends(step.j, step.dir);
         match (&from.kind, &to.kind) {
             (TyKind::List(a), TyKind::List(b)) => {
                 let items = format_ident!("items{depth}");
                 let out = format_ident!("out{depth}");
-                let inner = self.conv(j, dir, a, b, (false, false), quote!(#x), depth + 1, generic);
+                let inner = self.conv(step, a, b, (false, false), quote!(#x), depth + 1);
                 let list = quote! {{
                     let #items = #v;
                     let mut #out = ::std::vec::Vec::with_capacity(#items.len());
@@ -464,7 +452,7 @@ impl<'c, 'a> History<'c, 'a> {
             (TyKind::Map(a), TyKind::Map(b)) => {
                 let key = format_ident!("key{depth}");
                 let out = format_ident!("out{depth}");
-                let inner = self.conv(j, dir, a, b, (false, false), quote!(#x), depth + 1, generic);
+                let inner = self.conv(step, a, b, (false, false), quote!(#x), depth + 1);
                 let map = quote! {{
                     let mut #out = ::std::collections::BTreeMap::new();
                     for (#key, #x) in #v {
@@ -496,30 +484,7 @@ impl<'c, 'a> History<'c, 'a> {
                 quote!(::std::string::String::from(#constant::VALUE))
             }
             (TyKind::Named(a), TyKind::Named(b)) if a == b => {
-                let targets = (
-                    alias_target(self.api(src), a),
-                    alias_target(self.api(dst), b),
-                );
-                if let (Some(ta), Some(tb)) = targets {
-                    return self.conv(j, dir, ta, tb, boxes, v, depth, generic);
-                }
-                self.need(j, a, dir);
-                let module = module_ident(self.date(j));
-                let id = type_ident(a);
-                let input = if boxes.0 { quote!(*#v) } else { v };
-                let call = match dir {
-                    Dir::Forward => {
-                        quote!(crate::versions::#module::#id::forward #generic (#input)?)
-                    }
-                    Dir::Backward => {
-                        quote!(crate::versions::#module::#id::backward #generic (#input)?)
-                    }
-                };
-                if boxes.1 {
-                    quote!(::std::boxed::Box::new(#call))
-                } else {
-                    call
-                }
+                self.conv_named(step, a, boxes, v, depth)
             }
             _ => {
                 let message = format!(
@@ -529,6 +494,91 @@ impl<'c, 'a> History<'c, 'a> {
                 );
                 quote!(return ::std::result::Result::Err(crate::runtime::ConvertError::new(#message)))
             }
+        }
+    }
+
+    /// [`History::conv`] where either side is nullable: both nullable maps
+    /// the value inside (or keeps it, when the Rust types agree); only the
+    /// target nullable wraps the converted value in `Some`; only the source
+    /// nullable converts what is there and refuses a `null`, which the
+    /// target cannot hold.
+    fn conv_nullable(
+        &self,
+        step: Step,
+        from: &Ty,
+        to: &Ty,
+        boxes: (bool, bool),
+        v: TokenStream,
+        depth: usize,
+    ) -> TokenStream {
+        let x = format_ident!("x{depth}");
+        let mut inner_from = from.clone();
+        let mut inner_to = to.clone();
+        inner_from.nullable = false;
+        inner_to.nullable = false;
+        if from.nullable && to.nullable {
+            if self.same(step.j, &inner_from, &inner_to) && boxes.0 == boxes.1 {
+                return v;
+            }
+            let inner = self.conv(step, &inner_from, &inner_to, boxes, quote!(#x), depth + 1);
+            return map_option(v, &x, inner);
+        }
+        if to.nullable {
+            let inner = self.conv(step, &inner_from, &inner_to, boxes, v, depth + 1);
+            return quote!(::std::option::Option::Some(#inner));
+        }
+        let inner = self.conv(step, &inner_from, &inner_to, boxes, quote!(#x), depth + 1);
+        let message = format!(
+            "a `null` has no counterpart at version {}",
+            self.date(self.ends(step.j, step.dir).1)
+        );
+        quote! {
+            match #v {
+                ::std::option::Option::Some(#x) => #inner,
+                ::std::option::Option::None => {
+                    return ::std::result::Result::Err(crate::runtime::ConvertError::new(#message));
+                }
+            }
+        }
+    }
+
+    /// [`History::conv`] between two versions of the named type `name`: an
+    /// alias on both sides converts its targets; any other type calls its
+    /// generated `forward` or `backward` (marking that conversion needed),
+    /// unboxing and reboxing around the call as `boxes` says.
+    fn conv_named(
+        &self,
+        step: Step,
+        name: &str,
+        boxes: (bool, bool),
+        v: TokenStream,
+        depth: usize,
+    ) -> TokenStream {
+        let (src, dst) = self.ends(step.j, step.dir);
+        let targets = (
+            alias_target(self.api(src), name),
+            alias_target(self.api(dst), name),
+        );
+        if let (Some(ta), Some(tb)) = targets {
+            return self.conv(step, ta, tb, boxes, v, depth);
+        }
+        self.need(step.j, name, step.dir);
+        let module = module_ident(self.date(step.j));
+        let id = type_ident(name);
+        let generic = step.generic;
+        let input = if boxes.0 { quote!(*#v) } else { v };
+        let call = match step.dir {
+            Dir::Forward => {
+                quote!(crate::versions::#module::#id::forward #generic (#input)?)
+            }
+            Dir::Backward => {
+                quote!(crate::versions::#module::#id::backward #generic (#input)?)
+            }
+        };
+        if boxes.1 {
+            quote!(::std::boxed::Box::new(#call))
+        } else {
+            call
         }
     }
 
@@ -950,16 +1000,23 @@ impl<'c, 'a> History<'c, 'a> {
             quote!(::std::result::Result::Err(crate::runtime::ConvertError::new(#message)))
         };
         self.fills.set(false);
+        let conversion = Conversion {
+            step: Step {
+                j,
+                dir,
+                generic: &turbofish,
+            },
+            name,
+            next: &next,
+        };
         let body = match (kind_of(old_api, name), kind_of(new_api, name)) {
             (Some(Kind::Record(old)), Some(Kind::Record(new))) => {
-                self.record(j, name, old, new, dir, &next, &turbofish)
+                self.record(&conversion, old, new)
             }
             (Some(Kind::Enum(old)), Some(Kind::Enum(new))) => {
-                self.enumeration(j, name, &old, &new, dir, &next)
+                self.enumeration(&conversion, &old, &new)
             }
-            (Some(Kind::Union(old)), Some(Kind::Union(new))) => {
-                self.union(j, name, old, new, dir, &next, &turbofish)
-            }
+            (Some(Kind::Union(old)), Some(Kind::Union(new))) => self.union(&conversion, old, new),
             _ => match dir {
                 Dir::Forward => missing(&format!("has no counterpart at version {next_date}")),
                 Dir::Backward => missing(&format!("has no counterpart at version {date}")),
@@ -1013,20 +1070,13 @@ impl<'c, 'a> History<'c, 'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)] // One record's pieces.
-    fn record(
-        &self,
-        j: usize,
-        name: &str,
-        old: &[Field],
-        new: &[Field],
-        dir: Dir,
-        next: &TokenStream,
-        generic: &TokenStream,
-    ) -> TokenStream {
-        // A record the version converts by hand: its pair does all of it.
-        if let Some(via) = self.record_converter(j, name) {
-            let _ = generic;
+    /// The body of a record's conversion. A record the version converts by
+    /// hand (`type T changed via f`) is all its converter's; any other is
+    /// built field by field (see [`History::record_member`]), the values
+    /// computed from the whole record first, before its fields move.
+    fn record(&self, c: &Conversion, old: &[Field], new: &[Field]) -> TokenStream {
+        let Step { j, dir, .. } = c.step;
+        if let Some(via) = self.record_converter(j, c.name) {
             return match dir {
                 Dir::Forward => {
                     let f = value_ident(via);
@@ -1038,202 +1088,21 @@ impl<'c, 'a> History<'c, 'a> {
                 }
             };
         }
-        let changes = &self.spec.versions[j + 1].changes;
-        // The old field each new field comes from.
-        let source = |f: &Field| -> Option<&Field> {
-            if let Some(o) = old.iter().find(|o| o.name == f.name) {
-                return Some(o);
-            }
-            changes.iter().find_map(|c| match c {
-                Change::FieldRenamed { from, to, .. }
-                    if *to == f.name && !new.iter().any(|n| n.name == *from) =>
-                {
-                    old.iter().find(|o| o.name == *from)
-                }
-                _ => None,
-            })
+        let record = RecordConversion {
+            conversion: c,
+            old,
+            new,
         };
-        let change_default = |field: &str, pick: fn(&Change, &str) -> Option<Value>| {
-            changes.iter().find_map(|c| pick(c, field))
-        };
-        let (src, dst) = self.ends(j, dir);
-        let (from_cx, to_cx) = (self.cx(src), self.cx(dst));
         let mut members = Vec::new();
-        let targets: Vec<(&Field, Option<&Field>)> = match dir {
-            Dir::Forward => new.iter().map(|f| (f, source(f))).collect(),
-            Dir::Backward => old
-                .iter()
-                .map(|o| {
-                    (
-                        o,
-                        new.iter()
-                            .find(|n| source(n).is_some_and(|s| s.name == o.name)),
-                    )
-                })
-                .collect(),
-        };
-        let input = match dir {
-            Dir::Forward => quote!(self),
-            Dir::Backward => quote!(next),
-        };
-        // Values computed from the whole record (`removed via f`), before
-        // its fields are moved out.
         let mut computed = Vec::new();
-        for (target, from) in targets {
-            let field = value_ident(&target.name);
-            let target_wrapped = target.optional && target.default.is_none();
-            let target_boxed = to_cx.boxed(name, &target.ty);
-            // What a target gets when there is no value to convert.
-            let fallback = {
-                let declared = match dir {
-                    Dir::Forward => change_default(&target.name, |c, f| match c {
-                        Change::FieldAdded { field, default, .. }
-                        | Change::FieldMadeRequired { field, default, .. }
-                            if field == f =>
-                        {
-                            default.clone()
-                        }
-                        _ => None,
-                    }),
-                    Dir::Backward => change_default(&target.name, |c, f| match c {
-                        Change::FieldRemoved { field, .. } if field.name == f => {
-                            field.default.clone()
-                        }
-                        Change::FieldMadeOptional { field, default, .. } if field == f => {
-                            default.clone()
-                        }
-                        _ => None,
-                    }),
-                }
-                .or_else(|| target.default.clone());
-                match declared {
-                    Some(value) => {
-                        let v =
-                            default_value(to_cx, &value, &target.ty, target_boxed, Scope::Crate);
-                        Some(if target_wrapped {
-                            quote!(::std::option::Option::Some(#v))
-                        } else {
-                            v
-                        })
-                    }
-                    None if target_wrapped || target.ty.nullable => {
-                        Some(quote!(::std::option::Option::None))
-                    }
-                    None => None,
-                }
-            };
-            if let (None, Dir::Backward, Some(via)) =
-                (from, dir, self.computed(j, name, &target.name))
-            {
-                let local = format_ident!("computed_{}", gatic_ir::ident::snake(&target.name));
-                let f = value_ident(via);
-                let value = if target_boxed {
-                    quote!(::std::boxed::Box::new(C::#f(&next)))
-                } else {
-                    quote!(C::#f(&next))
-                };
-                computed.push(quote!(let #local = #value;));
-                members.push(quote!(#field: #local));
-                continue;
+        for (target, from) in self.field_pairs(&record) {
+            match self.record_member(&record, target, from, &mut computed) {
+                Ok(member) => members.push(member),
+                Err(refusal) => return refusal,
             }
-            let Some(from) = from else {
-                match fallback {
-                    Some(v) => members.push(quote!(#field: #v)),
-                    None => {
-                        let at = match dir {
-                            Dir::Forward => self.date(j + 1),
-                            Dir::Backward => self.date(j),
-                        };
-                        let message =
-                            format!("`{name}.{}` has no value at version {at}", target.name);
-                        return quote!(::std::result::Result::Err(crate::runtime::ConvertError::new(#message)));
-                    }
-                }
-                continue;
-            };
-            let source_id = value_ident(&from.name);
-            let from_wrapped = from.optional && from.default.is_none();
-            let from_boxed = from_cx.boxed(name, &from.ty);
-            let new_name = match dir {
-                Dir::Forward => &target.name,
-                Dir::Backward => &from.name,
-            };
-            let retyped = from.ty.kind != target.ty.kind || from.ty.nullable != target.ty.nullable;
-            let via = self.converter(j, name, new_name).filter(|_| retyped);
-            // A constant field's value is its type: whatever the other
-            // version held there (the same constant, or a value a change
-            // made constant), this side holds the constant, unless a
-            // hand-written converter says otherwise.
-            if let (TyKind::Const(value), None) = (&target.ty.kind, via) {
-                let constant = to_cx.constant(value, Scope::Crate);
-                members.push(quote!(#field: #constant));
-                continue;
-            }
-            let x = format_ident!("x0");
-            let convert = |v: TokenStream| -> TokenStream {
-                match via {
-                    Some(via) => {
-                        let f = match dir {
-                            Dir::Forward => value_ident(via),
-                            Dir::Backward => value_ident(&format!("{via}_backward")),
-                        };
-                        let v = if from_boxed { quote!(*#v) } else { v };
-                        let call = quote!(C::#f(#v));
-                        if target_boxed {
-                            quote!(::std::boxed::Box::new(#call))
-                        } else {
-                            call
-                        }
-                    }
-                    None => self.conv(
-                        j,
-                        dir,
-                        &from.ty,
-                        &target.ty,
-                        (from_boxed, target_boxed),
-                        v,
-                        1,
-                        generic,
-                    ),
-                }
-            };
-            let value = quote!(#input.#source_id);
-            let expr = match (from_wrapped, target_wrapped) {
-                (false, false) => convert(value),
-                (false, true) => {
-                    let c = convert(value);
-                    quote!(::std::option::Option::Some(#c))
-                }
-                (true, true) => {
-                    let c = convert(quote!(#x));
-                    if x == c.to_string() {
-                        value
-                    } else {
-                        map_option(value, &x, c)
-                    }
-                }
-                (true, false) => {
-                    let c = convert(quote!(#x));
-                    self.fills.set(true);
-                    let none = match fallback {
-                        Some(v) => v,
-                        None => {
-                            let message = format!("`{name}.{}` is required", target.name);
-                            quote!(return ::std::result::Result::Err(crate::runtime::ConvertError::new(#message)))
-                        }
-                    };
-                    quote! {
-                        match #value {
-                            ::std::option::Option::Some(#x) => #c,
-                            ::std::option::Option::None => #none,
-                        }
-                    }
-                }
-            };
-            members.push(quote!(#field: #expr));
         }
         let ty = match dir {
-            Dir::Forward => next.clone(),
+            Dir::Forward => c.next.clone(),
             Dir::Backward => quote!(Self),
         };
         if computed.is_empty() {
@@ -1246,15 +1115,241 @@ impl<'c, 'a> History<'c, 'a> {
         }
     }
 
-    fn enumeration(
+    /// The fields of the converted record, each with the field of the input
+    /// its value comes from (`None` when there is none): forward, each new
+    /// field with its source; backward, each old field with the new field
+    /// whose source it is.
+    fn field_pairs<'r>(&self, r: &RecordConversion<'r>) -> Vec<(&'r Field, Option<&'r Field>)> {
+        match r.conversion.step.dir {
+            Dir::Forward => r.new.iter().map(|f| (f, self.source_field(r, f))).collect(),
+            Dir::Backward => r
+                .old
+                .iter()
+                .map(|o| {
+                    (
+                        o,
+                        r.new
+                            .iter()
+                            .find(|n| self.source_field(r, n).is_some_and(|s| s.name == o.name)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The old field that new field `f` comes from: the one of the same
+    /// name, or the one the version renamed to it (unless a new field
+    /// still has the old name).
+    fn source_field<'r>(&self, r: &RecordConversion<'r>, f: &Field) -> Option<&'r Field> {
+        if let Some(o) = r.old.iter().find(|o| o.name == f.name) {
+            return Some(o);
+        }
+        self.spec.versions[r.conversion.step.j + 1]
+            .changes
+            .iter()
+            .find_map(|c| match c {
+                Change::FieldRenamed { from, to, .. }
+                    if *to == f.name && !r.new.iter().any(|n| n.name == *from) =>
+                {
+                    r.old.iter().find(|o| o.name == *from)
+                }
+                _ => None,
+            })
+    }
+
+    /// What field `target` of the converted record gets when there is no
+    /// value to convert: the default the version's change declares (an
+    /// added or newly required field's, forward; a removed or newly
+    /// optional field's, backward), else the field's own default, else
+    /// `None` where the field may hold it. `None` when there is nothing.
+    fn field_fallback(&self, r: &RecordConversion, target: &Field) -> Option<TokenStream> {
+        let Step { j, dir, .. } = r.conversion.step;
+        let changes = &self.spec.versions[j + 1].changes;
+        let declared = match dir {
+            Dir::Forward => changes.iter().find_map(|c| match c {
+                Change::FieldAdded { field, default, .. }
+                | Change::FieldMadeRequired { field, default, .. }
+                    if *field == target.name =>
+                {
+                    default.clone()
+                }
+                _ => None,
+            }),
+            Dir::Backward => changes.iter().find_map(|c| match c {
+                Change::FieldRemoved { field, .. } if field.name == target.name => {
+                    field.default.clone()
+                }
+                Change::FieldMadeOptional { field, default, .. } if *field == target.name => {
+                    default.clone()
+                }
+                _ => None,
+            }),
+        }
+        .or_else(|| target.default.clone());
+        let target_wrapped = target.optional && target.default.is_none();
+        match declared {
+            Some(value) => {
+                let to_cx = self.cx(self.ends(j, dir).1);
+                let target_boxed = to_cx.boxed(r.conversion.name, &target.ty);
+                let v = default_value(to_cx, &value, &target.ty, target_boxed, Scope::Crate);
+                Some(if target_wrapped {
+                    quote!(::std::option::Option::Some(#v))
+                } else {
+                    v
+                })
+            }
+            None if target_wrapped || target.ty.nullable => {
+                Some(quote!(::std::option::Option::None))
+            }
+            None => None,
+        }
+    }
+
+    /// The member of the converted record for field `target`, whose value
+    /// comes from field `from` of the input. A field a version removed
+    /// with a converter (`removed via f`) is computed from the whole input,
+    /// its `let` pushed onto `computed`; a field with no source takes its
+    /// fallback. `Err` when it has neither: the whole conversion is then
+    /// that refusal.
+    fn record_member(
         &self,
-        j: usize,
-        name: &str,
-        old: &[String],
-        new: &[String],
-        dir: Dir,
-        next: &TokenStream,
+        r: &RecordConversion,
+        target: &Field,
+        from: Option<&Field>,
+        computed: &mut Vec<TokenStream>,
+    ) -> Result<TokenStream, TokenStream> {
+        let Step { j, dir, .. } = r.conversion.step;
+        let name = r.conversion.name;
+        let field = value_ident(&target.name);
+        let fallback = self.field_fallback(r, target);
+        if let (None, Dir::Backward, Some(via)) = (from, dir, self.computed(j, name, &target.name))
+        {
+            let target_boxed = self.cx(self.ends(j, dir).1).boxed(name, &target.ty);
+            let local = format_ident!("computed_{}", gatic_ir::ident::snake(&target.name));
+            let f = value_ident(via);
+            let value = if target_boxed {
+                quote!(::std::boxed::Box::new(C::#f(&next)))
+            } else {
+                quote!(C::#f(&next))
+            };
+            computed.push(quote!(let #local = #value;));
+            return Ok(quote!(#field: #local));
+        }
+        let Some(from) = from else {
+            return match fallback {
+                Some(v) => Ok(quote!(#field: #v)),
+                None => {
+                    let at = match dir {
+                        Dir::Forward => self.date(j + 1),
+                        Dir::Backward => self.date(j),
+                    };
+                    let message = format!("`{name}.{}` has no value at version {at}", target.name);
+                    Err(
+                        quote!(::std::result::Result::Err(crate::runtime::ConvertError::new(#message))),
+                    )
+                }
+            };
+        };
+        let expr = self.field_value(r, target, from, fallback);
+        Ok(quote!(#field: #expr))
+    }
+
+    /// The value of field `target` converted from field `from` of the
+    /// input. A constant target holds its constant, unless a hand-written
+    /// converter of the field says otherwise; any other value goes through
+    /// the field's converter (when its type changed) or [`History::conv`],
+    /// inside or around the `Option`s of optional fields. An optional
+    /// source for a required target takes `fallback` for `None` (or is
+    /// refused without one).
+    fn field_value(
+        &self,
+        r: &RecordConversion,
+        target: &Field,
+        from: &Field,
+        fallback: Option<TokenStream>,
     ) -> TokenStream {
+        let step = r.conversion.step;
+        let name = r.conversion.name;
+        let (src, dst) = self.ends(step.j, step.dir);
+        let target_wrapped = target.optional && target.default.is_none();
+        let target_boxed = self.cx(dst).boxed(name, &target.ty);
+        let source_id = value_ident(&from.name);
+        let from_wrapped = from.optional && from.default.is_none();
+        let from_boxed = self.cx(src).boxed(name, &from.ty);
+        let new_name = match step.dir {
+            Dir::Forward => &target.name,
+            Dir::Backward => &from.name,
+        };
+        let retyped = from.ty.kind != target.ty.kind || from.ty.nullable != target.ty.nullable;
+        let via = self.converter(step.j, name, new_name).filter(|_| retyped);
+        // A constant field's value is its type: whatever the other
+        // version held there (the same constant, or a value a change
+        // made constant), this side holds the constant.
+        if let (TyKind::Const(value), None) = (&target.ty.kind, via) {
+            return self.cx(dst).constant(value, Scope::Crate);
+        }
+        let x = format_ident!("x0");
+        let convert = |v: TokenStream| -> TokenStream {
+            match via {
+                Some(via) => {
+                    let f = match step.dir {
+                        Dir::Forward => value_ident(via),
+                        Dir::Backward => value_ident(&format!("{via}_backward")),
+                    };
+                    let v = if from_boxed { quote!(*#v) } else { v };
+                    let call = quote!(C::#f(#v));
+                    if target_boxed {
+                        quote!(::std::boxed::Box::new(#call))
+                    } else {
+                        call
+                    }
+                }
+                None => self.conv(step, &from.ty, &target.ty, (from_boxed, target_boxed), v, 1),
+            }
+        };
+        let input = r.conversion.input();
+        let value = quote!(#input.#source_id);
+        match (from_wrapped, target_wrapped) {
+            (false, false) => convert(value),
+            (false, true) => {
+                let c = convert(value);
+                quote!(::std::option::Option::Some(#c))
+            }
+            (true, true) => {
+                let c = convert(quote!(#x));
+                if x == c.to_string() {
+                    value
+                } else {
+                    map_option(value, &x, c)
+                }
+            }
+            (true, false) => {
+                let c = convert(quote!(#x));
+                self.fills.set(true);
+                let none = match fallback {
+                    Some(v) => v,
+                    None => {
+                        let message = format!("`{name}.{}` is required", target.name);
+                        quote!(return ::std::result::Result::Err(crate::runtime::ConvertError::new(#message)))
+                    }
+                };
+                quote! {
+                    match #value {
+                        ::std::option::Option::Some(#x) => #c,
+                        ::std::option::Option::None => #none,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The body of an enum's conversion: each value to the value of the
+    /// same name, or the one the version maps it to (a removed value's
+    /// `map`, forward; an added value's `fallback`, backward); a value with
+    /// neither is refused.
+    fn enumeration(&self, c: &Conversion, old: &[String], new: &[String]) -> TokenStream {
+        let Step { j, dir, .. } = c.step;
+        let (name, next) = (c.name, c.next);
         let changes = &self.spec.versions[j + 1].changes;
         let (sources, targets, from_path, to_path) = match dir {
             Dir::Forward => (old, new, quote!(Self), next.clone()),
@@ -1298,24 +1393,21 @@ impl<'c, 'a> History<'c, 'a> {
                 }
             }
         });
-        let input = match dir {
-            Dir::Forward => quote!(self),
-            Dir::Backward => quote!(next),
-        };
+        let input = c.input();
         quote!(::std::result::Result::Ok(match #input { #(#arms)* }))
     }
 
-    #[allow(clippy::too_many_arguments)] // One union's pieces.
+    /// The body of a union's conversion: each variant's value converted to
+    /// the variant of the same name; a variant the other side lacks is
+    /// refused.
     fn union(
         &self,
-        j: usize,
-        name: &str,
+        c: &Conversion,
         old: &[gatic_ir::Variant],
         new: &[gatic_ir::Variant],
-        dir: Dir,
-        next: &TokenStream,
-        generic: &TokenStream,
     ) -> TokenStream {
+        let Step { j, dir, .. } = c.step;
+        let (name, next) = (c.name, c.next);
         let (src, dst) = self.ends(j, dir);
         let (sources, targets, from_path, to_path) = match dir {
             Dir::Forward => (old, new, quote!(Self), next.clone()),
@@ -1326,8 +1418,8 @@ impl<'c, 'a> History<'c, 'a> {
             match targets.iter().find(|t| t.name == v.name) {
                 Some(t) => {
                     let boxes = (self.cx(src).boxed(name, &v.ty), self.cx(dst).boxed(name, &t.ty));
-                    let c = self.conv(j, dir, &v.ty, &t.ty, boxes, quote!(value), 1, generic);
-                    quote!(#from_path::#variant(value) => #to_path::#variant(#c),)
+                    let value = self.conv(c.step, &v.ty, &t.ty, boxes, quote!(value), 1);
+                    quote!(#from_path::#variant(value) => #to_path::#variant(#value),)
                 }
                 None => {
                     let message = format!(
@@ -1343,10 +1435,7 @@ impl<'c, 'a> History<'c, 'a> {
                 }
             }
         });
-        let input = match dir {
-            Dir::Forward => quote!(self),
-            Dir::Backward => quote!(next),
-        };
+        let input = c.input();
         quote!(::std::result::Result::Ok(match #input { #(#arms)* }))
     }
 }
@@ -1568,18 +1657,7 @@ pub(crate) fn named_in(ty: &Ty, out: &mut BTreeSet<String>) {
 
 /// A type as written in the language, for docs.
 pub(crate) fn ty_text(ty: &Ty) -> String {
-    let base = match &ty.kind {
-        TyKind::Primitive(p) => p.name().to_string(),
-        TyKind::Named(n) => n.clone(),
-        TyKind::List(t) => format!("[{}]", ty_text(t)),
-        TyKind::Map(t) => format!("map<string, {}>", ty_text(t)),
-        TyKind::Const(c) => crate::consts::json_text(c),
-    };
-    if ty.nullable {
-        format!("{base} | null")
-    } else {
-        base
-    }
+    gatic_ir::display::ty(ty)
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
