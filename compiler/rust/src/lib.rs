@@ -165,10 +165,16 @@ pub fn generate_crate(spec: &Spec, config: &Config) -> Vec<OutputFile> {
         contents: manifest,
     }];
     files.extend(formatted);
+    // The runtime's files, copied: they say which gatic copied them.
+    let copied = format!(
+        "// Copied by gatic {} from its runtime, for {}. Do not edit.\n",
+        env!("CARGO_PKG_VERSION"),
+        spec.source
+    );
     for (name, contents) in runtime::FILES {
         files.push(OutputFile {
             path: runtime::output_path(name),
-            contents: format!("{header}{contents}"),
+            contents: format!("{copied}{}", runtime::without_tests(contents)),
         });
     }
     files

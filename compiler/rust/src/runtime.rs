@@ -1,102 +1,23 @@
 //! The runtime's source, embedded from `runtime-template/src` and copied into
 //! every generated crate as `src/runtime/` (`lib.rs` becomes `mod.rs`).
 
-/// Every file of `runtime-template/src`, by name. A unit test keeps this list
-/// equal to the folder's `.rs` files.
-pub(crate) const FILES: &[(&str, &str)] = &[
-    (
-        "access_log.rs",
-        include_str!("../../../runtime-template/src/access_log.rs"),
-    ),
-    (
-        "admission.rs",
-        include_str!("../../../runtime-template/src/admission.rs"),
-    ),
-    (
-        "body.rs",
-        include_str!("../../../runtime-template/src/body.rs"),
-    ),
-    (
-        "clients.rs",
-        include_str!("../../../runtime-template/src/clients.rs"),
-    ),
-    (
-        "codec.rs",
-        include_str!("../../../runtime-template/src/codec.rs"),
-    ),
-    (
-        "config.rs",
-        include_str!("../../../runtime-template/src/config.rs"),
-    ),
-    (
-        "constant.rs",
-        include_str!("../../../runtime-template/src/constant.rs"),
-    ),
-    (
-        "cors.rs",
-        include_str!("../../../runtime-template/src/cors.rs"),
-    ),
-    (
-        "docs.rs",
-        include_str!("../../../runtime-template/src/docs.rs"),
-    ),
-    (
-        "events.rs",
-        include_str!("../../../runtime-template/src/events.rs"),
-    ),
-    (
-        "form.rs",
-        include_str!("../../../runtime-template/src/form.rs"),
-    ),
-    (
-        "jwt.rs",
-        include_str!("../../../runtime-template/src/jwt.rs"),
-    ),
-    (
-        "lib.rs",
-        include_str!("../../../runtime-template/src/lib.rs"),
-    ),
-    (
-        "metrics.rs",
-        include_str!("../../../runtime-template/src/metrics.rs"),
-    ),
-    (
-        "panel.rs",
-        include_str!("../../../runtime-template/src/panel.rs"),
-    ),
-    (
-        "problem.rs",
-        include_str!("../../../runtime-template/src/problem.rs"),
-    ),
-    (
-        "reply.rs",
-        include_str!("../../../runtime-template/src/reply.rs"),
-    ),
-    (
-        "scalar.rs",
-        include_str!("../../../runtime-template/src/scalar.rs"),
-    ),
-    (
-        "server.rs",
-        include_str!("../../../runtime-template/src/server.rs"),
-    ),
-    (
-        "testing.rs",
-        include_str!("../../../runtime-template/src/testing.rs"),
-    ),
-    (
-        "trace.rs",
-        include_str!("../../../runtime-template/src/trace.rs"),
-    ),
-    (
-        "validate.rs",
-        include_str!("../../../runtime-template/src/validate.rs"),
-    ),
-    (
-        "version.rs",
-        include_str!("../../../runtime-template/src/version.rs"),
-    ),
-];
+/// Every file of `runtime-template/src`, by name, in name order (the list
+/// is written by `build.rs` from the folder).
+pub(crate) const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+/// Where a runtime file's unit tests start: each file ends with its
+/// `#[cfg(test)] mod tests`, if it has one.
+const TESTS: &str = "\n#[cfg(test)]\nmod tests {\n";
+
+/// A runtime file as it is copied into a generated crate: without its unit
+/// tests, which run in `runtime-template/` and not in every generated crate
+/// (they would only lengthen its `cargo test`).
+pub(crate) fn without_tests(contents: &str) -> &str {
+    match contents.find(TESTS) {
+        Some(at) => &contents[..=at],
+        None => contents,
+    }
+}
 
 /// The path of a runtime file inside the generated crate.
 pub(crate) fn output_path(name: &str) -> String {
@@ -108,10 +29,10 @@ pub(crate) fn output_path(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::FILES;
+    use super::{FILES, TESTS, without_tests};
 
     #[test]
-    fn embedded_files_are_the_runtime_folder() {
+    fn every_runtime_file_is_embedded() {
         let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../runtime-template/src");
         let mut on_disk: Vec<String> = std::fs::read_dir(folder)
             .expect("runtime-template/src is readable")
@@ -121,6 +42,32 @@ mod tests {
             .collect();
         on_disk.sort();
         let embedded: Vec<String> = FILES.iter().map(|(name, _)| name.to_string()).collect();
-        assert_eq!(embedded, on_disk, "update runtime::FILES in compiler/rust");
+        assert_eq!(embedded, on_disk);
+    }
+
+    /// Cutting at the tests is safe only where they come last: nothing
+    /// else of the file may be `cfg(test)`, and the tests module must run
+    /// to the end of the file.
+    #[test]
+    fn unit_tests_are_the_last_thing_of_each_file() {
+        for (name, contents) in FILES {
+            let kept = without_tests(contents);
+            assert!(
+                !kept.contains("cfg(test)"),
+                "{name}: a cfg(test) item outside its tests module"
+            );
+            if let Some(at) = contents.find(TESTS) {
+                let tests = &contents[at..];
+                assert!(
+                    tests.ends_with("\n}\n"),
+                    "{name}: its tests module must end the file"
+                );
+                assert_eq!(
+                    tests.matches("\n}\n").count(),
+                    1,
+                    "{name}: its tests module must be the last item"
+                );
+            }
+        }
     }
 }
