@@ -1,5 +1,6 @@
 //! The `gatic` command line: the only part of the compiler that does IO.
 
+mod deploy;
 mod dev;
 mod fmt;
 mod lsp;
@@ -320,7 +321,7 @@ fn main() -> ExitCode {
             dry_run,
             image,
             out,
-        } => match gatic_deploy::deploy(&out, &env, dry_run, image.as_deref()) {
+        } => match deploy::deploy(&out, &env, dry_run, image.as_deref()) {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS

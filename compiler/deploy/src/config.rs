@@ -955,7 +955,7 @@ pub(crate) fn is_dns_label(text: &str) -> bool {
 
 /// Whether an image reference carries a tag: a `:` after the last `/` (a
 /// registry's port comes before it).
-pub(crate) fn has_tag(image: &str) -> bool {
+pub fn has_tag(image: &str) -> bool {
     let last = image.rsplit('/').next().unwrap_or(image);
     last.contains(':')
 }

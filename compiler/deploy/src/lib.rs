@@ -1,10 +1,9 @@
 //! The deploy target: a Dockerfile and Kubernetes manifests for the service
-//! that `gatic build` generates, and the `gatic deploy` command that applies
-//! them.
+//! that `gatic build` generates. It does no IO: `gatic deploy`, which
+//! applies them with kubectl, is the CLI's (`compiler/cli/src/deploy.rs`).
 //!
 //! [`config`] resolves the spec's `deploy { … }` settings (with defaults) into
-//! a [`DeployConfig`]; [`generate`] turns it into files under `deploy/`
-//! without doing any IO; [`deploy`] runs kubectl on the written overlay.
+//! a [`DeployConfig`]; [`generate`] turns it into files under `deploy/`.
 //! The Dockerfile comes from a minijinja template in `targets/deploy/`; the
 //! YAML is built as data and serialized with serde-saphyr, so it is valid
 //! whatever the settings hold.
@@ -12,16 +11,14 @@
 mod config;
 mod docker;
 mod k8s;
-mod kubectl;
 mod monitoring;
 mod quantity;
 mod yaml;
 
 pub use config::{
     Build, ConfigError, DeployConfig, Environment, Monitoring, Resources, Runtime, Scale, Scrape,
-    WatchedVersion, config,
+    WatchedVersion, config, has_tag,
 };
-pub use kubectl::{DeployError, deploy, deploy_using};
 
 use gatic_ir::{OutputFile, Spec};
 

@@ -1,14 +1,15 @@
 //! `gatic deploy ENV`: renders an environment's overlay with kustomize (a
 //! standalone one on PATH, else kubectl's), and (unless it is a dry run)
-//! applies the manifests with kubectl and waits for the rollout. The only
-//! part of this crate that does IO.
+//! applies the manifests with kubectl and waits for the rollout. It lives
+//! in the CLI, which does the compiler's IO: `gatic-deploy` only turns the
+//! IR into files.
 
 use std::fmt;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::config::has_tag;
+use gatic_deploy::has_tag;
 
 /// How long `kubectl rollout status` waits for a Deployment.
 const ROLLOUT_TIMEOUT: &str = "300s";
