@@ -102,6 +102,18 @@ pub(super) struct RouteMetrics {
     limited: AtomicU64,
     /// Credentials rejected.
     auth_failures: AtomicU64,
+    /// Requests holding an admission slot now (reading the body or in the
+    /// handler).
+    in_flight: AtomicU64,
+}
+
+/// A request counted in its route's `in_flight` until dropped.
+pub(super) struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
 }
 
 impl RouteMetrics {
@@ -134,6 +146,18 @@ impl RouteMetrics {
     /// one of requests without a version.
     pub(super) fn latency(&self) -> &[Histogram] {
         &self.latency
+    }
+
+    /// Counts a request that holds an admission slot, until the guard is
+    /// dropped.
+    pub(super) fn enter(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Relaxed);
+        InFlight(&self.in_flight)
+    }
+
+    /// Requests holding an admission slot now.
+    pub(super) fn in_flight(&self) -> u64 {
+        self.in_flight.load(Relaxed)
     }
 
     /// Records a request turned away by admission control.
@@ -354,10 +378,10 @@ pub(super) fn render(snapshot: &Snapshot<'_>) -> String {
         w,
         "gati_route_in_flight",
         "gauge",
-        "Requests in a handler, for routes with their own limit.",
+        "Requests holding an admission slot (reading their body or in the handler), by route.",
     );
-    for (route, g) in gated() {
-        series(w, "gati_route_in_flight", route, "", &g.in_flight);
+    for (route, m, _) in &snapshot.routes {
+        series(w, "gati_route_in_flight", route, "", &m.in_flight());
     }
     head(
         w,
@@ -450,6 +474,8 @@ mod tests {
         }
         a.shed();
         let b = RouteMetrics::new(2);
+        let (_one, _two) = (b.enter(), b.enter());
+        drop(a.enter());
         let gauges = GateGauges {
             in_flight: 2,
             queued: 1,
@@ -515,7 +541,8 @@ mod tests {
         for line in expected {
             assert!(lines.contains(&line), "missing {line:?} in\n{text}");
         }
-        assert!(!text.contains("gati_route_in_flight{route=\"get_user\"}"));
+        // Every route has its in-flight gauge; a finished request left it.
+        assert!(lines.contains(&"gati_route_in_flight{route=\"get_user\"} 0"));
         // A versioned route without unversioned requests has no series
         // without a version.
         assert!(!text.contains("gati_request_duration_seconds_count{route=\"odd\\\"name\"}"));

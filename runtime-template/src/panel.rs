@@ -214,7 +214,7 @@ impl Panel {
                     "shed": shed,
                     "limited": limited,
                     "auth_failures": auth_failures,
-                    "in_flight": gate.map(|g| g.in_flight),
+                    "in_flight": m.in_flight(),
                     "queued": gate.map(|g| g.queued),
                 })
             })
@@ -678,7 +678,7 @@ input[type=search] { width: 100%; padding: 5px 8px; margin-bottom: 8px; border: 
   </section>
   <section class="span12">
     <h2>Routes</h2>
-    <table id="routes"><thead><tr><th>route</th><th>method</th><th>path</th><th class="num">req/s</th><th class="num">p50</th><th class="num">p99</th><th class="num">requests</th><th class="num">4xx</th><th class="num">5xx</th><th class="num">shed</th><th class="num">429</th></tr></thead><tbody></tbody></table>
+    <table id="routes"><thead><tr><th>route</th><th>method</th><th>path</th><th class="num">req/s</th><th class="num">p50</th><th class="num">p99</th><th class="num">requests</th><th class="num">4xx</th><th class="num">5xx</th><th class="num">shed</th><th class="num">429</th><th class="num">in flight</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="span6">
     <h2>Recent errors</h2>
@@ -800,7 +800,8 @@ function render(state) {
       el("td", { class: "num" }, seconds(quantile(bounds, window, 0.99))),
       el("td", { class: "num" }, sum(route.buckets)),
       el("td", { class: "num" }, route.classes[3]), el("td", { class: "num" }, route.classes[4]),
-      el("td", { class: "num" }, route.shed), el("td", { class: "num" }, route.limited));
+      el("td", { class: "num" }, route.shed), el("td", { class: "num" }, route.limited),
+      el("td", { class: "num" }, route.in_flight));
   });
   fill($("#routes tbody"), routeRows);
   $("#rps").textContent = rate(dt ? totalRps : null);

@@ -1620,6 +1620,7 @@ where
                             Err(shed) => break 'run overloaded(route, shed),
                         },
                     };
+                    let _in_flight = route.metrics.enter();
 
                     // The body, under the route's limit and a minimum data
                     // rate after a grace period (like nginx's
