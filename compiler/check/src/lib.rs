@@ -12,8 +12,10 @@ mod check;
 mod generics;
 mod load;
 mod routes;
+mod spans;
 mod unions;
 mod usage;
+pub use spans::Spans;
 pub mod uses;
 mod values;
 mod versions;
@@ -95,6 +97,9 @@ pub struct Compiled {
     pub spec: Option<gatic_ir::Spec>,
     /// Every diagnostic (syntax and semantic), sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// Where the spec declares what the IR names (routes, types, members,
+    /// errors, converters), even when it does not compile.
+    pub spans: Spans,
 }
 
 /// Loads `root` and every file it `use`s (transitively), parses, checks and
@@ -105,6 +110,7 @@ pub fn compile(root: &str, loader: &dyn Loader) -> Compiled {
     let mut diagnostics = loaded.diagnostics;
     let expanded = generics::expand(&loaded.files);
     diagnostics.extend(expanded.diagnostics);
+    let spans = Spans::of(&expanded.files);
     let (spec, more) = check::check(
         root,
         loaded.root,
@@ -125,5 +131,6 @@ pub fn compile(root: &str, loader: &dyn Loader) -> Compiled {
         sources: loaded.sources,
         spec: if failed { None } else { spec },
         diagnostics,
+        spans,
     }
 }

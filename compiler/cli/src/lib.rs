@@ -8,7 +8,7 @@ pub mod new_project;
 
 use gatic_check::{Compiled, Loader};
 use gatic_ir::{OutputFile, Spec};
-use gatic_syntax::{Diagnostic, FileId, SourceMap, Span, codes};
+use gatic_syntax::{Diagnostic, FileId, Span, codes};
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,7 @@ pub fn handler_crate_diagnostics(compiled: &Compiled, spec_path: &Path) -> Vec<D
             let date = &spec.versions[*j].date;
             Diagnostic::error(
                 codes::RETIRED_ROUTE,
-                word_after(&compiled.sources, "route", &route.name),
+                compiled.spans.route(&route.name).unwrap_or_else(root_start),
                 format!(
                     "the handler crate at `{crate_dir}` has no `{method}`, which clients of versions before {date} still call"
                 ),
@@ -113,7 +113,7 @@ pub fn handler_crate_diagnostics(compiled: &Compiled, spec_path: &Path) -> Vec<D
             .iter()
             .filter(|m| !implemented.contains(&m.name))
             .map(|m| {
-                let span = word_after(&compiled.sources, "via", &m.via);
+                let span = compiled.spans.converter(&m.via).unwrap_or_else(root_start);
                 Diagnostic::error(
                     codes::MISSING_CONVERTER,
                     span,
@@ -186,24 +186,9 @@ fn implemented_methods(src: &Path, trait_name: &str) -> BTreeSet<String> {
     names
 }
 
-/// The span of NAME in the first `KEYWORD NAME` of any loaded file (`via
-/// f`, `route r`), or the root's first byte.
-fn word_after(sources: &SourceMap, keyword: &str, name: &str) -> Span {
-    for (id, file) in sources.files() {
-        let mut from = 0;
-        while let Some(at) = file.text[from..].find(keyword) {
-            let start = from + at;
-            let rest = &file.text[start + keyword.len()..];
-            let trimmed = rest.trim_start();
-            let name_at = start + keyword.len() + (rest.len() - trimmed.len());
-            if trimmed.starts_with(name)
-                && !trimmed[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
-            {
-                return Span::new(id, name_at, name_at + name.len());
-            }
-            from = start + keyword.len();
-        }
-    }
+/// The root file's first byte: where a diagnostic goes when the span
+/// table has no place for what it is about.
+fn root_start() -> Span {
     Span::new(FileId(0), 0, 0)
 }
 

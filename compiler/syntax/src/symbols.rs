@@ -92,6 +92,25 @@ pub struct Declaration<'a> {
     pub declared: Declared<'a>,
 }
 
+impl Declaration<'_> {
+    /// The name Timescape's change locations give the declaration: `Type`
+    /// (records, aliases, enums, unions), `Type.member` (fields, enum
+    /// values, variants), `route name`, `error Name`; `None` for the
+    /// service and a route's parameters.
+    pub fn location_key(&self) -> Option<String> {
+        let name = &self.name.name;
+        Some(match self.declared {
+            Declared::Route(_) => format!("route {name}"),
+            Declared::Error(_) => format!("error {name}"),
+            Declared::Type(_) | Declared::Enum(_) | Declared::Union(_) => name.clone(),
+            Declared::Field { owner, .. }
+            | Declared::EnumValue { owner, .. }
+            | Declared::Variant { owner, .. } => format!("{}.{name}", owner.name),
+            Declared::Service(_) | Declared::Parameter { .. } => return None,
+        })
+    }
+}
+
 /// The namespace a [`Reference`] is looked up in.
 #[derive(Clone, Copy, Debug)]
 pub enum Namespace<'a> {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use gatic_ir::{Api, TypeDefKind};
 use gatic_syntax::SourceMap;
 use gatic_syntax::ast::{Item, Member, TypeBody};
-use gatic_syntax::symbols::{self, Declared};
+use gatic_syntax::symbols;
 
 /// How a record declaration gets its fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,19 +49,10 @@ impl Origins {
         for (id, file) in sources.files() {
             let parsed = gatic_syntax::parse(id, &file.text).file;
             for d in symbols::index(&parsed).declarations {
-                let key = match d.declared {
-                    Declared::Route(_) => format!("route {}", d.name.name),
-                    Declared::Error(_) => format!("error {}", d.name.name),
-                    Declared::Type(_) | Declared::Enum(_) | Declared::Union(_) => {
-                        d.name.name.clone()
-                    }
-                    Declared::Field { owner, .. }
-                    | Declared::EnumValue { owner, .. }
-                    | Declared::Variant { owner, .. } => format!("{}.{}", owner.name, d.name.name),
-                    _ => continue,
-                };
-                let (line, _) = file.line_col(d.name.span.start as usize);
-                places.entry(key).or_insert((file.name.clone(), line));
+                if let Some(key) = d.location_key() {
+                    let (line, _) = file.line_col(d.name.span.start as usize);
+                    places.entry(key).or_insert((file.name.clone(), line));
+                }
             }
             for item in parsed.items {
                 let Item::Type(t) = item else { continue };
