@@ -94,15 +94,24 @@ mod tests {
     #[test]
     fn spans_point_at_names() {
         let text = include_str!("../../../specs/valid/versions.gati");
-        let compiled = compile("versions.gati", &MemoryLoader::new([("versions.gati", text)]));
+        let compiled = compile(
+            "versions.gati",
+            &MemoryLoader::new([("versions.gati", text)]),
+        );
         assert!(compiled.spec.is_some(), "{:#?}", compiled.diagnostics);
         let at = |span: Option<gatic_syntax::Span>| {
             span.map(|s| &text[s.start as usize..s.end as usize])
         };
         let spans = &compiled.spans;
         assert_eq!(at(spans.declaration("Customer")), Some("Customer"));
-        assert_eq!(at(spans.declaration("Customer.postal_code")), Some("postal_code"));
-        assert_eq!(at(spans.route("export_customers")), Some("export_customers"));
+        assert_eq!(
+            at(spans.declaration("Customer.postal_code")),
+            Some("postal_code")
+        );
+        assert_eq!(
+            at(spans.route("export_customers")),
+            Some("export_customers")
+        );
         assert_eq!(
             at(spans.converter("postal_code_from_int")),
             Some("postal_code_from_int")
