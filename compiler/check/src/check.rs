@@ -14,11 +14,9 @@ use crate::attrs::Place;
 /// Names the language or the generated code uses itself.
 const RESERVED_WORDS: &[&str] = &["null", "true", "false", "map"];
 /// Type names the generated code declares (compared after PascalCase).
-const RESERVED_TYPES: &[&str] = &[
-    "Api", "Router", "Config", "Ctx", "Request", "Response", "Problem",
-];
+const RESERVED_TYPES: &[&str] = ident::rust_names::RESERVED_TYPES;
 /// Route names the generated code uses for its own functions (compared after snake_case).
-pub(crate) const RESERVED_ROUTES: &[&str] = &["serve", "routes", "resolve", "call", "authenticate"];
+pub(crate) const RESERVED_ROUTES: &[&str] = ident::rust_names::RESERVED_ROUTES;
 
 /// A declaration in the shared namespace of types, enums, unions and errors.
 #[derive(Clone, Copy)]

@@ -75,6 +75,29 @@ pub fn kebab(name: &str) -> String {
     words(name).join("-")
 }
 
+/// The names the generated Rust crate gives its own items: the one table
+/// the checker (which rejects spec names that would collide) and the Rust
+/// target (which re-exports around the names a spec may shadow) share.
+pub mod rust_names {
+    /// Type names a spec may not declare (compared after PascalCase): the
+    /// generated crate declares them beside the spec's types.
+    pub const RESERVED_TYPES: &[&str] = &[
+        "Api", "Router", "Config", "Ctx", "Request", "Response", "Problem",
+    ];
+    /// Route names a spec may not use (compared after snake_case): the
+    /// router's own functions.
+    pub const RESERVED_ROUTES: &[&str] = &["serve", "routes", "resolve", "call", "authenticate"];
+    /// What the crate root re-exports besides the spec's names: the handler
+    /// trait, the runtime's configuration, context and reply. A spec type
+    /// may be called `Reply` (the root then does not re-export it; it stays
+    /// at `types::Reply`); `Api`, `Config` and `Ctx` it may not, being
+    /// reserved above.
+    pub const ROOT_EXPORTS: &[&str] = &["Api", "Config", "Ctx", "Reply"];
+    /// Re-exported at the root too when a version needs hand-written
+    /// converters: their trait.
+    pub const CONVERTERS: &str = "Converters";
+}
+
 /// Rust keywords, strict and reserved, of every edition.
 pub const RUST_KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",

@@ -401,9 +401,12 @@ fn lib_rs(cx: &Context, history: &versions::History) -> TokenStream {
     // Re-export the trait, the runtime's entry types, every user type and
     // every route's request and error type, skipping any name already taken
     // (still reachable through its module).
-    let mut taken: HashSet<String> = ["Api", "Config", "Ctx", "Reply"].map(String::from).into();
+    let mut taken: HashSet<String> = ident::rust_names::ROOT_EXPORTS
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
     if history.has_converters() {
-        taken.insert("Converters".into());
+        taken.insert(ident::rust_names::CONVERTERS.into());
     }
     let mut reexport = |name: String| -> bool { taken.insert(name) };
     let mut type_names = Vec::new();
