@@ -4,45 +4,17 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
-/// Reads spec files under one folder.
-struct FsLoader(PathBuf);
-
-impl gatic_check::Loader for FsLoader {
-    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(self.0.join(path)).map_err(|e| e.to_string())
-    }
-}
-
-/// The corpus's root specs, relative to `specs/valid`, sorted.
-fn corpus(dir: &Path) -> Vec<String> {
-    let mut roots = Vec::new();
-    let entries = std::fs::read_dir(dir).expect("specs/valid exists");
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if path.is_dir() {
-            if path.join("main.gati").is_file() {
-                roots.push(format!("{name}/main.gati"));
-            }
-        } else if name.ends_with(".gati") {
-            roots.push(name);
-        }
-    }
-    roots.sort();
-    roots
-}
+use gatic_test_support::FsLoader;
 
 #[test]
 fn corpus_documents_are_valid() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/valid");
+    let dir = gatic_test_support::root().join("specs/valid");
     let loader = FsLoader(dir.clone());
-    let roots = corpus(&dir);
+    let roots = gatic_test_support::corpus();
     assert!(!roots.is_empty(), "no specs under {}", dir.display());
     let mut failures = Vec::new();
     support::with_snapshots(|| {
-        for root in &roots {
+        for (name, root) in &roots {
             let compiled = gatic_check::compile(root, &loader);
             let Some(spec) = compiled.spec else {
                 failures.push(format!(
@@ -52,7 +24,6 @@ fn corpus_documents_are_valid() {
                 continue;
             };
             let files = gatic_openapi::generate(&spec);
-            let name = root.trim_end_matches(".gati").trim_end_matches("/main");
             for file in &files {
                 let file_name = file
                     .path

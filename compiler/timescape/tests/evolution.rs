@@ -6,21 +6,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use gatic_check::{Loader, compile};
+use gatic_check::compile;
 use gatic_ir::Spec;
+use gatic_test_support::{FsLoader, root};
 use gatic_timescape::{Format, Origins, Report, compare, compare_with, render, rules};
-
-struct FsLoader;
-
-impl Loader for FsLoader {
-    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(path).map_err(|e| e.to_string())
-    }
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn spec(path: &Path) -> Spec {
     spec_and_origins(path).0
@@ -28,7 +17,7 @@ fn spec(path: &Path) -> Spec {
 
 /// The spec at `path` and its records' derivations.
 fn spec_and_origins(path: &Path) -> (Spec, Origins) {
-    let compiled = compile(&path.to_string_lossy(), &FsLoader);
+    let compiled = compile(&path.to_string_lossy(), &FsLoader(PathBuf::new()));
     let origins = Origins::from_sources(&compiled.sources);
     match compiled.spec {
         Some(s) => (s, origins),

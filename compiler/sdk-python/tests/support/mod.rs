@@ -11,27 +11,14 @@ use gatic_ir::{OutputFile, Spec};
 #[path = "../../../rust/tests/fixture/mod.rs"]
 pub mod fixture;
 
-/// Reads spec files under one folder.
-struct FsLoader(PathBuf);
-
-impl gatic_check::Loader for FsLoader {
-    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(self.0.join(path)).map_err(|e| e.to_string())
-    }
-}
-
 /// The workspace root.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    gatic_test_support::root()
 }
 
 /// Compiles `root` (relative to `dir`) with the checker.
 pub fn compile(dir: &Path, root: &str) -> Spec {
-    let compiled = gatic_check::compile(root, &FsLoader(dir.to_path_buf()));
-    match compiled.spec {
-        Some(spec) => spec,
-        None => panic!("{root} does not compile: {:#?}", compiled.diagnostics),
-    }
+    gatic_test_support::compile_in(dir, root)
 }
 
 /// Every spec the tests generate from, by name: the IR fixtures, this
@@ -46,26 +33,7 @@ pub fn corpus() -> Vec<(String, Spec)> {
         ("events".to_string(), events()),
     ];
     let dir = workspace().join("specs/valid");
-    let mut roots = Vec::new();
-    for entry in std::fs::read_dir(&dir)
-        .expect("specs/valid exists")
-        .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() {
-            if entry.path().join("main.gati").is_file() {
-                roots.push(format!("{name}/main.gati"));
-            }
-        } else if name.ends_with(".gati") {
-            roots.push(name);
-        }
-    }
-    roots.sort();
-    for root in roots {
-        let name = root
-            .trim_end_matches(".gati")
-            .trim_end_matches("/main")
-            .to_string();
+    for (name, root) in gatic_test_support::corpus() {
         specs.push((format!("corpus_{name}"), compile(&dir, &root)));
     }
     specs

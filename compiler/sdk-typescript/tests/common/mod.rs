@@ -11,33 +11,12 @@ use gatic_ir::{OutputFile, Spec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The workspace root.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Reads spec files from disk.
-struct FsLoader;
-
-impl gatic_check::Loader for FsLoader {
-    fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(path).map_err(|e| e.to_string())
-    }
-}
+pub use gatic_test_support::root;
 
 /// Compiles the spec at `path` (relative to the workspace root) and panics
 /// with the diagnostics when it does not compile.
 pub fn compile(path: &str) -> Spec {
-    let full = root().join(path);
-    let full = full.to_string_lossy().replace('\\', "/");
-    let compiled = gatic_check::compile(&full, &FsLoader);
-    let Some(mut spec) = compiled.spec else {
-        panic!("{path} does not compile: {:#?}", compiled.diagnostics);
-    };
-    spec.source = Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
-    spec
+    gatic_test_support::compile_named(&root(), path)
 }
 
 /// The corpus: a snapshot name and a spec, for the fixtures, every valid spec
