@@ -27,7 +27,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::config::{AccessLog, Config, RateLimit, defaults};
-use super::metrics::{self, Snapshot};
+use super::metrics::{self, Histogram, Snapshot};
 use super::server::{Response, RouteLimits};
 use super::version::VersionInfo;
 
@@ -172,86 +172,11 @@ impl Panel {
     ) -> Value {
         let totals = version_totals(snapshot, table.len());
         let (window, mix) = self.mix(&totals);
-        let versions: Vec<Value> = table
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let latency = merged(snapshot, i);
-                json!({
-                    "date": v.date,
-                    "deprecation": v.deprecation.and_then(|d| d.strip_prefix('@')?.parse::<i64>().ok()),
-                    "sunset": v.sunset_at,
-                    "total": totals[i],
-                    "last_hour": totals[i].saturating_sub(window.get(i).copied().unwrap_or(0)),
-                    "latency": latency,
-                })
-            })
-            .collect();
-        let route_rows: Vec<Value> = snapshot
-            .routes
-            .iter()
-            .map(|(name, m, gate)| {
-                let (method, path) = routes
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or(("", ""), |(_, p)| p.split_once(' ').unwrap_or(("", p)));
-                let [shed, limited, auth_failures] = m.turned_away();
-                let mut buckets = vec![0u64; metrics::bucket_bounds().count() + 1];
-                let mut sum = 0.0;
-                for h in m.latency() {
-                    for (total, n) in buckets.iter_mut().zip(h.counts()) {
-                        *total += n;
-                    }
-                    sum += h.sum_seconds();
-                }
-                json!({
-                    "name": name,
-                    "method": method,
-                    "path": path,
-                    "classes": m.classes(),
-                    "buckets": buckets,
-                    "sum": sum,
-                    "shed": shed,
-                    "limited": limited,
-                    "auth_failures": auth_failures,
-                    "in_flight": m.in_flight(),
-                    "queued": gate.map(|g| g.queued),
-                })
-            })
-            .collect();
         let waits = snapshot
             .waits
             .first()
             .map(|(_, h)| h.counts())
             .unwrap_or_default();
-        let errors: Vec<Value> = self.errors.lock().map_or_else(
-            |_| Vec::new(),
-            |errors| {
-                errors
-                    .iter()
-                    .rev()
-                    .map(|e| {
-                        json!({
-                            "at_ms": e.at_ms,
-                            "status": e.status,
-                            "request_id": &*e.request_id,
-                            "route": e.route,
-                            "version": e.version,
-                            "problem": &*e.problem,
-                        })
-                    })
-                    .collect()
-            },
-        );
-        let log_lines: Vec<String> = self.log.lock().map_or_else(
-            |_| Vec::new(),
-            |lines| {
-                lines
-                    .iter()
-                    .map(|l| String::from_utf8_lossy(l.trim_ascii_end()).into_owned())
-                    .collect()
-            },
-        );
         json!({
             "now_ms": unix_ms(SystemTime::now()),
             "uptime_s": uptime.as_secs(),
@@ -261,8 +186,8 @@ impl Panel {
             },
             "draining": snapshot.draining,
             "buckets": metrics::bucket_bounds().collect::<Vec<_>>(),
-            "routes": route_rows,
-            "versions": versions,
+            "routes": route_rows(snapshot, routes),
+            "versions": version_rows(snapshot, table, &totals, &window),
             "mix": {
                 "window_s": window_seconds(&self.samples),
                 "history": mix,
@@ -275,11 +200,11 @@ impl Panel {
                 "clients": snapshot.clients,
                 "waits": waits,
             },
-            "errors": errors,
+            "errors": self.recent_errors(),
             "log": {
                 "on": self.access_log != AccessLog::Off,
                 "errors_only": self.access_log == AccessLog::Errors,
-                "lines": log_lines,
+                "lines": self.log_tail(),
             },
             "settings": self.settings.iter().map(|s| json!({
                 "name": s.name,
@@ -288,6 +213,38 @@ impl Panel {
                 "source": s.source,
             })).collect::<Vec<_>>(),
         })
+    }
+
+    /// The error answers kept, newest first.
+    fn recent_errors(&self) -> Vec<Value> {
+        let Ok(errors) = self.errors.lock() else {
+            return Vec::new();
+        };
+        errors
+            .iter()
+            .rev()
+            .map(|e| {
+                json!({
+                    "at_ms": e.at_ms,
+                    "status": e.status,
+                    "request_id": &*e.request_id,
+                    "route": e.route,
+                    "version": e.version,
+                    "problem": &*e.problem,
+                })
+            })
+            .collect()
+    }
+
+    /// The access-log lines kept, oldest first, without their newlines.
+    fn log_tail(&self) -> Vec<String> {
+        let Ok(lines) = self.log.lock() else {
+            return Vec::new();
+        };
+        lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l.trim_ascii_end()).into_owned())
+            .collect()
     }
 
     /// The totals at the start of the hour's window (the oldest sample no
@@ -351,17 +308,80 @@ pub(super) fn version_totals(snapshot: &Snapshot<'_>, versions: usize) -> Box<[u
     totals.into()
 }
 
-/// The latency buckets (non-cumulative) of version `index`, across routes.
-fn merged(snapshot: &Snapshot<'_>, index: usize) -> Vec<u64> {
+/// Per route: its method and path (`routes` gives `METHOD /path` by name),
+/// its status classes, its latency buckets across versions, what it turned
+/// away, and its requests in flight and queued.
+fn route_rows(snapshot: &Snapshot<'_>, routes: &[(&str, &str)]) -> Vec<Value> {
+    snapshot
+        .routes
+        .iter()
+        .map(|(name, m, gate)| {
+            let (method, path) = routes
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(("", ""), |(_, p)| p.split_once(' ').unwrap_or(("", p)));
+            let [shed, limited, auth_failures] = m.turned_away();
+            let (buckets, sum) = summed(m.latency().iter());
+            json!({
+                "name": name,
+                "method": method,
+                "path": path,
+                "classes": m.classes(),
+                "buckets": buckets,
+                "sum": sum,
+                "shed": shed,
+                "limited": limited,
+                "auth_failures": auth_failures,
+                "in_flight": m.in_flight(),
+                "queued": gate.map(|g| g.queued),
+            })
+        })
+        .collect()
+}
+
+/// Per version: its dates, its requests in all and in the hour's window
+/// (`totals` less `window`'s), and its latency buckets across routes.
+fn version_rows(
+    snapshot: &Snapshot<'_>,
+    table: &[VersionInfo],
+    totals: &[u64],
+    window: &[u64],
+) -> Vec<Value> {
+    table
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let total = totals.get(i).copied().unwrap_or(0);
+            let (latency, _) = summed(
+                snapshot
+                    .routes
+                    .iter()
+                    .filter_map(|(_, m, _)| m.latency().get(i)),
+            );
+            json!({
+                "date": v.date,
+                "deprecation": v.deprecation.and_then(|d| d.strip_prefix('@')?.parse::<i64>().ok()),
+                "sunset": v.sunset_at,
+                "total": total,
+                "last_hour": total.saturating_sub(window.get(i).copied().unwrap_or(0)),
+                "latency": latency,
+            })
+        })
+        .collect()
+}
+
+/// The bucket counts (non-cumulative) and the sum, in seconds, of
+/// `histograms` together.
+fn summed<'a>(histograms: impl Iterator<Item = &'a Histogram>) -> (Vec<u64>, f64) {
     let mut buckets = vec![0u64; metrics::bucket_bounds().count() + 1];
-    for (_, m, _) in &snapshot.routes {
-        if let Some(h) = m.latency().get(index) {
-            for (total, n) in buckets.iter_mut().zip(h.counts()) {
-                *total += n;
-            }
+    let mut sum = 0.0;
+    for h in histograms {
+        for (total, n) in buckets.iter_mut().zip(h.counts()) {
+            *total += n;
         }
+        sum += h.sum_seconds();
     }
-    buckets
+    (buckets, sum)
 }
 
 fn unix_ms(at: SystemTime) -> u64 {
