@@ -450,7 +450,13 @@ impl<'a> Ctx<'a> {
                     via: via.name.clone(),
                 })
             }
-            _ => self.bad_change(
+            ChangeKind::Removed { .. }
+            | ChangeKind::Renamed { .. }
+            | ChangeKind::Moved { .. }
+            | ChangeKind::MadeOptional { .. }
+            | ChangeKind::MadeRequired { .. }
+            | ChangeKind::Refined { .. }
+            | ChangeKind::Retyped { .. } => self.bad_change(
                 c.span,
                 format!(
                     "only `type {} added` and `type {} changed via …` can be recorded for a whole type",
@@ -531,7 +537,13 @@ impl<'a> Ctx<'a> {
                     map: map.as_ref().map(|m| m.name.clone()),
                 })
             }
-            _ => self.bad_change(
+            ChangeKind::Renamed { .. }
+            | ChangeKind::Moved { .. }
+            | ChangeKind::MadeOptional { .. }
+            | ChangeKind::MadeRequired { .. }
+            | ChangeKind::Refined { .. }
+            | ChangeKind::Converted { .. }
+            | ChangeKind::Retyped { .. } => self.bad_change(
                 c.span,
                 "enum values can only be `added` or `removed`".to_string(),
                 "unsupported change for an enum value",
@@ -766,7 +778,13 @@ impl<'a> Ctx<'a> {
                     to: m,
                 })
             }
-            _ => {
+            ChangeKind::Added { .. }
+            | ChangeKind::Moved { .. }
+            | ChangeKind::MadeOptional { .. }
+            | ChangeKind::MadeRequired { .. }
+            | ChangeKind::Refined { .. }
+            | ChangeKind::Converted { .. }
+            | ChangeKind::Retyped { .. } => {
                 let Some(field) = current else {
                     return self.missing_member(member, owner, date, &names, "field");
                 };
@@ -990,7 +1008,10 @@ impl<'a> Ctx<'a> {
             ChangeKind::Retyped { from, attrs, via } => {
                 self.undo_field_retyped(mc, field, (from, attrs.as_slice()), via.as_ref(), api)
             }
-            _ => self.bad_change(
+            ChangeKind::Removed { .. }
+            | ChangeKind::Renamed { .. }
+            | ChangeKind::Moved { .. }
+            | ChangeKind::Converted { .. } => self.bad_change(
                 c.span,
                 "fields can be added, removed, renamed, made optional or required, refined or retyped; not moved".to_string(),
                 "unsupported change for a field",
@@ -1427,7 +1448,15 @@ impl<'a> Ctx<'a> {
                 }
                 self.undo_route_moved(name, date, method, path, api)
             }
-            _ => self.bad_change(
+            // `added` and `removed` with a default, or `removed` without
+            // the route's declaration, are not route changes either.
+            ChangeKind::Added { .. }
+            | ChangeKind::Removed { .. }
+            | ChangeKind::MadeOptional { .. }
+            | ChangeKind::MadeRequired { .. }
+            | ChangeKind::Refined { .. }
+            | ChangeKind::Converted { .. }
+            | ChangeKind::Retyped { .. } => self.bad_change(
                 c.span,
                 "routes can be `added`, `removed`, `renamed from` or `moved from`".to_string(),
                 "unsupported change for a route",

@@ -5,6 +5,7 @@
 //! maps), so everything generated from it is deterministic, and it serializes
 //! to stable JSON (the form `gatic release` freezes and snapshots show).
 
+mod change;
 pub mod display;
 pub mod doc;
 pub mod ident;

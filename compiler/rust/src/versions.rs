@@ -142,10 +142,7 @@ impl<'c, 'a> History<'c, 'a> {
             let converted: Vec<String> = spec.versions[j + 1]
                 .changes
                 .iter()
-                .filter_map(|c| match c {
-                    Change::RecordConverted { owner, .. } => Some(owner.clone()),
-                    _ => None,
-                })
+                .filter_map(|c| c.record_converter().map(|(owner, _)| owner.to_string()))
                 .collect();
             let d = differs(history.api(j), history.api(j + 1), &converted);
             history.differs.push(d);
@@ -686,12 +683,8 @@ impl<'c, 'a> History<'c, 'a> {
         self.spec.versions[j + 1]
             .changes
             .iter()
-            .find_map(|c| match c {
-                Change::FieldRemoved {
-                    owner: o,
-                    field: f,
-                    via: Some(via),
-                } if o == owner && f.name == field => Some(via.as_str()),
+            .find_map(|c| match c.removed_field() {
+                Some((o, f, Some(via))) if o == owner && f.name == field => Some(via),
                 _ => None,
             })
     }
@@ -702,10 +695,8 @@ impl<'c, 'a> History<'c, 'a> {
         self.spec.versions[j + 1]
             .changes
             .iter()
-            .find_map(|c| match c {
-                Change::RecordConverted { owner: o, via } if o == owner => Some(via.as_str()),
-                _ => None,
-            })
+            .find_map(|c| c.record_converter().filter(|(o, _)| *o == owner))
+            .map(|(_, via)| via)
     }
 
     /// The converter for field `field` of `owner` between `j` and `j + 1`.
@@ -1147,13 +1138,11 @@ impl<'c, 'a> History<'c, 'a> {
         self.spec.versions[r.conversion.step.j + 1]
             .changes
             .iter()
-            .find_map(|c| match c {
-                Change::FieldRenamed { from, to, .. }
-                    if *to == f.name && !r.new.iter().any(|n| n.name == *from) =>
-                {
-                    r.old.iter().find(|o| o.name == *from)
-                }
-                _ => None,
+            .filter_map(Change::field_rename)
+            .find_map(|(_, from, to)| {
+                (to == f.name && !r.new.iter().any(|n| n.name == from))
+                    .then(|| r.old.iter().find(|o| o.name == from))
+                    .flatten()
             })
     }
 
@@ -1166,24 +1155,14 @@ impl<'c, 'a> History<'c, 'a> {
         let Step { j, dir, .. } = r.conversion.step;
         let changes = &self.spec.versions[j + 1].changes;
         let declared = match dir {
-            Dir::Forward => changes.iter().find_map(|c| match c {
-                Change::FieldAdded { field, default, .. }
-                | Change::FieldMadeRequired { field, default, .. }
-                    if *field == target.name =>
-                {
-                    default.clone()
-                }
-                _ => None,
-            }),
-            Dir::Backward => changes.iter().find_map(|c| match c {
-                Change::FieldRemoved { field, .. } if field.name == target.name => {
-                    field.default.clone()
-                }
-                Change::FieldMadeOptional { field, default, .. } if *field == target.name => {
-                    default.clone()
-                }
-                _ => None,
-            }),
+            Dir::Forward => changes
+                .iter()
+                .filter_map(Change::request_default)
+                .find_map(|(field, default)| default.filter(|_| field == target.name).cloned()),
+            Dir::Backward => changes
+                .iter()
+                .filter_map(Change::response_default)
+                .find_map(|(field, default)| default.filter(|_| field == target.name).cloned()),
         }
         .or_else(|| target.default.clone());
         let target_wrapped = target.optional && target.default.is_none();
@@ -1360,19 +1339,20 @@ impl<'c, 'a> History<'c, 'a> {
             let target = if targets.contains(v) {
                 Some(v.clone())
             } else {
-                changes.iter().find_map(|c| match (c, dir) {
-                    (Change::EnumValueRemoved { owner, value, map }, Dir::Forward)
-                        if owner == name && value == v =>
-                    {
-                        map.clone()
-                    }
-                    (Change::EnumValueAdded { owner, value, fallback }, Dir::Backward)
-                        if owner == name && value == v =>
-                    {
-                        fallback.clone()
-                    }
-                    _ => None,
-                })
+                changes
+                    .iter()
+                    .filter_map(Change::enum_value)
+                    .find_map(|(owner, value, other, added)| {
+                        // Forward, a removed value maps; backward, an added
+                        // value falls back.
+                        let applies = match dir {
+                            Dir::Forward => !added,
+                            Dir::Backward => added,
+                        };
+                        (applies && owner == name && value == v)
+                            .then(|| other.map(str::to_string))
+                            .flatten()
+                    })
             };
             match target.filter(|t| targets.contains(t)) {
                 Some(t) => {
