@@ -165,14 +165,7 @@ fn text(buf: &mut Vec<u8>, value: &str) {
 
 /// The first [`MAX_PATH`] bytes of `value`, cut on a character boundary.
 fn cut(value: &str) -> &str {
-    if value.len() <= MAX_PATH {
-        return value;
-    }
-    let mut end = MAX_PATH;
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    &value[..end]
+    super::problem::char_prefix(value, MAX_PATH)
 }
 
 /// Appends `now` as an RFC 3339 UTC time with milliseconds, such as

@@ -122,6 +122,8 @@ mod tests {
         let first = gate.enter(far).await;
         assert!(first.is_ok());
         assert_eq!((gate.in_flight(), gate.queued()), (1, 0));
+        // A free slot is not a wait.
+        assert_eq!(gate.waits().count(), 0);
 
         // The second waits in line; the third finds the line full.
         let mut second = Box::pin(gate.enter(far));
@@ -134,11 +136,17 @@ mod tests {
         let second = second.await;
         assert!(second.is_ok());
         assert_eq!((gate.in_flight(), gate.queued()), (1, 0));
+        // The second's wait is observed; the third, shed at once because
+        // the line was full, never waited.
+        assert_eq!(gate.waits().count(), 1);
 
         // A waiter whose deadline passes is shed before it gets a slot.
         let soon = Instant::now() + Duration::from_millis(20);
         assert_eq!(gate.enter(soon).await.err(), Some(Shed::Expired));
         assert_eq!((gate.queued(), gate.shed()), (0, 2));
+        // An expired wait is observed too, and lasted its 20 ms.
+        assert_eq!(gate.waits().count(), 2);
+        assert!(gate.waits().sum_seconds() >= 0.02);
         drop(second);
         assert_eq!(gate.in_flight(), 0);
     }

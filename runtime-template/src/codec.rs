@@ -1069,15 +1069,8 @@ impl<'a> Caller<'a> {
     /// The same caller, with the id the access log gives its principal
     /// (cut to [`MAX_PRINCIPAL_ID`] bytes, at a character boundary).
     pub fn with_principal_id(mut self, id: impl std::fmt::Display) -> Caller<'a> {
-        let mut id = id.to_string();
-        if id.len() > MAX_PRINCIPAL_ID {
-            let mut end = MAX_PRINCIPAL_ID;
-            while !id.is_char_boundary(end) {
-                end -= 1;
-            }
-            id.truncate(end);
-        }
-        self.principal_id = Some(id.into());
+        let id = id.to_string();
+        self.principal_id = Some(super::problem::char_prefix(&id, MAX_PRINCIPAL_ID).into());
         self
     }
 
@@ -1175,6 +1168,19 @@ impl From<Problem> for Denied {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A principal's id is cut to its bound at a character boundary, so a
+    /// long or multi-byte id cannot make access lines large or invalid.
+    #[test]
+    fn principal_ids_are_bounded() {
+        let mut short = Caller::of(Credential::Bearer("t")).with_principal_id(42);
+        assert_eq!(short.take_principal_id().as_deref(), Some("42"));
+        let long = "é".repeat(MAX_PRINCIPAL_ID);
+        let mut caller = Caller::of(Credential::Bearer("t")).with_principal_id(&long);
+        let id = caller.take_principal_id().unwrap_or_default();
+        assert_eq!(id.len(), MAX_PRINCIPAL_ID);
+        assert!(long.starts_with(&*id));
+    }
 
     #[test]
     fn raw_bodies() {

@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use super::config::{AccessLog, Config, RateLimit, defaults};
 use super::metrics::{self, Histogram, Snapshot};
-use super::server::{Response, RouteLimits};
+use super::server::{Response, RouteInfo, RouteLimits};
 use super::version::VersionInfo;
 
 /// Error answers the panel keeps, newest last.
@@ -167,11 +167,11 @@ impl Panel {
         &self,
         snapshot: &Snapshot<'_>,
         table: &[VersionInfo],
-        routes: &[(&str, &str)],
+        routes: &[RouteInfo],
         uptime: Duration,
     ) -> Value {
         let totals = version_totals(snapshot, table.len());
-        let (window, mix) = self.mix(&totals);
+        let mix = self.mix(&totals);
         let waits = snapshot
             .waits
             .first()
@@ -187,10 +187,10 @@ impl Panel {
             "draining": snapshot.draining,
             "buckets": metrics::bucket_bounds().collect::<Vec<_>>(),
             "routes": route_rows(snapshot, routes),
-            "versions": version_rows(snapshot, table, &totals, &window),
+            "versions": version_rows(snapshot, table, &totals, &mix.start),
             "mix": {
-                "window_s": window_seconds(&self.samples),
-                "history": mix,
+                "window_s": mix.window_s,
+                "history": mix.history,
             },
             "admission": {
                 "in_flight": snapshot.service.in_flight,
@@ -247,17 +247,15 @@ impl Panel {
             .collect()
     }
 
-    /// The totals at the start of the hour's window (the oldest sample no
-    /// older than an hour, or the server's start), and the mix's history:
-    /// per minute, the requests served at each version in that minute.
-    fn mix(&self, now: &[u64]) -> (Vec<u64>, Vec<Vec<u64>>) {
+    /// The hour's window as of `now` (the totals so far per version).
+    fn mix(&self, now: &[u64]) -> Mix {
         let Ok(samples) = self.samples.lock() else {
-            return (Vec::new(), Vec::new());
+            return Mix::default();
         };
-        let start = samples
+        let (start, window_s) = samples
             .iter()
             .find(|s| s.at.elapsed() <= HOUR + SAMPLE_EVERY)
-            .map(|s| s.totals.to_vec())
+            .map(|s| (s.totals.to_vec(), s.at.elapsed().as_secs()))
             .unwrap_or_default();
         // Every twelfth sample is a minute's boundary; the last point runs
         // to the totals of now.
@@ -274,7 +272,11 @@ impl Panel {
             })
             .collect::<Vec<Vec<u64>>>();
         let skip = history.len().saturating_sub(MIX_POINTS);
-        (start, history.into_iter().skip(skip).collect())
+        Mix {
+            start,
+            window_s,
+            history: history.into_iter().skip(skip).collect(),
+        }
     }
 
     /// The page.
@@ -283,18 +285,17 @@ impl Panel {
     }
 }
 
-/// The seconds the mix's window covers: up to an hour, less while the
-/// server is younger.
-fn window_seconds(samples: &Mutex<VecDeque<Sample>>) -> u64 {
-    samples
-        .lock()
-        .ok()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s.at.elapsed() <= HOUR + SAMPLE_EVERY)
-                .map(|s| s.at.elapsed().as_secs())
-        })
-        .unwrap_or(0)
+/// The version mix over the last hour.
+#[derive(Default)]
+struct Mix {
+    /// The totals per version at the window's start: the oldest sample no
+    /// older than an hour, or the server's start.
+    start: Vec<u64>,
+    /// The seconds the window covers: up to an hour, less while the server
+    /// is younger.
+    window_s: u64,
+    /// Per minute, the requests served at each version in that minute.
+    history: Vec<Vec<u64>>,
 }
 
 /// Requests served so far at each of `versions` versions, across routes.
@@ -308,18 +309,18 @@ pub(super) fn version_totals(snapshot: &Snapshot<'_>, versions: usize) -> Box<[u
     totals.into()
 }
 
-/// Per route: its method and path (`routes` gives `METHOD /path` by name),
-/// its status classes, its latency buckets across versions, what it turned
-/// away, and its requests in flight and queued.
-fn route_rows(snapshot: &Snapshot<'_>, routes: &[(&str, &str)]) -> Vec<Value> {
+/// Per route: its method and path (from `routes`, by name; none for the
+/// unrouted requests' row), its status classes, its latency buckets across
+/// versions, what it turned away, and its requests in flight and queued.
+fn route_rows(snapshot: &Snapshot<'_>, routes: &[RouteInfo]) -> Vec<Value> {
     snapshot
         .routes
         .iter()
         .map(|(name, m, gate)| {
             let (method, path) = routes
                 .iter()
-                .find(|(n, _)| n == name)
-                .map_or(("", ""), |(_, p)| p.split_once(' ').unwrap_or(("", p)));
+                .find(|r| r.name == *name)
+                .map_or(("", ""), |r| (r.method, r.path));
             let [shed, limited, auth_failures] = m.turned_away();
             let (buckets, sum) = summed(m.latency().iter());
             json!({

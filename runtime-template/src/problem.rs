@@ -227,13 +227,23 @@ impl From<Vec<Violation>> for Violations {
 /// marking the cut with an ellipsis.
 fn cap_text(text: &mut String) {
     if text.len() > MAX_VIOLATION_TEXT {
-        let mut end = MAX_VIOLATION_TEXT - 3;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
+        let end = char_prefix(text, MAX_VIOLATION_TEXT - 3).len();
         text.truncate(end);
         text.push('…');
     }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends at a
+/// character boundary: how every bounded text the runtime writes is cut.
+pub(super) fn char_prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 impl From<Problem> for Response {

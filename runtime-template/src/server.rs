@@ -379,31 +379,8 @@ pub fn run_with<S: Service, L: Wrap<S>>(
             ),
             None => log("info", "listening", &[("address", &address)]),
         }
-        match inherited_admin {
-            Some(admin) => {
-                admin.set_nonblocking(true)?;
-                let admin = TcpListener::from_std(admin)?;
-                let address = admin
-                    .local_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default();
-                log(
-                    "info",
-                    "admin listening",
-                    &[("address", &address), ("inherited", "LISTEN_FDS")],
-                );
-                serve_layered(
-                    service,
-                    config,
-                    listener,
-                    Some(admin),
-                    layer,
-                    shutdown_signal(),
-                )
-                .await
-            }
-            None => serve_with(service, config, listener, layer, shutdown_signal()).await,
-        }
+        let admin = admin_listener(&config, inherited_admin).await?;
+        serve_layered(service, config, listener, admin, layer, shutdown_signal()).await
     })
 }
 
@@ -420,21 +397,7 @@ pub fn run_with<S: Service, L: Wrap<S>>(
 /// starts do not take the socket too): call it before starting threads.
 /// Without the `listenfd` feature, nothing is ever inherited.
 pub fn inherited_listener() -> std::io::Result<Option<std::net::TcpListener>> {
-    #[cfg(feature = "listenfd")]
-    {
-        listenfd::ListenFd::from_env().take_tcp_listener(0)
-    }
-    #[cfg(not(feature = "listenfd"))]
-    {
-        if std::env::var_os("LISTEN_FDS").is_some() {
-            log(
-                "warn",
-                "LISTEN_FDS is set, but this server was built without the listenfd feature: binding PORT instead",
-                &[],
-            );
-        }
-        Ok(None)
-    }
+    Ok(inherited_listeners()?.0)
 }
 
 /// [`inherited_listener`], and a second socket when one was passed: the
@@ -456,7 +419,14 @@ pub fn inherited_listeners()
     }
     #[cfg(not(feature = "listenfd"))]
     {
-        Ok((inherited_listener()?, None))
+        if std::env::var_os("LISTEN_FDS").is_some() {
+            log(
+                "warn",
+                "LISTEN_FDS is set, but this server was built without the listenfd feature: binding PORT instead",
+                &[],
+            );
+        }
+        Ok((None, None))
     }
 }
 
@@ -558,20 +528,40 @@ pub async fn serve_with<S: Service, L: Wrap<S>>(
     layer: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let admin = match config.admin_port {
-        None => None,
-        Some(port) => {
-            let host = config.admin_host.as_deref().unwrap_or(&config.host);
-            let admin = TcpListener::bind((host, port)).await?;
-            let address = admin
-                .local_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default();
-            log("info", "admin listening", &[("address", &address)]);
-            Some(admin)
-        }
-    };
+    let admin = admin_listener(&config, None).await?;
     serve_layered(service, config, listener, admin, layer, shutdown).await
+}
+
+/// The admin listener: the one `inherited` (handed over by `gatic dev` or
+/// systemd), else one bound on `config.admin_port` if set, else none.
+async fn admin_listener(
+    config: &Config,
+    inherited: Option<std::net::TcpListener>,
+) -> std::io::Result<Option<TcpListener>> {
+    let (admin, from) = match (inherited, config.admin_port) {
+        (Some(admin), _) => {
+            admin.set_nonblocking(true)?;
+            (TcpListener::from_std(admin)?, Some("LISTEN_FDS"))
+        }
+        (None, Some(port)) => {
+            let host = config.admin_host.as_deref().unwrap_or(&config.host);
+            (TcpListener::bind((host, port)).await?, None)
+        }
+        (None, None) => return Ok(None),
+    };
+    let address = admin
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    match from {
+        Some(from) => log(
+            "info",
+            "admin listening",
+            &[("address", &address), ("inherited", from)],
+        ),
+        None => log("info", "admin listening", &[("address", &address)]),
+    }
+    Ok(Some(admin))
 }
 
 /// [`serve`] with the admin listener bound by the caller (`None`: the
@@ -2302,17 +2292,10 @@ fn panel_answer<S: Service>(shared: &Shared<S>, method: &Method, path: &str) -> 
     if path != "/_gati/state" {
         return Panel::page();
     }
-    let routes: Vec<(&str, String)> = shared
-        .service
-        .routes()
-        .iter()
-        .map(|r| (r.name, format!("{} {}", r.method, r.path)))
-        .collect();
-    let routes: Vec<(&str, &str)> = routes.iter().map(|(n, p)| (*n, p.as_str())).collect();
     let state = panel.state(
         &metrics_snapshot(shared),
         shared.service.versions(),
-        &routes,
+        shared.service.routes(),
         shared.started.elapsed(),
     );
     let mut response = with_body(200, "application/json", state.to_string().into_bytes());

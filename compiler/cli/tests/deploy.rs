@@ -8,8 +8,11 @@
 
 #![cfg(unix)]
 
+mod common;
+
+use common::{gatic, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// A shop with an image, a tag, and two environments: prod pins the
 /// `stable` tag and its own namespace.
@@ -47,22 +50,6 @@ fn built(name: &str) -> PathBuf {
     let build = gatic(&dir, &["build", "shop.gati"]);
     assert!(build.status.success(), "{}", text(&build));
     dir
-}
-
-fn gatic(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatic"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run gatic")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// The manifests `gatic deploy ENV --dry-run [--image IMAGE]` prints.
@@ -110,7 +97,11 @@ fn dry_runs_render_each_overlay_with_its_image() {
 
     let bad = gatic(&dir, &["deploy", "prod", "--dry-run", "--image", "a b"]);
     assert_eq!(bad.status.code(), Some(1));
-    assert!(text(&bad).contains("error:"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("error: --image \"a b\" is neither a tag"),
+        "{}",
+        text(&bad)
+    );
 }
 
 #[test]

@@ -5,10 +5,11 @@
 
 mod common;
 
+use common::gatic;
+
 use gatic_check::Loader;
 use gatic_syntax::FileId;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// Reads files from disk and formats those that parse.
 struct Formatting;
@@ -102,14 +103,6 @@ fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::write(path, text).expect("write a file");
     }
     dir
-}
-
-fn gatic(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatic"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run gatic")
 }
 
 fn read(dir: &Path, path: &str) -> String {

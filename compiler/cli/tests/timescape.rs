@@ -4,24 +4,9 @@
 
 mod common;
 
+use common::{gatic, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn gatic(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatic"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run gatic")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::process::Command;
 
 /// A fresh folder under the target directory.
 fn temp(name: &str) -> PathBuf {

@@ -66,6 +66,8 @@ try {
   await page.goto(`${admin}/_gati/`);
   await page.waitForSelector("body[data-loaded]", { timeout: 15_000 });
   assert.equal(await page.title(), "Control panel");
+  // The generated server says what built it (not the runtime's "unknown").
+  assert.match(await page.textContent("#build"), /^gatic \d+\.\d+\.\d+ · spec [0-9a-f]{16} · up /);
 
   // The load, while the page polls: every tenth request asks for a user
   // that does not exist (a 404 with a problem body), the rest for one of

@@ -4,6 +4,25 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the `gatic` binary with `args` in `dir`.
+pub fn gatic(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gatic"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gatic")
+}
+
+/// What a run printed: its stdout, then its stderr.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
 
 /// The workspace root.
 pub fn root() -> PathBuf {
