@@ -367,18 +367,7 @@ pub fn run_with<S: Service, L: Wrap<S>>(
                 None,
             ),
         };
-        let address = listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        match from {
-            Some(from) => log(
-                "info",
-                "listening",
-                &[("address", &address), ("inherited", from)],
-            ),
-            None => log("info", "listening", &[("address", &address)]),
-        }
+        log_listening("listening", &listener, from);
         let admin = admin_listener(&config, inherited_admin).await?;
         serve_layered(service, config, listener, admin, layer, shutdown_signal()).await
     })
@@ -549,19 +538,21 @@ async fn admin_listener(
         }
         (None, None) => return Ok(None),
     };
-    let address = admin
+    log_listening("admin listening", &admin, from);
+    Ok(Some(admin))
+}
+
+/// Logs `msg` with the listener's address, and the protocol it was
+/// inherited by (`from`), if it was.
+fn log_listening(msg: &str, listener: &TcpListener, from: Option<&str>) {
+    let address = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
     match from {
-        Some(from) => log(
-            "info",
-            "admin listening",
-            &[("address", &address), ("inherited", from)],
-        ),
-        None => log("info", "admin listening", &[("address", &address)]),
+        Some(from) => log("info", msg, &[("address", &address), ("inherited", from)]),
+        None => log("info", msg, &[("address", &address)]),
     }
-    Ok(Some(admin))
 }
 
 /// [`serve`] with the admin listener bound by the caller (`None`: the
