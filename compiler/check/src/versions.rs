@@ -316,7 +316,7 @@ impl<'a> Ctx<'a> {
                 "remove this",
             );
         }
-        match &c.target {
+        let change = match &c.target {
             ChangeTarget::Member {
                 owner,
                 member,
@@ -383,7 +383,13 @@ impl<'a> Ctx<'a> {
                 }
                 self.undo_route_change(c, name, date, api, service)
             }
-        }
+        }?;
+        let family = match &c.target {
+            ChangeTarget::Member { owner, .. } => self.family(&owner.name),
+            ChangeTarget::Type(_) | ChangeTarget::Route(_) => Vec::new(),
+        };
+        change.undo(api, &family);
+        Some(change)
     }
 
     /// Checks and undoes change `c` to the whole type `name`: its addition,
@@ -394,18 +400,14 @@ impl<'a> Ctx<'a> {
         c: &ast::Change,
         name: &ast::Ident,
         date: &str,
-        api: &mut ir::Api,
+        api: &ir::Api,
     ) -> Option<ir::Change> {
         match &c.kind {
             ChangeKind::Added {
                 default: None,
                 fallback: None,
             } => {
-                if let Some(i) = api.types.iter().position(|t| t.name == name.name) {
-                    api.types.remove(i);
-                } else if let Some(i) = api.errors.iter().position(|t| t.name == name.name) {
-                    api.errors.remove(i);
-                } else {
+                if api.ty(&name.name).is_none() && api.error(&name.name).is_none() {
                     return self.bad_change(
                         name.span,
                         format!("type `{}` was added in {date} but does not exist at that version", name.name),
@@ -473,7 +475,7 @@ impl<'a> Ctx<'a> {
     fn undo_enum_change(
         &mut self,
         mc: &MemberChange<'_>,
-        api: &mut ir::Api,
+        api: &ir::Api,
         reach: &Reach,
     ) -> Option<ir::Change> {
         let (c, owner, member, date) = (mc.change, mc.owner, mc.member, mc.date);
@@ -495,9 +497,6 @@ impl<'a> Ctx<'a> {
                     fallback.as_ref(),
                     received,
                 );
-                if let Some(values) = enum_values(api, &owner.name) {
-                    values.retain(|v| v.name != member.name);
-                }
                 Some(ir::Change::EnumValueAdded {
                     owner: owner.name.clone(),
                     value: member.name.clone(),
@@ -524,28 +523,44 @@ impl<'a> Ctx<'a> {
                     via: via.as_ref(),
                 };
                 self.check_enum_mapping(mc, &values, &removed, sent);
-                if let Some(values) = enum_values(api, &owner.name) {
-                    values.push(ir::EnumValue {
-                        name: member.name.clone(),
-                        doc: c.doc.clone(),
-                        deprecated: false,
-                    });
-                }
                 Some(ir::Change::EnumValueRemoved {
                     owner: owner.name.clone(),
                     value: member.name.clone(),
                     map: map.as_ref().map(|m| m.name.clone()),
+                    doc: c.doc.clone(),
                 })
             }
-            ChangeKind::Renamed { .. }
-            | ChangeKind::Moved { .. }
+            ChangeKind::Renamed { from } => {
+                if !exists {
+                    return self.missing_member(member, owner, date, &values, "value");
+                }
+                if from.name.is_empty() {
+                    return None;
+                }
+                if values.contains(&from.name) {
+                    return self.bad_change(
+                        from.span,
+                        format!(
+                            "`{}` still has a value `{}` at version {date}, so `{}` cannot be renamed from it",
+                            owner.name, from.name, member.name
+                        ),
+                        "still in use",
+                    );
+                }
+                Some(ir::Change::EnumValueRenamed {
+                    owner: owner.name.clone(),
+                    from: from.name.clone(),
+                    to: member.name.clone(),
+                })
+            }
+            ChangeKind::Moved { .. }
             | ChangeKind::MadeOptional { .. }
             | ChangeKind::MadeRequired { .. }
             | ChangeKind::Refined { .. }
             | ChangeKind::Converted { .. }
             | ChangeKind::Retyped { .. } => self.bad_change(
                 c.span,
-                "enum values can only be `added` or `removed`".to_string(),
+                "enum values can only be `added`, `removed` or `renamed from`".to_string(),
                 "unsupported change for an enum value",
             ),
         }
@@ -703,7 +718,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         mc: &MemberChange<'_>,
         ty: Option<(&ast::TypeExpr, &[ast::Attr])>,
-        api: &mut ir::Api,
+        api: &ir::Api,
         requests: &BTreeSet<String>,
     ) -> Option<ir::Change> {
         let (c, owner, member, date) = (mc.change, mc.owner, mc.member, mc.date);
@@ -754,7 +769,7 @@ impl<'a> Ctx<'a> {
                     map: map.as_ref(),
                     via: via.as_ref(),
                 };
-                self.undo_field_removed(mc, old_ty, &removal, api)
+                self.undo_field_removed(mc, old_ty, &removal)
             }
             ChangeKind::Renamed { from } => {
                 let Some(_) = current else {
@@ -770,8 +785,6 @@ impl<'a> Ctx<'a> {
                         "still in use",
                     );
                 }
-                let family = self.family(&o);
-                each_field(api, &family, &m, |f| f.name.clone_from(&from.name));
                 Some(ir::Change::FieldRenamed {
                     owner: o,
                     from: from.name.clone(),
@@ -843,7 +856,6 @@ impl<'a> Ctx<'a> {
         mc: &MemberChange<'_>,
         (texpr, attrs): (&ast::TypeExpr, &[ast::Attr]),
         removal: &Removal<'_>,
-        api: &mut ir::Api,
     ) -> Option<ir::Change> {
         let (o, m) = (mc.owner.name.clone(), mc.member.name.clone());
         let mut old_ty = self.resolve_field_ty(texpr)?;
@@ -860,13 +872,6 @@ impl<'a> Ctx<'a> {
             deprecated: flags.deprecated,
             example: None,
         };
-        for t in self.family(&o) {
-            if let Some(fs) = fields_of(api, &t)
-                && !fs.iter().any(|f| f.name == m)
-            {
-                fs.push(field.clone());
-            }
-        }
         Some(ir::Change::FieldRemoved {
             owner: o,
             field,
@@ -934,7 +939,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         mc: &MemberChange<'_>,
         field: ir::Field,
-        api: &mut ir::Api,
+        api: &ir::Api,
         requests: &BTreeSet<String>,
     ) -> Option<ir::Change> {
         let (c, date) = (mc.change, mc.date);
@@ -953,7 +958,6 @@ impl<'a> Ctx<'a> {
                     );
                 }
                 let value = default.as_ref().and_then(|d| self.default_value(d, &field.ty));
-                each_field(api, &self.family(o), m, |f| f.optional = false);
                 Some(ir::Change::FieldMadeOptional {
                     owner,
                     field: name,
@@ -983,7 +987,6 @@ impl<'a> Ctx<'a> {
                         None
                     }
                 };
-                each_field(api, &self.family(o), m, |f| f.optional = true);
                 Some(ir::Change::FieldMadeRequired {
                     owner,
                     field: name,
@@ -997,16 +1000,14 @@ impl<'a> Ctx<'a> {
                     _ => ir::Refinements::default(),
                 };
                 self.attrs(from, Place::Refined, Some(&mut old));
-                let refs = old.refinements.clone();
-                each_field(api, &self.family(o), m, |f| f.ty.refinements = refs.clone());
                 Some(ir::Change::FieldRefined {
                     owner,
                     field: name,
-                    from: refs,
+                    from: old.refinements,
                 })
             }
             ChangeKind::Retyped { from, attrs, via } => {
-                self.undo_field_retyped(mc, field, (from, attrs.as_slice()), via.as_ref(), api)
+                self.undo_field_retyped(mc, field, (from, attrs.as_slice()), via.as_ref())
             }
             ChangeKind::Removed { .. }
             | ChangeKind::Renamed { .. }
@@ -1029,7 +1030,7 @@ impl<'a> Ctx<'a> {
         field: ir::Field,
         default: Option<&ast::Literal>,
         fallback: Option<&ast::Ident>,
-        api: &mut ir::Api,
+        api: &ir::Api,
         requests: &BTreeSet<String>,
     ) -> Option<ir::Change> {
         let (o, m) = (mc.owner.name.as_str(), mc.member.name.as_str());
@@ -1058,11 +1059,6 @@ impl<'a> Ctx<'a> {
                 .with_note(format!("for example `{o}.{m} added default …`; or make the field optional or give it a default")),
             );
         }
-        for t in &family {
-            if let Some(fs) = fields_of(api, t) {
-                fs.retain(|f| f.name != m);
-            }
-        }
         Some(ir::Change::FieldAdded {
             owner: o.to_string(),
             field: m.to_string(),
@@ -1080,7 +1076,6 @@ impl<'a> Ctx<'a> {
         field: ir::Field,
         from: (&ast::TypeExpr, &[ast::Attr]),
         via: Option<&ast::Ident>,
-        api: &mut ir::Api,
     ) -> Option<ir::Change> {
         let old = self.old_field_type(mc, &field.ty, from)?;
         // A record the version converts by hand needs no converter
@@ -1100,16 +1095,6 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let (o, m) = (mc.owner.name.as_str(), mc.member.name.as_str());
-        each_field(api, &self.family(o), m, |f| {
-            // The head's default is a value of the new type; the
-            // old version has none that the history records,
-            // unless it is a constant, whose value is its default.
-            f.ty = old.clone();
-            f.default = match &old.kind {
-                TyKind::Const(text) => Some(ir::Value::String(text.clone())),
-                _ => None,
-            };
-        });
         Some(ir::Change::FieldRetyped {
             owner: o.to_string(),
             field: m.to_string(),
@@ -1362,7 +1347,7 @@ impl<'a> Ctx<'a> {
         c: &'a ast::Change,
         name: &ast::Ident,
         date: &str,
-        api: &mut ir::Api,
+        api: &ir::Api,
         service: &ir::Service,
     ) -> Option<ir::Change> {
         let exists = api.route(&name.name).is_some();
@@ -1375,7 +1360,6 @@ impl<'a> Ctx<'a> {
                 if !exists {
                     return self.missing_route(name, date, &names);
                 }
-                api.routes.retain(|r| r.name != name.name);
                 Some(ir::Change::RouteAdded {
                     name: name.name.clone(),
                 })
@@ -1415,7 +1399,6 @@ impl<'a> Ctx<'a> {
                     return None;
                 };
                 let route = self.retired_route(decl, service)?;
-                api.routes.push(route.clone());
                 Some(ir::Change::RouteRemoved {
                     route: Box::new(route),
                 })
@@ -1433,9 +1416,6 @@ impl<'a> Ctx<'a> {
                         format!("route `{}` still exists at version {date}", from.name),
                         "still in use",
                     );
-                }
-                if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
-                    r.name.clone_from(&from.name);
                 }
                 Some(ir::Change::RouteRenamed {
                     from: from.name.clone(),
@@ -1494,7 +1474,7 @@ impl<'a> Ctx<'a> {
         date: &str,
         method: &ast::Ident,
         path: &ast::PathTemplate,
-        api: &mut ir::Api,
+        api: &ir::Api,
     ) -> Option<ir::Change> {
         let Some(&(_, m)) = Method::ALL.iter().find(|(n, _)| *n == method.name) else {
             if !method.name.is_empty() {
@@ -1547,23 +1527,14 @@ impl<'a> Ctx<'a> {
             segments: old,
             renames,
         } = old_path(path, &written, &now)?;
-        if let Some(r) = api.routes.iter_mut().find(|r| r.name == name.name) {
-            r.method = m;
-            r.path.clone_from(&old);
-            for (id, wire) in &renames {
-                if let Some(p) = r
-                    .params
-                    .iter_mut()
-                    .find(|p| p.name == *id && p.location == ir::ParamLocation::Path)
-                {
-                    p.wire_name.clone_from(wire);
-                }
-            }
-        }
         Some(ir::Change::RouteMoved {
             name: name.name.clone(),
             method: m,
             path: old,
+            wire_names: renames
+                .into_iter()
+                .filter(|(id, wire)| id != wire)
+                .collect(),
         })
     }
 }
@@ -1604,32 +1575,18 @@ fn undo_order(changes: &[ast::Change]) -> Vec<&ast::Change> {
     order
 }
 
-/// Applies `change` to field `name` of every record in `family` that has it.
-fn each_field(
-    api: &mut ir::Api,
-    family: &[String],
-    name: &str,
-    mut change: impl FnMut(&mut ir::Field),
-) {
-    for t in family {
-        if let Some(f) = fields_of(api, t).and_then(|fs| fs.iter_mut().find(|f| f.name == name)) {
-            change(f);
-        }
-    }
-}
-
 /// The fields of record or error `owner`.
-fn fields_of<'x>(api: &'x mut ir::Api, owner: &str) -> Option<&'x mut Vec<ir::Field>> {
-    if let Some(t) = api.types.iter_mut().find(|t| t.name == owner) {
-        return match &mut t.kind {
+fn fields_of<'x>(api: &'x ir::Api, owner: &str) -> Option<&'x Vec<ir::Field>> {
+    if let Some(t) = api.types.iter().find(|t| t.name == owner) {
+        return match &t.kind {
             TypeDefKind::Record { fields } => Some(fields),
             _ => None,
         };
     }
     api.errors
-        .iter_mut()
+        .iter()
         .find(|e| e.name == owner)
-        .map(|e| &mut e.fields)
+        .map(|e| &e.fields)
 }
 
 /// Which types the requests and the responses of one version reach.
@@ -1684,19 +1641,6 @@ struct OldPath {
     segments: Vec<PathSegment>,
     /// Each parameter's identity and its name on the wire in the old path.
     renames: Vec<(String, String)>,
-}
-
-/// The values of enum `owner`.
-fn enum_values<'x>(api: &'x mut ir::Api, owner: &str) -> Option<&'x mut Vec<ir::EnumValue>> {
-    match api
-        .types
-        .iter_mut()
-        .find(|t| t.name == owner)
-        .map(|t| &mut t.kind)
-    {
-        Some(TypeDefKind::Enum { values }) => Some(values),
-        _ => None,
-    }
 }
 
 /// The path parameters of `route`, in path order: (identity, name on the

@@ -435,6 +435,12 @@ fn versions() {
             ),
         ),
         (
+            "enum renames that do not fit the version",
+            format!(
+                "{base}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    Role.admin renamed from member\n    Role.boss renamed from chief\n    Role.guest renamed from\n  }}\n}}"
+            ),
+        ),
+        (
             "duplicate change",
             format!(
                 "{base}versions {{\n  2025-01-01 \"a\"\n  2025-06-01 \"b\" {{\n    User.nick made optional\n    User.nick made optional\n  }}\n}}"
@@ -645,6 +651,8 @@ fn generics() {
     );
 }
 
+/// The users spec lowers from memory; its IR is the corpus test's snapshot
+/// (`snapshots/ir/users.snap`).
 #[test]
 fn users_spec_lowers_without_errors() {
     let text = include_str!("../../../specs/valid/users.gati");
@@ -653,10 +661,8 @@ fn users_spec_lowers_without_errors() {
     assert_eq!(render(&c), "spec: ok\n");
     let spec = c.spec.expect("spec");
     assert_eq!(spec.source, "users.gati");
-    snap(
-        "users_ir",
-        &serde_json::to_string_pretty(&spec).unwrap_or_default(),
-    );
+    let routes: Vec<&str> = spec.head.routes.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(routes, ["get_user", "create_user", "set_payment"]);
 }
 
 #[test]

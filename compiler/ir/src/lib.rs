@@ -1102,6 +1102,20 @@ pub enum Change {
         value: String,
         /// What old requests carrying it become.
         map: Option<String>,
+        /// The value's doc comment, which the versions that still have it
+        /// keep.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+    /// An enum value was renamed: old clients send and receive `from`,
+    /// newer ones `to`.
+    EnumValueRenamed {
+        /// The enum.
+        owner: String,
+        /// The old value.
+        from: String,
+        /// The new value.
+        to: String,
     },
     /// A named type was added.
     TypeAdded {
@@ -1132,8 +1146,13 @@ pub enum Change {
         name: String,
         /// The old method.
         method: Method,
-        /// The old path.
+        /// The old path, each parameter named by its identity (the head's
+        /// name).
         path: Vec<PathSegment>,
+        /// The path parameters the old path names otherwise: (identity,
+        /// name on the wire there).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        wire_names: Vec<(String, String)>,
     },
 }
 

@@ -532,7 +532,22 @@ impl<'c, 'a> Mock<'c, 'a> {
                         );
                         (via, pair)
                     }
-                    _ => continue,
+                    // Changes that name no hand-written converter.
+                    Change::FieldRemoved { via: None, .. }
+                    | Change::FieldRetyped { via: None, .. }
+                    | Change::FieldAdded { .. }
+                    | Change::FieldRenamed { .. }
+                    | Change::FieldMadeOptional { .. }
+                    | Change::FieldMadeRequired { .. }
+                    | Change::FieldRefined { .. }
+                    | Change::EnumValueAdded { .. }
+                    | Change::EnumValueRemoved { .. }
+                    | Change::EnumValueRenamed { .. }
+                    | Change::TypeAdded { .. }
+                    | Change::RouteAdded { .. }
+                    | Change::RouteRemoved { .. }
+                    | Change::RouteRenamed { .. }
+                    | Change::RouteMoved { .. } => continue,
                 };
                 if done.contains(via) {
                     continue;

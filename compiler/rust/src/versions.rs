@@ -1323,8 +1323,9 @@ impl<'c, 'a> History<'c, 'a> {
     }
 
     /// The body of an enum's conversion: each value to the value of the
-    /// same name, or the one the version maps it to (a removed value's
-    /// `map`, forward; an added value's `fallback`, backward); a value with
+    /// same name, or the one the version's changes say it becomes (a
+    /// removed value's `map`, forward; an added value's `fallback`,
+    /// backward; a renamed value's other name, both ways); a value with
     /// neither is refused.
     fn enumeration(&self, c: &Conversion, old: &[String], new: &[String]) -> TokenStream {
         let Step { j, dir, .. } = c.step;
@@ -1337,26 +1338,16 @@ impl<'c, 'a> History<'c, 'a> {
         let arms = sources.iter().map(|v| {
             let variant = type_ident(v);
             let target = if targets.contains(v) {
-                Some(v.clone())
+                Some(v.as_str())
             } else {
+                let forward = matches!(dir, Dir::Forward);
                 changes
                     .iter()
-                    .filter_map(Change::enum_value)
-                    .find_map(|(owner, value, other, added)| {
-                        // Forward, a removed value maps; backward, an added
-                        // value falls back.
-                        let applies = match dir {
-                            Dir::Forward => !added,
-                            Dir::Backward => added,
-                        };
-                        (applies && owner == name && value == v)
-                            .then(|| other.map(str::to_string))
-                            .flatten()
-                    })
+                    .find_map(|change| change.enum_value_becomes(name, v, forward))
             };
-            match target.filter(|t| targets.contains(t)) {
+            match target.filter(|t| targets.iter().any(|x| x == t)) {
                 Some(t) => {
-                    let t = type_ident(&t);
+                    let t = type_ident(t);
                     quote!(#from_path::#variant => #to_path::#t,)
                 }
                 None => {

@@ -1,7 +1,8 @@
 //! What the compiler crates' tests share, so each is written once: the
 //! workspace root, a loader that reads spec files from disk, compiling a
-//! spec or failing the test with its diagnostics, and the corpus of valid
-//! specs (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
+//! spec or failing the test with its diagnostics, the corpus of valid
+//! specs (`specs/valid/*.gati` and `specs/valid/*/main.gati`) and the
+//! evolution corpus's cases.
 //!
 //! A dev-dependency only; it does IO freely, as tests do.
 
@@ -68,6 +69,32 @@ pub fn corpus() -> Vec<(String, String)> {
     }
     roots.sort();
     roots
+}
+
+/// The corpus case `name` (`specs/valid/<name>.gati`, or
+/// `specs/valid/<name>/main.gati` for a spec in several files), compiled as
+/// [`compile_named`] does.
+pub fn corpus_case(name: &str) -> Spec {
+    let dir = root().join("specs/valid");
+    let file = if dir.join(name).join("main.gati").is_file() {
+        format!("{name}/main.gati")
+    } else {
+        format!("{name}.gati")
+    };
+    compile_named(&dir, &file)
+}
+
+/// The evolution corpus's case folders (`specs/evolution/<case>/`, each
+/// with an `old.gati` and a `new.gati`), sorted.
+pub fn evolution_cases() -> Vec<PathBuf> {
+    let dir = root().join("specs/evolution");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
 }
 
 /// The users example's spec, its `source` `users.gati`.

@@ -11,7 +11,8 @@ use std::collections::BTreeSet;
 
 use gatic_ir::{
     Api, Auth, Bounds, Change, ErrorDef, Field, Param, ParamLocation, PathSegment, Primitive,
-    Refinements, Route, Ty, TyKind, TypeDef, TypeDefKind, UnknownFields, Version, ident,
+    Refinements, Route, Ty, TyKind, TypeDef, TypeDefKind, UnknownFields, Value, Version, display,
+    ident,
 };
 
 use crate::gati;
@@ -56,12 +57,14 @@ pub fn diff_api_with(old: &Api, new: &Api, origins: &Origins) -> Vec<Finding> {
 }
 
 /// What the diff knows of the spec beyond two APIs: its records'
-/// derivations, for suggestions, and the fields its history records as
-/// added or removed, which are never paired up as a rename (the author
-/// said what happened to them).
+/// derivations, for suggestions; the fields its history records as added
+/// or removed, which are never paired up as a rename (the author said what
+/// happened to them); and the enum values it records as renamed, whose
+/// findings need not say how to record a rename.
 pub(crate) struct Context<'a> {
     origins: &'a Origins,
     recorded: BTreeSet<&'a str>,
+    renamed_values: BTreeSet<(&'a str, &'a str)>,
 }
 
 impl<'a> Context<'a> {
@@ -82,6 +85,7 @@ impl<'a> Context<'a> {
                 | Change::RecordConverted { .. }
                 | Change::EnumValueAdded { .. }
                 | Change::EnumValueRemoved { .. }
+                | Change::EnumValueRenamed { .. }
                 | Change::TypeAdded { .. }
                 | Change::RouteAdded { .. }
                 | Change::RouteRemoved { .. }
@@ -89,7 +93,17 @@ impl<'a> Context<'a> {
                 | Change::RouteMoved { .. } => None,
             })
             .collect();
-        Context { origins, recorded }
+        let renamed_values = versions
+            .iter()
+            .flat_map(|v| &v.changes)
+            .filter_map(Change::enum_value_rename)
+            .map(|(owner, _, to)| (owner, to))
+            .collect();
+        Context {
+            origins,
+            recorded,
+            renamed_values,
+        }
     }
 }
 
@@ -100,6 +114,7 @@ pub(crate) fn diff_in(old: &Api, new: &Api, cx: &Context<'_>) -> Vec<Finding> {
         new,
         origins: cx.origins,
         recorded: &cx.recorded,
+        renamed_values: &cx.renamed_values,
         out: Vec::new(),
         seen: BTreeSet::new(),
         field: None,
@@ -126,6 +141,8 @@ struct Differ<'a> {
     origins: &'a Origins,
     /// Fields the history records as added or removed, by name.
     recorded: &'a BTreeSet<&'a str>,
+    /// Enum values the history records as renamed: (enum, new name).
+    renamed_values: &'a BTreeSet<(&'a str, &'a str)>,
     out: Vec<Finding>,
     /// Pairs of named types (old, new, side) and errors already compared.
     seen: BTreeSet<(String, String, Side)>,
@@ -293,6 +310,30 @@ impl Differ<'_> {
         });
     }
 
+    /// `change` as a line to suggest, with `default …` after it where
+    /// `blank` (a value only the author can choose: `default` comes last
+    /// in every change line).
+    fn suggest(&self, change: Change, blank: bool) -> Option<String> {
+        let line = change.gati(&[self.new, self.old]);
+        Some(if blank {
+            format!("{line} default …")
+        } else {
+            line
+        })
+    }
+
+    /// [`suggest`](Self::suggest) for the change `change` makes of a
+    /// default: the obvious value of `ty`, else a blank.
+    fn suggest_default(
+        &self,
+        ty: &Ty,
+        change: impl FnOnce(Option<Value>) -> Change,
+    ) -> Option<String> {
+        let value = gati::placeholder(ty);
+        let blank = value.is_none();
+        self.suggest(change(value), blank)
+    }
+
     fn routes(&mut self) {
         let old_names: BTreeSet<&str> = self.old.routes.iter().map(|r| r.name.as_str()).collect();
         let new_names: BTreeSet<&str> = self.new.routes.iter().map(|r| r.name.as_str()).collect();
@@ -316,7 +357,13 @@ impl Differ<'_> {
                     rules::ROUTE_RENAMED,
                     loc,
                     format!("route `{}` is now called `{}`", o.name, n.name),
-                    Some(format!("route {} renamed from {}", n.name, o.name)),
+                    self.suggest(
+                        Change::RouteRenamed {
+                            from: o.name.clone(),
+                            to: n.name.clone(),
+                        },
+                        false,
+                    ),
                 );
                 self.route(o, n);
                 continue;
@@ -333,7 +380,13 @@ impl Differ<'_> {
                         "route `{}` is now called `{}` and moved (the only route removed and the only one added with its parameters, body and responses)",
                         o.name, n.name
                     ),
-                    Some(format!("route {} renamed from {}", n.name, o.name)),
+                    self.suggest(
+                        Change::RouteRenamed {
+                            from: o.name.clone(),
+                            to: n.name.clone(),
+                        },
+                        false,
+                    ),
                 );
                 self.route(o, n);
                 continue;
@@ -344,9 +397,14 @@ impl Differ<'_> {
                 format!(
                     "route `{}` ({}) was added",
                     n.name,
-                    gati::route_path(n.method, &n.path)
+                    display::route_path(n.method, &n.path)
                 ),
-                Some(format!("route {} added", n.name)),
+                self.suggest(
+                    Change::RouteAdded {
+                        name: n.name.clone(),
+                    },
+                    false,
+                ),
             );
         }
         for o in &self.old.routes {
@@ -360,14 +418,14 @@ impl Differ<'_> {
                     format!(
                         "route `{}` ({}) was removed; unless a version records the removal, its clients get 404",
                         o.name,
-                        gati::route_path(o.method, &o.path)
+                        display::route_path(o.method, &o.path)
                     ),
-                    Some(format!(
-                        "{}route {} removed {}",
-                        gati::doc_lines(o.doc.as_deref()),
-                        o.name,
-                        gati::route_decl(&[self.new, self.old], o)
-                    )),
+                    self.suggest(
+                        Change::RouteRemoved {
+                            route: Box::new(o.clone()),
+                        },
+                        false,
+                    ),
                 );
             }
         }
@@ -397,10 +455,20 @@ impl Differ<'_> {
                 format!(
                     "route `{}` moved from {} to {}",
                     n.name,
-                    gati::route_path(o.method, &o.path),
-                    gati::route_path(n.method, &n.path)
+                    display::route_path(o.method, &o.path),
+                    display::route_path(n.method, &n.path)
                 ),
-                moved_from(o, n).map(|path| format!("route {} moved from {path}", n.name)),
+                moved_from(o, n).and_then(|path| {
+                    self.suggest(
+                        Change::RouteMoved {
+                            name: n.name.clone(),
+                            method: o.method,
+                            path,
+                            wire_names: Vec::new(),
+                        },
+                        false,
+                    )
+                }),
             );
         }
         if !o.deprecated && n.deprecated {
@@ -471,7 +539,7 @@ impl Differ<'_> {
                 format!(
                     "route `{}` now requires a `{}` body",
                     n.name,
-                    gati::ty_in(&[self.new], b)
+                    display::ty_in(&[self.new], b)
                 ),
                 None,
             ),
@@ -530,7 +598,7 @@ impl Differ<'_> {
                 format!(
                     "route `{}` now returns a `{}` body",
                     n.name,
-                    gati::ty_in(&[self.new], b)
+                    display::ty_in(&[self.new], b)
                 ),
                 None,
             ),
@@ -540,7 +608,7 @@ impl Differ<'_> {
                 format!(
                     "route `{}` no longer returns a body; old clients expect `{}`",
                     n.name,
-                    gati::ty_in(&[self.old], a)
+                    display::ty_in(&[self.old], a)
                 ),
                 None,
             ),
@@ -870,42 +938,34 @@ impl Differ<'_> {
         };
         // A constant that held another string needs no converter: each
         // version answers with its own value and accepts its own.
-        if let (TyKind::Const(old), TyKind::Const(_)) = (&f.old_ty.kind, &f.new_ty.kind) {
-            return Some(format!(
-                "{}.{} changed from {}",
-                f.owner,
-                f.field,
-                gati::string(old)
-            ));
-        }
-        // The old type's refinements follow it as attributes
-        // (`changed from int64 @range(0..) via f`), so that the version is
-        // rebuilt as it was; a map's key refinements belong to its key type,
-        // an alias of `string`, and stay in the type.
-        let map = matches!(f.old_ty.kind, TyKind::Map(_));
-        let old = Ty {
-            refinements: gati::key_refinements(&f.old_ty),
-            ..f.old_ty.clone()
+        let via = match (&f.old_ty.kind, &f.new_ty.kind) {
+            (TyKind::Const(_), TyKind::Const(_)) => None,
+            _ => Some(format!(
+                "{}_{}_from_{from}",
+                ident::snake(&f.owner),
+                ident::snake(&f.field)
+            )),
         };
-        let attrs = if map {
-            String::new()
-        } else {
-            gati::refinements(&gati::own_refinements(&f.old_ty))
+        // The old type's refinements follow it (`changed from int64
+        // @range(0..) via f`), so that the version is rebuilt as it was; a
+        // map's key refinements belong to its key type, an alias of
+        // `string`, and its own are left out.
+        let old = match f.old_ty.kind {
+            TyKind::Map(_) => Ty {
+                refinements: display::key_refinements(&f.old_ty),
+                ..f.old_ty.clone()
+            },
+            _ => f.old_ty.clone(),
         };
-        let attrs = if attrs.is_empty() {
-            attrs
-        } else {
-            format!(" {attrs}")
-        };
-        Some(format!(
-            "{}.{} changed from {}{attrs} via {}_{}_from_{}",
-            f.owner,
-            f.field,
-            gati::ty_in(&[self.new, self.old], &old),
-            ident::snake(&f.owner),
-            ident::snake(&f.field),
-            from
-        ))
+        self.suggest(
+            Change::FieldRetyped {
+                owner: f.owner.clone(),
+                field: f.field.clone(),
+                from: old,
+                via,
+            },
+            false,
+        )
     }
 
     fn type_changed(&mut self, old: &Ty, new: &Ty, side: Side, loc: &str, widened: Option<bool>) {
@@ -929,8 +989,8 @@ impl Differ<'_> {
             loc.to_string(),
             format!(
                 "type {how} from `{}` to `{}`",
-                gati::ty_in(&[self.old], old),
-                gati::ty_in(&[self.new], new)
+                display::ty_in(&[self.old], old),
+                display::ty_in(&[self.new], new)
             ),
             suggestion,
         );
@@ -1017,8 +1077,8 @@ impl Differ<'_> {
         let narrowed = !refinements_contain(rn, ro);
         let widened = !refinements_contain(ro, rn);
         let (from, to) = (
-            gati::refinements(&gati::own_refinements(o)),
-            gati::refinements(&gati::own_refinements(n)),
+            display::refinements(&display::own_refinements(o)),
+            display::refinements(&display::own_refinements(n)),
         );
         let show = |s: String| {
             if s.is_empty() {
@@ -1033,10 +1093,13 @@ impl Differ<'_> {
             show(to)
         );
         let suggestion = match &self.field {
-            Some(f) if !f.nested => Some(
-                format!("{}.{} refined from {from}", f.owner, f.field)
-                    .trim_end()
-                    .to_string(),
+            Some(f) if !f.nested => self.suggest(
+                Change::FieldRefined {
+                    owner: f.owner.clone(),
+                    field: f.field.clone(),
+                    from: ro.clone(),
+                },
+                false,
             ),
             Some(_) => self.retype_suggestion(),
             None => None,
@@ -1106,11 +1169,36 @@ impl Differ<'_> {
                 self.fields(a, b, &n.name, side);
             }
             (TypeDefKind::Enum { values: a }, TypeDefKind::Enum { values: b }) => {
+                // One value gone and one come may be a rename, which only
+                // the author can tell: the messages say how to record one.
+                let gone: Vec<&str> = a
+                    .iter()
+                    .filter(|v| !b.iter().any(|x| x.name == v.name))
+                    .map(|v| v.name.as_str())
+                    .collect();
+                let come: Vec<&str> = b
+                    .iter()
+                    .filter(|v| !a.iter().any(|x| x.name == v.name))
+                    .map(|v| v.name.as_str())
+                    .collect();
+                let rename = match (gone.as_slice(), come.as_slice()) {
+                    ([from], [to]) if !self.renamed_values.contains(&(n.name.as_str(), *to)) => {
+                        format!(
+                            "; if `{to}` is `{from}` renamed, record `{}.{to} renamed from {from}` instead, which converts it both ways",
+                            n.name
+                        )
+                    }
+                    _ => String::new(),
+                };
                 for v in b.iter().filter(|v| !a.iter().any(|x| x.name == v.name)) {
-                    let fallback = a
-                        .first()
-                        .map(|f| format!(" fallback {}", f.name))
-                        .unwrap_or_default();
+                    let suggestion = self.suggest(
+                        Change::EnumValueAdded {
+                            owner: n.name.clone(),
+                            value: v.name.clone(),
+                            fallback: a.first().map(|f| f.name.clone()),
+                        },
+                        false,
+                    );
                     self.push(
                         pick(
                             side,
@@ -1118,15 +1206,20 @@ impl Differ<'_> {
                             rules::RESPONSE_ENUM_VALUE_ADDED,
                         ),
                         format!("{}.{}", n.name, v.name),
-                        format!("enum `{}` gained the value `{}`", n.name, v.name),
-                        Some(format!("{}.{} added{fallback}", n.name, v.name)),
+                        format!("enum `{}` gained the value `{}`{rename}", n.name, v.name),
+                        suggestion,
                     );
                 }
                 for v in a.iter().filter(|v| !b.iter().any(|x| x.name == v.name)) {
-                    let map = b
-                        .first()
-                        .map(|f| format!(" map {}", f.name))
-                        .unwrap_or_default();
+                    let suggestion = self.suggest(
+                        Change::EnumValueRemoved {
+                            owner: n.name.clone(),
+                            value: v.name.clone(),
+                            map: b.first().map(|f| f.name.clone()),
+                            doc: v.doc.clone(),
+                        },
+                        false,
+                    );
                     self.push(
                         pick(
                             side,
@@ -1134,13 +1227,8 @@ impl Differ<'_> {
                             rules::RESPONSE_ENUM_VALUE_REMOVED,
                         ),
                         format!("{}.{}", n.name, v.name),
-                        format!("enum `{}` lost the value `{}`", n.name, v.name),
-                        Some(format!(
-                            "{}{}.{} removed{map}",
-                            gati::doc_lines(v.doc.as_deref()),
-                            n.name,
-                            v.name
-                        )),
+                        format!("enum `{}` lost the value `{}`{rename}", n.name, v.name),
+                        suggestion,
                     );
                 }
             }
@@ -1254,41 +1342,41 @@ impl Differ<'_> {
                     rules::REQUEST_FIELD_BECAME_REQUIRED,
                     loc.clone(),
                     format!("`{owner}.{}` must now be sent", nf.name),
-                    Some(format!(
-                        "{decl}.{} made required default {}",
-                        nf.name,
-                        gati::placeholder(&nf.ty)
-                    )),
+                    self.suggest_default(&nf.ty, |default| Change::FieldMadeRequired {
+                        owner: decl.clone(),
+                        field: nf.name.clone(),
+                        default,
+                    }),
                 ),
                 (true, false, Side::Request) => self.push(
                     rules::REQUEST_FIELD_BECAME_OPTIONAL,
                     loc.clone(),
                     format!("`{owner}.{}` may now be left out", nf.name),
-                    Some(format!(
-                        "{decl}.{} made optional default {}",
-                        nf.name,
-                        gati::placeholder(&nf.ty)
-                    )),
+                    self.suggest_default(&nf.ty, |default| Change::FieldMadeOptional {
+                        owner: decl.clone(),
+                        field: nf.name.clone(),
+                        default,
+                    }),
                 ),
                 (true, false, Side::Response) => self.push(
                     rules::RESPONSE_FIELD_BECAME_OPTIONAL,
                     loc.clone(),
                     format!("`{owner}.{}` may now be absent from responses", nf.name),
-                    Some(format!(
-                        "{decl}.{} made optional default {}",
-                        nf.name,
-                        gati::placeholder(&nf.ty)
-                    )),
+                    self.suggest_default(&nf.ty, |default| Change::FieldMadeOptional {
+                        owner: decl.clone(),
+                        field: nf.name.clone(),
+                        default,
+                    }),
                 ),
                 (false, true, Side::Response) => self.push(
                     rules::RESPONSE_FIELD_BECAME_REQUIRED,
                     loc.clone(),
                     format!("`{owner}.{}` is now always present", nf.name),
-                    Some(format!(
-                        "{decl}.{} made required default {}",
-                        nf.name,
-                        gati::placeholder(&nf.ty)
-                    )),
+                    self.suggest_default(&nf.ty, |default| Change::FieldMadeRequired {
+                        owner: decl.clone(),
+                        field: nf.name.clone(),
+                        default,
+                    }),
                 ),
                 (false, false, _) | (true, true, _) => {}
             }
@@ -1341,7 +1429,14 @@ impl Differ<'_> {
                 "`{owner}.{}` looks renamed to `{}` (the only field removed and the only one added with its type and flags); {consequence}; if it is not a rename, record the addition and the removal instead",
                 of.name, nf.name
             ),
-            Some(format!("{decl}.{} renamed from {}", nf.name, of.name)),
+            self.suggest(
+                Change::FieldRenamed {
+                    owner: decl.clone(),
+                    from: of.name.clone(),
+                    to: nf.name.clone(),
+                },
+                false,
+            ),
         );
         self.field_types(of, nf, &decl, side, &loc);
     }
@@ -1358,12 +1453,16 @@ impl Differ<'_> {
         let loc = format!("{owner}.{}", nf.name);
         let decl = self.declaring(owner, &nf.name, self.new);
         let req = required(nf, side);
-        let default = if side == Side::Request && req {
-            format!(" default {}", gati::placeholder(&nf.ty))
-        } else {
-            String::new()
+        let added = |default| Change::FieldAdded {
+            owner: decl.clone(),
+            field: nf.name.clone(),
+            default,
         };
-        let suggestion = Some(format!("{decl}.{} added{default}", nf.name));
+        let suggestion = if side == Side::Request && req {
+            self.suggest_default(&nf.ty, added)
+        } else {
+            self.suggest(added(None), false)
+        };
         let note = alike(nf, removed, renames, self.recorded).map_or_else(String::new, |list| {
             format!(
                 "; it has the same type and flags as {list}, removed too: if it is a rename, record `{decl}.{} renamed from <old name>` instead, or old clients' values are lost",
@@ -1406,33 +1505,27 @@ impl Differ<'_> {
     ) {
         let loc = format!("{owner}.{}", of.name);
         let decl = self.declaring(owner, &of.name, self.old);
-        // A constant's value is its default, so the line needs none.
-        let default = if of.ty.nullable || matches!(of.ty.kind, TyKind::Const(_)) {
-            String::new()
-        } else {
-            format!(
-                " default {}",
-                of.default
-                    .as_ref()
-                    .map_or_else(|| gati::placeholder(&of.ty), gati::value)
-            )
+        // The field as it was, with the default old clients' responses get
+        // (none for a field that may be null; a constant's value is its
+        // default) and its flags, so the rebuilt version matches the
+        // released one.
+        let field = Field {
+            default: match of.ty.kind {
+                _ if of.ty.nullable => None,
+                TyKind::Const(_) => of.default.clone(),
+                _ => of.default.clone().or_else(|| gati::placeholder(&of.ty)),
+            },
+            ..of.clone()
         };
-        // The field's flags too, so the rebuilt version matches the released one.
-        let flags: String = [
-            (of.readonly, " @readonly"),
-            (of.write_only, " @write_only"),
-            (of.deprecated, " @deprecated"),
-        ]
-        .iter()
-        .filter(|(set, _)| *set)
-        .map(|(_, attr)| *attr)
-        .collect();
-        let suggestion = Some(format!(
-            "{}{decl}.{}: {}{flags} removed{default}",
-            gati::doc_lines(of.doc.as_deref()),
-            of.name,
-            gati::ty_in(&[self.new, self.old], &of.ty)
-        ));
+        let blank = field.default.is_none() && !of.ty.nullable;
+        let suggestion = self.suggest(
+            Change::FieldRemoved {
+                owner: decl.clone(),
+                field,
+                via: None,
+            },
+            blank,
+        );
         let note = alike(of, added, renames, self.recorded).map_or_else(String::new, |list| {
             format!(
                 "; it has the same type and flags as {list}, added too: if it is a rename, record `{decl}.<new name> renamed from {}` instead, or old clients' values are lost",
@@ -1613,7 +1706,7 @@ fn alike(
 /// their names when every old name is still a parameter; otherwise they are
 /// matched by position. `None` when the two paths have different numbers of
 /// parameters, which a move cannot express.
-fn moved_from(o: &Route, n: &Route) -> Option<String> {
+fn moved_from(o: &Route, n: &Route) -> Option<Vec<PathSegment>> {
     let params = |r: &Route| -> Vec<String> {
         r.path
             .iter()
@@ -1628,7 +1721,7 @@ fn moved_from(o: &Route, n: &Route) -> Option<String> {
         return None;
     }
     if old.iter().all(|p| new.contains(p)) {
-        return Some(gati::route_path(o.method, &o.path));
+        return Some(o.path.clone());
     }
     let mut next = new.iter();
     let path: Vec<PathSegment> = o
@@ -1639,7 +1732,7 @@ fn moved_from(o: &Route, n: &Route) -> Option<String> {
             PathSegment::Literal(l) => PathSegment::Literal(l.clone()),
         })
         .collect();
-    Some(gati::route_path(o.method, &path))
+    Some(path)
 }
 
 /// A body format in words: `JSON`, `bytes (image/png)`, `text (text/plain)`.

@@ -1,7 +1,9 @@
 //! The rule catalogue: every kind of change the diff reports, with a stable
 //! id, the side of the exchange it affects and how severe it is for clients
-//! built against the old version. `specs/RULES.md` documents each rule.
+//! built against the old version. `specs/RULES.md` documents each rule,
+//! and [`recorded_by`] says which rules each kind of change line answers.
 
+use gatic_ir::Change;
 use serde::Serialize;
 
 /// Which half of the exchange a change affects.
@@ -162,4 +164,97 @@ catalogue! {
 /// The rule with id `id`.
 pub fn lookup(id: &str) -> Option<&'static Rule> {
     ALL.iter().find(|r| r.id == id)
+}
+
+/// The rules whose findings `change` records: what a version line of its
+/// kind answers for the clients pinned before it. A record converted by
+/// hand answers for every finding inside the record. One exhaustive
+/// `match`, so a new kind of change is asked, here, which rules it answers.
+pub fn recorded_by(change: &Change) -> &'static [Rule] {
+    match change {
+        Change::FieldAdded { .. } => &[
+            REQUEST_REQUIRED_FIELD_ADDED,
+            REQUEST_OPTIONAL_FIELD_ADDED,
+            RESPONSE_FIELD_ADDED,
+        ],
+        Change::FieldRemoved { .. } => &[
+            REQUEST_FIELD_REMOVED,
+            RESPONSE_REQUIRED_FIELD_REMOVED,
+            RESPONSE_OPTIONAL_FIELD_REMOVED,
+        ],
+        Change::FieldRenamed { .. } => &[REQUEST_FIELD_RENAMED, RESPONSE_FIELD_RENAMED],
+        Change::FieldMadeOptional { .. } => &[
+            REQUEST_FIELD_BECAME_OPTIONAL,
+            RESPONSE_FIELD_BECAME_OPTIONAL,
+        ],
+        Change::FieldMadeRequired { .. } => &[
+            REQUEST_FIELD_BECAME_REQUIRED,
+            RESPONSE_FIELD_BECAME_REQUIRED,
+        ],
+        Change::FieldRefined { .. } => &[
+            REQUEST_REFINEMENT_NARROWED,
+            REQUEST_REFINEMENT_WIDENED,
+            RESPONSE_REFINEMENT_WIDENED,
+            RESPONSE_REFINEMENT_NARROWED,
+        ],
+        // The old type, its refinements and whether it could be null.
+        Change::FieldRetyped { .. } => &[
+            REQUEST_TYPE_CHANGED,
+            REQUEST_TYPE_WIDENED,
+            REQUEST_FIELD_BECAME_NON_NULLABLE,
+            REQUEST_FIELD_BECAME_NULLABLE,
+            REQUEST_REFINEMENT_NARROWED,
+            REQUEST_REFINEMENT_WIDENED,
+            RESPONSE_TYPE_CHANGED,
+            RESPONSE_TYPE_NARROWED,
+            RESPONSE_FIELD_BECAME_NULLABLE,
+            RESPONSE_FIELD_BECAME_NON_NULLABLE,
+            RESPONSE_REFINEMENT_WIDENED,
+            RESPONSE_REFINEMENT_NARROWED,
+        ],
+        Change::RecordConverted { .. } => &[
+            REQUEST_REQUIRED_FIELD_ADDED,
+            REQUEST_OPTIONAL_FIELD_ADDED,
+            REQUEST_FIELD_REMOVED,
+            REQUEST_FIELD_RENAMED,
+            REQUEST_FIELD_BECAME_REQUIRED,
+            REQUEST_FIELD_BECAME_OPTIONAL,
+            REQUEST_FIELD_BECAME_NON_NULLABLE,
+            REQUEST_FIELD_BECAME_NULLABLE,
+            REQUEST_TYPE_CHANGED,
+            REQUEST_TYPE_WIDENED,
+            REQUEST_REFINEMENT_NARROWED,
+            REQUEST_REFINEMENT_WIDENED,
+            RESPONSE_FIELD_ADDED,
+            RESPONSE_REQUIRED_FIELD_REMOVED,
+            RESPONSE_OPTIONAL_FIELD_REMOVED,
+            RESPONSE_FIELD_RENAMED,
+            RESPONSE_FIELD_BECAME_OPTIONAL,
+            RESPONSE_FIELD_BECAME_REQUIRED,
+            RESPONSE_FIELD_BECAME_NULLABLE,
+            RESPONSE_FIELD_BECAME_NON_NULLABLE,
+            RESPONSE_TYPE_CHANGED,
+            RESPONSE_TYPE_NARROWED,
+            RESPONSE_REFINEMENT_WIDENED,
+            RESPONSE_REFINEMENT_NARROWED,
+        ],
+        Change::EnumValueAdded { .. } => &[REQUEST_ENUM_VALUE_ADDED, RESPONSE_ENUM_VALUE_ADDED],
+        Change::EnumValueRemoved { .. } => {
+            &[REQUEST_ENUM_VALUE_REMOVED, RESPONSE_ENUM_VALUE_REMOVED]
+        }
+        // One value gone and another come, converted both ways.
+        Change::EnumValueRenamed { .. } => &[
+            REQUEST_ENUM_VALUE_ADDED,
+            REQUEST_ENUM_VALUE_REMOVED,
+            RESPONSE_ENUM_VALUE_ADDED,
+            RESPONSE_ENUM_VALUE_REMOVED,
+        ],
+        // A type is reached only through a route or a field, whose own
+        // changes record what clients see.
+        Change::TypeAdded { .. } => &[],
+        Change::RouteAdded { .. } => &[ROUTE_ADDED],
+        Change::RouteRemoved { .. } => &[ROUTE_REMOVED],
+        Change::RouteRenamed { .. } => &[ROUTE_RENAMED],
+        Change::RouteMoved { .. } => &[ROUTE_MOVED],
+    }
 }

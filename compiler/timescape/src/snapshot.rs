@@ -191,7 +191,7 @@ pub fn verify(spec: &Spec, files: &[(String, String)], origins: &Origins) -> Vec
         let Some(i) = spec.versions.iter().position(|v| v.date == date) else {
             out.push(drift(format!(
                 "version {date} was released but is no longer in the `versions` block: put `{date} {}` back",
-                crate::gati::string(&frozen.title)
+                gatic_ir::display::string(&frozen.title)
             )));
             continue;
         };

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use gatic_check::compile;
 use gatic_ir::Spec;
 use gatic_test_support::{FsLoader, root};
-use gatic_timescape::{Format, Origins, Report, compare, compare_with, render, rules};
+use gatic_timescape::{Format, Origins, Report, Verdict, compare, compare_with, render, rules};
 
 fn spec(path: &Path) -> Spec {
     spec_and_origins(path).0
@@ -31,13 +31,7 @@ fn spec_and_origins(path: &Path) -> (Spec, Origins) {
 
 /// Every case folder, sorted.
 fn cases() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("specs/evolution"))
-        .expect("specs/evolution exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    out.sort();
-    out
+    gatic_test_support::evolution_cases()
 }
 
 /// The case's report, its suggestions naming the records that declare the
@@ -517,4 +511,39 @@ fn frozen_check_fails_only_on_breaks_and_refresh_records_the_rest() {
         refreshed >= 1 && refused >= 4,
         "{refreshed} refreshed, {refused} refused"
     );
+}
+
+/// Every break a version covers is one its changes say they record
+/// (`rules::recorded_by`): a change kind and the rules it answers agree.
+#[test]
+fn every_covered_break_is_recorded_by_a_change_of_its_version() {
+    let mut covered = 0;
+    let mut failures = Vec::new();
+    for case in cases() {
+        let (old, new) = (spec(&case.join("old.gati")), spec(&case.join("new.gati")));
+        for c in compare(&old, &new).changes {
+            let Verdict::Covered { version } = &c.verdict else {
+                continue;
+            };
+            covered += 1;
+            let changes = new
+                .versions
+                .iter()
+                .find(|v| v.date == *version)
+                .map_or(&[][..], |v| v.changes.as_slice());
+            let recorded = changes
+                .iter()
+                .any(|change| rules::recorded_by(change).contains(c.finding.rule));
+            if !recorded {
+                failures.push(format!(
+                    "{}: `{}` at {} is covered by {version}, whose changes {changes:?} record no such rule",
+                    case.display(),
+                    c.finding.rule.id,
+                    c.finding.location
+                ));
+            }
+        }
+    }
+    assert!(covered >= 10, "only {covered} covered breaks in the corpus");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -357,6 +357,62 @@ async fn clients_pinned_to_each_version_see_their_own_shapes() {
     );
 }
 
+/// `normal` was called `medium` before 2024-06-01: 2024-01-01 sends and
+/// reads `medium`, and gets it as its default; the head stores `normal`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_enum_value_is_converted_both_ways() {
+    let addr = start(Config::default()).await;
+    let (v1, head) = (Client::at(addr, V1), Client::at(addr, HEAD));
+    let medium = v1
+        .call(
+            "POST",
+            "/tasks",
+            Some(&json!({"name": "Water plants", "priority": "medium", "assignee": "ana"})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(medium["priority"], "medium");
+    let medium_id = medium["id"].as_str().expect("an id");
+    assert_eq!(
+        head.call("GET", &format!("/tasks/{medium_id}"), None)
+            .await
+            .expect(200)["priority"],
+        "normal"
+    );
+    let defaulted = v1
+        .call(
+            "POST",
+            "/tasks",
+            Some(&json!({"name": "Call back", "assignee": "ana"})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(defaulted["priority"], "medium");
+    let normal = head
+        .call(
+            "POST",
+            "/tasks",
+            Some(&json!({"title": "Sweep", "priority": "normal"})),
+        )
+        .await
+        .expect(201);
+    let normal_id = normal["id"].as_str().expect("an id");
+    assert_eq!(
+        v1.call("GET", &format!("/task/{normal_id}"), None)
+            .await
+            .expect(200)["priority"],
+        "medium"
+    );
+    let refused = v1
+        .call(
+            "POST",
+            "/tasks",
+            Some(&json!({"name": "x", "priority": "normal", "assignee": "ana"})),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "`normal` is not a value at 2024-01-01");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_version_says_what_a_task_is() {
     let addr = start(Config::default()).await;
@@ -645,10 +701,10 @@ fn random_task(rng: &mut Rng, version: &str) -> Value {
         if version == V1 { "name" } else { "title" }.into(),
         title.into(),
     );
-    let priorities: &[&str] = if version == HEAD {
-        &["low", "normal", "high", "urgent"]
-    } else {
-        &["low", "normal", "high"]
+    let priorities: &[&str] = match version {
+        HEAD => &["low", "normal", "high", "urgent"],
+        V2 => &["low", "normal", "high"],
+        _ => &["low", "medium", "high"],
     };
     task.insert("priority".into(), rng.pick(priorities).into());
     let labels: Vec<String> = (0..rng.below(4)).map(|_| rng.word(8)).collect();
