@@ -1,21 +1,21 @@
-//! The Rust target, tested on specs built as IR: snapshots of every generated
-//! file, determinism, and a build of the generated crates under clippy.
-
-mod constants;
-mod fixture;
+//! The Rust target over the spec corpus (`specs/valid`): snapshots of every
+//! generated file of every case, determinism, the crate's layout, and builds
+//! of the `minimal`, `kitchen_sink`, `scalars` and `constants` cases' crates
+//! under clippy, with behaviour tests for the last three.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gatic_ir::{OutputFile, Spec};
+use gatic_test_support::{corpus, corpus_case};
 
 fn generate(spec: &Spec) -> Vec<OutputFile> {
     gatic_rust::generate(spec, &gatic_rust::Config::default())
 }
 
-/// Snapshots every generated file except the copied runtime.
-fn check_snapshots(spec: &Spec) {
-    let name = spec.service.name.clone();
+/// Snapshots every file generated for the corpus case `name` except the
+/// copied runtime, as `<name>__<path>`.
+fn check_snapshots(name: &str, spec: &Spec) {
     for file in generate(spec) {
         // The runtime is copied verbatim; the OpenAPI document has snapshots of its own.
         if file.path.starts_with("server/src/runtime/") || file.path.ends_with(".json") {
@@ -33,40 +33,23 @@ fn check_snapshots(spec: &Spec) {
 }
 
 #[test]
-fn kitchen_sink_snapshots() {
-    check_snapshots(&fixture::kitchen_sink());
-}
-
-#[test]
-fn minimal_snapshots() {
-    check_snapshots(&fixture::minimal());
-}
-
-#[test]
-fn scalars_snapshots() {
-    check_snapshots(&fixture::scalars());
-}
-
-#[test]
-fn constants_snapshots() {
-    check_snapshots(&constants::constants());
+fn corpus_snapshots() {
+    for (name, _) in corpus() {
+        check_snapshots(&name, &corpus_case(&name));
+    }
 }
 
 #[test]
 fn generation_is_deterministic() {
-    for spec in [
-        fixture::kitchen_sink(),
-        fixture::minimal(),
-        fixture::scalars(),
-        constants::constants(),
-    ] {
-        assert_eq!(generate(&spec), generate(&spec));
+    for (name, _) in corpus() {
+        let spec = corpus_case(&name);
+        assert_eq!(generate(&spec), generate(&spec), "{name}");
     }
 }
 
 #[test]
 fn layout_headers_and_dependencies() {
-    let files = generate(&fixture::kitchen_sink());
+    let files = generate(&corpus_case("kitchen_sink"));
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths[..6],
@@ -81,7 +64,7 @@ fn layout_headers_and_dependencies() {
     );
     assert!(paths.contains(&"server/src/versions.rs"));
     assert!(
-        !generate(&fixture::minimal())
+        !generate(&corpus_case("minimal"))
             .iter()
             .any(|f| f.path.ends_with("versions.rs")),
         "no versions, no versions.rs"
@@ -115,7 +98,7 @@ fn layout_headers_and_dependencies() {
     let manifest = &files[0].contents;
     assert!(manifest.contains("name = \"kitchen-sink-api\""));
     assert!(manifest.contains("regex = \"1\""), "a @pattern needs regex");
-    let minimal = generate(&fixture::minimal());
+    let minimal = generate(&corpus_case("minimal"));
     assert!(
         !minimal[0].contents.contains("regex"),
         "no @pattern, no regex"
@@ -134,7 +117,7 @@ fn layout_headers_and_dependencies() {
     assert!(manifest.contains("default = [\"listenfd\", \"time\", \"uuid\"]"));
 
     let named = gatic_rust::generate(
-        &fixture::minimal(),
+        &corpus_case("minimal"),
         &gatic_rust::Config {
             crate_name: Some("pinger".into()),
         },
@@ -216,9 +199,9 @@ fn write_if_changed(path: &PathBuf, contents: &str) {
 #[test]
 fn generated_crates_pass_clippy() {
     // One after the other: they share a target folder.
-    check_compiles(&fixture::minimal(), None);
+    check_compiles(&corpus_case("minimal"), None);
     check_compiles(
-        &fixture::kitchen_sink(),
+        &corpus_case("kitchen_sink"),
         Some(include_str!("generated/kitchen_sink.rs")),
     );
 }
@@ -228,9 +211,9 @@ fn the_scalars_crate_passes_clippy_and_behaves_with_either_decimal() {
     // Decimals are the runtime's own, then `rust_decimal::Decimal`. (Cargo
     // serializes this with the other crates' builds on the shared target.)
     let behaviour = include_str!("generated/scalars.rs");
-    check_compiles(&fixture::scalars(), Some(behaviour));
+    check_compiles(&corpus_case("scalars"), Some(behaviour));
     check_compiles_with(
-        &fixture::scalars(),
+        &corpus_case("scalars"),
         Some(behaviour),
         &["--features", "rust_decimal"],
     );
@@ -239,7 +222,7 @@ fn the_scalars_crate_passes_clippy_and_behaves_with_either_decimal() {
 #[test]
 fn the_constants_crate_passes_clippy_and_behaves() {
     check_compiles(
-        &constants::constants(),
+        &corpus_case("constants"),
         Some(include_str!("generated/constants.rs")),
     );
 }

@@ -1,10 +1,9 @@
-//! Snapshots of the generated SDK: the kitchen-sink fixture and every spec of
-//! the corpus (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
+//! Snapshots of the generated SDK: every spec of the corpus
+//! (`specs/valid/*.gati` and `specs/valid/*/main.gati`), the users example,
+//! and this crate's name collisions, those the checker accepts
+//! (`specs/collisions.gati`) and those it refuses (built as IR).
 
 mod collisions;
-#[allow(dead_code, reason = "the fixture serves several test crates")]
-#[path = "../../rust/tests/fixture/mod.rs"]
-mod fixture;
 mod support;
 
 use gatic_ir::Spec;
@@ -44,18 +43,13 @@ fn check(name: &str, spec: &Spec) {
 }
 
 #[test]
-fn kitchen_sink() {
-    support::with_snapshots(|| check("kitchen_sink", &fixture::kitchen_sink()));
-}
-
-#[test]
-fn minimal() {
-    support::with_snapshots(|| check("minimal", &fixture::minimal()));
-}
-
-#[test]
 fn collisions() {
-    support::with_snapshots(|| check("collisions", &collisions::collisions()));
+    support::with_snapshots(|| check("collisions", &support::collisions()));
+}
+
+#[test]
+fn cased_collisions() {
+    support::with_snapshots(|| check("cased_collisions", &collisions::cased_collisions()));
 }
 
 #[test]

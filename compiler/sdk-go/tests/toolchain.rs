@@ -4,9 +4,6 @@
 //! Fails, with the install command, when Go is missing.
 
 mod collisions;
-#[allow(dead_code, reason = "the fixture serves several test crates")]
-#[path = "../../rust/tests/fixture/mod.rs"]
-mod fixture;
 mod support;
 
 use gatic_ir::Spec;
@@ -15,9 +12,8 @@ use gatic_ir::Spec;
 fn generated_sdks_vet_and_build() {
     let dir = support::root().join("specs/valid");
     let mut specs: Vec<(String, Spec)> = vec![
-        ("fixture-kitchen_sink".into(), fixture::kitchen_sink()),
-        ("fixture-minimal".into(), fixture::minimal()),
-        ("collisions".into(), collisions::collisions()),
+        ("collisions".into(), support::collisions()),
+        ("cased-collisions".into(), collisions::cased_collisions()),
         ("example-users".into(), support::users_example()),
     ];
     for (name, file) in support::corpus() {

@@ -1,7 +1,7 @@
 //! The generated SDKs under the real tools: each spec's package passes
-//! `mypy --strict` and imports; the kitchen sink's SDK passes the Python unit
-//! tests in `tests/python/` (codecs, unions, errors, retries against a local
-//! server), the response headers spec's SDK those in `tests/python_headers/`,
+//! `mypy --strict` and imports; the kitchen sink corpus spec's SDK passes
+//! the Python unit tests in `tests/python/` (codecs, unions, errors, retries
+//! against a local server), the response headers spec's SDK those in `tests/python_headers/`,
 //! the raw bodies corpus spec's SDK those in `tests/python_raw/`, the forms
 //! spec's SDK those in `tests/python_forms/`, the events spec's SDK those in
 //! `tests/python_events/` (the event stream parser, and streams against a
@@ -85,11 +85,7 @@ fn python_unit_tests(spec: &gatic_ir::Spec, name: &str, folder: &str) {
 
 #[test]
 fn kitchen_sink_sdk_passes_python_unit_tests() {
-    python_unit_tests(
-        &support::fixture::kitchen_sink(),
-        "unit_kitchen_sink",
-        "python",
-    );
+    python_unit_tests(&support::kitchen_sink(), "unit_kitchen_sink", "python");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Snapshots of the generated SDK for the fixtures and every valid spec.
+//! Snapshots of the generated SDK for every valid spec, the users example
+//! and this crate's response headers spec.
 
 mod common;
 

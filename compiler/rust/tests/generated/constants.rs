@@ -1,8 +1,8 @@
-//! Behaviour of the crate generated from the constants fixture: constant
-//! fields (`object: "charge"`) are zero-sized, always written, optional in
-//! requests, refused with a `const` violation when wrong, and converted
-//! between versions. The test harness copies this file into the generated
-//! crate as `tests/behaviour.rs`.
+//! Behaviour of the crate generated from the corpus's constants spec
+//! (`specs/valid/constants.gati`): constant fields (`object: "charge"`) are
+//! zero-sized, always written, optional in requests, refused with a `const`
+//! violation when wrong, and converted between versions. The test harness
+//! copies this file into the generated crate as `tests/behaviour.rs`.
 
 use constants_api::{
     Api, Charge, ChargePage, CreateChargeError, CreateChargeRequest, CreateIntentError, CreateIntentRequest,
@@ -288,21 +288,30 @@ fn old_versions_convert_constants() {
     let (status, answer) = send("GET", "/charges/ch_2", Some("2025-01-01"), "");
     assert_eq!(status, 200);
     assert_eq!(answer, json!({"id": "ch_2", "cents": 250}));
-    // A payment intent's `object` was any string: an old client's value
-    // becomes the constant, and the constant its string.
-    let (status, answer) = send(
+    // A payment intent's `object` held another string: each version
+    // answers with its own constant and accepts only its own (or none).
+    for body in [r#"{"object": "payment", "amount": 3}"#, r#"{"amount": 3}"#] {
+        let (status, answer) = send("POST", "/intents", Some("2025-01-01"), body);
+        assert_eq!(status, 200, "{body}: {answer}");
+        assert_eq!(answer, json!({"object": "payment", "amount": 3}));
+    }
+    let (status, problem) = send(
         "POST",
         "/intents",
         Some("2025-01-01"),
-        r#"{"object": "anything", "amount": 3}"#,
+        r#"{"object": "payment_intent", "amount": 3}"#,
     );
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer, json!({"object": "payment_intent", "amount": 3}));
-    let (status, problem) = send("POST", "/intents", Some("2025-01-01"), r#"{"amount": 3}"#);
     assert_eq!(status, 422, "{problem}");
-    assert_eq!(violation(&problem).1, "required");
+    assert_eq!(
+        violation(&problem),
+        (
+            "/object".to_string(),
+            "const".to_string(),
+            r#"expected "payment""#.to_string()
+        )
+    );
     // The head refuses what the old version took.
-    let (status, problem) = send("POST", "/intents", None, r#"{"object": "anything", "amount": 3}"#);
+    let (status, problem) = send("POST", "/intents", None, r#"{"object": "payment", "amount": 3}"#);
     assert_eq!(status, 422);
     assert_eq!(
         violation(&problem),

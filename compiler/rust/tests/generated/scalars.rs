@@ -1,4 +1,4 @@
-//! Behaviour of the crate generated from the scalars fixture: the
+//! Behaviour of the crate generated from the corpus's scalars spec: the
 //! ecosystem's types (`uuid::Uuid`, `time::Date`, `time::OffsetDateTime`,
 //! `bytes::Bytes`, and `rust_decimal::Decimal` with the crate's
 //! `rust_decimal` feature) in every position, read and written with the

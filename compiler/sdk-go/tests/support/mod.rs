@@ -18,6 +18,17 @@ pub fn compile(dir: &Path, file: &str) -> Spec {
     gatic_test_support::compile_named(dir, file)
 }
 
+/// This crate's own specs: `tests/specs`.
+pub fn specs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs")
+}
+
+/// `tests/specs/collisions.gati`: the names that meet the SDK's own that
+/// the checker accepts.
+pub fn collisions() -> Spec {
+    compile(&specs(), "collisions.gati")
+}
+
 /// Runs `f` with insta writing to `snapshots/sdk-go`.
 pub fn with_snapshots(f: impl FnOnce()) {
     insta::with_settings!({

@@ -1,4 +1,4 @@
-"""Unit tests of a generated SDK (the kitchen-sink fixture's), run by
+"""Unit tests of a generated SDK (the kitchen_sink corpus spec's), run by
 `cargo test -p gatic-sdk-python --test toolchain` with the SDK on PYTHONPATH:
 codecs, enums and unions with unknown values, typed errors, and the transport's
 headers, parameters, timeouts and retries against a local stand-in server."""
@@ -193,7 +193,7 @@ class Transport(unittest.TestCase):
 
     def test_parameters(self) -> None:
         Recorder.script = [(201, {}, user_json())]
-        body = ks.User.from_json(user_json())
+        body = ks.NewUser.from_json(user_json())
         self.client.create_user(body, tags=["a", "b c"], dry_run=True, idempotency_key="k-1", session="s 1")
         method, path, headers, raw = Recorder.seen[0]
         self.assertEqual(path, "/users?dry_run=true&limit=10&role=member&tags=a&tags=b+c")
@@ -236,7 +236,7 @@ class Transport(unittest.TestCase):
         self.assertEqual(len(Recorder.seen), 3)
 
     def test_post_retries_only_on_503_with_retry_after(self) -> None:
-        body = ks.User.from_json(user_json())
+        body = ks.NewUser.from_json(user_json())
         Recorder.script = [(502, {}, None)]
         with self.assertRaises(ks.ApiError):
             self.client.create_user(body, tags=[])

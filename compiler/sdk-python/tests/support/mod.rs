@@ -8,9 +8,6 @@ use std::process::Command;
 
 use gatic_ir::{OutputFile, Spec};
 
-#[path = "../../../rust/tests/fixture/mod.rs"]
-pub mod fixture;
-
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     gatic_test_support::root()
@@ -21,13 +18,11 @@ pub fn compile(dir: &Path, root: &str) -> Spec {
     gatic_test_support::compile_in(dir, root)
 }
 
-/// Every spec the tests generate from, by name: the IR fixtures, this
-/// crate's response headers, forms and events specs, then each valid corpus spec
+/// Every spec the tests generate from, by name: this crate's response
+/// headers, forms and events specs, then each valid corpus spec
 /// (`specs/valid/*.gati` and `specs/valid/*/main.gati`).
 pub fn corpus() -> Vec<(String, Spec)> {
     let mut specs = vec![
-        ("kitchen_sink".to_string(), fixture::kitchen_sink()),
-        ("minimal".to_string(), fixture::minimal()),
         ("response_headers".to_string(), response_headers()),
         ("forms".to_string(), forms()),
         ("events".to_string(), events()),
@@ -62,6 +57,11 @@ pub fn events() -> Spec {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs"),
         "events.gati",
     )
+}
+
+/// `specs/valid/kitchen_sink.gati`: every construct, once.
+pub fn kitchen_sink() -> Spec {
+    compile(&workspace().join("specs/valid"), "kitchen_sink.gati")
 }
 
 /// `specs/valid/raw_bodies.gati`: bodies that are not JSON.

@@ -3,10 +3,6 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
-#[path = "../../../rust/tests/fixture/mod.rs"]
-#[allow(dead_code, reason = "shared with other crates' tests")]
-pub mod fixture;
-
 use gatic_ir::{OutputFile, Spec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,33 +15,20 @@ pub fn compile(path: &str) -> Spec {
     gatic_test_support::compile_named(&root(), path)
 }
 
-/// The corpus: a snapshot name and a spec, for the fixtures, every valid spec
-/// (`specs/valid/*.gati` and `specs/valid/*/main.gati`), the users example and
-/// this crate's own `tests/fixtures/headers.gati` (response headers of every type).
+/// The corpus: a snapshot name and a spec, for every valid spec
+/// (`specs/valid/*.gati` and `specs/valid/*/main.gati`), the users example
+/// and this crate's own `tests/fixtures/headers.gati` (response headers of
+/// every type).
 pub fn corpus() -> Vec<(String, Spec)> {
-    let mut out = vec![
-        ("kitchen_sink".to_string(), fixture::kitchen_sink()),
-        ("minimal".to_string(), fixture::minimal()),
-    ];
-    let dir = root().join("specs/valid");
-    let mut paths: Vec<(String, String)> = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("specs/valid exists") {
-        let entry = entry.expect("readable entry");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if path.is_dir() && path.join("main.gati").is_file() {
-            paths.push((
+    let mut out: Vec<(String, Spec)> = gatic_test_support::corpus()
+        .into_iter()
+        .map(|(name, path)| {
+            (
                 format!("valid_{name}"),
-                format!("specs/valid/{name}/main.gati"),
-            ));
-        } else if let Some(stem) = name.strip_suffix(".gati") {
-            paths.push((format!("valid_{stem}"), format!("specs/valid/{name}")));
-        }
-    }
-    paths.sort();
-    for (name, path) in paths {
-        out.push((name, compile(&path)));
-    }
+                compile(&format!("specs/valid/{path}")),
+            )
+        })
+        .collect();
     out.push((
         "example_users".to_string(),
         compile("examples/users/users.gati"),
