@@ -1060,9 +1060,13 @@ impl<'a> Ctx<'a> {
 
     /// The response headers of a `returns … headers { … }`: scalar fields
     /// (or enums) named on the wire by `@name("ETag")` or by their name with
-    /// `-` for `_`, each once, none that HTTP or the runtime owns.
+    /// `-` for `_`, each once, none that HTTP or the runtime owns, and no
+    /// two names alike after casing.
     fn response_headers(&mut self, fields: &[&ast::Field]) -> Vec<ir::Param> {
         let mut out: Vec<ir::Param> = Vec::new();
+        // Their names are fields of the generated headers struct in every
+        // target, like a record's.
+        let mut cased = Cased::new(SNAKE_AND_CAMEL);
         for f in fields {
             let Some(lf) = self.field(f, Place::Wire) else {
                 continue;
@@ -1100,6 +1104,7 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
+            self.casing(&mut cased, &f.name.name, f.name.span);
             let field = lf.field;
             out.push(ir::Param {
                 name: field.name,

@@ -1,6 +1,7 @@
 //! Names that collide with each other after casing: record fields
 //! (`created_at` and `createdAt`, `user_id` and `userID`), enum values
-//! (`two_factor` and `twoFactor`) and routes (`get_thing` and `getThing`).
+//! (`two_factor` and `twoFactor`), routes (`get_thing` and `getThing`) and
+//! response headers (`quota_left` and `quotaLeft`).
 //! The checker refuses them (`E0103`), so real input never reaches the SDK
 //! with them; the generator still writes valid Go for them, which this IR
 //! keeps proving. It is `specs/cased.gati` compiled, with the second name of
@@ -18,6 +19,7 @@ pub fn cased_collisions() -> Spec {
             "user_id_2" => "userID",
             "two_factor_2" => "twoFactor",
             "get_thing_2" => "getThing",
+            "quota_left_2" => "quotaLeft",
             _ => return,
         };
         *name = to.to_string();
@@ -29,9 +31,12 @@ pub fn cased_collisions() -> Spec {
             _ => {}
         }
     }
-    spec.head
-        .routes
-        .iter_mut()
-        .for_each(|r| renamed(&mut r.name));
+    for route in &mut spec.head.routes {
+        renamed(&mut route.name);
+        route
+            .response_headers
+            .iter_mut()
+            .for_each(|h| renamed(&mut h.name));
+    }
     spec
 }
