@@ -365,23 +365,23 @@ impl<'a> Ctx<'a> {
                     date,
                 };
                 if is_enum {
-                    self.undo_enum_change(&mc, api, reach)
+                    self.lower_enum_change(&mc, api, reach)
                 } else {
                     let old_ty = ty.as_ref().map(|t| (t, attrs.as_slice()));
-                    self.undo_field_change(&mc, old_ty, api, &reach.requests)
+                    self.lower_field_change(&mc, old_ty, api, &reach.requests)
                 }
             }
             ChangeTarget::Type(name) => {
                 if name.name.is_empty() {
                     return None;
                 }
-                self.undo_type_change(c, name, date, api)
+                self.lower_type_change(c, name, date, api)
             }
             ChangeTarget::Route(name) => {
                 if name.name.is_empty() {
                     return None;
                 }
-                self.undo_route_change(c, name, date, api, service)
+                self.lower_route_change(c, name, date, api, service)
             }
         }?;
         let family = match &c.target {
@@ -392,10 +392,10 @@ impl<'a> Ctx<'a> {
         Some(change)
     }
 
-    /// Checks and undoes change `c` to the whole type `name`: its addition,
+    /// Checks and lowers change `c` to the whole type `name`: its addition,
     /// or its conversion by hand (`type T changed via f`), which only a
     /// record can have.
-    fn undo_type_change(
+    fn lower_type_change(
         &mut self,
         c: &ast::Change,
         name: &ast::Ident,
@@ -469,10 +469,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Checks and undoes change `mc` to an enum's value: its addition, with
+    /// Checks and lowers change `mc` to an enum's value: its addition, with
     /// the value older clients see instead, or its removal, with the value
     /// older clients' requests become.
-    fn undo_enum_change(
+    fn lower_enum_change(
         &mut self,
         mc: &MemberChange<'_>,
         api: &ir::Api,
@@ -710,11 +710,11 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// Checks and undoes change `mc` to a record's (or an error's) field,
+    /// Checks and lowers change `mc` to a record's (or an error's) field,
     /// in the record and every record derived from it. `ty` is the type
     /// written for a removed field; `requests` are the types request bodies
     /// reach, whose required fields need defaults for older clients.
-    fn undo_field_change(
+    fn lower_field_change(
         &mut self,
         mc: &MemberChange<'_>,
         ty: Option<(&ast::TypeExpr, &[ast::Attr])>,
@@ -769,7 +769,7 @@ impl<'a> Ctx<'a> {
                     map: map.as_ref(),
                     via: via.as_ref(),
                 };
-                self.undo_field_removed(mc, old_ty, &removal)
+                self.lower_field_removed(mc, old_ty, &removal)
             }
             ChangeKind::Renamed { from } => {
                 let Some(_) = current else {
@@ -801,7 +801,7 @@ impl<'a> Ctx<'a> {
                 let Some(field) = current else {
                     return self.missing_member(member, owner, date, &names, "field");
                 };
-                self.undo_field_kind(mc, field, api, requests)
+                self.lower_field_kind(mc, field, api, requests)
             }
         }
     }
@@ -848,10 +848,10 @@ impl<'a> Ctx<'a> {
         true
     }
 
-    /// Undoes the removal `mc` of a field: puts the field back, with its
-    /// old type `old_ty` (and refinements), in the record and every record
-    /// derived from it that lacks it.
-    fn undo_field_removed(
+    /// Checks and lowers the removal `mc` of a field: the field as it was,
+    /// with its old type `old_ty` (and refinements), which undoing puts
+    /// back in the record and every record derived from it that lacks it.
+    fn lower_field_removed(
         &mut self,
         mc: &MemberChange<'_>,
         (texpr, attrs): (&ast::TypeExpr, &[ast::Attr]),
@@ -932,10 +932,10 @@ impl<'a> Ctx<'a> {
         value
     }
 
-    /// Checks and undoes change `mc` to `field`, a field the record has at
+    /// Checks and lowers change `mc` to `field`, a field the record has at
     /// the change's version: its addition, its becoming optional or
     /// required, or its new refinements or type.
-    fn undo_field_kind(
+    fn lower_field_kind(
         &mut self,
         mc: &MemberChange<'_>,
         field: ir::Field,
@@ -947,7 +947,7 @@ impl<'a> Ctx<'a> {
         let (owner, name) = (o.to_string(), m.to_string());
         match &c.kind {
             ChangeKind::Added { default, fallback } => {
-                self.undo_field_added(mc, field, default.as_ref(), fallback.as_ref(), api, requests)
+                self.lower_field_added(mc, field, default.as_ref(), fallback.as_ref(), api, requests)
             }
             ChangeKind::MadeOptional { default } => {
                 if !field.optional {
@@ -1007,7 +1007,7 @@ impl<'a> Ctx<'a> {
                 })
             }
             ChangeKind::Retyped { from, attrs, via } => {
-                self.undo_field_retyped(mc, field, (from, attrs.as_slice()), via.as_ref())
+                self.lower_field_retyped(mc, field, (from, attrs.as_slice()), via.as_ref())
             }
             ChangeKind::Removed { .. }
             | ChangeKind::Renamed { .. }
@@ -1020,11 +1020,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Undoes the addition `mc` of `field` (in the record and every record
-    /// derived from it). A required field of a record sent in requests
+    /// Checks and lowers the addition `mc` of `field` (to the record and
+    /// every record derived from it). A required field of a record sent in requests
     /// (`requests`) needs a `default` for older clients' requests; a
     /// `fallback` is for enum values only.
-    fn undo_field_added(
+    fn lower_field_added(
         &mut self,
         mc: &MemberChange<'_>,
         field: ir::Field,
@@ -1066,11 +1066,11 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// Undoes the change `mc` of `field`'s type: from `from` (the old type
+    /// Checks and lowers the change `mc` of `field`'s type: from `from` (the old type
     /// and its refinements), converted by `via`. The old type must differ
     /// from the field's in more than refinements, and the converter must
     /// be there exactly when one is needed.
-    fn undo_field_retyped(
+    fn lower_field_retyped(
         &mut self,
         mc: &MemberChange<'_>,
         field: ir::Field,
@@ -1279,16 +1279,13 @@ impl<'a> Ctx<'a> {
         date: &str,
         api: &ir::Api,
     ) {
-        let mut named = Vec::new();
-        for ty in route
+        let named = route
             .params
             .iter()
             .map(|p| &p.ty)
             .chain(&route.body)
             .chain(&route.returns)
-        {
-            named_types(ty, &mut named);
-        }
+            .filter_map(ir::walk::named);
         for n in named {
             if api.ty(n).is_none() {
                 self.push(
@@ -1340,9 +1337,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Checks and undoes change `c` to route `name`: its addition, its
+    /// Checks and lowers change `c` to route `name`: its addition, its
     /// removal (bringing back its declaration), its rename or its move.
-    fn undo_route_change(
+    fn lower_route_change(
         &mut self,
         c: &'a ast::Change,
         name: &ast::Ident,
@@ -1426,7 +1423,7 @@ impl<'a> Ctx<'a> {
                 if !exists {
                     return self.missing_route(name, date, &names);
                 }
-                self.undo_route_moved(name, date, method, path, api)
+                self.lower_route_moved(name, date, method, path, api)
             }
             // `added` and `removed` with a default, or `removed` without
             // the route's declaration, are not route changes either.
@@ -1465,10 +1462,10 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// Undoes the move of route `name` (which exists at version `date`):
-    /// it goes back to `method` and `path`, whose path parameters are the
-    /// route's current ones, as many, each under its old name.
-    fn undo_route_moved(
+    /// Checks and lowers the move of route `name` (which exists at version
+    /// `date`): it was at `method` and `path`, whose path parameters are
+    /// the route's current ones, as many, each under its old name.
+    fn lower_route_moved(
         &mut self,
         name: &ast::Ident,
         date: &str,
@@ -1602,15 +1599,6 @@ struct Reach {
 /// The names of the types that request bodies reach.
 pub(crate) fn request_types(api: &ir::Api) -> BTreeSet<String> {
     ir::walk::reached(api, ir::walk::bodies(api))
-}
-
-/// The names of the named types `ty` mentions directly.
-fn named_types<'t>(ty: &'t Ty, out: &mut Vec<&'t str>) {
-    match &ty.kind {
-        TyKind::Primitive(_) | TyKind::Const(_) => {}
-        TyKind::Named(n) => out.push(n),
-        TyKind::List(t) | TyKind::Map(t) => named_types(t, out),
-    }
 }
 
 /// One change line to a member (a record's field or an enum's value).

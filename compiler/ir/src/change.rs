@@ -6,7 +6,7 @@
 //! consumer's `_ =>`.
 
 use crate::{
-    Api, Change, EnumValue, Field, ParamLocation, PathSegment, Ty, TyKind, TypeDefKind, Value,
+    Api, Change, EnumValue, Field, ParamLocation, PathSegment, TyKind, TypeDefKind, Value,
 };
 
 impl Change {
@@ -271,13 +271,13 @@ impl Change {
                 });
                 let fields = fields.chain(api.errors.iter_mut().flat_map(|e| e.fields.iter_mut()));
                 let defaults = fields
-                    .filter(|f| names(&f.ty, owner))
+                    .filter(|f| crate::walk::named(&f.ty) == Some(owner.as_str()))
                     .map(|f| &mut f.default);
                 let params = api
                     .routes
                     .iter_mut()
                     .flat_map(|r| r.params.iter_mut())
-                    .filter(|p| names(&p.ty, owner))
+                    .filter(|p| crate::walk::named(&p.ty) == Some(owner.as_str()))
                     .map(|p| &mut p.default);
                 for value in defaults.chain(params).flatten() {
                     rename_enum_value(value, from, to);
@@ -323,15 +323,6 @@ impl Change {
                 }
             }
         }
-    }
-}
-
-/// Whether `ty` is enum or record `owner`, or a list, map or nullable of it.
-fn names(ty: &Ty, owner: &str) -> bool {
-    match &ty.kind {
-        TyKind::Named(name) => name == owner,
-        TyKind::List(item) | TyKind::Map(item) => names(item, owner),
-        TyKind::Primitive(_) | TyKind::Const(_) => false,
     }
 }
 

@@ -6,6 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{Api, Ty, TyKind, TypeDef, TypeDefKind};
 
+/// The named type `ty` is, or holds as the items of its lists and maps
+/// (`[map<string, User>]` names `User`), without following definitions.
+pub fn named(ty: &Ty) -> Option<&str> {
+    match &ty.kind {
+        TyKind::Named(name) => Some(name),
+        TyKind::List(item) | TyKind::Map(item) => named(item),
+        TyKind::Primitive(_) | TyKind::Const(_) => None,
+    }
+}
+
 /// Adds to `seen` the name of every named type `roots` reach, the roots'
 /// own included, following records' fields, union variants and aliases. A
 /// name already in `seen` is not followed again (so a caller may walk in

@@ -7,7 +7,6 @@ use quote::quote;
 use crate::context::{
     Context, Scope, docs, float_expr, int_expr, is_wire, needs_rename, type_ident, value_ident,
 };
-use crate::versions::ty_text;
 
 /// The items of `types.rs`, without the file's header.
 pub(crate) fn generate(cx: &Context) -> TokenStream {
@@ -185,7 +184,7 @@ fn record_def(
         format!("The `{}` record.", def.name)
     });
     if let Some(instance) = &def.instance {
-        let args: Vec<String> = instance.args.iter().map(ty_text).collect();
+        let args: Vec<String> = instance.args.iter().map(gatic_ir::display::ty).collect();
         let note = format!(
             " Instantiated from the generic record `{}` as `{}<{}>`.",
             instance.generic,

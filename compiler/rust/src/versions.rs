@@ -271,7 +271,7 @@ impl<'c, 'a> History<'c, 'a> {
                 .chain(&a.body)
                 .chain(&a.returns)
             {
-                named_in(ty, &mut names);
+                names.extend(gatic_ir::walk::named(ty).map(str::to_string));
             }
             names.extend(a.errors.iter().cloned());
             if names.iter().any(|n| self.differs[j].contains(n)) {
@@ -622,7 +622,7 @@ impl<'c, 'a> History<'c, 'a> {
                             kind: ConverterKind::Computed,
                             place: format!("{owner}.{}", field.name),
                             date: self.date(j + 1).to_string(),
-                            old_text: ty_text(&field.ty),
+                            old_text: gatic_ir::display::ty(&field.ty),
                             new_text: owner.clone(),
                             old: self.cx(j).ty(&field.ty, Scope::Crate),
                             new: self.path(j + 1, owner),
@@ -667,8 +667,8 @@ impl<'c, 'a> History<'c, 'a> {
                     kind: ConverterKind::Field,
                     place: format!("{owner}.{field}"),
                     date: self.date(j + 1).to_string(),
-                    old_text: ty_text(from),
-                    new_text: ty_text(&new.ty),
+                    old_text: gatic_ir::display::ty(from),
+                    new_text: gatic_ir::display::ty(&new.ty),
                     old: self.cx(j).ty(from, Scope::Crate),
                     new: self.cx(j + 1).ty(&new.ty, Scope::Crate),
                 });
@@ -1519,24 +1519,26 @@ fn differs(old: &Api, next: &Api, converted: &[String]) -> BTreeSet<String> {
     }
     // Holding a type that differs makes a type differ.
     let mut refs: Vec<(String, BTreeSet<String>)> = Vec::new();
+    let names = |tys: Vec<&Ty>| -> BTreeSet<String> {
+        tys.into_iter()
+            .filter_map(gatic_ir::walk::named)
+            .map(str::to_string)
+            .collect()
+    };
     for t in &old.types {
-        let mut names = BTreeSet::new();
-        match &t.kind {
-            TypeDefKind::Record { fields } => {
-                fields.iter().for_each(|f| named_in(&f.ty, &mut names))
-            }
-            TypeDefKind::Union { variants, .. } => {
-                variants.iter().for_each(|v| named_in(&v.ty, &mut names))
-            }
-            TypeDefKind::Alias { target } => named_in(target, &mut names),
-            TypeDefKind::Enum { .. } => {}
-        }
-        refs.push((t.name.clone(), names));
+        let held = match &t.kind {
+            TypeDefKind::Record { fields } => fields.iter().map(|f| &f.ty).collect(),
+            TypeDefKind::Union { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
+            TypeDefKind::Alias { target } => vec![target],
+            TypeDefKind::Enum { .. } => Vec::new(),
+        };
+        refs.push((t.name.clone(), names(held)));
     }
     for e in &old.errors {
-        let mut names = BTreeSet::new();
-        e.fields.iter().for_each(|f| named_in(&f.ty, &mut names));
-        refs.push((e.name.clone(), names));
+        refs.push((
+            e.name.clone(),
+            names(e.fields.iter().map(|f| &f.ty).collect()),
+        ));
     }
     loop {
         let mut grew = false;
@@ -1613,22 +1615,6 @@ fn strip_error(e: &ErrorDef) -> ErrorDef {
         fields: strip_fields(&e.fields),
         ..e.clone()
     }
-}
-
-/// Adds every named type `ty` mentions to `out`.
-pub(crate) fn named_in(ty: &Ty, out: &mut BTreeSet<String>) {
-    match &ty.kind {
-        TyKind::Primitive(_) | TyKind::Const(_) => {}
-        TyKind::Named(n) => {
-            out.insert(n.clone());
-        }
-        TyKind::List(t) | TyKind::Map(t) => named_in(t, out),
-    }
-}
-
-/// A type as written in the language, for docs.
-pub(crate) fn ty_text(ty: &Ty) -> String {
-    gatic_ir::display::ty(ty)
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.

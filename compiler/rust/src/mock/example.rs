@@ -54,12 +54,11 @@ impl<'a> Examples<'a> {
             while let Some(n) = todo.pop() {
                 let Some(def) = defs.get(n) else { continue };
                 for ty in held(def) {
-                    for m in names(ty) {
-                        if let Some((key, _)) = defs.get_key_value(m)
-                            && seen.insert(*key)
-                        {
-                            todo.push(key);
-                        }
+                    if let Some(m) = gatic_ir::walk::named(ty)
+                        && let Some((key, _)) = defs.get_key_value(m)
+                        && seen.insert(*key)
+                    {
+                        todo.push(key);
                     }
                 }
             }
@@ -209,7 +208,7 @@ impl<'a> Examples<'a> {
 
     /// Whether a value of `ty` could hold one of the types being built.
     fn loops(&self, ty: &'a Ty) -> bool {
-        names(ty).any(|n| {
+        gatic_ir::walk::named(ty).is_some_and(|n| {
             self.stack.contains(&n)
                 || self
                     .reach
@@ -503,23 +502,6 @@ fn held(def: &TypeDef) -> Vec<&Ty> {
         TypeDefKind::Alias { target } => vec![target],
         TypeDefKind::Enum { .. } => Vec::new(),
     }
-}
-
-/// The names `ty` mentions, through lists and maps.
-fn names(ty: &Ty) -> impl Iterator<Item = &str> {
-    let mut out = Vec::new();
-    let mut current = ty;
-    loop {
-        match &current.kind {
-            TyKind::Named(n) => {
-                out.push(n.as_str());
-                break;
-            }
-            TyKind::List(item) | TyKind::Map(item) => current = item,
-            TyKind::Primitive(_) | TyKind::Const(_) => break,
-        }
-    }
-    out.into_iter()
 }
 
 /// A decimal's text: no exponent, as the runtime's grammar wants.
